@@ -1,0 +1,70 @@
+// Bundles every entry point. `node esbuild.mjs` builds all; `node esbuild.mjs cli webview` builds some;
+// `--watch` rebuilds on change. Type-checking is tsc's job (`npm run typecheck`).
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.env.NODE_ENV === 'production';
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
+// Native or heavy modules stay outside the bundle and load at run time (lazily, see DESIGN.md).
+const nodeExternals = ['vscode', 'node-llama-cpp', '@node-llama-cpp/*'];
+
+const integrationTests = () =>
+  existsSync('test/integration/suite')
+    ? readdirSync('test/integration/suite').filter((f) => f.endsWith('.ts')).map((f) => join('test/integration/suite', f))
+    : [];
+
+const targets = {
+  extension: {
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+  },
+  cli: {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  webview: {
+    ...common,
+    entryPoints: { webview: 'src/webview/main.ts' },
+    outdir: 'media/dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    loader: { '.ttf': 'file', '.css': 'css' },
+  },
+  tests: {
+    ...common,
+    entryPoints: integrationTests(),
+    outdir: 'dist/test/integration',
+    outbase: 'test/integration',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: [...nodeExternals, 'mocha'],
+  },
+};
+
+const args = process.argv.slice(2);
+const watch = args.includes('--watch');
+const names = args.filter((a) => !a.startsWith('--'));
+const selected = names.length ? names : Object.keys(targets);
+for (const name of selected) {
+  const options = targets[name];
+  if (!options) throw new Error(`unknown build target "${name}"; known: ${Object.keys(targets).join(', ')}`);
+  if (options.entryPoints.length === 0 || (Array.isArray(options.entryPoints) && !options.entryPoints.every(existsSync))) {
+    if (name === 'tests') continue;
+  }
+  if (watch) await (await esbuild.context(options)).watch();
+  else await esbuild.build(options);
+}

@@ -1,0 +1,185 @@
+// The engine's public types: what backends emit, what the answer contract holds, and what a run
+// needs. Everything that crosses from core to the CLI or the extension is declared here.
+
+/** One event of a model's streamed response (DESIGN.md "Backends"). */
+export type ReasoningEvent =
+  | { readonly kind: 'reasoning'; readonly text: string }
+  | { readonly kind: 'answer'; readonly text: string }
+  | { readonly kind: 'usage'; readonly usage: Usage }
+  | { readonly kind: 'done'; readonly finishReason: string };
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Tokens spent thinking, when the server reports them. */
+  reasoningTokens?: number;
+  /** Prompt tokens served from the provider's cache. */
+  cachedPromptTokens?: number;
+  /** Cost in US dollars, when the server reports it or the price table knows the model. */
+  costUsd?: number;
+  /** Local backends: generated tokens per second. */
+  tokensPerSecond?: number;
+}
+
+export interface ChatMessage {
+  readonly role: 'user' | 'assistant';
+  /** For assistant turns only the final answer, never the reasoning (WIRE.md multi-turn rule). */
+  readonly content: string;
+}
+
+export type ReasoningEffort = 'none' | 'low' | 'medium' | 'high' | 'max';
+
+export interface BackendRequest {
+  readonly messages: readonly ChatMessage[];
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly seed?: number;
+  readonly maxTokens?: number;
+  readonly reasoningEffort?: ReasoningEffort;
+  /** Ask the server for a JSON-object answer where the preset says it works while thinking. */
+  readonly jsonAnswer?: boolean;
+}
+
+export interface Backend {
+  /** Preset id, e.g. `deepseek` or `local`. */
+  readonly id: BackendId;
+  readonly model: string;
+  /** True when code leaves the machine (hosted API); the extension asks consent first. */
+  readonly hosted: boolean;
+  stream(request: BackendRequest, signal: AbortSignal): AsyncIterable<ReasoningEvent>;
+  dispose?(): void | Promise<void>;
+}
+
+export const BACKEND_IDS = [
+  'deepseek',
+  'openrouter',
+  'ollama',
+  'lmstudio',
+  'llamacpp',
+  'vllm',
+  'sglang',
+  'openai-compatible',
+  'local',
+] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
+
+export interface LocalModelOptions {
+  /** Absolute path of a GGUF file. */
+  readonly modelPath: string;
+  readonly gpu?: 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+  /** Threads for generation; default is the real core count. */
+  readonly threads?: number;
+  readonly contextSize?: number;
+  /** Unload the model after this many seconds without a run. */
+  readonly idleUnloadSeconds?: number;
+}
+
+export interface BackendConfig {
+  readonly backend: BackendId;
+  /** Overrides the preset's base URL (OpenAI-compatible backends). */
+  readonly baseUrl?: string;
+  /** Overrides the preset's default model. */
+  readonly model?: string;
+  readonly apiKey?: string;
+  /** Whole-request limit; also the connect timeout. */
+  readonly requestTimeoutSeconds?: number;
+  /** A stream that sends nothing for this long fails with `timeout`. */
+  readonly idleTimeoutSeconds?: number;
+  /** Retries for 429/5xx before the first token; never after. */
+  readonly maxRetries?: number;
+  readonly local?: LocalModelOptions;
+}
+
+export type BackendErrorKind =
+  | 'auth'
+  | 'out-of-balance'
+  | 'rate-limit'
+  | 'model-not-found'
+  | 'context-too-long'
+  | 'network'
+  | 'timeout'
+  | 'server'
+  | 'bad-response'
+  | 'cancelled'
+  | 'setup';
+
+// ---- The answer contract (DESIGN.md "Prompt contract") ----
+
+export type Severity = 'error' | 'warning' | 'info';
+export type Category = 'bug' | 'edge-case' | 'performance' | 'security' | 'maintainability';
+
+/** 1-based inclusive line range, absolute in the file. */
+export interface LineRange {
+  readonly startLine: number;
+  readonly endLine: number;
+}
+
+/** A precise range: 1-based lines, 0-based UTF-16 columns, end exclusive. */
+export interface TextRange {
+  readonly startLine: number;
+  readonly startColumn: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
+export interface Fix extends LineRange {
+  readonly replacement: string;
+}
+
+export interface Finding extends LineRange {
+  readonly title: string;
+  readonly severity: Severity;
+  readonly category: Category;
+  readonly quote?: string;
+  readonly explanation: string;
+  readonly fix?: Fix;
+  /** The quote was not found near the stated lines; the lines are the model's own claim. */
+  readonly locationUncertain: boolean;
+  /** Where the quote sits, when it was found (may be part of a line). */
+  readonly range?: TextRange;
+  /** Why the fix was withheld (e.g. it reaches outside the code under review). */
+  readonly fixRefused?: string;
+}
+
+export interface ParsedAnswer {
+  readonly summary: string;
+  readonly findings: readonly Finding[];
+  /** The answer text without the JSON block, for the panel. */
+  readonly prose: string;
+  /** Set when the JSON block was missing or broken; the run still succeeds with no findings. */
+  readonly problem?: string;
+}
+
+// ---- What a run looks at ----
+
+export type RunKind = 'explain' | 'review';
+
+/** A diagnostic from another tool on the lines under review. */
+export interface ForeignDiagnostic {
+  readonly line: number;
+  readonly message: string;
+  readonly source?: string;
+  readonly severity?: Severity;
+}
+
+/** Reference code shown to the model but not editable (enclosing symbol, called signatures). */
+export interface ContextSnippet {
+  readonly label: string;
+  readonly startLine: number;
+  readonly text: string;
+}
+
+export interface CodeUnderReview {
+  readonly kind: RunKind;
+  /** Workspace-relative or absolute path, shown to the model. */
+  readonly path: string;
+  readonly languageId: string;
+  /** The whole file's text (line numbers and fixes are checked against it). */
+  readonly fileText: string;
+  /** The editable lines: selection, file, or changed hunks. */
+  readonly ranges: readonly LineRange[];
+  readonly context?: readonly ContextSnippet[];
+  readonly diagnostics?: readonly ForeignDiagnostic[];
+  /** Free text from the person or the diagnostic being explained. */
+  readonly question?: string;
+}
