@@ -1,0 +1,76 @@
+// `npm test`: every layer in order — type-check, unit (src/core + CLI), webview (real Chromium),
+// integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
+// `N passed, N failed`. A layer that cannot run fails with what to install; none is skipped.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const testFiles = (dir) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f)) : [];
+
+/** Runs node's test runner with a spec reporter for people and a TAP file for the counts. */
+function nodeTests(files) {
+  if (files.length === 0) return { passed: 0, failed: 1, note: 'no test files found' };
+  const dir = mkdtempSync(join(tmpdir(), 'thinklens-tap-'));
+  const tap = join(dir, 'report.tap');
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    { stdio: 'inherit' },
+  );
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  rmSync(dir, { recursive: true, force: true });
+  const count = (name) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const passed = count('pass');
+  const failed = count('fail') + count('cancelled');
+  return { passed, failed: failed || (result.status !== 0 ? 1 : 0) };
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  return result.status === 0;
+}
+
+const layers = {
+  typecheck: () => (run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
+  unit: () => {
+    if (!run(process.execPath, ['esbuild.mjs', 'cli'])) return { passed: 0, failed: 1, note: 'CLI build failed' };
+    return nodeTests([...testFiles('test/unit'), ...testFiles('test/cli')]);
+  },
+  webview: () => {
+    if (!run(process.execPath, ['esbuild.mjs', 'webview'])) return { passed: 0, failed: 1, note: 'webview build failed' };
+    return nodeTests(testFiles('test/webview'));
+  },
+  integration: () => {
+    const result = spawnSync(process.execPath, ['test/integration/runTests.mjs'], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
+    process.stdout.write(result.stdout ?? '');
+    const line = /integration: (\d+) passed, (\d+) failed/.exec(result.stdout ?? '');
+    if (!line) return { passed: 0, failed: 1, note: 'the integration runner did not report its counts' };
+    const failed = Number(line[2]) || (result.status !== 0 ? 1 : 0);
+    return { passed: Number(line[1]), failed };
+  },
+};
+
+const requested = process.argv.slice(2);
+const selected = requested.length ? requested : Object.keys(layers);
+let passed = 0;
+let failed = 0;
+const summary = [];
+for (const name of selected) {
+  const layer = layers[name];
+  if (!layer) {
+    console.error(`unknown test layer "${name}"; known: ${Object.keys(layers).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name} ===`);
+  const result = layer();
+  passed += result.passed;
+  failed += result.failed;
+  summary.push(`${name}: ${result.passed} passed, ${result.failed} failed${result.note ? ` (${result.note})` : ''}`);
+}
+console.log(`\n${summary.join('\n')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
