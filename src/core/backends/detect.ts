@@ -1,0 +1,54 @@
+// Finds a local OpenAI-compatible server that answers on its default port, preferring one that
+// serves an R1-style (thinking) model. Used by the `auto` backend.
+
+import type { BackendId } from '../types';
+
+export interface DetectedServer {
+  readonly backend: BackendId;
+  readonly baseUrl: string;
+  /** A thinking model when the server has one, else its first model. */
+  readonly model?: string;
+  readonly thinkingModel: boolean;
+}
+
+export const LOCAL_SERVER_CANDIDATES: readonly { backend: BackendId; baseUrl: string }[] = [
+  { backend: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1' },
+  { backend: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1' },
+  { backend: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1' },
+];
+
+const THINKING_MODEL = /r1|think|reason|qwq|deepseek|qwen3|gpt-oss|magistral/i;
+
+/** Model ids a server lists at `GET {baseUrl}/models`, or undefined when it does not answer. */
+export async function listModels(baseUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/models`, {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    if (!response.ok) return undefined;
+    const body: unknown = await response.json();
+    const data = (body as { data?: unknown })?.data;
+    if (!Array.isArray(data)) return undefined;
+    return data.map((m) => (m as { id?: unknown })?.id).filter((id): id is string => typeof id === 'string');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Probes the candidates at once; the first (in list order) that answers wins, thinking models first. */
+export async function detectLocalServer(
+  candidates: readonly { backend: BackendId; baseUrl: string }[] = LOCAL_SERVER_CANDIDATES,
+  timeoutMs = 700,
+  signal?: AbortSignal,
+): Promise<DetectedServer | undefined> {
+  const answers = await Promise.all(candidates.map((c) => listModels(c.baseUrl, timeoutMs, signal)));
+  const found = candidates
+    .map((candidate, i) => ({ candidate, models: answers[i] }))
+    .filter((a): a is { candidate: (typeof candidates)[number]; models: string[] } => a.models !== undefined);
+  const thinking = found.find((f) => f.models.some((m) => THINKING_MODEL.test(m)));
+  const chosen = thinking ?? found[0];
+  if (!chosen) return undefined;
+  const model = chosen.models.find((m) => THINKING_MODEL.test(m)) ?? chosen.models[0];
+  return { backend: chosen.candidate.backend, baseUrl: chosen.candidate.baseUrl, model, thinkingModel: thinking !== undefined };
+}

@@ -1,0 +1,76 @@
+// One way to run a backend over code: build the prompt, stream the events, parse the answer.
+// The CLI and the extension both call this; they differ only in where the events go.
+
+import { buildFollowUp, buildPrompt } from './prompt';
+import { parseAnswer } from './answerParser';
+import { BackendError, toBackendError } from './errors';
+import type {
+  Backend,
+  BackendRequest,
+  ChatMessage,
+  CodeUnderReview,
+  ParsedAnswer,
+  ReasoningEvent,
+  Usage,
+} from './types';
+
+export interface SamplingOptions {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly seed?: number;
+  readonly maxTokens?: number;
+  readonly reasoningEffort?: BackendRequest['reasoningEffort'];
+}
+
+export interface RunInput {
+  readonly backend: Backend;
+  readonly code: CodeUnderReview;
+  readonly sampling?: SamplingOptions;
+  /** Earlier turns of the conversation (answers only) and the new question, for a follow-up. */
+  readonly followUp?: { readonly history: readonly ChatMessage[]; readonly question: string };
+  readonly signal: AbortSignal;
+  /** Every event as it arrives, for live display. */
+  readonly onEvent?: (event: ReasoningEvent) => void;
+}
+
+export interface RunOutput {
+  readonly messages: readonly ChatMessage[];
+  readonly reasoning: string;
+  readonly answer: string;
+  readonly usage?: Usage;
+  readonly finishReason?: string;
+  readonly parsed?: ParsedAnswer;
+  /** Set when the run failed; what arrived before the failure is kept above. */
+  readonly error?: BackendError;
+}
+
+/** Runs to the end and never throws: a failure is returned with the partial reasoning and answer. */
+export async function runAnalysis(input: RunInput): Promise<RunOutput> {
+  const { backend, code, sampling = {}, followUp, signal, onEvent } = input;
+  const messages = followUp
+    ? buildFollowUp(followUp.history, followUp.question)
+    : buildPrompt(code);
+  const request: BackendRequest = { messages, ...sampling };
+  let reasoning = '';
+  let answer = '';
+  let usage: Usage | undefined;
+  let finishReason: string | undefined;
+  try {
+    for await (const event of backend.stream(request, signal)) {
+      if (event.kind === 'reasoning') reasoning += event.text;
+      else if (event.kind === 'answer') answer += event.text;
+      else if (event.kind === 'usage') usage = event.usage;
+      else finishReason = event.finishReason;
+      onEvent?.(event);
+    }
+    if (signal.aborted) throw new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.');
+  } catch (error) {
+    return { messages, reasoning, answer, usage, finishReason, error: toBackendError(error, { backend: backend.id }) };
+  }
+  return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code) };
+}
+
+/** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */
+export function conversationOf(output: RunOutput): ChatMessage[] {
+  return [...output.messages, { role: 'assistant', content: output.answer }];
+}

@@ -1,0 +1,256 @@
+// Findings as diagnostics, stamped with the document they were made for. Edits above a finding move
+// it, an edit inside it invalidates its fix, and a fix is applied only when the text it replaces is
+// still exactly what the model saw.
+
+import * as vscode from 'vscode';
+import type { Finding } from '../core/types';
+
+export const DIAGNOSTIC_SOURCE = 'ThinkLens';
+
+export interface StampedFinding {
+  readonly id: string;
+  readonly runId: string;
+  readonly uri: vscode.Uri;
+  readonly finding: Finding;
+  /** Where the squiggle is now (moved as the document changes). */
+  range: vscode.Range;
+  /** The lines the fix replaces now, and the exact text it expects there. */
+  fix?: { range: vscode.Range; expectedText: string; replacement: string };
+  /** Why the fix can no longer be applied (edited inside, refused by the parser...). */
+  fixUnavailable?: string;
+  /** The document version the ranges above are valid for. */
+  version: number;
+  /** The flagged code was edited after the analysis. */
+  edited?: boolean;
+}
+
+export type FixOutcome = { applied: true } | { applied: false; reason: string };
+
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+/** The range of a finding in a document: the quote when it was found, else its whole lines. */
+export function findingRange(document: vscode.TextDocument, finding: Finding): vscode.Range {
+  const lastLine = document.lineCount - 1;
+  if (finding.range) {
+    const start = new vscode.Position(Math.min(finding.range.startLine - 1, lastLine), finding.range.startColumn);
+    const end = new vscode.Position(Math.min(finding.range.endLine - 1, lastLine), finding.range.endColumn);
+    return document.validateRange(new vscode.Range(start, end));
+  }
+  const first = document.lineAt(Math.max(0, Math.min(finding.startLine - 1, lastLine)));
+  const last = document.lineAt(Math.max(0, Math.min(finding.endLine - 1, lastLine)));
+  return new vscode.Range(first.range.start.translate(0, first.firstNonWhitespaceCharacterIndex), last.range.end);
+}
+
+/** Whole lines `startLine..endLine` (1-based, inclusive) without the final line break. */
+export function wholeLines(document: vscode.TextDocument, startLine: number, endLine: number): vscode.Range {
+  return new vscode.Range(document.lineAt(startLine - 1).range.start, document.lineAt(endLine - 1).range.end);
+}
+
+export class FindingStore implements vscode.Disposable {
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('thinklens');
+  private readonly byUri = new Map<string, StampedFinding[]>();
+  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private nextId = 1;
+  /** Fires with the document whose findings changed (published, moved, dismissed, applied). */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor() {
+    this.subscriptions.push(
+      this.diagnostics,
+      this.changeEmitter,
+      vscode.workspace.onDidChangeTextDocument((event) => this.track(event)),
+    );
+  }
+
+  /**
+   * Replaces the findings of `runId`'s earlier results in `document` with new ones, stamped with the
+   * version they were computed for. `analysedVersion` is the version whose text the model saw; if
+   * the document changed since, the findings are dropped (the caller reports this).
+   */
+  publish(document: vscode.TextDocument, runId: string, findings: readonly Finding[], analysedVersion: number): StampedFinding[] | undefined {
+    if (document.version !== analysedVersion) return undefined;
+    const key = document.uri.toString();
+    const kept = (this.byUri.get(key) ?? []).filter((f) => f.runId !== runId);
+    const added = findings.map((finding) => this.stamp(document, runId, finding));
+    this.byUri.set(key, [...kept, ...added]);
+    this.refresh(document.uri);
+    return added;
+  }
+
+  all(uri?: vscode.Uri): readonly StampedFinding[] {
+    if (uri) return this.byUri.get(uri.toString()) ?? [];
+    return [...this.byUri.values()].flat();
+  }
+
+  get(id: string): StampedFinding | undefined {
+    return this.all().find((f) => f.id === id);
+  }
+
+  /** The stamped finding a ThinkLens diagnostic stands for. */
+  forDiagnostic(uri: vscode.Uri, diagnostic: vscode.Diagnostic): StampedFinding | undefined {
+    const id = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+    return this.all(uri).find((f) => f.id === id);
+  }
+
+  dismiss(id: string): void {
+    const found = this.get(id);
+    if (!found) return;
+    this.remove(found.uri, (f) => f.id === id);
+  }
+
+  clear(): void {
+    const uris = [...this.byUri.keys()].map((k) => vscode.Uri.parse(k));
+    this.byUri.clear();
+    this.diagnostics.clear();
+    uris.forEach((uri) => this.changeEmitter.fire(uri));
+  }
+
+  /** Applies one fix as a single undoable edit, refused when the text it replaces changed. */
+  async applyFix(id: string): Promise<FixOutcome> {
+    const result = await this.applyFixes([id]);
+    return result.refused.length ? { applied: false, reason: result.refused[0]!.reason } : { applied: true };
+  }
+
+  /** Applies several fixes of one document in one edit (one undo step); refuses the stale ones. */
+  async applyFixes(ids: readonly string[]): Promise<{ applied: string[]; refused: { id: string; reason: string }[] }> {
+    const refused: { id: string; reason: string }[] = [];
+    const chosen: StampedFinding[] = [];
+    for (const id of ids) {
+      const found = this.get(id);
+      const reason = !found ? 'the finding is gone' : await this.whyNotApplicable(found);
+      if (reason) refused.push({ id, reason });
+      else chosen.push(found!);
+    }
+    // Overlapping fixes cannot all be right: keep the first, refuse the rest.
+    const accepted: StampedFinding[] = [];
+    for (const finding of chosen) {
+      if (accepted.some((a) => a.uri.toString() === finding.uri.toString() && a.fix!.range.intersection(finding.fix!.range))) {
+        refused.push({ id: finding.id, reason: 'it overlaps another fix applied at the same time' });
+      } else accepted.push(finding);
+    }
+    if (accepted.length === 0) return { applied: [], refused };
+    const edit = new vscode.WorkspaceEdit();
+    for (const finding of accepted) edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement);
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason: 'VS Code did not apply the edit' }))] };
+    }
+    for (const finding of accepted) this.remove(finding.uri, (f) => f.id === finding.id);
+    return { applied: accepted.map((f) => f.id), refused };
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+
+  private async whyNotApplicable(finding: StampedFinding): Promise<string | undefined> {
+    if (!finding.fix) return finding.fixUnavailable ?? 'this finding has no fix';
+    if (finding.fixUnavailable) return finding.fixUnavailable;
+    const document = await vscode.workspace.openTextDocument(finding.uri);
+    if (document.version !== finding.version) return 'the file changed in a way ThinkLens could not follow; run the analysis again';
+    if (document.getText(finding.fix.range) !== finding.fix.expectedText) {
+      return 'the code the fix replaces has changed since the analysis; run it again';
+    }
+    return undefined;
+  }
+
+  private stamp(document: vscode.TextDocument, runId: string, finding: Finding): StampedFinding {
+    const stamped: StampedFinding = {
+      id: `F${this.nextId++}`,
+      runId,
+      uri: document.uri,
+      finding,
+      range: findingRange(document, finding),
+      version: document.version,
+    };
+    if (finding.fixRefused) stamped.fixUnavailable = `the fix was refused: ${finding.fixRefused}`;
+    else if (finding.fix && finding.fix.startLine >= 1 && finding.fix.endLine <= document.lineCount) {
+      const range = wholeLines(document, finding.fix.startLine, finding.fix.endLine);
+      const eol = document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+      stamped.fix = { range, expectedText: document.getText(range), replacement: finding.fix.replacement.replace(/\r?\n/g, eol) };
+    }
+    return stamped;
+  }
+
+  /** Moves findings with each edit; an edit inside a finding or its fix makes the fix unavailable. */
+  private track(event: vscode.TextDocumentChangeEvent): void {
+    const key = event.document.uri.toString();
+    const findings = this.byUri.get(key);
+    if (!findings?.length || event.contentChanges.length === 0) return;
+    // Changes in one event refer to the document before the event: apply them from the bottom up
+    // so that earlier positions stay valid.
+    const changes = [...event.contentChanges].sort((a, b) => b.range.start.compareTo(a.range.start));
+    for (const finding of findings) {
+      for (const change of changes) {
+        const moved = shiftRange(finding.range, change);
+        finding.range = moved.range;
+        if (moved.touched) finding.edited = true;
+        if (finding.fix) {
+          const fixMoved = shiftRange(finding.fix.range, change);
+          finding.fix.range = fixMoved.range;
+          if (fixMoved.touched || moved.touched) {
+            finding.fix = undefined;
+            finding.fixUnavailable = 'the code it replaces was edited after the analysis; run the analysis again';
+          }
+        }
+      }
+      finding.version = event.document.version;
+    }
+    this.refresh(event.document.uri);
+  }
+
+  private remove(uri: vscode.Uri, predicate: (f: StampedFinding) => boolean): void {
+    const key = uri.toString();
+    this.byUri.set(key, (this.byUri.get(key) ?? []).filter((f) => !predicate(f)));
+    this.refresh(uri);
+  }
+
+  private refresh(uri: vscode.Uri): void {
+    const findings = this.byUri.get(uri.toString()) ?? [];
+    this.diagnostics.set(uri, findings.map(toDiagnostic));
+    this.changeEmitter.fire(uri);
+  }
+}
+
+function toDiagnostic(stamped: StampedFinding): vscode.Diagnostic {
+  const { finding } = stamped;
+  const notes = [
+    finding.locationUncertain ? 'location uncertain: the quoted code was not found' : '',
+    stamped.edited ? 'edited since the analysis' : '',
+  ].filter(Boolean);
+  const message = notes.length ? `${finding.title} (${notes.join('; ')})` : finding.title;
+  const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  diagnostic.code = { value: stamped.id, target: vscode.Uri.parse(`command:thinklens.showFinding?${encodeURIComponent(JSON.stringify([stamped.id]))}`) };
+  return diagnostic;
+}
+
+/**
+ * Where `range` is after `change`, and whether the change edited inside it. Typing right before or
+ * after a range moves it or leaves it alone; only an overlapping change counts as touching it.
+ */
+export function shiftRange(range: vscode.Range, change: vscode.TextDocumentContentChangeEvent): { range: vscode.Range; touched: boolean } {
+  const changed = change.range;
+  if (changed.end.isBeforeOrEqual(range.start)) {
+    return { range: new vscode.Range(shiftPosition(range.start, change), shiftPosition(range.end, change)), touched: false };
+  }
+  if (changed.start.isAfterOrEqual(range.end)) return { range, touched: false };
+  const start = changed.start.isBefore(range.start) ? changed.start : range.start;
+  const end = changed.end.isBeforeOrEqual(range.end) ? shiftPosition(range.end, change) : shiftPosition(changed.end, change);
+  return { range: new vscode.Range(start, end), touched: true };
+}
+
+function shiftPosition(position: vscode.Position, change: vscode.TextDocumentContentChangeEvent): vscode.Position {
+  const lines = change.text.split(/\r\n|\r|\n/);
+  const addedLines = lines.length - 1;
+  const removedLines = change.range.end.line - change.range.start.line;
+  if (position.line > change.range.end.line) return position.translate(addedLines - removedLines, 0);
+  // Same line as the end of the change: the column moves too.
+  const lastInserted = lines[lines.length - 1]!.length;
+  const newColumnBase = addedLines === 0 ? change.range.start.character + lastInserted : lastInserted;
+  return new vscode.Position(change.range.start.line + addedLines, newColumnBase + (position.character - change.range.end.character));
+}
