@@ -1,0 +1,96 @@
+// Small text helpers shared by the prompt builder, the answer parser and the locator. Lines are
+// split the way VS Code splits them (\r\n, \n or a lone \r), so line numbers and UTF-16 columns
+// computed here match the editor's.
+
+import type { LineRange } from './types';
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** The lines of `text` without their terminators. A trailing break yields a last empty line, as in VS Code. */
+export function splitLines(text: string): string[] {
+  return text.split(LINE_BREAK);
+}
+
+/** The line ending a file uses: CRLF when its first line break is CRLF, LF otherwise. */
+export function detectEol(text: string): '\n' | '\r\n' {
+  const match = /\r\n|\n|\r/.exec(text);
+  return match?.[0] === '\r\n' ? '\r\n' : '\n';
+}
+
+/** Rewrites every line break in `text` as `eol`. */
+export function normalizeEol(text: string, eol: '\n' | '\r\n'): string {
+  return text.replace(/\r\n|\r|\n/g, eol);
+}
+
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(Math.max(value, min), max);
+}
+
+/** Sorted, with overlapping and adjacent ranges joined, and reversed ranges put right. */
+export function mergeRanges(ranges: readonly LineRange[]): LineRange[] {
+  const sorted = ranges
+    .filter((r) => Number.isFinite(r.startLine) && Number.isFinite(r.endLine))
+    .map((r) => ({
+      startLine: Math.min(r.startLine, r.endLine),
+      endLine: Math.max(r.startLine, r.endLine),
+    }))
+    .sort((a, b) => a.startLine - b.startLine);
+  const merged: { startLine: number; endLine: number }[] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && range.startLine <= last.endLine + 1) {
+      last.endLine = Math.max(last.endLine, range.endLine);
+    } else {
+      merged.push({ ...range });
+    }
+  }
+  return merged;
+}
+
+/** Formats a line range for people and prompts: `12` or `12–14`. */
+export function formatLines(range: LineRange): string {
+  return range.startLine === range.endLine
+    ? `${range.startLine}`
+    : `${range.startLine}–${range.endLine}`;
+}
+
+/**
+ * Removes reasoning that leaked into an answer: whole `<think>…</think>` blocks, and everything
+ * before a stray `</think>` (templates that prefill the opening tag never send it). An unclosed
+ * `<think>` drops the rest of the text unless that would leave nothing.
+ */
+export function stripThink(text: string): string {
+  let result = text.replace(/<think>[\s\S]*?<\/think>/gi, '');
+  const strayClose = result.toLowerCase().lastIndexOf('</think>');
+  if (strayClose >= 0) result = result.slice(strayClose + '</think>'.length);
+  const open = result.toLowerCase().indexOf('<think>');
+  if (open >= 0) {
+    const before = result.slice(0, open);
+    result = before.trim() ? before : result.slice(open + '<think>'.length);
+  }
+  return result;
+}
+
+/** The `  12 | ` prefix the prompt puts before each code line. */
+export const LINE_NUMBER_PREFIX = /^[ \t]*\d+[ \t]*\|[ \t]?/;
+
+/**
+ * Strips `12 | ` prefixes a model copied from the numbered prompt, but only when every non-empty
+ * line carries one: a single `1 | 2` in real code must survive.
+ */
+export function stripLineNumberPrefixes(text: string): string {
+  const lines = splitLines(text);
+  const nonEmpty = lines.filter((line) => line.trim() !== '');
+  if (nonEmpty.length === 0 || !nonEmpty.every((line) => LINE_NUMBER_PREFIX.test(line))) return text;
+  return lines.map((line) => line.replace(LINE_NUMBER_PREFIX, '')).join('\n');
+}
+
+/** The leading whitespace of a line. */
+export function indentationOf(line: string): string {
+  return /^[ \t]*/.exec(line)?.[0] ?? '';
+}
+
+/** Rough token count for budgeting (about three characters a token for code, erring high). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3);
+}
