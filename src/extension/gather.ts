@@ -11,6 +11,8 @@ export interface AnalysisTarget {
   readonly version: number;
   readonly code: CodeUnderReview;
   readonly title: string;
+  /** Review of changes: keep findings on the changed lines (and next to them) unless severe. */
+  readonly changedLinesOnly?: boolean;
 }
 
 /** Files longer than this are refused whole; the person can select a part. */
@@ -51,8 +53,8 @@ export async function targetFromDiagnostic(document: vscode.TextDocument, range:
 }
 
 /** Several ranges of one document (changed hunks). */
-export function targetFromRanges(document: vscode.TextDocument, ranges: readonly LineRange[], question?: string): Promise<AnalysisTarget> {
-  return buildTarget(document, 'review', ranges, question);
+export async function targetFromRanges(document: vscode.TextDocument, ranges: readonly LineRange[], question?: string): Promise<AnalysisTarget> {
+  return { ...(await buildTarget(document, 'review', ranges, question)), changedLinesOnly: true };
 }
 
 function selectedLines(selection: vscode.Selection): LineRange {

@@ -1,0 +1,300 @@
+// Failures a person can act on. Every backend failure ends as a `BackendError` whose `message` is
+// one line saying what happened and whose `hint` says what to do; `detail` keeps the server's own
+// words (redacted, one line) for the log. No message ever contains the API key.
+
+import { PRESETS } from './backends/presets';
+import type { BackendErrorKind, BackendId } from './types';
+
+export interface BackendErrorOptions {
+  readonly status?: number;
+  readonly retryAfterSeconds?: number;
+  /** The server's or the runtime's own words, redacted, for the log. */
+  readonly detail?: string;
+  readonly cause?: unknown;
+}
+
+export class BackendError extends Error {
+  override readonly name = 'BackendError';
+  readonly kind: BackendErrorKind;
+  readonly hint: string;
+  readonly status?: number;
+  readonly retryAfterSeconds?: number;
+  readonly detail?: string;
+
+  constructor(kind: BackendErrorKind, message: string, hint: string, options: BackendErrorOptions = {}) {
+    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.hint = hint;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.detail) this.detail = options.detail;
+  }
+}
+
+/** What the failing request was, so a message can name the server, URL and model. */
+export interface ErrorContext {
+  readonly backend: BackendId;
+  readonly baseUrl?: string;
+  readonly model?: string;
+  /** Values that must never appear in a message (the API key). */
+  readonly secrets?: readonly (string | undefined)[];
+  /** Seconds, for timeout messages. */
+  readonly idleTimeoutSeconds?: number;
+  readonly requestTimeoutSeconds?: number;
+}
+
+/** Facts about an HTTP error response, gathered by whoever saw it. */
+export interface HttpFailure {
+  readonly status: number;
+  /** The server's message (from its JSON error body, or its text). */
+  readonly serverMessage?: string;
+  readonly retryAfterSeconds?: number;
+  /** The body was an HTML page (a proxy or a wrong base URL), not the API's JSON. */
+  readonly html?: boolean;
+}
+
+const CONTEXT_WORDS = /context|too long|length|tokens?\b|too large|exceed/i;
+
+/** Maps an HTTP error status to the error a person sees (WIRE.md "Errors worth handling"). */
+export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError {
+  const { status } = failure;
+  const name = labelOf(ctx);
+  const detail = failure.serverMessage ? redact(failure.serverMessage, ctx) : undefined;
+  const options = { status, detail, retryAfterSeconds: failure.retryAfterSeconds };
+  const local = isLocal(ctx);
+
+  if (status === 401 || status === 403) {
+    const what = status === 401 ? 'rejected the API key' : 'refused access with this API key';
+    return new BackendError('auth', `${name} ${what} (${status}).`, keyHint(ctx), options);
+  }
+  if (status === 402) {
+    return new BackendError(
+      'out-of-balance',
+      `${name} says the account has no balance left (402).`,
+      `Top up the account with ${name}, or choose another backend with 'ThinkLens: Select Backend'.`,
+      options,
+    );
+  }
+  if (status === 413 || (status === 400 && detail !== undefined && CONTEXT_WORDS.test(detail))) {
+    return new BackendError(
+      'context-too-long',
+      `The request is too long for ${modelName(ctx)} (${status}).`,
+      local
+        ? 'Review a smaller selection or fewer files at once, or start the server with a larger context size.'
+        : 'Review a smaller selection or fewer files at once.',
+      options,
+    );
+  }
+  if (status === 429) {
+    const wait = failure.retryAfterSeconds !== undefined ? ` Retry in ${Math.ceil(failure.retryAfterSeconds)} s.` : '';
+    return new BackendError(
+      'rate-limit',
+      `${name} is limiting requests (429).${wait}`,
+      'Wait a moment and run again, or lower thinklens.review.maxConcurrency.',
+      options,
+    );
+  }
+  if (status >= 500) {
+    return new BackendError(
+      'server',
+      `${name} had a server error (${status}).`,
+      local ? `Try again; if it keeps failing, look at the ${name} server's log.` : 'Try again in a moment; if it keeps failing, the provider may be having an outage.',
+      options,
+    );
+  }
+  if (failure.html) return htmlPage(ctx, status);
+  if (status === 404) {
+    return new BackendError(
+      'model-not-found',
+      `${name} has no model "${ctx.model ?? '?'}" at ${ctx.baseUrl ?? 'its base URL'} (404).`,
+      ctx.backend === 'ollama'
+        ? `Pull it with 'ollama pull ${ctx.model ?? '<model>'}', or set thinklens.model to a model the server has.`
+        : 'Set thinklens.model to a model the server serves, and check thinklens.baseUrl.',
+      options,
+    );
+  }
+  const said = detail ? `: ${truncate(detail, 160)}` : '.';
+  return new BackendError(
+    'setup',
+    `${name} rejected the request (${status})${said}`,
+    'Check thinklens.backend, thinklens.model and thinklens.baseUrl; the ThinkLens log has the full response.',
+    options,
+  );
+}
+
+export function htmlPage(ctx: ErrorContext, status?: number): BackendError {
+  const where = ctx.baseUrl ?? labelOf(ctx);
+  return new BackendError(
+    'bad-response',
+    `${where} returned an HTML page instead of an API response${status ? ` (${status})` : ''}; check the base URL.`,
+    'The base URL is the OpenAI-compatible API root, usually ending in /v1 (for example http://127.0.0.1:11434/v1).',
+    status === undefined ? {} : { status },
+  );
+}
+
+export function networkError(ctx: ErrorContext, reason: string, cause?: unknown): BackendError {
+  const name = labelOf(ctx);
+  return new BackendError(
+    'network',
+    `Could not reach ${name} at ${ctx.baseUrl ?? 'its base URL'} (${reason}).`,
+    isLocal(ctx)
+      ? `Start the ${name} server, or set thinklens.baseUrl to where it listens.`
+      : 'Check the internet connection, a proxy, or thinklens.baseUrl.',
+    { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
+  );
+}
+
+/** The stream stopped before a finish reason: the connection dropped or the server gave up. */
+export function streamCutError(ctx: ErrorContext, cause?: unknown): BackendError {
+  return new BackendError(
+    'network',
+    `The stream from ${labelOf(ctx)} ended before the answer finished.`,
+    'Run again; if it keeps happening, look at the server log or a proxy timeout.',
+    { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
+  );
+}
+
+export function malformedStreamError(ctx: ErrorContext, cause?: unknown): BackendError {
+  return new BackendError(
+    'bad-response',
+    `${labelOf(ctx)} sent a stream line that is not valid JSON.`,
+    'Check that thinklens.baseUrl points at an OpenAI-compatible server; the ThinkLens log has the line.',
+    { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
+  );
+}
+
+export function idleTimeoutError(ctx: ErrorContext): BackendError {
+  const seconds = ctx.idleTimeoutSeconds ?? 60;
+  return new BackendError(
+    'timeout',
+    `${labelOf(ctx)} sent nothing for ${seconds} s, so the request was stopped.`,
+    'The server may be overloaded or stuck: try again, or raise thinklens.requestTimeoutSeconds.',
+  );
+}
+
+export function requestTimeoutError(ctx: ErrorContext): BackendError {
+  const seconds = ctx.requestTimeoutSeconds ?? 60;
+  return new BackendError(
+    'timeout',
+    `${labelOf(ctx)} did not start answering within ${seconds} s.`,
+    isLocal(ctx)
+      ? 'A local server may still be loading the model: try again, or raise thinklens.requestTimeoutSeconds.'
+      : 'Try again, or raise thinklens.requestTimeoutSeconds.',
+  );
+}
+
+export function cancelledError(): BackendError {
+  return new BackendError('cancelled', 'The request was cancelled.', 'Run it again when you are ready.');
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_CLOSED: 'connection closed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
+};
+
+/** The network reason behind an error (walking `cause`), or undefined when it is not one. */
+export function networkReason(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code in NETWORK_CODES) return NETWORK_CODES[code];
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Turns anything thrown into a `BackendError`; one that already is one passes through. */
+export function toBackendError(err: unknown, ctx: ErrorContext): BackendError {
+  if (err instanceof BackendError) return err;
+  const name = (err as { name?: unknown } | null)?.name;
+  if (name === 'AbortError') return cancelledError();
+  if (name === 'TimeoutError') return requestTimeoutError(ctx);
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400) {
+    return httpError({ status, serverMessage: messageOf(err) }, ctx);
+  }
+  if (err instanceof SyntaxError) return malformedStreamError(ctx, err);
+  const reason = networkReason(err);
+  if (reason) return networkError(ctx, reason, err);
+  return new BackendError(
+    'bad-response',
+    `${labelOf(ctx)} failed unexpectedly: ${truncate(redact(messageOf(err) ?? String(err), ctx), 160)}`,
+    'Try again; the ThinkLens log has the details.',
+    { detail: redact(describeCause(err), ctx), cause: err },
+  );
+}
+
+/** `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in seconds; undefined when absent. */
+export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000);
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  if (Number.isFinite(Number(value))) return Math.max(0, Number(value));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+/** Removes the API key and anything shaped like a key or bearer token; one line, bounded. */
+export function redact(text: string, ctx?: Pick<ErrorContext, 'secrets'>): string {
+  let out = text;
+  for (const secret of ctx?.secrets ?? []) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('***');
+  }
+  out = out.replace(/\b(sk|key|or|api)-[A-Za-z0-9_-]{6,}/gi, '***').replace(/Bearer\s+\S+/gi, 'Bearer ***');
+  return truncate(oneLine(out), 500);
+}
+
+function labelOf(ctx: ErrorContext): string {
+  return PRESETS[ctx.backend]?.label ?? ctx.backend;
+}
+
+function modelName(ctx: ErrorContext): string {
+  return ctx.model ? `${ctx.model}'s context window` : "the model's context window";
+}
+
+function isLocal(ctx: ErrorContext): boolean {
+  return PRESETS[ctx.backend]?.localServer ?? false;
+}
+
+function keyHint(ctx: ErrorContext): string {
+  const env = PRESETS[ctx.backend]?.apiKeyEnv ?? 'THINKLENS_API_KEY';
+  return `Set a key with 'ThinkLens: Set API Key' or the ${env} environment variable.`;
+}
+
+function messageOf(err: unknown): string | undefined {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message ? message : undefined;
+}
+
+function describeCause(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const message = messageOf(e) ?? String(e);
+    const code = (e as { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${message} [${code}]` : message);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(' <- ');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

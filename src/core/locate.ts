@@ -1,0 +1,250 @@
+// Finds where a model's `quote` sits in the file. Models get line numbers wrong (off by a few,
+// counted from the hunk, counted from 0) but copy code well, so the quote is the anchor and the
+// claimed lines only say where to look first. Fuzziness stays conservative: an ambiguous or weak
+// match returns undefined, and the caller keeps the finding with its location marked uncertain.
+
+import type { LineRange, TextRange } from './types';
+import { splitLines } from './text';
+
+export interface LocateOptions {
+  /** How many lines around the claimed ones to search. Default 40. */
+  readonly radius?: number;
+  /**
+   * Beyond the radius, accept a quote that occurs exactly once in the whole file and is long
+   * enough to be distinctive (a model that numbered a hunk from 1). Default true.
+   */
+  readonly wholeFileIfUnique?: boolean;
+}
+
+const DEFAULT_RADIUS = 40;
+/** Non-whitespace characters a quote needs before it may move a finding off its claimed lines. */
+const MIN_TO_MOVE = 4;
+/** ... before matching with all whitespace ignored (`a+b` for `a + b`). */
+const MIN_FOR_SPACELESS = 6;
+/** ... before a unique match anywhere in the file is trusted. */
+const MIN_FOR_WHOLE_FILE = 12;
+/** An elided quote (`first … last`) must find its pieces within this many lines. */
+const MAX_ELISION_LINES = 60;
+
+/**
+ * The precise range of `quote` in `fileText`: on the claimed lines when it is there, otherwise the
+ * nearest occurrence within the radius. Whitespace-insensitive; tolerates a copied `12 | ` prefix,
+ * wrapping backticks and `...`/`…` truncation. Columns are UTF-16 code units, like VS Code's.
+ */
+export function locateQuote(
+  fileText: string,
+  quote: string,
+  claimed: LineRange,
+  options?: LocateOptions,
+): TextRange | undefined {
+  return locateQuoteInLines(splitLines(fileText), quote, claimed, options);
+}
+
+/** As `locateQuote`, over a file already split into lines (the parser locates many quotes). */
+export function locateQuoteInLines(
+  lines: readonly string[],
+  quote: string,
+  claimed: LineRange,
+  options?: LocateOptions,
+): TextRange | undefined {
+  if (typeof quote !== 'string' || quote.trim() === '' || lines.length === 0) return undefined;
+  const radius = Math.max(0, options?.radius ?? DEFAULT_RADIUS);
+  const variants = quoteVariants(quote);
+  const claim = normalizeClaim(claimed);
+
+  if (claim) {
+    const lo = Math.max(1, claim.startLine - radius);
+    const hi = Math.min(lines.length, claim.endLine + radius);
+    if (lo <= hi) {
+      const window = new Window(lines, lo, hi);
+      for (const pieces of variants) {
+        const found = nearest(window, pieces, claim);
+        if (found === 'ambiguous') return undefined;
+        if (found) return found;
+      }
+    }
+  }
+
+  if (options?.wholeFileIfUnique ?? true) {
+    const whole = new Window(lines, 1, lines.length);
+    for (const pieces of variants) {
+      if (pieces.length !== 1 || significant(pieces[0]!) < MIN_FOR_WHOLE_FILE) continue;
+      const matches = whole.find(pieces, 'collapsed');
+      if (matches.length === 1) return matches[0];
+      if (matches.length > 1) return undefined;
+    }
+  }
+  return undefined;
+}
+
+// ---- choosing among matches ----
+
+type Tier = 'collapsed' | 'spaceless';
+
+function nearest(window: Window, pieces: readonly string[], claim: LineRange): TextRange | 'ambiguous' | undefined {
+  const length = pieces.reduce((n, p) => n + significant(p), 0);
+  const tiers: Tier[] = length >= MIN_FOR_SPACELESS ? ['collapsed', 'spaceless'] : ['collapsed'];
+  let best: { range: TextRange; distance: number; tier: number }[] = [];
+  tiers.forEach((tier, tierIndex) => {
+    for (const range of window.find(pieces, tier)) {
+      const distance = distanceTo(range, claim);
+      if (distance > 0 && length < MIN_TO_MOVE) continue;
+      const candidate = { range, distance, tier: tierIndex };
+      const head = best[0];
+      if (!head || distance < head.distance) best = [candidate];
+      else if (distance === head.distance) best.push(candidate);
+    }
+  });
+  if (best.length === 0) return undefined;
+  // A whitespace-exact match beats one that needed all spaces removed, at the same distance.
+  const topTier = Math.min(...best.map((c) => c.tier));
+  const top = best.filter((c) => c.tier === topTier);
+  const first = top[0]!;
+  if (first.distance > 0) {
+    // Equally near above and below: nothing says which one the model meant.
+    const above = top.some((c) => c.range.endLine < claim.startLine);
+    const below = top.some((c) => c.range.startLine > claim.endLine);
+    if (above && below) return 'ambiguous';
+  }
+  return first.range;
+}
+
+function distanceTo(range: TextRange, claim: LineRange): number {
+  if (range.endLine < claim.startLine) return claim.startLine - range.endLine;
+  if (range.startLine > claim.endLine) return range.startLine - claim.endLine;
+  return 0;
+}
+
+function normalizeClaim(claimed: LineRange): LineRange | undefined {
+  const start = Number(claimed?.startLine);
+  const end = Number.isFinite(Number(claimed?.endLine)) ? Number(claimed.endLine) : start;
+  if (!Number.isFinite(start)) return undefined;
+  return { startLine: Math.min(start, end), endLine: Math.max(start, end) };
+}
+
+// ---- quote variants, tried in order until one is found ----
+
+function quoteVariants(quote: string): string[][] {
+  const bases: string[] = [];
+  const add = (text: string): void => {
+    const trimmed = text.trim();
+    if (trimmed !== '' && !bases.includes(trimmed)) bases.push(trimmed);
+  };
+  add(quote);
+  const unwrapped = unwrap(quote.trim());
+  add(unwrapped);
+  add(unwrapped.split(/\r\n|\r|\n/).map(stripOnePrefix).join('\n'));
+
+  const variants: string[][] = bases.map((b) => [b]);
+  // Truncated or elided quotes come last: `...` is also real syntax (spread), so only once the
+  // verbatim forms failed.
+  for (const base of bases) {
+    if (!/…|\.{3,}/.test(base)) continue;
+    const pieces = base
+      .split(/…|\.{3,}/)
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+    if (pieces.length > 0 && !variants.some((v) => same(v, pieces))) {
+      variants.push(pieces);
+    }
+  }
+  return variants;
+}
+
+function same(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Backticks or quotation marks a model wrapped around the whole quote. */
+function unwrap(text: string): string {
+  const match = /^(`+|"|')([\s\S]+)\1$/.exec(text);
+  return match ? match[2]! : text;
+}
+
+/** A `12 | ` prefix copied from the numbered prompt (only tried after the verbatim quote failed). */
+function stripOnePrefix(line: string): string {
+  return line.replace(/^[ \t]*\d+[ \t]*\|[ \t]?/, '');
+}
+
+function significant(text: string): number {
+  return text.replace(/\s+/g, '').length;
+}
+
+// ---- whitespace-normalised search with a map back to file positions ----
+
+/** Lines lo..hi flattened twice (whitespace collapsed; whitespace removed), each char mapped back. */
+class Window {
+  private readonly cache = new Map<Tier, { text: string; line: Int32Array; column: Int32Array }>();
+
+  constructor(
+    private readonly lines: readonly string[],
+    private readonly lo: number,
+    private readonly hi: number,
+  ) {}
+
+  find(pieces: readonly string[], tier: Tier): TextRange[] {
+    const flat = this.flat(tier);
+    const needles = pieces.map((p) => (tier === 'collapsed' ? p.replace(/\s+/g, ' ').trim() : p.replace(/\s+/g, '')));
+    if (needles.some((n) => n === '')) return [];
+    const results: TextRange[] = [];
+    let from = 0;
+    for (;;) {
+      const start = flat.text.indexOf(needles[0]!, from);
+      if (start < 0) break;
+      from = start + 1;
+      let end = start + needles[0]!.length;
+      let complete = true;
+      for (const needle of needles.slice(1)) {
+        const next = flat.text.indexOf(needle, end);
+        if (next < 0 || flat.line[next]! - flat.line[start]! > MAX_ELISION_LINES) {
+          complete = false;
+          break;
+        }
+        end = next + needle.length;
+      }
+      if (!complete) continue;
+      results.push({
+        startLine: flat.line[start]!,
+        startColumn: flat.column[start]!,
+        endLine: flat.line[end - 1]!,
+        endColumn: flat.column[end - 1]! + 1,
+      });
+    }
+    return results;
+  }
+
+  private flat(tier: Tier): { text: string; line: Int32Array; column: Int32Array } {
+    const cached = this.cache.get(tier);
+    if (cached) return cached;
+    let total = 0;
+    for (let l = this.lo; l <= this.hi; l++) total += this.lines[l - 1]!.length + 1;
+    const line = new Int32Array(total);
+    const column = new Int32Array(total);
+    const chars: string[] = [];
+    let pendingSpace = false;
+    for (let l = this.lo; l <= this.hi; l++) {
+      const text = this.lines[l - 1]!;
+      for (let c = 0; c < text.length; c++) {
+        const ch = text[c]!;
+        if (/\s/.test(ch)) {
+          pendingSpace = tier === 'collapsed';
+          continue;
+        }
+        if (pendingSpace && chars.length > 0) {
+          // The space stands for the whitespace run before this character; map it there too.
+          line[chars.length] = l;
+          column[chars.length] = c;
+          chars.push(' ');
+        }
+        pendingSpace = false;
+        line[chars.length] = l;
+        column[chars.length] = c;
+        chars.push(ch);
+      }
+      pendingSpace = tier === 'collapsed';
+    }
+    const result = { text: chars.join(''), line, column };
+    this.cache.set(tier, result);
+    return result;
+  }
+}

@@ -1,0 +1,77 @@
+// Chooses and keeps the backend a run uses: the setting, or for `auto` a configured local model,
+// else a local server that answers, else a hosted backend with a key. The backend object is kept
+// between runs (a local model stays loaded) and replaced when the settings or keys change.
+
+import * as vscode from 'vscode';
+import { createBackend } from '../core/backends/createBackend';
+import { detectLocalServer } from '../core/backends/detect';
+import { PRESETS } from '../core/backends/presets';
+import type { Backend, BackendConfig, BackendId } from '../core/types';
+import type { ThinkLensConfig } from './config';
+import type { ApiKeys } from './secrets';
+
+export type BackendChoice =
+  | { readonly ok: true; readonly backend: Backend; readonly reason: string }
+  | { readonly ok: false; readonly setup: string };
+
+const HOSTED_WITH_KEYS: readonly BackendId[] = ['deepseek', 'openrouter'];
+
+export class Backends implements vscode.Disposable {
+  private current?: { key: string; backend: Backend; reason: string };
+
+  constructor(private readonly keys: ApiKeys, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  async choose(config: ThinkLensConfig): Promise<BackendChoice> {
+    const resolved = await this.resolveConfig(config);
+    if (!resolved.ok) return resolved;
+    const key = JSON.stringify(resolved.config);
+    if (this.current?.key !== key) {
+      await this.reset();
+      try {
+        this.current = { key, backend: createBackend(resolved.config, this.env), reason: resolved.reason };
+      } catch (error) {
+        return { ok: false, setup: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    return { ok: true, backend: this.current!.backend, reason: this.current!.reason };
+  }
+
+  /** Drops the kept backend (settings or keys changed); a local model is unloaded. */
+  async reset(): Promise<void> {
+    const old = this.current;
+    this.current = undefined;
+    await old?.backend.dispose?.();
+  }
+
+  dispose(): void {
+    void this.reset();
+  }
+
+  private async resolveConfig(config: ThinkLensConfig): Promise<{ ok: true; config: BackendConfig; reason: string } | { ok: false; setup: string }> {
+    const common = { model: config.model, requestTimeoutSeconds: config.requestTimeoutSeconds, idleTimeoutSeconds: config.requestTimeoutSeconds };
+    const local = config.local.modelPath
+      ? { modelPath: config.local.modelPath, gpu: config.local.gpu, threads: config.local.threads, contextSize: config.local.contextSize }
+      : undefined;
+    if (config.backend !== 'auto') {
+      if (config.backend === 'local' && !local) {
+        return { ok: false, setup: 'The local backend needs a GGUF model: run "ThinkLens: Download a Local Model" or set thinklens.local.modelPath.' };
+      }
+      const apiKey = await this.keys.get(config.backend);
+      return { ok: true, config: { backend: config.backend, baseUrl: config.baseUrl, apiKey, local, ...common }, reason: 'chosen in settings' };
+    }
+    if (local) return { ok: true, config: { backend: 'local', local, ...common }, reason: 'auto: a local model is configured' };
+    const server = await detectLocalServer();
+    if (server) {
+      return {
+        ok: true,
+        config: { backend: server.backend, baseUrl: server.baseUrl, ...common, model: config.model ?? server.model },
+        reason: `auto: ${PRESETS[server.backend].label} answers at ${server.baseUrl}${server.thinkingModel ? '' : ' (no thinking model found)'}`,
+      };
+    }
+    for (const backend of HOSTED_WITH_KEYS) {
+      const apiKey = (await this.keys.get(backend)) ?? this.env.THINKLENS_API_KEY ?? this.env[PRESETS[backend].apiKeyEnv ?? ''];
+      if (apiKey) return { ok: true, config: { backend, apiKey, ...common }, reason: `auto: an API key for ${PRESETS[backend].label} is set` };
+    }
+    return { ok: false, setup: 'No backend is set up yet: no local model, no local server answering, no API key.' };
+  }
+}

@@ -1,0 +1,194 @@
+// Every command ThinkLens registers, in one place.
+
+import * as vscode from 'vscode';
+import { withContext } from '../core/diffHunks';
+import { BACKEND_IDS, type BackendId } from '../core/types';
+import { PRESETS } from '../core/backends/presets';
+import { isExplainDiagnosticArgs } from './codeActions';
+import { readConfig } from './config';
+import type { FindingStore } from './findings';
+import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
+import { uncommittedChanges } from './git';
+import type { Log } from './log';
+import type { ReviewPanel } from './panel/reviewPanel';
+import type { RunController, RunOutcome } from './runs';
+import type { ApiKeys } from './secrets';
+import type { Backends } from './backends';
+import { downloadModelCommand } from './modelDownload';
+
+export interface CommandDeps {
+  readonly log: Log;
+  readonly runs: RunController;
+  readonly findings: FindingStore;
+  readonly panel: ReviewPanel;
+  readonly keys: ApiKeys;
+  readonly backends: Backends;
+}
+
+/** Lines of context kept around each changed hunk in a review of changes. */
+const HUNK_CONTEXT = 3;
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { log, runs, findings, panel } = deps;
+  const guarded = (name: string, body: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(name, async (...args: unknown[]) => {
+      try {
+        return await body(...args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!(error instanceof TargetError)) log.error(`${name} failed`, error);
+        void vscode.window.showErrorMessage(`ThinkLens: ${message}`);
+        return undefined;
+      }
+    });
+  const editor = () => {
+    const active = vscode.window.activeTextEditor;
+    if (!active) throw new TargetError('Open a file and select the code first.');
+    return active;
+  };
+  const analyse = async (target: Promise<AnalysisTarget>, kind?: 'explain' | 'review') => {
+    await panel.reveal();
+    return runs.analyse(await target, kind);
+  };
+
+  return [
+    guarded('thinklens.explainBug', (args) =>
+      isExplainDiagnosticArgs(args)
+        ? vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri)).then((doc) =>
+            analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
+        : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
+    guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    guarded('thinklens.reviewFile', (uri, uris) => {
+      const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
+      return chosen.length === 1
+        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(targetFromFile(doc), 'review'))
+        : reviewMany(deps, chosen.map((u) => ({ uri: u })));
+    }),
+    guarded('thinklens.reviewChanges', async () => {
+      const changes = await uncommittedChanges();
+      if (changes.length === 0) {
+        void vscode.window.showInformationMessage('ThinkLens: there are no uncommitted changes to review.');
+        return [];
+      }
+      return reviewMany(deps, changes);
+    }),
+    guarded('thinklens.followUp', async (runId, question) => {
+      const id = typeof runId === 'string' ? runId : runs.latestRunId();
+      if (!id) throw new TargetError('Run an analysis first; a follow-up continues its conversation.');
+      const text = typeof question === 'string' ? question : await vscode.window.showInputBox({ prompt: 'Ask a follow-up question about the last run', ignoreFocusOut: true });
+      return text?.trim() ? runs.followUp(id, text.trim()) : undefined;
+    }),
+    guarded('thinklens.cancel', () => runs.cancel()),
+    guarded('thinklens.selectBackend', () => selectBackend(deps)),
+    guarded('thinklens.setApiKey', (backend) => setApiKey(deps, typeof backend === 'string' ? (backend as BackendId) : undefined)),
+    guarded('thinklens.downloadModel', () => downloadModelCommand(log)),
+    guarded('thinklens.clearFindings', () => findings.clear()),
+    guarded('thinklens.exportTrace', (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
+    guarded('thinklens.showLog', () => log.show()),
+    // Internal commands behind code actions and the panel (not in the palette).
+    guarded('thinklens.applyFix', async (id) => {
+      const outcome = await findings.applyFix(String(id));
+      if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
+      return outcome;
+    }),
+    guarded('thinklens.applyAllFixes', async (uri) => {
+      const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
+      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable).map((f) => f.id);
+      const result = await findings.applyFixes(ids);
+      if (result.refused.length) {
+        void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
+      }
+      return result;
+    }),
+    guarded('thinklens.dismissFinding', (id) => findings.dismiss(String(id))),
+    guarded('thinklens.showFinding', async (id) => {
+      const stamped = findings.get(String(id));
+      if (stamped) await panel.reveal(stamped.runId);
+    }),
+  ];
+}
+
+/** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
+async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[]): Promise<RunOutcome[]> {
+  const { runs, panel, log } = deps;
+  const limit = readConfig().maxConcurrency;
+  await panel.reveal();
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'ThinkLens review', cancellable: true },
+    async (progress, token) => {
+      const outcomes: RunOutcome[] = [];
+      let next = 0;
+      let done = 0;
+      let found = 0;
+      token.onCancellationRequested(() => runs.cancel());
+      const report = () => progress.report({ message: `${done} of ${files.length} files, ${found} findings`, increment: 100 / files.length });
+      progress.report({ message: `0 of ${files.length} files` });
+      const worker = async () => {
+        while (next < files.length && !token.isCancellationRequested) {
+          const file = files[next++]!;
+          try {
+            const document = await vscode.workspace.openTextDocument(file.uri);
+            const target = file.ranges?.length
+              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), 'Review only the changed code; report problems elsewhere only when they are severe.')
+              : targetFromFile(document);
+            const outcome = await runs.analyse(await target, 'review');
+            outcomes.push(outcome);
+            found += outcome.findings.length;
+          } catch (error) {
+            log.warn(`review of ${file.uri.fsPath} skipped: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          done++;
+          report();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(limit, files.length) }, worker));
+      return outcomes;
+    },
+  );
+}
+
+async function selectBackend(deps: CommandDeps): Promise<void> {
+  const current = readConfig().backend;
+  const items = (['auto', ...BACKEND_IDS] as const).map((id) => ({
+    id,
+    label: id === 'auto' ? 'Automatic' : PRESETS[id].label,
+    description: id === current ? 'current' : id,
+    detail: id === 'auto' ? 'A configured local model, else a local server that answers, else a hosted backend with a key.' : PRESETS[id].description,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'ThinkLens: where should code be sent?', matchOnDetail: true });
+  if (!picked) return;
+  const settings = vscode.workspace.getConfiguration('thinklens');
+  if (picked.id === 'openai-compatible') {
+    const baseUrl = await vscode.window.showInputBox({ prompt: 'Base URL of the OpenAI-compatible server', placeHolder: 'http://127.0.0.1:8000/v1', value: readConfig().baseUrl, ignoreFocusOut: true, validateInput: (v) => (/^https?:\/\/\S+$/.test(v) ? undefined : 'Enter an http:// or https:// URL') });
+    if (!baseUrl) return;
+    await settings.update('baseUrl', baseUrl, vscode.ConfigurationTarget.Global);
+  }
+  await settings.update('backend', picked.id, vscode.ConfigurationTarget.Global);
+  await deps.backends.reset();
+  if (picked.id === 'local' && !readConfig().local.modelPath) await vscode.commands.executeCommand('thinklens.downloadModel');
+  else if (picked.id !== 'auto' && PRESETS[picked.id].requiresKey && !(await deps.keys.get(picked.id))) await setApiKey(deps, picked.id);
+}
+
+async function setApiKey(deps: CommandDeps, backend?: BackendId): Promise<void> {
+  let chosen = backend;
+  if (!chosen) {
+    const configured = readConfig().backend;
+    const hosted = BACKEND_IDS.filter((id) => id !== 'local');
+    const picked = await vscode.window.showQuickPick(
+      hosted.map((id) => ({ id, label: PRESETS[id].label, description: id === configured ? 'current' : undefined })),
+      { title: 'ThinkLens: set the API key for' },
+    );
+    chosen = picked?.id;
+  }
+  if (!chosen) return;
+  const key = await vscode.window.showInputBox({
+    title: `API key for ${PRESETS[chosen].label}`,
+    prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove the key.',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) return;
+  await deps.keys.set(chosen, key.trim() || undefined);
+  await deps.backends.reset();
+  void vscode.window.showInformationMessage(key.trim() ? `ThinkLens: the ${PRESETS[chosen].label} key is stored.` : `ThinkLens: the ${PRESETS[chosen].label} key is removed.`);
+}

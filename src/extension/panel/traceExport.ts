@@ -1,0 +1,131 @@
+// A run as a file a person can keep or attach to an issue: Markdown to read, JSON to process.
+// No `vscode` import; ReviewPanel asks where to save.
+import type { FindingView, RunView, UsageView } from '../../shared/protocol';
+
+export interface ExportedRun {
+  readonly format: 'thinklens-trace';
+  readonly version: 1;
+  readonly id: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly file?: { readonly uri: string; readonly path: string };
+  readonly backend: string;
+  readonly model: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly status: string;
+  readonly parentRunId?: string;
+  readonly prompt?: string;
+  readonly reasoning: string;
+  readonly reasoningShortened: boolean;
+  readonly answer: string;
+  readonly summary?: string;
+  readonly problem?: string;
+  readonly error?: { readonly kind: string; readonly message: string; readonly detail?: string };
+  readonly findings: readonly FindingView[];
+  readonly usage?: UsageView;
+}
+
+export function runToJson(run: RunView): ExportedRun {
+  const { header, result } = run;
+  return {
+    format: 'thinklens-trace',
+    version: 1,
+    id: header.id,
+    kind: header.kind,
+    title: header.title,
+    ...(header.file ? { file: header.file } : {}),
+    backend: header.backend,
+    model: header.model,
+    startedAt: new Date(header.startedAt).toISOString(),
+    ...(run.finishedAt !== undefined ? { finishedAt: new Date(run.finishedAt).toISOString() } : {}),
+    status: run.status,
+    ...(header.parentRunId ? { parentRunId: header.parentRunId } : {}),
+    ...(header.prompt !== undefined ? { prompt: header.prompt } : {}),
+    reasoning: run.reasoning,
+    reasoningShortened: run.trimmed === true,
+    answer: run.answer,
+    ...(result?.summary ? { summary: result.summary } : {}),
+    ...(result?.problem ? { problem: result.problem } : {}),
+    ...(result?.error
+      ? { error: { kind: result.error.kind, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } }
+      : {}),
+    findings: result?.findings ?? [],
+    ...(run.usage ? { usage: run.usage } : {}),
+  };
+}
+
+/** A fence longer than any backtick run inside, so model text cannot close it early. */
+function fenced(text: string, info = ''): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text}${text.endsWith('\n') ? '' : '\n'}${fence}`;
+}
+
+/** Model text quoted so its own headings and HTML stay inert in the exported document. */
+function quoted(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+}
+
+function lines(f: FindingView): string {
+  const { startLine, endLine } = f.range;
+  return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
+}
+
+export function formatUsage(usage: UsageView): string {
+  const parts = [
+    `${usage.promptTokens.toLocaleString('en-US')} prompt tokens` +
+      (usage.cachedPromptTokens ? ` (${usage.cachedPromptTokens.toLocaleString('en-US')} cached)` : ''),
+    `${usage.reasoningTokens.toLocaleString('en-US')} reasoning`,
+    `${usage.answerTokens.toLocaleString('en-US')} answer`,
+  ];
+  if (usage.costUsd !== undefined) parts.push(`$${usage.costUsd.toFixed(usage.costUsd < 0.01 ? 4 : 2)}`);
+  if (usage.tokensPerSecond !== undefined) parts.push(`${usage.tokensPerSecond.toFixed(1)} tokens/s`);
+  return parts.join(' · ');
+}
+
+export function runToMarkdown(run: RunView): string {
+  const { header, result } = run;
+  const out: string[] = [];
+  out.push(`# ThinkLens ${header.kind}: ${header.title.replace(/\s+/g, ' ')}`, '');
+  if (header.file) out.push(`- File: \`${header.file.path.replace(/`/g, "'")}\``);
+  out.push(`- Backend: ${header.backend}, model \`${header.model.replace(/`/g, "'")}\``);
+  out.push(`- Started: ${new Date(header.startedAt).toISOString()}`);
+  if (run.finishedAt !== undefined) out.push(`- Took: ${((run.finishedAt - header.startedAt) / 1000).toFixed(1)} s`);
+  out.push(`- Status: ${run.status}`);
+  if (run.usage) out.push(`- Usage: ${formatUsage(run.usage)}`);
+  out.push('');
+  if (header.prompt !== undefined) out.push('## Prompt', '', fenced(header.prompt, 'text'), '');
+  out.push('## Reasoning', '');
+  if (run.trimmed) out.push('_The saved copy of this trace was shortened; the middle is left out._', '');
+  out.push(run.reasoning ? fenced(run.reasoning, 'text') : '_No reasoning was streamed._', '');
+  out.push('## Answer', '', run.answer ? fenced(run.answer, 'markdown') : '_No answer._', '');
+  if (result?.summary) out.push('## Summary', '', quoted(result.summary), '');
+  if (result?.problem) out.push(`_Findings could not be read: ${result.problem}_`, '');
+  if (result?.error) out.push('## Error', '', quoted(result.error.message), '');
+  const findings = result?.findings ?? [];
+  if (findings.length) {
+    out.push('## Findings', '');
+    for (const f of findings) {
+      const flags = [
+        f.locationUncertain ? 'location uncertain' : '',
+        f.stale ? 'stale' : '',
+        f.applied ? 'fix applied' : '',
+        f.dismissed ? 'dismissed' : '',
+      ].filter(Boolean);
+      out.push(
+        `### ${f.severity} (${f.category}): ${f.title.replace(/\s+/g, ' ')}`,
+        '',
+        `\`${f.file.path.replace(/`/g, "'")}\`, ${lines(f)}${flags.length ? ` — ${flags.join(', ')}` : ''}`,
+        '',
+        quoted(f.explanation),
+        '',
+      );
+      if (f.fixRefused) out.push(`Fix withheld: ${f.fixRefused}`, '');
+    }
+  }
+  return out.join('\n');
+}

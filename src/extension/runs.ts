@@ -1,0 +1,240 @@
+// Runs analyses: picks the backend, streams events into the panel and the status bar, publishes
+// findings as diagnostics, and keeps each run's conversation for follow-ups and reruns.
+
+import * as vscode from 'vscode';
+import { costOf, mergePrices } from '../core/pricing';
+import { conversationOf, runAnalysis, type RunOutput } from '../core/run';
+import type { BackendError } from '../core/errors';
+import type { Backend, Finding } from '../core/types';
+import type { ErrorView, FindingView, RunHeader } from '../shared/protocol';
+import type { Backends } from './backends';
+import { readConfig, type ThinkLensConfig } from './config';
+import { confirmHostedUse } from './consent';
+import type { FindingStore, StampedFinding } from './findings';
+import type { AnalysisTarget } from './gather';
+import type { Log } from './log';
+import type { ReviewPanel } from './panel/reviewPanel';
+import type { StatusBar } from './statusBar';
+
+interface RunRecord {
+  readonly id: string;
+  readonly target: AnalysisTarget;
+  readonly kind: RunHeader['kind'];
+  output?: RunOutput;
+}
+
+export interface RunControllerDeps {
+  readonly log: Log;
+  readonly panel: ReviewPanel;
+  readonly findings: FindingStore;
+  readonly backends: Backends;
+  readonly status: StatusBar;
+  readonly globalState: vscode.Memento;
+}
+
+/** What a finished run produced, for commands and tests. */
+export interface RunOutcome {
+  readonly runId?: string;
+  readonly findings: readonly StampedFinding[];
+  readonly error?: BackendError;
+  readonly cancelled?: boolean;
+}
+
+export class RunController implements vscode.Disposable {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly active = new Map<string, AbortController>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private counter = 0;
+
+  constructor(private readonly deps: RunControllerDeps) {
+    this.subscriptions.push(deps.findings.onDidChange((uri) => this.refreshPanelFindings(uri)));
+  }
+
+  get running(): boolean {
+    return this.active.size > 0;
+  }
+
+  /** Analyses a target from the start. */
+  analyse(target: AnalysisTarget, kind: RunHeader['kind'] = target.code.kind): Promise<RunOutcome> {
+    return this.execute({ id: this.newId(), target, kind });
+  }
+
+  /** Continues a run's conversation with a question; its answers (never its reasoning) go back. */
+  async followUp(runId: string, question: string): Promise<RunOutcome> {
+    const previous = this.runs.get(runId);
+    if (!previous?.output) {
+      void vscode.window.showWarningMessage('ThinkLens: that run has no answer to follow up on. Run an analysis first.');
+      return { findings: [] };
+    }
+    const document = await vscode.workspace.openTextDocument(previous.target.document.uri);
+    const target: AnalysisTarget = { ...previous.target, document, version: document.version, code: { ...previous.target.code, fileText: document.getText() } };
+    return this.execute({ id: this.newId(), target, kind: 'follow-up' }, { history: conversationOf(previous.output), question });
+  }
+
+  async rerun(runId: string): Promise<RunOutcome> {
+    const previous = this.runs.get(runId);
+    if (!previous) return { findings: [] };
+    const document = await vscode.workspace.openTextDocument(previous.target.document.uri);
+    const target: AnalysisTarget = { ...previous.target, document, version: document.version, code: { ...previous.target.code, fileText: document.getText() } };
+    return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
+  }
+
+  /** Cancels one run, or all of them; what arrived stays on screen. */
+  cancel(runId?: string): void {
+    for (const [id, controller] of this.active) if (!runId || id === runId) controller.abort();
+  }
+
+  /** The newest run, for follow-up and export commands. */
+  latestRunId(): string | undefined {
+    return [...this.runs.keys()].pop();
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+
+  private newId(): string {
+    return `run-${Date.now().toString(36)}-${++this.counter}`;
+  }
+
+  private async execute(record: RunRecord, followUp?: { history: RunOutput['messages']; question: string }): Promise<RunOutcome> {
+    const { log, panel, backends, status } = this.deps;
+    const config = readConfig();
+    const choice = await backends.choose(config);
+    if (!choice.ok) {
+      status.setBackend('not set up');
+      panel.showSetup(choice.setup);
+      log.warn(choice.setup);
+      return { findings: [] };
+    }
+    const { backend } = choice;
+    status.setBackend(`${backend.id}: ${backend.model}`, choice.reason);
+    if (!(await confirmHostedUse(this.deps.globalState, backend))) return { findings: [], cancelled: true };
+
+    const { target } = record;
+    this.runs.set(record.id, record);
+    const controller = new AbortController();
+    this.active.set(record.id, controller);
+    void this.updateRunningContext();
+    panel.startRun({
+      id: record.id,
+      kind: record.kind,
+      title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
+      file: target.document.uri.toString(),
+      backend: backend.id,
+      model: backend.model,
+      startedAt: Date.now(),
+    });
+    log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model}); ${choice.reason}`);
+    status.setState('thinking');
+
+    const output = await runAnalysis({
+      backend,
+      code: target.code,
+      sampling: samplingOf(config),
+      followUp,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
+        else if (event.kind === 'answer') {
+          status.setState('answering');
+          panel.appendAnswer(record.id, event.text);
+        } else if (event.kind === 'usage') panel.setUsage(record.id, { ...event.usage, costUsd: event.usage.costUsd ?? this.cost(backend, config, event.usage) });
+      },
+    });
+    record.output = output;
+    this.active.delete(record.id);
+    void this.updateRunningContext();
+    return this.finish(record, output);
+  }
+
+  private finish(record: RunRecord, output: RunOutput): RunOutcome {
+    const { panel, findings, status, log } = this.deps;
+    const { error, parsed } = output;
+    if (error) {
+      const cancelled = error.kind === 'cancelled';
+      status.setState(cancelled ? 'idle' : 'error');
+      panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error) });
+      if (!cancelled) {
+        log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
+        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, 'Show Reasoning').then((pick) => pick && panel.reveal(record.id));
+      } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
+      return { runId: record.id, findings: [], error, cancelled };
+    }
+    status.setState('idle');
+    const published = findings.publish(record.target.document, record.id, relevantFindings(record.target, parsed?.findings ?? []), record.target.version);
+    const problem = published
+      ? parsed?.problem
+      : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';
+    panel.finishRun(record.id, {
+      summary: parsed?.summary ?? '',
+      prose: parsed?.prose ?? output.answer,
+      findings: (published ?? []).map(toFindingView),
+      problem,
+    });
+    log.info(`run ${record.id} done: ${published?.length ?? 0} findings${problem ? `; ${problem}` : ''}`);
+    return { runId: record.id, findings: published ?? [] };
+  }
+
+  private cost(backend: Backend, config: ThinkLensConfig, usage: Parameters<typeof costOf>[0]): number | undefined {
+    return costOf(usage, backend.id, backend.model, mergePrices(config.pricing));
+  }
+
+  private refreshPanelFindings(uri: vscode.Uri): void {
+    const current = this.deps.findings.all(uri);
+    for (const record of this.runs.values()) {
+      if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
+      this.deps.panel.updateFindings(record.id, current.filter((f) => f.runId === record.id).map(toFindingView));
+    }
+  }
+
+  private updateRunningContext(): Thenable<unknown> {
+    return vscode.commands.executeCommand('setContext', 'thinklens.running', this.running);
+  }
+}
+
+/** In a review of changes, findings away from the changed lines are noise unless they are errors. */
+function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): readonly Finding[] {
+  if (!target.changedLinesOnly) return found;
+  const near = (f: Finding) => target.code.ranges.some((r) => f.startLine <= r.endLine + 1 && f.endLine >= r.startLine - 1);
+  return found.filter((f) => f.severity === 'error' || near(f));
+}
+
+function samplingOf(config: ThinkLensConfig) {
+  return {
+    temperature: config.temperature,
+    topP: config.topP,
+    seed: config.seed,
+    maxTokens: config.maxTokens,
+    reasoningEffort: config.reasoningEffort,
+  };
+}
+
+export function toFindingView(stamped: StampedFinding): FindingView {
+  const { finding, range } = stamped;
+  return {
+    id: stamped.id,
+    title: finding.title,
+    severity: finding.severity,
+    category: finding.category,
+    file: stamped.uri.toString(),
+    path: vscode.workspace.asRelativePath(stamped.uri),
+    range: { startLine: range.start.line + 1, startColumn: range.start.character, endLine: range.end.line + 1, endColumn: range.end.character },
+    explanation: finding.explanation,
+    hasFix: Boolean(stamped.fix && !stamped.fixUnavailable),
+    fixRefused: stamped.fixUnavailable,
+    locationUncertain: finding.locationUncertain,
+    stale: stamped.edited,
+  };
+}
+
+/** The panel's view of an engine error, with the commands that fix it. */
+function errorView(error: BackendError): ErrorView {
+  const actions: ErrorView['actions'][number][] = [];
+  if (error.kind === 'auth' || error.kind === 'out-of-balance') actions.push('thinklens.setApiKey');
+  if (error.kind === 'model-not-found' || error.kind === 'network' || error.kind === 'setup') actions.push('thinklens.selectBackend');
+  if (error.kind === 'setup') actions.push('thinklens.downloadModel');
+  actions.push('thinklens.showLog');
+  return { kind: error.kind, message: error.message, hint: error.hint, actions };
+}
