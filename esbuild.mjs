@@ -1,7 +1,7 @@
 // Bundles every entry point. `node esbuild.mjs` builds all; `node esbuild.mjs cli webview` builds some;
 // `--watch` rebuilds on change. Type-checking is tsc's job (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.env.NODE_ENV === 'production';
@@ -33,6 +33,7 @@ const targets = {
     target: 'node20',
     external: nodeExternals,
     banner: { js: '#!/usr/bin/env node' },
+    define: { THINKLENS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },
   webview: {
     ...common,

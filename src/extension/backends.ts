@@ -4,17 +4,15 @@
 
 import * as vscode from 'vscode';
 import { createBackend } from '../core/backends/createBackend';
-import { detectLocalServer } from '../core/backends/detect';
-import { PRESETS } from '../core/backends/presets';
-import type { Backend, BackendConfig, BackendId } from '../core/types';
+import { chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
+import { apiKeyFromEnv } from '../core/backends/presets';
+import type { Backend, BackendConfig } from '../core/types';
 import type { ThinkLensConfig } from './config';
 import type { ApiKeys } from './secrets';
 
 export type BackendChoice =
   | { readonly ok: true; readonly backend: Backend; readonly reason: string }
   | { readonly ok: false; readonly setup: string };
-
-const HOSTED_WITH_KEYS: readonly BackendId[] = ['deepseek', 'openrouter'];
 
 export class Backends implements vscode.Disposable {
   private current?: { key: string; backend: Backend; reason: string };
@@ -59,19 +57,17 @@ export class Backends implements vscode.Disposable {
       const apiKey = await this.keys.get(config.backend);
       return { ok: true, config: { backend: config.backend, baseUrl: config.baseUrl, apiKey, local, ...common }, reason: 'chosen in settings' };
     }
-    if (local) return { ok: true, config: { backend: 'local', local, ...common }, reason: 'auto: a local model is configured' };
-    const server = await detectLocalServer();
-    if (server) {
+    const auto = await chooseAutoBackend({
+      localModelPath: local?.modelPath,
+      keyFor: async (backend) => (await this.keys.get(backend)) ?? apiKeyFromEnv(backend, this.env),
+    });
+    if (auto) {
       return {
         ok: true,
-        config: { backend: server.backend, baseUrl: server.baseUrl, ...common, model: config.model ?? server.model },
-        reason: `auto: ${PRESETS[server.backend].label} answers at ${server.baseUrl}${server.thinkingModel ? '' : ' (no thinking model found)'}`,
+        config: { ...common, backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: config.model ?? auto.model, local },
+        reason: `auto: ${auto.reason}`,
       };
     }
-    for (const backend of HOSTED_WITH_KEYS) {
-      const apiKey = (await this.keys.get(backend)) ?? this.env.THINKLENS_API_KEY ?? this.env[PRESETS[backend].apiKeyEnv ?? ''];
-      if (apiKey) return { ok: true, config: { backend, apiKey, ...common }, reason: `auto: an API key for ${PRESETS[backend].label} is set` };
-    }
-    return { ok: false, setup: 'No backend is set up yet: no local model, no local server answering, no API key.' };
+    return { ok: false, setup: SETUP_HINT };
   }
 }

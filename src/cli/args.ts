@@ -1,0 +1,140 @@
+// Parses the command line into a typed request, or a usage error (exit 2).
+
+import { parseArgs } from 'node:util';
+import { BACKEND_IDS, type BackendId, type LineRange } from '../core/types';
+
+export type OutputFormat = 'text' | 'json' | 'sarif';
+
+export interface FileTarget {
+  /** The path as the person wrote it (shown in output). */
+  readonly path: string;
+  /** Undefined: the whole file. */
+  readonly range?: LineRange;
+}
+
+export interface CliRequest {
+  readonly command: 'review' | 'explain';
+  readonly targets: readonly FileTarget[];
+  readonly backend: BackendId | 'auto';
+  readonly baseUrl?: string;
+  readonly model?: string;
+  readonly modelPath?: string;
+  readonly format: OutputFormat;
+  readonly showReasoning: boolean;
+  readonly concurrency: number;
+  readonly question?: string;
+  readonly timeoutSeconds: number;
+  readonly seed?: number;
+}
+
+export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage:
+  thinklens review <path>[:<start>-<end>]... [options]
+  thinklens explain <path>:<start>-<end> [--question TEXT] [options]
+
+Options:
+  --backend B        ${['auto', ...BACKEND_IDS].join(' | ')} (default: auto)
+  --base-url U       base URL of an OpenAI-compatible server (ends in /v1)
+  --model M          model id (default: the backend's default)
+  --model-path P     GGUF file for --backend local
+  --format F         text | json | sarif (default: text)
+  --show-reasoning   stream the model's reasoning to stderr
+  --concurrency N    files reviewed at once (default: 2)
+  --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
+  --seed N           sampling seed, where the backend honours it
+  --question TEXT    what to ask about the code (explain)
+  -h, --help         this help;  -v, --version  the version
+
+API keys come from THINKLENS_API_KEY, then DEEPSEEK_API_KEY or OPENROUTER_API_KEY.
+Exit codes: 0 success, 1 a run failed, 2 bad arguments.`;
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        backend: { type: 'string' },
+        'base-url': { type: 'string' },
+        model: { type: 'string' },
+        'model-path': { type: 'string' },
+        format: { type: 'string' },
+        'show-reasoning': { type: 'boolean' },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
+        seed: { type: 'string' },
+        question: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const [command, ...paths] = positionals;
+  if (command !== 'review' && command !== 'explain') {
+    throw new UsageError(command ? `unknown command "${command}"; use review or explain` : 'no command given; use review or explain');
+  }
+  if (paths.length === 0) throw new UsageError(`${command} needs at least one file`);
+  const targets = paths.map(parseTarget);
+  if (command === 'explain' && (targets.length !== 1 || !targets[0]!.range)) {
+    throw new UsageError('explain takes exactly one <path>:<start>-<end>');
+  }
+  const backend = values.backend ?? (values['model-path'] ? 'local' : values['base-url'] ? 'openai-compatible' : 'auto');
+  if (backend !== 'auto' && !(BACKEND_IDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`unknown backend "${backend}"; use one of: auto, ${BACKEND_IDS.join(', ')}`);
+  }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}"; use text, json or sarif`);
+  if (backend === 'local' && !values['model-path']) throw new UsageError('--backend local needs --model-path <file.gguf>');
+  if (values['base-url'] !== undefined && !/^https?:\/\/\S+$/.test(values['base-url'])) {
+    throw new UsageError(`--base-url must be an http:// or https:// URL, not "${values['base-url']}"`);
+  }
+  return {
+    kind: 'run',
+    request: {
+      command,
+      targets,
+      backend: backend as BackendId | 'auto',
+      baseUrl: values['base-url'],
+      model: values.model,
+      modelPath: values['model-path'],
+      format,
+      showReasoning: values['show-reasoning'] ?? false,
+      concurrency: positiveInt(values.concurrency, '--concurrency', 2),
+      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
+      seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
+      question: values.question,
+    },
+  };
+}
+
+/** `path`, `path:12` or `path:10-40` (a Windows drive letter's colon is not a range). */
+export function parseTarget(arg: string): FileTarget {
+  const match = /^(.+?):(\d+)(?:-(\d+))?$/.exec(arg);
+  if (!match) return { path: arg };
+  const startLine = Number(match[2]);
+  const endLine = match[3] === undefined ? startLine : Number(match[3]);
+  if (startLine < 1 || endLine < startLine) throw new UsageError(`bad line range in "${arg}": lines are 1-based and start <= end`);
+  return { path: match[1]!, range: { startLine, endLine } };
+}
+
+function integer(value: string, name: string): number {
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}"`);
+  return Number(value);
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = integer(value, name);
+  if (n < 1) throw new UsageError(`${name} must be at least 1`);
+  return n;
+}

@@ -1,0 +1,195 @@
+// `thinklens review|explain`: the engine headless, for terminals and CI.
+
+import { readFile } from 'node:fs/promises';
+import { chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
+import { createBackend } from '../core/backends/createBackend';
+import { apiKeyFromEnv } from '../core/backends/presets';
+import { costOf } from '../core/pricing';
+import { runAnalysis } from '../core/run';
+import { splitLines } from '../core/text';
+import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
+import { parseCommandLine, USAGE, UsageError, type CliRequest, type FileTarget } from './args';
+import { toJson, toSarif, toText, type RunReport } from './report';
+
+declare const THINKLENS_VERSION: string | undefined;
+const VERSION = typeof THINKLENS_VERSION === 'string' ? THINKLENS_VERSION : '0.0.0-dev';
+
+const EXIT_OK = 0;
+const EXIT_RUN_FAILED = 1;
+const EXIT_USAGE = 2;
+
+interface LoadedTarget extends FileTarget {
+  readonly text: string;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let request: CliRequest;
+  try {
+    const parsed = parseCommandLine(argv);
+    if (parsed.kind === 'help') return print(USAGE), EXIT_OK;
+    if (parsed.kind === 'version') return print(VERSION), EXIT_OK;
+    request = parsed.request;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageError(error.message);
+  }
+
+  let targets: LoadedTarget[];
+  try {
+    targets = await Promise.all(request.targets.map(loadTarget));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageError(error.message);
+  }
+
+  const config = await backendConfig(request);
+  if (!config) return fail(SETUP_HINT), EXIT_RUN_FAILED;
+  let backend: Backend;
+  try {
+    backend = createBackend(config, process.env);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error)), EXIT_RUN_FAILED;
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const reports = await runAll(request, targets, backend, controller.signal);
+    for (const r of reports) if (r.error) fail(`${r.file}: ${r.error.message} ${r.error.hint}`.trimEnd());
+    const output = request.format === 'json' ? toJson(reports) : request.format === 'sarif' ? toSarif(reports, VERSION) : toText(reports, !request.showReasoning);
+    process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    return reports.some((r) => r.error) ? EXIT_RUN_FAILED : EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await backend.dispose?.();
+  }
+}
+
+async function backendConfig(request: CliRequest): Promise<BackendConfig | undefined> {
+  const timeouts = { requestTimeoutSeconds: request.timeoutSeconds, idleTimeoutSeconds: request.timeoutSeconds };
+  const local = request.modelPath ? { modelPath: request.modelPath } : undefined;
+  if (request.backend !== 'auto') {
+    return { backend: request.backend, baseUrl: request.baseUrl, model: request.model, local, ...timeouts };
+  }
+  const auto = await chooseAutoBackend({ localModelPath: request.modelPath, keyFor: (id) => apiKeyFromEnv(id, process.env) });
+  if (!auto) return undefined;
+  if (request.showReasoning) process.stderr.write(`thinklens: using ${auto.backend} (${auto.reason})\n`);
+  return { backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: request.model ?? auto.model, local, ...timeouts };
+}
+
+async function loadTarget(target: FileTarget): Promise<LoadedTarget> {
+  let text: string;
+  try {
+    text = await readFile(target.path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such file: ${target.path}` : `cannot read ${target.path}: ${code ?? String(error)}`);
+  }
+  const lineCount = splitLines(text).length;
+  if (target.range && target.range.endLine > lineCount) {
+    throw new UsageError(`${target.path}:${target.range.startLine}-${target.range.endLine} is past the end of the file (${lineCount} lines)`);
+  }
+  return { ...target, text };
+}
+
+async function runAll(request: CliRequest, targets: readonly LoadedTarget[], backend: Backend, signal: AbortSignal): Promise<RunReport[]> {
+  const reports: RunReport[] = new Array(targets.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length) {
+      const index = next++;
+      reports[index] = await runOne(request, targets[index]!, backend, signal, targets.length > 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(request.concurrency, targets.length) }, worker));
+  return reports;
+}
+
+async function runOne(request: CliRequest, target: LoadedTarget, backend: Backend, signal: AbortSignal, several: boolean): Promise<RunReport> {
+  const lines = splitLines(target.text);
+  const code: CodeUnderReview = {
+    kind: request.command,
+    path: target.path,
+    languageId: languageOf(target.path),
+    fileText: target.text,
+    ranges: [target.range ?? { startLine: 1, endLine: Math.max(1, lines.length) }],
+    question: request.question,
+  };
+  const trace = request.showReasoning ? reasoningWriter(several ? `[${target.path}] ` : '') : undefined;
+  const output = await runAnalysis({
+    backend,
+    code,
+    sampling: { seed: request.seed },
+    signal,
+    onEvent: (event) => {
+      if (event.kind === 'reasoning') trace?.write(event.text);
+    },
+  });
+  trace?.end();
+  const usage = output.usage && { ...output.usage, costUsd: output.usage.costUsd ?? costOf(output.usage, backend.id, backend.model) };
+  return {
+    file: target.path,
+    reasoning: output.reasoning,
+    answer: output.answer,
+    findings: output.parsed?.findings ?? [],
+    summary: output.parsed?.summary,
+    usage,
+    problem: output.parsed?.problem,
+    error: output.error && { kind: output.error.kind, message: output.error.message, hint: output.error.hint },
+    lines,
+  };
+}
+
+/** Streams reasoning to stderr as it arrives; with several files, whole lines with a prefix. */
+function reasoningWriter(prefix: string) {
+  let pending = '';
+  return {
+    write(text: string) {
+      if (!prefix) return void process.stderr.write(text);
+      pending += text;
+      const cut = pending.lastIndexOf('\n');
+      if (cut < 0) return;
+      process.stderr.write(pending.slice(0, cut + 1).replace(/^/gm, prefix).replace(new RegExp(`${escapeRegExp(prefix)}$`), ''));
+      pending = pending.slice(cut + 1);
+    },
+    end() {
+      if (pending) process.stderr.write(`${prefix}${pending}`);
+      process.stderr.write('\n');
+    },
+  };
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const LANGUAGES: Record<string, string> = {
+  ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
+  py: 'python', go: 'go', rs: 'rust', java: 'java', kt: 'kotlin', c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp',
+  cs: 'csharp', rb: 'ruby', php: 'php', swift: 'swift', scala: 'scala', sh: 'shellscript', sql: 'sql', lua: 'lua',
+};
+const languageOf = (path: string) => LANGUAGES[/\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'plaintext';
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+const fail = (message: string) => process.stderr.write(`thinklens: ${message}\n`);
+function usageError(message: string): number {
+  fail(`${message}\nRun "thinklens --help" for usage.`);
+  return EXIT_USAGE;
+}
+
+process.on('unhandledRejection', (reason) => {
+  fail(`internal error: ${reason instanceof Error ? reason.message : String(reason)}`);
+  process.exit(EXIT_RUN_FAILED);
+});
+
+/** Sets the exit code; if a native handle (a loaded model) keeps the loop alive, exit anyway soon. */
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
+main(process.argv.slice(2)).then(finish, (error: unknown) => {
+  fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+  finish(EXIT_RUN_FAILED);
+});
