@@ -1,9 +1,8 @@
 // `thinklens review|explain`: the engine headless, for terminals and CI.
 
 import { readFile } from 'node:fs/promises';
-import { chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
+import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
-import { apiKeyFromEnv } from '../core/backends/presets';
 import { costOf } from '../core/pricing';
 import { runAnalysis } from '../core/run';
 import { splitLines } from '../core/text';

@@ -4,8 +4,7 @@
 
 import * as vscode from 'vscode';
 import { createBackend } from '../core/backends/createBackend';
-import { chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
-import { apiKeyFromEnv } from '../core/backends/presets';
+import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import type { Backend, BackendConfig } from '../core/types';
 import type { ThinkLensConfig } from './config';
 import type { ApiKeys } from './secrets';

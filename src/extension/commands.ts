@@ -25,6 +25,18 @@ export interface CommandDeps {
   readonly backends: Backends;
 }
 
+const BACKEND_DESCRIPTIONS: Record<BackendId, string> = {
+  deepseek: 'DeepSeek API (hosted). Needs an API key.',
+  openrouter: 'OpenRouter (hosted). Needs an API key.',
+  ollama: 'Ollama on this machine (port 11434).',
+  lmstudio: 'LM Studio\'s local server (port 1234).',
+  llamacpp: 'llama.cpp server (port 8080).',
+  vllm: 'vLLM server (port 8000), one machine or a multi-GPU deployment.',
+  sglang: 'SGLang server (port 30000).',
+  'openai-compatible': 'Any other OpenAI-compatible endpoint; asks for its base URL.',
+  local: 'A GGUF model run inside VS Code; no server, code stays here.',
+};
+
 /** Lines of context kept around each changed hunk in a review of changes. */
 const HUNK_CONTEXT = 3;
 
@@ -153,7 +165,7 @@ async function selectBackend(deps: CommandDeps): Promise<void> {
     id,
     label: id === 'auto' ? 'Automatic' : PRESETS[id].label,
     description: id === current ? 'current' : id,
-    detail: id === 'auto' ? 'A configured local model, else a local server that answers, else a hosted backend with a key.' : PRESETS[id].description,
+    detail: id === 'auto' ? 'A configured local model, else a local server that answers, else a hosted backend with a key.' : BACKEND_DESCRIPTIONS[id],
   }));
   const picked = await vscode.window.showQuickPick(items, { title: 'ThinkLens: where should code be sent?', matchOnDetail: true });
   if (!picked) return;
@@ -166,7 +178,7 @@ async function selectBackend(deps: CommandDeps): Promise<void> {
   await settings.update('backend', picked.id, vscode.ConfigurationTarget.Global);
   await deps.backends.reset();
   if (picked.id === 'local' && !readConfig().local.modelPath) await vscode.commands.executeCommand('thinklens.downloadModel');
-  else if (picked.id !== 'auto' && PRESETS[picked.id].requiresKey && !(await deps.keys.get(picked.id))) await setApiKey(deps, picked.id);
+  else if (picked.id !== 'auto' && PRESETS[picked.id].requiresApiKey && !(await deps.keys.get(picked.id))) await setApiKey(deps, picked.id);
 }
 
 async function setApiKey(deps: CommandDeps, backend?: BackendId): Promise<void> {

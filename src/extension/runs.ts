@@ -5,8 +5,8 @@ import * as vscode from 'vscode';
 import { costOf, mergePrices } from '../core/pricing';
 import { conversationOf, runAnalysis, type RunOutput } from '../core/run';
 import type { BackendError } from '../core/errors';
-import type { Backend, Finding } from '../core/types';
-import type { ErrorView, FindingView, RunHeader } from '../shared/protocol';
+import type { Backend, Finding, Usage } from '../core/types';
+import type { ErrorAction, ErrorView, FindingView, RunHeader, UsageView } from '../shared/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
 import { confirmHostedUse } from './consent';
@@ -121,7 +121,8 @@ export class RunController implements vscode.Disposable {
       id: record.id,
       kind: record.kind,
       title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
-      file: target.document.uri.toString(),
+      file: { uri: target.document.uri.toString(), path: target.code.path },
+      prompt: undefined,
       backend: backend.id,
       model: backend.model,
       startedAt: Date.now(),
@@ -140,7 +141,7 @@ export class RunController implements vscode.Disposable {
         else if (event.kind === 'answer') {
           status.setState('answering');
           panel.appendAnswer(record.id, event.text);
-        } else if (event.kind === 'usage') panel.setUsage(record.id, { ...event.usage, costUsd: event.usage.costUsd ?? this.cost(backend, config, event.usage) });
+        } else if (event.kind === 'usage') panel.setUsage(record.id, usageView(event.usage, event.usage.costUsd ?? this.cost(backend, config, event.usage)));
       },
     });
     record.output = output;
@@ -218,8 +219,7 @@ export function toFindingView(stamped: StampedFinding): FindingView {
     title: finding.title,
     severity: finding.severity,
     category: finding.category,
-    file: stamped.uri.toString(),
-    path: vscode.workspace.asRelativePath(stamped.uri),
+    file: { uri: stamped.uri.toString(), path: vscode.workspace.asRelativePath(stamped.uri) },
     range: { startLine: range.start.line + 1, startColumn: range.start.character, endLine: range.end.line + 1, endColumn: range.end.character },
     explanation: finding.explanation,
     hasFix: Boolean(stamped.fix && !stamped.fixUnavailable),
@@ -229,12 +229,35 @@ export function toFindingView(stamped: StampedFinding): FindingView {
   };
 }
 
+function usageView(usage: Usage, costUsd: number | undefined): UsageView {
+  const reasoningTokens = usage.reasoningTokens ?? 0;
+  return {
+    promptTokens: usage.promptTokens,
+    reasoningTokens,
+    answerTokens: Math.max(0, usage.completionTokens - reasoningTokens),
+    cachedPromptTokens: usage.cachedPromptTokens,
+    costUsd,
+    tokensPerSecond: usage.tokensPerSecond,
+  };
+}
+
+const ERROR_ACTIONS: Partial<Record<BackendError['kind'], ErrorAction[]>> = {
+  auth: [{ label: 'Set API Key', command: 'thinklens.setApiKey' }],
+  'out-of-balance': [{ label: 'Set Another API Key', command: 'thinklens.setApiKey' }, { label: 'Select Backend', command: 'thinklens.selectBackend' }],
+  'model-not-found': [{ label: 'Select Backend', command: 'thinklens.selectBackend' }],
+  network: [{ label: 'Retry', command: 'rerun' }, { label: 'Select Backend', command: 'thinklens.selectBackend' }],
+  timeout: [{ label: 'Retry', command: 'rerun' }],
+  'rate-limit': [{ label: 'Retry', command: 'rerun' }],
+  server: [{ label: 'Retry', command: 'rerun' }],
+  setup: [{ label: 'Select Backend', command: 'thinklens.selectBackend' }, { label: 'Download a Model', command: 'thinklens.downloadModel' }],
+};
+
 /** The panel's view of an engine error, with the commands that fix it. */
 function errorView(error: BackendError): ErrorView {
-  const actions: ErrorView['actions'][number][] = [];
-  if (error.kind === 'auth' || error.kind === 'out-of-balance') actions.push('thinklens.setApiKey');
-  if (error.kind === 'model-not-found' || error.kind === 'network' || error.kind === 'setup') actions.push('thinklens.selectBackend');
-  if (error.kind === 'setup') actions.push('thinklens.downloadModel');
-  actions.push('thinklens.showLog');
-  return { kind: error.kind, message: error.message, hint: error.hint, actions };
+  return {
+    kind: error.kind,
+    message: error.message,
+    detail: error.hint,
+    actions: [...(ERROR_ACTIONS[error.kind] ?? []), { label: 'Show Log', command: 'thinklens.showLog' }],
+  };
 }
