@@ -60,15 +60,36 @@ export function formatLines(range: LineRange): string {
  * `<think>` drops the rest of the text unless that would leave nothing.
  */
 export function stripThink(text: string): string {
-  let result = text.replace(/<think>[\s\S]*?<\/think>/gi, '');
-  const strayClose = result.toLowerCase().lastIndexOf('</think>');
+  // Searched forward only, never a lazy regex over the rest: many unclosed tags must not go quadratic.
+  let result = '';
+  let from = 0;
+  for (;;) {
+    const open = findTag(text, OPEN_TAG, from);
+    if (open < 0) break;
+    const close = findTag(text, CLOSE_TAG, open);
+    if (close < 0) break;
+    result += text.slice(from, open);
+    from = close + '</think>'.length;
+  }
+  result += text.slice(from);
+  let strayClose = -1;
+  for (let at = findTag(result, CLOSE_TAG, 0); at >= 0; at = findTag(result, CLOSE_TAG, at + 1)) strayClose = at;
   if (strayClose >= 0) result = result.slice(strayClose + '</think>'.length);
-  const open = result.toLowerCase().indexOf('<think>');
+  const open = findTag(result, OPEN_TAG, 0);
   if (open >= 0) {
     const before = result.slice(0, open);
     result = before.trim() ? before : result.slice(open + '<think>'.length);
   }
   return result;
+}
+
+const OPEN_TAG = /<think>/gi;
+const CLOSE_TAG = /<\/think>/gi;
+
+function findTag(text: string, tag: RegExp, from: number): number {
+  tag.lastIndex = from;
+  const match = tag.exec(text);
+  return match ? match.index : -1;
 }
 
 /** The `  12 | ` prefix the prompt puts before each code line. */

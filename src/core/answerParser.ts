@@ -1,0 +1,757 @@
+// Reads a model's final answer back into findings (DESIGN.md "Answer parsing and locating").
+// Real models bend the contract in every way they can: the JSON block is fenced oddly or not at
+// all, has comments and trailing commas, uses other field names, or is cut off mid-stream; the
+// line numbers are often wrong. The quote is the anchor for where a finding goes, and a fix is only
+// offered when it is certain to replace lines inside the code under review.
+
+import { jsonrepair } from 'jsonrepair';
+import type { Category, CodeUnderReview, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
+import { locateQuoteInLines } from './locate';
+import { editableRanges } from './prompt';
+import {
+  clamp,
+  detectEol,
+  formatLines,
+  indentationOf,
+  splitLines,
+  stripLineNumberPrefixes,
+  stripThink,
+} from './text';
+
+/** More than this many findings in one answer is noise (or a model stuck in a loop). */
+const MAX_FINDINGS = 100;
+/** Only the last few brace-starts of a long answer are tried as a bare JSON object. */
+const MAX_BARE_CANDIDATES = 30;
+
+/** Reads `answer` against the code it was about. Never throws, whatever the text. */
+export function parseAnswer(answer: string, code: CodeUnderReview): ParsedAnswer {
+  let text = '';
+  try {
+    text = stripThink(typeof answer === 'string' ? answer : String(answer ?? ''));
+    return parse(text, code);
+  } catch (error) {
+    return {
+      summary: '',
+      findings: [],
+      prose: text.trim(),
+      problem: `The answer could not be read (${error instanceof Error ? error.message : String(error)}); its text is shown as is.`,
+    };
+  }
+}
+
+function parse(text: string, code: CodeUnderReview): ParsedAnswer {
+  if (text.trim() === '') {
+    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.' };
+  }
+  const candidates = findCandidates(text);
+  let sawBroken = false;
+  for (const candidate of candidates) {
+    const read = readCandidate(candidate);
+    if (read === 'broken') {
+      sawBroken = true;
+      continue;
+    }
+    if (!read) continue;
+    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(candidate.end));
+    const { findings, unreadable } = placeFindings(read.rawFindings, code);
+    let problem: string | undefined;
+    if (read.truncated) {
+      problem =
+        findings.length > 0
+          ? `The answer stopped before its JSON block was finished; only the ${count(findings.length, 'finding')} written in full ${findings.length === 1 ? 'is' : 'are'} shown.`
+          : 'The answer stopped before its JSON block was finished, so no findings could be read.';
+    } else if (unreadable > 0) {
+      problem = `${count(unreadable, 'finding')} in the answer could not be read and ${unreadable === 1 ? 'was' : 'were'} left out.`;
+    }
+    return { summary: read.summary, findings, prose, ...(problem ? { problem } : {}) };
+  }
+  return {
+    summary: '',
+    findings: [],
+    prose: tidyProse(text),
+    problem: sawBroken
+      ? "The answer's JSON block could not be read, so no findings are listed; the explanation is shown as text."
+      : 'The answer has no JSON block with findings, so none are listed; the explanation is shown as text.',
+  };
+}
+
+// ---- finding the JSON block ----
+
+interface Candidate {
+  /** The span removed from the prose when this candidate is the block. */
+  readonly start: number;
+  readonly end: number;
+  readonly body: string;
+  /** Fenced with a json-ish or empty info string: `[]` alone counts as an answer. */
+  readonly labelledJson: boolean;
+  /** Fenced as some other language (```ts): only tried when nothing else holds the contract. */
+  readonly otherLanguage: boolean;
+}
+
+/** Every place a JSON answer could be, the last in the text first. */
+function findCandidates(text: string): Candidate[] {
+  const fenced = findFencedBlocks(text);
+  const insideFence = (at: number): boolean => fenced.some((b) => at >= b.start && at < b.end);
+
+  const starts = new Set<number>();
+  // A `{` or `[` opening a line, or an object that starts with one of the contract's keys anywhere.
+  for (const match of text.matchAll(/^[ \t]*([{[])/gm)) starts.add(match.index + match[0].length - 1);
+  for (const match of text.matchAll(/\{\s*["']?(?:summary|findings)["']?\s*:/g)) starts.add(match.index);
+  const bareStarts = [...starts]
+    .filter((at) => !insideFence(at))
+    .sort((a, b) => b - a)
+    .slice(0, MAX_BARE_CANDIDATES);
+  const bare = bareStarts.map((start): Candidate => {
+    const end = scanValue(text, start).end;
+    return { start, end, body: text.slice(start, end), labelledJson: false, otherLanguage: false };
+  });
+
+  // The last block wins; at the same end a fenced block (its span includes the fences) before a
+  // bare one. A ```ts block holding an object literal must not beat the real answer, so other
+  // languages go last.
+  return [...fenced, ...bare].sort(
+    (a, b) => Number(a.otherLanguage) - Number(b.otherLanguage) || b.end - a.end || a.start - b.start,
+  );
+}
+
+function findFencedBlocks(text: string): Candidate[] {
+  const blocks: Candidate[] = [];
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineAt = (n: number): string => text.slice(lineStarts[n]!, (lineStarts[n + 1] ?? text.length + 1) - 1);
+
+  for (let n = 0; n < lineStarts.length; n++) {
+    const open = /^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^`]*$/.exec(lineAt(n).replace(/\r$/, ''));
+    if (!open) continue;
+    const fence = open[1]!;
+    const label = open[2]!.toLowerCase();
+    let close = -1;
+    for (let m = n + 1; m < lineStarts.length; m++) {
+      const candidate = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(lineAt(m).replace(/\r$/, ''));
+      if (candidate && candidate[1]![0] === fence[0] && candidate[1]!.length >= fence.length) {
+        close = m;
+        break;
+      }
+    }
+    const bodyStart = lineStarts[n + 1] ?? text.length;
+    const bodyEnd = close >= 0 ? lineStarts[close]! : text.length;
+    const end = close >= 0 ? Math.min(text.length, (lineStarts[close + 1] ?? text.length + 1) - 1) : text.length;
+    blocks.push({
+      start: lineStarts[n]!,
+      end,
+      body: text.slice(Math.min(bodyStart, bodyEnd), bodyEnd),
+      labelledJson: label === '' || /^(json5?|jsonc)$/.test(label),
+      otherLanguage: label !== '' && !/^(json5?|jsonc)$/.test(label),
+    });
+    if (close < 0) break;
+    n = close;
+  }
+  return blocks;
+}
+
+interface ScanResult {
+  /** Just past the value's closing bracket, or the end of the text when it never closes. */
+  readonly end: number;
+  readonly closed: boolean;
+  /** Just past the last object that closed directly inside an array (a whole finding). */
+  readonly lastWholeElement: number;
+}
+
+/**
+ * Walks a JSON-ish value from `start` (a `{` or `[`) to its matching close, skipping strings
+ * (double or single quoted) and comments, so brackets inside them do not count.
+ */
+function scanValue(text: string, start: number): ScanResult {
+  const stack: string[] = [];
+  let lastWholeElement = -1;
+  let i = start;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === "'") {
+      i = skipString(text, i);
+      continue;
+    }
+    if (ch === '/' && text[i + 1] === '/') {
+      const eol = text.indexOf('\n', i);
+      i = eol < 0 ? text.length : eol;
+      continue;
+    }
+    if (ch === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 2;
+      continue;
+    }
+    if (ch === '{' || ch === '[') stack.push(ch);
+    else if (ch === '}' || ch === ']') {
+      stack.pop();
+      if (stack.length === 0) return { end: i + 1, closed: true, lastWholeElement };
+      if (ch === '}' && stack[stack.length - 1] === '[') lastWholeElement = i + 1;
+    }
+    i++;
+  }
+  return { end: text.length, closed: false, lastWholeElement };
+}
+
+function skipString(text: string, start: number): number {
+  const quote = text[start]!;
+  let i = start + 1;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '\\') i += 2;
+    else if (ch === quote) return i + 1;
+    // A single-quoted "string" never spans lines; an apostrophe in a comment-less bare word must
+    // not swallow the rest of the answer.
+    else if (quote === "'" && ch === '\n') return i;
+    else i++;
+  }
+  return text.length;
+}
+
+interface ReadContract {
+  readonly summary: string;
+  readonly rawFindings: readonly unknown[];
+  readonly truncated: boolean;
+}
+
+function readCandidate(candidate: Candidate): ReadContract | 'broken' | undefined {
+  const body = candidate.body;
+  const first = body.search(/[{[]/);
+  if (first < 0) return candidate.labelledJson && body.trim() !== '' ? 'broken' : undefined;
+  const scan = scanValue(body, first);
+  const valueText = body.slice(first, scan.end);
+
+  if (!scan.closed) {
+    // Cut off mid-stream: keep only what was written in full. jsonrepair would happily close a
+    // half-written `replacement` string, and applying that would delete code.
+    const whole = scan.lastWholeElement > 0 ? body.slice(first, scan.lastWholeElement) : valueText;
+    const value = readJson(whole);
+    const contract = value === undefined ? undefined : contractOf(value, candidate.labelledJson);
+    if (!contract) return candidate.labelledJson ? 'broken' : undefined;
+    return { ...contract, rawFindings: scan.lastWholeElement > 0 ? contract.rawFindings : [], truncated: true };
+  }
+
+  const value = readJson(valueText) ?? readJson(body);
+  if (value === undefined) return candidate.labelledJson ? 'broken' : undefined;
+  const contract = contractOf(value, candidate.labelledJson);
+  if (!contract) return undefined;
+  return { ...contract, truncated: false };
+}
+
+function readJson(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const attempts = [
+    () => trimmed,
+    () => lightRepair(trimmed),
+    // jsonrepair knows many more breakages, but it mangles strings holding an unclosed `{`
+    // followed by `"}` (3.15: `"x {"}` -> `"x {\"}"`), which code lines ending in `{` always do;
+    // so it only gets text the strict repair could not read.
+    () => jsonrepair(lightRepair(trimmed)),
+    () => jsonrepair(trimmed),
+  ];
+  for (const attempt of attempts) {
+    try {
+      return JSON.parse(attempt()) as unknown;
+    } catch {
+      // next attempt
+    }
+  }
+  return undefined;
+}
+
+const VALID_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'u']);
+const PYTHON_LITERALS: Readonly<Record<string, string>> = { True: 'true', False: 'false', None: 'null' };
+
+/**
+ * The repairs R1-style answers need most, done without guessing: comments and trailing commas
+ * removed, single-quoted strings and bare keys quoted, raw line breaks inside strings escaped,
+ * Python literals mapped, and brackets left open at the end closed.
+ */
+function lightRepair(text: string): string {
+  let out = '';
+  const closers: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === "'") {
+      const quoted = requote(text, i);
+      out += quoted.literal;
+      i = quoted.end;
+    } else if (ch === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
+      i = skipComment(text, i);
+    } else if (ch === ',') {
+      const next = text[skipSpaceAndComments(text, i + 1)];
+      if (next !== undefined && next !== '}' && next !== ']') out += ch;
+      i++;
+    } else if (/[A-Za-z_$]/.test(ch) && !/[\w$.]/.test(text[i - 1] ?? '')) {
+      const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(i, i + 200))![0];
+      const isKey = text[skipSpaceAndComments(text, i + word.length)] === ':';
+      out += isKey ? JSON.stringify(word) : (PYTHON_LITERALS[word] ?? word);
+      i += word.length;
+    } else {
+      if (ch === '{') closers.push('}');
+      else if (ch === '[') closers.push(']');
+      else if (ch === '}' || ch === ']') closers.pop();
+      out += ch;
+      i++;
+    }
+  }
+  return out.replace(/,\s*$/, '') + closers.reverse().join('');
+}
+
+/** A quoted string from `start` as a valid JSON string literal, and where it ended. */
+function requote(text: string, start: number): { literal: string; end: number } {
+  const quote = text[start]!;
+  let out = '"';
+  let i = start + 1;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === quote) return { literal: out + '"', end: i + 1 };
+    if (ch === '\\') {
+      const next = text[i + 1] ?? '';
+      if (next === "'") out += "'";
+      else if (VALID_ESCAPES.has(next)) out += ch + next;
+      else out += '\\\\' + next;
+      i += 2;
+      continue;
+    }
+    if (ch === '"') out += '\\"';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch < ' ') out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    else out += ch;
+    i++;
+  }
+  return { literal: out + '"', end: text.length };
+}
+
+function skipComment(text: string, start: number): number {
+  if (text[start + 1] === '/') {
+    const eol = text.indexOf('\n', start);
+    return eol < 0 ? text.length : eol;
+  }
+  const close = text.indexOf('*/', start + 2);
+  return close < 0 ? text.length : close + 2;
+}
+
+function skipSpaceAndComments(text: string, start: number): number {
+  let i = start;
+  while (i < text.length) {
+    if (/\s/.test(text[i]!)) i++;
+    else if (text[i] === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) i = skipComment(text, i);
+    else break;
+  }
+  return i;
+}
+
+const FINDINGS_KEYS = ['findings', 'issues', 'bugs', 'problems', 'results'];
+const FINDING_MARKERS = ['title', 'startLine', 'start_line', 'line', 'lines', 'quote', 'severity', 'explanation'];
+
+/** The contract's shape in whatever came back, or undefined when it is some other JSON. */
+function contractOf(value: unknown, labelledJson: boolean): Omit<ReadContract, 'truncated'> | undefined {
+  if (Array.isArray(value)) {
+    if (value.some(looksLikeFinding) || (value.length === 0 && labelledJson)) {
+      return { summary: '', rawFindings: value };
+    }
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const summary = textOf(value.summary ?? value.overview ?? value.explanation_summary);
+  for (const key of FINDINGS_KEYS) {
+    const list = value[key];
+    if (Array.isArray(list)) return { summary, rawFindings: list };
+    if (isRecord(list) && looksLikeFinding(list)) return { summary, rawFindings: [list] };
+  }
+  if (looksLikeFinding(value) && ('title' in value || 'quote' in value)) return { summary, rawFindings: [value] };
+  if ('summary' in value) return { summary, rawFindings: [] };
+  return undefined;
+}
+
+function looksLikeFinding(value: unknown): boolean {
+  return isRecord(value) && FINDING_MARKERS.some((key) => key in value);
+}
+
+// ---- reading one finding ----
+
+interface RawFix {
+  readonly lines?: Partial<LineRange>;
+  readonly replacement: string;
+}
+
+interface RawFinding {
+  readonly title: string;
+  readonly severity: Severity;
+  readonly category: Category;
+  readonly lines: Partial<LineRange>;
+  readonly quote?: string;
+  readonly explanation: string;
+  readonly fix?: RawFix;
+}
+
+function readFinding(value: unknown): RawFinding | undefined {
+  if (!isRecord(value)) return undefined;
+  let explanation = textOf(
+    value.explanation ?? value.description ?? value.details ?? value.detail ?? value.message ?? value.reason,
+  ).trim();
+  const quote = firstString(value.quote, value.snippet, value.code, value.quoted);
+  let fix: RawFix | undefined;
+  const rawFix = value.fix ?? value.suggestedFix ?? value.suggested_fix ?? value.patch;
+  if (typeof rawFix === 'string' && rawFix.trim() !== '') {
+    // A fix described in words has no lines to replace: keep it for the person to read.
+    const note = rawFix.trim();
+    explanation = [explanation, note.includes('\n') ? `Suggested fix:\n\n\`\`\`\n${note}\n\`\`\`` : `Suggested fix: ${note}`]
+      .filter(Boolean)
+      .join('\n\n');
+  } else if (isRecord(rawFix)) {
+    const replacement = replacementOf(rawFix);
+    if (replacement !== undefined) {
+      const lines = lineRangeOf(rawFix);
+      fix = { replacement, ...(lines.startLine !== undefined ? { lines } : {}) };
+    }
+  }
+  const lines = lineRangeOf(value);
+  const titleText = textOf(value.title ?? value.name ?? value.summary ?? value.issue).replace(/\s+/g, ' ').trim();
+  const title = titleText || firstSentence(explanation) || 'Untitled finding';
+  if (!titleText && !explanation && lines.startLine === undefined && quote === undefined) return undefined;
+  return {
+    title,
+    severity: severityOf(value.severity ?? value.level ?? value.priority),
+    category: categoryOf(value.category ?? value.type ?? value.kind),
+    lines,
+    ...(quote !== undefined ? { quote } : {}),
+    explanation,
+    ...(fix ? { fix } : {}),
+  };
+}
+
+function replacementOf(fix: Record<string, unknown>): string | undefined {
+  for (const key of ['replacement', 'replace', 'newCode', 'new_code', 'code', 'after', 'text', 'content']) {
+    const value = fix[key];
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value) && value.every((line) => typeof line === 'string')) return value.join('\n');
+  }
+  return undefined;
+}
+
+const START_KEYS = ['startLine', 'start_line', 'lineStart', 'line_start', 'fromLine', 'start', 'line', 'lineNumber', 'line_number', 'lines'];
+const END_KEYS = ['endLine', 'end_line', 'lineEnd', 'line_end', 'toLine', 'end'];
+
+/** Lines from numbers, numeric strings (`"12"`, `"L12"`, `"12-14"`), `[12, 14]` or a nested location. */
+function lineRangeOf(value: Record<string, unknown>): Partial<LineRange> {
+  let start: number | undefined;
+  let end: number | undefined;
+  for (const key of START_KEYS) {
+    const read = readLines(value[key]);
+    if (read.start !== undefined) {
+      start = read.start;
+      end = read.end;
+      break;
+    }
+  }
+  for (const key of END_KEYS) {
+    const read = readLines(value[key]);
+    if (read.start !== undefined) {
+      end = read.end ?? read.start;
+      break;
+    }
+  }
+  if (start === undefined) {
+    const nested = value.location ?? value.range ?? value.position;
+    if (isRecord(nested)) return lineRangeOf(nested);
+  }
+  return { ...(start !== undefined ? { startLine: start } : {}), ...(end !== undefined ? { endLine: end } : {}) };
+}
+
+function readLines(value: unknown): { start?: number; end?: number } {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? { start: Math.trunc(value) } : {};
+  if (typeof value === 'string') {
+    const match = /^\s*(?:lines?\s*)?L?(\d+)(?:\s*(?:-|–|—|to|\.\.|:|,)\s*L?(\d+))?/i.exec(value);
+    if (!match) return {};
+    return { start: Number(match[1]), ...(match[2] ? { end: Number(match[2]) } : {}) };
+  }
+  if (Array.isArray(value) && value.length > 0) {
+    const first = readLines(value[0]);
+    const last = readLines(value[value.length - 1]);
+    return first.start === undefined ? {} : { start: first.start, ...(last.start !== undefined ? { end: last.start } : {}) };
+  }
+  return {};
+}
+
+const SEVERITIES: Readonly<Record<string, Severity>> = {
+  error: 'error', critical: 'error', high: 'error', fatal: 'error', blocker: 'error', major: 'error', severe: 'error',
+  warning: 'warning', warn: 'warning', medium: 'warning', moderate: 'warning',
+  info: 'info', information: 'info', informational: 'info', low: 'info', minor: 'info', note: 'info', hint: 'info',
+  suggestion: 'info', trivial: 'info',
+};
+
+function severityOf(value: unknown): Severity {
+  const key = textOf(value).trim().toLowerCase();
+  return SEVERITIES[key] ?? 'warning';
+}
+
+const CATEGORIES: Readonly<Record<string, Category>> = {
+  bug: 'bug', correctness: 'bug', logic: 'bug', error: 'bug', crash: 'bug',
+  edgecase: 'edge-case', boundary: 'edge-case', 'boundary condition': 'edge-case',
+  performance: 'performance', perf: 'performance', efficiency: 'performance',
+  security: 'security', vulnerability: 'security',
+  maintainability: 'maintainability', readability: 'maintainability', style: 'maintainability',
+  'code quality': 'maintainability', maintenance: 'maintainability',
+};
+
+function categoryOf(value: unknown): Category {
+  const key = textOf(value).trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return CATEGORIES[key] ?? CATEGORIES[key.replace(/ /g, '')] ?? 'bug';
+}
+
+// ---- placing findings in the file ----
+
+function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: Finding[]; unreadable: number } {
+  const lines = splitLines(code.fileText);
+  const editable = editableRanges(code, lines.length);
+  const eol = detectEol(code.fileText);
+  const findings: Finding[] = [];
+  let unreadable = 0;
+  for (const value of rawFindings.slice(0, MAX_FINDINGS)) {
+    const raw = readFinding(value);
+    if (!raw) {
+      unreadable++;
+      continue;
+    }
+    findings.push(placeFinding(raw, lines, editable, eol));
+  }
+  return { findings, unreadable };
+}
+
+function placeFinding(raw: RawFinding, lines: readonly string[], editable: readonly LineRange[], eol: '\n' | '\r\n'): Finding {
+  const lineCount = lines.length;
+  const claimedStart = raw.lines.startLine ?? raw.lines.endLine;
+  const claim: LineRange | undefined =
+    claimedStart === undefined
+      ? undefined
+      : {
+          startLine: Math.min(claimedStart, raw.lines.endLine ?? claimedStart),
+          endLine: Math.max(claimedStart, raw.lines.endLine ?? claimedStart),
+        };
+  // No lines at all: look for the quote across the code under review.
+  const searchClaim = claim ?? spanOf(editable) ?? { startLine: 1, endLine: lineCount };
+  const range = raw.quote ? locateQuoteInLines(lines, raw.quote, searchClaim) : undefined;
+
+  let place: LineRange;
+  let delta = 0;
+  if (range && claim) {
+    if (range.startLine <= claim.endLine && range.endLine >= claim.startLine) {
+      place = { startLine: Math.min(claim.startLine, range.startLine), endLine: Math.max(claim.endLine, range.endLine) };
+    } else {
+      delta = chooseDelta(range, claim, raw.fix, lines);
+      place = {
+        startLine: Math.min(claim.startLine + delta, range.startLine),
+        endLine: Math.max(claim.endLine + delta, range.endLine),
+      };
+    }
+  } else if (range) {
+    place = { startLine: range.startLine, endLine: range.endLine };
+  } else {
+    const fallback = claim ?? { startLine: searchClaim.startLine, endLine: searchClaim.startLine };
+    place = fallback;
+  }
+  place = clampRange(place, lineCount);
+
+  const base = {
+    title: raw.title,
+    severity: raw.severity,
+    category: raw.category,
+    startLine: place.startLine,
+    endLine: place.endLine,
+    ...(raw.quote !== undefined ? { quote: raw.quote } : {}),
+    explanation: raw.explanation,
+    locationUncertain: range === undefined,
+    ...(range ? { range } : {}),
+  };
+  if (!raw.fix) return base;
+  const outcome = placeFix(raw, raw.fix, { claim, range, place, delta }, lines, editable, eol);
+  return 'fix' in outcome ? { ...base, fix: outcome.fix } : { ...base, fixRefused: outcome.refused };
+}
+
+interface Placement {
+  readonly claim: LineRange | undefined;
+  readonly range: TextRange | undefined;
+  readonly place: LineRange;
+  readonly delta: number;
+}
+
+function placeFix(
+  raw: RawFinding,
+  fix: RawFix,
+  placement: Placement,
+  lines: readonly string[],
+  editable: readonly LineRange[],
+  eol: '\n' | '\r\n',
+): { fix: Fix } | { refused: string } {
+  const { claim, range, place, delta } = placement;
+  const lineCount = lines.length;
+  if (!range) {
+    if (raw.quote) {
+      return { refused: `The quoted code was not found near ${where(place)}, so where the fix belongs is uncertain.` };
+    }
+    if (!claim && !fix.lines) {
+      return { refused: 'The finding names no lines, so where the fix belongs is unknown.' };
+    }
+  }
+
+  // A fix without lines of its own replaces the finding's lines; one with lines moves with it.
+  const own = fix.lines?.startLine !== undefined ? fix.lines : undefined;
+  const target: LineRange = own
+    ? {
+        startLine: Math.min(own.startLine!, own.endLine ?? own.startLine!) + delta,
+        endLine: Math.max(own.startLine!, own.endLine ?? own.startLine!) + delta,
+      }
+    : place;
+
+  if (target.startLine < 1 || target.endLine > lineCount) {
+    return { refused: `The fix names ${where(target)}, but the file has ${lineCount} lines.` };
+  }
+  const inside = editable.some((r) => target.startLine >= r.startLine && target.endLine <= r.endLine);
+  if (!inside) {
+    const reviewed = editable.length > 0 ? `(${editable.map(formatLines).join(', ')})` : '(none was given)';
+    const moved = delta !== 0 ? ', once moved to where the quoted code is,' : '';
+    return {
+      refused: `The fix${moved} would change ${where(target)}, outside the code under review ${reviewed}, so it is not offered.`,
+    };
+  }
+
+  const original = lines.slice(target.startLine - 1, target.endLine);
+  const replacementLines = cleanReplacement(fix.replacement, original);
+  if (!range && !raw.quote && similarity(replacementLines.join('\n'), original.join('\n')) < 0.5) {
+    // Nothing anchors these lines, and the fix does not look like an edit of them.
+    return {
+      refused: `The finding gives no quote to check its lines against, and the fix does not resemble ${where(target)}.`,
+    };
+  }
+  if (replacementLines.join('\n') === original.join('\n')) {
+    return { refused: 'The suggested fix is the same as the current code.' };
+  }
+  return { fix: { startLine: target.startLine, endLine: target.endLine, replacement: replacementLines.join(eol) } };
+}
+
+/**
+ * How far a finding whose quote sits outside its claimed lines moves. The quote is usually the
+ * first claimed line; when the claim spans several lines and there is a fix, the offset that makes
+ * the fix line up best with the code it replaces wins.
+ */
+function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined, lines: readonly string[]): number {
+  const preferred = range.startLine - claim.startLine;
+  const own = fix?.lines?.startLine !== undefined ? fix.lines : undefined;
+  if (!own || claim.endLine === claim.startLine) return preferred;
+  const fixStart = Math.min(own.startLine!, own.endLine ?? own.startLine!);
+  const fixEnd = Math.max(own.startLine!, own.endLine ?? own.startLine!);
+  let best = preferred;
+  let bestScore = -1;
+  for (let delta = range.startLine - claim.endLine; delta <= preferred; delta++) {
+    const start = fixStart + delta;
+    const end = fixEnd + delta;
+    if (start < 1 || end > lines.length) continue;
+    const score = similarity(fix!.replacement, lines.slice(start - 1, end).join('\n'));
+    if (score > bestScore || (score === bestScore && Math.abs(delta - preferred) < Math.abs(best - preferred))) {
+      best = delta;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/**
+ * The replacement as lines: without a fence or `12 | ` prefixes a model wrapped it in, without
+ * one trailing line break, and re-indented when the model dropped the original indentation.
+ */
+function cleanReplacement(replacement: string, original: readonly string[]): string[] {
+  let text = replacement;
+  const fence = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\r?\n?[ \t]*\1[ \t]*$/.exec(text);
+  if (fence) text = fence[2]!;
+  text = stripLineNumberPrefixes(text);
+  const out = splitLines(text);
+  if (out.length > 1 && out[out.length - 1] === '') out.pop();
+
+  const originalIndent = indentationOf(original.find((line) => line.trim() !== '') ?? '');
+  const firstIndex = out.findIndex((line) => line.trim() !== '');
+  if (originalIndent === '' || firstIndex < 0 || indentationOf(out[firstIndex]!) !== '') return out;
+  // Either only the first line lost its indentation (the rest is already absolute, e.g. a closing
+  // brace at the original depth), or the whole block is written from column 0.
+  const rest = out.slice(firstIndex + 1).filter((line) => line.trim() !== '');
+  const onlyFirst = rest.length > 0 && rest.every((line) => indentationOf(line).length >= originalIndent.length);
+  return out.map((line, i) =>
+    line.trim() === '' || i < firstIndex || (onlyFirst && i !== firstIndex) ? line : originalIndent + line,
+  );
+}
+
+/** Dice coefficient over character bigrams, whitespace ignored: 1 for the same code, 0 for unrelated. */
+function similarity(a: string, b: string): number {
+  const x = a.replace(/\s+/g, '');
+  const y = b.replace(/\s+/g, '');
+  if (x === y) return 1;
+  if (x.length < 2 || y.length < 2) return 0;
+  const grams = new Map<string, number>();
+  for (let i = 0; i < x.length - 1; i++) {
+    const gram = x.slice(i, i + 2);
+    grams.set(gram, (grams.get(gram) ?? 0) + 1);
+  }
+  let shared = 0;
+  for (let i = 0; i < y.length - 1; i++) {
+    const gram = y.slice(i, i + 2);
+    const left = grams.get(gram) ?? 0;
+    if (left > 0) {
+      shared++;
+      grams.set(gram, left - 1);
+    }
+  }
+  return (2 * shared) / (x.length - 1 + y.length - 1);
+}
+
+// ---- small helpers ----
+
+function clampRange(range: LineRange, lineCount: number): LineRange {
+  const startLine = clamp(range.startLine, 1, lineCount);
+  return { startLine, endLine: clamp(range.endLine, startLine, lineCount) };
+}
+
+function spanOf(ranges: readonly LineRange[]): LineRange | undefined {
+  if (ranges.length === 0) return undefined;
+  return { startLine: ranges[0]!.startLine, endLine: ranges[ranges.length - 1]!.endLine };
+}
+
+function where(range: LineRange): string {
+  return `${range.startLine === range.endLine ? 'line' : 'lines'} ${formatLines(range)}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function tidyProse(text: string): string {
+  return text
+    .replace(/(`{3,}|~{3,})[a-zA-Z]*[ \t]*\r?\n?[ \t]*\1/g, '') // a fence emptied by taking the JSON out
+    .replace(/\n[ \t]*\n(?:[ \t]*\n)+/g, '\n\n')
+    .trim();
+}
+
+function firstSentence(text: string): string {
+  const sentence = /^[^\n.!?]{1,80}/.exec(text.replace(/[`*_#>]/g, '').trim());
+  return sentence ? sentence[0].trim() : '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  for (const value of values) {
+    if (typeof value === 'string' && value.trim() !== '') return value;
+  }
+  return undefined;
+}
