@@ -52,7 +52,12 @@ function parse(text: string, code: CodeUnderReview): ParsedAnswer {
       continue;
     }
     if (!read) continue;
-    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(candidate.end));
+    // A model that forgot the closing fence may still have written prose after the JSON.
+    const end =
+      candidate.unclosedFenceBodyStart !== undefined && !read.truncated
+        ? candidate.unclosedFenceBodyStart + read.valueEnd
+        : candidate.end;
+    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end));
     const { findings, unreadable } = placeFindings(read.rawFindings, code);
     let problem: string | undefined;
     if (read.truncated) {
@@ -86,6 +91,8 @@ interface Candidate {
   readonly labelledJson: boolean;
   /** Fenced as some other language (```ts): only tried when nothing else holds the contract. */
   readonly otherLanguage: boolean;
+  /** A fence that never closed: the block ends where its JSON value does, not at the text's end. */
+  readonly unclosedFenceBodyStart?: number;
 }
 
 /** Every place a JSON answer could be, the last in the text first. */
@@ -140,6 +147,7 @@ function findFencedBlocks(text: string): Candidate[] {
       start: lineStarts[n]!,
       end,
       body: text.slice(Math.min(bodyStart, bodyEnd), bodyEnd),
+      ...(close < 0 ? { unclosedFenceBodyStart: Math.min(bodyStart, bodyEnd) } : {}),
       labelledJson: label === '' || /^(json5?|jsonc)$/.test(label),
       otherLanguage: label !== '' && !/^(json5?|jsonc)$/.test(label),
     });
@@ -211,6 +219,8 @@ interface ReadContract {
   readonly summary: string;
   readonly rawFindings: readonly unknown[];
   readonly truncated: boolean;
+  /** Offset in the candidate's body just past the JSON value. */
+  readonly valueEnd: number;
 }
 
 function readCandidate(candidate: Candidate): ReadContract | 'broken' | undefined {
@@ -227,14 +237,19 @@ function readCandidate(candidate: Candidate): ReadContract | 'broken' | undefine
     const value = readJson(whole);
     const contract = value === undefined ? undefined : contractOf(value, candidate.labelledJson);
     if (!contract) return candidate.labelledJson ? 'broken' : undefined;
-    return { ...contract, rawFindings: scan.lastWholeElement > 0 ? contract.rawFindings : [], truncated: true };
+    return {
+      ...contract,
+      rawFindings: scan.lastWholeElement > 0 ? contract.rawFindings : [],
+      truncated: true,
+      valueEnd: body.length,
+    };
   }
 
   const value = readJson(valueText) ?? readJson(body);
   if (value === undefined) return candidate.labelledJson ? 'broken' : undefined;
   const contract = contractOf(value, candidate.labelledJson);
   if (!contract) return undefined;
-  return { ...contract, truncated: false };
+  return { ...contract, truncated: false, valueEnd: scan.end };
 }
 
 function readJson(text: string): unknown {
@@ -349,7 +364,7 @@ const FINDINGS_KEYS = ['findings', 'issues', 'bugs', 'problems', 'results'];
 const FINDING_MARKERS = ['title', 'startLine', 'start_line', 'line', 'lines', 'quote', 'severity', 'explanation'];
 
 /** The contract's shape in whatever came back, or undefined when it is some other JSON. */
-function contractOf(value: unknown, labelledJson: boolean): Omit<ReadContract, 'truncated'> | undefined {
+function contractOf(value: unknown, labelledJson: boolean): Omit<ReadContract, 'truncated' | 'valueEnd'> | undefined {
   if (Array.isArray(value)) {
     if (value.some(looksLikeFinding) || (value.length === 0 && labelledJson)) {
       return { summary: '', rawFindings: value };

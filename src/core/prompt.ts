@@ -72,7 +72,8 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
   let dropped: ContextSnippet[] = [];
   const render = (): string => {
     const shown = snippets.filter((s) => kept.includes(s));
-    const context = contextSection(shown, dropped, editable, width, fenceLang);
+    const left = snippets.filter((s) => dropped.includes(s));
+    const context = contextSection(shown, left, editable, width, fenceLang);
     return [...head, context, ...tail].filter((part) => part !== '').join('\n\n');
   };
   let content = render();

@@ -128,12 +128,14 @@ test('fences: unlabelled, JSON, tilde; a bare object at the end; prose after', (
     `Intro.\n\n${body}\n`,
     `Intro.\n\nFinal answer: ${body}`,
     `Intro.\n\n\`\`\`json ${body} \`\`\``,
+    `Intro.\n\n\`\`\`json\n${body}\nAfter, with the closing fence forgotten.`,
   ]) {
     const parsed = parseAnswer(text, wholeCart);
     assert.equal(parsed.problem, undefined, text);
     assert.equal(only(parsed.findings).startLine, 15, text);
     assert.match(parsed.prose, /^Intro\./, text);
     assert.doesNotMatch(parsed.prose, /"findings"/, text);
+    if (text.includes('After')) assert.match(parsed.prose, /After/, text);
   }
 });
 
