@@ -53,7 +53,8 @@ export interface HttpFailure {
   readonly html?: boolean;
 }
 
-const CONTEXT_WORDS = /context|too long|length|tokens?\b|too large|exceed/i;
+// "max_tokens" alone is a bad parameter, not an overlong prompt (DeepSeek: "Invalid max_tokens value").
+const CONTEXT_WORDS = /context|too long|too large|length|(?<!max_)tokens?\b|exceed/i;
 
 /** Maps an HTTP error status to the error a person sees (WIRE.md "Errors worth handling"). */
 export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError {
@@ -75,16 +76,6 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
       options,
     );
   }
-  if (status === 413 || (status === 400 && detail !== undefined && CONTEXT_WORDS.test(detail))) {
-    return new BackendError(
-      'context-too-long',
-      `The request is too long for ${modelName(ctx)} (${status}).`,
-      local
-        ? 'Review a smaller selection or fewer files at once, or start the server with a larger context size.'
-        : 'Review a smaller selection or fewer files at once.',
-      options,
-    );
-  }
   if (status === 429) {
     const wait = failure.retryAfterSeconds !== undefined ? ` Retry in ${Math.ceil(failure.retryAfterSeconds)} s.` : '';
     return new BackendError(
@@ -102,7 +93,17 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
       options,
     );
   }
-  if (failure.html) return htmlPage(ctx, status);
+  if (failure.html && status !== 413) return htmlPage(ctx, status);
+  if (status === 413 || (status === 400 && !failure.html && detail !== undefined && CONTEXT_WORDS.test(detail))) {
+    return new BackendError(
+      'context-too-long',
+      `The request is too long for ${modelName(ctx)} (${status}).`,
+      local
+        ? 'Review a smaller selection or fewer files at once, or start the server with a larger context size.'
+        : 'Review a smaller selection or fewer files at once.',
+      options,
+    );
+  }
   if (status === 404) {
     return new BackendError(
       'model-not-found',
@@ -254,7 +255,7 @@ export function redact(text: string, ctx?: Pick<ErrorContext, 'secrets'>): strin
   for (const secret of ctx?.secrets ?? []) {
     if (secret && secret.length >= 4) out = out.split(secret).join('***');
   }
-  out = out.replace(/\b(sk|key|or|api)-[A-Za-z0-9_-]{6,}/gi, '***').replace(/Bearer\s+\S+/gi, 'Bearer ***');
+  out = out.replace(/\bsk-[A-Za-z0-9_-]{6,}/g, '***').replace(/Bearer\s+\S+/gi, 'Bearer ***');
   return truncate(oneLine(out), 500);
 }
 

@@ -1,0 +1,129 @@
+// Turns settings into a backend: resolves the preset, base URL, model and API key, and refuses at
+// once (a `setup` error with what to do) when a required key or base URL is missing. Nothing heavy
+// loads here: the `openai` SDK loads on the first request, and the local backend (node-llama-cpp)
+// is imported on its first `stream()` call, so this stays synchronous and cheap for activation.
+
+import type { Backend, BackendConfig, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
+import { BackendError, toBackendError } from '../errors';
+import { apiKeyEnvNames, GENERIC_API_KEY_ENV, PRESETS } from './presets';
+import type { OpenAiBackendOptions } from './openaiCompatible';
+import { createOpenAiBackend } from './openaiCompatible';
+
+/** Options that are not settings of one backend. */
+export interface CreateBackendOptions {
+  readonly inlineStart?: OpenAiBackendOptions['inlineStart'];
+}
+
+export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = process.env, options: CreateBackendOptions = {}): Backend {
+  const preset = PRESETS[config.backend];
+  if (!preset) {
+    throw new BackendError('setup', `Unknown backend "${String(config.backend)}".`, `Choose one with 'ThinkLens: Select Backend'.`);
+  }
+  if (preset.id === 'local') return createLazyLocalBackend(config);
+
+  const baseUrl = (nonEmpty(config.baseUrl) ?? preset.defaultBaseUrl)?.replace(/\/+$/, '');
+  if (!baseUrl) {
+    throw new BackendError(
+      'setup',
+      `The ${preset.label} backend needs a base URL.`,
+      'Set thinklens.baseUrl to the server’s API root, for example http://127.0.0.1:8000/v1.',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new BackendError('setup', `The base URL "${baseUrl}" is not a valid URL.`, 'Set thinklens.baseUrl to an http:// or https:// address.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BackendError('setup', `The base URL "${baseUrl}" is not an http(s) address.`, 'Set thinklens.baseUrl to an http:// or https:// address.');
+  }
+
+  const model = nonEmpty(config.model) ?? preset.defaultModel;
+  if (!model) {
+    throw new BackendError('setup', `The ${preset.label} backend needs a model name.`, 'Set thinklens.model to a model the server serves.');
+  }
+
+  const apiKey =
+    nonEmpty(config.apiKey) ?? apiKeyEnvNames(preset).map((name) => nonEmpty(env[name])).find((key) => key !== undefined);
+  if (preset.requiresApiKey && !apiKey) {
+    throw new BackendError(
+      'setup',
+      `${preset.label} needs an API key.`,
+      `Set one with 'ThinkLens: Set API Key' or the ${preset.apiKeyEnv ?? GENERIC_API_KEY_ENV} environment variable.`,
+    );
+  }
+
+  return createOpenAiBackend({
+    preset,
+    baseUrl,
+    model,
+    apiKey,
+    // Code leaves the machine whenever the server is not on this machine, whatever the preset.
+    hosted: !isLoopbackHost(url.hostname),
+    requestTimeoutSeconds: config.requestTimeoutSeconds,
+    idleTimeoutSeconds: config.idleTimeoutSeconds,
+    maxRetries: config.maxRetries,
+    inlineStart: options.inlineStart,
+  });
+}
+
+interface LocalModule {
+  createLocalBackend(options: LocalModelOptions & { seed?: number }): Backend;
+}
+
+/** The local backend behind a lazy import: node-llama-cpp loads on the first run, not before. */
+function createLazyLocalBackend(config: BackendConfig): Backend {
+  const local = config.local;
+  if (!local || !nonEmpty(local.modelPath)) {
+    throw new BackendError(
+      'setup',
+      'The local backend needs a GGUF model file.',
+      "Run 'ThinkLens: Download Model' or set thinklens.local.modelPath.",
+    );
+  }
+  let loading: Promise<Backend> | undefined;
+  const load = (): Promise<Backend> => {
+    loading ??= (import('./local') as Promise<LocalModule>)
+      .then((module) => module.createLocalBackend({ ...local }))
+      .catch((err: unknown) => {
+        loading = undefined;
+        throw err instanceof BackendError
+          ? err
+          : new BackendError('setup', 'Could not load the local model runtime (node-llama-cpp).', 'The ThinkLens log has the details; the OpenAI-compatible backends still work.', {
+              detail: String(err),
+              cause: err,
+            });
+      });
+    return loading;
+  };
+  return {
+    id: 'local',
+    model: local.modelPath.split(/[\\/]/).pop() || local.modelPath,
+    hosted: false,
+    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+      const backend = await load();
+      try {
+        yield* backend.stream(request, signal);
+      } catch (err) {
+        throw toBackendError(err, { backend: 'local', model: local.modelPath });
+      }
+    },
+    async dispose() {
+      const pending = loading;
+      loading = undefined;
+      const backend = await pending?.catch(() => undefined);
+      await backend?.dispose?.();
+    },
+  };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}

@@ -1,0 +1,381 @@
+// The backend for every OpenAI-compatible server (DeepSeek, OpenRouter, Ollama, LM Studio,
+// llama.cpp, vLLM, SGLang, anything else): the `openai` SDK sends the request and parses SSE; this
+// module reads the raw chunks (the SDK's types do not declare the reasoning fields, and its
+// `.stream()` helper overwrites them), splits reasoning from answer, and turns every failure into
+// a `BackendError`.
+//
+// Time limits: the SDK's own timeout covers the wait for response headers
+// (`requestTimeoutSeconds`); an idle timer on the response body covers a stream that stops
+// sending (`idleTimeoutSeconds`). The idle timer counts raw bytes, so SSE keep-alive comments
+// (which DeepSeek and OpenRouter send while a request waits in their queue) keep it alive, and it
+// only runs while a read is waiting, so a slow consumer is never mistaken for a stalled server.
+//
+// Retries: 429, 5xx and dropped connections are retried with exponential backoff (or the server's
+// Retry-After, capped) only until the first reasoning or answer text arrives; a request whose
+// tokens were received is never sent again.
+
+import type OpenAI from 'openai';
+import type { Backend, BackendRequest, ReasoningEvent, Usage } from '../types';
+import type { InlineStart } from '../reasoningSplitter';
+import { createReasoningSplitter } from '../reasoningSplitter';
+import type { ErrorContext } from '../errors';
+import {
+  BackendError,
+  cancelledError,
+  htmlPage,
+  httpError,
+  idleTimeoutError,
+  malformedStreamError,
+  networkError,
+  networkReason,
+  parseRetryAfter,
+  redact,
+  requestTimeoutError,
+  streamCutError,
+  toBackendError,
+} from '../errors';
+import type { Preset } from './presets';
+import { requestBody } from './presets';
+
+export interface OpenAiBackendOptions {
+  readonly preset: Preset;
+  /** The API root, e.g. `https://api.deepseek.com` or `http://127.0.0.1:11434/v1`. */
+  readonly baseUrl: string;
+  readonly model: string;
+  readonly apiKey?: string;
+  /** Code leaves the machine (decided from the base URL by `createBackend`). */
+  readonly hosted: boolean;
+  /** Wait for response headers; default 60. */
+  readonly requestTimeoutSeconds?: number;
+  /** A stream that sends no bytes for this long fails with `timeout`; default 60. */
+  readonly idleTimeoutSeconds?: number;
+  /** Retries before the first token; default 2. */
+  readonly maxRetries?: number;
+  /** Longest wait between retries (and the longest Retry-After honoured); default 30. */
+  readonly maxRetryWaitSeconds?: number;
+  /** First backoff step in milliseconds; default 500, doubling each retry. */
+  readonly retryBaseDelayMs?: number;
+  /** How untagged content before `</think>` is classified (see reasoningSplitter.ts); default 'auto'. */
+  readonly inlineStart?: InlineStart;
+}
+
+type Sdk = typeof import('openai');
+
+let sdkPromise: Promise<Sdk> | undefined;
+/** The SDK loads on the first request, never at extension activation. */
+function loadSdk(): Promise<Sdk> {
+  sdkPromise ??= import('openai').catch((err: unknown) => {
+    sdkPromise = undefined;
+    throw err;
+  });
+  return sdkPromise;
+}
+
+export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
+  const { preset, model, baseUrl, apiKey } = options;
+  const requestTimeoutSeconds = options.requestTimeoutSeconds ?? 60;
+  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? 60;
+  const maxRetries = Math.max(0, options.maxRetries ?? 2);
+  const maxRetryWaitMs = (options.maxRetryWaitSeconds ?? 30) * 1000;
+  const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
+  const ctx: ErrorContext = {
+    backend: preset.id,
+    baseUrl,
+    model,
+    secrets: [apiKey],
+    idleTimeoutSeconds,
+    requestTimeoutSeconds,
+  };
+
+  /** Errors worth a retry before any token: the server was busy, failing, or the connection dropped. */
+  const notRetryable = new WeakSet<BackendError>();
+
+  async function* attempt(sdk: Sdk, body: Record<string, unknown>, signal: AbortSignal, progress: { arrived: boolean }): AsyncGenerator<ReasoningEvent> {
+    const controller = new AbortController();
+    let idleFired = false;
+    const abortAttempt = () => controller.abort();
+    signal.addEventListener('abort', abortAttempt, { once: true });
+
+    const guardedFetch = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const response = await fetch(url, init);
+      if (response.ok && isHtml(response.headers.get('content-type'))) {
+        await response.body?.cancel().catch(() => undefined);
+        const error = htmlPage(ctx, response.status);
+        notRetryable.add(error);
+        throw error;
+      }
+      if (!response.ok || !response.body) return response;
+      const watched = watchIdle(response.body, idleTimeoutSeconds * 1000, () => {
+        idleFired = true;
+        controller.abort();
+      });
+      return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+    };
+
+    const classify = (err: unknown, phase: 'request' | 'stream'): BackendError => {
+      if (signal.aborted) return cancelledError();
+      if (idleFired) return idleTimeoutError(ctx);
+      const own = findBackendError(err);
+      if (own) return own;
+      if (err instanceof sdk.APIConnectionTimeoutError) return requestTimeoutError(ctx);
+      if (err instanceof sdk.APIUserAbortError) return cancelledError();
+      if (err instanceof sdk.APIConnectionError) {
+        const reason = networkReason(err) ?? 'connection failed';
+        const error = networkError(ctx, reason, err.cause ?? err);
+        if (/refused|not found|DNS|TLS|certificate/i.test(reason)) notRetryable.add(error);
+        return error;
+      }
+      if (err instanceof sdk.APIError) {
+        if (typeof err.status === 'number') {
+          const serverMessage = apiErrorMessage(err);
+          return httpError(
+            {
+              status: err.status,
+              serverMessage,
+              retryAfterSeconds: parseRetryAfter(err.headers),
+              html: isHtml(err.headers?.get('content-type') ?? null) || /^\s*<(!doctype|html)/i.test(serverMessage ?? ''),
+            },
+            ctx,
+          );
+        }
+        // An error object inside the stream (OpenRouter sends these when an upstream fails mid-answer).
+        const said = redact(apiErrorMessage(err) ?? 'no details', ctx);
+        return new BackendError('server', `${preset.label} stopped with an error: ${said.slice(0, 160)}`, 'Try again; if it keeps failing, try another model or provider.', { detail: said });
+      }
+      if (err instanceof SyntaxError) return malformedStreamError(ctx, err);
+      if (phase === 'stream' && (networkReason(err) || (err instanceof TypeError && /terminated|network/i.test(err.message)))) {
+        return streamCutError(ctx, err);
+      }
+      return toBackendError(err, ctx);
+    };
+
+    try {
+      const client = new sdk.OpenAI({
+        baseURL: baseUrl,
+        // Local servers need no key, but the SDK insists on one.
+        apiKey: apiKey || 'no-key',
+        // Never pick up OpenAI's own credentials or organisation from the environment.
+        adminAPIKey: null,
+        organization: null,
+        project: null,
+        maxRetries: 0,
+        timeout: Math.max(1, Math.round(requestTimeoutSeconds * 1000)),
+        fetch: guardedFetch,
+        logLevel: 'off',
+      });
+
+      let stream: AsyncIterable<unknown>;
+      try {
+        stream = await client.chat.completions.create(
+          { ...body, stream: true } as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
+          { signal: controller.signal },
+        );
+      } catch (err) {
+        throw classify(err, 'request');
+      }
+
+      const splitter = createReasoningSplitter(options.inlineStart ? { inlineStart: options.inlineStart } : undefined);
+      let finishReason: string | undefined;
+      let usage: Usage | undefined;
+      let chunks = 0;
+      let firstTextAt: number | undefined;
+      let lastTextAt: number | undefined;
+      try {
+        for await (const chunk of stream) {
+          chunks++;
+          const found = usageOf(chunk);
+          if (found) usage = found;
+          const choice = firstChoice(chunk);
+          if (!choice) continue;
+          if (hasText(choice.delta)) {
+            progress.arrived = true;
+            lastTextAt = Date.now();
+            firstTextAt ??= lastTextAt;
+          }
+          for (const piece of splitter.push(choice.delta)) yield piece;
+          if (typeof choice.finish_reason === 'string' && choice.finish_reason) finishReason = choice.finish_reason;
+        }
+      } catch (err) {
+        throw classify(err, 'stream');
+      }
+      // The SDK ends the iteration quietly when the request was aborted.
+      if (signal.aborted) throw cancelledError();
+      if (idleFired) throw idleTimeoutError(ctx);
+      if (finishReason === undefined) {
+        if (chunks > 0) throw streamCutError(ctx);
+        const error = new BackendError(
+          'bad-response',
+          `${preset.label} answered with an empty stream.`,
+          'Check that thinklens.baseUrl points at an OpenAI-compatible server that supports streaming.',
+        );
+        notRetryable.add(error);
+        throw error;
+      }
+      for (const piece of splitter.end()) yield piece;
+      if (usage) {
+        if (preset.localServer && firstTextAt !== undefined && lastTextAt !== undefined && lastTextAt > firstTextAt) {
+          usage = { ...usage, tokensPerSecond: usage.completionTokens / ((lastTextAt - firstTextAt) / 1000) };
+        }
+        yield { kind: 'usage', usage };
+      }
+      yield { kind: 'done', finishReason };
+    } finally {
+      signal.removeEventListener('abort', abortAttempt);
+      // Ends the HTTP request when the consumer stopped early or an error broke the loop.
+      controller.abort();
+    }
+  }
+
+  return {
+    id: preset.id,
+    model,
+    hosted: options.hosted,
+    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+      if (signal.aborted) throw cancelledError();
+      let sdk: Sdk;
+      try {
+        sdk = await loadSdk();
+      } catch (err) {
+        throw new BackendError('setup', 'Could not load the OpenAI client library.', 'Reinstall the extension; the ThinkLens log has the details.', {
+          detail: String(err),
+          cause: err,
+        });
+      }
+      const body = requestBody(preset, model, request);
+      for (let retry = 0; ; retry++) {
+        const progress = { arrived: false };
+        try {
+          yield* attempt(sdk, body, signal, progress);
+          return;
+        } catch (err) {
+          const error = err instanceof BackendError ? err : toBackendError(err, ctx);
+          const retryable = (error.kind === 'rate-limit' || error.kind === 'server' || error.kind === 'network') && !notRetryable.has(error);
+          if (!retryable || progress.arrived || retry >= maxRetries || signal.aborted) throw error;
+          const waitMs = retryDelayMs(error, retry, retryBaseDelayMs, maxRetryWaitMs);
+          if (waitMs === undefined) throw error;
+          await sleep(waitMs, signal);
+        }
+      }
+    },
+  };
+}
+
+/** Milliseconds before the next try, or undefined when the server asks for a longer wait than the cap. */
+function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs: number): number | undefined {
+  if (error.retryAfterSeconds !== undefined) {
+    const ms = error.retryAfterSeconds * 1000;
+    return ms > capMs ? undefined : ms;
+  }
+  // Jitter spreads the retries of a batch review that hit the limit together.
+  const jitter = 0.8 + Math.random() * 0.4;
+  return Math.min(capMs, baseMs * 2 ** retry * jitter);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(cancelledError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Passes the body through and calls `onIdle` when a read waits longer than `idleMs`. The timer
+ * only runs while a read is pending (highWaterMark 0: nothing is read ahead).
+ */
+function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const timer = setTimeout(onIdle, idleMs);
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (err) {
+          controller.error(err);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function isHtml(contentType: string | null): boolean {
+  return contentType !== null && /text\/html|application\/xhtml/i.test(contentType);
+}
+
+function findBackendError(err: unknown): BackendError | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    if (e instanceof BackendError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The server's own message: `error.message` from a JSON body, else the text after the status. */
+function apiErrorMessage(err: { error?: unknown; message: string; status?: number }): string | undefined {
+  const body = err.error;
+  if (isRecord(body) && typeof body.message === 'string' && body.message) return body.message;
+  const prefix = err.status !== undefined ? `${err.status} ` : '';
+  const text = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return text && text !== 'status code (no body)' ? text : undefined;
+}
+
+interface RawChoice {
+  readonly delta: unknown;
+  readonly finish_reason?: unknown;
+}
+
+function firstChoice(chunk: unknown): RawChoice | undefined {
+  if (!isRecord(chunk) || !Array.isArray(chunk.choices)) return undefined;
+  const choice: unknown = chunk.choices.find((c: unknown) => isRecord(c) && (c.index === 0 || c.index === undefined)) ?? chunk.choices[0];
+  return isRecord(choice) ? { delta: choice.delta, finish_reason: choice.finish_reason } : undefined;
+}
+
+function hasText(delta: unknown): boolean {
+  if (!isRecord(delta)) return false;
+  const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+  return nonEmpty(delta.content) || nonEmpty(delta.reasoning_content) || nonEmpty(delta.reasoning) || (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length > 0);
+}
+
+/** Usage from a raw chunk: standard fields, DeepSeek's cache fields, OpenRouter's cost. */
+export function usageOf(chunk: unknown): Usage | undefined {
+  if (!isRecord(chunk) || !isRecord(chunk.usage)) return undefined;
+  const u = chunk.usage;
+  const promptTokens = num(u.prompt_tokens);
+  const completionTokens = num(u.completion_tokens);
+  if (promptTokens === undefined && completionTokens === undefined) return undefined;
+  const usage: Usage = { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 };
+  const reasoningTokens = isRecord(u.completion_tokens_details) ? num(u.completion_tokens_details.reasoning_tokens) : undefined;
+  if (reasoningTokens !== undefined) usage.reasoningTokens = reasoningTokens;
+  const cached = num(u.prompt_cache_hit_tokens) ?? (isRecord(u.prompt_tokens_details) ? num(u.prompt_tokens_details.cached_tokens) : undefined);
+  if (cached !== undefined) usage.cachedPromptTokens = cached;
+  const cost = num(u.cost);
+  if (cost !== undefined) usage.costUsd = cost;
+  return usage;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,207 @@
+// One record per backend: where it listens, which model to ask for, whether it needs a key, and how
+// a request's options become that server's body fields (WIRE.md). The OpenAI-compatible backend
+// reads everything server-specific from here; nothing else should branch on the preset id.
+
+import type { BackendId, BackendRequest, ReasoningEffort } from '../types';
+
+export interface Honoured {
+  readonly temperature: boolean;
+  readonly topP: boolean;
+  readonly seed: boolean;
+  /** The effort (or at least turning thinking off) reaches the server. */
+  readonly reasoningEffort: boolean;
+  /** `response_format: {type: 'json_object'}` is known to work while the model thinks. */
+  readonly jsonAnswer: boolean;
+}
+
+export interface Preset {
+  readonly id: BackendId;
+  readonly label: string;
+  /** Hosted APIs: their public URL; local servers: 127.0.0.1 on their default port. */
+  readonly defaultBaseUrl?: string;
+  readonly defaultModel?: string;
+  /** Code leaves the machine with the default base URL. */
+  readonly hosted: boolean;
+  /** A server the person runs on this machine (errors say "start the server"). */
+  readonly localServer: boolean;
+  /** The provider's own key variable, read after THINKLENS_API_KEY. */
+  readonly apiKeyEnv?: string;
+  readonly requiresApiKey: boolean;
+  readonly requiresBaseUrl: boolean;
+  readonly honours: Honoured;
+  /** Server-specific body fields for a request (thinking switches, usage accounting). */
+  readonly extraBody: (request: BackendRequest) => Record<string, unknown>;
+}
+
+/** The generic variable every preset reads first. */
+export const GENERIC_API_KEY_ENV = 'THINKLENS_API_KEY';
+
+const SAMPLING: Honoured = { temperature: true, topP: true, seed: true, reasoningEffort: false, jsonAnswer: false };
+const none = (): Record<string, unknown> => ({});
+
+/** Efforts above what a server knows fall back to its highest. */
+function cappedEffort(effort: ReasoningEffort, levels: readonly ReasoningEffort[]): ReasoningEffort {
+  if (levels.includes(effort)) return effort;
+  return levels[levels.length - 1]!;
+}
+
+export const PRESETS: Readonly<Record<BackendId, Preset>> = {
+  deepseek: {
+    id: 'deepseek',
+    label: 'DeepSeek',
+    defaultBaseUrl: 'https://api.deepseek.com',
+    defaultModel: 'deepseek-flash',
+    hosted: true,
+    localServer: false,
+    apiKeyEnv: 'DEEPSEEK_API_KEY',
+    requiresApiKey: true,
+    requiresBaseUrl: false,
+    // In thinking mode temperature and top_p are accepted and ignored; DeepSeek has no seed.
+    honours: { temperature: false, topP: false, seed: false, reasoningEffort: true, jsonAnswer: true },
+    extraBody: ({ reasoningEffort, jsonAnswer }) => {
+      const body: Record<string, unknown> = {
+        thinking: { type: reasoningEffort === 'none' ? 'disabled' : 'enabled' },
+      };
+      // DeepSeek knows low/high/max; "medium" is not one of them, so it gets the usual high.
+      if (reasoningEffort && reasoningEffort !== 'none') {
+        body.reasoning_effort = reasoningEffort === 'low' ? 'low' : reasoningEffort === 'max' ? 'max' : 'high';
+      }
+      if (jsonAnswer) body.response_format = { type: 'json_object' };
+      return body;
+    },
+  },
+  openrouter: {
+    id: 'openrouter',
+    label: 'OpenRouter',
+    defaultBaseUrl: 'https://openrouter.ai/api/v1',
+    defaultModel: 'deepseek/deepseek-r1',
+    hosted: true,
+    localServer: false,
+    apiKeyEnv: 'OPENROUTER_API_KEY',
+    requiresApiKey: true,
+    requiresBaseUrl: false,
+    honours: { ...SAMPLING, reasoningEffort: true },
+    extraBody: ({ reasoningEffort }) => ({
+      // `exclude: false` keeps the reasoning in the stream; some routes drop it otherwise.
+      reasoning:
+        reasoningEffort === 'none'
+          ? { enabled: false }
+          : reasoningEffort
+            ? { effort: cappedEffort(reasoningEffort, ['low', 'medium', 'high']), exclude: false }
+            : { enabled: true, exclude: false },
+      usage: { include: true },
+    }),
+  },
+  ollama: {
+    id: 'ollama',
+    label: 'Ollama',
+    defaultBaseUrl: 'http://127.0.0.1:11434/v1',
+    defaultModel: 'deepseek-r1:8b',
+    hosted: false,
+    localServer: true,
+    requiresApiKey: false,
+    requiresBaseUrl: false,
+    honours: { ...SAMPLING, reasoningEffort: true },
+    extraBody: ({ reasoningEffort }) =>
+      reasoningEffort ? { reasoning_effort: cappedEffort(reasoningEffort, ['none', 'low', 'medium', 'high']) } : {},
+  },
+  lmstudio: {
+    id: 'lmstudio',
+    label: 'LM Studio',
+    defaultBaseUrl: 'http://127.0.0.1:1234/v1',
+    defaultModel: 'deepseek/deepseek-r1-0528-qwen3-8b',
+    hosted: false,
+    localServer: true,
+    requiresApiKey: false,
+    requiresBaseUrl: false,
+    // Reasoning separation is an app setting; the splitter reads inline tags when it is off.
+    honours: SAMPLING,
+    extraBody: none,
+  },
+  llamacpp: {
+    id: 'llamacpp',
+    label: 'llama.cpp server',
+    defaultBaseUrl: 'http://127.0.0.1:8080/v1',
+    // llama-server answers with the model it was started with, whatever the name.
+    defaultModel: 'deepseek-r1',
+    hosted: false,
+    localServer: true,
+    requiresApiKey: false,
+    requiresBaseUrl: false,
+    // Only "none" reaches it (turns thinking off); the budget is a server flag.
+    honours: { ...SAMPLING, reasoningEffort: true },
+    extraBody: ({ reasoningEffort }) => ({
+      reasoning_format: 'deepseek',
+      ...(reasoningEffort === 'none' ? { reasoning_effort: 'none' } : {}),
+    }),
+  },
+  vllm: {
+    id: 'vllm',
+    label: 'vLLM',
+    defaultBaseUrl: 'http://127.0.0.1:8000/v1',
+    defaultModel: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+    hosted: false,
+    localServer: true,
+    requiresApiKey: false,
+    requiresBaseUrl: false,
+    // Reasoning is split by the server's --reasoning-parser; structured output applies to the answer.
+    honours: { ...SAMPLING, jsonAnswer: true },
+    extraBody: none,
+  },
+  sglang: {
+    id: 'sglang',
+    label: 'SGLang',
+    defaultBaseUrl: 'http://127.0.0.1:30000/v1',
+    defaultModel: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+    hosted: false,
+    localServer: true,
+    requiresApiKey: false,
+    requiresBaseUrl: false,
+    honours: SAMPLING,
+    extraBody: () => ({ separate_reasoning: true }),
+  },
+  'openai-compatible': {
+    id: 'openai-compatible',
+    label: 'OpenAI-compatible server',
+    hosted: false,
+    localServer: false,
+    requiresApiKey: false,
+    requiresBaseUrl: true,
+    honours: SAMPLING,
+    extraBody: none,
+  },
+  local: {
+    id: 'local',
+    label: 'Local model',
+    hosted: false,
+    localServer: false,
+    requiresApiKey: false,
+    requiresBaseUrl: false,
+    honours: { ...SAMPLING, jsonAnswer: true },
+    extraBody: none,
+  },
+};
+
+/** The variables an API key is read from, in order. */
+export function apiKeyEnvNames(preset: Preset): string[] {
+  return preset.apiKeyEnv ? [GENERIC_API_KEY_ENV, preset.apiKeyEnv] : [GENERIC_API_KEY_ENV];
+}
+
+/** The chat-completions body for a request, with only the options this preset honours. */
+export function requestBody(preset: Preset, model: string, request: BackendRequest): Record<string, unknown> {
+  const { honours } = preset;
+  const body: Record<string, unknown> = {
+    model,
+    // Only role and content: earlier assistant turns carry their answer, never their reasoning.
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    stream_options: { include_usage: true },
+  };
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (honours.temperature && request.temperature !== undefined) body.temperature = request.temperature;
+  if (honours.topP && request.topP !== undefined) body.top_p = request.topP;
+  if (honours.seed && request.seed !== undefined) body.seed = request.seed;
+  const extra = preset.extraBody(request);
+  if (!honours.jsonAnswer) delete extra.response_format;
+  else if (request.jsonAnswer && !('response_format' in extra)) extra.response_format = { type: 'json_object' };
+  return { ...body, ...extra };
+}
