@@ -13,6 +13,7 @@ import {
   detectEol,
   formatLines,
   indentationOf,
+  LINE_NUMBER_PREFIX,
   splitLines,
   stripLineNumberPrefixes,
   stripThink,
@@ -636,7 +637,7 @@ function placeFix(
   }
 
   const original = lines.slice(target.startLine - 1, target.endLine);
-  const replacementLines = cleanReplacement(fix.replacement, original);
+  const replacementLines = cleanReplacement(fix.replacement, original, target.startLine);
   if (!range && !raw.quote && similarity(replacementLines.join('\n'), original.join('\n')) < 0.5) {
     // Nothing anchors these lines, and the fix does not look like an edit of them.
     return {
@@ -679,11 +680,13 @@ function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined
  * The replacement as lines: without a fence or `12 | ` prefixes a model wrapped it in, without
  * one trailing line break, and re-indented when the model dropped the original indentation.
  */
-function cleanReplacement(replacement: string, original: readonly string[]): string[] {
+function cleanReplacement(replacement: string, original: readonly string[], startLine: number): string[] {
   let text = replacement;
   const fence = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\r?\n?[ \t]*\1[ \t]*$/.exec(text);
   if (fence) text = fence[2]!;
-  text = stripLineNumberPrefixes(text);
+  // Code that itself starts with `1 | ...` (bit flags) is not a copied line number.
+  const originalLooksNumbered = original.some((line) => LINE_NUMBER_PREFIX.test(line));
+  if (!originalLooksNumbered) text = stripLineNumberPrefixes(text, startLine);
   const out = splitLines(text);
   if (out.length > 1 && out[out.length - 1] === '') out.pop();
 

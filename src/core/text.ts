@@ -93,16 +93,24 @@ function findTag(text: string, tag: RegExp, from: number): number {
 }
 
 /** The `  12 | ` prefix the prompt puts before each code line. */
-export const LINE_NUMBER_PREFIX = /^[ \t]*\d+[ \t]*\|[ \t]?/;
+export const LINE_NUMBER_PREFIX = /^[ \t]*(\d+)[ \t]*\|[ \t]?/;
 
 /**
- * Strips `12 | ` prefixes a model copied from the numbered prompt, but only when every non-empty
- * line carries one: a single `1 | 2` in real code must survive.
+ * Strips `12 | ` prefixes a model copied from the numbered prompt, but only when they are clearly
+ * line numbers: every non-empty line carries one and the numbers increase. A single prefixed line
+ * must be within 50 of `near` when given, so real code such as `1 | FLAG` survives.
  */
-export function stripLineNumberPrefixes(text: string): string {
+export function stripLineNumberPrefixes(text: string, near?: number): string {
   const lines = splitLines(text);
-  const nonEmpty = lines.filter((line) => line.trim() !== '');
-  if (nonEmpty.length === 0 || !nonEmpty.every((line) => LINE_NUMBER_PREFIX.test(line))) return text;
+  const numbers: number[] = [];
+  for (const line of lines) {
+    const match = LINE_NUMBER_PREFIX.exec(line);
+    if (match) numbers.push(Number(match[1]));
+    else if (line.trim() !== '') return text;
+  }
+  if (numbers.length === 0) return text;
+  if (numbers.some((n, i) => i > 0 && n <= numbers[i - 1]!)) return text;
+  if (numbers.length === 1 && near !== undefined && Math.abs(numbers[0]! - near) > 50) return text;
   return lines.map((line) => line.replace(LINE_NUMBER_PREFIX, '')).join('\n');
 }
 

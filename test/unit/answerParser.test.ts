@@ -417,3 +417,29 @@ test('nonsense never throws and stays fast', () => {
   }
   assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
+
+test('code that really starts with `1 | ` is not mistaken for a copied line number', () => {
+  const file = 'const mask =\n  1 | 2 |\n  4;\n';
+  const answer = answerWith([{ title: 'Missing flag', startLine: 2, quote: '1 | 2 |', fix: { startLine: 2, endLine: 2, replacement: '  1 | 2 | 8 |' } }]);
+  const finding = only(parseAnswer(answer, review([{ startLine: 1, endLine: 3 }], file)).findings);
+  assert.deepEqual(finding.fix, { startLine: 2, endLine: 2, replacement: '  1 | 2 | 8 |' });
+  // Prefixes whose numbers do not increase are not line numbers either.
+  const flags = 'let a = 0;\nlet b = 0;\n';
+  const odd = answerWith([{ title: 'x', startLine: 1, quote: 'let a = 0;', fix: { startLine: 1, endLine: 2, replacement: '3 | a\n1 | b' } }]);
+  assert.equal(only(parseAnswer(odd, review([{ startLine: 1, endLine: 2 }], flags)).findings).fix?.replacement, '3 | a\n1 | b');
+});
+
+test('a hundred findings on a 10,000-line file are placed quickly', () => {
+  const lines = Array.from({ length: 10000 }, (_, i) => `    const value${i} = compute(input${i}, options);`);
+  const findings = Array.from({ length: 100 }, (_, i) => ({
+    title: `F${i}`,
+    startLine: i * 90 + 3,
+    quote: i % 2 ? `const value${i * 90} = compute(input${i * 90}, options);` : 'a quote that is nowhere in the file',
+  }));
+  const started = Date.now();
+  const parsed = parseAnswer(answerWith(findings), review([{ startLine: 1, endLine: 10000 }], lines.join('\n')));
+  const elapsed = Date.now() - started;
+  assert.equal(parsed.findings.filter((f) => !f.locationUncertain).length, 50);
+  assert.equal(parsed.findings[1]!.startLine, 91, 'moved two lines up to its quote');
+  assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+});
