@@ -168,6 +168,15 @@ describe('usage', () => {
       costUsd: 0.25,
     });
   });
+  test('DeepSeek usage carries a cost from the price table; OpenRouter keeps its own', async () => {
+    server.script('deepseek-flash', [deepseekStream({ reasoning: 'r', answer: 'a', usage: { prompt: 1_000_000, completion: 1_000_000, cached: 1_000_000 } })]);
+    const { usage } = await collect(backendFor('deepseek', 'deepseek-flash'));
+    const [sent] = requestsFor('deepseek-flash');
+    const peak = [1, 2, 3, 6, 7, 8, 9].includes(new Date(sent!.receivedAt).getUTCHours());
+    assert.ok(usage?.costUsd !== undefined && Math.abs(usage.costUsd - (peak ? 1.206 : 0.603)) < 1e-9, `cost ${usage?.costUsd}`);
+    const openrouter = await collect(backendFor('openrouter', scripted(openrouterStream({ reasoning: 'r', answer: 'a', usage: { prompt: 5, completion: 5, cost: 0.123 } }))));
+    assert.equal(openrouter.usage?.costUsd, 0.123);
+  });
   test('untrusted usage shapes give nothing or only the valid numbers', () => {
     assert.equal(usageOf({ usage: null }), undefined);
     assert.equal(usageOf({ usage: { prompt_tokens: 'many' } }), undefined);

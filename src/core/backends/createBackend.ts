@@ -12,6 +12,8 @@ import { createOpenAiBackend } from './openaiCompatible';
 /** Options that are not settings of one backend. */
 export interface CreateBackendOptions {
   readonly inlineStart?: OpenAiBackendOptions['inlineStart'];
+  /** The price table (e.g. `mergePriceTable(settings.pricing).table`); default DEFAULT_PRICES. */
+  readonly prices?: OpenAiBackendOptions['prices'];
 }
 
 export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = process.env, options: CreateBackendOptions = {}): Backend {
@@ -65,6 +67,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     maxRetries: config.maxRetries,
     inlineStart: options.inlineStart,
+    prices: options.prices,
   });
 }
 

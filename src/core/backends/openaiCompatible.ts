@@ -34,6 +34,8 @@ import {
   streamCutError,
   toBackendError,
 } from '../errors';
+import type { PriceTable } from '../pricing';
+import { withCost } from '../pricing';
 import type { Preset } from './presets';
 import { requestBody } from './presets';
 
@@ -57,6 +59,8 @@ export interface OpenAiBackendOptions {
   readonly retryBaseDelayMs?: number;
   /** How untagged content before `</think>` is classified (see reasoningSplitter.ts); default 'auto'. */
   readonly inlineStart?: InlineStart;
+  /** Prices for a cost when the server reports none; default DEFAULT_PRICES. */
+  readonly prices?: PriceTable;
 }
 
 type Sdk = typeof import('openai');
@@ -90,7 +94,13 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
   /** Errors worth a retry before any token: the server was busy, failing, or the connection dropped. */
   const notRetryable = new WeakSet<BackendError>();
 
-  async function* attempt(sdk: Sdk, body: Record<string, unknown>, signal: AbortSignal, progress: { arrived: boolean }): AsyncGenerator<ReasoningEvent> {
+  async function* attempt(
+    sdk: Sdk,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+    progress: { arrived: boolean },
+  ): AsyncGenerator<ReasoningEvent> {
+    const startedAt = new Date();
     const controller = new AbortController();
     let idleFired = false;
     const abortAttempt = () => controller.abort();
@@ -216,7 +226,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         if (preset.localServer && firstTextAt !== undefined && lastTextAt !== undefined && lastTextAt > firstTextAt) {
           usage = { ...usage, tokensPerSecond: usage.completionTokens / ((lastTextAt - firstTextAt) / 1000) };
         }
-        yield { kind: 'usage', usage };
+        yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
       }
       yield { kind: 'done', finishReason };
     } finally {
