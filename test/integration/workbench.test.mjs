@@ -1,0 +1,81 @@
+// What a person sees in real VS Code (code-server in headless Chromium) with ThinkLens loaded.
+// Run by test/integration/runTests.mjs, or alone: node --test test/integration/workbench.test.mjs
+// (builds first unless THINKLENS_WORKBENCH_BUILT=1). A failing check leaves a screenshot in
+// test-results/workbench/.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import {
+  openThinkLensView,
+  openWorkbench,
+  outputPanel,
+  panelFrame,
+  projectRoot,
+  runCommandFromPalette,
+  screenshot,
+} from './workbench.mjs';
+
+/** @type {import('./workbench.mjs').Workbench | undefined} */
+let workbench;
+let scratch;
+
+function workspaceFolder() {
+  const samples = join(projectRoot, 'samples');
+  if (existsSync(samples)) return samples;
+  scratch = mkdtempSync(join(tmpdir(), 'thinklens-workbench-'));
+  writeFileSync(join(scratch, 'example.ts'), 'export const answer = 42;\n');
+  return scratch;
+}
+
+before(async () => {
+  if (process.env.THINKLENS_WORKBENCH_BUILT !== '1') {
+    const built = spawnSync(process.execPath, ['esbuild.mjs', 'extension', 'webview'], { cwd: projectRoot, stdio: 'inherit' });
+    assert.equal(built.status, 0, 'the build failed (node esbuild.mjs extension webview)');
+  }
+  const started = Date.now();
+  workbench = await openWorkbench({ folder: workspaceFolder() });
+  console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}, { timeout: 180_000 });
+
+after(async () => {
+  await workbench?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+afterEach(async (context) => {
+  // Every check leaves a picture of the window (about 0.3 s each): what a person would have seen.
+  if (workbench) await screenshot(workbench.page, join(projectRoot, 'test-results', 'workbench', `${context.name.replace(/[^\w-]+/g, '_')}.png`)).catch(() => undefined);
+});
+
+test('"ThinkLens: Show Log" from the command palette shows the ThinkLens log in the Output panel', { timeout: 60_000 }, async () => {
+  const page = workbench.page;
+  const outputVisible = await page.locator('.part.panel .output-view').isVisible();
+  const before = outputVisible ? (await outputPanel(page)).channel : undefined;
+  assert.notEqual(before, 'ThinkLens', 'the ThinkLens log was already showing before the command ran');
+
+  await runCommandFromPalette(page, 'ThinkLens: Show Log');
+
+  await page.locator('.part.panel .output-view').waitFor({ state: 'visible', timeout: 15_000 });
+  await assert.doesNotReject(
+    page.waitForFunction(
+      () => document.querySelector('.part.panel select[aria-label="Switch Output"]')?.value === 'ThinkLens',
+      undefined,
+      { timeout: 15_000, polling: 100 },
+    ),
+    'the Output panel opened but does not show the ThinkLens channel',
+  );
+  const { channel } = await outputPanel(page);
+  assert.equal(channel, 'ThinkLens');
+});
+
+test('the ThinkLens activity-bar view shows the panel webview', { timeout: 60_000 }, async () => {
+  const page = workbench.page;
+  const frame = await openThinkLensView(page);
+  // The webview host frame is on screen, and the panel's document rendered something.
+  await page.locator('iframe.webview.ready[src*="extensionId=thinklens.thinklens"]').first().waitFor({ state: 'visible', timeout: 30_000 });
+  await frame.locator('body > *').first().waitFor({ state: 'attached', timeout: 30_000 });
+  assert.equal(await panelFrame(page).locator('body').count(), 1);
+});
