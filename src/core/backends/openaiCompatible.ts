@@ -130,9 +130,9 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       if (err instanceof sdk.APIConnectionTimeoutError) return requestTimeoutError(ctx);
       if (err instanceof sdk.APIUserAbortError) return cancelledError();
       if (err instanceof sdk.APIConnectionError) {
-        const reason = networkReason(err) ?? 'connection failed';
+        const reason = networkReason(err) ?? `connection failed: ${innermostMessage(err)}`;
         const error = networkError(ctx, reason, err.cause ?? err);
-        if (/refused|not found|DNS|TLS|certificate/i.test(reason)) notRetryable.add(error);
+        if (/refused|not found|DNS|TLS|certificate|bad port/i.test(reason)) notRetryable.add(error);
         return error;
       }
       if (err instanceof sdk.APIError) {
@@ -206,6 +206,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
           if (typeof choice.finish_reason === 'string' && choice.finish_reason) finishReason = choice.finish_reason;
         }
       } catch (err) {
+        // Text the splitter still holds (a possible partial tag, unclassified untagged content) is
+        // dropped: without the rest of the stream it cannot be told reasoning from answer.
         throw classify(err, 'stream');
       }
       // The SDK ends the iteration quietly when the request was aborted.
@@ -329,6 +331,17 @@ function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () 
 
 function isHtml(contentType: string | null): boolean {
   return contentType !== null && /text\/html|application\/xhtml/i.test(contentType);
+}
+
+/** The deepest `cause` message (undici hides the real reason, e.g. "bad port", under "fetch failed"). */
+function innermostMessage(err: unknown): string {
+  let message = 'no details';
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
+    const m = (e as { message?: unknown }).message;
+    if (typeof m === 'string' && m) message = m;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return message.replace(/\s+/g, ' ').slice(0, 80);
 }
 
 function findBackendError(err: unknown): BackendError | undefined {
