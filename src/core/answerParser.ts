@@ -23,6 +23,8 @@ import {
 const MAX_FINDINGS = 100;
 /** Only the last few brace-starts of a long answer are tried as a bare JSON object. */
 const MAX_BARE_CANDIDATES = 30;
+/** A JSON block longer than this (about 16k tokens) is not a real answer; no lenient repair. */
+const MAX_JSONREPAIR_CHARS = 64_000;
 
 /** Reads `answer` against the code it was about. Never throws, whatever the text. */
 export function parseAnswer(answer: string, code: CodeUnderReview): ParsedAnswer {
@@ -99,7 +101,19 @@ interface Candidate {
 /** Every place a JSON answer could be, the last in the text first. */
 function findCandidates(text: string): Candidate[] {
   const fenced = findFencedBlocks(text);
-  const insideFence = (at: number): boolean => fenced.some((b) => at >= b.start && at < b.end);
+  // Blocks come in text order and never overlap: binary search keeps many fences cheap.
+  const insideFence = (at: number): boolean => {
+    let lo = 0;
+    let hi = fenced.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const block = fenced[mid]!;
+      if (at < block.start) hi = mid - 1;
+      else if (at >= block.end) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
 
   const starts = new Set<number>();
   // A `{` or `[` opening a line, or an object that starts with one of the contract's keys anywhere.
@@ -256,15 +270,14 @@ function readCandidate(candidate: Candidate): ReadContract | 'broken' | undefine
 function readJson(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return undefined;
-  const attempts = [
-    () => trimmed,
-    () => lightRepair(trimmed),
-    // jsonrepair knows many more breakages, but it mangles strings holding an unclosed `{`
-    // followed by `"}` (3.15: `"x {"}` -> `"x {\"}"`), which code lines ending in `{` always do;
-    // so it only gets text the strict repair could not read.
-    () => jsonrepair(lightRepair(trimmed)),
-    () => jsonrepair(trimmed),
-  ];
+  const attempts = [() => trimmed, () => lightRepair(trimmed)];
+  // jsonrepair knows many more breakages, but it mangles strings holding an unclosed `{` followed
+  // by `"}` (3.15: `"x {"}` -> `"x {\"}"`), which code lines ending in `{` always do, so it only
+  // gets text the strict repair could not read. It can also go quadratic on pathological text, so
+  // it is kept to blocks of a realistic size.
+  if (trimmed.length <= MAX_JSONREPAIR_CHARS) {
+    attempts.push(() => jsonrepair(lightRepair(trimmed)), () => jsonrepair(trimmed));
+  }
   for (const attempt of attempts) {
     try {
       return JSON.parse(attempt()) as unknown;

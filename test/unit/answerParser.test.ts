@@ -400,6 +400,8 @@ test('nonsense never throws and stays fast', () => {
     '{\n'.repeat(50000),
     'x'.repeat(2_000_000) + '\n```json\n{"summary":"s","findings":[]}\n```',
     '<think>'.repeat(50000),
+    '```\n{\n```\n'.repeat(30000),
+    '```json\n{"a": "'.repeat(20000),
     '```json\n{"findings": [1, "two", null, {"title": 3, "startLine": -4, "endLine": "abc"}, {"startLine": 1e308}]}\n```',
     '```json\n{"findings": {"title": "single object", "startLine": 6, "quote": "i <= items.length"}}\n```',
     null,
