@@ -77,8 +77,8 @@ function loadSdk(): Promise<Sdk> {
 
 export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
   const { preset, model, baseUrl, apiKey } = options;
-  const requestTimeoutSeconds = options.requestTimeoutSeconds ?? 60;
-  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? 60;
+  const requestTimeoutSeconds = positiveOr(options.requestTimeoutSeconds, 60);
+  const idleTimeoutSeconds = positiveOr(options.idleTimeoutSeconds, 60);
   const maxRetries = Math.max(0, options.maxRetries ?? 2);
   const maxRetryWaitMs = (options.maxRetryWaitSeconds ?? 30) * 1000;
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
@@ -393,6 +393,11 @@ export function usageOf(chunk: unknown): Usage | undefined {
   const cost = num(u.cost);
   if (cost !== undefined) usage.costUsd = cost;
   return usage;
+}
+
+/** A setting of 0, a negative number or NaN would fail every request at once: use the default. */
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function num(value: unknown): number | undefined {
