@@ -323,7 +323,7 @@ const webviewChecks: { readonly [K in WebviewToHost['type']]: Check<unknown> } =
   runCommand: shape({ command: isPanelCommand }),
   exportRun: shape({ runId: isId }),
   openThread: shape({ threadId: isId }),
-  openLink: shape({ href: (x: unknown) => typeof x === 'string' && isWebLink(x) }),
+  openLink: shape({ href: (x: unknown): x is string => typeof x === 'string' && isWebLink(x) }),
 };
 
 function hasCheck<K extends string>(table: { readonly [P in K]: Check<unknown> }, type: unknown): type is K {

@@ -1,0 +1,225 @@
+// The host's half of the panel conversation, without `vscode`: it holds what the panel shows
+// (PanelModel), waits for `ready` before sending anything, answers `ready` with a full snapshot,
+// batches streamed text to one post per frame, and checks every message from the webview before
+// acting on it. ReviewPanel connects it to a real webview; the tests and the benchmark connect it
+// to a page in Chromium.
+import { DeltaCoalescer } from './deltaCoalescer';
+import { PanelModel } from './panelModel';
+import { isPanelCommand, isWebviewMessage } from '../../shared/protocol';
+import type { CoalescerTimers } from './deltaCoalescer';
+import type {
+  DisplayMode,
+  FindingView,
+  HostToWebview,
+  PanelCommand,
+  RunHeader,
+  RunResult,
+  SetupView,
+  UsageView,
+  WebviewToHost,
+} from '../../shared/protocol';
+
+export interface PanelHandlers {
+  revealFinding(runId: string, findingId: string): void;
+  applyFix(runId: string, findingId: string): void;
+  dismissFinding(runId: string, findingId: string): void;
+  cancelRun(runId: string): void;
+  rerun(runId: string): void;
+  followUp(runId: string, question: string): void;
+  /** Error actions and setup buttons; only the fixed allow-list, never a command named by model output. */
+  runCommand(command: PanelCommand): void;
+}
+
+/** What the session asks of its owner besides the extension's handlers. */
+export interface PanelSessionEvents extends PanelHandlers {
+  exportRun(runId: string): void;
+  /** Already checked to be http(s); the owner still asks the person. */
+  openLink(href: string): void;
+  /** A message that failed its check (logged, never acted on). */
+  rejected(message: unknown): void;
+  /** The history worth saving changed. */
+  historyChanged(): void;
+}
+
+export interface PanelSessionOptions {
+  readonly model?: PanelModel;
+  readonly frameMs?: number;
+  readonly timers?: CoalescerTimers;
+  readonly now?: () => number;
+}
+
+export class PanelSession {
+  readonly model: PanelModel;
+  private readonly coalescer: DeltaCoalescer;
+  private readonly now: () => number;
+  private send: ((message: HostToWebview) => void) | undefined;
+  private ready = false;
+  private display: DisplayMode = 'expanded';
+  private setup: SetupView | undefined;
+  /** A "Show reasoning" that came before the webview was ready. */
+  private pendingFocus: string | undefined;
+
+  constructor(
+    private readonly events: PanelSessionEvents,
+    options: PanelSessionOptions = {},
+  ) {
+    this.model = options.model ?? new PanelModel();
+    this.now = options.now ?? Date.now;
+    this.coalescer = new DeltaCoalescer(
+      (items) => this.post({ type: 'deltas', items }),
+      (runId) => this.model.counts(runId),
+      options.frameMs,
+      options.timers,
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** A new webview document: nothing is sent until it says `ready`. */
+  attach(send: (message: HostToWebview) => void): void {
+    this.send = send;
+    this.ready = false;
+    this.coalescer.clear();
+  }
+
+  /** The document was unloaded (hidden without retained context) or disposed. */
+  detach(): void {
+    this.ready = false;
+    this.coalescer.clear();
+  }
+
+  receive(message: unknown): void {
+    if (!isWebviewMessage(message)) {
+      this.events.rejected(message);
+      return;
+    }
+    this.dispatch(message);
+  }
+
+  startRun(run: RunHeader): void {
+    const threadId = this.model.startRun(run, this.now());
+    this.setup = undefined;
+    const view = this.model.run(run.id);
+    if (view) this.postNow({ type: 'runStarted', run: view, threadId, history: this.model.history() });
+    this.events.historyChanged();
+  }
+
+  appendReasoning(runId: string, text: string): void {
+    if (this.model.appendReasoning(runId, text) && this.ready) this.coalescer.push(runId, 'reasoning', text);
+  }
+
+  appendAnswer(runId: string, text: string): void {
+    if (this.model.appendAnswer(runId, text, this.now()) && this.ready) this.coalescer.push(runId, 'answer', text);
+  }
+
+  setUsage(runId: string, usage: UsageView): void {
+    if (this.model.setUsage(runId, usage)) this.postNow({ type: 'usage', runId, usage, session: this.model.session() });
+  }
+
+  finishRun(runId: string, result: RunResult): void {
+    const finishedAt = this.now();
+    const status = this.model.finishRun(runId, result, finishedAt);
+    if (!status) return;
+    this.postNow({ type: 'runFinished', runId, status, result, finishedAt, history: this.model.history() });
+    this.events.historyChanged();
+  }
+
+  updateFindings(runId: string, findings: readonly FindingView[]): void {
+    if (!this.model.updateFindings(runId, findings)) return;
+    this.postNow({ type: 'findings', runId, findings });
+    this.post({ type: 'history', history: this.model.history() });
+    this.events.historyChanged();
+  }
+
+  showSetup(reason: string): void {
+    this.setup = { reason };
+    this.postNow({ type: 'setup', setup: this.setup });
+  }
+
+  hideSetup(): void {
+    if (!this.setup) return;
+    this.setup = undefined;
+    this.postNow({ type: 'setup', setup: null });
+  }
+
+  setDisplay(mode: DisplayMode): void {
+    this.display = mode;
+    this.postNow({ type: 'display', mode });
+  }
+
+  /** Puts the run's conversation on screen and opens its reasoning, now or once the webview is ready. */
+  focus(runId: string): void {
+    if (!this.model.has(runId)) return;
+    const threadId = this.model.threadOf(runId);
+    if (threadId && threadId !== this.model.shownThreadId) {
+      this.model.showThread(threadId);
+      this.postNow({ type: 'thread', thread: this.model.thread() });
+    }
+    this.pendingFocus = runId;
+    this.sendPendingFocus();
+  }
+
+  dispose(): void {
+    this.coalescer.dispose();
+    this.send = undefined;
+    this.ready = false;
+  }
+
+  private dispatch(message: WebviewToHost): void {
+    const { events, model } = this;
+    switch (message.type) {
+      case 'ready':
+        if (!this.send) return;
+        this.ready = true;
+        this.coalescer.clear(); // the snapshot carries all text so far
+        this.post({ type: 'snapshot', snapshot: model.snapshot(this.display, this.setup) });
+        this.sendPendingFocus();
+        return;
+      case 'revealFinding':
+      case 'applyFix':
+      case 'dismissFinding':
+        if (model.findFinding(message.runId, message.findingId)) events[message.type](message.runId, message.findingId);
+        return;
+      case 'cancelRun':
+        if (model.isRunning(message.runId)) events.cancelRun(message.runId);
+        return;
+      case 'rerun':
+        if (model.has(message.runId) && !model.isRunning(message.runId)) events.rerun(message.runId);
+        return;
+      case 'followUp':
+        if (model.has(message.runId) && !model.isRunning(message.runId)) events.followUp(message.runId, message.question.trim());
+        return;
+      case 'runCommand':
+        if (isPanelCommand(message.command)) events.runCommand(message.command);
+        return;
+      case 'exportRun':
+        if (model.has(message.runId)) events.exportRun(message.runId);
+        return;
+      case 'openThread':
+        if (model.showThread(message.threadId)) this.postNow({ type: 'thread', thread: model.thread() });
+        return;
+      case 'openLink':
+        events.openLink(message.href);
+        return;
+    }
+  }
+
+  private sendPendingFocus(): void {
+    if (!this.ready || !this.pendingFocus) return;
+    this.post({ type: 'focusRun', runId: this.pendingFocus, showTrace: true });
+    this.pendingFocus = undefined;
+  }
+
+  /** Sends after any pending text, so the webview sees events in the order they happened. */
+  private postNow(message: HostToWebview): void {
+    if (!this.ready) return;
+    this.coalescer.flush();
+    this.post(message);
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.ready && this.send) this.send(message);
+  }
+}

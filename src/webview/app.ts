@@ -1,0 +1,401 @@
+// The panel: applies checked host messages to what is on screen, batches streamed text into one
+// DOM write per animation frame, and keeps its state with setState so a reload (the view is not
+// retained while hidden) shows the same thing at once, before the host's snapshot arrives.
+import { Announcer } from './announcer';
+import { el, icon, iconButton, setText } from './dom';
+import { formatCost, formatCount } from './format';
+import { FollowUpBox } from './views/followUpBox';
+import { renderHistory } from './views/historyView';
+import { RunCard } from './views/runCard';
+import { renderSetup } from './views/setupView';
+import { isHostMessage } from '../shared/protocol';
+import type { HostChannel } from './vscodeApi';
+import type { RunCardHost } from './views/runCard';
+import type { ScrollState } from './stickyScroll';
+import type {
+  DisplayMode,
+  HistoryEntry,
+  HostToWebview,
+  PanelSnapshot,
+  RunView,
+  SessionUsageView,
+  SetupView,
+  WebviewToHost,
+} from '../shared/protocol';
+
+interface UiState {
+  traceOpen: Record<string, boolean>;
+  traceScroll: Record<string, ScrollState>;
+  draft: string;
+  historyOpen: boolean;
+}
+
+interface SavedState {
+  readonly version: 1;
+  readonly snapshot: PanelSnapshot;
+  readonly ui: UiState;
+}
+
+const SAVE_DELAY_MS = 300;
+/** If the host never starts the follow-up (e.g. no backend), the box unlocks again. */
+const FOLLOW_UP_WAIT_MS = 10_000;
+const EMPTY_SESSION: SessionUsageView = { runs: 0, promptTokens: 0, reasoningTokens: 0, answerTokens: 0 };
+
+export class PanelApp implements RunCardHost {
+  private display_: DisplayMode = 'expanded';
+  private setup: SetupView | undefined;
+  private session: SessionUsageView = EMPTY_SESSION;
+  private history: readonly HistoryEntry[] = [];
+  private cards: RunCard[] = [];
+  private readonly byId = new Map<string, RunCard>();
+  private ui: UiState = { traceOpen: {}, traceScroll: {}, draft: '', historyOpen: false };
+
+  private readonly announcer = new Announcer();
+  private readonly setupBox = el('div', { className: 'setup-box' });
+  private readonly threadBox = el('div', { className: 'thread' });
+  private readonly emptyState: HTMLElement;
+  private readonly followUp: FollowUpBox;
+  private readonly historyBox = el('div', { className: 'history-box' });
+  private readonly historySection: HTMLElement & { open?: boolean };
+  private readonly sessionLine = el('span', { className: 'session muted' });
+
+  private readonly dirtyCards = new Set<RunCard>();
+  private frame: number | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private awaitingFollowUp: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    root: HTMLElement,
+    private readonly channel: HostChannel,
+  ) {
+    this.emptyState = el(
+      'div',
+      { className: 'empty-state' },
+      el('p', {}, icon('lightbulb'), ' Select some code and run ', el('strong', {}, 'ThinkLens: Explain Bug'), ' or a ', el('strong', {}, 'Review'), ' command.'),
+      el('p', { className: 'muted' }, 'The model’s reasoning streams here, then its answer and findings.'),
+    );
+    this.followUp = new FollowUpBox(
+      '',
+      (question) => this.askFollowUp(question),
+      (draft) => {
+        this.ui.draft = draft;
+        this.changed();
+      },
+    );
+    this.historySection = el('vscode-collapsible', { className: 'history', attrs: { title: 'Recent runs' } }, this.historyBox);
+    this.historySection.addEventListener('vsc-collapsible-toggle', () => {
+      this.ui.historyOpen = this.historySection.open === true;
+      this.changed();
+    });
+    const toolbar = el(
+      'div',
+      { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'ThinkLens' } },
+      this.sessionLine,
+      iconButton('plug', 'Switch backend', () => this.post({ type: 'runCommand', command: 'thinklens.selectBackend' })),
+      iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: 'thinklens.showLog' })),
+    );
+    root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.threadBox, this.followUp.element, this.historySection);
+    root.addEventListener('click', (event) => this.onLinkActivate(event));
+    root.addEventListener('keydown', (event) => {
+      if ((event as KeyboardEvent).key === 'Enter') this.onLinkActivate(event);
+    });
+  }
+
+  /** Restores saved state, listens to the host, then says `ready` (the host sends nothing before). */
+  start(): void {
+    this.renderChrome();
+    this.restore(this.channel.getState());
+    window.addEventListener('message', (event: MessageEvent) => {
+      if (isHostMessage(event.data)) this.handle(event.data);
+    });
+    window.addEventListener('pagehide', () => this.saveNow());
+    this.post({ type: 'ready' });
+  }
+
+  handle(message: HostToWebview): void {
+    switch (message.type) {
+      case 'snapshot':
+        this.applySnapshot(message.snapshot);
+        break;
+      case 'runStarted': {
+        this.clearFollowUpWait();
+        this.history = message.history;
+        if (message.threadId !== this.shownThreadId || !this.cards.length) this.showThread([message.run]);
+        else this.addCard(message.run);
+        this.setup = undefined;
+        this.renderChrome();
+        this.byId.get(message.run.header.id)?.element.scrollIntoView({ block: 'nearest' });
+        this.announce(`Started: ${message.run.header.title}`);
+        this.startTicker();
+        break;
+      }
+      case 'deltas':
+        for (const item of message.items) this.byId.get(item.runId)?.applyDelta(item);
+        break;
+      case 'usage':
+        this.byId.get(message.runId)?.setUsage(message.usage);
+        this.session = message.session;
+        this.renderSession();
+        break;
+      case 'runFinished':
+        this.byId.get(message.runId)?.finish(message.status, message.result, message.finishedAt);
+        this.history = message.history;
+        this.renderChrome();
+        break;
+      case 'findings':
+        this.byId.get(message.runId)?.setFindings(message.findings);
+        break;
+      case 'thread':
+        this.showThread(message.thread);
+        this.renderChrome();
+        window.scrollTo({ top: 0 });
+        break;
+      case 'history':
+        this.history = message.history;
+        this.renderHistory();
+        break;
+      case 'setup':
+        this.setup = message.setup ?? undefined;
+        this.clearFollowUpWait();
+        this.renderChrome();
+        if (this.setup) this.announce('Setup needed: ' + this.setup.reason);
+        break;
+      case 'display':
+        this.display_ = message.mode;
+        for (const card of this.cards) card.applyDisplay();
+        break;
+      case 'focusRun':
+        this.byId.get(message.runId)?.focus(message.showTrace);
+        break;
+    }
+    this.changed();
+  }
+
+  // ---- RunCardHost ----
+
+  post(message: WebviewToHost): void {
+    this.channel.post(message);
+  }
+
+  announce(message: string): void {
+    this.announcer.announce(message);
+  }
+
+  display(): DisplayMode {
+    return this.display_;
+  }
+
+  traceOpen(runId: string): boolean | undefined {
+    return this.ui.traceOpen[runId];
+  }
+
+  setTraceOpen(runId: string, open: boolean): void {
+    this.ui.traceOpen[runId] = open;
+  }
+
+  traceScroll(runId: string): ScrollState | undefined {
+    return this.ui.traceScroll[runId];
+  }
+
+  isLast(card: RunCard): boolean {
+    const last = this.cards[this.cards.length - 1];
+    return last ? last === card : true;
+  }
+
+  requestFrame(card: RunCard): void {
+    this.dirtyCards.add(card);
+    this.frame ??= requestAnimationFrame(() => {
+      this.frame = undefined;
+      const cards = [...this.dirtyCards];
+      this.dirtyCards.clear();
+      for (const c of cards) c.flushFrame();
+    });
+  }
+
+  changed(): void {
+    this.saveTimer ??= setTimeout(() => this.saveNow(), SAVE_DELAY_MS);
+  }
+
+  // ---- State ----
+
+  private get shownThreadId(): string | undefined {
+    return this.cards[0]?.id;
+  }
+
+  private applySnapshot(snapshot: PanelSnapshot): void {
+    this.display_ = snapshot.display;
+    this.setup = snapshot.setup;
+    this.session = snapshot.session;
+    this.history = snapshot.history;
+    const pageTop = window.scrollY;
+    this.showThread(snapshot.thread);
+    this.renderChrome();
+    window.scrollTo({ top: pageTop });
+    this.startTicker();
+  }
+
+  private showThread(thread: readonly RunView[]): void {
+    this.rememberScroll();
+    for (const card of this.cards) card.destroy();
+    this.cards = [];
+    this.byId.clear();
+    this.dirtyCards.clear();
+    for (const run of thread) this.addCard(run);
+    // Forget UI state of runs that are gone for good.
+    const known = new Set(thread.map((r) => r.header.id));
+    for (const key of Object.keys(this.ui.traceOpen)) if (!known.has(key)) delete this.ui.traceOpen[key];
+    for (const key of Object.keys(this.ui.traceScroll)) if (!known.has(key)) delete this.ui.traceScroll[key];
+  }
+
+  private addCard(run: RunView): void {
+    const existing = this.byId.get(run.header.id);
+    const card = new RunCard(run, this);
+    if (existing) {
+      // The same run again (a restart under the same id): replace it in place.
+      existing.element.replaceWith(card.element);
+      existing.destroy();
+      this.cards[this.cards.indexOf(existing)] = card;
+      this.dirtyCards.delete(existing);
+      this.byId.set(card.id, card);
+      card.attached();
+      return;
+    }
+    const previous = this.cards[this.cards.length - 1];
+    this.cards.push(card);
+    this.byId.set(card.id, card);
+    this.threadBox.append(card.element);
+    card.attached();
+    previous?.applyDisplay(); // no longer the last: its trace may fold
+  }
+
+  private rememberScroll(): void {
+    for (const card of this.cards) this.ui.traceScroll[card.id] = card.scrollState();
+  }
+
+  private restore(saved: unknown): void {
+    if (typeof saved !== 'object' || saved === null) return;
+    const { version, snapshot, ui } = saved as Partial<SavedState>;
+    if (version !== 1 || !isHostMessage({ type: 'snapshot', snapshot })) return;
+    if (ui && typeof ui === 'object') {
+      this.ui = {
+        traceOpen: isBooleanRecord(ui.traceOpen) ? { ...ui.traceOpen } : {},
+        traceScroll: isScrollRecord(ui.traceScroll) ? { ...ui.traceScroll } : {},
+        draft: typeof ui.draft === 'string' ? ui.draft : '',
+        historyOpen: ui.historyOpen === true,
+      };
+    }
+    this.followUp.setDraft(this.ui.draft);
+    this.historySection.open = this.ui.historyOpen;
+    this.applySnapshot(snapshot as PanelSnapshot);
+  }
+
+  private saveNow(): void {
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.rememberScroll();
+    const state: SavedState = {
+      version: 1,
+      snapshot: {
+        display: this.display_,
+        ...(this.setup ? { setup: this.setup } : {}),
+        session: this.session,
+        history: this.history,
+        thread: this.cards.map((c) => c.toView()),
+      },
+      ui: this.ui,
+    };
+    this.channel.setState(state);
+  }
+
+  // ---- Chrome around the runs ----
+
+  private renderChrome(): void {
+    this.setupBox.replaceChildren(...(this.setup ? [renderSetup(this.setup, (m) => this.post(m))] : []));
+    this.emptyState.hidden = this.cards.length > 0 || this.setup !== undefined;
+    this.renderFollowUp();
+    this.renderHistory();
+    this.renderSession();
+    if (!this.cards.some((c) => c.isRunning)) this.stopTicker();
+  }
+
+  private renderFollowUp(): void {
+    const last = this.cards[this.cards.length - 1];
+    this.followUp.element.hidden = !last;
+    if (!last) return;
+    if (last.isRunning) this.followUp.setEnabled(false, 'Wait for the run to finish, or cancel it.');
+    else if (this.awaitingFollowUp !== undefined) this.followUp.setEnabled(false, 'Sending…');
+    else this.followUp.setEnabled(true, 'Enter to send · Shift+Enter for a new line');
+  }
+
+  private renderHistory(): void {
+    this.historyBox.replaceChildren(renderHistory(this.history, this.shownThreadId, (m) => this.post(m)));
+    this.historySection.setAttribute('description', this.history.length ? String(this.history.length) : '');
+  }
+
+  private renderSession(): void {
+    const s = this.session;
+    if (!s.runs) {
+      setText(this.sessionLine, '');
+      return;
+    }
+    const tokens = s.promptTokens + s.reasoningTokens + s.answerTokens;
+    const parts = [`Session: ${s.runs} run${s.runs === 1 ? '' : 's'}`, `${formatCount(tokens)} tokens`];
+    if (s.costUsd !== undefined) parts.push(formatCost(s.costUsd));
+    setText(this.sessionLine, parts.join(' · '));
+    this.sessionLine.title = `${formatCount(s.promptTokens)} prompt (${formatCount(s.cachedPromptTokens ?? 0)} cached) · ${formatCount(s.reasoningTokens)} reasoning · ${formatCount(s.answerTokens)} answer`;
+  }
+
+  private askFollowUp(question: string): void {
+    const last = this.cards[this.cards.length - 1];
+    if (!last || last.isRunning) return;
+    this.post({ type: 'followUp', runId: last.id, question });
+    this.awaitingFollowUp = setTimeout(() => {
+      this.awaitingFollowUp = undefined;
+      this.renderFollowUp();
+    }, FOLLOW_UP_WAIT_MS);
+    this.renderFollowUp();
+  }
+
+  private clearFollowUpWait(): void {
+    if (this.awaitingFollowUp !== undefined) clearTimeout(this.awaitingFollowUp);
+    this.awaitingFollowUp = undefined;
+  }
+
+  private startTicker(): void {
+    if (this.ticker !== undefined || !this.cards.some((c) => c.isRunning)) return;
+    this.ticker = setInterval(() => {
+      const now = Date.now();
+      for (const card of this.cards) if (card.isRunning) card.tick(now);
+    }, 1000);
+  }
+
+  private stopTicker(): void {
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  /** Links in model text carry no href; the host confirms and opens them. */
+  private onLinkActivate(event: Event): void {
+    const target = event.target instanceof Element ? event.target.closest('[data-href]') : null;
+    if (!target) return;
+    event.preventDefault();
+    const href = target.getAttribute('data-href');
+    if (href) this.post({ type: 'openLink', href });
+  }
+}
+
+function isBooleanRecord(x: unknown): x is Record<string, boolean> {
+  return typeof x === 'object' && x !== null && Object.values(x).every((v) => typeof v === 'boolean');
+}
+
+function isScrollRecord(x: unknown): x is Record<string, ScrollState> {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Object.values(x).every((v: unknown) => {
+      const s = v as Partial<ScrollState> | null;
+      return typeof s === 'object' && s !== null && typeof s.top === 'number' && typeof s.following === 'boolean';
+    })
+  );
+}

@@ -1,0 +1,94 @@
+// Model text is untrusted. Markdown is rendered with raw HTML off, then sanitized with an
+// allow-list; links keep their address only as data for the host to confirm and open, so nothing
+// in the panel can navigate, run a command or load a resource.
+import MarkdownIt from 'markdown-it';
+import DOMPurify from 'dompurify';
+import type { Config } from 'dompurify';
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import c from 'highlight.js/lib/languages/c';
+import cpp from 'highlight.js/lib/languages/cpp';
+import csharp from 'highlight.js/lib/languages/csharp';
+import css from 'highlight.js/lib/languages/css';
+import diff from 'highlight.js/lib/languages/diff';
+import go from 'highlight.js/lib/languages/go';
+import java from 'highlight.js/lib/languages/java';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import python from 'highlight.js/lib/languages/python';
+import rust from 'highlight.js/lib/languages/rust';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+import { isWebLink } from '../shared/protocol';
+
+const languages = { bash, c, cpp, csharp, css, diff, go, java, javascript, json, python, rust, sql, typescript, xml, yaml };
+for (const [name, language] of Object.entries(languages)) hljs.registerLanguage(name, language);
+
+/** Code longer than this is shown plain: highlighting it would stall the frame. */
+const MAX_HIGHLIGHT_CHARS = 20_000;
+
+const md = new MarkdownIt({
+  html: false,
+  linkify: true,
+  typographer: false,
+  highlight(code, lang) {
+    const language = lang.trim().split(/\s+/)[0]?.toLowerCase();
+    if (!language || !hljs.getLanguage(language) || code.length > MAX_HIGHLIGHT_CHARS) return '';
+    try {
+      return hljs.highlight(code, { language, ignoreIllegals: true }).value;
+    } catch {
+      return '';
+    }
+  },
+});
+// Images would load from anywhere the model names; show them as their text instead.
+md.disable('image');
+md.validateLink = (url: string) => isWebLink(url.trim());
+
+const ALLOWED_TAGS = [
+  'a', 'blockquote', 'br', 'code', 'del', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'ol', 'p', 'pre', 's',
+  'span', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul',
+];
+const ALLOWED_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+)$/;
+
+const purify = DOMPurify(window);
+purify.addHook('uponSanitizeAttribute', (_node, data) => {
+  if (data.attrName === 'class') {
+    const kept = data.attrValue.split(/\s+/).filter((name) => ALLOWED_CLASS.test(name));
+    if (kept.length) data.attrValue = kept.join(' ');
+    else data.keepAttr = false;
+  }
+});
+purify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.nodeName !== 'A') return;
+  const href = node.getAttribute('href') ?? '';
+  node.removeAttribute('href');
+  if (!isWebLink(href)) return;
+  // No href: a click can never navigate the webview. The host asks before opening.
+  node.setAttribute('data-href', href);
+  node.setAttribute('role', 'link');
+  node.setAttribute('tabindex', '0');
+  node.setAttribute('title', href);
+  node.setAttribute('class', 'external-link');
+});
+
+const PURIFY_CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
+  ALLOWED_TAGS,
+  ALLOWED_ATTR: ['href', 'class', 'start', 'title'],
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
+  ALLOWED_URI_REGEXP: /^https?:\/\//i,
+  RETURN_DOM_FRAGMENT: true,
+};
+
+/** Model markdown as a sanitized fragment, ready to append. */
+export function renderMarkdown(markdown: string): DocumentFragment {
+  // The data-href the hook adds is set after the allow-list ran, so it survives.
+  return purify.sanitize(md.render(markdown), PURIFY_CONFIG);
+}
+
+export function renderMarkdownInto(target: HTMLElement, markdown: string): void {
+  target.replaceChildren(renderMarkdown(markdown));
+}

@@ -1,0 +1,151 @@
+// Writes a reasoning trace into the DOM as it streams: paragraphs at blank lines, `inline code`,
+// and ``` fenced blocks. It only ever looks at the new text (plus a few held-back characters),
+// appending to the current text node, so a 25,000-token trace costs the same per frame as a
+// short one. Never re-parses or re-renders what is already on screen.
+
+/** Characters whose meaning depends on what follows (a newline may become a paragraph break, a backtick a fence). */
+const AMBIGUOUS_TAIL = /[\n`]+$/;
+const TOKEN = /\n{2,}|\n|`+|[^\n`]+/g;
+
+export class TraceWriter {
+  private paragraph: HTMLElement | undefined;
+  private inlineCode: HTMLElement | undefined;
+  private inlineTicks = 0;
+  private block: HTMLElement | undefined;
+  private blockTicks = 0;
+  /** After an opening fence, the rest of its line is the language, not code. */
+  private skippingInfo = false;
+  private textNode: Text | undefined;
+  private atLineStart = true;
+  private carry = '';
+  private length = 0;
+
+  constructor(private readonly root: HTMLElement) {}
+
+  /** Characters written so far (including held-back ones). */
+  get size(): number {
+    return this.length + this.carry.length;
+  }
+
+  append(text: string): void {
+    if (!text) return;
+    const input = this.carry + text;
+    const tail = AMBIGUOUS_TAIL.exec(input);
+    const cut = tail ? tail.index : input.length;
+    this.carry = input.slice(cut);
+    this.write(input.slice(0, cut));
+  }
+
+  /** The stream ended: write what was held back and close open spans. */
+  end(): void {
+    const rest = this.carry;
+    this.carry = '';
+    this.write(rest);
+    this.inlineCode = undefined;
+    this.textNode = undefined;
+  }
+
+  clear(): void {
+    this.root.replaceChildren();
+    this.paragraph = this.inlineCode = this.block = this.textNode = undefined;
+    this.skippingInfo = false;
+    this.atLineStart = true;
+    this.carry = '';
+    this.length = 0;
+  }
+
+  private write(text: string): void {
+    if (!text) return;
+    this.length += text.length;
+    TOKEN.lastIndex = 0;
+    for (let match = TOKEN.exec(text); match; match = TOKEN.exec(text)) {
+      const token = match[0];
+      const lineStart = this.atLineStart;
+      this.atLineStart = token[0] === '\n';
+      if (this.block) this.inBlock(token, lineStart);
+      else if (token[0] === '\n') this.newline(token);
+      else if (token[0] === '`') this.backticks(token, lineStart);
+      else this.text(token);
+    }
+  }
+
+  private inBlock(token: string, lineStart: boolean): void {
+    if (this.skippingInfo) {
+      if (token[0] !== '\n') return;
+      this.skippingInfo = false;
+      if (token.length === 1) return;
+      token = token.slice(1);
+    }
+    if (token[0] === '`' && lineStart && token.length >= this.blockTicks) {
+      this.block = undefined;
+      this.textNode = undefined;
+      this.paragraph = undefined;
+      return;
+    }
+    this.appendText(token);
+  }
+
+  private newline(token: string): void {
+    if (token.length === 1) {
+      this.appendText('\n');
+      return;
+    }
+    // A blank line ends the paragraph (and any code span the model left open).
+    this.paragraph = undefined;
+    this.inlineCode = undefined;
+    this.textNode = undefined;
+  }
+
+  private backticks(token: string, lineStart: boolean): void {
+    if (this.inlineCode) {
+      if (token.length === this.inlineTicks) {
+        this.inlineCode = undefined;
+        this.textNode = undefined;
+      } else this.appendText(token);
+      return;
+    }
+    if (lineStart && token.length >= 3) {
+      this.inlineCode = undefined;
+      this.paragraph = undefined;
+      const pre = document.createElement('pre');
+      pre.className = 'trace-block';
+      const code = document.createElement('code');
+      pre.appendChild(code);
+      this.root.appendChild(pre);
+      this.block = code;
+      this.blockTicks = token.length;
+      this.skippingInfo = true;
+      this.textNode = undefined;
+      return;
+    }
+    const code = document.createElement('code');
+    this.ensureParagraph().appendChild(code);
+    this.inlineCode = code;
+    this.inlineTicks = token.length;
+    this.textNode = undefined;
+  }
+
+  private text(token: string): void {
+    this.appendText(token);
+  }
+
+  private ensureParagraph(): HTMLElement {
+    if (!this.paragraph) {
+      this.paragraph = document.createElement('p');
+      this.root.appendChild(this.paragraph);
+      this.textNode = undefined;
+    }
+    return this.paragraph;
+  }
+
+  private appendText(text: string): void {
+    const parent = this.block ?? this.inlineCode ?? this.ensureParagraph();
+    // A newline that opens a paragraph would only push its text down a line.
+    if (!this.block && !this.inlineCode && !this.textNode && text === '\n' && !parent.firstChild) return;
+    if (this.textNode && this.textNode.parentNode === parent) this.textNode.appendData(text);
+    else {
+      this.textNode = document.createTextNode(text);
+      parent.appendChild(this.textNode);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// The findings of one run, grouped by file, most severe first. Titles, paths and notes are text;
+// explanations are sanitized markdown.
+import { button, el, icon } from '../dom';
+import { renderMarkdown } from '../markdown';
+import type { FindingView, WebviewToHost } from '../../shared/protocol';
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+const SEVERITY_ICON = { error: 'error', warning: 'warning', info: 'info' } as const;
+const CATEGORY_LABEL = {
+  bug: 'bug',
+  'edge-case': 'edge case',
+  performance: 'performance',
+  security: 'security',
+  maintainability: 'maintainability',
+} as const;
+
+function lines(f: FindingView): string {
+  const { startLine, endLine } = f.range;
+  return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
+}
+
+export function renderFindings(
+  runId: string,
+  findings: readonly FindingView[],
+  post: (message: WebviewToHost) => void,
+): HTMLElement | null {
+  const open = findings.filter((f) => !f.dismissed);
+  const dismissed = findings.length - open.length;
+  if (!findings.length) return null;
+
+  const byFile = new Map<string, FindingView[]>();
+  for (const finding of open) {
+    const list = byFile.get(finding.file.uri) ?? [];
+    list.push(finding);
+    byFile.set(finding.file.uri, list);
+  }
+  const groups = [...byFile.values()].map((list) =>
+    list.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.range.startLine - b.range.startLine),
+  );
+  // Files with errors first, then by path.
+  groups.sort((a, b) => SEVERITY_ORDER[a[0].severity] - SEVERITY_ORDER[b[0].severity] || a[0].file.path.localeCompare(b[0].file.path));
+
+  const section = el(
+    'section',
+    { className: 'findings', attrs: { 'aria-label': 'Findings' } },
+    el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(open.length))),
+  );
+  for (const group of groups) {
+    const file = group[0].file;
+    section.append(
+      el(
+        'div',
+        { className: 'file-group' },
+        el('h4', { className: 'file-path', attrs: { title: file.path } }, icon('file'), el('span', {}, file.path)),
+        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post))),
+      ),
+    );
+  }
+  if (dismissed) section.append(el('p', { className: 'muted' }, `${dismissed} dismissed`));
+  return section;
+}
+
+function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void): HTMLElement {
+  const reveal = () => post({ type: 'revealFinding', runId, findingId: f.id });
+  const title = el(
+    'button',
+    { className: 'finding-title link-button', attrs: { type: 'button', title: `Go to ${f.file.path}, ${lines(f)}` } },
+    f.title,
+  );
+  title.addEventListener('click', reveal);
+
+  const meta = el(
+    'div',
+    { className: 'finding-meta' },
+    el('span', { className: 'finding-lines' }, lines(f)),
+    el('vscode-badge', { className: 'finding-category' }, CATEGORY_LABEL[f.category]),
+    f.locationUncertain &&
+      el(
+        'span',
+        {
+          className: 'finding-uncertain',
+          attrs: { title: 'The quoted code was not found near these lines; the line numbers are the model’s own claim.' },
+        },
+        icon('question'),
+        ' location uncertain',
+      ),
+    f.stale && el('span', { className: 'finding-stale' }, icon('history'), ' code changed since the review'),
+  );
+
+  const notes = el('div', { className: 'finding-notes' });
+  if (f.fixRefused) notes.append(el('p', { className: 'finding-refused' }, icon('shield'), ` Fix withheld: ${f.fixRefused}`));
+  if (f.applied) notes.append(el('p', { className: 'finding-applied' }, icon('check'), ' Fix applied'));
+
+  const actions = el('div', { className: 'finding-actions' });
+  if (f.hasFix && !f.fixRefused && !f.applied) {
+    const apply = button('Apply fix', 'lightbulb-autofix', () => post({ type: 'applyFix', runId, findingId: f.id }), {
+      title: f.stale ? 'The code changed since the review; review again before applying' : 'Apply the suggested change',
+    });
+    if (f.stale) apply.setAttribute('disabled', '');
+    apply.classList.add('apply-fix');
+    actions.append(apply);
+  }
+  const dismiss = button('Dismiss', 'close', () => post({ type: 'dismissFinding', runId, findingId: f.id }), { secondary: true });
+  dismiss.classList.add('dismiss');
+  actions.append(dismiss);
+
+  const explanation = el('div', { className: 'finding-explanation markdown' });
+  explanation.append(renderMarkdown(f.explanation));
+
+  return el(
+    'li',
+    { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}`, attrs: { 'data-finding-id': f.id } },
+    el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title),
+    meta,
+    explanation,
+    notes.childElementCount ? notes : null,
+    actions,
+  );
+}
