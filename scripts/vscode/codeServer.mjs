@@ -15,6 +15,7 @@ export const quietSettings = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.enableExperiments': false,
   'security.workspace.trust.enabled': false,
   'telemetry.telemetryLevel': 'off',

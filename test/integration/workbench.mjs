@@ -41,7 +41,7 @@ export async function openWorkbench(options) {
   const server = await startCodeServer({
     install,
     smokeTestDriver: true,
-    settings: { 'workbench.secondarySideBar.defaultVisibility': 'hidden', ...(options.settings ?? {}) },
+    settings: options.settings,
     env: options.env,
     log: options.log ? (line) => options.log?.(`[code-server] ${line}`) : undefined,
   });
