@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
-import { costOf } from '../core/pricing';
 import { runAnalysis } from '../core/run';
 import { splitLines } from '../core/text';
 import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
@@ -128,14 +127,13 @@ async function runOne(request: CliRequest, target: LoadedTarget, backend: Backen
     },
   });
   trace?.end();
-  const usage = output.usage && { ...output.usage, costUsd: output.usage.costUsd ?? costOf(output.usage, backend.id, backend.model) };
   return {
     file: target.path,
     reasoning: output.reasoning,
     answer: output.answer,
     findings: output.parsed?.findings ?? [],
     summary: output.parsed?.summary,
-    usage,
+    usage: output.usage,
     problem: output.parsed?.problem,
     error: output.error && { kind: output.error.kind, message: output.error.message, hint: output.error.hint },
     lines,

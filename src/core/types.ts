@@ -81,7 +81,7 @@ export interface BackendConfig {
   /** Overrides the preset's default model. */
   readonly model?: string;
   readonly apiKey?: string;
-  /** Whole-request limit; also the connect timeout. */
+  /** Seconds to wait for the response headers (connect and queueing); reasoning may then stream for long. */
   readonly requestTimeoutSeconds?: number;
   /** A stream that sends nothing for this long fails with `timeout`. */
   readonly idleTimeoutSeconds?: number;

@@ -7,7 +7,9 @@ import { createBackend } from '../core/backends/createBackend';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import type { Backend, BackendConfig } from '../core/types';
 import type { ThinkLensConfig } from './config';
+import type { Log } from './log';
 import type { ApiKeys } from './secrets';
+import { mergePriceTable } from '../core/pricing';
 
 export type BackendChoice =
   | { readonly ok: true; readonly backend: Backend; readonly reason: string }
@@ -16,16 +18,18 @@ export type BackendChoice =
 export class Backends implements vscode.Disposable {
   private current?: { key: string; backend: Backend; reason: string };
 
-  constructor(private readonly keys: ApiKeys, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly keys: ApiKeys, private readonly log: Log, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   async choose(config: ThinkLensConfig): Promise<BackendChoice> {
     const resolved = await this.resolveConfig(config);
     if (!resolved.ok) return resolved;
-    const key = JSON.stringify(resolved.config);
+    const { table: prices, problems } = mergePriceTable(config.pricing);
+    const key = JSON.stringify([resolved.config, prices]);
     if (this.current?.key !== key) {
       await this.reset();
       try {
-        this.current = { key, backend: createBackend(resolved.config, this.env), reason: resolved.reason };
+        if (problems.length) this.log.warn(`thinklens.pricing: ${problems.join('; ')}`);
+        this.current = { key, backend: createBackend(resolved.config, this.env, { prices }), reason: resolved.reason };
       } catch (error) {
         return { ok: false, setup: error instanceof Error ? error.message : String(error) };
       }

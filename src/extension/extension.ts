@@ -18,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const track = <T extends vscode.Disposable>(disposable: T): T => (context.subscriptions.push(disposable), disposable);
   const log = track(new Log());
   const keys = new ApiKeys(context.secrets);
-  const backends = track(new Backends(keys));
+  const backends = track(new Backends(keys, log));
   const findings = track(new FindingStore());
   const status = track(new StatusBar());
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
@@ -29,7 +29,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
     rerun: (runId) => void runs.rerun(runId),
     followUp: (runId, question) => void runs.followUp(runId, question),
     runCommand: (command) => void vscode.commands.executeCommand(command),
-  }, context.workspaceState));
+  }, context.workspaceState, log));
   const runs = track(new RunController({ log, panel, findings, backends, status, globalState: context.globalState }));
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));

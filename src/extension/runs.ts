@@ -2,10 +2,9 @@
 // findings as diagnostics, and keeps each run's conversation for follow-ups and reruns.
 
 import * as vscode from 'vscode';
-import { costOf, mergePrices } from '../core/pricing';
 import { conversationOf, runAnalysis, type RunOutput } from '../core/run';
 import type { BackendError } from '../core/errors';
-import type { Backend, Finding, Usage } from '../core/types';
+import type { Finding, Usage } from '../core/types';
 import type { ErrorAction, ErrorView, FindingView, RunHeader, UsageView } from '../shared/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -141,7 +140,7 @@ export class RunController implements vscode.Disposable {
         else if (event.kind === 'answer') {
           status.setState('answering');
           panel.appendAnswer(record.id, event.text);
-        } else if (event.kind === 'usage') panel.setUsage(record.id, usageView(event.usage, event.usage.costUsd ?? this.cost(backend, config, event.usage)));
+        } else if (event.kind === 'usage') panel.setUsage(record.id, usageView(event.usage));
       },
     });
     record.output = output;
@@ -176,10 +175,6 @@ export class RunController implements vscode.Disposable {
     });
     log.info(`run ${record.id} done: ${published?.length ?? 0} findings${problem ? `; ${problem}` : ''}`);
     return { runId: record.id, findings: published ?? [] };
-  }
-
-  private cost(backend: Backend, config: ThinkLensConfig, usage: Parameters<typeof costOf>[0]): number | undefined {
-    return costOf(usage, backend.id, backend.model, mergePrices(config.pricing));
   }
 
   private refreshPanelFindings(uri: vscode.Uri): void {
@@ -229,14 +224,14 @@ export function toFindingView(stamped: StampedFinding): FindingView {
   };
 }
 
-function usageView(usage: Usage, costUsd: number | undefined): UsageView {
+function usageView(usage: Usage): UsageView {
   const reasoningTokens = usage.reasoningTokens ?? 0;
   return {
     promptTokens: usage.promptTokens,
     reasoningTokens,
     answerTokens: Math.max(0, usage.completionTokens - reasoningTokens),
     cachedPromptTokens: usage.cachedPromptTokens,
-    costUsd,
+    costUsd: usage.costUsd,
     tokensPerSecond: usage.tokensPerSecond,
   };
 }
