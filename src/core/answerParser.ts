@@ -23,6 +23,10 @@ import {
 const MAX_FINDINGS = 100;
 /** Only the last few brace-starts of a long answer are tried as a bare JSON object. */
 const MAX_BARE_CANDIDATES = 30;
+/** ... and only the last few blocks of each kind: the answer's block is at the end. */
+const MAX_CANDIDATES = 40;
+/** Claims (and fixes) longer than this many lines are not lined up by similarity. */
+const MAX_DELTA_SEARCH = 200;
 /** A JSON block longer than this (about 16k tokens) is not a real answer; no lenient repair. */
 const MAX_JSONREPAIR_CHARS = 64_000;
 
@@ -63,13 +67,16 @@ function parse(text: string, code: CodeUnderReview): ParsedAnswer {
     const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end));
     const { findings, unreadable } = placeFindings(read.rawFindings, code);
     let problem: string | undefined;
+    const one = findings.length === 1;
     if (read.truncated) {
       problem =
         findings.length > 0
-          ? `The answer stopped before its JSON block was finished; only the ${count(findings.length, 'finding')} written in full ${findings.length === 1 ? 'is' : 'are'} shown.`
+          ? 'The answer stopped before its JSON block was finished; only the ' +
+            `${count(findings.length, 'finding')} written in full ${one ? 'is' : 'are'} shown.`
           : 'The answer stopped before its JSON block was finished, so no findings could be read.';
     } else if (unreadable > 0) {
-      problem = `${count(unreadable, 'finding')} in the answer could not be read and ${unreadable === 1 ? 'was' : 'were'} left out.`;
+      const was = unreadable === 1 ? 'was' : 'were';
+      problem = `${count(unreadable, 'finding')} in the answer could not be read and ${was} left out.`;
     }
     return { summary: read.summary, findings, prose, ...(problem ? { problem } : {}) };
   }
@@ -129,11 +136,12 @@ function findCandidates(text: string): Candidate[] {
   });
 
   // The last block wins; at the same end a fenced block (its span includes the fences) before a
-  // bare one. A ```ts block holding an object literal must not beat the real answer, so other
-  // languages go last.
-  return [...fenced, ...bare].sort(
-    (a, b) => Number(a.otherLanguage) - Number(b.otherLanguage) || b.end - a.end || a.start - b.start,
-  );
+  // bare one. A ```ts block holding an object literal must not beat the real answer, so blocks
+  // fenced as other languages are only tried after all the rest.
+  const byEnd = (a: Candidate, b: Candidate): number => b.end - a.end || a.start - b.start;
+  const likely = [...fenced.filter((b) => !b.otherLanguage), ...bare].sort(byEnd).slice(0, MAX_CANDIDATES);
+  const other = fenced.filter((b) => b.otherLanguage).sort(byEnd).slice(0, MAX_CANDIDATES);
+  return [...likely, ...other];
 }
 
 function findFencedBlocks(text: string): Candidate[] {
@@ -463,7 +471,10 @@ function replacementOf(fix: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-const START_KEYS = ['startLine', 'start_line', 'lineStart', 'line_start', 'fromLine', 'start', 'line', 'lineNumber', 'line_number', 'lines'];
+const START_KEYS = [
+  'startLine', 'start_line', 'lineStart', 'line_start', 'fromLine', 'start',
+  'line', 'lineNumber', 'line_number', 'lines',
+];
 const END_KEYS = ['endLine', 'end_line', 'lineEnd', 'line_end', 'toLine', 'end'];
 
 /** Lines from numbers, numeric strings (`"12"`, `"L12"`, `"12-14"`), `[12, 14]` or a nested location. */
@@ -671,7 +682,8 @@ function placeFix(
 function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined, lines: readonly string[]): number {
   const preferred = range.startLine - claim.startLine;
   const own = fix?.lines?.startLine !== undefined ? fix.lines : undefined;
-  if (!own || claim.endLine === claim.startLine) return preferred;
+  // A claim spanning a whole screen says little about where its quote sat; keep the simple rule.
+  if (!own || claim.endLine === claim.startLine || claim.endLine - claim.startLine > MAX_DELTA_SEARCH) return preferred;
   const fixStart = Math.min(own.startLine!, own.endLine ?? own.startLine!);
   const fixEnd = Math.max(own.startLine!, own.endLine ?? own.startLine!);
   let best = preferred;
@@ -679,7 +691,7 @@ function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined
   for (let delta = range.startLine - claim.endLine; delta <= preferred; delta++) {
     const start = fixStart + delta;
     const end = fixEnd + delta;
-    if (start < 1 || end > lines.length) continue;
+    if (start < 1 || end > lines.length || end - start > MAX_DELTA_SEARCH) continue;
     const score = similarity(fix!.replacement, lines.slice(start - 1, end).join('\n'));
     if (score > bestScore || (score === bestScore && Math.abs(delta - preferred) < Math.abs(best - preferred))) {
       best = delta;

@@ -147,7 +147,10 @@ function codeSection(
     ].join('\n');
   }
   const blocks = editable.map((range, i) =>
-    [`Block ${i + 1} of ${editable.length}, ${linesLabel(range)}:`, fenced(numberLines(lines, range, { width }), fenceLang)].join('\n'),
+    [
+      `Block ${i + 1} of ${editable.length}, ${linesLabel(range)}:`,
+      fenced(numberLines(lines, range, { width }), fenceLang),
+    ].join('\n'),
   );
   return [
     `Code under review: ${editable.length} separate blocks (the only lines you may change; ` +

@@ -403,6 +403,8 @@ test('nonsense never throws and stays fast', () => {
     '```\n{\n```\n'.repeat(30000),
     '```json\n{"a": "'.repeat(20000),
     '```json\n{"findings": [1, "two", null, {"title": 3, "startLine": -4, "endLine": "abc"}, {"startLine": 1e308}]}\n```',
+    '```json\n{"findings": [{"title": "far", "startLine": 5e307, "endLine": 1e308, "quote": "return sum / items.length;", "fix": {"startLine": 5e307, "endLine": 1e308, "replacement": "x"}}]}\n```',
+    '```json\n{"findings": [{"title": "far", "startLine": 9000, "endLine": 9100, "quote": "return sum / items.length;", "fix": {"startLine": 9000, "endLine": 9100, "replacement": "x"}}]}\n```',
     '```json\n{"findings": {"title": "single object", "startLine": 6, "quote": "i <= items.length"}}\n```',
     null,
     undefined,
