@@ -208,7 +208,7 @@ const FINDING_SHAPE = `{
       "category": "bug | edge-case | performance | security | maintainability",
       "startLine": <first line>,
       "endLine": <last line>,
-      "quote": "<text copied verbatim from one line of the code>",
+      "quote": "<code copied verbatim from line startLine>",
       "explanation": "<markdown: why it is wrong, an input that breaks it>",
       "fix": { "startLine": <first line>, "endLine": <last line>, "replacement": "<the new text of those whole lines>" }
     }
@@ -228,7 +228,8 @@ function contract(editable: readonly LineRange[], jsonOnly: boolean): string {
     'Rules:',
     '- severity: "error" = wrong results or a crash; "warning" = wrong for some inputs or risky; "info" = worth knowing.',
     '- startLine/endLine: absolute file line numbers as shown before " | ", 1-based, inclusive.',
-    '- quote: copied exactly from one line of the code, without the number prefix; it is how the finding is located.',
+    '- quote: the problem code copied exactly from line startLine (all or part of it), without the number prefix; ' +
+      'it is how the finding is located.',
     `- fix is optional, and only within the lines under review (${where}). "replacement" replaces the whole ` +
       'lines startLine..endLine: complete lines with their original indentation, no line numbers, no fences. ' +
       'Leave fix out when unsure.',

@@ -95,7 +95,7 @@ test('the answer contract: one fenced json block, exact field names and enums, a
   assert.ok(text.includes('"error | warning | info"'));
   assert.ok(text.includes('"bug | edge-case | performance | security | maintainability"'));
   assert.match(text, /absolute file line numbers .*1-based, inclusive/);
-  assert.match(text, /quote: copied exactly from one line of the code, without the number prefix/);
+  assert.match(text, /quote: the problem code copied exactly from line startLine \(all or part of it\), without the number prefix/);
   assert.match(text, /fix is optional, and only within the lines under review \(99–101\)/);
   assert.match(text, /original indentation/);
   assert.ok(text.trimEnd().endsWith('"findings": [] when you find no real problem.'), 'the contract comes last');
