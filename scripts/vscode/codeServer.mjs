@@ -27,6 +27,12 @@ export const quietSettings = {
   'git.openRepositoryInParentFolders': 'never',
 };
 
+/**
+ * Environment that turns off code-server's extension marketplace: tests never install extensions,
+ * and its queries only fill the log with lookup failures on machines without internet.
+ */
+export const noGalleryEnv = { EXTENSIONS_GALLERY: '{}' };
+
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {

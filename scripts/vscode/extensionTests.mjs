@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { format } from 'node:util';
 import { launchChromium } from './browser.mjs';
 import { killProcessGroup, onCleanup, processGroupAlive } from './cleanup.mjs';
-import { startCodeServer } from './codeServer.mjs';
+import { noGalleryEnv, startCodeServer } from './codeServer.mjs';
 import { defaultCacheDir } from './installCodeServer.mjs';
 
 /**
@@ -47,7 +47,7 @@ export async function runTestsInCodeServer(options) {
       install: options.install,
       smokeTestDriver: true,
       settings: options.settings,
-      env: options.env,
+      env: { ...noGalleryEnv, ...(options.env ?? {}) },
       log: (line) => log(`[code-server] ${line}`),
     });
     browser = await launchChromium();

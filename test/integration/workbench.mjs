@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { launchChromium } from '../../scripts/vscode/browser.mjs';
 import { installSignalHandlers } from '../../scripts/vscode/cleanup.mjs';
-import { startCodeServer } from '../../scripts/vscode/codeServer.mjs';
+import { noGalleryEnv, startCodeServer } from '../../scripts/vscode/codeServer.mjs';
 import { ensureCodeServer } from '../../scripts/vscode/installCodeServer.mjs';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,7 +42,7 @@ export async function openWorkbench(options) {
     install,
     smokeTestDriver: true,
     settings: options.settings,
-    env: options.env,
+    env: { ...noGalleryEnv, ...(options.env ?? {}) },
     log: options.log ? (line) => options.log?.(`[code-server] ${line}`) : undefined,
   });
   let browser;
