@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
 
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { findings, runs };
+  return { findings, runs, panel };
 }
 
 export function deactivate(): void {}
@@ -54,6 +54,7 @@ export function deactivate(): void {}
 export interface ThinkLensApi {
   readonly findings: FindingStore;
   readonly runs: RunController;
+  readonly panel: ReviewPanel;
 }
 
 async function revealFinding(findings: FindingStore, id: string): Promise<void> {
