@@ -105,8 +105,8 @@ export function buildFollowUp(
     ? 'Answer with one JSON object and nothing else, with `summary` (your answer, markdown) and ' +
       '`findings` exactly as before (`[]` if this answer adds none).'
     : 'Answer in prose, then end with one fenced ```json block with `summary` and `findings` exactly ' +
-      'as before (`[]` if this answer adds none): absolute line numbers, `quote` copied verbatim ' +
-      'from one line, `fix` only within the lines under review.';
+      'as before (`[]` if this answer adds none): absolute line numbers, `quote` copied verbatim from ' +
+      'line startLine, `fix` only within the lines under review.';
   return [...earlier, { role: 'user', content: `${question.trim()}\n\n${reminder}` }];
 }
 
