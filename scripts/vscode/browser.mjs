@@ -1,7 +1,9 @@
 // Debian's Chromium driven by playwright-core. playwright-core never downloads a browser; we
 // always pass the executable so no tool is tempted to fetch one.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { onCleanup } from './cleanup.mjs';
 
 /** Flags that keep headless Chromium quiet on a machine with a closed network (ENVIRONMENT.md). */
 export const chromiumArgs = [
@@ -42,10 +44,25 @@ export function findChromium() {
 export async function launchChromium(options = {}) {
   process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: findChromium(),
-    headless: options.headless ?? true,
-    args: [...chromiumArgs, ...(options.args ?? [])],
-    timeout: 60_000,
-  });
+  // Chromium's own scratch files (org.chromium.Chromium.*) go into a folder removed on close.
+  const scratch = mkdtempSync(join(tmpdir(), 'thinklens-chromium-'));
+  const removeScratch = onCleanup(() => rmSync(scratch, { recursive: true, force: true }));
+  try {
+    const browser = await chromium.launch({
+      executablePath: findChromium(),
+      headless: options.headless ?? true,
+      args: [...chromiumArgs, ...(options.args ?? [])],
+      env: { ...process.env, TMPDIR: scratch },
+      timeout: 60_000,
+    });
+    browser.on('disconnected', () => {
+      rmSync(scratch, { recursive: true, force: true });
+      removeScratch();
+    });
+    return browser;
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    removeScratch();
+    throw error;
+  }
 }
