@@ -58,12 +58,12 @@ export function snapshot(overrides: Partial<PanelSnapshot> = {}): PanelSnapshot 
   return { display: 'expanded', session: NO_SESSION, history: [], thread: [], ...overrides };
 }
 
-export function started(run: RunView): HostToWebview {
+export function started(run: RunView, threadId = run.header.id): HostToWebview {
   pieces.set(run.header.id, 0);
   return {
     type: 'runStarted',
     run,
-    threadId: run.header.id,
+    threadId,
     history: [{ threadId: run.header.id, title: run.header.title, kind: run.header.kind, startedAt: run.header.startedAt, status: 'running', findings: 0, runs: 1 }],
   };
 }

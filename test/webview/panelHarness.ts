@@ -56,7 +56,11 @@ const FAKE_VSCODE_API = `(() => {
     if (acquired) throw new Error('An instance of the VS Code API has already been acquired');
     acquired = true;
     return Object.freeze({
-      postMessage: (message) => { window.__posted.push(JSON.parse(JSON.stringify(message))); },
+      postMessage: (message) => {
+        const copy = JSON.parse(JSON.stringify(message));
+        window.__posted.push(copy);
+        if (window.__toHost) window.__toHost(copy);
+      },
       getState: () => {
         const saved = sessionStorage.getItem('__vscodeState');
         return saved === null ? undefined : JSON.parse(saved);
@@ -100,7 +104,14 @@ interface Launched {
   readonly server: Server;
 }
 
-export async function openPanel(options: { width?: number; height?: number } = {}): Promise<PanelPage> {
+export interface PanelOptions {
+  readonly width?: number;
+  readonly height?: number;
+  /** Receives every message the panel posts, as a host would (e.g. a PanelSession's `receive`). */
+  readonly onPost?: (message: unknown) => void;
+}
+
+export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> {
   if (!existsSync(CHROMIUM)) throw new Error('install Chromium: apt-get install -y chromium');
   buildWebview();
 
@@ -150,6 +161,7 @@ export async function openPanel(options: { width?: number; height?: number } = {
   }
   const { context } = launched;
   await context.addInitScript(FAKE_VSCODE_API);
+  if (options.onPost) await context.exposeFunction('__toHost', options.onPost);
   const page = context.pages()[0] ?? (await context.newPage());
 
   const requests: string[] = [];

@@ -6,6 +6,8 @@ interface TextareaElement extends HTMLElement {
   value: string;
   disabled: boolean;
   maxLength: number | undefined;
+  /** The native textarea inside (vscode-textarea renders asynchronously). */
+  readonly wrappedElement?: HTMLTextAreaElement;
 }
 
 export class FollowUpBox {
@@ -52,7 +54,13 @@ export class FollowUpBox {
   }
 
   setDraft(draft: string): void {
-    if (this.textarea.value !== draft) this.textarea.value = draft;
+    if (this.textarea.value !== draft) this.setValue(draft);
+  }
+
+  /** Sets the inner textarea at once too: disabling it next fires `change`, which would restore the old text. */
+  private setValue(value: string): void {
+    this.textarea.value = value;
+    if (this.textarea.wrappedElement) this.textarea.wrappedElement.value = value;
   }
 
   private onKeyDown(event: KeyboardEvent): void {
@@ -64,7 +72,7 @@ export class FollowUpBox {
   private submit(): void {
     const question = this.textarea.value.trim();
     if (!this.enabled || !question) return;
-    this.textarea.value = '';
+    this.setValue('');
     this.onDraft('');
     this.onSend(question);
   }

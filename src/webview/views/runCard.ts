@@ -82,7 +82,11 @@ export class RunCard {
     const titleId = `run-title-${cssId(header.id)}`;
     const bodyId = `trace-${cssId(header.id)}`;
 
-    this.statusRing = el('vscode-progress-ring', { className: 'status-ring', attrs: { 'aria-hidden': 'true' } });
+    // The ring would announce itself as an assertive alert; the live region speaks for the panel.
+    this.statusRing = el('vscode-progress-ring', {
+      className: 'status-ring',
+      attrs: { 'aria-hidden': 'true', 'aria-live': 'off', role: 'presentation' },
+    });
     this.statusText = el('span', { className: 'status-text' });
     this.controls = el('div', { className: 'run-controls' });
 

@@ -1,0 +1,267 @@
+// The panel's controls in real Chromium: follow-up box, usage and cost, cancel/rerun/export,
+// errors with the action that fixes them, the setup view, history, announcements, keyboard
+// reach and theme colours.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openPanel } from './panelHarness';
+import { finished, paragraph, reasoningDelta, answerDelta, result, running, snapshot, started } from './fixtures';
+import type { PanelPage } from './panelHarness';
+import type { HistoryEntry, RunView } from '../../src/shared/protocol';
+
+let panel: PanelPage;
+
+before(async () => {
+  panel = await openPanel();
+});
+
+after(async () => {
+  await panel?.close();
+});
+
+beforeEach(async () => {
+  await panel.reset();
+});
+
+const textarea = () => panel.page.locator('.follow-up-input textarea');
+const isDisabled = () => panel.page.locator('.follow-up-input').evaluate((el) => el.hasAttribute('disabled'));
+
+describe('follow-up box', () => {
+  it('sends on Enter, keeps Shift+Enter as a new line, and is disabled while a run is going', async () => {
+    await panel.send(started(running('r1')));
+    await panel.frames();
+    assert.equal(await isDisabled(), true, 'disabled while running');
+    assert.match(await panel.page.locator('.follow-up-hint').innerText(), /Wait for the run to finish/);
+    await panel.send(finished('r1'));
+    await panel.frames();
+    assert.equal(await isDisabled(), false);
+    await panel.clearPosted();
+
+    await textarea().fill('Why does it');
+    await textarea().press('Shift+Enter');
+    await textarea().pressSequentially('return NaN?');
+    assert.deepEqual(await panel.posted(), [], 'Shift+Enter does not send');
+    await textarea().press('Enter');
+    assert.deepEqual(await panel.posted(), [{ type: 'followUp', runId: 'r1', question: 'Why does it\nreturn NaN?' }]);
+    assert.equal(await textarea().inputValue(), '', 'cleared after sending');
+    assert.equal(await isDisabled(), true, 'disabled until the host starts the follow-up');
+
+    await panel.send(started(running('r2', { kind: 'follow-up', parentRunId: 'r1', title: 'Why does it return NaN?' }), 'r1'));
+    await panel.frames();
+    assert.equal(await panel.page.locator('article.run').count(), 2, 'the follow-up joins the conversation');
+    assert.equal(await panel.page.locator('.run-title.question').innerText(), 'Why does it return NaN?');
+    assert.equal(await isDisabled(), true);
+    await textarea().press('Enter').catch(() => undefined);
+    assert.equal((await panel.posted()).length, 1, 'nothing sent while running');
+  });
+
+  it('unlocks again when the host shows setup instead of starting the run', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send(finished('r1'));
+    await textarea().fill('Again?');
+    await textarea().press('Enter');
+    assert.equal(await isDisabled(), true);
+    await panel.send({ type: 'setup', setup: { reason: 'No backend is configured.' } });
+    await panel.frames();
+    assert.equal(await isDisabled(), false);
+  });
+});
+
+describe('usage, run controls and errors', () => {
+  it('shows usage and cost per run and the session total', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send({
+      type: 'usage',
+      runId: 'r1',
+      usage: { promptTokens: 812, cachedPromptTokens: 300, reasoningTokens: 1984, answerTokens: 326, costUsd: 0.0042 },
+      session: { runs: 2, promptTokens: 1812, cachedPromptTokens: 300, reasoningTokens: 2984, answerTokens: 426, costUsd: 0.0142 },
+    });
+    await panel.frames();
+    assert.equal(await panel.page.locator('.usage').innerText(), '812 in (300 cached) · 1,984 reasoning · 326 answer · $0.0042');
+    assert.equal(await panel.page.locator('.session').innerText(), 'Session: 2 runs · 5,222 tokens · $0.01');
+    assert.match(await panel.page.locator('.trace-stats').innerText(), /1,984 tokens/, 'reported reasoning tokens replace the estimate');
+    assert.doesNotMatch(await panel.page.locator('.trace-stats').innerText(), /≈/);
+  });
+
+  it('cancels a running run; reruns and exports a finished one; switches backend', async () => {
+    await panel.send(started(running('r1')));
+    await panel.frames();
+    await panel.clearPosted();
+    await panel.page.locator('vscode-button.cancel').click();
+    await panel.send(finished('r1', result({ cancelled: true, findings: [] }), 'cancelled'));
+    await panel.frames();
+    assert.match(await panel.page.locator('.status-text').innerText(), /Cancelled after/);
+    await panel.page.getByRole('button', { name: 'Run again' }).click();
+    await panel.page.getByRole('button', { name: 'Export this run as Markdown and JSON' }).click();
+    await panel.page.getByRole('button', { name: 'Switch backend' }).click();
+    assert.deepEqual(await panel.posted(), [
+      { type: 'cancelRun', runId: 'r1' },
+      { type: 'rerun', runId: 'r1' },
+      { type: 'exportRun', runId: 'r1' },
+      { type: 'runCommand', command: 'thinklens.selectBackend' },
+    ]);
+  });
+
+  it('shows an error with the buttons that fix it, and a hint for a local server', async () => {
+    await panel.send(started(running('r1', { backend: 'ollama', model: 'deepseek-r1:8b' })));
+    await panel.send(reasoningDelta('r1', 'Partial thought'));
+    await panel.send(
+      finished(
+        'r1',
+        {
+          summary: '',
+          prose: '',
+          findings: [],
+          error: {
+            kind: 'network',
+            message: 'Could not reach http://localhost:11434/v1.',
+            detail: 'ECONNREFUSED 127.0.0.1:11434',
+            actions: [
+              { label: 'Try again', command: 'rerun' },
+              { label: 'Switch backend', command: 'thinklens.selectBackend' },
+            ],
+          },
+        },
+        'error',
+      ),
+    );
+    await panel.frames();
+    const box = panel.page.locator('.error-box');
+    assert.match(await box.locator('.error-message').innerText(), /Could not reach/);
+    assert.match(await box.locator('.error-hint').innerText(), /Is the ollama server running\?/);
+    assert.match(await panel.page.locator('[role=status]').innerText(), /^Error: Could not reach/);
+    assert.match(await panel.page.locator('.trace-body').innerText(), /Partial thought/, 'reasoning so far is kept');
+    await panel.clearPosted();
+    await box.locator('vscode-button', { hasText: 'Switch backend' }).click();
+    await box.locator('vscode-button', { hasText: 'Try again' }).click();
+    assert.deepEqual(await panel.posted(), [
+      { type: 'runCommand', command: 'thinklens.selectBackend' },
+      { type: 'rerun', runId: 'r1' },
+    ]);
+  });
+
+  it('offers the setup paths with their buttons', async () => {
+    await panel.send({ type: 'setup', setup: { reason: 'No reasoning backend is set up yet.' } });
+    await panel.frames();
+    assert.match(await panel.page.locator('.setup-reason').innerText(), /No reasoning backend/);
+    assert.equal(await panel.page.locator('.empty-state').isVisible(), false);
+    await panel.clearPosted();
+    for (const label of ['Set API key', 'Select backend', 'Download model']) await panel.page.locator('.setup vscode-button', { hasText: label }).click();
+    assert.deepEqual(
+      (await panel.posted()).map((m) => (m.type === 'runCommand' ? m.command : m.type)),
+      ['thinklens.setApiKey', 'thinklens.selectBackend', 'thinklens.downloadModel'],
+    );
+    await panel.send(started(running('r1')));
+    await panel.frames();
+    assert.equal(await panel.page.locator('.setup').count(), 0, 'a run starting means a backend works');
+  });
+});
+
+describe('history', () => {
+  it('lists recent conversations and reopens one', async () => {
+    const history: HistoryEntry[] = [
+      { threadId: 'new', title: 'Review: parser.ts', kind: 'review', startedAt: Date.now(), status: 'done', findings: 3, runs: 1 },
+      { threadId: 'old', title: 'Explain: off-by-one', kind: 'explain', startedAt: Date.now() - 60_000, status: 'error', findings: 0, runs: 2 },
+    ];
+    const newRun: RunView = { ...running('new', { title: 'Review: parser.ts' }), status: 'done', result: result() };
+    await panel.send({ type: 'snapshot', snapshot: snapshot({ history, thread: [newRun] }) });
+    await panel.page.locator('vscode-collapsible.history').click();
+    await panel.frames();
+    const items = panel.page.locator('.history-item');
+    assert.equal(await items.count(), 2);
+    assert.equal(await items.nth(0).getAttribute('aria-current'), 'true');
+    assert.match(await items.nth(1).innerText(), /Explain: off-by-one[\s\S]*1 follow-up/);
+    await panel.clearPosted();
+    await items.nth(1).click();
+    assert.deepEqual(await panel.posted(), [{ type: 'openThread', threadId: 'old' }]);
+    const old: RunView = { ...running('old', { title: 'Explain: off-by-one' }), status: 'done', reasoning: 'Old reasoning.', result: result() };
+    await panel.send({ type: 'thread', thread: [old, { ...running('old2', { kind: 'follow-up', title: 'And then?' }), status: 'done', result: result() }] });
+    await panel.frames();
+    assert.deepEqual(await panel.page.locator('article.run').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))), ['old', 'old2']);
+    assert.equal(await panel.page.locator('.history-item').nth(1).getAttribute('aria-current'), 'true');
+  });
+});
+
+describe('accessibility and theme', () => {
+  it('announces state changes, never the tokens', async () => {
+    await panel.page.evaluate(() => {
+      const log: string[] = [];
+      (window as unknown as { __said: string[] }).__said = log;
+      const region = document.querySelector('[role=status]');
+      if (region) new MutationObserver(() => log.push(region.textContent ?? '')).observe(region, { childList: true, characterData: true, subtree: true });
+    });
+    await panel.send(started(running('r1', { title: 'Explain: sum()' })));
+    for (let i = 0; i < 5; i++) await panel.send(reasoningDelta('r1', paragraph(i)));
+    await panel.send(answerDelta('r1', 'The answer text.'));
+    await panel.frames();
+    await panel.send(finished('r1', result()));
+    await panel.frames();
+    const said = await panel.page.evaluate(() => (window as unknown as { __said: string[] }).__said);
+    assert.deepEqual(said, ['Started: Explain: sum()', 'Reasoning: Explain: sum()', 'Answering', 'Done: 1 finding']);
+    assert.equal(await panel.page.locator('[aria-live]:not([aria-live=off])').count(), 1, 'one live region');
+    assert.equal(await panel.page.locator('.trace-body').getAttribute('aria-live'), null);
+  });
+
+  it('reaches every control with the keyboard, in reading order', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send(reasoningDelta('r1', 'Thinking.'));
+    await panel.send(finished('r1'));
+    await panel.frames();
+    await panel.page.locator('body').focus();
+    const reached: string[] = [];
+    for (let i = 0; i < 14; i++) {
+      await panel.page.keyboard.press('Tab');
+      reached.push(
+        await panel.page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el) return '';
+          return el.getAttribute('aria-label') ?? el.getAttribute('label') ?? el.getAttribute('title') ?? (el.textContent ?? '').trim().slice(0, 30);
+        }),
+      );
+    }
+    const order = ['Switch backend', 'Show log', 'Run again', 'Export this run', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Ask a follow-up'];
+    let at = -1;
+    for (const want of order) {
+      const found = reached.findIndex((r, i) => i > at && r.includes(want));
+      assert.ok(found > at, `"${want}" reachable after position ${at}; reached: ${JSON.stringify(reached)}`);
+      at = found;
+    }
+  });
+
+  it('takes every colour from the theme', async () => {
+    const css = readFileSync(join(__dirname, '../../src/webview/panel.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    const values = [...css.matchAll(/:\s*([^;{}]+);/g)].map((m) => m[1]);
+    assert.ok(values.length > 100);
+    const literal = values.filter((v) => /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(|\b(white|black|red|green|blue|gray|grey|transparent)\b/i.test(v));
+    assert.deepEqual(literal, [], 'no literal colours');
+    await panel.send(started(running('r1')));
+    await panel.send(finished('r1', result()));
+    await panel.frames();
+    // Two themes, as VS Code sets them: variables on <html>, a class on <body>.
+    for (const theme of [
+      { cls: 'vscode-light', fg: 'rgb(51, 51, 51)', err: 'rgb(229, 20, 0)', link: 'rgb(0, 102, 184)' },
+      { cls: 'vscode-high-contrast', fg: 'rgb(255, 255, 255)', err: 'rgb(244, 135, 113)', link: 'rgb(33, 167, 255)' },
+    ]) {
+      const colours = await panel.page.evaluate((t) => {
+        const root = document.documentElement.style;
+        root.setProperty('--vscode-foreground', t.fg);
+        root.setProperty('--vscode-editorError-foreground', t.err);
+        root.setProperty('--vscode-textLink-foreground', t.link);
+        root.setProperty('--vscode-contrastBorder', t.err);
+        document.body.className = t.cls;
+        const [body, title, severity, run] = [
+          ['body', 'color'],
+          ['.finding-title', 'color'],
+          ['.finding.severity-error', 'border-left-color'],
+          ['.run', 'border-bottom-color'],
+        ].map(([selector, property]) => getComputedStyle(document.querySelector(selector) as Element).getPropertyValue(property));
+        return { body, title, severity, run };
+      }, theme);
+      assert.equal(colours.body, theme.fg);
+      assert.equal(colours.title, theme.link);
+      assert.equal(colours.severity, theme.err);
+      if (theme.cls === 'vscode-high-contrast') assert.equal(colours.run, theme.err, 'high contrast draws contrast borders');
+    }
+  });
+});
