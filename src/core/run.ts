@@ -20,6 +20,10 @@ export interface SamplingOptions {
   readonly seed?: number;
   readonly maxTokens?: number;
   readonly reasoningEffort?: BackendRequest['reasoningEffort'];
+  /** Ask for a bare JSON answer where the backend supports it while thinking (DeepSeek). */
+  readonly jsonAnswer?: boolean;
+  /** Limit for the whole prompt; reference context is cut first and the prompt says so. */
+  readonly promptTokenBudget?: number;
 }
 
 export interface RunInput {
@@ -47,10 +51,12 @@ export interface RunOutput {
 /** Runs to the end and never throws: a failure is returned with the partial reasoning and answer. */
 export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   const { backend, code, sampling = {}, followUp, signal, onEvent } = input;
+  const { promptTokenBudget, ...requestOptions } = sampling;
+  const jsonOnlyAnswer = sampling.jsonAnswer;
   const messages = followUp
-    ? buildFollowUp(followUp.history, followUp.question)
-    : buildPrompt(code);
-  const request: BackendRequest = { messages, ...sampling };
+    ? buildFollowUp(followUp.history, followUp.question, { jsonOnlyAnswer })
+    : buildPrompt(code, { jsonOnlyAnswer, contextTokenBudget: promptTokenBudget });
+  const request: BackendRequest = { messages, ...requestOptions };
   let reasoning = '';
   let answer = '';
   let usage: Usage | undefined;
