@@ -191,6 +191,37 @@ export async function openThinkLensView(page) {
   return frame;
 }
 
+/**
+ * The activation time VS Code itself measured for an extension, read from "Developer: Show Running
+ * Extensions" (the list is virtual, so it scrolls until the row shows). Closes the editor after.
+ * Throws when the extension is not running.
+ * @param {import('playwright-core').Page} page
+ * @param {string} [id]
+ * @returns {Promise<number>}
+ */
+export async function activationTimeMs(page, id = extensionId) {
+  await runCommandFromPalette(page, 'Developer: Show Running Extensions');
+  const list = page.locator('.runtime-extensions-editor .monaco-list').first();
+  await list.waitFor({ state: 'visible', timeout: 15_000 });
+  const row = list.locator('.monaco-list-row').filter({ has: page.locator('.name', { hasText: new RegExp(`^(${escapeRegExp(id)}|ThinkLens)$`) }) });
+  const box = await list.boundingBox();
+  if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let step = 0; step < 60 && (await row.count()) === 0; step++) {
+    await page.mouse.wheel(0, 300);
+    await page.waitForTimeout(50);
+  }
+  try {
+    if ((await row.count()) === 0) throw new Error(`${id} is not among the running extensions`);
+    const text = await row.first().locator('.activation-time').innerText();
+    const ms = /(\d+)\s*ms/.exec(text);
+    if (!ms) throw new Error(`no activation time for ${id} (the row says "${text}")`);
+    return Number(ms[1]);
+  } finally {
+    await page.keyboard.press('Escape');
+    await runCommandFromPalette(page, 'View: Close Editor').catch(() => undefined);
+  }
+}
+
 /** Saves a PNG of the whole window (creating folders as needed). */
 export async function screenshot(page, path) {
   mkdirSync(dirname(path), { recursive: true });
