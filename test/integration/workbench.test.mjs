@@ -39,7 +39,7 @@ before(async () => {
   const started = Date.now();
   workbench = await openWorkbench({ folder: workspaceFolder() });
   console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}, { timeout: 180_000 });
+}, { timeout: 900_000 }); // a first run may install code-server (minutes)
 
 after(async () => {
   await workbench?.close();
