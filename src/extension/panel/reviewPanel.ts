@@ -125,6 +125,11 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     this.session.setDisplay(mode);
   }
 
+  /** What the panel holds for a run (reasoning, answer, findings), for the extension's own tests. */
+  runView(runId: string): RunView | undefined {
+    return this.session.model.run(runId);
+  }
+
   /** Shows the panel; with a run, puts its conversation on screen and opens its reasoning. */
   reveal(runId?: string): void {
     if (runId) this.session.focus(runId);
