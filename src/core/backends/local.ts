@@ -217,6 +217,11 @@ export class LocalModelHost {
     return this.current !== undefined;
   }
 
+  /** The GPU the loaded model runs on (`false`: the CPU), or undefined while nothing is loaded. */
+  get gpu(): string | false | undefined {
+    return this.current?.gpu;
+  }
+
   get threads(): number {
     return this.options.threads && this.options.threads > 0 ? Math.floor(this.options.threads) : availableParallelism();
   }
@@ -314,9 +319,23 @@ export class LocalModelHost {
   }
 
   private async load(): Promise<Loaded> {
+    await checkModelFile(this.options.modelPath);
+    const runtime = await this.ensureRuntime();
+    try {
+      return await this.loadOn(runtime.lib, runtime.llama);
+    } catch (error) {
+      if (runtime.llama.gpu === false) throw error;
+      // The GPU could not take the model (driver, memory): the CPU still can.
+      this.log.add(`loading on the GPU (${String(runtime.llama.gpu)}) failed, retrying on the CPU: ${String(error)}`);
+      this.runtime = undefined;
+      await this.runtimes.release(runtime.llama);
+      const cpu = await this.ensureRuntime(false);
+      return this.loadOn(cpu.lib, cpu.llama);
+    }
+  }
+
+  private async loadOn(lib: NodeLlamaCpp, llama: Llama): Promise<Loaded> {
     const path = this.options.modelPath;
-    await checkModelFile(path);
-    const { lib, llama } = await this.ensureRuntime();
     let model: LlamaModel | undefined;
     try {
       try {
@@ -348,7 +367,7 @@ export class LocalModelHost {
     }
   }
 
-  private async ensureRuntime(): Promise<{ lib: NodeLlamaCpp; llama: Llama }> {
+  private async ensureRuntime(gpu?: false): Promise<{ lib: NodeLlamaCpp; llama: Llama }> {
     if (this.runtime) return this.runtime;
     let lib: NodeLlamaCpp;
     try {
@@ -359,7 +378,7 @@ export class LocalModelHost {
         cause: error,
       });
     }
-    const wanted = this.options.gpu ?? 'auto';
+    const wanted = gpu ?? this.options.gpu ?? 'auto';
     let llama: Llama;
     try {
       llama = await this.runtimes.acquire(lib, wanted === 'cpu' ? false : wanted, this.threads, (line) => this.log.add(line));
