@@ -8,7 +8,7 @@ import { PanelSession } from './panelSession';
 import { runToJson, runToMarkdown } from './traceExport';
 import { isWebLink } from '../../shared/protocol';
 import type { PanelHandlers } from './panelSession';
-import type { DisplayMode, FindingView, RunHeader, RunResult, UsageView } from '../../shared/protocol';
+import type { DisplayMode, FindingView, RunHeader, RunResult, RunView, UsageView } from '../../shared/protocol';
 
 export type { PanelHandlers } from './panelSession';
 export type { DisplayMode, ErrorView, FindingView, RunHeader, RunResult, UsageView } from '../../shared/protocol';
