@@ -6,8 +6,9 @@ import { join } from 'node:path';
 
 const production = process.env.NODE_ENV === 'production';
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
-// Native or heavy modules stay outside the bundle and load at run time (lazily, see DESIGN.md).
-const nodeExternals = ['vscode', 'node-llama-cpp', '@node-llama-cpp/*'];
+// Native or heavy modules stay outside the bundle and load at run time, lazily (DESIGN.md): the
+// openai SDK and node-llama-cpp are required only by the first request, which tests can verify.
+const nodeExternals = ['vscode', 'openai', 'node-llama-cpp', '@node-llama-cpp/*'];
 
 const integrationTests = () =>
   existsSync('test/integration/suite')

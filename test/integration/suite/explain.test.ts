@@ -166,7 +166,9 @@ describe('Explain this bug', function () {
     assert.match(result.reason ?? '', /edited|changed/);
     assert.ok(!editor.document.getText().includes(FIXED_LOOP), 'a stale fix was applied');
     const actions = await codeActions(editor.document.uri, ours(editor.document.uri)[0]!.range);
-    assert.ok(actions.find((a) => a.title.startsWith('Apply fix'))?.disabled, 'a stale fix is still offered');
+    // VS Code leaves disabled actions out of this command's result; either way none may apply.
+    const stale = actions.find((a) => a.title.startsWith('Apply fix'));
+    assert.ok(!stale || (stale.disabled && !stale.command), 'a stale fix is still offered');
   });
 
   it('refuses a fix that reaches outside the selected code', async () => {
