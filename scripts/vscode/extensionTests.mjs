@@ -52,15 +52,23 @@ export async function runTestsInCodeServer(options) {
     });
     browser = await launchChromium();
     const page = await browser.newPage();
+    /** @type {(code: number) => void} */
+    let settle = () => undefined;
     /** @type {Promise<number>} */
     const exited = new Promise((resolve) => {
-      void page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code) || 0));
+      settle = resolve;
     });
-    await page.exposeFunction('codeAutomationLog', (level, args) => {
+    // The workbench calls these two when started with the smoke-test driver and a test payload.
+    await page.exposeFunction('codeAutomationExit', (code) => settle(Number(code) || 0));
+    await page.exposeFunction('codeAutomationLog', (_level, args) => {
       const text = Array.isArray(args) ? format(...args) : format(args);
       for (const line of text.split('\n')) log(line);
     });
     page.on('pageerror', (error) => log(`[workbench] page error: ${error.message}`));
+    page.on('crash', () => {
+      log('[runner] the workbench page crashed');
+      settle(1);
+    });
     const folder = options.folder ?? mkdtempSync(join(tmpdir(), 'thinklens-workspace-'));
     const url = server.workbenchUrl({
       folder,

@@ -73,6 +73,17 @@ export function findCodeServer(cacheDir = defaultCacheDir) {
   return { node: p.node, nodeDir: p.nodeDir, entry: p.entry, cacheDir };
 }
 
+/**
+ * The environment for a nested npm: without what an outer `npm test`/`npm start` exported for its
+ * own script. npm reads its config from npm_config_* variables, so an inherited
+ * npm_config_user_agent ("... node/v20 ...") would make code-server's postinstall believe it runs
+ * under Node 20 and refuse, and npm_config_node_gyp would point at the outer npm's node-gyp.
+ */
+function nestedNpmEnv() {
+  const inherited = /^(npm_package_|npm_lifecycle_|npm_execpath$|npm_node_execpath$|npm_command$|npm_config_(user_agent|node_gyp|local_prefix|global_prefix|npm_version|nodedir)$)/i;
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !inherited.test(key)));
+}
+
 /** Runs npm, killing it if this process is interrupted; rejects with npm's tail on failure. */
 function npm(args, { env, node, log }) {
   return new Promise((resolvePromise, reject) => {
@@ -142,7 +153,7 @@ export async function ensureCodeServer(options = {}) {
 
   if (!existsSync(join(p.nodeHome, '.complete')) || !existsSync(p.node)) {
     log(`Installing Node ${nodeVersion} (${nodePackageName()}) into ${p.nodeHome} ...`);
-    await installInto(p.nodeHome, `${nodePackageName()}@${nodeVersion}`, { env: { ...process.env }, node: process.execPath, log });
+    await installInto(p.nodeHome, `${nodePackageName()}@${nodeVersion}`, { env: nestedNpmEnv(), node: process.execPath, log });
   }
   const version = spawnSync(p.node, ['--version'], { encoding: 'utf8' }).stdout?.trim();
   if (version !== `v${nodeVersion}`) throw new Error(`the Node in ${p.nodeDir} reports "${version}", expected v${nodeVersion}; delete ${cacheDir} and retry`);
@@ -150,14 +161,12 @@ export async function ensureCodeServer(options = {}) {
   if (!existsSync(join(p.codeServerHome, '.complete')) || !existsSync(p.entry)) {
     log(`Installing code-server ${codeServerVersion} into ${p.codeServerHome} (about 2 minutes and 620 MB, once) ...`);
     const env = {
-      ...process.env,
+      ...nestedNpmEnv(),
       // Node 24 first on PATH so npm, install scripts and node-gyp all run under it, and node-gyp
       // builds against Node 24's own headers (the machine's npm config may point at another Node).
       PATH: `${dirname(p.node)}${delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: p.nodeDir,
     };
-    // npm lets the environment override a config key only under its lower-case name.
-    for (const key of Object.keys(env)) if (/^npm_config_nodedir$/i.test(key) && key !== 'npm_config_nodedir') delete env[key];
     await installInto(p.codeServerHome, `code-server@${codeServerVersion}`, { env, node: p.node, log });
   }
   const installed = findCodeServer(cacheDir);
