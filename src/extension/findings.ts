@@ -64,6 +64,7 @@ export class FindingStore implements vscode.Disposable {
       this.diagnostics,
       this.changeEmitter,
       vscode.workspace.onDidChangeTextDocument((event) => this.track(event)),
+      vscode.workspace.onDidOpenTextDocument((document) => this.reattach(document)),
     );
   }
 
@@ -201,6 +202,25 @@ export class FindingStore implements vscode.Disposable {
       finding.version = event.document.version;
     }
     this.refresh(event.document.uri);
+  }
+
+  /**
+   * A closed document keeps its findings; when it opens again its version restarts, so each fix is
+   * re-stamped if the text it replaces is still exactly there, and withdrawn if not.
+   */
+  private reattach(document: vscode.TextDocument): void {
+    const findings = this.byUri.get(document.uri.toString());
+    if (!findings?.length) return;
+    for (const finding of findings) {
+      if (finding.version === document.version) continue;
+      if (finding.fix && (finding.fix.range.end.line >= document.lineCount || document.getText(finding.fix.range) !== finding.fix.expectedText)) {
+        finding.fix = undefined;
+        finding.fixUnavailable = 'the file changed while it was closed; run the analysis again';
+      }
+      finding.range = document.validateRange(finding.range);
+      finding.version = document.version;
+    }
+    this.refresh(document.uri);
   }
 
   private remove(uri: vscode.Uri, predicate: (f: StampedFinding) => boolean): void {

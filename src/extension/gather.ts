@@ -91,6 +91,7 @@ async function buildTarget(document: vscode.TextDocument, kind: RunKind, ranges:
       }
     }
   }
+  context.push(...(await calledSignatures(document, ranges)));
   const range = ranges.length === 1 ? ranges[0]! : undefined;
   const title = range
     ? `${path}:${range.startLine}${range.endLine !== range.startLine ? `-${range.endLine}` : ''}`
@@ -145,4 +146,55 @@ export async function enclosingSymbol(document: vscode.TextDocument, range: vsco
   };
   visit((symbols ?? []).filter((s): s is vscode.DocumentSymbol => 'children' in s));
   return best;
+}
+
+/** Names followed by `(`: calls, in most languages ThinkLens sees. */
+const CALL = /\b([A-Za-z_$][\w$]*)\s*\(/g;
+const NOT_CALLS = new Set([
+  'if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'typeof', 'new', 'await', 'super', 'import',
+  'require', 'def', 'elif', 'print', 'len', 'range', 'sizeof', 'assert', 'with', 'lambda', 'in', 'not', 'and', 'or',
+]);
+const MAX_SIGNATURES = 12;
+const SIGNATURE_LINES = 4;
+/** Definition lookups wait at most this long in all; the run is worth more than the context. */
+const SIGNATURE_WAIT_MS = 2500;
+
+/**
+ * The signatures of functions the code under review calls that are defined elsewhere in the
+ * workspace, found with the definition provider: reference for the model, never editable.
+ */
+export async function calledSignatures(document: vscode.TextDocument, ranges: readonly LineRange[]): Promise<ContextSnippet[]> {
+  const calls = new Map<string, vscode.Position>();
+  for (const range of ranges) {
+    for (let line = range.startLine - 1; line < Math.min(range.endLine, document.lineCount) && calls.size < MAX_SIGNATURES; line++) {
+      for (const match of document.lineAt(line).text.matchAll(CALL)) {
+        const name = match[1]!;
+        if (!NOT_CALLS.has(name) && !calls.has(name)) calls.set(name, new vscode.Position(line, match.index!));
+      }
+    }
+  }
+  const inReview = (uri: vscode.Uri, line: number) =>
+    uri.toString() === document.uri.toString() && ranges.some((r) => line + 1 >= r.startLine && line + 1 <= r.endLine);
+  const lookup = async (name: string, position: vscode.Position): Promise<ContextSnippet | undefined> => {
+    const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', document.uri, position);
+    const first = found?.[0];
+    if (!first) return undefined;
+    const uri = 'targetUri' in first ? first.targetUri : first.uri;
+    const start = ('targetUri' in first ? first.targetRange : first.range).start.line;
+    if (inReview(uri, start) || /[\\/]node_modules[\\/]/.test(uri.path)) return undefined;
+    if (uri.toString() !== document.uri.toString() && !vscode.workspace.getWorkspaceFolder(uri)) return undefined;
+    const target = uri.toString() === document.uri.toString() ? document : await vscode.workspace.openTextDocument(uri);
+    const lines: string[] = [];
+    for (let line = start; line < Math.min(target.lineCount, start + SIGNATURE_LINES); line++) {
+      const text = target.lineAt(line).text;
+      lines.push(text);
+      if (/[{:;]\s*$|=>/.test(text)) break;
+    }
+    return { label: `signature of ${name} (${vscode.workspace.asRelativePath(uri)}:${start + 1})`, startLine: start + 1, text: lines.join('\n') };
+  };
+  // Lookups that have not answered in time are left out; the ones that did are kept.
+  const found: ContextSnippet[] = [];
+  const all = Promise.allSettled([...calls].map(([name, position]) => lookup(name, position).then((s) => s && found.push(s))));
+  await Promise.race([all, new Promise((resolve) => setTimeout(resolve, SIGNATURE_WAIT_MS))]);
+  return [...found].sort((a, b) => a.label.localeCompare(b.label));
 }

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { conversationOf, runAnalysis, type RunOutput } from '../core/run';
 import type { BackendError } from '../core/errors';
-import type { Finding, Usage } from '../core/types';
+import type { Backend, Finding, Usage } from '../core/types';
 import type { ErrorAction, ErrorView, FindingView, RunHeader, UsageView } from '../shared/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -132,7 +132,7 @@ export class RunController implements vscode.Disposable {
     const output = await runAnalysis({
       backend,
       code: target.code,
-      sampling: samplingOf(config),
+      sampling: samplingOf(config, backend),
       followUp,
       signal: controller.signal,
       onEvent: (event) => {
@@ -197,8 +197,12 @@ function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): re
   return found.filter((f) => f.severity === 'error' || near(f));
 }
 
-function samplingOf(config: ThinkLensConfig) {
+/** Reference context is cut to fit; a local model's window is small, hosted ones are large. */
+const HOSTED_PROMPT_BUDGET = 24_000;
+
+function samplingOf(config: ThinkLensConfig, backend: Backend) {
   return {
+    promptTokenBudget: backend.id === 'local' ? Math.floor(config.local.contextSize / 2) : HOSTED_PROMPT_BUDGET,
     temperature: config.temperature,
     topP: config.topP,
     seed: config.seed,

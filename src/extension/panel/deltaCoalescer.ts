@@ -18,7 +18,7 @@ export interface CoalescerTimers {
 const systemTimers: CoalescerTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
+  now: () => performance.now(),
 };
 
 interface Pending {
@@ -52,14 +52,18 @@ export class DeltaCoalescer {
       this.pending.set(runId, entry);
     }
     entry[channel].push(text);
-    if (this.timer === undefined) {
-      // Trailing edge even when idle: tokens that arrive in one tick travel together.
-      const wait = Math.max(0, this.intervalMs - (this.timers.now() - this.lastPost));
-      this.timer = this.timers.setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, wait);
-    }
+    // Trailing edge even when idle: tokens that arrive in one tick travel together.
+    if (this.timer === undefined) this.schedule();
+  }
+
+  private schedule(): void {
+    const wait = Math.max(0, this.intervalMs - (this.timers.now() - this.lastPost));
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      // Timers may fire a fraction of a millisecond early; never post twice within one interval.
+      if (this.timers.now() - this.lastPost < this.intervalMs) this.schedule();
+      else this.flush();
+    }, Math.ceil(wait));
   }
 
   /** Posts what is pending now; call before any message that must arrive after the text. */
@@ -79,8 +83,9 @@ export class DeltaCoalescer {
       });
     }
     this.pending.clear();
-    this.lastPost = this.timers.now();
     this.post(items);
+    // Measured after posting, so the next post starts a full interval after this one ended.
+    this.lastPost = this.timers.now();
   }
 
   /** Drops pending text that a snapshot already carries. */

@@ -241,6 +241,19 @@ describe('Explain this bug', function () {
     }
   });
 
+  it('sends the enclosing code and the signatures of called workspace functions as reference', async () => {
+    await useModel('explain-context');
+    server.script('explain-context', [deepseekStream({ model: 'explain-context', reasoning: REASONING, answer: answerWith([]) })]);
+    const editor = await openCart();
+    selectLines(editor, 24, 24); // `return cartTotal(items) / count;` inside averageItemPrice
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
+    assert.equal(outcome.error, undefined);
+    const prompt = (server.requests[server.requests.length - 1]!.body as { messages: { content: string }[] }).messages[0]!.content;
+    assert.match(prompt, /signature of cartTotal/, 'the called function\'s signature is missing');
+    assert.match(prompt, /export function cartTotal\(items: LineItem\[\]\): number \{/);
+    assert.match(prompt, /averageItemPrice/, 'the enclosing function is missing');
+  });
+
   it('cancel stops the run and keeps the reasoning that arrived', async () => {
     await useModel('explain-cancel');
     server.script('explain-cancel', [deepseekStream({ model: 'explain-cancel', reasoning: REASONING.repeat(6), answer: answerWith([]), pieces: 60, delayMs: 100 })]);
