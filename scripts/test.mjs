@@ -1,7 +1,7 @@
 // `npm test`: every layer in order — type-check, unit (src/core + CLI), webview (real Chromium),
 // integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
 // `N passed, N failed`. A layer that cannot run fails with what to install; none is skipped.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,12 +44,18 @@ const layers = {
     if (!run(process.execPath, ['esbuild.mjs', 'webview'])) return { passed: 0, failed: 1, note: 'webview build failed' };
     return nodeTests(testFiles('test/webview'));
   },
-  integration: () => {
-    const result = spawnSync(process.execPath, ['test/integration/runTests.mjs'], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
-    process.stdout.write(result.stdout ?? '');
-    const line = /integration: (\d+) passed, (\d+) failed/.exec(result.stdout ?? '');
+  integration: async () => {
+    // Streamed as it runs (a run takes a minute or more), and kept to read the counts line.
+    const child = spawn(process.execPath, ['test/integration/runTests.mjs'], { stdio: ['inherit', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk;
+    });
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    const line = /integration: (\d+) passed, (\d+) failed/.exec(output);
     if (!line) return { passed: 0, failed: 1, note: 'the integration runner did not report its counts' };
-    const failed = Number(line[2]) || (result.status !== 0 ? 1 : 0);
+    const failed = Number(line[2]) || (status !== 0 ? 1 : 0);
     return { passed: Number(line[1]), failed };
   },
 };
@@ -66,7 +72,7 @@ for (const name of selected) {
     process.exit(2);
   }
   console.log(`\n=== ${name} ===`);
-  const result = layer();
+  const result = await layer();
   passed += result.passed;
   failed += result.failed;
   summary.push(`${name}: ${result.passed} passed, ${result.failed} failed${result.note ? ` (${result.note})` : ''}`);
