@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const ignored = workspaceOverridesIgnored();
   if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
 
+  void showChosenBackend(backends, status, panel);
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { findings, runs, panel };
 }
@@ -55,6 +56,16 @@ export interface ThinkLensApi {
   readonly findings: FindingStore;
   readonly runs: RunController;
   readonly panel: ReviewPanel;
+}
+
+/** After activation: say in the status bar which backend runs, or in the panel how to set one up. */
+async function showChosenBackend(backends: Backends, status: StatusBar, panel: ReviewPanel): Promise<void> {
+  const choice = await backends.choose(readConfig());
+  if (choice.ok) status.setBackend(`${choice.backend.id}: ${choice.backend.model}`, choice.reason);
+  else {
+    status.setBackend('not set up');
+    panel.showSetup(choice.setup);
+  }
 }
 
 async function revealFinding(findings: FindingStore, id: string): Promise<void> {

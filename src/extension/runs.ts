@@ -108,6 +108,7 @@ export class RunController implements vscode.Disposable {
       return { findings: [] };
     }
     const { backend } = choice;
+    panel.hideSetup();
     status.setBackend(`${backend.id}: ${backend.model}`, choice.reason);
     if (!(await confirmHostedUse(this.deps.globalState, backend))) return { findings: [], cancelled: true };
 
