@@ -8,6 +8,7 @@ import { FollowUpBox } from './views/followUpBox';
 import { renderHistory } from './views/historyView';
 import { RunCard } from './views/runCard';
 import { renderSetup } from './views/setupView';
+import { warmUpRenderer } from './markdown';
 import { isHostMessage } from '../shared/protocol';
 import type { HostChannel } from './vscodeApi';
 import type { RunCardHost } from './views/runCard';
@@ -111,6 +112,7 @@ export class PanelApp implements RunCardHost {
     });
     window.addEventListener('pagehide', () => this.saveNow());
     this.post({ type: 'ready' });
+    warmUpRenderer();
   }
 
   handle(message: HostToWebview): void {
@@ -127,6 +129,7 @@ export class PanelApp implements RunCardHost {
         this.renderChrome();
         this.byId.get(message.run.header.id)?.element.scrollIntoView({ block: 'nearest' });
         this.announce(`Started: ${message.run.header.title}`);
+        warmUpRenderer(message.run.header.file?.path);
         this.startTicker();
         break;
       }
@@ -169,7 +172,9 @@ export class PanelApp implements RunCardHost {
         this.byId.get(message.runId)?.focus(message.showTrace);
         break;
     }
-    this.changed();
+    // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
+    // it is saved with the next change of any other kind.
+    if (message.type !== 'deltas') this.changed();
   }
 
   // ---- RunCardHost ----
@@ -301,7 +306,7 @@ export class PanelApp implements RunCardHost {
         ...(this.setup ? { setup: this.setup } : {}),
         session: this.session,
         history: this.history,
-        thread: this.cards.map((c) => c.toView()),
+        thread: this.cards.map((c) => savedCopy(c.toView())),
       },
       ui: this.ui,
     };
@@ -383,6 +388,14 @@ export class PanelApp implements RunCardHost {
     const href = target.getAttribute('data-href');
     if (href) this.post({ type: 'openLink', href });
   }
+}
+
+/** Saved state is only a stand-in until the host's snapshot arrives: a very long trace keeps its end. */
+const MAX_SAVED_TRACE_CHARS = 200_000;
+
+function savedCopy(run: RunView): RunView {
+  if (run.reasoning.length <= MAX_SAVED_TRACE_CHARS) return run;
+  return { ...run, reasoning: '[…]\n\n' + run.reasoning.slice(-MAX_SAVED_TRACE_CHARS), trimmed: true };
 }
 
 function isBooleanRecord(x: unknown): x is Record<string, boolean> {

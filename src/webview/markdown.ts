@@ -92,3 +92,28 @@ export function renderMarkdown(markdown: string): DocumentFragment {
 export function renderMarkdownInto(target: HTMLElement, markdown: string): void {
   target.replaceChildren(renderMarkdown(markdown));
 }
+
+const LANGUAGE_BY_EXTENSION: Record<string, string> = {
+  ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
+  js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript',
+  py: 'python', java: 'java', go: 'go', rs: 'rust', c: 'c', h: 'c', cpp: 'cpp', cc: 'cpp', hpp: 'cpp', cs: 'csharp',
+  css: 'css', json: 'json', sh: 'bash', bash: 'bash', sql: 'sql', yaml: 'yaml', yml: 'yaml', html: 'xml', xml: 'xml', diff: 'diff',
+};
+
+const warmed = new Set<string>();
+
+/**
+ * The first render compiles markdown-it's and the highlighter's code paths and the language's
+ * grammar (about 100 ms on a slow machine); do it while the panel is idle, not in the frame where
+ * the answer starts.
+ */
+export function warmUpRenderer(filePath?: string): void {
+  const extension = filePath?.split('.').pop()?.toLowerCase() ?? '';
+  const language = LANGUAGE_BY_EXTENSION[extension] ?? 'typescript';
+  if (warmed.has(language)) return;
+  warmed.add(language);
+  const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 200));
+  idle(() => {
+    renderMarkdown(`## Warm-up\n\nSome *text* with \`code\` and a [link](https://example.com).\n\n- one\n- two\n\n\`\`\`${language}\nfunction f(a) { return a + 1; }\n\`\`\`\n`);
+  });
+}

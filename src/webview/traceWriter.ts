@@ -6,6 +6,8 @@
 /** Characters whose meaning depends on what follows (a newline may become a paragraph break, a backtick a fence). */
 const AMBIGUOUS_TAIL = /[\n`]+$/;
 const TOKEN = /\n{2,}|\n|`+|[^\n`]+/g;
+/** Paragraphs per chunk: chunks out of view skip layout and paint (content-visibility), and few chunks keep that check cheap. */
+const BLOCKS_PER_CHUNK = 32;
 
 export class TraceWriter {
   private paragraph: HTMLElement | undefined;
@@ -19,6 +21,8 @@ export class TraceWriter {
   private atLineStart = true;
   private carry = '';
   private length = 0;
+  private chunk: HTMLElement | undefined;
+  private blocksInChunk = 0;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -47,7 +51,8 @@ export class TraceWriter {
 
   clear(): void {
     this.root.replaceChildren();
-    this.paragraph = this.inlineCode = this.block = this.textNode = undefined;
+    this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = undefined;
+    this.blocksInChunk = 0;
     this.skippingInfo = false;
     this.atLineStart = true;
     this.carry = '';
@@ -111,7 +116,7 @@ export class TraceWriter {
       pre.className = 'trace-block';
       const code = document.createElement('code');
       pre.appendChild(code);
-      this.root.appendChild(pre);
+      this.addBlock(pre);
       this.block = code;
       this.blockTicks = token.length;
       this.skippingInfo = true;
@@ -132,10 +137,21 @@ export class TraceWriter {
   private ensureParagraph(): HTMLElement {
     if (!this.paragraph) {
       this.paragraph = document.createElement('p');
-      this.root.appendChild(this.paragraph);
+      this.addBlock(this.paragraph);
       this.textNode = undefined;
     }
     return this.paragraph;
+  }
+
+  private addBlock(block: HTMLElement): void {
+    if (!this.chunk || this.blocksInChunk >= BLOCKS_PER_CHUNK) {
+      this.chunk = document.createElement('div');
+      this.chunk.className = 'trace-chunk';
+      this.root.appendChild(this.chunk);
+      this.blocksInChunk = 0;
+    }
+    this.chunk.appendChild(block);
+    this.blocksInChunk++;
   }
 
   private appendText(text: string): void {

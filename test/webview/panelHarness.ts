@@ -88,7 +88,7 @@ export interface PanelPage {
   /** Messages the panel posted to the host so far. */
   posted(): Promise<WebviewToHost[]>;
   clearPosted(): Promise<void>;
-  /** Waits until the panel has painted what it was sent (two animation frames). */
+  /** Waits until the panel has painted what it was sent: two animation frames, then any finished run's remaining text. */
   frames(count?: number): Promise<void>;
   cspViolations(): Promise<string[]>;
   /** Reloads the document as VS Code does when a hidden view is shown again (state is kept). */
@@ -193,12 +193,15 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> 
     posted: () => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted),
     clearPosted: () => page.evaluate(() => void ((window as unknown as { __posted: unknown[] }).__posted.length = 0)),
     // A string, not a function: tsx would wrap inner named functions in a helper the page lacks.
-    frames: (count = 2) =>
-      page.evaluate(`new Promise((done) => {
+    frames: async (count = 2) => {
+      await page.evaluate(`new Promise((done) => {
         let left = ${Number(count)};
         const step = () => (left-- <= 0 ? done() : requestAnimationFrame(step));
         step();
-      })`),
+      })`);
+      // A finished run writes queued text within a per-frame budget; wait until it is all on screen.
+      await page.waitForFunction(() => !document.querySelector('article.run[aria-busy]:not(.is-running)'), undefined, { timeout: 5000 });
+    },
     reload: async () => {
       await page.reload();
       await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);

@@ -3,6 +3,7 @@
 // frame; the trace is appended incrementally, the (short) answer re-rendered at most every 120 ms.
 import { button, el, icon, iconButton, setText } from '../dom';
 import { formatCount, formatDuration, formatUsage } from '../format';
+import { AnswerWriter } from '../answerWriter';
 import { renderMarkdownInto } from '../markdown';
 import { StickyScroll } from '../stickyScroll';
 import { TraceWriter } from '../traceWriter';
@@ -36,6 +37,10 @@ export interface RunCardHost {
 }
 
 const ANSWER_RENDER_INTERVAL_MS = 120;
+/** About 1,000 tokens: far above any real stream's rate per frame, low enough to keep a frame short. */
+const MAX_TRACE_CHARS_PER_FRAME = 4_000;
+/** New answer blocks rendered per frame (highlighting is the costly part). */
+const MAX_ANSWER_CHARS_PER_FRAME = 1_500;
 const LOCAL_SERVERS = new Set(['ollama', 'lmstudio', 'llamacpp', 'vllm', 'sglang', 'openai-compatible']);
 const KIND_ICON = { explain: 'bug', review: 'checklist', 'follow-up': 'comment-discussion' } as const;
 /** A JSON block that starts the machine-readable part of an answer; it is shown as findings instead. */
@@ -59,12 +64,18 @@ export class RunCard {
   private readonly writer: TraceWriter;
   private readonly scroll: StickyScroll;
   private readonly answerBox: HTMLElement;
+  private readonly answerWriter: AnswerWriter;
+  private readonly preparing: HTMLElement;
   private readonly resultBox: HTMLElement;
   private readonly usageLine: HTMLElement;
 
   private pendingReasoning: string[] = [];
   private answerDirty = false;
   private lastAnswerRender = 0;
+  private lastAnswerCost = 0;
+  /** Settled answer blocks still waiting to be rendered. */
+  private answerBacklog = false;
+  private traceEnded = false;
   private answerTimer: ReturnType<typeof setTimeout> | undefined;
   private jsonFenceAt: number | undefined;
   private fenceScanFrom = 0;
@@ -111,6 +122,8 @@ export class RunCard {
     this.scroll = new StickyScroll(this.traceBody, host.traceScroll(this.id));
 
     this.answerBox = el('div', { className: 'answer markdown', attrs: { 'aria-label': 'Answer' } });
+    this.answerWriter = new AnswerWriter(this.answerBox);
+    this.preparing = el('p', { className: 'muted preparing' }, icon('loading'), ' Preparing findings…');
     this.resultBox = el('div', { className: 'result' });
     this.usageLine = el('p', { className: 'usage muted' });
 
@@ -132,14 +145,18 @@ export class RunCard {
       el('div', { className: 'run-status' }, this.statusRing, this.statusText, this.controls),
       this.traceSection,
       this.answerBox,
+      this.preparing,
       this.resultBox,
       this.usageLine,
     );
 
     this.writer.append(view.reasoning);
-    if (view.status !== 'running') this.writer.end();
+    if (view.status !== 'running') {
+      this.writer.end();
+      this.traceEnded = true;
+    }
     this.answerDirty = true;
-    this.renderAnswer();
+    this.renderAnswer(Infinity);
     this.renderResult();
     this.renderControls();
     this.applyDisplay();
@@ -192,14 +209,13 @@ export class RunCard {
     this.tick(Date.now());
   }
 
+  /** Findings and status show at once; text still queued is written over the next frames, within the per-frame budget. */
   finish(status: RunStatus, result: RunResult, finishedAt: number): void {
-    this.flushFrame(true);
     this.data.status = status;
     this.data.result = result;
     this.data.finishedAt = finishedAt;
-    this.writer.end();
     this.answerDirty = true;
-    this.renderAnswer();
+    this.host.requestFrame(this);
     this.renderResult();
     this.renderControls();
     this.applyDisplay();
@@ -280,17 +296,30 @@ export class RunCard {
     this.statusRing.hidden = !this.isRunning;
   }
 
-  /** Writes what arrived since the last frame; the answer waits for its render interval. */
-  flushFrame(final = false): void {
+  /**
+   * Writes what arrived since the last frame, a bounded amount per frame however fast text comes;
+   * the answer waits for its render interval while streaming.
+   */
+  flushFrame(): void {
     this.tick(Date.now());
     if (this.pendingReasoning.length) {
-      this.writer.append(this.pendingReasoning.length === 1 ? this.pendingReasoning[0] : this.pendingReasoning.join(''));
-      this.pendingReasoning = [];
+      const pending = this.pendingReasoning.length === 1 ? this.pendingReasoning[0] : this.pendingReasoning.join('');
+      const now = pending.slice(0, MAX_TRACE_CHARS_PER_FRAME);
+      this.pendingReasoning = now.length < pending.length ? [pending.slice(now.length)] : [];
+      this.writer.append(now);
       this.scroll.contentGrew();
+      if (this.pendingReasoning.length) this.host.requestFrame(this);
+    }
+    if (!this.isRunning && !this.pendingReasoning.length && !this.traceEnded) {
+      this.writer.end();
+      this.scroll.contentGrew();
+      this.traceEnded = true;
     }
     if (this.answerDirty) {
-      const wait = ANSWER_RENDER_INTERVAL_MS - (performance.now() - this.lastAnswerRender);
-      if (final || wait <= 0) this.renderAnswer();
+      // Re-rendering the tail costs more as it grows: keep it under a fifth of the time.
+      const interval = Math.max(ANSWER_RENDER_INTERVAL_MS, this.lastAnswerCost * 5);
+      const wait = interval - (performance.now() - this.lastAnswerRender);
+      if (!this.isRunning || wait <= 0 || this.answerBacklog) this.renderAnswer(MAX_ANSWER_CHARS_PER_FRAME);
       else if (this.answerTimer === undefined) {
         this.answerTimer = setTimeout(() => {
           this.answerTimer = undefined;
@@ -298,6 +327,7 @@ export class RunCard {
         }, wait);
       }
     }
+    this.updateBusy();
   }
 
   scrollState(): ScrollState {
@@ -334,19 +364,32 @@ export class RunCard {
     }
   }
 
-  private renderAnswer(): void {
+  private renderAnswer(budget: number): void {
+    const started = performance.now();
     this.answerDirty = false;
-    this.lastAnswerRender = performance.now();
+    this.lastAnswerRender = started;
     const d = this.data;
     let text: string;
     if (d.result && !d.result.error) text = d.result.prose || (d.result.findings.length ? '' : d.answer);
     else if (d.result?.error) text = d.answer;
     else text = this.streamingAnswer();
-    this.answerBox.hidden = text.trim().length === 0 && !(this.isRunning && this.jsonFenceAt !== undefined);
-    renderMarkdownInto(this.answerBox, text);
-    if (this.isRunning && this.jsonFenceAt !== undefined) {
-      this.answerBox.append(el('p', { className: 'muted preparing' }, icon('loading'), ' Preparing findings…'));
+    this.answerBox.hidden = text.trim().length === 0;
+    this.answerBacklog = this.answerWriter.update(text, budget);
+    if (this.answerBacklog) {
+      this.answerDirty = true;
+      this.host.requestFrame(this);
     }
+    this.preparing.hidden = !(this.isRunning && this.jsonFenceAt !== undefined);
+    this.lastAnswerCost = performance.now() - started;
+    this.updateBusy();
+  }
+
+  /** aria-busy while text is still arriving or being written, so assistive tech (and tests) can wait for the final state. */
+  private updateBusy(): void {
+    const busy = this.isRunning || this.answerBacklog || this.answerDirty || this.pendingReasoning.length > 0 || !this.traceEnded;
+    if (busy) this.element.setAttribute('aria-busy', 'true');
+    else this.element.removeAttribute('aria-busy');
+    this.element.classList.toggle('is-running', this.isRunning);
   }
 
   /** The answer so far, without the JSON block the findings come from (found by scanning only new text). */
