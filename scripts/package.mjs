@@ -1,4 +1,5 @@
-// `npm run package [-- --target linux-x64 ...]`: one VSIX per platform, each carrying only its own
+// `npm run package [-- --target linux-x64 ... | --all]`: one VSIX per platform (default: this
+// machine's), each carrying only its own
 // node-llama-cpp binaries. The extension, webview and CLI are bundled; the only node_modules in a
 // VSIX are the runtime ones (openai, node-llama-cpp and theirs) plus that platform's binaries.
 import { execFileSync } from 'node:child_process';
@@ -22,7 +23,8 @@ const TARGETS = {
 
 const args = process.argv.slice(2);
 const chosen = args.flatMap((a, i) => (a === '--target' ? [args[i + 1]] : [])).filter(Boolean);
-const targets = chosen.length ? chosen : Object.keys(TARGETS);
+const host = `${process.platform}-${process.arch === 'arm' ? 'armhf' : process.arch}`;
+const targets = args.includes('--all') ? Object.keys(TARGETS) : chosen.length ? chosen : [host];
 for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
 
 const run = (cmd, cmdArgs, options = {}) => execFileSync(cmd, cmdArgs, { stdio: 'inherit', ...options });
@@ -42,8 +44,25 @@ const outDir = join(root, 'dist', 'vsix');
 mkdirSync(outDir, { recursive: true });
 const modules = runtimeModules();
 const sizes = [];
+const failed = [];
 
 for (const target of targets) {
+  try {
+    packageTarget(target);
+  } catch (error) {
+    failed.push(target);
+    console.error(`\nthinklens: no VSIX for ${target}: ${error.message.split('\n')[0]}`);
+  }
+}
+
+console.log('\n| target | node-llama-cpp binaries | VSIX MB |\n|---|---|---|');
+for (const [t, b, mb] of sizes) console.log(`| ${t} | ${b} | ${mb} |`);
+if (failed.length) {
+  console.error(`\nnot built: ${failed.join(', ')} (see the reasons above)`);
+  process.exitCode = 1;
+}
+
+function packageTarget(target) {
   const stage = join(cache, target);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
@@ -62,7 +81,13 @@ for (const target of targets) {
     else {
       const tmp = join(cache, 'tarballs');
       mkdirSync(tmp, { recursive: true });
-      const file = execFileSync(npmCli[0], [...npmCli.slice(1), 'pack', `${name}@${llamaVersion}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8' }).trim().split('\n').pop();
+      let file;
+      try {
+        file = execFileSync(npmCli[0], [...npmCli.slice(1), 'pack', `${name}@${llamaVersion}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop();
+      } catch {
+        // The binaries must match node-llama-cpp's own version exactly, or it refuses to load them.
+        throw new Error(`${name}@${llamaVersion} could not be fetched from the npm registry`);
+      }
       mkdirSync(dest, { recursive: true });
       run('tar', ['xzf', join(tmp, file), '-C', dest, '--strip-components=1']);
     }
@@ -76,6 +101,3 @@ for (const target of targets) {
   run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: stage });
   sizes.push([target, TARGETS[target].join(', '), (statSync(vsix).size / 1024 ** 2).toFixed(1)]);
 }
-
-console.log('\n| target | node-llama-cpp binaries | VSIX MB |\n|---|---|---|');
-for (const [t, b, mb] of sizes) console.log(`| ${t} | ${b} | ${mb} |`);
