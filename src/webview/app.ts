@@ -73,7 +73,16 @@ export class PanelApp implements RunCardHost {
     this.emptyState = el(
       'div',
       { className: 'empty-state' },
-      el('p', {}, icon('lightbulb'), ' Select some code and run ', el('strong', {}, 'ThinkLens: Explain Bug'), ' or a ', el('strong', {}, 'Review'), ' command.'),
+      el(
+        'p',
+        {},
+        icon('lightbulb'),
+        ' Select some code and run ',
+        el('strong', {}, 'ThinkLens: Explain This Bug'),
+        ' or ',
+        el('strong', {}, 'ThinkLens: Review Selection'),
+        ' (also File and Uncommitted Changes).',
+      ),
       el('p', { className: 'muted' }, 'The model’s reasoning streams here, then its answer and findings.'),
     );
     this.followUp = new FollowUpBox(

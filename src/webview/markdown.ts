@@ -9,7 +9,6 @@ import bash from 'highlight.js/lib/languages/bash';
 import c from 'highlight.js/lib/languages/c';
 import cpp from 'highlight.js/lib/languages/cpp';
 import csharp from 'highlight.js/lib/languages/csharp';
-import css from 'highlight.js/lib/languages/css';
 import diff from 'highlight.js/lib/languages/diff';
 import go from 'highlight.js/lib/languages/go';
 import java from 'highlight.js/lib/languages/java';
@@ -23,7 +22,8 @@ import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { isWebLink } from '../shared/protocol';
 
-const languages = { bash, c, cpp, csharp, css, diff, go, java, javascript, json, python, rust, sql, typescript, xml, yaml };
+// Common languages only; CSS (the largest grammar, 13 KB) is left out. Others render unhighlighted.
+const languages = { bash, c, cpp, csharp, diff, go, java, javascript, json, python, rust, sql, typescript, xml, yaml };
 for (const [name, language] of Object.entries(languages)) hljs.registerLanguage(name, language);
 
 /** Code longer than this is shown plain: highlighting it would stall the frame. */
@@ -97,7 +97,7 @@ const LANGUAGE_BY_EXTENSION: Record<string, string> = {
   ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
   js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript',
   py: 'python', java: 'java', go: 'go', rs: 'rust', c: 'c', h: 'c', cpp: 'cpp', cc: 'cpp', hpp: 'cpp', cs: 'csharp',
-  css: 'css', json: 'json', sh: 'bash', bash: 'bash', sql: 'sql', yaml: 'yaml', yml: 'yaml', html: 'xml', xml: 'xml', diff: 'diff',
+  json: 'json', sh: 'bash', bash: 'bash', sql: 'sql', yaml: 'yaml', yml: 'yaml', html: 'xml', xml: 'xml', diff: 'diff',
 };
 
 const warmed = new Set<string>();

@@ -34,7 +34,7 @@ describe('handshake and loading', () => {
     assert.deepEqual(await panel.posted(), [{ type: 'ready' }]);
     await panel.send({ type: 'snapshot', snapshot: snapshot() });
     await panel.frames();
-    assert.match(await panel.page.locator('.empty-state').innerText(), /Explain Bug/);
+    assert.match(await panel.page.locator('.empty-state').innerText(), /ThinkLens: Explain This Bug/);
     assert.equal(await panel.page.locator('.follow-up').isVisible(), false, 'no follow-up box without a run');
     assert.deepEqual(await panel.cspViolations(), []);
     assert.deepEqual(panel.pageErrors, []);

@@ -267,10 +267,12 @@ export class RunCard {
     const tokens = `${exact ? '' : '≈'}${formatCount(reasoningTokens)} tokens`;
     const totalPieces = d.reasoningPieces + d.answerPieces;
     const rate = d.usage?.tokensPerSecond ?? (elapsed > 1000 && totalPieces ? totalPieces / (elapsed / 1000) : undefined);
+    // A run restored from history that never finished has no end time to measure against.
+    const timed = this.isRunning || d.finishedAt !== undefined;
     const parts = [
-      d.answerStartedAt !== undefined || !this.isRunning ? `thought for ${formatDuration(thinking)}` : formatDuration(thinking),
+      !timed ? '' : d.answerStartedAt !== undefined || !this.isRunning ? `thought for ${formatDuration(thinking)}` : formatDuration(thinking),
       tokens,
-    ];
+    ].filter(Boolean);
     if (rate !== undefined && this.isRunning) parts.push(`${rate.toFixed(1)} tokens/s`);
     setText(this.traceStats, parts.join(' · '));
 
