@@ -69,14 +69,15 @@ export class FindingStore implements vscode.Disposable {
   }
 
   /**
-   * Replaces the findings of `runId`'s earlier results in `document` with new ones, stamped with the
-   * version they were computed for. `analysedVersion` is the version whose text the model saw; if
+   * Publishes a run's findings in `document` (replacing those of `replaces`, e.g. the earlier runs
+   * of a conversation), stamped with the version they were computed for. `analysedVersion` is the version whose text the model saw; if
    * the document changed since, the findings are dropped (the caller reports this).
    */
-  publish(document: vscode.TextDocument, runId: string, findings: readonly Finding[], analysedVersion: number): StampedFinding[] | undefined {
+  publish(document: vscode.TextDocument, runId: string, findings: readonly Finding[], analysedVersion: number, replaces: readonly string[] = []): StampedFinding[] | undefined {
     if (document.version !== analysedVersion) return undefined;
     const key = document.uri.toString();
-    const kept = (this.byUri.get(key) ?? []).filter((f) => f.runId !== runId);
+    const superseded = new Set([runId, ...replaces]);
+    const kept = (this.byUri.get(key) ?? []).filter((f) => !superseded.has(f.runId));
     const added = findings.map((finding) => this.stamp(document, runId, finding));
     this.byUri.set(key, [...kept, ...added]);
     this.refresh(document.uri);

@@ -19,6 +19,8 @@ interface RunRecord {
   readonly id: string;
   readonly target: AnalysisTarget;
   readonly kind: RunHeader['kind'];
+  /** The runs of the conversation this follow-up continues, oldest first. */
+  readonly thread?: readonly string[];
   output?: RunOutput;
 }
 
@@ -67,7 +69,8 @@ export class RunController implements vscode.Disposable {
     }
     const document = await vscode.workspace.openTextDocument(previous.target.document.uri);
     const target: AnalysisTarget = { ...previous.target, document, version: document.version, code: { ...previous.target.code, fileText: document.getText() } };
-    return this.execute({ id: this.newId(), target, kind: 'follow-up' }, { history: conversationOf(previous.output), question });
+    const thread = [...(previous.thread ?? []), previous.id];
+    return this.execute({ id: this.newId(), target, kind: 'follow-up', thread }, { history: conversationOf(previous.output), question });
   }
 
   async rerun(runId: string): Promise<RunOutcome> {
@@ -123,6 +126,7 @@ export class RunController implements vscode.Disposable {
       title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
       file: { uri: target.document.uri.toString(), path: target.code.path },
       prompt: undefined,
+      parentRunId: record.thread?.[record.thread.length - 1],
       backend: backend.id,
       model: backend.model,
       startedAt: Date.now(),
@@ -164,7 +168,10 @@ export class RunController implements vscode.Disposable {
       return { runId: record.id, findings: [], error, cancelled };
     }
     status.setState('idle');
-    const published = findings.publish(record.target.document, record.id, relevantFindings(record.target, parsed?.findings ?? []), record.target.version);
+    const found = relevantFindings(record.target, parsed?.findings ?? []);
+    // A follow-up that names findings supersedes the conversation's earlier ones in this file.
+    const replaces = found.length ? record.thread ?? [] : [];
+    const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces);
     const problem = published
       ? parsed?.problem
       : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';

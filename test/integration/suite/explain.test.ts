@@ -254,6 +254,34 @@ describe('Explain this bug', function () {
     assert.match(prompt, /averageItemPrice/, 'the enclosing function is missing');
   });
 
+  it('a follow-up sends the earlier answer but never its reasoning, and its findings replace the earlier ones', async () => {
+    await useModel('explain-followup');
+    const firstAnswer = answerWith([{ title: 'Off-by-one in loop bound', startLine: 11, quote: LOOP }]);
+    server.script('explain-followup', [
+      deepseekStream({ model: 'explain-followup', reasoning: REASONING, answer: firstAnswer }),
+      deepseekStream({
+        model: 'explain-followup',
+        reasoning: 'They ask about empty carts. averageItemPrice divides by zero.',
+        answer: answerWith([{ title: 'Division by zero on an empty cart', startLine: 24, quote: 'return cartTotal(items) / count;', severity: 'warning' }]),
+      }),
+    ]);
+    const editor = await openCart();
+    selectLines(editor, 9, 25);
+    const first = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
+    assert.equal(first.findings.length, 1);
+    const second = await vscode.commands.executeCommand<RunOutcome>('thinklens.followUp', first.runId, 'What happens with an empty cart?');
+    assert.equal(second.error, undefined);
+
+    const body = server.requests[server.requests.length - 1]!.body as { messages: { role: string; content: string }[] };
+    assert.deepEqual(body.messages.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.equal(body.messages[1]!.content, firstAnswer.trim(), 'the earlier answer was not sent back as it was');
+    assert.ok(!JSON.stringify(body).includes('Okay, let me look at the loop'), 'earlier reasoning was sent back');
+    assert.match(body.messages[2]!.content, /empty cart/);
+
+    const titles = ours(editor.document.uri).map((d) => d.message);
+    assert.deepEqual(titles, ['Division by zero on an empty cart']);
+  });
+
   it('cancel stops the run and keeps the reasoning that arrived', async () => {
     await useModel('explain-cancel');
     server.script('explain-cancel', [deepseekStream({ model: 'explain-cancel', reasoning: REASONING.repeat(6), answer: answerWith([]), pieces: 60, delayMs: 100 })]);
