@@ -118,6 +118,8 @@ export interface RunView {
   readonly result?: RunResult;
   /** The stored copy of a long trace was shortened. */
   readonly trimmed?: boolean;
+  /** From an earlier session (history): its findings are no longer in the editor, so they cannot be fixed or dismissed. */
+  readonly restored?: boolean;
 }
 
 export interface HistoryEntry {
@@ -278,7 +280,7 @@ export const isRunView = shape<RunView>(
     reasoningPieces: isCount,
     answerPieces: isCount,
   },
-  { answerStartedAt: isCount, finishedAt: isCount, usage: isUsageView, result: isRunResult, trimmed: isBoolean },
+  { answerStartedAt: isCount, finishedAt: isCount, usage: isUsageView, result: isRunResult, trimmed: isBoolean, restored: isBoolean },
 );
 const isHistoryEntry = shape<HistoryEntry>(
   { threadId: isId, title: isString, kind: isRunKind, startedAt: isCount, status: isRunStatus, findings: isCount, runs: isCount },

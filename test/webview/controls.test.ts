@@ -183,6 +183,19 @@ describe('history', () => {
   });
 });
 
+describe('runs from an earlier session', () => {
+  it('shows their findings without fix or dismiss buttons, and still lets the person go to them', async () => {
+    const old: RunView = { ...running('old'), status: 'done', reasoning: 'Earlier.', restored: true, result: result() };
+    await panel.send({ type: 'snapshot', snapshot: snapshot({ thread: [old] }) });
+    await panel.frames();
+    assert.match(await panel.page.locator('.restored-note').innerText(), /earlier session/);
+    assert.equal(await panel.page.locator('.finding vscode-button').count(), 0);
+    await panel.clearPosted();
+    await panel.page.locator('.finding-title').click();
+    assert.deepEqual(await panel.posted(), [{ type: 'revealFinding', runId: 'old', findingId: 'f1' }]);
+  });
+});
+
 describe('accessibility and theme', () => {
   it('announces state changes, never the tokens', async () => {
     await panel.page.evaluate(() => {

@@ -60,6 +60,7 @@ function recordingEvents(): PanelSessionEvents & { calls: string[] } {
     runCommand: record('runCommand'),
     exportRun: record('exportRun'),
     openLink: record('openLink'),
+    openLocation: (uri, range) => calls.push(`openLocation ${uri} ${range.startLine}`),
     rejected: () => calls.push('rejected'),
     historyChanged: () => undefined,
   };
@@ -189,6 +190,23 @@ describe('PanelSession', () => {
       'rejected',
       'rejected',
     ]);
+  });
+});
+
+describe('runs restored from history', () => {
+  it('opens the file for a finding the extension no longer tracks, and refuses fix and dismiss', () => {
+    const old = new PanelModel();
+    old.startRun(header('old'), 1);
+    old.finishRun('old', result({ findings: [finding('f1', { range: { startLine: 7, endLine: 8 } })] }), 2);
+    const events = recordingEvents();
+    const session = new PanelSession(events, { timers: manualTimers() });
+    session.model.load(JSON.parse(JSON.stringify(old.toStored())));
+    assert.equal(session.model.run('old')?.restored, true);
+    session.receive({ type: 'revealFinding', runId: 'old', findingId: 'f1' });
+    session.receive({ type: 'applyFix', runId: 'old', findingId: 'f1' });
+    session.receive({ type: 'dismissFinding', runId: 'old', findingId: 'f1' });
+    assert.deepEqual(events.calls, ['openLocation file:///work/samples/sum.ts 7']);
+    assert.equal(session.model.toStored().runs[0].restored, undefined, 'the flag is not stored');
   });
 });
 

@@ -25,6 +25,7 @@ const events: PanelSessionEvents = {
   runCommand: record('runCommand'),
   exportRun: record('exportRun'),
   openLink: record('openLink'),
+  openLocation: record('openLocation'),
   rejected: record('rejected'),
   historyChanged: () => undefined,
 };

@@ -66,6 +66,11 @@ export class PanelModel {
     return this.runs.has(runId);
   }
 
+  /** Started in this window (not restored from history). */
+  isFromThisSession(runId: string): boolean {
+    return this.runs.get(runId)?.thisSession === true;
+  }
+
   isRunning(runId: string): boolean {
     return this.runs.get(runId)?.status === 'running';
   }
@@ -260,8 +265,9 @@ export class PanelModel {
     for (const view of runs) {
       if (!isRunView(view) || this.runs.has(view.header.id)) continue;
       const parent = view.header.parentRunId ? this.runs.get(view.header.parentRunId) : undefined;
+      const { restored: _restored, ...stored } = view;
       this.runs.set(view.header.id, {
-        ...view,
+        ...stored,
         threadId: parent?.threadId ?? view.header.id,
         // A run that was still going when the window closed did not finish.
         status: view.status === 'running' ? 'interrupted' : view.status,
@@ -272,7 +278,7 @@ export class PanelModel {
   }
 
   private storedCopy(run: RunRecord): RunView {
-    const view = toView(run);
+    const { restored: _restored, ...view } = toView(run);
     const reasoning = shorten(view.reasoning, this.limits.maxStoredTraceChars);
     const answer = view.answer.length > this.limits.maxStoredAnswerChars ? view.answer.slice(0, this.limits.maxStoredAnswerChars) : view.answer;
     const trimmed = run.trimmed || reasoning !== view.reasoning || answer !== view.answer;
@@ -313,6 +319,7 @@ function toView(run: RunRecord): RunView {
     ...(run.usage ? { usage: run.usage } : {}),
     ...(run.result ? { result: run.result } : {}),
     ...(run.trimmed ? { trimmed: true } : {}),
+    ...(run.thisSession ? {} : { restored: true }),
   };
 }
 

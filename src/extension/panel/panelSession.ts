@@ -9,6 +9,7 @@ import { isPanelCommand, isWebviewMessage } from '../../shared/protocol';
 import type { CoalescerTimers } from './deltaCoalescer';
 import type {
   DisplayMode,
+  FindingRange,
   FindingView,
   HostToWebview,
   PanelCommand,
@@ -35,6 +36,8 @@ export interface PanelSessionEvents extends PanelHandlers {
   exportRun(runId: string): void;
   /** Already checked to be http(s); the owner still asks the person. */
   openLink(href: string): void;
+  /** Shows a place in a file: for findings of runs restored from history, which the extension no longer tracks. */
+  openLocation(uri: string, range: FindingRange): void;
   /** A message that failed its check (logged, never acted on). */
   rejected(message: unknown): void;
   /** The history worth saving changed. */
@@ -179,9 +182,13 @@ export class PanelSession {
         return;
       case 'revealFinding':
       case 'applyFix':
-      case 'dismissFinding':
-        if (model.findFinding(message.runId, message.findingId)) events[message.type](message.runId, message.findingId);
+      case 'dismissFinding': {
+        const finding = model.findFinding(message.runId, message.findingId);
+        if (!finding) return;
+        if (model.isFromThisSession(message.runId)) events[message.type](message.runId, message.findingId);
+        else if (message.type === 'revealFinding') events.openLocation(finding.file.uri, finding.range);
         return;
+      }
       case 'cancelRun':
         if (model.isRunning(message.runId)) events.cancelRun(message.runId);
         return;

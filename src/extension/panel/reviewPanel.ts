@@ -8,7 +8,7 @@ import { PanelSession } from './panelSession';
 import { runToJson, runToMarkdown } from './traceExport';
 import { isWebLink } from '../../shared/protocol';
 import type { PanelHandlers } from './panelSession';
-import type { DisplayMode, FindingView, RunHeader, RunResult, RunView, UsageView } from '../../shared/protocol';
+import type { DisplayMode, FindingRange, FindingView, RunHeader, RunResult, RunView, UsageView } from '../../shared/protocol';
 
 export type { PanelHandlers } from './panelSession';
 export type { DisplayMode, ErrorView, FindingView, RunHeader, RunResult, UsageView } from '../../shared/protocol';
@@ -47,6 +47,7 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       runCommand: (command) => handlers.runCommand(command),
       exportRun: (runId) => void this.exportRun(runId),
       openLink: (href) => void this.openLink(href),
+      openLocation: (uri, range) => void this.openLocation(uri, range),
       rejected: (message) =>
         this.log.warn(`The panel sent a message the host does not accept; ignored: ${JSON.stringify(message)?.slice(0, 300)}`),
       historyChanged: () => this.scheduleSave(),
@@ -190,6 +191,17 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     );
     if (choice === open) await vscode.env.openExternal(vscode.Uri.parse(href, true));
     else if (choice === copy) await vscode.env.clipboard.writeText(href);
+  }
+
+  private async openLocation(uri: string, range: FindingRange): Promise<void> {
+    const start = new vscode.Position(range.startLine - 1, range.startColumn ?? 0);
+    const end = range.endColumn !== undefined ? new vscode.Position(range.endLine - 1, range.endColumn) : new vscode.Position(range.endLine, 0);
+    try {
+      await vscode.window.showTextDocument(vscode.Uri.parse(uri, true), { selection: new vscode.Range(start, end), preview: true });
+    } catch (err) {
+      this.log.warn(`Opening ${uri} for a finding from history failed: ${describe(err)}`);
+      void vscode.window.showWarningMessage(`ThinkLens could not open ${uri}: ${describe(err)}. The file may have moved since that run.`);
+    }
   }
 
   private scheduleSave(): void {

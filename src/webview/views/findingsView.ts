@@ -19,10 +19,12 @@ function lines(f: FindingView): string {
   return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
 }
 
+/** `actionable` is false for runs restored from history: the editor no longer holds their findings. */
 export function renderFindings(
   runId: string,
   findings: readonly FindingView[],
   post: (message: WebviewToHost) => void,
+  actionable = true,
 ): HTMLElement | null {
   const open = findings.filter((f) => !f.dismissed);
   const dismissed = findings.length - open.length;
@@ -45,6 +47,9 @@ export function renderFindings(
     { className: 'findings', attrs: { 'aria-label': 'Findings' } },
     el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(open.length))),
   );
+  if (!actionable) {
+    section.append(el('p', { className: 'muted restored-note' }, icon('history'), ' From an earlier session: fixes are no longer available here. Run the review again to get them.'));
+  }
   for (const group of groups) {
     const file = group[0].file;
     section.append(
@@ -52,7 +57,7 @@ export function renderFindings(
         'div',
         { className: 'file-group' },
         el('h4', { className: 'file-path', attrs: { title: file.path } }, icon('file'), el('span', {}, file.path)),
-        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post))),
+        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post, actionable))),
       ),
     );
   }
@@ -60,7 +65,7 @@ export function renderFindings(
   return section;
 }
 
-function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void): HTMLElement {
+function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean): HTMLElement {
   const reveal = () => post({ type: 'revealFinding', runId, findingId: f.id });
   const title = el(
     'button',
@@ -92,7 +97,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
   if (f.applied) notes.append(el('p', { className: 'finding-applied' }, icon('check'), ' Fix applied'));
 
   const actions = el('div', { className: 'finding-actions' });
-  if (f.hasFix && !f.fixRefused && !f.applied) {
+  if (actionable && f.hasFix && !f.fixRefused && !f.applied) {
     const apply = button('Apply fix', 'lightbulb-autofix', () => post({ type: 'applyFix', runId, findingId: f.id }), {
       title: f.stale ? 'The code changed since the review; review again before applying' : 'Apply the suggested change',
     });
@@ -100,9 +105,11 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     apply.classList.add('apply-fix');
     actions.append(apply);
   }
-  const dismiss = button('Dismiss', 'close', () => post({ type: 'dismissFinding', runId, findingId: f.id }), { secondary: true });
-  dismiss.classList.add('dismiss');
-  actions.append(dismiss);
+  if (actionable) {
+    const dismiss = button('Dismiss', 'close', () => post({ type: 'dismissFinding', runId, findingId: f.id }), { secondary: true });
+    dismiss.classList.add('dismiss');
+    actions.append(dismiss);
+  }
 
   const explanation = el('div', { className: 'finding-explanation markdown' });
   explanation.append(renderMarkdown(f.explanation));
@@ -114,6 +121,6 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     meta,
     explanation,
     notes.childElementCount ? notes : null,
-    actions,
+    actions.childElementCount ? actions : null,
   );
 }

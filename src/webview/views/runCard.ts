@@ -422,7 +422,7 @@ export class RunCard {
         parts.push(el('section', { className: 'summary-section' }, el('h3', { className: 'section-title' }, 'Summary'), summary));
       }
       if (result.problem) parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
-      const findings = renderFindings(d.header.id, result.findings, (m) => this.host.post(m));
+      const findings = renderFindings(d.header.id, result.findings, (m) => this.host.post(m), !d.restored);
       if (findings) parts.push(findings);
       else if (!result.problem && !result.cancelled && d.status === 'done') parts.push(el('p', { className: 'no-findings' }, icon('pass'), ' No findings.'));
     }
