@@ -101,8 +101,9 @@ async function runThinkLens(modelPath: string): Promise<Omit<ConfigResult, 'peak
 }
 
 async function runPlain(modelPath: string, threads: number | undefined): Promise<Omit<ConfigResult, 'peakRssMiB' | 'config'>> {
-  const lib = await import('node-llama-cpp');
+  // Load counts from the import, as it does for the backend (which imports on its first run).
   const started = performance.now();
+  const lib = await import('node-llama-cpp');
   // What a user of the library writes: getLlama(), loadModel(), createContext(), a chat.
   const llama: Llama = await lib.getLlama(threads ? { maxThreads: threads } : {});
   const model: LlamaModel = await llama.loadModel({ modelPath });
@@ -240,7 +241,7 @@ ${rows.map((r) => `| ${r} |`).join('\n')}
 
 Notes:
 - "library defaults" is \`getLlama()\` and \`createContext()\` with no thread settings: node-llama-cpp then uses at least 4 threads, more than this machine's ${availableParallelism()} cores, and the threads spin waiting for each other. ThinkLens sets threads to \`os.availableParallelism()\` (or \`thinklens.local.threads\`).
-- Load = starting the llama.cpp runtime (node-llama-cpp first checks its prebuilt binary in a child process, about 2 s here) + mapping the model + creating the context. The backend keeps the runtime and the model between runs, so only the first run pays it (and the first after an idle unload pays the model part).
+- Load = importing node-llama-cpp (about 1 s) + starting the llama.cpp runtime (node-llama-cpp first checks its prebuilt binary in a child process, about 2 s here) + mapping the model + creating the context. The backend's load also resolves the chat wrapper (node-llama-cpp compares the model's Jinja template with its built-in wrappers, about 0.5–1 s) and builds the answer grammar; plain node-llama-cpp resolves the wrapper inside its first run, so it shows up in its cold TTFT instead. The backend keeps the runtime and the model between runs, so only the first run pays the load (and the first after an idle unload pays the model part).
 - TTFT is from the request to the first generated token; cold includes evaluating the whole prompt. Warm TTFT shows whether the second identical request reuses the evaluated prompt in the context sequence.
 - Tokens/s is the generation rate after the first token (the backend's \`usage.tokensPerSecond\`), over ${maxTokens} tokens; the ThinkLens row's tokens are reasoning tokens (the random model never closes \`<think>\`).
 - Peak RSS is each child process's \`maxRSS\`: the model is memory-mapped, so its pages count once touched.
