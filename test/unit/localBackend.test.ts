@@ -252,12 +252,16 @@ test('starting the runtime and loading the model do not block the event loop', a
     last = now;
   }, 5);
   try {
-    const run = await collect(b, request());
-    assert.equal(run.answer, fencedAnswer);
+    const lease = await b.host.acquire(new AbortController().signal);
+    lease.release();
   } finally {
     clearInterval(timer);
   }
-  assert.ok(worstGap < 300, `the event loop stalled for ${worstGap.toFixed(0)} ms`);
+  // Measured: under 40 ms here while the load takes seconds; the margin is for a busy machine.
+  assert.ok(worstGap < 250, `the event loop stalled for ${worstGap.toFixed(0)} ms`);
+  assert.equal(b.host.loaded, true);
+  const run = await collect(b, request());
+  assert.equal(run.answer, fencedAnswer);
   // The runtime is shared while a host holds it and disposed with the last one.
   assert.equal(pool.size, 1);
   await b.dispose();

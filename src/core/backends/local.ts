@@ -424,15 +424,18 @@ async function disposeLoaded(loaded: Loaded): Promise<void> {
   await loaded.model.dispose().catch(() => undefined);
 }
 
-/** The model's own chat wrapper when it knows thoughts; DeepSeek's for R1 templates it did not match. */
+/**
+ * DeepSeek's wrapper for R1-style templates (checked by their turn markers: node-llama-cpp's own
+ * template comparison takes most of a second); otherwise the model's own wrapper when it knows
+ * thoughts, or DeepSeek's when the name says R1.
+ */
 function chooseChatWrapper(lib: NodeLlamaCpp, model: LlamaModel): ChatWrapper {
+  const template = model.fileInfo.metadata?.tokenizer?.chat_template ?? '';
+  if (template.includes('<｜Assistant｜>')) return new lib.DeepSeekChatWrapper();
   const resolved = lib.resolveChatWrapper(model);
   if (resolved.settings.segments?.thought) return resolved;
-  const template = model.fileInfo.metadata?.tokenizer?.chat_template ?? '';
   const name = model.fileInfo.metadata?.general?.name ?? '';
-  if (template.includes('<｜Assistant｜>') || /deepseek.*r1|r1.*distill/i.test(`${name} ${basename(model.filename ?? '')}`)) {
-    return new lib.DeepSeekChatWrapper();
-  }
+  if (/deepseek.*r1|r1.*distill/i.test(`${name} ${basename(model.filename ?? '')}`)) return new lib.DeepSeekChatWrapper();
   return resolved;
 }
 
