@@ -211,6 +211,27 @@ test('two runs at once both complete correctly, queued on one sequence or side b
   }
 });
 
+test('disposing the backend ends the runs in progress as cancelled, then unloads', async () => {
+  const b = backend({ modelPath: longModel.path });
+  const events: ReasoningEvent[] = [];
+  let error: unknown;
+  let disposed: Promise<void> | undefined;
+  try {
+    for await (const event of b.stream(request(), new AbortController().signal)) {
+      events.push(event);
+      if (events.length === 3) disposed = b.dispose();
+    }
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof BackendError && error.kind === 'cancelled', String(error));
+  await disposed;
+  assert.equal(b.host.loaded, false);
+  assert.ok(events.length < 50, `stopped after ${events.length} events`);
+  const after = await collect(b, request());
+  assert.ok(after.error instanceof BackendError && after.error.kind === 'cancelled');
+});
+
 test('a run waiting in line can be cancelled without disturbing the one running', async () => {
   const b = backend({ modelPath: longModel.path });
   const waiting = new AbortController();

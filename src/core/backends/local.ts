@@ -198,6 +198,9 @@ export class LocalModelHost {
   private loading?: Promise<Loaded>;
   private current?: Loaded;
   private readonly waiters: Waiter[] = [];
+  /** Stops for the runs in progress, so `dispose()` can end them before unloading. */
+  private readonly running = new Set<AbortController>();
+  private drained: (() => void)[] = [];
   private active = 0;
   private idleTimer?: NodeJS.Timeout;
   private disposed = false;
@@ -278,7 +281,15 @@ export class LocalModelHost {
 
   private runEnded(): void {
     this.active = Math.max(0, this.active - 1);
-    if (this.active === 0 && !this.disposed) this.startIdleTimer();
+    if (this.active > 0) return;
+    for (const resolve of this.drained.splice(0)) resolve();
+    if (!this.disposed) this.startIdleTimer();
+  }
+
+  /** Registers a run's stop switch for `dispose()`; returns the unregister function. */
+  track(stop: AbortController): () => void {
+    this.running.add(stop);
+    return () => this.running.delete(stop);
   }
 
   private startIdleTimer(): void {
@@ -401,13 +412,17 @@ export class LocalModelHost {
     if (loaded) await disposeLoaded(loaded);
   }
 
+  /** Ends the runs in progress (they finish as `cancelled`), then unloads the model and the runtime. */
   async dispose(): Promise<void> {
     this.disposed = true;
     this.clearIdleTimer();
     for (const waiter of this.waiters.splice(0)) {
       waiter.signal.removeEventListener('abort', waiter.onAbort);
+      // Its `acquire` ends the run's count when it sees the rejection.
       waiter.reject(new BackendError('cancelled', 'The local model was unloaded.', 'Run it again.'));
     }
+    for (const stop of this.running) stop.abort();
+    if (this.active > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
     const loading = this.loading;
     if (loading) await loading.catch(() => undefined);
     const loaded = this.current;
@@ -684,13 +699,15 @@ export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
     host,
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       const lease = await host.acquire(signal);
-      // Stops generation when the consumer stops reading (break, return) as well as on `signal`.
+      // Stops generation when the consumer stops reading (break, return) or the backend is
+      // disposed, as well as on `signal`.
       const stop = new AbortController();
+      const untrack = host.track(stop);
       const runSignal = AbortSignal.any([signal, stop.signal]);
       const queue = new EventQueue<ReasoningEvent>();
       const work = generate(lease, request, options, runSignal, queue).then(
         () => queue.close(),
-        (error: unknown) => queue.fail(toLocalError(error, signal)),
+        (error: unknown) => queue.fail(toLocalError(error, runSignal)),
       );
       try {
         yield* queue.drain();
@@ -698,6 +715,7 @@ export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
         stop.abort();
         // The sequence goes back to the pool only once generation has really stopped.
         await work;
+        untrack();
         lease.release();
       }
     },
