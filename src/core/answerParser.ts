@@ -14,6 +14,7 @@ import {
   formatLines,
   indentationOf,
   LINE_NUMBER_PREFIX,
+  mergeRanges,
   splitLines,
   stripLineNumberPrefixes,
   stripThink,
@@ -546,10 +547,20 @@ function categoryOf(value: unknown): Category {
 
 // ---- placing findings in the file ----
 
+/** What every finding of one answer is placed against. */
+interface Scene {
+  readonly lines: readonly string[];
+  /** The lines a fix may change. */
+  readonly editable: readonly LineRange[];
+  /** The lines the prompt showed the model: the code under review and its reference context. */
+  readonly visible: readonly LineRange[];
+  readonly eol: '\n' | '\r\n';
+}
+
 function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: Finding[]; unreadable: number } {
   const lines = splitLines(code.fileText);
   const editable = editableRanges(code, lines.length);
-  const eol = detectEol(code.fileText);
+  const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length), eol: detectEol(code.fileText) };
   const findings: Finding[] = [];
   let unreadable = 0;
   for (const value of rawFindings.slice(0, MAX_FINDINGS)) {
@@ -558,12 +569,25 @@ function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): 
       unreadable++;
       continue;
     }
-    findings.push(placeFinding(raw, lines, editable, eol));
+    findings.push(placeFinding(raw, scene));
   }
   return { findings, unreadable };
 }
 
-function placeFinding(raw: RawFinding, lines: readonly string[], editable: readonly LineRange[], eol: '\n' | '\r\n'): Finding {
+function visibleRanges(code: CodeUnderReview, editable: readonly LineRange[], lineCount: number): LineRange[] {
+  const context = (code.context ?? [])
+    .filter((snippet) => typeof snippet.text === 'string' && snippet.text.trim() !== '' && Number.isFinite(snippet.startLine))
+    .map((snippet) => ({
+      startLine: snippet.startLine,
+      endLine: snippet.startLine + splitLines(snippet.text.replace(/(\r\n|\r|\n)$/, '')).length - 1,
+    }));
+  return mergeRanges([...editable, ...context])
+    .filter((r) => r.endLine >= 1 && r.startLine <= lineCount)
+    .map((r) => ({ startLine: clamp(r.startLine, 1, lineCount), endLine: clamp(r.endLine, 1, lineCount) }));
+}
+
+function placeFinding(raw: RawFinding, scene: Scene): Finding {
+  const { lines, editable } = scene;
   const lineCount = lines.length;
   const claimedStart = raw.lines.startLine ?? raw.lines.endLine;
   const claim: LineRange | undefined =
@@ -575,20 +599,16 @@ function placeFinding(raw: RawFinding, lines: readonly string[], editable: reado
         };
   // No lines at all: look for the quote across the code under review.
   const searchClaim = claim ?? spanOf(editable) ?? { startLine: 1, endLine: lineCount };
-  const range = raw.quote ? locateQuoteInLines(lines, raw.quote, searchClaim) : undefined;
+  const range = raw.quote ? locate(raw.quote, searchClaim, claim !== undefined, scene) : undefined;
 
   let place: LineRange;
-  let delta = 0;
+  let alignment: Alignment = { delta: 0, certain: true };
   if (range && claim) {
-    if (range.startLine <= claim.endLine && range.endLine >= claim.startLine) {
-      place = { startLine: Math.min(claim.startLine, range.startLine), endLine: Math.max(claim.endLine, range.endLine) };
-    } else {
-      delta = chooseDelta(range, claim, raw.fix, lines);
-      place = {
-        startLine: Math.min(claim.startLine + delta, range.startLine),
-        endLine: Math.max(claim.endLine + delta, range.endLine),
-      };
-    }
+    alignment = chooseDelta(range, claim, raw.fix, lines);
+    place = {
+      startLine: Math.min(claim.startLine + alignment.delta, range.startLine),
+      endLine: Math.max(claim.endLine + alignment.delta, range.endLine),
+    };
   } else if (range) {
     place = { startLine: range.startLine, endLine: range.endLine };
   } else {
@@ -609,26 +629,64 @@ function placeFinding(raw: RawFinding, lines: readonly string[], editable: reado
     ...(range ? { range } : {}),
   };
   if (!raw.fix) return base;
-  const outcome = placeFix(raw, raw.fix, { claim, range, place, delta }, lines, editable, eol);
+  const outcome = placeFix(raw, raw.fix, { claim, range, place, ...alignment }, scene);
   return 'fix' in outcome ? { ...base, fix: outcome.fix } : { ...base, fixRefused: outcome.refused };
 }
 
-interface Placement {
+/**
+ * Where the quote is. The lines the model was shown come first: a copy of the quote elsewhere in
+ * the file is a coincidence. A model that numbered a selection from 1 claims lines outside
+ * everything it was shown; then the claim counted from the selection's start is tried. Only then
+ * the whole file, as the claim alone would have it (a match on shown lines found only there was
+ * ambiguous among them, so it does not count).
+ */
+function locate(quote: string, claim: LineRange, claimed: boolean, scene: Scene): TextRange | undefined {
+  const { lines, visible } = scene;
+  if (visible.length === 0) return locateQuoteInLines(lines, quote, claim);
+  const seen = locateQuoteInLines(lines, quote, claim, { within: visible });
+  if (seen) return seen;
+  const relative = claimed ? selectionRelativeClaim(claim, scene) : undefined;
+  if (relative) {
+    const found = locateQuoteInLines(lines, quote, relative, { within: visible, wholeFileIfUnique: false });
+    if (found) return found;
+  }
+  const anywhere = locateQuoteInLines(lines, quote, claim);
+  return anywhere && !visible.some((r) => anywhere.startLine >= r.startLine && anywhere.endLine <= r.endLine)
+    ? anywhere
+    : undefined;
+}
+
+/** The claim read as counted from the first line of the one selection, when it makes sense so. */
+function selectionRelativeClaim(claim: LineRange, scene: Scene): LineRange | undefined {
+  if (scene.editable.length !== 1) return undefined;
+  const selection = scene.editable[0]!;
+  const offset = selection.startLine - 1;
+  if (offset <= 0 || scene.visible.some((r) => claim.startLine <= r.endLine && claim.endLine >= r.startLine)) return undefined;
+  const shifted = { startLine: claim.startLine + offset, endLine: claim.endLine + offset };
+  return shifted.startLine <= selection.endLine ? shifted : undefined;
+}
+
+interface Alignment {
+  /** How far the claimed lines (and a fix numbered like them) move. */
+  readonly delta: number;
+  /** False when the fix fits two readings of the lines equally well. */
+  readonly certain: boolean;
+}
+
+interface Placement extends Alignment {
   readonly claim: LineRange | undefined;
   readonly range: TextRange | undefined;
   readonly place: LineRange;
-  readonly delta: number;
 }
 
 function placeFix(
   raw: RawFinding,
   fix: RawFix,
   placement: Placement,
-  lines: readonly string[],
-  editable: readonly LineRange[],
-  eol: '\n' | '\r\n',
+  scene: Scene,
 ): { fix: Fix } | { refused: string } {
   const { claim, range, place, delta } = placement;
+  const { lines, editable, eol } = scene;
   const lineCount = lines.length;
   if (!range) {
     if (raw.quote) {
@@ -637,6 +695,13 @@ function placeFix(
     if (!claim && !fix.lines) {
       return { refused: 'The finding names no lines, so where the fix belongs is unknown.' };
     }
+  }
+  if (!placement.certain && range && claim) {
+    return {
+      refused:
+        `The quoted code is on ${where(range)}, inside the claimed ${where(claim)} but not on the first of them, ` +
+        'and the fix fits the claimed lines and the ones starting at the quote equally well, so which lines it replaces is uncertain.',
+    };
   }
 
   // A fix without lines of its own replaces the finding's lines; one with lines moves with it.
@@ -661,7 +726,12 @@ function placeFix(
   }
 
   const original = lines.slice(target.startLine - 1, target.endLine);
-  const replacementLines = cleanReplacement(fix.replacement, original, target.startLine);
+  const cleaned = cleanReplacement(fix.replacement, original, target.startLine);
+  const elision = elisionIn(cleaned, original);
+  if (elision) {
+    return { refused: `The fix writes \`${elision}\` in place of code it leaves out, so applying it would delete that code.` };
+  }
+  const replacementLines = withoutRepeatedNeighbours(cleaned, lines, target);
   if (!range && !raw.quote && similarity(replacementLines.join('\n'), original.join('\n')) < 0.5) {
     // Nothing anchors these lines, and the fix does not look like an edit of them.
     return {
@@ -674,57 +744,239 @@ function placeFix(
   return { fix: { startLine: target.startLine, endLine: target.endLine, replacement: replacementLines.join(eol) } };
 }
 
+/** A fix must fit the lines at another offset this much better (similarity 0..1) to overrule the default. */
+const ALIGN_MARGIN = 0.1;
 /**
- * How far a finding whose quote sits outside its claimed lines moves. The quote is usually the
- * first claimed line; when the claim spans several lines and there is a fix, the offset that makes
- * the fix line up best with the code it replaces wins.
+ * ... and fit them at least this well: only a fix that is a near-copy of the lines it replaces
+ * says where it belongs. A rewrite shares tokens with any nearby code, so its fit is noise.
  */
-function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined, lines: readonly string[]): number {
+const NEAR_COPY = 0.85;
+
+/**
+ * How far a finding whose quote is not on its first claimed line moves. The contract puts the
+ * quote on the first claimed line, so a quote outside the claim means the numbers are off by the
+ * difference. A quote further down inside the claim has two readings: the model quoted a later
+ * line of the right lines (the default, no move), or its numbers are off. A fix with a multi-line
+ * claim can overrule the default where it is a near-copy of other lines (it is an edit of the lines
+ * it replaces); when the two readings of a quote inside the claim fit the fix about equally, the
+ * fix's place is uncertain.
+ */
+function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined, lines: readonly string[]): Alignment {
   const preferred = range.startLine - claim.startLine;
-  const own = fix?.lines?.startLine !== undefined ? fix.lines : undefined;
-  // A claim spanning a whole screen says little about where its quote sat; keep the simple rule.
-  if (!own || claim.endLine === claim.startLine || claim.endLine - claim.startLine > MAX_DELTA_SEARCH) return preferred;
-  const fixStart = Math.min(own.startLine!, own.endLine ?? own.startLine!);
-  const fixEnd = Math.max(own.startLine!, own.endLine ?? own.startLine!);
-  let best = preferred;
-  let bestScore = -1;
-  for (let delta = range.startLine - claim.endLine; delta <= preferred; delta++) {
-    const start = fixStart + delta;
-    const end = fixEnd + delta;
-    if (start < 1 || end > lines.length || end - start > MAX_DELTA_SEARCH) continue;
-    const score = similarity(fix!.replacement, lines.slice(start - 1, end).join('\n'));
-    if (score > bestScore || (score === bestScore && Math.abs(delta - preferred) < Math.abs(best - preferred))) {
+  const lowest = range.startLine - claim.endLine;
+  const anchor = lowest <= 0 && preferred >= 0 ? 0 : preferred;
+  // A one-line claim, or one spanning a whole screen that says little about where its quote sat.
+  if (!fix || lowest === preferred || claim.endLine - claim.startLine > MAX_DELTA_SEARCH) return { delta: anchor, certain: true };
+  const own: LineRange =
+    fix.lines?.startLine !== undefined
+      ? {
+          startLine: Math.min(fix.lines.startLine, fix.lines.endLine ?? fix.lines.startLine),
+          endLine: Math.max(fix.lines.startLine, fix.lines.endLine ?? fix.lines.startLine),
+        }
+      : claim;
+  if (own.endLine - own.startLine > MAX_DELTA_SEARCH) return { delta: anchor, certain: true };
+  const comparable = comparableReplacement(fix.replacement, own.startLine);
+  const fits = (delta: number): number => {
+    const start = own.startLine + delta;
+    const end = own.endLine + delta;
+    if (start < 1 || end > lines.length) return -1;
+    return similarity(comparable, lines.slice(start - 1, end).join('\n'));
+  };
+  const anchorFit = fits(anchor);
+  let best = anchor;
+  let bestFit = -1;
+  for (let delta = lowest; delta <= preferred; delta++) {
+    if (delta === anchor) continue;
+    const fit = fits(delta);
+    if (fit > bestFit || (fit === bestFit && Math.abs(delta - anchor) < Math.abs(best - anchor))) {
       best = delta;
-      bestScore = score;
+      bestFit = fit;
     }
   }
-  return best;
+  if (best !== anchor && bestFit >= NEAR_COPY && bestFit >= anchorFit + ALIGN_MARGIN) return { delta: best, certain: true };
+  return { delta: anchor, certain: anchor === preferred || anchorFit >= fits(preferred) + ALIGN_MARGIN };
 }
+
+/** The replacement without a wrapping fence or copied `12 | ` prefixes, for comparing with code. */
+function comparableReplacement(replacement: string, near: number): string {
+  const fence = FENCED_REPLACEMENT.exec(replacement);
+  return stripLineNumberPrefixes(fence ? fence[2]! : replacement, near);
+}
+
+const FENCED_REPLACEMENT = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\r?\n?[ \t]*\1[ \t]*$/;
 
 /**
  * The replacement as lines: without a fence or `12 | ` prefixes a model wrapped it in, without
- * one trailing line break, and re-indented when the model dropped the original indentation.
+ * one trailing line break, with a `\n` that lost its JSON escaping put back, and indented like
+ * the code it replaces (tabs or spaces as the file has them; a block written at another depth
+ * moved back).
  */
 function cleanReplacement(replacement: string, original: readonly string[], startLine: number): string[] {
   let text = replacement;
-  const fence = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\r?\n?[ \t]*\1[ \t]*$/.exec(text);
+  const fence = FENCED_REPLACEMENT.exec(text);
   if (fence) text = fence[2]!;
   // Code that itself starts with `1 | ...` (bit flags) is not a copied line number.
   const originalLooksNumbered = original.some((line) => LINE_NUMBER_PREFIX.test(line));
   if (!originalLooksNumbered) text = stripLineNumberPrefixes(text, startLine);
-  const out = splitLines(text);
+  const out = splitLines(repairBrokenStringEscapes(text, original));
   if (out.length > 1 && out[out.length - 1] === '') out.pop();
+  return reindent(matchIndentCharacters(out, original), original);
+}
 
+/**
+ * A model that writes `"\n"` inside a string in its JSON (instead of `"\\n"`) sends a real line
+ * break in the middle of a string literal, which no language with one-line `"` strings accepts.
+ * When the code being replaced keeps every `"` string on one line, and reading those breaks as
+ * `\n` closes every string the replacement opens, they are put back. Replacements that may hold
+ * multi-line strings (triple quotes, backticks) are left alone.
+ */
+function repairBrokenStringEscapes(text: string, original: readonly string[]): string {
+  if (!/\r\n|\r|\n/.test(text) || /"""|'''|`/.test(text)) return text;
+  if (original.some((line) => openAfter(line, false))) return text;
+  const parts = text.split(/\r\n|\r|\n/);
+  let out = parts[0]!;
+  let open = openAfter(out, false);
+  let repaired = false;
+  for (const part of parts.slice(1)) {
+    out += open ? '\\n' : '\n';
+    repaired ||= open;
+    out += part;
+    open = openAfter(part, open);
+  }
+  return repaired && !open ? out : text;
+}
+
+/** Whether a `"` string is open at the end of `line`, given whether one was open at its start. */
+function openAfter(line: string, openAtStart: boolean): boolean {
+  let open = openAtStart;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (open && ch === '\\') i++;
+    else if (ch === '"') open = !open;
+    // A character literal holding a quote ('"' or '\"') is not a string.
+    else if (!open && line.startsWith(`'"'`, i)) i += 2;
+    else if (!open && line.startsWith(`'\\"'`, i)) i += 3;
+  }
+  return open;
+}
+
+/**
+ * Leading tabs where the code uses tabs and the model wrote spaces (models often turn a tab into
+ * four spaces), and the reverse. The width comes from the first line's indentation on both sides.
+ */
+function matchIndentCharacters(out: string[], original: readonly string[]): string[] {
+  const indents = original.filter((line) => line.trim() !== '').map(indentationOf).filter((indent) => indent !== '');
+  if (indents.length === 0) return out;
+  const tabs = indents.every((indent) => /^\t+ *$/.test(indent));
+  if (!tabs && !indents.every((indent) => /^ +$/.test(indent))) return out;
+  const foreign = tabs ? /^ +/ : /^\t+/;
+  const written = out.filter((line) => line.trim() !== '' && indentationOf(line) !== '');
+  // Only a replacement indented wholly the other way; a mix is left as the model wrote it.
+  if (written.length === 0 || !written.every((line) => foreign.test(line) && !/^( +\t|\t+ )/.test(line))) return out;
+
+  const firstOriginal = indentationOf(original.find((line) => line.trim() !== '') ?? '');
+  const firstOut = indentationOf(out.find((line) => line.trim() !== '') ?? '');
+  if (tabs) {
+    const tabCount = /^\t*/.exec(firstOriginal)![0].length;
+    const ratio = tabCount > 0 ? firstOut.length / tabCount : 0;
+    const width = [2, 4, 8].includes(ratio) ? ratio : 4;
+    return out.map((line) => {
+      const lead = /^ +/.exec(line)?.[0];
+      if (!lead || line.trim() === '') return line;
+      return '\t'.repeat(Math.floor(lead.length / width)) + ' '.repeat(lead.length % width) + line.slice(lead.length);
+    });
+  }
+  const ratio = firstOut.length > 0 ? firstOriginal.length / firstOut.length : 0;
+  const width = [2, 4, 8].includes(ratio) ? ratio : 4;
+  return out.map((line) => {
+    const lead = /^\t+/.exec(line)?.[0];
+    return lead && line.trim() !== '' ? ' '.repeat(lead.length * width) + line.slice(lead.length) : line;
+  });
+}
+
+/**
+ * Puts a replacement at the depth of the code it replaces when the model wrote it at another one:
+ * only its first line lost its indentation while the rest is absolute, or the whole block sits
+ * shallower or deeper with its inner structure intact.
+ */
+function reindent(out: string[], original: readonly string[]): string[] {
   const originalIndent = indentationOf(original.find((line) => line.trim() !== '') ?? '');
   const firstIndex = out.findIndex((line) => line.trim() !== '');
-  if (originalIndent === '' || firstIndex < 0 || indentationOf(out[firstIndex]!) !== '') return out;
-  // Either only the first line lost its indentation (the rest is already absolute, e.g. a closing
-  // brace at the original depth), or the whole block is written from column 0.
+  if (firstIndex < 0) return out;
+  const firstIndent = indentationOf(out[firstIndex]!);
+  if (firstIndent === originalIndent) return out;
   const rest = out.slice(firstIndex + 1).filter((line) => line.trim() !== '');
-  const onlyFirst = rest.length > 0 && rest.every((line) => indentationOf(line).length >= originalIndent.length);
-  return out.map((line, i) =>
-    line.trim() === '' || i < firstIndex || (onlyFirst && i !== firstIndex) ? line : originalIndent + line,
-  );
+  if (firstIndent.length < originalIndent.length && originalIndent.startsWith(firstIndent)) {
+    // Either only the first line lost its indentation (the rest is already absolute, e.g. a closing
+    // brace at the original depth), or the whole block is written too shallow.
+    const extra = originalIndent.slice(firstIndent.length);
+    const onlyFirst = rest.length > 0 && rest.every((line) => indentationOf(line).length >= originalIndent.length);
+    return out.map((line, i) =>
+      line.trim() === '' || i < firstIndex || (onlyFirst && i !== firstIndex) ? line : extra + line,
+    );
+  }
+  if (firstIndent.length > originalIndent.length && firstIndent.startsWith(originalIndent)) {
+    // The whole block too deep: only when every line carries the surplus, so nothing is cut.
+    const surplus = firstIndent.slice(originalIndent.length);
+    if (!rest.every((line) => line.startsWith(surplus))) return out;
+    return out.map((line) => (line.trim() === '' ? line : line.slice(surplus.length)));
+  }
+  return out;
+}
+
+/** Marks a model writes for code it left out: `// ...`, `# … rest unchanged`, a block comment saying so. */
+const ELISION_COMMENT = /^(?:\/\/+|#+|--|\/\*+|\*|<!--)\s*(.*?)\s*(?:\*\/|-->)?$/;
+const ELLIPSIS = /^[([]?(?:\.{3,}|…)|(?:\.{3,}|…)[)\]]?$/;
+const LEFT_OUT = /\b(?:unchanged|as before|same as (?:before|above)|rest of|remaining|existing (?:code|logic)|omitted)\b/i;
+
+/** A line of the replacement that stands for code left out, if any (and not already in the code). */
+function elisionIn(replacement: readonly string[], original: readonly string[]): string | undefined {
+  const present = new Set(original.map((line) => line.trim()));
+  for (const line of replacement) {
+    const text = line.trim();
+    if (text === '' || present.has(text)) continue;
+    const comment = ELISION_COMMENT.exec(text);
+    if (comment && (ELLIPSIS.test(comment[1]!) || (LEFT_OUT.test(comment[1]!) && comment[1]!.length <= 60))) return text;
+    if (/^(?:\.{3,}|…)$/.test(text)) return text;
+  }
+  return undefined;
+}
+
+/** Neighbouring lines this many at most are recognised as copied into a replacement. */
+const MAX_REPEATED_NEIGHBOURS = 3;
+
+/**
+ * Models often copy a neighbouring line into their replacement (the line after the fix's lines,
+ * or the one before) without counting it in those lines; applied as is, it would appear twice.
+ * Such copies are dropped, unless they are also what the replaced lines end (or start) with, or
+ * are only braces and blanks (a closing brace added on purpose looks the same).
+ */
+function withoutRepeatedNeighbours(replacement: readonly string[], lines: readonly string[], target: LineRange): string[] {
+  const original = lines.slice(target.startLine - 1, target.endLine);
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((line, i) => line === b[i]);
+  let out = replacement.slice();
+  for (let k = Math.min(MAX_REPEATED_NEIGHBOURS, out.length - 1); k >= 1; k--) {
+    const tail = out.slice(out.length - k);
+    const after = lines.slice(target.endLine, target.endLine + k);
+    if (same(tail, after) && !same(tail, original.slice(-k)) && tail.some(isSubstantial)) {
+      out = out.slice(0, out.length - k);
+      break;
+    }
+  }
+  for (let k = Math.min(MAX_REPEATED_NEIGHBOURS, out.length - 1); k >= 1; k--) {
+    const head = out.slice(0, k);
+    const before = lines.slice(Math.max(0, target.startLine - 1 - k), target.startLine - 1);
+    if (same(head, before) && !same(head, original.slice(0, k)) && head.some(isSubstantial)) {
+      out = out.slice(k);
+      break;
+    }
+  }
+  return out;
+}
+
+/** A line that says something on its own: not a lone brace, bracket or keyword-sized fragment. */
+function isSubstantial(line: string): boolean {
+  return line.replace(/[\s{}()[\];,]/g, '').length >= 6;
 }
 
 /** Dice coefficient over character bigrams, whitespace ignored: 1 for the same code, 0 for unrelated. */

@@ -14,6 +14,11 @@ export interface LocateOptions {
    * enough to be distinctive (a model that numbered a hunk from 1). Default true.
    */
   readonly wholeFileIfUnique?: boolean;
+  /**
+   * Only matches inside these ranges count: the lines the model was shown (the code under review
+   * and its reference context). A copy of the quote on lines it never saw is a coincidence.
+   */
+  readonly within?: readonly LineRange[];
 }
 
 const DEFAULT_RADIUS = 40;
@@ -25,11 +30,14 @@ const MIN_FOR_SPACELESS = 6;
 const MIN_FOR_WHOLE_FILE = 12;
 /** An elided quote (`first … last`) must find its pieces within this many lines. */
 const MAX_ELISION_LINES = 60;
+/** Non-whitespace characters a quote needs before its string quotes may differ from the file's. */
+const MIN_FOR_ANY_QUOTES = 12;
 
 /**
  * The precise range of `quote` in `fileText`: on the claimed lines when it is there, otherwise the
  * nearest occurrence within the radius. Whitespace-insensitive; tolerates a copied `12 | ` prefix,
- * wrapping backticks and `...`/`…` truncation. Columns are UTF-16 code units, like VS Code's.
+ * wrapping backticks, `...`/`…` truncation, string quotes swapped (`'` for `"`) and a `\n` escape
+ * that lost its backslash in the JSON. Columns are UTF-16 code units, like VS Code's.
  */
 export function locateQuote(
   fileText: string,
@@ -51,16 +59,22 @@ export function locateQuoteInLines(
   const radius = Math.max(0, options?.radius ?? DEFAULT_RADIUS);
   const variants = quoteVariants(quote);
   const claim = normalizeClaim(claimed);
+  const within = options?.within;
+  const seen = within ? (range: TextRange): boolean => isWithin(range, within) : undefined;
 
   if (claim) {
     const lo = Math.max(1, claim.startLine - radius);
     const hi = Math.min(lines.length, claim.endLine + radius);
     if (lo <= hi) {
       const window = new Window(lines, lo, hi);
-      for (const pieces of variants) {
-        const found = nearest(window, pieces, claim);
-        if (found === 'ambiguous') return undefined;
-        if (found) return found;
+      // Quotes written with other string quotes are a last resort: an exact copy a few lines away
+      // is likelier to be what the model meant than a near copy on the claimed line.
+      for (const tiers of [EXACT_TIERS, LENIENT_TIERS]) {
+        for (const pieces of variants) {
+          const found = nearest(window, pieces, claim, tiers, seen);
+          if (found === 'ambiguous') return undefined;
+          if (found) return found;
+        }
       }
     }
   }
@@ -69,7 +83,7 @@ export function locateQuoteInLines(
     const whole = wholeFileWindow(lines);
     for (const pieces of variants) {
       if (pieces.length !== 1 || significant(pieces[0]!) < MIN_FOR_WHOLE_FILE) continue;
-      const matches = whole.find(pieces, 'collapsed');
+      const matches = whole.find(pieces, 'collapsed').filter((range) => !seen || seen(range));
       if (matches.length === 1) return matches[0];
       if (matches.length > 1) return undefined;
     }
@@ -77,16 +91,38 @@ export function locateQuoteInLines(
   return undefined;
 }
 
+function isWithin(range: TextRange, ranges: readonly LineRange[]): boolean {
+  return ranges.some((r) => range.startLine >= r.startLine && range.endLine <= r.endLine);
+}
+
 // ---- choosing among matches ----
 
-type Tier = 'collapsed' | 'spaceless';
+/**
+ * How a quote is compared with the file: whitespace runs collapsed; whitespace removed; and
+ * whitespace removed with `'`, `"` and `` ` `` taken as the same character (a model that swapped
+ * string quotes to avoid escaping them in JSON).
+ */
+type Tier = 'collapsed' | 'spaceless' | 'anyQuotes';
 
-function nearest(window: Window, pieces: readonly string[], claim: LineRange): TextRange | 'ambiguous' | undefined {
+const EXACT_TIERS: readonly Tier[] = ['collapsed', 'spaceless'];
+const LENIENT_TIERS: readonly Tier[] = ['anyQuotes'];
+
+/** The minimum quote length (non-whitespace characters) for each tier. */
+const TIER_MIN: Readonly<Record<Tier, number>> = { collapsed: 0, spaceless: MIN_FOR_SPACELESS, anyQuotes: MIN_FOR_ANY_QUOTES };
+
+function nearest(
+  window: Window,
+  pieces: readonly string[],
+  claim: LineRange,
+  candidateTiers: readonly Tier[],
+  seen: ((range: TextRange) => boolean) | undefined,
+): TextRange | 'ambiguous' | undefined {
   const length = pieces.reduce((n, p) => n + significant(p), 0);
-  const tiers: Tier[] = length >= MIN_FOR_SPACELESS ? ['collapsed', 'spaceless'] : ['collapsed'];
+  const tiers = candidateTiers.filter((tier) => length >= TIER_MIN[tier]);
   let best: { range: TextRange; distance: number; tier: number }[] = [];
   tiers.forEach((tier, tierIndex) => {
     for (const range of window.find(pieces, tier)) {
+      if (seen && !seen(range)) continue;
       const distance = distanceTo(range, claim);
       if (distance > 0 && length < MIN_TO_MOVE) continue;
       const candidate = { range, distance, tier: tierIndex };
@@ -134,6 +170,9 @@ function quoteVariants(quote: string): string[][] {
   const unwrapped = unwrap(quote.trim());
   add(unwrapped);
   add(unwrapped.split(/\r\n|\r|\n/).map(stripOnePrefix).join('\n'));
+  // A `\n` inside a string literal that the model did not escape twice in its JSON arrives as a
+  // real line break; tried after the quote as written, which may really span lines.
+  if (/\S[ \t]*(\r\n|\r|\n)/.test(unwrapped.trim())) add(unwrapped.trim().replace(/\r\n|\r|\n/g, '\\n'));
 
   const variants: string[][] = bases.map((b) => [b]);
   // Truncated or elided quotes come last: `...` is also real syntax (spread), so only once the
@@ -184,6 +223,11 @@ function wholeFileWindow(lines: readonly string[]): Window {
   return window;
 }
 
+/** For the `anyQuotes` tier, `'` and `` ` `` read as `"` (the file's side is mapped in `flat`). */
+function sameQuotes(text: string, tier: Tier): string {
+  return tier === 'anyQuotes' ? text.replace(/['`]/g, '"') : text;
+}
+
 /** Exactly the characters `\s` matches, without a regex per character. */
 function isSpace(code: number): boolean {
   return (
@@ -213,7 +257,9 @@ class Window {
 
   find(pieces: readonly string[], tier: Tier): TextRange[] {
     const flat = this.flat(tier);
-    const needles = pieces.map((p) => (tier === 'collapsed' ? p.replace(/\s+/g, ' ').trim() : p.replace(/\s+/g, '')));
+    const needles = pieces.map((p) =>
+      tier === 'collapsed' ? p.replace(/\s+/g, ' ').trim() : sameQuotes(p.replace(/\s+/g, ''), tier),
+    );
     if (needles.some((n) => n === '')) return [];
     const results: TextRange[] = [];
     let from = 0;
@@ -269,7 +315,7 @@ class Window {
         pendingSpace = false;
         line[length] = l;
         column[length] = c;
-        codes[length++] = code;
+        codes[length++] = tier === 'anyQuotes' && (code === 39 || code === 96) ? 34 : code;
       }
       pendingSpace = tier === 'collapsed';
     }
