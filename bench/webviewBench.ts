@@ -4,7 +4,7 @@
 // frame, and the JS heap; writes bench/results/webview.md.
 //
 //   node --import tsx bench/webviewBench.ts          # 200 tokens/s over a sampled window (see below)
-//   node --import tsx bench/webviewBench.ts --full   # 200 tokens/s for all 25,000 tokens (~2 min)
+//   node --import tsx bench/webviewBench.ts --full   # also 200 tokens/s for all 25,000 tokens (~2 more minutes)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -17,7 +17,7 @@ import type { HostToWebview } from '../src/shared/protocol';
 
 const TOTAL_TOKENS = 25_000;
 const RATE = 200;
-/** Without --full, the 200 tokens/s run streams its first tokens at full speed (unmeasured) and measures this many at the end, where the page holds the most. */
+/** The sampled 200 tokens/s run streams its first tokens at full speed (unmeasured) and measures this many at the end, where the page holds the most. */
 const WINDOW_TOKENS = 3_000;
 const ANSWER_TOKENS = 1_200;
 const full = process.argv.includes('--full');
@@ -157,7 +157,7 @@ async function heapUsedMb(panel: PanelPage): Promise<number> {
   return usedSize / 1024 / 1024;
 }
 
-async function runScenario(name: string, mode: 'paced' | 'full-speed'): Promise<Scenario> {
+async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'): Promise<Scenario> {
   const posts: { at: number; message: HostToWebview }[] = [];
   let delivery = Promise.resolve();
   let opening: Promise<PanelPage> | undefined;
@@ -181,7 +181,7 @@ async function runScenario(name: string, mode: 'paced' | 'full-speed'): Promise<
     const answer = answerTokens(ANSWER_TOKENS);
 
     let measuredFrom = 0;
-    if (mode === 'paced' && !full) {
+    if (mode === 'window') {
       // Unmeasured lead-in: the page fills with 22,000 tokens as fast as the host can send them.
       measuredFrom = TOTAL_TOKENS - WINDOW_TOKENS;
       for (let i = 0; i < measuredFrom; i++) {
@@ -268,7 +268,7 @@ async function runScenario(name: string, mode: 'paced' | 'full-speed'): Promise<
       how:
         mode === 'full-speed'
           ? `all ${TOTAL_TOKENS.toLocaleString('en-US')} reasoning + ${ANSWER_TOKENS.toLocaleString('en-US')} answer tokens, 25 tokens per event-loop turn`
-          : full
+          : mode === 'paced'
             ? `all ${TOTAL_TOKENS.toLocaleString('en-US')} reasoning + ${ANSWER_TOKENS.toLocaleString('en-US')} answer tokens at ${RATE}/s`
             : `first ${measuredFrom.toLocaleString('en-US')} tokens at full speed (not measured), then the last ${WINDOW_TOKENS.toLocaleString('en-US')} reasoning + ${ANSWER_TOKENS.toLocaleString('en-US')} answer tokens at ${RATE}/s (measured)`,
       measuredTokens,
@@ -305,7 +305,14 @@ function report(results: Scenario[]): string {
     return `| ${r.name} | ${work} | ${handling} | ${r.measuredTokens.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${r.posts} (${r.deltaPosts} timed deltas, ${r.forcedFlushes} flushed before finish) | ${r.postsPerSecond.toFixed(1)} | ${r.minDeltaGapMs.toFixed(1)} | ${r.page.maxDeltaMessagesPerFrame} (${r.page.framesWithTwoOrMore} of ${r.page.frames}) | ${r.page.longTasks.length} / ${longest} | ${percentile(gaps, 95).toFixed(1)} / ${Math.max(...gaps).toFixed(1)} | ${r.heapMb.toFixed(1)} | ${r.domNodes.toLocaleString('en-US')} | ${r.traceChars.toLocaleString('en-US')} |`;
   });
   const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
-  const ok = results.every((r) => r.page.longTasks.length === 0 && r.minDeltaGapMs >= 15);
+  const onePostPerFrame = results.every((r) => r.minDeltaGapMs >= 16 || !Number.isFinite(r.minDeltaGapMs));
+  const noLongTasks = results.every((r) => r.page.longTasks.length === 0);
+  const panelWork = Math.max(...results.flatMap((r) => r.page.panelFrameMs));
+  const panelMessages = Math.max(...results.flatMap((r) => r.page.panelMessageMs));
+  const attribution =
+    !noLongTasks && panelWork < 50 && panelMessages < 50
+      ? `\nEvery long task in this run happened outside the panel's own code: its longest animation-frame callback took ${panelWork.toFixed(1)} ms and its longest message handler ${panelMessages.toFixed(1)} ms. The rest of a long task is Chromium's rendering (paint, commit, layerize, the content-visibility check) or the renderer waiting for a CPU; \`--profile\` prints the breakdown of each long task and the page's functions by self time.\n`
+      : '';
   return `# Webview benchmark
 
 \`node --import tsx bench/webviewBench.ts${full ? ' --full' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), shared with other work (load average 1/5/15 min at the end: ${load}); Node ${process.version}; ${chromium}, headless.
@@ -322,14 +329,15 @@ ${results.map((r) => `- **${r.name}**: ${r.how}.`).join('\n')}
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Target: no long task over 50 ms, and at most one post per frame. **${ok ? 'Met' : 'Not met'}** on this run.
-
+Targets on this run: at most one post per frame — **${onePostPerFrame ? 'met' : 'not met'}** (timed delta posts at least 16 ms apart on the host);
+no long task over 50 ms — **${noLongTasks ? 'met' : 'not met'}**.
+${attribution}
 Notes:
 - "min gap between delta posts" is measured on the host: the coalescer never posts deltas twice within 16 ms.
   "delta messages in one frame" is measured in the page; the test harness delivers posts through the DevTools
   protocol, whose own jitter can occasionally land two posts in one frame even when they left the host 16 ms apart.
 - Long tasks come from \`PerformanceObserver({ type: 'longtask' })\` in the page, which reports tasks of 50 ms or more.
-- Without \`--full\`, the 200 tokens/s run is shortened by sampling its last window: the page first receives
+- The sampled 200 tokens/s run is shortened by sampling its last window (the full run takes over two minutes; \`--full\` adds it): the page first receives
   ${(TOTAL_TOKENS - WINDOW_TOKENS).toLocaleString('en-US')} tokens at full speed (unmeasured), so the measured window runs with the DOM at its largest,
   which is where per-frame cost would grow if rendering were not incremental.
 `;
@@ -337,7 +345,8 @@ Notes:
 
 async function main(): Promise<void> {
   const results: Scenario[] = [];
-  results.push(await runScenario(`${RATE} tokens/s`, 'paced'));
+  results.push(await runScenario(`${RATE} tokens/s, sampled window`, 'window'));
+  if (full) results.push(await runScenario(`${RATE} tokens/s, whole trace`, 'paced'));
   results.push(await runScenario('full speed', 'full-speed'));
   const markdown = report(results);
   const out = join(__dirname, 'results', 'webview.md');

@@ -37,10 +37,10 @@ export interface RunCardHost {
 }
 
 const ANSWER_RENDER_INTERVAL_MS = 120;
-/** About 1,000 tokens: far above any real stream's rate per frame, low enough to keep a frame short. */
-const MAX_TRACE_CHARS_PER_FRAME = 4_000;
+/** About 750 tokens: far above any real stream's rate per frame, low enough to keep a frame short. */
+const MAX_TRACE_CHARS_PER_FRAME = 3_000;
 /** New answer blocks rendered per frame (highlighting is the costly part). */
-const MAX_ANSWER_CHARS_PER_FRAME = 1_500;
+const MAX_ANSWER_CHARS_PER_FRAME = 1_000;
 const LOCAL_SERVERS = new Set(['ollama', 'lmstudio', 'llamacpp', 'vllm', 'sglang', 'openai-compatible']);
 const KIND_ICON = { explain: 'bug', review: 'checklist', 'follow-up': 'comment-discussion' } as const;
 /** A JSON block that starts the machine-readable part of an answer; it is shown as findings instead. */
