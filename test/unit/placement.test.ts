@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAnswer } from '../../src/core/answerParser';
+import { locateQuote } from '../../src/core/locate';
+import type { CodeUnderReview, ContextSnippet, Finding, LineRange } from '../../src/core/types';
 import { applyFix, FixRejectedError } from '../support/applyFix';
 import {
   CORPUS_DIR,
@@ -104,4 +107,137 @@ test('no finding is placed with confidence on a wrong line, and no fix edits out
       `fixes producing the intended code ${figures.fixesIntended}/${figures.intendedFixes} (${fixed}); ` +
       `refusals right ${figures.refusalsRight}/${figures.refusalsExpected}; wrong placements ${figures.wrongPlacements}`,
   );
+});
+
+// ---- the engine changes the corpus led to, one behaviour each ----
+
+function codeOf(fileText: string, ranges: LineRange[], context?: ContextSnippet[]): CodeUnderReview {
+  return { kind: 'review', path: 'src/x.ts', languageId: 'typescript', fileText, ranges, ...(context ? { context } : {}) };
+}
+function onlyFinding(answerFindings: unknown[], code: CodeUnderReview): Finding {
+  const parsed = parseAnswer(`Text.\n\n\`\`\`json\n${JSON.stringify({ summary: 's', findings: answerFindings })}\n\`\`\``, code);
+  assert.equal(parsed.findings.length, 1, JSON.stringify(parsed));
+  return parsed.findings[0]!;
+}
+const numbered = (count: number, at: Record<number, string>): string =>
+  Array.from({ length: count }, (_, i) => at[i + 1] ?? `  step${i + 1}();`).join('\n');
+
+test('locate: `within` ignores copies of the quote on lines the model was not shown', () => {
+  const file = numbered(40, { 10: '  if (!user) return null;', 20: '  if (!user) return null;' });
+  assert.equal(locateQuote(file, 'if (!user) return null;', { startLine: 13, endLine: 13 })?.startLine, 10);
+  assert.equal(locateQuote(file, 'if (!user) return null;', { startLine: 13, endLine: 13 }, { within: [{ startLine: 18, endLine: 30 }] })?.startLine, 20);
+  assert.equal(locateQuote(file, 'if (!user) return null;', { startLine: 13, endLine: 13 }, { within: [{ startLine: 25, endLine: 30 }] }), undefined);
+});
+
+test('locate: a quote with swapped string quotes is found, but only long ones and only when no exact copy is near', () => {
+  const file = numbered(30, { 5: '  const cleaned = text.replace(/[^\\d.-]/g, "");', 9: "  log('x');", 20: '  const label = "ok";' });
+  assert.equal(locateQuote(file, "const cleaned = text.replace(/[^\\d.-]/g, '');", { startLine: 5, endLine: 5 })?.startLine, 5);
+  assert.equal(locateQuote(file, 'log("x");', { startLine: 9, endLine: 9 }), undefined, 'too short to trust with other quotes');
+  const twice = numbered(30, { 10: "  const label = 'ok' + suffix;", 14: '  const label = "ok" + suffix;' });
+  assert.equal(locateQuote(twice, 'const label = "ok" + suffix;', { startLine: 10, endLine: 10 })?.startLine, 14, 'the exact copy wins');
+});
+
+test('locate: a `\\n` that lost its JSON escaping (a real line break in the quote) still matches the escape in the file', () => {
+  const line = '\tfprintf(stderr, "usage: %s input\\n", prog);';
+  const file = numbered(20, { 7: line });
+  assert.deepEqual(locateQuote(file, 'fprintf(stderr, "usage: %s input\n", prog);', { startLine: 7, endLine: 7 }), {
+    startLine: 7,
+    startColumn: 1,
+    endLine: 7,
+    endColumn: line.length,
+  });
+});
+
+test('parser: lines counted from the start of the selection are read that way, and only when the claim is outside what was shown', () => {
+  // `t := p.next()` is too short for a whole-file search and appears twice; the selection has one.
+  const file = numbered(200, { 120: '\tt := p.next()', 180: '\tt := p.next()' });
+  const code = codeOf(file, [{ startLine: 110, endLine: 130 }]);
+  const finding = onlyFinding([{ title: 'x', startLine: 11, quote: 't := p.next()', fix: { startLine: 11, endLine: 11, replacement: '\tt := p.peek()' } }], code);
+  assert.deepEqual(finding.range, { startLine: 120, startColumn: 1, endLine: 120, endColumn: 14 });
+  assert.deepEqual(finding.fix, { startLine: 120, endLine: 120, replacement: '\tt := p.peek()' });
+  // A claim inside the selection is an ordinary (wrong) claim: no reinterpretation, nearest copy.
+  const inside = onlyFinding([{ title: 'x', startLine: 125, quote: 't := p.next()' }], code);
+  assert.equal(inside.range?.startLine, 120);
+});
+
+test('parser: a fix indented with spaces in a tab-indented file gets tabs, and the reverse', () => {
+  const tabs = 'func f() {\n\tif x {\n\t\ty()\n\t}\n}';
+  const code = codeOf(tabs, [{ startLine: 1, endLine: 5 }]);
+  const spaced = onlyFinding([{ title: 'x', startLine: 2, endLine: 4, quote: 'if x {', fix: { startLine: 2, endLine: 4, replacement: '    if x && z {\n        y()\n    }' } }], code);
+  assert.equal(spaced.fix?.replacement, '\tif x && z {\n\t\ty()\n\t}');
+  const spaces = 'def f():\n    if x:\n        y()\n';
+  const py = onlyFinding([{ title: 'x', startLine: 2, endLine: 3, quote: 'if x:', fix: { startLine: 2, endLine: 3, replacement: '\tif x and z:\n\t\ty()' } }], codeOf(spaces, [{ startLine: 1, endLine: 4 }]));
+  assert.equal(py.fix?.replacement, '    if x and z:\n        y()');
+  // A replacement that mixes both is left as written.
+  const mixed = onlyFinding([{ title: 'x', startLine: 2, endLine: 4, quote: 'if x {', fix: { startLine: 2, endLine: 4, replacement: '\tif x && z {\n        y()\n\t}' } }], code);
+  assert.equal(mixed.fix?.replacement, '\tif x && z {\n        y()\n\t}');
+});
+
+test('parser: a block written one level too deep or too shallow is moved to the depth of the code it replaces', () => {
+  const file = 'class A {\n  run() {\n    if (a) {\n      b();\n    }\n  }\n}';
+  const code = codeOf(file, [{ startLine: 1, endLine: 7 }]);
+  const deep = onlyFinding([{ title: 'x', startLine: 3, endLine: 5, quote: 'if (a) {', fix: { startLine: 3, endLine: 5, replacement: '        if (a && c) {\n          b();\n        }' } }], code);
+  assert.equal(deep.fix?.replacement, '    if (a && c) {\n      b();\n    }');
+  const shallow = onlyFinding([{ title: 'x', startLine: 3, endLine: 5, quote: 'if (a) {', fix: { startLine: 3, endLine: 5, replacement: '  if (a && c) {\n    b();\n  }' } }], code);
+  assert.equal(shallow.fix?.replacement, '    if (a && c) {\n      b();\n    }');
+  // Deeper, but a later line lacks the surplus: cutting would damage it, so it stays as written.
+  const uneven = onlyFinding([{ title: 'x', startLine: 3, endLine: 5, quote: 'if (a) {', fix: { startLine: 3, endLine: 5, replacement: '        if (a && c) {\n b();\n        }' } }], code);
+  assert.equal(uneven.fix?.replacement, '        if (a && c) {\n b();\n        }');
+});
+
+test('parser: a line break where the JSON lost a `\\n` escape inside a string literal is put back', () => {
+  const file = 'int main(void)\n{\n\tprintf("done");\n\treturn 0;\n}';
+  const code = codeOf(file, [{ startLine: 1, endLine: 5 }]);
+  const broken = onlyFinding([{ title: 'x', startLine: 3, quote: 'printf("done");', fix: { startLine: 3, endLine: 3, replacement: '\tprintf("done\n");' } }], code);
+  assert.equal(broken.fix?.replacement, '\tprintf("done\\n");');
+  // Real line breaks between statements stay; so does a multi-line template literal.
+  const two = onlyFinding([{ title: 'x', startLine: 3, quote: 'printf("done");', fix: { startLine: 3, endLine: 3, replacement: '\tprintf("a");\n\tprintf("b\n");' } }], code);
+  assert.equal(two.fix?.replacement, '\tprintf("a");\n\tprintf("b\\n");');
+  const js = 'const a = 1;\nconst s = "x";\n';
+  const template = onlyFinding([{ title: 'x', startLine: 2, quote: 'const s = "x";', fix: { startLine: 2, endLine: 2, replacement: 'const s = `"x\n"`;' } }], codeOf(js, [{ startLine: 1, endLine: 3 }]));
+  assert.equal(template.fix?.replacement, 'const s = `"x\n"`;');
+});
+
+test('parser: a fix that stands for code with `// ...` or `# rest unchanged` is refused; real spread syntax is not', () => {
+  const file = 'function f(xs) {\n  for (const x of xs) {\n    use(x);\n    more(x);\n  }\n}';
+  const code = codeOf(file, [{ startLine: 1, endLine: 6 }]);
+  for (const marker of ['// ...', '// ... rest of the loop unchanged', '/* … */', '# existing code unchanged', '...']) {
+    const finding = onlyFinding([{ title: 'x', startLine: 2, endLine: 5, quote: 'for (const x of xs) {', fix: { startLine: 2, endLine: 5, replacement: `  for (const x of [...xs]) {\n    ${marker}\n  }` } }], code);
+    assert.equal(finding.fix, undefined, marker);
+    assert.match(finding.fixRefused ?? '', /in place of code it leaves out/, marker);
+  }
+  const spread = onlyFinding([{ title: 'x', startLine: 3, quote: 'use(x);', fix: { startLine: 3, endLine: 3, replacement: '    use(...[x]);' } }], code);
+  assert.equal(spread.fix?.replacement, '    use(...[x]);');
+});
+
+test('parser: a neighbouring line copied into the replacement is not duplicated; braces and the replaced lines’ own tail are kept', () => {
+  const file = 'int push(void)\n{\n\tn->key = strdup(key);\n\tn->value = value;\n\treturn 0;\n}';
+  const code = codeOf(file, [{ startLine: 1, endLine: 6 }]);
+  const after = onlyFinding([{ title: 'x', startLine: 3, quote: 'n->key = strdup(key);', fix: { startLine: 3, endLine: 3, replacement: '\tn->key = strdup(key);\n\tif (!n->key)\n\t\treturn -1;\n\tn->value = value;' } }], code);
+  assert.deepEqual(after.fix, { startLine: 3, endLine: 3, replacement: '\tn->key = strdup(key);\n\tif (!n->key)\n\t\treturn -1;' });
+  const before = onlyFinding([{ title: 'x', startLine: 4, quote: 'n->value = value;', fix: { startLine: 4, endLine: 4, replacement: '\tn->key = strdup(key);\n\tn->value = value + 1;' } }], code);
+  assert.deepEqual(before.fix, { startLine: 4, endLine: 4, replacement: '\tn->value = value + 1;' });
+  const braces = 'if (a) {\n  b();\n}\n';
+  const brace = onlyFinding([{ title: 'x', startLine: 2, quote: 'b();', fix: { startLine: 2, endLine: 2, replacement: '  b();\n}' } }], codeOf(braces, [{ startLine: 1, endLine: 4 }]));
+  assert.equal(brace.fix?.replacement, '  b();\n}', 'a lone brace may be meant');
+});
+
+test('parser: a rewrite fix cannot move a finding off its default lines; two equally good readings withhold the fix', () => {
+  // The quote is the middle line of a correct three-line claim; the rewrite shares tokens with
+  // the line above, which must not drag the fix there.
+  const file = ['func f() {', '\tslug := strings.TrimSuffix(s, "-")', '\tif len(slug) > n {', '\t\tslug = slug[:n]', '\t}', '\treturn slug', '}'].join('\n');
+  const code = codeOf(file, [{ startLine: 1, endLine: 7 }]);
+  const replacement = '\tif r := []rune(slug); len(r) > n {\n\t\tslug = strings.TrimSuffix(string(r[:n]), "-")\n\t}';
+  const kept = onlyFinding([{ title: 'x', startLine: 3, endLine: 5, quote: 'slug = slug[:n]', fix: { startLine: 3, endLine: 5, replacement } }], code);
+  assert.deepEqual(kept.fix, { startLine: 3, endLine: 5, replacement });
+  // The quote is on the second of two claimed lines: lines 3-4 as claimed, or 4-5 if the numbers
+  // are one off. A fix that fits both equally is withheld; one that fits the claim better is kept.
+  const flat = ['a();', 'b();', 'w = 0;', 'v = 1;', 'w = 0;', 'c();'].join('\n');
+  const flatCode = codeOf(flat, [{ startLine: 1, endLine: 6 }]);
+  const unsure = onlyFinding([{ title: 'x', startLine: 3, endLine: 4, quote: 'v = 1;', fix: { startLine: 3, endLine: 4, replacement: 'v = 2;' } }], flatCode);
+  assert.equal(unsure.range?.startLine, 4, 'the finding itself is placed');
+  assert.equal(unsure.fix, undefined);
+  assert.match(unsure.fixRefused ?? '', /inside the claimed lines 3–4 but not on the first of them/);
+  const sure = onlyFinding([{ title: 'x', startLine: 3, endLine: 4, quote: 'v = 1;', fix: { startLine: 3, endLine: 4, replacement: 'w = 0;\nv = 2;' } }], flatCode);
+  assert.deepEqual(sure.fix, { startLine: 3, endLine: 4, replacement: 'w = 0;\nv = 2;' });
 });
