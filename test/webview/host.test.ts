@@ -62,6 +62,7 @@ function recordingEvents(): PanelSessionEvents & { calls: string[] } {
     openLink: record('openLink'),
     openLocation: (uri, range) => calls.push(`openLocation ${uri} ${range.startLine}`),
     rejected: () => calls.push('rejected'),
+    unsendable: (message) => calls.push(`unsendable ${message.type}`),
     historyChanged: () => undefined,
   };
 }
@@ -190,6 +191,24 @@ describe('PanelSession', () => {
       'rejected',
       'rejected',
     ]);
+  });
+});
+
+describe('what the host sends', () => {
+  it('cleans usage numbers and refuses to send a message the webview would drop', () => {
+    const events = recordingEvents();
+    const sent: HostToWebview[] = [];
+    const session = new PanelSession(events, { timers: manualTimers() });
+    session.attach((m) => sent.push(m));
+    session.receive({ type: 'ready' });
+    session.startRun(header('r1'));
+    session.setUsage('r1', { promptTokens: 10, reasoningTokens: 5, answerTokens: 2, tokensPerSecond: Number.NaN, costUsd: -1 });
+    const usage = sent.find((m) => m.type === 'usage');
+    assert.ok(usage && usage.type === 'usage');
+    assert.deepEqual(usage.usage, { promptTokens: 10, reasoningTokens: 5, answerTokens: 2 });
+    session.finishRun('r1', result({ findings: [finding('bad', { range: { startLine: 0, endLine: 0 } })] }));
+    assert.equal(sent.some((m) => m.type === 'runFinished'), false);
+    assert.deepEqual(events.calls, ['unsendable runFinished']);
   });
 });
 

@@ -27,6 +27,7 @@ const events: PanelSessionEvents = {
   openLink: record('openLink'),
   openLocation: record('openLocation'),
   rejected: record('rejected'),
+  unsendable: record('unsendable'),
   historyChanged: () => undefined,
 };
 

@@ -5,7 +5,7 @@
 // to a page in Chromium.
 import { DeltaCoalescer } from './deltaCoalescer';
 import { PanelModel } from './panelModel';
-import { isPanelCommand, isWebviewMessage } from '../../shared/protocol';
+import { isHostMessage, isPanelCommand, isWebviewMessage } from '../../shared/protocol';
 import type { CoalescerTimers } from './deltaCoalescer';
 import type {
   DisplayMode,
@@ -38,8 +38,10 @@ export interface PanelSessionEvents extends PanelHandlers {
   openLink(href: string): void;
   /** Shows a place in a file: for findings of runs restored from history, which the extension no longer tracks. */
   openLocation(uri: string, range: FindingRange): void;
-  /** A message that failed its check (logged, never acted on). */
+  /** A message from the webview that failed its check (logged, never acted on). */
   rejected(message: unknown): void;
+  /** A message of ours that the webview would refuse (a bug in what the extension passed in): logged, not sent. */
+  unsendable(message: HostToWebview): void;
   /** The history worth saving changed. */
   historyChanged(): void;
 }
@@ -118,7 +120,8 @@ export class PanelSession {
   }
 
   setUsage(runId: string, usage: UsageView): void {
-    if (this.model.setUsage(runId, usage)) this.postNow({ type: 'usage', runId, usage, session: this.model.session() });
+    const clean = cleanUsage(usage);
+    if (this.model.setUsage(runId, clean)) this.postNow({ type: 'usage', runId, usage: clean, session: this.model.session() });
   }
 
   finishRun(runId: string, result: RunResult): void {
@@ -227,6 +230,25 @@ export class PanelSession {
   }
 
   private post(message: HostToWebview): void {
-    if (this.ready && this.send) this.send(message);
+    if (!this.ready || !this.send) return;
+    // The webview checks every message and drops a malformed one whole; say so here, where the cause is.
+    if (isHostMessage(message)) this.send(message);
+    else this.events.unsendable(message);
   }
+}
+
+/** Servers and price tables can yield NaN or negative numbers; the panel shows only real counts. */
+function cleanUsage(usage: UsageView): UsageView {
+  const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n >= 0 ? n : undefined);
+  const optional = {
+    cachedPromptTokens: count(usage.cachedPromptTokens),
+    costUsd: count(usage.costUsd),
+    tokensPerSecond: count(usage.tokensPerSecond),
+  };
+  return {
+    promptTokens: count(usage.promptTokens) ?? 0,
+    reasoningTokens: count(usage.reasoningTokens) ?? 0,
+    answerTokens: count(usage.answerTokens) ?? 0,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+  };
 }

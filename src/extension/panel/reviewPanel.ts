@@ -50,6 +50,8 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       openLocation: (uri, range) => void this.openLocation(uri, range),
       rejected: (message) =>
         this.log.warn(`The panel sent a message the host does not accept; ignored: ${JSON.stringify(message)?.slice(0, 300)}`),
+      unsendable: (message) =>
+        this.log.error(`The panel would refuse a "${message.type}" message the extension built, so it was not sent: ${JSON.stringify(message)?.slice(0, 500)}`),
       historyChanged: () => this.scheduleSave(),
     });
     this.session.model.load(storage.get<unknown>(HISTORY_KEY));
