@@ -32,6 +32,8 @@ export interface RunInput {
   readonly sampling?: SamplingOptions;
   /** Earlier turns of the conversation (answers only) and the new question, for a follow-up. */
   readonly followUp?: { readonly history: readonly ChatMessage[]; readonly question: string };
+  /** The conversation to send, when the caller built it already (see `messagesFor`). */
+  readonly messages?: readonly ChatMessage[];
   readonly signal: AbortSignal;
   /** Every event as it arrives, for live display. */
   readonly onEvent?: (event: ReasoningEvent) => void;
@@ -48,14 +50,19 @@ export interface RunOutput {
   readonly error?: BackendError;
 }
 
+/** The conversation a run sends: the prompt, or the earlier turns and the follow-up question. */
+export function messagesFor(input: Pick<RunInput, 'code' | 'sampling' | 'followUp'>): ChatMessage[] {
+  const jsonOnlyAnswer = input.sampling?.jsonAnswer;
+  return input.followUp
+    ? buildFollowUp(input.followUp.history, input.followUp.question, { jsonOnlyAnswer })
+    : buildPrompt(input.code, { jsonOnlyAnswer, contextTokenBudget: input.sampling?.promptTokenBudget });
+}
+
 /** Runs to the end and never throws: a failure is returned with the partial reasoning and answer. */
 export async function runAnalysis(input: RunInput): Promise<RunOutput> {
-  const { backend, code, sampling = {}, followUp, signal, onEvent } = input;
-  const { promptTokenBudget, ...requestOptions } = sampling;
-  const jsonOnlyAnswer = sampling.jsonAnswer;
-  const messages = followUp
-    ? buildFollowUp(followUp.history, followUp.question, { jsonOnlyAnswer })
-    : buildPrompt(code, { jsonOnlyAnswer, contextTokenBudget: promptTokenBudget });
+  const { backend, code, sampling = {}, signal, onEvent } = input;
+  const { promptTokenBudget: _budget, ...requestOptions } = sampling;
+  const messages = input.messages ?? messagesFor(input);
   const request: BackendRequest = { messages, ...requestOptions };
   let reasoning = '';
   let answer = '';

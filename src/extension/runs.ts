@@ -2,7 +2,7 @@
 // findings as diagnostics, and keeps each run's conversation for follow-ups and reruns.
 
 import * as vscode from 'vscode';
-import { conversationOf, runAnalysis, type RunOutput } from '../core/run';
+import { conversationOf, messagesFor, runAnalysis, type RunOutput } from '../core/run';
 import type { BackendError } from '../core/errors';
 import type { Backend, Finding, Usage } from '../core/types';
 import type { ErrorAction, ErrorView, FindingView, RunHeader, UsageView } from '../shared/protocol';
@@ -116,6 +116,8 @@ export class RunController implements vscode.Disposable {
     if (!(await confirmHostedUse(this.deps.globalState, backend))) return { findings: [], cancelled: true };
 
     const { target } = record;
+    const sampling = samplingOf(config, backend);
+    const messages = messagesFor({ code: target.code, sampling, followUp });
     this.runs.set(record.id, record);
     const controller = new AbortController();
     this.active.set(record.id, controller);
@@ -125,7 +127,7 @@ export class RunController implements vscode.Disposable {
       kind: record.kind,
       title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
       file: { uri: target.document.uri.toString(), path: target.code.path },
-      prompt: undefined,
+      prompt: messages[messages.length - 1]?.content,
       parentRunId: record.thread?.[record.thread.length - 1],
       backend: backend.id,
       model: backend.model,
@@ -137,8 +139,8 @@ export class RunController implements vscode.Disposable {
     const output = await runAnalysis({
       backend,
       code: target.code,
-      sampling: samplingOf(config, backend),
-      followUp,
+      sampling,
+      messages,
       signal: controller.signal,
       onEvent: (event) => {
         if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
