@@ -706,12 +706,13 @@ function placeFix(
 
   // A fix without lines of its own replaces the finding's lines; one with lines moves with it.
   const own = fix.lines?.startLine !== undefined ? fix.lines : undefined;
-  const target: LineRange = own
+  let target: LineRange = own
     ? {
         startLine: Math.min(own.startLine!, own.endLine ?? own.startLine!) + delta,
         endLine: Math.max(own.startLine!, own.endLine ?? own.startLine!) + delta,
       }
     : place;
+  if (own && range) target = ontoQuote(target, range, fix.replacement, lines);
 
   if (target.startLine < 1 || target.endLine > lineCount) {
     return { refused: `The fix names ${where(target)}, but the file has ${lineCount} lines.` };
@@ -797,13 +798,46 @@ function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined
   return { delta: anchor, certain: anchor === preferred || anchorFit >= fits(preferred) + ALIGN_MARGIN };
 }
 
+/** A fix numbered apart from its finding is moved at most this many lines to reach the quote. */
+const MAX_FIX_SLIP = 3;
+
+/**
+ * A fix whose own lines miss the quoted code, though it is a near-copy of lines that hold it, was
+ * numbered apart from its finding (the finding is right, the fix one line off): it moves there.
+ * A fix that does not look like those lines may rightly change other code, and stays.
+ */
+function ontoQuote(target: LineRange, range: TextRange, replacement: string, lines: readonly string[]): LineRange {
+  if (target.startLine <= range.startLine && target.endLine >= range.startLine) return target;
+  if (target.endLine - target.startLine > MAX_DELTA_SEARCH) return target;
+  const comparable = comparableReplacement(replacement, target.startLine);
+  const fits = (start: number): number => {
+    const end = start + target.endLine - target.startLine;
+    if (start < 1 || end > lines.length) return -1;
+    return similarity(comparable, lines.slice(start - 1, end).join('\n'));
+  };
+  const here = fits(target.startLine);
+  let best: LineRange = target;
+  let bestFit = -1;
+  for (let shift = -MAX_FIX_SLIP; shift <= MAX_FIX_SLIP; shift++) {
+    const start = target.startLine + shift;
+    const end = target.endLine + shift;
+    if (shift === 0 || start > range.startLine || end < range.startLine) continue;
+    const fit = fits(start);
+    if (fit > bestFit) {
+      best = { startLine: start, endLine: end };
+      bestFit = fit;
+    }
+  }
+  return bestFit >= NEAR_COPY && bestFit >= here + ALIGN_MARGIN ? best : target;
+}
+
 /** The replacement without a wrapping fence or copied `12 | ` prefixes, for comparing with code. */
 function comparableReplacement(replacement: string, near: number): string {
   const fence = FENCED_REPLACEMENT.exec(replacement);
   return stripLineNumberPrefixes(fence ? fence[2]! : replacement, near);
 }
 
-const FENCED_REPLACEMENT = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\r?\n?[ \t]*\1[ \t]*$/;
+const FENCED_REPLACEMENT = /^\s*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\r?\n?[ \t]*\1\s*$/;
 
 /**
  * The replacement as lines: without a fence or `12 | ` prefixes a model wrapped it in, without
@@ -947,31 +981,51 @@ const MAX_REPEATED_NEIGHBOURS = 3;
 
 /**
  * Models often copy a neighbouring line into their replacement (the line after the fix's lines,
- * or the one before) without counting it in those lines; applied as is, it would appear twice.
- * Such copies are dropped, unless they are also what the replaced lines end (or start) with, or
- * are only braces and blanks (a closing brace added on purpose looks the same).
+ * or the one before) without counting it in those lines, typically an endLine one short of the
+ * closing brace the replacement ends with; applied as is, the line would appear twice. Such
+ * copies are dropped, unless they are also what the replaced lines end (or start) with. A copy
+ * that is only brackets (a brace added on purpose looks the same) is dropped only when that is
+ * what makes the replacement open and close as many brackets as the lines it replaces.
  */
 function withoutRepeatedNeighbours(replacement: readonly string[], lines: readonly string[], target: LineRange): string[] {
   const original = lines.slice(target.startLine - 1, target.endLine);
   const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((line, i) => line === b[i]);
+  const balanced = bracketBalance(original);
+  const droppable = (copy: readonly string[], rest: readonly string[]): boolean =>
+    copy.some(isSubstantial) || (bracketBalance(rest) === balanced && bracketBalance([...copy, ...rest]) !== balanced);
   let out = replacement.slice();
   for (let k = Math.min(MAX_REPEATED_NEIGHBOURS, out.length - 1); k >= 1; k--) {
     const tail = out.slice(out.length - k);
+    const rest = out.slice(0, out.length - k);
     const after = lines.slice(target.endLine, target.endLine + k);
-    if (same(tail, after) && !same(tail, original.slice(-k)) && tail.some(isSubstantial)) {
-      out = out.slice(0, out.length - k);
+    if (same(tail, after) && !same(tail, original.slice(-k)) && droppable(tail, rest)) {
+      out = rest;
       break;
     }
   }
   for (let k = Math.min(MAX_REPEATED_NEIGHBOURS, out.length - 1); k >= 1; k--) {
     const head = out.slice(0, k);
+    const rest = out.slice(k);
     const before = lines.slice(Math.max(0, target.startLine - 1 - k), target.startLine - 1);
-    if (same(head, before) && !same(head, original.slice(0, k)) && head.some(isSubstantial)) {
-      out = out.slice(k);
+    if (same(head, before) && !same(head, original.slice(0, k)) && droppable(head, rest)) {
+      out = rest;
       break;
     }
   }
   return out;
+}
+
+/** Opening minus closing brackets, outside string literals (a rough count is enough here). */
+function bracketBalance(lines: readonly string[]): number {
+  let balance = 0;
+  for (const line of lines) {
+    const code = line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+    for (const ch of code) {
+      if (ch === '{' || ch === '(' || ch === '[') balance++;
+      else if (ch === '}' || ch === ')' || ch === ']') balance--;
+    }
+  }
+  return balance;
 }
 
 /** A line that says something on its own: not a lone brace, bracket or keyword-sized fragment. */

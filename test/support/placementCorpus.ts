@@ -27,6 +27,8 @@ export interface ExpectedFinding {
 export interface PlacementCase {
   readonly id: string;
   readonly description: string;
+  /** Written after the engine changes the rest of the corpus led to, and scored before any change for it. */
+  readonly heldOut: boolean;
   readonly path: string;
   readonly languageId: string;
   readonly kind: 'explain' | 'review';
@@ -42,6 +44,7 @@ export interface PlacementCase {
 
 interface CaseJson {
   description: string;
+  heldOut?: boolean;
   path: string;
   languageId: string;
   kind?: 'explain' | 'review';
@@ -69,6 +72,7 @@ function loadCase(dir: string, id: string): PlacementCase {
   return {
     id,
     description: json.description,
+    heldOut: json.heldOut ?? false,
     path: json.path,
     languageId: json.languageId,
     kind: json.kind ?? 'review',

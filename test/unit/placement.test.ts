@@ -210,16 +210,19 @@ test('parser: a fix that stands for code with `// ...` or `# rest unchanged` is 
   assert.equal(spread.fix?.replacement, '    use(...[x]);');
 });
 
-test('parser: a neighbouring line copied into the replacement is not duplicated; braces and the replaced lines’ own tail are kept', () => {
+test('parser: a neighbouring line copied into the replacement is not duplicated', () => {
   const file = 'int push(void)\n{\n\tn->key = strdup(key);\n\tn->value = value;\n\treturn 0;\n}';
   const code = codeOf(file, [{ startLine: 1, endLine: 6 }]);
   const after = onlyFinding([{ title: 'x', startLine: 3, quote: 'n->key = strdup(key);', fix: { startLine: 3, endLine: 3, replacement: '\tn->key = strdup(key);\n\tif (!n->key)\n\t\treturn -1;\n\tn->value = value;' } }], code);
   assert.deepEqual(after.fix, { startLine: 3, endLine: 3, replacement: '\tn->key = strdup(key);\n\tif (!n->key)\n\t\treturn -1;' });
   const before = onlyFinding([{ title: 'x', startLine: 4, quote: 'n->value = value;', fix: { startLine: 4, endLine: 4, replacement: '\tn->key = strdup(key);\n\tn->value = value + 1;' } }], code);
   assert.deepEqual(before.fix, { startLine: 4, endLine: 4, replacement: '\tn->value = value + 1;' });
+  // A copied closing brace that would leave one `}` too many is a copy too; what remains here is
+  // the current code, so there is nothing to offer.
   const braces = 'if (a) {\n  b();\n}\n';
   const brace = onlyFinding([{ title: 'x', startLine: 2, quote: 'b();', fix: { startLine: 2, endLine: 2, replacement: '  b();\n}' } }], codeOf(braces, [{ startLine: 1, endLine: 4 }]));
-  assert.equal(brace.fix?.replacement, '  b();\n}', 'a lone brace may be meant');
+  assert.equal(brace.fix, undefined);
+  assert.match(brace.fixRefused ?? '', /same as the current code/);
 });
 
 test('parser: a rewrite fix cannot move a finding off its default lines; two equally good readings withhold the fix', () => {
@@ -240,4 +243,31 @@ test('parser: a rewrite fix cannot move a finding off its default lines; two equ
   assert.match(unsure.fixRefused ?? '', /inside the claimed lines 3–4 but not on the first of them/);
   const sure = onlyFinding([{ title: 'x', startLine: 3, endLine: 4, quote: 'v = 1;', fix: { startLine: 3, endLine: 4, replacement: 'w = 0;\nv = 2;' } }], flatCode);
   assert.deepEqual(sure.fix, { startLine: 3, endLine: 4, replacement: 'w = 0;\nv = 2;' });
+});
+
+test('parser: a fence followed by a line break is still taken off the replacement', () => {
+  const file = 'func f() {\n\treturn a\n}';
+  const finding = onlyFinding([{ title: 'x', startLine: 2, quote: 'return a', fix: { startLine: 2, endLine: 2, replacement: '~~~go\n\treturn b\n~~~\n' } }], codeOf(file, [{ startLine: 1, endLine: 3 }]));
+  assert.equal(finding.fix?.replacement, '\treturn b');
+});
+
+test('parser: an endLine one short of the closing brace the replacement repeats does not duplicate the brace', () => {
+  const file = ['void f() {', '    if (a) {', '        b();', '    }', '    c();', '}'].join('\n');
+  const code = codeOf(file, [{ startLine: 1, endLine: 6 }]);
+  const short = onlyFinding([{ title: 'x', startLine: 2, endLine: 3, quote: 'if (a) {', fix: { startLine: 2, endLine: 3, replacement: '    if (a && d) {\n        b();\n    }' } }], code);
+  assert.deepEqual(short.fix, { startLine: 2, endLine: 3, replacement: '    if (a && d) {\n        b();' });
+  assert.equal(applyFix(file, short.fix!), ['void f() {', '    if (a && d) {', '        b();', '    }', '    c();', '}'].join('\n'));
+  // A brace that balances the replacement is kept, though the next line is the same brace.
+  const wrap = onlyFinding([{ title: 'x', startLine: 5, quote: 'c();', fix: { startLine: 5, endLine: 5, replacement: '    if (e) {\n        c();\n    }' } }], codeOf(['void f() {', '    if (a) {', '        b();', '    }', '    c();', '    }'].join('\n'), [{ startLine: 1, endLine: 6 }]));
+  assert.equal(wrap.fix?.replacement, '    if (e) {\n        c();\n    }');
+});
+
+test('parser: a fix numbered one line off its correctly placed finding moves onto the quote only when it is a near-copy of it', () => {
+  const file = ['function chunk(items, size) {', '  const out = [];', '  for (let i = 0; i <= items.length; i += size) {', '    out.push(items.slice(i, i + size));', '  }', '  return out;', '}'].join('\n');
+  const code = codeOf(file, [{ startLine: 1, endLine: 7 }]);
+  const slipped = onlyFinding([{ title: 'x', startLine: 3, quote: 'i <= items.length', fix: { startLine: 4, endLine: 4, replacement: '  for (let i = 0; i < items.length; i += size) {' } }], code);
+  assert.deepEqual(slipped.fix, { startLine: 3, endLine: 3, replacement: '  for (let i = 0; i < items.length; i += size) {' });
+  // A fix of other lines (not a copy of the quoted one) keeps its own lines.
+  const elsewhere = onlyFinding([{ title: 'x', startLine: 3, quote: 'i <= items.length', fix: { startLine: 6, endLine: 6, replacement: '  return out.filter((c) => c.length > 0);' } }], code);
+  assert.deepEqual(elsewhere.fix, { startLine: 6, endLine: 6, replacement: '  return out.filter((c) => c.length > 0);' });
 });
