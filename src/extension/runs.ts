@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import { conversationOf, messagesFor, runAnalysis, type RunOutput } from '../core/run';
 import type { BackendError } from '../core/errors';
-import type { Backend, Finding, Usage } from '../core/types';
-import type { ErrorAction, ErrorView, FindingView, RunHeader, UsageView } from '../shared/protocol';
+import type { Backend, Finding } from '../core/types';
+import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../shared/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
 import { confirmHostedUse } from './consent';
@@ -147,22 +147,22 @@ export class RunController implements vscode.Disposable {
         else if (event.kind === 'answer') {
           status.setState('answering');
           panel.appendAnswer(record.id, event.text);
-        } else if (event.kind === 'usage') panel.setUsage(record.id, usageView(event.usage));
+        } else if (event.kind === 'usage') panel.setUsage(record.id, usageViewFromUsage(event.usage));
       },
     });
     record.output = output;
     this.active.delete(record.id);
     void this.updateRunningContext();
-    return this.finish(record, output);
+    return this.finish(record, output, backend.id);
   }
 
-  private finish(record: RunRecord, output: RunOutput): RunOutcome {
+  private finish(record: RunRecord, output: RunOutput, backendId: string): RunOutcome {
     const { panel, findings, status, log } = this.deps;
     const { error, parsed } = output;
     if (error) {
       const cancelled = error.kind === 'cancelled';
       status.setState(cancelled ? 'idle' : 'error');
-      panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error) });
+      panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error, backendId) });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
         void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, 'Show Reasoning').then((pick) => pick && panel.reveal(record.id));
@@ -238,35 +238,7 @@ export function toFindingView(stamped: StampedFinding): FindingView {
   };
 }
 
-function usageView(usage: Usage): UsageView {
-  const reasoningTokens = usage.reasoningTokens ?? 0;
-  return {
-    promptTokens: usage.promptTokens,
-    reasoningTokens,
-    answerTokens: Math.max(0, usage.completionTokens - reasoningTokens),
-    cachedPromptTokens: usage.cachedPromptTokens,
-    costUsd: usage.costUsd,
-    tokensPerSecond: usage.tokensPerSecond,
-  };
-}
-
-const ERROR_ACTIONS: Partial<Record<BackendError['kind'], ErrorAction[]>> = {
-  auth: [{ label: 'Set API Key', command: 'thinklens.setApiKey' }],
-  'out-of-balance': [{ label: 'Set Another API Key', command: 'thinklens.setApiKey' }, { label: 'Select Backend', command: 'thinklens.selectBackend' }],
-  'model-not-found': [{ label: 'Select Backend', command: 'thinklens.selectBackend' }],
-  network: [{ label: 'Retry', command: 'rerun' }, { label: 'Select Backend', command: 'thinklens.selectBackend' }],
-  timeout: [{ label: 'Retry', command: 'rerun' }],
-  'rate-limit': [{ label: 'Retry', command: 'rerun' }],
-  server: [{ label: 'Retry', command: 'rerun' }],
-  setup: [{ label: 'Select Backend', command: 'thinklens.selectBackend' }, { label: 'Download a Model', command: 'thinklens.downloadModel' }],
-};
-
 /** The panel's view of an engine error, with the commands that fix it. */
-function errorView(error: BackendError): ErrorView {
-  return {
-    kind: error.kind,
-    message: error.message,
-    detail: error.hint,
-    actions: [...(ERROR_ACTIONS[error.kind] ?? []), { label: 'Show Log', command: 'thinklens.showLog' }],
-  };
+function errorView(error: BackendError, backend: string): ErrorView {
+  return { kind: error.kind, message: error.message, detail: error.hint, actions: defaultErrorActions(error.kind, backend) };
 }
