@@ -8,22 +8,13 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, findChromium } from '../../scripts/vscode/browser.mjs';
 import { makeNonce, renderPanelHtml } from '../../src/extension/panel/panelHtml';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const repoRoot = resolve(__dirname, '../..');
 const distDir = join(repoRoot, 'media', 'dist');
@@ -112,7 +103,6 @@ export interface PanelOptions {
 }
 
 export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> {
-  if (!existsSync(CHROMIUM)) throw new Error('install Chromium: apt-get install -y chromium');
   buildWebview();
 
   const served: string[] = [];
@@ -148,9 +138,9 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> 
   let launched: Launched | undefined;
   try {
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: findChromium(), // throws with the apt-get command when Chromium is missing
       headless: true,
-      args: CHROMIUM_FLAGS,
+      args: chromiumArgs,
       viewport: { width: options.width ?? 420, height: options.height ?? 800 },
     });
     launched = { context, profile, server };
