@@ -271,3 +271,19 @@ test('parser: a fix numbered one line off its correctly placed finding moves ont
   const elsewhere = onlyFinding([{ title: 'x', startLine: 3, quote: 'i <= items.length', fix: { startLine: 6, endLine: 6, replacement: '  return out.filter((c) => c.length > 0);' } }], code);
   assert.deepEqual(elsewhere.fix, { startLine: 6, endLine: 6, replacement: '  return out.filter((c) => c.length > 0);' });
 });
+
+test('parser: which lines a fix replaces is read from the lines it keeps and its ends, not from shared tokens', () => {
+  const file = ['function total(items) {', '  let sum = 0;', '  for (const item of items) {', '    sum += item.price;', '  }', '  return sum;', '}'].join('\n');
+  const code = codeOf(file, [{ startLine: 1, endLine: 7 }]);
+  const fixed = '  for (const item of items) {\n    sum += item.price * item.qty;\n  }';
+  // Numbers one line early: the quote (the block's first line) falls on the claim's second line.
+  const early = onlyFinding([{ title: 'x', startLine: 2, endLine: 4, quote: 'for (const item of items) {', fix: { startLine: 2, endLine: 4, replacement: fixed } }], code);
+  assert.deepEqual(early.fix, { startLine: 3, endLine: 5, replacement: fixed });
+  // Right numbers, the quote taken from the block's second line: the fix stays.
+  const middle = onlyFinding([{ title: 'x', startLine: 3, endLine: 5, quote: 'sum += item.price;', fix: { startLine: 3, endLine: 5, replacement: fixed } }], code);
+  assert.deepEqual(middle.fix, { startLine: 3, endLine: 5, replacement: fixed });
+  // A rewrite that keeps no line and neither end cannot tell the two readings apart: withheld.
+  const rewrite = onlyFinding([{ title: 'x', startLine: 2, endLine: 4, quote: 'for (const item of items) {', fix: { startLine: 2, endLine: 4, replacement: '  return items.reduce((s, i) => s + i.price * i.qty, 0);' } }], code);
+  assert.equal(rewrite.fix, undefined);
+  assert.match(rewrite.fixRefused ?? '', /which lines it replaces is uncertain/);
+});
