@@ -2,7 +2,9 @@
 // placement corpus (test/fixtures/placement, format in its README) through parseAnswer and the
 // whole-line fix applier (test/support/applyFix.ts) and writes bench/results/placement.md:
 // findings on the exact expected range, on the right line, wrongly placed (must be 0); fixes
-// producing the intended file, refusals that were right, wrong edits (must be 0).
+// producing the intended file, refusals that were right, wrong edits (must be 0). Then a synthetic
+// sweep (test/support/placementSweep.ts) over every three-line block of the corpus files: which
+// lines a fix replaces when the quote falls inside a multi-line claim.
 //
 //   node --import tsx bench/placement.ts                       # writes bench/results/placement.md
 //   node --import tsx bench/placement.ts --compare a0ab568     # history rows for other engines
@@ -24,6 +26,7 @@ import {
   type CaseResult,
   type Figures,
 } from '../test/support/placementCorpus';
+import { sweepFixOffsets, type SweepRow } from '../test/support/placementSweep';
 
 /** Engines worth comparing against, oldest first: before the corpus existed, and when the held-out cases were written. */
 const DEFAULT_HISTORY: readonly { rev: string; label: string }[] = [
@@ -55,18 +58,28 @@ function bySet(results: readonly CaseResult[]): Record<SetName, Figures> {
 
 const CHILD_SCRIPT = `
 import { evaluateCase, figuresOf, loadCorpus } from './test/support/placementCorpus';
-const results = loadCorpus(process.argv[2]).map(evaluateCase);
+import { sweepFixOffsets } from './test/support/placementSweep';
+const corpus = loadCorpus(process.argv[2]);
+const results = corpus.map(evaluateCase);
 const pick = (held) => figuresOf(results.filter((r) => held === undefined || r.case.heldOut === held));
-process.stdout.write(JSON.stringify({ 'first 44': pick(false), 'held-out': pick(true), all: pick(undefined) }));
+const sets = { 'first 44': pick(false), 'held-out': pick(true), all: pick(undefined) };
+process.stdout.write(JSON.stringify({ sets, sweep: sweepFixOffsets(corpus) }));
 `;
 
-function scoreAt(rev: string): Record<SetName, Figures> | string {
+interface Scored {
+  readonly sets: Record<SetName, Figures>;
+  readonly sweep: readonly SweepRow[];
+}
+
+function scoreAt(rev: string): Scored | string {
   const dir = mkdtempSync(join(tmpdir(), 'thinklens-placement-'));
   try {
     const archive = execFileSync('git', ['archive', rev, 'src/core'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
     execFileSync('tar', ['-x', '-C', dir], { input: archive });
     cpSync(join(root, 'test', 'support', 'placementCorpus.ts'), join(dir, 'test', 'support', 'placementCorpus.ts'));
-    cpSync(join(root, 'test', 'support', 'applyFix.ts'), join(dir, 'test', 'support', 'applyFix.ts'));
+    for (const file of ['applyFix.ts', 'placementSweep.ts']) {
+      cpSync(join(root, 'test', 'support', file), join(dir, 'test', 'support', file));
+    }
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     writeFileSync(join(dir, 'score.ts'), CHILD_SCRIPT);
     const out = execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'score.ts'), CORPUS_DIR], {
@@ -74,7 +87,7 @@ function scoreAt(rev: string): Record<SetName, Figures> | string {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return JSON.parse(out) as Record<SetName, Figures>;
+    return JSON.parse(out) as Scored;
   } catch (error) {
     return `could not score ${rev}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
   } finally {
@@ -175,8 +188,10 @@ function misses(results: readonly CaseResult[]): string[] {
 
 function main(): void {
   const started = Date.now();
-  const results = loadCorpus().map(evaluateCase);
+  const corpus = loadCorpus();
+  const results = corpus.map(evaluateCase);
   const sets = bySet(results);
+  const sweep = sweepFixOffsets(corpus);
   const head = (() => {
     try {
       return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
@@ -219,20 +234,46 @@ function main(): void {
       '| engine | set | on the exact range | fixes producing the intended file | refusals right | wrong placements | wrong edits |',
       '|---|---|---|---|---|---|---|',
     );
-    const rows: { label: string; figures: Record<SetName, Figures> | string }[] = [...past, { label: `now (${head})`, figures: sets }];
-    for (const { label, figures } of rows) {
-      if (typeof figures === 'string') {
-        lines.push(`| ${label} | – | ${figures} | | | | |`);
+    const rows: { label: string; scored: Scored | string }[] = [...past.map((p) => ({ label: p.label, scored: p.figures })), { label: `now (${head})`, scored: { sets, sweep } }];
+    for (const { label, scored } of rows) {
+      if (typeof scored === 'string') {
+        lines.push(`| ${label} | – | ${scored} | | | | |`);
         continue;
       }
       for (const name of ['first 44', 'held-out'] as const) {
-        const f = figures[name];
+        const f = scored.sets[name];
         lines.push(
           `| ${label} | ${name} | ${f.exactRange}/${f.placeable} (${percent(f.exactRange, f.placeable)}) | ${f.fixesIntended}/${f.intendedFixes} (${percent(f.fixesIntended, f.intendedFixes)}) | ${f.refusalsRight}/${f.refusalsExpected} | ${f.wrongPlacements} | ${f.wrongEdits + f.outsideEdits} |`,
         );
       }
     }
   }
+
+  const engines: { label: string; rows: readonly SweepRow[] }[] = [
+    ...past.flatMap((p) => (typeof p.figures === 'string' ? [] : [{ label: p.label.replace(/ \(.*$/, '').replace(/^after the changes.*/, 'first changes'), rows: p.figures.sweep }])),
+    { label: 'now', rows: sweep },
+  ];
+  const cell = (row: SweepRow | undefined): string =>
+    row ? `${percent(row.right, row.fixes)} / ${percent(row.withheld, row.fixes)} / **${percent(row.wrong, row.fixes)}**` : '–';
+  lines.push(
+    '',
+    '## Synthetic sweep: which lines does a fix replace?',
+    '',
+    'At every three-line block of every corpus file (no blank lines, a distinctive quote), a model claims the block',
+    'with a fix. Either its lines are right and it quotes the block\'s second line, or its lines are one or two too',
+    'early and it quotes the block\'s first line, as the prompt asks, which then falls on the claim\'s second or third',
+    'line. From the quote alone the readings look the same; only the fix can tell. Cells: fix on the block / withheld /',
+    '**on other lines (a wrong edit)**.',
+    '',
+    `| true reading | fix | fixes | ${engines.map((e) => e.label).join(' | ')} |`,
+    `|---|---|---|${engines.map(() => '---').join('|')}|`,
+    ...sweep.map(
+      (row) =>
+        `| ${row.scenario} | ${row.edit} | ${row.fixes} | ${engines
+          .map((e) => cell(e.rows.find((r) => r.scenario === row.scenario && r.edit === row.edit)))
+          .join(' | ')} |`,
+    ),
+  );
 
   const breakdownHeader = [
     '| cases with | cases | findings on the exact range | uncertain where expected | wrong placements | fixes producing the intended file | refusals right | wrong or outside edits |',

@@ -818,12 +818,19 @@ function chooseDelta(range: TextRange, claim: LineRange, fix: RawFix | undefined
   };
   const none: Fit = { lines: 0, edges: 0, chars: 0 };
   const anchorFit = fitAt(anchor) ?? none;
+  // Among the readings that beat the default, the one with most kept lines and matching ends, then
+  // the most similar, then the contract's own (the quote on the first line).
+  const rank = (delta: number, fit: Fit): number[] => [fit.lines + fit.edges, fit.chars, -Math.abs(delta - preferred)];
+  const ahead = (a: number[], b: number[]): boolean => {
+    const i = a.findIndex((x, k) => x !== b[k]);
+    return i >= 0 && a[i]! > b[i]!;
+  };
   let best: { delta: number; fit: Fit } | undefined;
   for (let delta = lowest; delta <= preferred; delta++) {
     if (delta === anchor) continue;
     const fit = fitAt(delta);
     if (!fit || !clearlyBetter(fit, anchorFit)) continue;
-    if (!best || fit.lines > best.fit.lines || (fit.lines === best.fit.lines && fit.chars > best.fit.chars)) best = { delta, fit };
+    if (!best || ahead(rank(delta, fit), rank(best.delta, best.fit))) best = { delta, fit };
   }
   if (best) return { delta: best.delta, certain: true };
   if (anchor === preferred) return { delta: anchor, certain: true };
