@@ -16,7 +16,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { killProcessGroup, onCleanup } from '../../scripts/vscode/cleanup.mjs';
+import { installSignalHandlers, onCleanup } from '../../scripts/vscode/cleanup.mjs';
 import {
   openFile,
   openProblems,
@@ -25,7 +25,6 @@ import {
   panelFrame,
   problemRows,
   projectRoot,
-  runCommandFromPalette,
   screenshot,
   thinkLensActivityItem,
 } from './workbench.mjs';
@@ -35,6 +34,8 @@ const RESULTS = join(projectRoot, 'test-results', 'person');
 const PICTURES = join(projectRoot, 'docs', 'images');
 const UPDATE_PICTURES = process.env.THINKLENS_UPDATE_PICTURES === '1';
 const MAX_PICTURE_BYTES = 400 * 1024;
+/** The pictures the README shows; the others stay in test-results/person/. */
+const README_PICTURES = new Set(['panel-dark-streaming', 'panel-dark', 'panel-light-streaming', 'panel-light', 'panel-follow-up', ...[1, 2, 3, 4, 5, 6].map((n) => `run-${n}`)]);
 const VIEWPORT = { width: 1280, height: 800 };
 const SIDEBAR_WIDTH = 470;
 
@@ -104,7 +105,7 @@ const EXPLAIN_STREAM = {
   reasoning: REASONING,
   answer: ANSWER,
   pieces: 240,
-  delayMs: 14,
+  delayMs: 20,
   usage: { prompt: 812, completion: 530, reasoning: 262, cached: 512 },
 };
 
@@ -113,18 +114,19 @@ let workbench;
 /** @type {{ baseUrl: string, stop: () => void } | undefined} */
 let replay;
 let folder;
+let scratch;
 
 // ---- The model stand-in: the replay server in its own process (it is TypeScript; tsx runs it) ----
 
 async function startReplay() {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test', 'support', 'replayServerMain.ts'), '--port', '0'], {
     cwd: projectRoot,
-    detached: process.platform !== 'win32',
+    // In this process's group: a runner that stops the group (runTests.mjs, Ctrl+C) stops it too.
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const unregister = onCleanup(() => killProcessGroup(child.pid));
+  const unregister = onCleanup(() => child.kill('SIGKILL'));
   const stop = () => {
-    killProcessGroup(child.pid, 'SIGTERM');
+    child.kill('SIGTERM');
     unregister();
   };
   let errors = '';
@@ -188,6 +190,23 @@ async function selectLines(page, from, to) {
   await page.keyboard.press('Home'); // a second Home goes to column 1 from the first non-blank
   for (let line = from; line < to; line++) await page.keyboard.press('Shift+ArrowDown');
   await page.keyboard.press('Shift+End');
+}
+
+/**
+ * F1, type the command's title, wait for its row, then `beforeEnter` (a picture) and Enter. Unlike
+ * runCommandFromPalette this never presses Escape first, which would drop the editor's selection.
+ */
+async function typeCommand(page, title, beforeEnter) {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.pressSequentially(`${title}`, { delay: 5 });
+  const row = widget.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await beforeEnter?.();
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** Puts the cursor on a 1-based line (and column) of the active editor. */
@@ -325,7 +344,7 @@ async function picture(page, name, clip) {
   if (clip) assert.deepEqual([width, height], [Math.round(clip.width), Math.round(clip.height)], `${name}.png has the wrong size`);
   const colours = await distinctColours(buffer);
   assert.ok(colours > 40, `${name}.png looks blank (${colours} colours)`);
-  if (UPDATE_PICTURES) {
+  if (UPDATE_PICTURES && README_PICTURES.has(name)) {
     assert.ok(buffer.length <= MAX_PICTURE_BYTES, `${name}.png is ${Math.round(buffer.length / 1024)} KB, over ${MAX_PICTURE_BYTES / 1024} KB`);
     mkdirSync(PICTURES, { recursive: true });
     writeFileSync(join(PICTURES, `${name}.png`), buffer);
@@ -397,8 +416,10 @@ before(async () => {
     const built = spawnSync(process.execPath, ['esbuild.mjs', 'extension', 'webview'], { cwd: projectRoot, stdio: 'inherit' });
     assert.equal(built.status, 0, 'the build failed (node esbuild.mjs extension webview)');
   }
+  installSignalHandlers(); // before the replay server starts: Ctrl+C must stop it too
   // A copy: the checks edit cart.ts, and samples/ must stay as it is.
-  folder = mkdtempSync(join(tmpdir(), 'thinklens-person-'));
+  scratch = mkdtempSync(join(tmpdir(), 'thinklens-person-'));
+  folder = join(scratch, 'samples'); // the window title reads "samples", as with npm start
   cpSync(join(projectRoot, 'samples'), folder, { recursive: true });
   replay = await startReplay();
   const started = Date.now();
@@ -427,6 +448,8 @@ before(async () => {
   // The status bar names the configured backend once ThinkLens is active; then back to the Explorer.
   await openThinkLensView(page);
   await page.locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  // Wide enough to read the reasoning (the side bar keeps one width for all its views).
+  await widenSideBar(page, SIDEBAR_WIDTH);
   await page.keyboard.press('Control+Shift+E');
   await page.locator('.part.sidebar .explorer-folders-view').first().waitFor({ state: 'visible', timeout: 10_000 });
   console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -435,7 +458,7 @@ before(async () => {
 after(async () => {
   await workbench?.close();
   replay?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 afterEach(async (context) => {
@@ -451,16 +474,14 @@ test('Explain This Bug on a selection: the reasoning streams into the panel, the
   await selectLines(page, 9, 15);
   const selected = /Ln 15, Col 2 \(\d+ selected\)/;
   assert.match(await cursorStatus(page, selected), selected, 'lines 9-15 are not selected');
-  await picture(page, 'run-1');
 
   await script(EXPLAIN_STREAM);
-  await runCommandFromPalette(page, 'ThinkLens: Explain This Bug');
+  await typeCommand(page, 'ThinkLens: Explain This Bug', () => picture(page, 'run-1'));
 
-  // The panel opens by itself; its side bar gets wider, as a person would drag it to read.
+  // The panel opens by itself, with the run for exactly the selected lines.
   const frame = panelFrame(page);
   await frame.locator('article.run').first().waitFor({ state: 'attached', timeout: 30_000 });
-  await widenSideBar(page, SIDEBAR_WIDTH);
-
+  assert.equal(await frame.locator('article.run .run-title').innerText(), 'src/cart.ts:9-15');
   const early = await waitForRun(frame, (r) => r.running && r.trace.length > 0, 'the first reasoning text');
   assert.equal(early.expanded, true, 'the reasoning is folded while it streams');
   assert.ok(squash(REASONING).startsWith(squash(early.trace)), `the trace does not show the model's reasoning: ${early.trace.slice(0, 80)}`);
@@ -468,12 +489,16 @@ test('Explain This Bug on a selection: the reasoning streams into the panel, the
   assert.equal(later.running, true, 'the run ended before the trace was seen growing');
   assert.match(later.status, /Thinking…/);
   assert.equal(later.traceVisible, true);
-  await picture(page, 'run-2');
   await picture(page, 'panel-dark-streaming', await panelClip(page));
+  await picture(page, 'run-2');
+  const prompt = (await replayRequests()).at(-1).body.messages?.[0]?.content ?? '';
+  assert.match(prompt, /\n\s*9 \| export function cartTotal/, 'the model was not sent line 9');
+  assert.match(prompt, /\n\s*15 \| \}/, 'the model was not sent line 15');
 
   const answering = await waitForRun(frame, (r) => r.answer.length > 20, 'the answer to start streaming');
   assert.equal(answering.running, true, 'the answer was only seen after the run ended');
   assert.ok(!answering.answer.includes('"findings"'), 'the JSON block shows as answer text');
+  assert.match(answering.status, /Answering…/);
   await picture(page, 'run-3');
 
   const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish');
@@ -494,6 +519,7 @@ test('Explain This Bug on a selection: the reasoning streams into the panel, the
   assert.match(label, /ThinkLens/, `the problem row does not name ThinkLens: ${label}`);
   assert.match(`${label} ${await row.first().innerText()}`, /(Ln|line) 11\b|\[Ln 11,|11:3/, `the problem is not on line 11: ${label}`);
   await picture(page, 'run-4');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
 
   // The cursor on the squiggle shows the light bulb; Quick Fix (Ctrl+.) lists "Apply fix".
   await goToLine(page, 11, 8);
@@ -513,6 +539,7 @@ test('Explain This Bug on a selection: the reasoning streams into the panel, the
   // The fixed finding leaves the Problems panel, and the panel no longer offers its fix.
   await problemRows(page).filter({ hasText: 'Off-by-one in loop bound' }).first().waitFor({ state: 'detached', timeout: 10_000 });
   await waitForRun(frame, (r) => r.findings.every((f) => !f.canApply), 'the panel to stop offering the applied fix');
+  await page.mouse.move(VIEWPORT.width - 100, VIEWPORT.height - 120); // no hover box over the code
   await picture(page, 'run-6');
 });
 
@@ -521,7 +548,7 @@ test('a follow-up question in the panel gets a second answer, with usage and cos
   const frame = panelFrame(page);
   const before = await newestRun(frame);
   assert.equal(before?.count, 1);
-  await script({ reasoning: FOLLOW_UP_REASONING, answer: FOLLOW_UP_ANSWER, pieces: 6, delayMs: 60 });
+  await script({ reasoning: FOLLOW_UP_REASONING, answer: FOLLOW_UP_ANSWER, pieces: 40, delayMs: 20, usage: { prompt: 1304, completion: 118, reasoning: 36, cached: 1024 } });
 
   const box = frame.locator('.follow-up-input textarea');
   await box.click();
@@ -543,6 +570,7 @@ test('a follow-up question in the panel gets a second answer, with usage and cos
   const messages = requests[requests.length - 1].body.messages ?? [];
   assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user']);
   assert.ok(messages[2].content.includes(FOLLOW_UP_QUESTION));
+  await frame.locator('article.run').last().locator('.usage').scrollIntoViewIfNeeded();
   await picture(page, 'panel-follow-up', await panelClip(page));
 });
 
@@ -598,7 +626,11 @@ test('in the Light Modern theme the panel follows the theme, mid-stream and fini
 
   await script(EXPLAIN_STREAM);
   await selectLines(page, 9, 15);
-  await runCommandFromPalette(page, 'ThinkLens: Explain This Bug');
+  if (await page.locator('.part.panel').isVisible()) {
+    await page.keyboard.press('Control+J'); // the Problems panel away, as in the dark pictures
+    await page.locator('.part.panel').waitFor({ state: 'hidden', timeout: 5_000 });
+  }
+  await typeCommand(page, 'ThinkLens: Explain This Bug');
   await waitForRun(frame, (r) => r.count === 1 && r.running && r.trace.length > REASONING.length / 2, 'the reasoning streaming in the light theme');
   await picture(page, 'panel-light-streaming', await panelClip(page));
   const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish');

@@ -4,8 +4,8 @@
 //  2. runs the mocha suite (test/integration/suite) in the extension host: desktop VS Code through
 //     @vscode/test-electron where it can be downloaded (under xvfb-run without a display), else
 //     code-server from the npm registry with VS Code's own test payload (ENVIRONMENT.md);
-//  3. runs the Playwright checks of the workbench (test/integration/workbench.test.mjs) against
-//     code-server, the way a person uses it;
+//  3. runs the Playwright checks of the workbench (test/integration/workbench.test.mjs and
+//     person.test.mjs) against code-server, the way a person uses it;
 //  4. prints `integration: N passed, N failed` last and exits non-zero on any failure.
 //
 // Environment: THINKLENS_VSCODE=auto|desktop|code-server chooses the host of step 2 (default
@@ -134,7 +134,8 @@ async function runWorkbenchChecks() {
   const child = spawn(
     process.execPath,
     ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`, join(root, 'test', 'integration', 'workbench.test.mjs')],
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`, join(root, 'test', 'integration', 'workbench.test.mjs'),
+      join(root, 'test', 'integration', 'person.test.mjs')],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: process.platform !== 'win32', env: { ...process.env, THINKLENS_WORKBENCH_BUILT: '1' } },
   );
   // SIGTERM first: the child's own handlers stop its code-server group and Chromium.
