@@ -53,6 +53,8 @@ export function wholeLines(document: vscode.TextDocument, startLine: number, end
 export class FindingStore implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('thinklens');
   private readonly byUri = new Map<string, StampedFinding[]>();
+  /** Findings that left the editor because their fix was applied or they were dismissed (the panel still lists them). */
+  private readonly settled = new Map<string, { finding: StampedFinding; how: 'applied' | 'dismissed' }>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private nextId = 1;
@@ -99,15 +101,22 @@ export class FindingStore implements vscode.Disposable {
     return this.all(uri).find((f) => f.id === id);
   }
 
+  /** The applied and dismissed findings of a run. */
+  settledFor(runId: string): { finding: StampedFinding; how: 'applied' | 'dismissed' }[] {
+    return [...this.settled.values()].filter((s) => s.finding.runId === runId);
+  }
+
   dismiss(id: string): void {
     const found = this.get(id);
     if (!found) return;
+    this.settled.set(id, { finding: found, how: 'dismissed' });
     this.remove(found.uri, (f) => f.id === id);
   }
 
   clear(): void {
     const uris = [...this.byUri.keys()].map((k) => vscode.Uri.parse(k));
     this.byUri.clear();
+    this.settled.clear();
     this.diagnostics.clear();
     uris.forEach((uri) => this.changeEmitter.fire(uri));
   }
@@ -141,7 +150,10 @@ export class FindingStore implements vscode.Disposable {
     if (!(await vscode.workspace.applyEdit(edit))) {
       return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason: 'VS Code did not apply the edit' }))] };
     }
-    for (const finding of accepted) this.remove(finding.uri, (f) => f.id === finding.id);
+    for (const finding of accepted) {
+      this.settled.set(finding.id, { finding, how: 'applied' });
+      this.remove(finding.uri, (f) => f.id === finding.id);
+    }
     return { applied: accepted.map((f) => f.id), refused };
   }
 

@@ -191,7 +191,11 @@ export class RunController implements vscode.Disposable {
     const current = this.deps.findings.all(uri);
     for (const record of this.runs.values()) {
       if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
-      this.deps.panel.updateFindings(record.id, current.filter((f) => f.runId === record.id).map(toFindingView));
+      const open = current.filter((f) => f.runId === record.id).map(toFindingView);
+      const settled = this.deps.findings.settledFor(record.id).map(({ finding, how }) => ({ ...toFindingView(finding), hasFix: false, [how]: true }));
+      // Finding ids count up in publishing order; keep the list in that order.
+      const byId = (a: FindingView, b: FindingView) => Number(a.id.slice(1)) - Number(b.id.slice(1));
+      this.deps.panel.updateFindings(record.id, [...open, ...settled].sort(byId));
     }
   }
 

@@ -138,6 +138,8 @@ describe('Explain this bug', function () {
 
     assert.equal(document.lineAt(10).text, FIXED_LOOP);
     assert.equal(ours(document.uri).length, 0, 'the applied finding still shows');
+    const listed = api.panel.runView(outcome.runId!)?.result?.findings ?? [];
+    assert.deepEqual(listed.map((f) => [f.title, f.applied === true, f.hasFix]), [['Off-by-one in loop bound', true, false]], 'the panel lost the applied finding');
     assert.equal(document.getText().split('\n').length, original.split('\n').length, 'the fix changed other lines');
 
     await vscode.window.showTextDocument(document);
