@@ -192,7 +192,10 @@ export class RunController implements vscode.Disposable {
     for (const record of this.runs.values()) {
       if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
       const open = current.filter((f) => f.runId === record.id).map(toFindingView);
-      const settled = this.deps.findings.settledFor(record.id).map(({ finding, how }) => ({ ...toFindingView(finding), hasFix: false, [how]: true }));
+      // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
+      const settled = this.deps.findings
+        .settledFor(record.id)
+        .map(({ finding, how }) => ({ ...toFindingView(finding), hasFix: false, fixRefused: undefined, stale: false, [how]: true }));
       // Finding ids count up in publishing order; keep the list in that order.
       const byId = (a: FindingView, b: FindingView) => Number(a.id.slice(1)) - Number(b.id.slice(1));
       this.deps.panel.updateFindings(record.id, [...open, ...settled].sort(byId));

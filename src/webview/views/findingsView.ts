@@ -105,7 +105,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     apply.classList.add('apply-fix');
     actions.append(apply);
   }
-  if (actionable) {
+  if (actionable && !f.applied && !f.dismissed) {
     const dismiss = button('Dismiss', 'close', () => post({ type: 'dismissFinding', runId, findingId: f.id }), { secondary: true });
     dismiss.classList.add('dismiss');
     actions.append(dismiss);
