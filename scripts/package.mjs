@@ -98,6 +98,6 @@ function packageTarget(target) {
     'node_modules/openai/src/**', '**/*.mts', '**/*.cts',
   ].join('\n'));
   const vsix = join(outDir, `thinklens-${target}-${pkg.version}.vsix`);
-  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: stage });
+  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--out', vsix], { cwd: stage });
   sizes.push([target, TARGETS[target].join(', '), (statSync(vsix).size / 1024 ** 2).toFixed(1)]);
 }
