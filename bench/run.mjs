@@ -1,0 +1,25 @@
+// `npm run bench [-- local webview placement]`: runs the benchmarks (all by default), each writing
+// its table to bench/results/. Benchmarks measure; they never decide whether tests pass.
+import { spawnSync } from 'node:child_process';
+
+const BENCHMARKS = {
+  placement: 'bench/placement.ts', // answer placement and fix quality on the corpus (about 30 s)
+  webview: 'bench/webviewBench.ts', // 25,000-token trace into the real panel in Chromium (a few minutes)
+  local: 'bench/localBench.ts', // node-llama-cpp on a random 1.5B-shape model (about 5 minutes, 2 GB on disk)
+};
+
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const names = requested.length ? requested : Object.keys(BENCHMARKS);
+let failed = false;
+for (const name of names) {
+  const file = BENCHMARKS[name];
+  if (!file) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name} (${file}) ===`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...passThrough], { stdio: 'inherit' });
+  failed ||= result.status !== 0;
+}
+process.exit(failed ? 1 : 0);
