@@ -120,7 +120,7 @@ async function runOne(request: CliRequest, target: LoadedTarget, backend: Backen
   const output = await runAnalysis({
     backend,
     code,
-    sampling: { seed: request.seed },
+    sampling: { seed: request.seed, jsonAnswer: backend.id === 'local' },
     signal,
     onEvent: (event) => {
       if (event.kind === 'reasoning') trace?.write(event.text);

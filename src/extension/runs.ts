@@ -220,6 +220,8 @@ const HOSTED_PROMPT_BUDGET = 24_000;
 function samplingOf(config: ThinkLensConfig, backend: Backend) {
   return {
     promptTokenBudget: backend.id === 'local' ? Math.floor(config.local.contextSize / 2) : HOSTED_PROMPT_BUDGET,
+    // The local backend always writes its answer under the contract's JSON grammar: say so in the prompt.
+    jsonAnswer: backend.id === 'local',
     temperature: config.temperature,
     topP: config.topP,
     seed: config.seed,

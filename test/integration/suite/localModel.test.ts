@@ -43,11 +43,13 @@ describe('Explain this bug with a local model', function () {
     await settings.update('local.modelPath', model, vscode.ConfigurationTarget.Global);
     await settings.update('local.contextSize', 8192, vscode.ConfigurationTarget.Global);
     await settings.update('local.gpu', 'cpu', vscode.ConfigurationTarget.Global);
+    // The tiny model is faster on one thread than on two busy cores.
+    await settings.update('local.threads', 1, vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
     const settings = vscode.workspace.getConfiguration('thinklens');
-    for (const key of ['backend', 'local.modelPath', 'local.contextSize', 'local.gpu']) await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['backend', 'local.modelPath', 'local.contextSize', 'local.gpu', 'local.threads']) await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('thinklens.clearFindings');
   });
 
