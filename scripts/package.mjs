@@ -68,7 +68,10 @@ function packageTarget(target) {
   mkdirSync(stage, { recursive: true });
   const manifest = { ...pkg, devDependencies: undefined, scripts: undefined, allowScripts: undefined };
   writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2));
-  for (const file of ['README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'media']) {
+  // The pictures live in the repository (relative links vsce cannot resolve without a repository URL).
+  const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/## What it looks like[\s\S]*?(?=\n## )/, '');
+  writeFileSync(join(stage, 'README.md'), readme);
+  for (const file of ['LICENSE', 'dist/extension.js', 'dist/cli.js', 'media']) {
     if (existsSync(join(root, file))) cpSync(join(root, file), join(stage, file), { recursive: true });
   }
   for (const mod of modules) cpSync(join(root, mod), join(stage, mod), { recursive: true, dereference: true });
