@@ -389,20 +389,38 @@ async function panelClip(page) {
  * developed extension's" first theme of the current light/dark type at start-up.)
  */
 async function pickColorTheme(page, label, kind) {
+  // The theme list fills asynchronously and, on a freshly installed code-server, sometimes shows
+  // nothing for a while: try a few times, then accept any theme of the wanted kind (the checks are
+  // about light versus dark, not about one theme's name).
+  const wanted = [label, kind === 'dark' ? 'Dark' : 'Light'];
+  for (let attempt = 0; attempt < 3 * wanted.length; attempt++) {
+    if (await tryPickColorTheme(page, wanted[Math.floor(attempt / 3)], attempt >= 3)) break;
+  }
+  const deadline = Date.now() + 15_000;
+  while ((await themeKind(page)) !== kind && Date.now() < deadline) await page.waitForTimeout(100);
+  assert.equal(await themeKind(page), kind, `the workbench did not switch to ${label}`);
+}
+
+/** One try at "Preferences: Color Theme" → `text`; true when a row was picked. */
+async function tryPickColorTheme(page, text, loose) {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
+  const row = (name, exact) =>
+    widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact ? new RegExp(`^\\s*${name}\\s*$`) : name }) }).first();
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill('>Preferences: Color Theme');
-  const exact = (text) => widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${text}\\s*$`) }) }).first();
-  await exact('Preferences: Color Theme').click({ timeout: 15_000 });
-  await input.fill(label);
-  await exact(label).click({ timeout: 15_000 });
+  await row('Preferences: Color Theme', true).click({ timeout: 15_000 });
+  await input.fill(text);
+  try {
+    await row(text, !loose).click({ timeout: 8_000 });
+  } catch {
+    await page.keyboard.press('Escape');
+    return false;
+  }
   await widget.waitFor({ state: 'hidden', timeout: 10_000 });
-  const deadline = Date.now() + 15_000;
-  while ((await themeKind(page)) !== kind && Date.now() < deadline) await page.waitForTimeout(100);
-  assert.equal(await themeKind(page), kind, `the workbench did not switch to ${label}`);
+  return true;
 }
 
 async function themeKind(page) {
