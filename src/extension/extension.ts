@@ -61,9 +61,9 @@ export interface ThinkLensApi {
 /** After activation: say in the status bar which backend runs, or in the panel how to set one up. */
 async function showChosenBackend(backends: Backends, status: StatusBar, panel: ReviewPanel): Promise<void> {
   const choice = await backends.choose(readConfig());
-  if (choice.ok) status.setBackend(`${choice.backend.id}: ${choice.backend.model}`, choice.reason);
+  if (choice.ok) status.setBackend(choice.backend, choice.reason);
   else {
-    status.setBackend('not set up');
+    status.setBackend(undefined);
     panel.showSetup(choice.setup);
   }
 }

@@ -67,8 +67,7 @@ export class RunController implements vscode.Disposable {
       void vscode.window.showWarningMessage('ThinkLens: that run has no answer to follow up on. Run an analysis first.');
       return { findings: [] };
     }
-    const document = await vscode.workspace.openTextDocument(previous.target.document.uri);
-    const target: AnalysisTarget = { ...previous.target, document, version: document.version, code: { ...previous.target.code, fileText: document.getText() } };
+    const target = await currentTarget(previous.target);
     const thread = [...(previous.thread ?? []), previous.id];
     return this.execute({ id: this.newId(), target, kind: 'follow-up', thread }, { history: conversationOf(previous.output), question });
   }
@@ -76,8 +75,7 @@ export class RunController implements vscode.Disposable {
   async rerun(runId: string): Promise<RunOutcome> {
     const previous = this.runs.get(runId);
     if (!previous) return { findings: [] };
-    const document = await vscode.workspace.openTextDocument(previous.target.document.uri);
-    const target: AnalysisTarget = { ...previous.target, document, version: document.version, code: { ...previous.target.code, fileText: document.getText() } };
+    const target = await currentTarget(previous.target);
     return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
   }
 
@@ -105,14 +103,14 @@ export class RunController implements vscode.Disposable {
     const config = readConfig();
     const choice = await backends.choose(config);
     if (!choice.ok) {
-      status.setBackend('not set up');
+      status.setBackend(undefined);
       panel.showSetup(choice.setup);
       log.warn(choice.setup);
       return { findings: [] };
     }
     const { backend } = choice;
     panel.hideSetup();
-    status.setBackend(`${backend.id}: ${backend.model}`, choice.reason);
+    status.setBackend(backend, choice.reason);
     if (!(await confirmHostedUse(this.deps.globalState, backend))) return { findings: [], cancelled: true };
 
     const { target } = record;
@@ -205,6 +203,12 @@ export class RunController implements vscode.Disposable {
   private updateRunningContext(): Thenable<unknown> {
     return vscode.commands.executeCommand('setContext', 'thinklens.running', this.running);
   }
+}
+
+/** The same code as `target`, stamped with the document's text and version as they are now. */
+async function currentTarget(target: AnalysisTarget): Promise<AnalysisTarget> {
+  const document = await vscode.workspace.openTextDocument(target.document.uri);
+  return { ...target, document, version: document.version, code: { ...target.code, fileText: document.getText() } };
 }
 
 /** In a review of changes, findings away from the changed lines are noise unless they are errors. */

@@ -1,6 +1,7 @@
 // The status-bar item: which backend runs and what the current run is doing.
 
 import * as vscode from 'vscode';
+import type { Backend } from '../core/types';
 
 export type RunState = 'idle' | 'thinking' | 'answering' | 'error';
 
@@ -17,8 +18,9 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  setBackend(label: string, why = ''): void {
-    this.backend = label;
+  /** The backend runs go to (undefined: none is set up), and why it was chosen. */
+  setBackend(backend: Pick<Backend, 'id' | 'model'> | undefined, why = ''): void {
+    this.backend = backend ? `${backend.id}: ${backend.model}` : 'not set up';
     this.why = why;
     this.render();
   }
