@@ -38,6 +38,29 @@ export interface BackendRequest {
   readonly reasoningEffort?: ReasoningEffort;
   /** Ask the server for a JSON-object answer where the preset says it works while thinking. */
   readonly jsonAnswer?: boolean;
+  /**
+   * The window the plan sized for this request (prompt + reasoning reserve + answer). Servers that
+   * take a window per request (Ollama's `num_ctx`) get it; the others only use it to check.
+   */
+  readonly contextWindow?: number;
+  /**
+   * The answer contract as a JSON schema. A backend whose server constrains the answer *after* the
+   * thinking (vLLM/SGLang/llama.cpp/LM Studio `json_schema`, Ollama `format`, the local grammar)
+   * applies it; the others ignore it.
+   */
+  readonly answerSchema?: Readonly<Record<string, unknown>>;
+}
+
+/** What a server says about a model, read from the server itself (see `Backend.describe`). */
+export interface ServerFacts {
+  /** Tokens one request may use now: the loaded window (llama.cpp n_ctx, LM Studio loaded length). */
+  readonly contextWindow?: number;
+  /** The most the model takes when asked per request (Ollama's model maximum from /api/show). */
+  readonly maxContextWindow?: number;
+  /** The model thinks (Ollama capabilities, a reasoning parser); undefined when the server does not say. */
+  readonly thinks?: boolean;
+  /** Where the numbers came from (`/props`, `/api/show`, `known`), for logs and docs. */
+  readonly source: string;
 }
 
 export interface Backend {
@@ -47,6 +70,8 @@ export interface Backend {
   /** True when code leaves the machine (hosted API); the extension asks consent first. */
   readonly hosted: boolean;
   stream(request: BackendRequest, signal: AbortSignal): AsyncIterable<ReasoningEvent>;
+  /** Asks the server about its window and the model; never throws for a server that says nothing. */
+  describe?(signal: AbortSignal): Promise<ServerFacts>;
   dispose?(): void | Promise<void>;
 }
 
