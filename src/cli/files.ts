@@ -17,6 +17,8 @@ export interface Skipped {
   readonly detail: string;
 }
 
+/** Git's own files: never code to review, never listed as skipped. */
+const GIT_METADATA = new Set(['.git', '.gitignore', '.gitattributes', '.gitmodules', '.gitkeep']);
 /** Larger files are skipped when found by a walk; named files are read whatever their size. */
 export const MAX_WALKED_FILE_BYTES = 1024 * 1024;
 /** Git's own test for binary content: a NUL byte in the first 8000 bytes. */
@@ -40,9 +42,15 @@ const GENERATED_HEADER = /@generated|\bDO NOT EDIT\b|\bauto-?generated\b|\bgener
 /** Minified code: very long average lines. */
 const MINIFIED_MEAN_LINE = 300;
 
+export interface FoundFile {
+  readonly absPath: string;
+  /** As the person wrote it for a named file; relative to the current folder for a found one. */
+  readonly display: string;
+}
+
 export interface Expansion {
-  /** Absolute paths, sorted, each once. */
-  readonly files: string[];
+  /** Named files in argument order, each walk's files sorted; each file once. */
+  readonly files: FoundFile[];
   readonly skipped: Skipped[];
 }
 
@@ -53,14 +61,15 @@ export const isGlob = (path: string) => /[*?[\]{}]/.test(path);
  * (the person asked for it) unless it is binary; what a walk finds is classified and may be skipped.
  */
 export async function expandPaths(cwd: string, paths: readonly string[]): Promise<Expansion> {
-  const files = new Set<string>();
+  const files = new Map<string, FoundFile>();
   const skipped: Skipped[] = [];
   const rules = new IgnoreRules();
   for (const given of paths) {
     const absolute = resolve(cwd, given);
     const info = existsSync(absolute) ? statSync(absolute) : undefined;
     if (info?.isFile()) {
-      files.add(absolute);
+      if ((await readHead(absolute, BINARY_PROBE_BYTES)).includes(0)) skipped.push({ path: given, reason: 'binary', detail: 'NUL byte' });
+      else if (!files.has(absolute)) files.set(absolute, { absPath: absolute, display: given });
       continue;
     }
     let walkRoot: string;
@@ -79,12 +88,13 @@ export async function expandPaths(cwd: string, paths: readonly string[]): Promis
     if (!existsSync(walkRoot)) continue;
     for await (const file of walk(walkRoot, rules)) {
       if (!match(file) || files.has(file)) continue;
+      const display = toPosix(relative(cwd, file)) || file;
       const reason = await classify(file, rules);
-      if (reason) skipped.push({ path: toPosix(relative(cwd, file)) || file, ...reason });
-      else files.add(file);
+      if (reason) skipped.push({ path: display, ...reason });
+      else files.set(file, { absPath: file, display });
     }
   }
-  return { files: [...files].sort(), skipped: dedupe(skipped) };
+  return { files: [...files.values()], skipped: dedupe(skipped) };
 }
 
 /** Why a file found by a walk (or named in a diff) should not be reviewed, or undefined. */
@@ -129,7 +139,7 @@ async function* walk(dir: string, rules: IgnoreRules): AsyncGenerator<string> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.name === '.git') continue;
+    if (GIT_METADATA.has(entry.name)) continue;
     if (entry.isDirectory()) {
       if (!(await rules.ignored(path, true))) yield* walk(path, rules);
     } else if (entry.isFile() && !(await rules.ignored(path, false))) yield path;
@@ -253,7 +263,7 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`);
 }
 
-const toPosix = (path: string) => path.split(sep).join('/');
+export const toPosix = (path: string) => path.split(sep).join('/');
 
 function dedupe(skipped: Skipped[]): Skipped[] {
   const seen = new Set<string>();
