@@ -60,7 +60,9 @@ export type OllamaFault =
   /** Send this many stream lines, then close without the `done` line. */
   | { readonly kind: 'cut'; readonly afterLines: number }
   /** Send this many stream lines, then an `{"error": ...}` line (the runner failed). */
-  | { readonly kind: 'stream-error'; readonly afterLines: number; readonly error: string };
+  | { readonly kind: 'stream-error'; readonly afterLines: number; readonly error: string }
+  /** After the headers, one line of this many bytes that never ends (a broken or hostile server). */
+  | { readonly kind: 'flood'; readonly bytes: number };
 
 export interface OllamaChatRecord {
   readonly model: string;
@@ -98,8 +100,8 @@ export interface OllamaServer {
   readonly root: string;
   readonly port: number;
   readonly chats: OllamaChatRecord[];
-  /** Every request: method and path. */
-  readonly requests: { method: string; path: string }[];
+  /** Every request: method, path and its Authorization header. */
+  readonly requests: { method: string; path: string; authorization?: string }[];
   fault(model: string, fault: OllamaFault): void;
   close(): Promise<void>;
 }
@@ -112,7 +114,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
   const version = options.version ?? OLLAMA_VERSION;
   const faults = new Map<string, OllamaFault[]>();
   const chats: OllamaChatRecord[] = [];
-  const requests: { method: string; path: string }[] = [];
+  const requests: { method: string; path: string; authorization?: string }[] = [];
   const open = new Set<ServerResponse>();
 
   const specOf = (name: string): OllamaModelSpec | undefined => models[name] ?? models[`${name}:latest`];
@@ -129,7 +131,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    requests.push({ method: req.method ?? 'GET', path });
+    requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization });
     if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version });
     if (req.method === 'GET' && path === '/api/tags') {
       return json(res, 200, {
@@ -242,6 +244,13 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const doneReason = reasoningTokens + answerTokens > limit ? 'length' : 'stop';
 
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    if (fault?.kind === 'flood') {
+      const block = Buffer.alloc(64 * 1024, 'a');
+      for (let sent = 0; sent < fault.bytes && !res.destroyed; sent += block.length) {
+        if (!res.write(block)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+      }
+      return void res.end();
+    }
     const created = () => new Date().toISOString();
     const line = (value: unknown) => res.write(`${JSON.stringify(value)}\n`);
     for (let i = 0; i < parts.length; i++) {

@@ -348,6 +348,28 @@ describe('failures', () => {
     assert.match(result.error!.message, /ended before the answer finished/);
   });
 
+  test('a line that never ends is stopped at its cap, not buffered without bound', async () => {
+    server.fault(R1_MODEL, { kind: 'flood', bytes: 512 * 1024 * 1024 });
+    const started = Date.now();
+    const result = await collect(backendFor());
+    assert.equal(result.error?.kind, 'bad-response');
+    assert.match(result.error!.message, /one stream event longer than 262144 bytes/);
+    assert.ok(Date.now() - started < 3000, `stopped early, after ${Date.now() - started} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(lastChat().clientClosed, true, 'the connection was closed');
+  });
+
+  test('credentials in the base URL travel as a Basic header and never appear in a message', async () => {
+    const root = server.root.replace('http://', 'http://alice:s3cr3t-pass@');
+    const before = server.requests.length;
+    const result = await collect(backendFor({ model: 'deepseek-r1:70b' }, `${root}/v1`));
+    assert.equal(result.error?.kind, 'model-not-found');
+    assert.equal(server.requests[before]?.authorization, `Basic ${Buffer.from('alice:s3cr3t-pass').toString('base64')}`);
+    for (const text of [result.error!.message, result.error!.hint, result.error!.detail ?? '']) {
+      assert.ok(!text.includes('s3cr3t-pass') && !text.includes('alice'), text);
+    }
+  });
+
   test('timeouts: headers that never come, and a stream that goes silent', async () => {
     server.fault(R1_MODEL, { kind: 'slow-headers', ms: 3000 });
     let started = Date.now();

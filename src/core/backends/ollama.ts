@@ -45,13 +45,16 @@ import {
   redact,
   requestTimeoutError,
   streamCutError,
+  streamTooLargeError,
   toBackendError,
+  urlSecrets,
 } from '../errors';
 import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
 import { createReasoningSplitter } from '../reasoningSplitter';
 import { estimateTokens } from '../text';
-import { watchIdle } from './openaiCompatible';
+import type { StreamLimits } from './openaiCompatible';
+import { DEFAULT_STREAM_LIMITS, watchIdle } from './openaiCompatible';
 import type { Preset } from './presets';
 
 /** The window Ollama gives a model when a request sends no `num_ctx` (less than 24 GiB of VRAM). */
@@ -64,6 +67,12 @@ const CONTEXT_STEP = 4096;
 const MIN_GENERATION_TOKENS = 256;
 /** Chat-template tokens around each message (role markers, separators), estimated generously. */
 const TEMPLATE_TOKENS_PER_MESSAGE = 12;
+/**
+ * One NDJSON line carries a token or a few plus some metadata; a line this long means a broken
+ * server. Kept well below the SSE event cap because the client re-splits its whole buffer on every
+ * chunk, so a long line costs quadratic time before it is parsed.
+ */
+const MAX_LINE_BYTES = 256 * 1024;
 /** The first Ollama release that applies `format` only after the thinking (ollama/ollama#12460). */
 const FORMAT_AFTER_THINKING_SINCE: readonly number[] = [0, 12, 4];
 
@@ -80,6 +89,8 @@ export interface OllamaBackendOptions {
   /** A stream that sends no bytes for this long fails with `timeout`; default 60. */
   readonly idleTimeoutSeconds?: number;
   readonly prices?: PriceTable;
+  /** Caps on one NDJSON line (`maxEventChars`, counted in bytes) and on the whole response; default 256 KiB and 128 MiB. */
+  readonly limits?: StreamLimits;
 }
 
 /**
@@ -163,10 +174,21 @@ interface ExchangeState {
 }
 
 export function createOllamaBackend(options: OllamaBackendOptions): Backend {
-  const { preset, model, baseUrl, apiKey } = options;
+  const { preset, model, apiKey } = options;
   const requestTimeoutSeconds = positiveOr(options.requestTimeoutSeconds, 60);
   const idleTimeoutSeconds = positiveOr(options.idleTimeoutSeconds, 60);
-  const ctx: ErrorContext = { backend: preset.id, baseUrl, model, secrets: [apiKey], idleTimeoutSeconds, requestTimeoutSeconds };
+  const limits = options.limits ?? { ...DEFAULT_STREAM_LIMITS, maxEventChars: MAX_LINE_BYTES };
+  // fetch refuses a URL with credentials in it: they travel as a Basic header instead.
+  const { url: baseUrl, authorization } = splitCredentials(options.baseUrl);
+  const ctx: ErrorContext = {
+    backend: preset.id,
+    baseUrl,
+    model,
+    secrets: [apiKey, authorization, ...urlSecrets(options.baseUrl)],
+    idleTimeoutSeconds,
+    requestTimeoutSeconds,
+  };
+  const headers = apiKey ? { Authorization: `Bearer ${apiKey}` } : authorization ? { Authorization: authorization } : undefined;
 
   /**
    * A `fetch` for the client that ties each exchange to the run's signal, limits the wait for
@@ -210,12 +232,43 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         throw htmlPage(ctx, response.status);
       }
       if (!response.body) return response;
-      const watched = watchIdle(response.body, idleTimeoutSeconds * 1000, () => {
+      const capped = capLines(response.body, limits, (error) => {
+        controller.abort();
+        return error;
+      });
+      const watched = watchIdle(capped, idleTimeoutSeconds * 1000, () => {
         state.idleFired = true;
         controller.abort();
       });
       return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
     };
+  }
+
+  /**
+   * Passes the body through, failing it when the response or one NDJSON line grows past its cap
+   * (the client's line parser buffers a line without bound). A line is counted in bytes, which is
+   * never less than its characters.
+   */
+  function capLines(body: ReadableStream<Uint8Array>, caps: StreamLimits, stop: (error: BackendError) => BackendError): ReadableStream<Uint8Array> {
+    let total = 0;
+    let line = 0;
+    return body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          total += chunk.byteLength;
+          if (total > caps.maxResponseBytes) throw stop(streamTooLargeError(ctx, 'response', total, caps.maxResponseBytes, 'bytes'));
+          let from = 0;
+          for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, from)) {
+            if (line + (at - from) > caps.maxEventChars) break;
+            line = 0;
+            from = at + 1;
+          }
+          line += chunk.byteLength - from;
+          if (line > caps.maxEventChars) throw stop(streamTooLargeError(ctx, 'event', line, caps.maxEventChars, 'bytes'));
+          controller.enqueue(chunk);
+        },
+      }),
+    );
   }
 
   function classify(err: unknown, signal: AbortSignal, state: ExchangeState, phase: 'request' | 'stream'): BackendError {
@@ -253,7 +306,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     return new module.Ollama({
       host: baseUrl,
       fetch: guardedFetch(signal, state),
-      headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : undefined,
+      headers,
     });
   }
 
@@ -406,6 +459,22 @@ export function versionAtLeast(version: string, minimum: readonly number[]): boo
     if (have !== minimum[i]) return have > minimum[i]!;
   }
   return true;
+}
+
+/** The base URL without user info, and that user info as a Basic authorization value. */
+function splitCredentials(baseUrl: string): { url: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    return { url: baseUrl };
+  }
+  if (!parsed.username && !parsed.password) return { url: baseUrl };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString().replace(/\/+$/, ''), authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }
 
 /** Ollama's error bodies are `{"error": "..."}`; anything else is kept as text. */
