@@ -7,6 +7,7 @@
 import { jsonrepair } from 'jsonrepair';
 import type { Category, CodeUnderReview, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
 import { CATEGORY_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWord, SEVERITY_WORDS } from './contract';
+import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
 import { editableRanges } from './prompt';
 import {
@@ -617,6 +618,7 @@ function placeFinding(raw: RawFinding, scene: Scene): Finding {
     explanation: raw.explanation,
     locationUncertain: range === undefined,
     ...(range ? { range } : {}),
+    fingerprint: fingerprintOf({ category: raw.category, lines, range, quote: raw.quote, place }),
   };
   if (!raw.fix) return base;
   const outcome = placeFix(raw, raw.fix, { claim, range, place, ...alignment }, scene);

@@ -166,6 +166,11 @@ export interface Finding extends LineRange {
   readonly range?: TextRange;
   /** Why the fix was withheld (e.g. it reaches outside the code under review). */
   readonly fixRefused?: string;
+  /**
+   * Identity across runs, samples and edits: normalized quoted code, enclosing symbol and category,
+   * never line numbers (see `fingerprint.ts`).
+   */
+  readonly fingerprint: string;
 }
 
 export interface ParsedAnswer {
