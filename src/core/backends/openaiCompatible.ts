@@ -245,7 +245,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         notRetryable.add(error);
         throw error;
       }
-      for (const piece of splitter.end()) yield piece;
+      for (const piece of splitter.end(finishReason)) yield piece;
       if (usage) {
         if (preset.localServer && firstTextAt !== undefined && lastTextAt !== undefined && lastTextAt > firstTextAt) {
           usage = { ...usage, tokensPerSecond: usage.completionTokens / ((lastTextAt - firstTextAt) / 1000) };
