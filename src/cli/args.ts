@@ -64,7 +64,7 @@ interface Flag {
 
 const FLAGS: readonly Flag[] = [
   { name: 'backend', type: 'string', value: 'B', help: `${['auto', ...BACKEND_IDS].join(' | ')} (default: auto)` },
-  { name: 'base-url', type: 'string', value: 'U', help: 'base URL of an OpenAI-compatible server (ends in /v1)' },
+  { name: 'base-url', type: 'string', value: 'U', help: "the server's base URL: OpenAI-compatible ones end in /v1; for Ollama http://host:11434 with or without /v1" },
   { name: 'model', type: 'string', value: 'M', help: "model id (default: the backend's default)" },
   { name: 'model-path', type: 'string', value: 'P', help: 'GGUF file for --backend local' },
   { name: 'format', type: 'string', value: 'F', help: `${OUTPUT_FORMATS.join(' | ')} (default: text)` },
