@@ -392,7 +392,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Passes the body through and calls `onIdle` when a read waits longer than `idleMs`. The timer
  * only runs while a read is pending (highWaterMark 0: nothing is read ahead).
  */
-function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
+export function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {
