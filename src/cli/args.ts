@@ -3,6 +3,8 @@
 
 import { parseArgs } from 'node:util';
 import { BACKEND_IDS, type BackendId, type LineRange, type Severity } from '../core/types';
+import { MAX_TIMER_SECONDS } from '../core/inputLimits';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'codequality'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -37,6 +39,8 @@ export interface CliRequest {
   readonly concurrency: number;
   readonly question?: string;
   readonly timeoutSeconds: number;
+  /** The whole run's limit, in seconds (see runAnalysis). */
+  readonly deadlineSeconds: number;
   readonly seed?: number;
   /** Exit 3 when a finding at or above this severity remains after the baseline. */
   readonly failOn?: Severity;
@@ -52,6 +56,9 @@ export interface CliRequest {
 export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
+
+/** The most files in flight at once (the queue lowers it further when the server pushes back). */
+const MAX_CONCURRENCY = 64;
 
 interface Flag {
   readonly name: string;
@@ -78,6 +85,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'no-cache', type: 'boolean', help: 'neither read nor write the result cache' },
   { name: 'concurrency', type: 'string', value: 'N', help: 'most files reviewed at once; fewer while the server pushes back (default: 2)' },
   { name: 'timeout', type: 'string', value: 'S', help: 'seconds to wait for the server, and the longest silence in a stream (default: 60)' },
+  { name: 'deadline', type: 'string', value: 'S', help: `longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})` },
   { name: 'seed', type: 'string', value: 'N', help: 'sampling seed, where the backend honours it' },
   { name: 'question', type: 'string', value: 'TEXT', help: 'what to ask about the code (explain)' },
   { name: 'show-reasoning', type: 'boolean', help: "stream the model's reasoning to stderr" },
@@ -165,8 +173,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       modelPath: text('model-path'),
       format: format as OutputFormat,
       showReasoning: flag('show-reasoning'),
-      concurrency: positiveInt(text('concurrency'), '--concurrency', 2),
-      timeoutSeconds: positiveInt(text('timeout'), '--timeout', 60),
+      concurrency: positiveInt(text('concurrency'), '--concurrency', 2, MAX_CONCURRENCY),
+      timeoutSeconds: positiveInt(text('timeout'), '--timeout', 60, MAX_TIMER_SECONDS),
+      deadlineSeconds: positiveInt(text('deadline'), '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: text('seed') === undefined ? undefined : integer(text('seed')!, '--seed'),
       question: text('question'),
       failOn: failOn as Severity | undefined,
@@ -216,12 +225,15 @@ function dollars(value: string): number {
 
 function integer(value: string, name: string): number {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}"`);
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${name} is too large: ${value}`);
+  return n;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
+function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = integer(value, name);
-  if (n < 1) throw new UsageError(`${name} must be at least 1`);
+  if (n < 1) throw new UsageError(`${name} must be at least 1, not ${n}`);
+  if (n > max) throw new UsageError(`${name} must be at most ${max}, not ${n}`);
   return n;
 }

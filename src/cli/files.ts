@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { MAX_REVIEW_FILE_BYTES, unreviewableReason } from '../core/inputLimits';
 import { UsageError } from './args';
 
 export type SkipReason = 'binary' | 'generated' | 'vendored' | 'too large';
@@ -19,9 +20,7 @@ export interface Skipped {
 
 /** Git's own files: never code to review, never listed as skipped. */
 const GIT_METADATA = new Set(['.git', '.gitignore', '.gitattributes', '.gitmodules', '.gitkeep']);
-/** Larger files are skipped when found by a walk; named files are read whatever their size. */
-export const MAX_WALKED_FILE_BYTES = 1024 * 1024;
-/** Git's own test for binary content: a NUL byte in the first 8000 bytes. */
+/** Git's own test for binary content looks for a NUL byte in the first 8000 bytes. */
 const BINARY_PROBE_BYTES = 8000;
 
 const VENDORED_DIRS = new Set(['node_modules', 'vendor', 'vendors', 'third_party', 'third-party', 'thirdparty', 'bower_components', 'Pods', 'Carthage', '.yarn', 'jspm_packages', 'site-packages', '.venv', 'venv']);
@@ -58,7 +57,7 @@ export const isGlob = (path: string) => /[*?[\]{}]/.test(path);
 
 /**
  * Expands directories and globs under `cwd`. A file named on the command line is taken as is
- * (the person asked for it) unless it is binary; what a walk finds is classified and may be skipped.
+ * (the person asked for it); what a walk finds is classified and may be skipped.
  */
 export async function expandPaths(cwd: string, paths: readonly string[]): Promise<Expansion> {
   const files = new Map<string, FoundFile>();
@@ -68,8 +67,8 @@ export async function expandPaths(cwd: string, paths: readonly string[]): Promis
     const absolute = resolve(cwd, given);
     const info = existsSync(absolute) ? statSync(absolute) : undefined;
     if (info?.isFile()) {
-      if ((await readHead(absolute, BINARY_PROBE_BYTES)).includes(0)) skipped.push({ path: given, reason: 'binary', detail: 'NUL byte' });
-      else if (!files.has(absolute)) files.set(absolute, { absPath: absolute, display: given });
+      // Named: reviewed as asked (the caller refuses binary and oversized files with the numbers).
+      if (!files.has(absolute)) files.set(absolute, { absPath: absolute, display: given });
       continue;
     }
     let walkRoot: string;
@@ -108,9 +107,9 @@ export async function classify(file: string, rules?: IgnoreRules, content?: Buff
   const byName = GENERATED_NAMES.find((r) => r.test(name));
   if (byName) return { reason: 'generated', detail: 'file name' };
   const size = content?.length ?? (await stat(file)).size;
-  if (!content && size > MAX_WALKED_FILE_BYTES) return { reason: 'too large', detail: `${Math.round(size / 1024)} KiB, over ${MAX_WALKED_FILE_BYTES / 1024} KiB` };
+  if (size > MAX_REVIEW_FILE_BYTES) return { reason: 'too large', detail: `${Math.round(size / 1024)} KiB, over ${MAX_REVIEW_FILE_BYTES / 1024} KiB` };
   const head = content ? content.subarray(0, BINARY_PROBE_BYTES) : await readHead(file, BINARY_PROBE_BYTES);
-  if (head.includes(0)) return { reason: 'binary', detail: 'NUL byte' };
+  if (unreviewableReason(file, head)) return { reason: 'binary', detail: 'NUL byte' };
   const top = head.toString('utf8').split('\n').slice(0, 10).join('\n');
   if (GENERATED_HEADER.test(top)) return { reason: 'generated', detail: `"${GENERATED_HEADER.exec(top)![0]}" header` };
   const lines = head.toString('utf8').split('\n');

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
+import { unreviewableReason } from '../core/inputLimits';
 import { splitLines } from '../core/text';
 import type { LineRange } from '../core/types';
 import { UsageError, type CliRequest, type Shard } from './args';
@@ -79,11 +80,16 @@ export function inShard(rootPath: string, shard: Shard): boolean {
   return createHash('sha256').update(rootPath).digest().readUInt32BE(0) % shard.count === shard.index - 1;
 }
 
+/** A named file's text; a binary or oversized one is refused with the numbers (exit 2). */
 async function readText(absPath: string, display: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(absPath, 'utf8');
+    bytes = await readFile(absPath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such file: ${display}` : `cannot read ${display}: ${code ?? String(error)}`);
   }
+  const refused = unreviewableReason(display, bytes);
+  if (refused) throw new UsageError(refused);
+  return bytes.toString('utf8');
 }

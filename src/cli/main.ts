@@ -1,12 +1,13 @@
 // `thinklens review|explain`: the engine headless, for terminals and CI.
 
+import { forTerminal, terminalStream } from '../core/terminalText';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
 import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pricing';
 import { runAnalysis } from '../core/run';
-import { estimateTokens, splitLines } from '../core/text';
+import { estimateTokens, ownValue, splitLines } from '../core/text';
 import type { Backend, BackendConfig, CodeUnderReview, Severity } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest } from './args';
 import { Baseline } from './baseline';
@@ -133,7 +134,8 @@ async function main(argv: readonly string[]): Promise<number> {
       request.format === 'json' ? toJson(reports, context)
       : request.format === 'sarif' ? toSarif(reports, context)
       : request.format === 'codequality' ? toCodeQuality(reports, context)
-      : toText(reports, !request.showReasoning);
+      // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
+      : forTerminal(toText(reports, !request.showReasoning));
     process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
     if (request.failOn && gateFindings(reports, request.failOn) > 0) {
       fail(`${gateFindings(reports, request.failOn)} new finding(s) at or above ${request.failOn} (--fail-on ${request.failOn})`);
@@ -186,7 +188,7 @@ async function backendConfig(request: CliRequest): Promise<BackendConfig | undef
   }
   const auto = await chooseAutoBackend({ localModelPath: request.modelPath, keyFor: (id) => apiKeyFromEnv(id, process.env) });
   if (!auto) return undefined;
-  if (request.showReasoning) process.stderr.write(`thinklens: using ${auto.backend} (${auto.reason})\n`);
+  if (request.showReasoning) process.stderr.write(`thinklens: ${forTerminal(`using ${auto.backend} (${auto.reason})`)}\n`);
   return { backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: request.model ?? auto.model, local, ...common };
 }
 
@@ -219,6 +221,7 @@ async function runOne(
     code,
     sampling: { seed: request.seed, jsonAnswer: backend.id === 'local' },
     signal,
+    deadlineSeconds: request.deadlineSeconds,
     onEvent: (event) => {
       if (event.kind === 'reasoning') trace?.write(event.text);
     },
@@ -273,11 +276,13 @@ function listed(items: readonly string[], max = 20): string {
   return items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
 }
 
-/** Streams reasoning to stderr as it arrives; with several files, whole lines with a prefix. */
+/** Streams reasoning to stderr as it arrives, neutralized; with several files, whole lines with a prefix. */
 function reasoningWriter(prefix: string) {
   let pending = '';
+  const safe = terminalStream();
   return {
-    write(text: string) {
+    write(raw: string) {
+      const text = safe.push(raw);
       if (!prefix) return void process.stderr.write(text);
       pending += text;
       const cut = pending.lastIndexOf('\n');
@@ -286,6 +291,7 @@ function reasoningWriter(prefix: string) {
       pending = pending.slice(cut + 1);
     },
     end() {
+      pending += safe.end();
       if (pending) process.stderr.write(`${prefix}${pending}`);
       process.stderr.write('\n');
     },
@@ -299,10 +305,11 @@ const LANGUAGES: Record<string, string> = {
   py: 'python', go: 'go', rs: 'rust', java: 'java', kt: 'kotlin', c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp',
   cs: 'csharp', rb: 'ruby', php: 'php', swift: 'swift', scala: 'scala', sh: 'shellscript', sql: 'sql', lua: 'lua',
 };
-const languageOf = (path: string) => LANGUAGES[/\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'plaintext';
+const languageOf = (path: string) => ownValue(LANGUAGES, /\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? '') ?? 'plaintext';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
-const fail = (message: string) => process.stderr.write(`thinklens: ${message}\n`);
+// Error lines carry server and model words: neutralized like every other terminal write.
+const fail = (message: string) => process.stderr.write(`thinklens: ${forTerminal(message)}\n`);
 function usageError(message: string): number {
   fail(`${message}\nRun "thinklens --help" for usage.`);
   return EXIT_USAGE;
@@ -313,11 +320,28 @@ process.on('unhandledRejection', (reason) => {
   process.exit(EXIT_RUN_FAILED);
 });
 
-/** Sets the exit code; if a native handle (a loaded model) keeps the loop alive, exit anyway soon. */
-function finish(code: number): void {
+/**
+ * Sets the exit code once every byte of stdout and stderr is handed to the OS (a pipe to a slow
+ * reader, such as `| tee` in CI, drains long after write() returns); then, if a native handle (a
+ * loaded model) keeps the loop alive, exits anyway soon.
+ */
+async function finish(code: number): Promise<void> {
   process.exitCode = code;
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   setTimeout(() => process.exit(code), 500).unref();
 }
+
+/** Resolves when everything written to `stream` so far has been flushed (or the reader has gone). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+// A reader that went away (`| head`) is not a crash: stop writing, keep the exit code.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
 main(process.argv.slice(2)).then(finish, (error: unknown) => {
   fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);

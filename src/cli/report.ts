@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FINGERPRINT_VERSION } from '../core/fingerprint';
+import { ownValue } from '../core/text';
 import type { Category, Finding, Severity, Usage } from '../core/types';
 import type { Skipped } from './files';
 
@@ -62,7 +63,7 @@ export function toJson(reports: readonly RunReport[], context?: ReportContext): 
           endLine: f.endLine,
           locationUncertain: f.locationUncertain,
           explanation: f.explanation,
-          ...(f.fix ? { fix: { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement } } : {}),
+          ...(f.fix ? { fix: { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement, ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}) } } : {}),
           ...(f.fixRefused ? { fixRefused: f.fixRefused } : {}),
           ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
         })),
@@ -98,7 +99,7 @@ export function toText(reports: readonly RunReport[], withReasoning: boolean): s
       const lines = f.startLine === f.endLine ? `${f.startLine}` : `${f.startLine}-${f.endLine}`;
       out.push(`${r.file}:${lines}: ${f.severity} [${f.category}] ${f.title}${f.locationUncertain ? ' (location uncertain)' : ''}`);
       if (f.explanation) out.push(indent(f.explanation));
-      if (f.fix) out.push(`  fix (lines ${f.fix.startLine}-${f.fix.endLine}):`, indent(f.fix.replacement, '    '));
+      if (f.fix) out.push(`  fix (lines ${f.fix.startLine}-${f.fix.endLine})${f.fix.destructive ? `, destructive: ${f.fix.destructive}` : ''}:`, indent(f.fix.replacement, '    '));
       else if (f.fixRefused) out.push(`  fix refused: ${f.fixRefused}`);
     }
     const known = r.findings.length - shown.length;
@@ -168,6 +169,13 @@ const RULES: readonly { category: Category; name: string; short: string; help: s
   },
 ];
 const ruleId = (category: Category) => `thinklens/${category}`;
+/** The rule of a known category; a category the model made up has a ruleId and no index. */
+function ruleRef(category: Category): { ruleId: string; ruleIndex?: number } {
+  const index = RULES.findIndex((rule) => rule.category === category);
+  return index >= 0 ? { ruleId: ruleId(category), ruleIndex: index } : { ruleId: ruleId(category) };
+}
+/** Where SRCROOT points in originalUriBaseIds and what relative URIs are relative to. */
+const SRCROOT = '%SRCROOT%';
 
 /** SARIF 2.1.0: one run; locations relative to SRCROOT; fingerprints, baseline states and fixes. */
 export function toSarif(reports: readonly RunReport[], context: ReportContext): string {
@@ -179,15 +187,15 @@ export function toSarif(reports: readonly RunReport[], context: ReportContext): 
         ? { startLine: f.range.startLine, startColumn: f.range.startColumn + 1, endLine: f.range.endLine, endColumn: f.range.endColumn + 1 }
         : { startLine: f.startLine, endLine: f.endLine };
       return {
-        ruleId: ruleId(f.category),
-        ruleIndex: RULES.findIndex((rule) => rule.category === f.category),
-        level: SARIF_LEVEL[f.severity],
+        ...ruleRef(f.category),
+        level: ownValue(SARIF_LEVEL, f.severity) ?? 'warning',
         message: { text: f.explanation ? `${f.title}: ${f.explanation}` : f.title },
         locations: [{ physicalLocation: { artifactLocation, region } }],
         partialFingerprints: { [FINGERPRINT_VERSION]: f.fingerprint },
         ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
         ...(f.locationUncertain ? { properties: { locationUncertain: true } } : {}),
-        ...(f.fix && r.lines
+        // A destructive fix is never offered for one-click application by a code-scanning tool.
+        ...(f.fix && !f.fix.destructive && r.lines
           ? {
               fixes: [
                 {
@@ -247,7 +255,7 @@ export function toSarif(reports: readonly RunReport[], context: ReportContext): 
           },
           // A shard is its own analysis category, so code scanning keeps every shard's results.
           automationDetails: { id: `thinklens/${context.command}/${shard}` },
-          originalUriBaseIds: { SRCROOT: { uri: srcRootUri } },
+          originalUriBaseIds: { [SRCROOT]: { uri: srcRootUri } },
           columnKind: 'utf16CodeUnits',
           invocations: [
             {
@@ -269,7 +277,7 @@ function artifactLocationOf(report: RunReport, srcRoot: string): { uri: string; 
   const absolute = report.absPath ?? (isAbsolute(report.file) ? report.file : undefined);
   const rel = absolute ? relative(srcRoot, absolute) : report.file;
   if (absolute && (rel.startsWith('..') || isAbsolute(rel))) return { uri: pathToFileURL(absolute).href };
-  return { uri: rel.split(sep).join('/').split('/').map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' };
+  return { uri: rel.split(sep).join('/').split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }
 
 /** The path relative to the source root, as Code Quality and SARIF expect. */
@@ -290,10 +298,10 @@ export function toCodeQuality(reports: readonly RunReport[], context: ReportCont
       description: f.title,
       content: { body: f.explanation },
       check_name: ruleId(f.category),
-      categories: [RULES.find((rule) => rule.category === f.category)!.name],
+      categories: [RULES.find((rule) => rule.category === f.category)?.name ?? 'Bug'],
       // GitLab tells issues apart by fingerprint alone, so the path is part of it here.
       fingerprint: createHash('sha256').update(`${rootRelative(r, context.srcRoot)}\0${f.fingerprint}`).digest('hex').slice(0, 32),
-      severity: CODE_QUALITY_SEVERITY[f.severity],
+      severity: ownValue(CODE_QUALITY_SEVERITY, f.severity) ?? 'major',
       location: { path: rootRelative(r, context.srcRoot), lines: { begin: f.startLine, end: f.endLine } },
     })),
   );

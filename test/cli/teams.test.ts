@@ -399,9 +399,9 @@ describe('formats', () => {
     const valid: boolean = validate(sarif);
     assert.ok(valid, JSON.stringify(validate.errors, null, 1));
     const run = sarif.runs[0];
-    assert.match(run.originalUriBaseIds.SRCROOT.uri, /^file:\/\/.*\/formats\/$/);
+    assert.match(run.originalUriBaseIds['%SRCROOT%'].uri, /^file:\/\/.*\/formats\/$/);
     const location = run.results[0].locations[0].physicalLocation.artifactLocation;
-    assert.deepEqual(location, { uri: 'src/cart.ts', uriBaseId: 'SRCROOT' });
+    assert.deepEqual(location, { uri: 'src/cart.ts', uriBaseId: '%SRCROOT%' });
     assert.match(run.results[0].partialFingerprints['thinklens/v1'], /^[0-9a-f]{32}$/);
     assert.equal(run.automationDetails.id, 'thinklens/review/shard-1-of-1/');
     assert.match(run.tool.driver.version, /^\d+\.\d+\.\d+/);
