@@ -140,7 +140,7 @@ export function networkError(ctx: ErrorContext, reason: string, cause?: unknown)
     'network',
     `Could not reach ${name} at ${ctx.baseUrl ?? 'its base URL'} (${reason}).`,
     isLocal(ctx)
-      ? `Start the ${name} server, or set thinklens.baseUrl to where it listens.`
+      ? `Is the ${name} server running? Start it, or set thinklens.baseUrl to where it listens.`
       : 'Check the internet connection, a proxy, or thinklens.baseUrl.',
     { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
   );
@@ -309,8 +309,19 @@ function modelName(ctx: ErrorContext): string {
   return ctx.model ? `${ctx.model}'s context window` : "the model's context window";
 }
 
+/** A server on this machine: a local preset, or any base URL on a loopback address. */
 function isLocal(ctx: ErrorContext): boolean {
-  return PRESETS[ctx.backend]?.localServer ?? false;
+  return (PRESETS[ctx.backend]?.localServer ?? false) || isLoopbackUrl(ctx.baseUrl);
+}
+
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
 }
 
 function keyHint(ctx: ErrorContext): string {

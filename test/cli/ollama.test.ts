@@ -90,7 +90,7 @@ test('no server at the address: says to start Ollama, exit 1', async () => {
   const result = await cli(['review', file, '--backend', 'ollama', '--base-url', `${root}/v1`, '--model', R1_MODEL]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`Could not reach Ollama at ${root.replace(/[.]/g, '\\.')} \\(connection refused\\)`));
-  assert.match(result.stderr, /Start the Ollama server/);
+  assert.match(result.stderr, /Is the Ollama server running\? Start it/);
 });
 
 test('Ctrl-C while the model thinks: the partial reasoning is kept, the run says it was cancelled', async () => {

@@ -320,7 +320,7 @@ describe('failures', () => {
     const result = await collect(backendFor({}, `${root}/v1`));
     assert.equal(result.error?.kind, 'network');
     assert.equal(result.error!.message, `Could not reach Ollama at ${root} (connection refused).`);
-    assert.match(result.error!.hint, /Start the Ollama server/);
+    assert.match(result.error!.hint, /Is the Ollama server running\? Start it/);
     assert.ok(Date.now() - started < 1000);
   });
 
