@@ -2,6 +2,8 @@
 
 import { parseArgs } from 'node:util';
 import { BACKEND_IDS, type BackendId, type LineRange } from '../core/types';
+import { MAX_TIMER_SECONDS } from '../core/inputLimits';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
@@ -24,6 +26,8 @@ export interface CliRequest {
   readonly concurrency: number;
   readonly question?: string;
   readonly timeoutSeconds: number;
+  /** The whole run's limit, in seconds (see runAnalysis). */
+  readonly deadlineSeconds: number;
   readonly seed?: number;
 }
 
@@ -45,6 +49,7 @@ Options:
   --show-reasoning   stream the model's reasoning to stderr
   --concurrency N    files reviewed at once (default: 2)
   --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
+  --deadline S       longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
   -h, --help         this help;  -v, --version  the version
@@ -68,6 +73,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         'show-reasoning': { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        deadline: { type: 'string' },
         seed: { type: 'string' },
         question: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -110,8 +116,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       modelPath: values['model-path'],
       format,
       showReasoning: values['show-reasoning'] ?? false,
-      concurrency: positiveInt(values.concurrency, '--concurrency', 2),
-      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
+      concurrency: positiveInt(values.concurrency, '--concurrency', 2, 64),
+      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60, MAX_TIMER_SECONDS),
+      deadlineSeconds: positiveInt(values.deadline, '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
     },
@@ -130,12 +137,15 @@ export function parseTarget(arg: string): FileTarget {
 
 function integer(value: string, name: string): number {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}"`);
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${name} is too large: ${value}`);
+  return n;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
+function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = integer(value, name);
-  if (n < 1) throw new UsageError(`${name} must be at least 1`);
+  if (n < 1) throw new UsageError(`${name} must be at least 1, not ${n}`);
+  if (n > max) throw new UsageError(`${name} must be at most ${max}, not ${n}`);
   return n;
 }
