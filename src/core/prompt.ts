@@ -58,11 +58,12 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
   const width = String(lines.length).length;
   const fenceLang = fenceLanguage(code.languageId);
 
-  const head = [taskSentence(code), codeSection(lines, editable, width, fenceLang)];
+  const proof = code.document === 'proof';
+  const head = [proof ? proofTaskSentence(code) : taskSentence(code), codeSection(lines, editable, width, fenceLang, proof)];
   const tail = [
     diagnosticsSection(code, lines.length),
     code.question?.trim() ? `The person asks: ${code.question.trim()}` : '',
-    contract(editable, options?.jsonOnlyAnswer ?? false),
+    contract(editable, options?.jsonOnlyAnswer ?? false, proof),
   ];
 
   // Reference context is what gives way to the budget: most important kept, the rest named.
@@ -128,21 +129,41 @@ function taskSentence(code: CodeUnderReview): string {
   );
 }
 
+/**
+ * A referee's questions for a mathematical argument. Severity separates a false result from an
+ * unproven one, which is what the author needs to know first.
+ */
+function proofTaskSentence(code: CodeUnderReview): string {
+  const where = `${languageName(code.languageId)} document \`${code.path}\``;
+  const questions =
+    'Read it as a careful referee would: check every step. Look for wrong steps (an algebra or ' +
+    'logic error), claims used without justification, missing cases and boundary conditions ' +
+    '(n = 0, the empty set, equality, division by zero), circular arguments (assuming what is to ' +
+    'be proved), conclusions that do not follow from what came before, and notation used before ' +
+    'it is defined. Report only real flaws in the mathematics, not wording or typesetting preferences; ' +
+    'a correct proof has no findings.';
+  if (code.kind === 'explain') {
+    return `Find the flaw in the proof in this ${where}: which step fails, and why. ${questions}`;
+  }
+  return `Check the proof in this ${where}. ${questions}`;
+}
+
 function codeSection(
   lines: readonly string[],
   editable: readonly LineRange[],
   width: number,
   fenceLang: string,
+  proof = false,
 ): string {
-  const note =
-    'Each line starts with its line number in the file and " | ", which is not part of the code.';
+  const note = `Each line starts with its line number in the file and " | ", which is not part of the ${proof ? 'text' : 'code'}.`;
+  const subject = proof ? 'Text under review' : 'Code under review';
   if (editable.length === 0) {
-    return `Code under review: none was given. ${note}`;
+    return `${subject}: none was given. ${note}`;
   }
   if (editable.length === 1) {
     const range = editable[0]!;
     return [
-      `Code under review, ${linesLabel(range)} (the only lines you may change). ${note}`,
+      `${subject}, ${linesLabel(range)} (the only lines you may change). ${note}`,
       fenced(numberLines(lines, range, { width }), fenceLang),
     ].join('\n');
   }
@@ -153,7 +174,7 @@ function codeSection(
     ].join('\n'),
   );
   return [
-    `Code under review: ${editable.length} separate blocks (the only lines you may change; ` +
+    `${subject}: ${editable.length} separate blocks (the only lines you may change; ` +
       `lines between them are not shown). ${note}`,
     ...blocks,
   ].join('\n');
@@ -215,26 +236,56 @@ const FINDING_SHAPE = `{
   ]
 }`;
 
-function contract(editable: readonly LineRange[], jsonOnly: boolean): string {
+const PROOF_FINDING_SHAPE = `{
+  "summary": "<one paragraph for the author>",
+  "findings": [
+    {
+      "title": "<short name of the flaw>",
+      "severity": "error | warning | info",
+      "category": "bug | edge-case | logic",
+      "startLine": <first line>,
+      "endLine": <last line>,
+      "quote": "<the flawed text copied verbatim, starting on line startLine>",
+      "explanation": "<markdown with $…$ math: why the step fails, a counterexample or the missing case>",
+      "fix": { "startLine": <first line>, "endLine": <last line>, "replacement": "<the corrected text of those whole lines>" }
+    }
+  ]
+}`;
+
+function contract(editable: readonly LineRange[], jsonOnly: boolean, proof = false): string {
   const where = editable.length > 0 ? editable.map(formatLines).join(', ') : 'none';
   const intro = jsonOnly
     ? 'Think it through first. Then answer with one JSON object and nothing else (no prose, no code ' +
       'fences); put your explanation for the person in "summary" (markdown). Shape:'
     : 'Think it through first. Then write a short explanation for the person (markdown), and end ' +
       'your answer with exactly one fenced ```json block, nothing after it, of this shape:';
-  return [
-    intro,
-    jsonOnly ? FINDING_SHAPE : fenced(FINDING_SHAPE, 'json'),
-    'Rules:',
-    '- severity: "error" = wrong results or a crash; "warning" = wrong for some inputs or risky; "info" = worth knowing.',
-    '- startLine/endLine: absolute file line numbers as shown before " | ", 1-based, inclusive.',
-    '- quote: the problem code copied exactly from line startLine (all or part of it), without the number prefix; ' +
-      'it is how the finding is located.',
-    `- fix is optional, and only within the lines under review (${where}). "replacement" replaces the whole ` +
-      'lines startLine..endLine: complete lines with their original indentation, no line numbers, no fences. ' +
-      'Leave fix out when unsure.',
-    '- "findings": [] when you find no real problem.',
-  ].join('\n');
+  const shape = proof ? PROOF_FINDING_SHAPE : FINDING_SHAPE;
+  const rules = proof
+    ? [
+        '- severity: "error" = the result as stated is false or the step is wrong (give a counterexample when you can); ' +
+          '"warning" = the result may be true but is not proved here (a gap, a missing case); "info" = worth knowing.',
+        '- category: "bug" = a wrong step or false claim; "edge-case" = a missing case or boundary condition; ' +
+          '"logic" = an unjustified claim, a circular argument, a conclusion that does not follow, or notation used before it is defined.',
+        '- startLine/endLine: absolute file line numbers as shown before " | ", 1-based, inclusive.',
+        '- quote: the flawed text copied exactly as written in the file, LaTeX commands included, starting on line ' +
+          'startLine (a sentence or a formula, not a paraphrase); it is how the finding is located.',
+        `- fix is optional, and only within the lines under review (${where}). "replacement" replaces the whole ` +
+          'lines startLine..endLine with corrected text: complete lines in the document\'s own markup, keeping its ' +
+          'line breaks where the text is unchanged, no line numbers, no fences. Leave fix out when the repair is ' +
+          'not a local edit (a new argument is needed).',
+        '- "findings": [] when the proof is correct.',
+      ]
+    : [
+        '- severity: "error" = wrong results or a crash; "warning" = wrong for some inputs or risky; "info" = worth knowing.',
+        '- startLine/endLine: absolute file line numbers as shown before " | ", 1-based, inclusive.',
+        '- quote: the problem code copied exactly from line startLine (all or part of it), without the number prefix; ' +
+          'it is how the finding is located.',
+        `- fix is optional, and only within the lines under review (${where}). "replacement" replaces the whole ` +
+          'lines startLine..endLine: complete lines with their original indentation, no line numbers, no fences. ' +
+          'Leave fix out when unsure.',
+        '- "findings": [] when you find no real problem.',
+      ];
+  return [intro, jsonOnly ? shape : fenced(shape, 'json'), 'Rules:', ...rules].join('\n');
 }
 
 // ---- helpers ----
@@ -306,6 +357,9 @@ const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
   swift: 'Swift',
   shellscript: 'shell',
   plaintext: 'plain-text',
+  latex: 'LaTeX',
+  tex: 'TeX',
+  markdown: 'Markdown',
 };
 
 function languageName(languageId: string): string {
