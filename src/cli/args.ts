@@ -40,7 +40,8 @@ export const USAGE = `Usage:
 
 Options:
   --backend B        ${['auto', ...BACKEND_IDS].join(' | ')} (default: auto)
-  --base-url U       base URL of an OpenAI-compatible server (ends in /v1)
+  --base-url U       the server's base URL: OpenAI-compatible ones end in /v1; for Ollama
+                     http://host:11434 with or without /v1
   --model M          model id (default: the backend's default)
   --model-path P     GGUF file for --backend local
   --format F         text | json | sarif (default: text)

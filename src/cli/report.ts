@@ -28,6 +28,7 @@ export function toJson(reports: readonly RunReport[]): string {
         summary: r.summary ?? '',
         findings: r.findings.map((f) => ({
           title: f.title,
+          fingerprint: f.fingerprint,
           severity: f.severity,
           category: f.category,
           startLine: f.startLine,

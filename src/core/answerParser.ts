@@ -6,6 +6,8 @@
 
 import { jsonrepair } from 'jsonrepair';
 import type { Category, CodeUnderReview, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
+import { CATEGORY_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWord, SEVERITY_WORDS } from './contract';
+import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
 import { editableRanges } from './prompt';
 import { reflowLikeOriginal } from './reflow';
@@ -66,7 +68,8 @@ function parse(text: string, code: CodeUnderReview): ParsedAnswer {
       candidate.unclosedFenceBodyStart !== undefined && !read.truncated
         ? candidate.unclosedFenceBodyStart + read.valueEnd
         : candidate.end;
-    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end));
+    // Prose around the block is the explanation; an answer that is JSON alone carries it in a field.
+    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end)) || read.explanation.trim();
     const { findings, unreadable } = placeFindings(read.rawFindings, code);
     let problem: string | undefined;
     const one = findings.length === 1;
@@ -242,6 +245,8 @@ function skipString(text: string, start: number): number {
 
 interface ReadContract {
   readonly summary: string;
+  /** The contract's `explanation` field: the prose, when the answer was JSON alone. */
+  readonly explanation: string;
   readonly rawFindings: readonly unknown[];
   readonly truncated: boolean;
   /** Offset in the candidate's body just past the JSON value. */
@@ -391,19 +396,21 @@ const FINDING_MARKERS = ['title', 'startLine', 'start_line', 'line', 'lines', 'q
 function contractOf(value: unknown, labelledJson: boolean): Omit<ReadContract, 'truncated' | 'valueEnd'> | undefined {
   if (Array.isArray(value)) {
     if (value.some(looksLikeFinding) || (value.length === 0 && labelledJson)) {
-      return { summary: '', rawFindings: value };
+      return { summary: '', explanation: '', rawFindings: value };
     }
     return undefined;
   }
   if (!isRecord(value)) return undefined;
   const summary = textOf(value.summary ?? value.overview ?? value.explanation_summary);
+  const explanation = textOf(value.explanation);
   for (const key of FINDINGS_KEYS) {
     const list = value[key];
-    if (Array.isArray(list)) return { summary, rawFindings: list };
-    if (isRecord(list) && looksLikeFinding(list)) return { summary, rawFindings: [list] };
+    if (Array.isArray(list)) return { summary, explanation, rawFindings: list };
+    if (isRecord(list) && looksLikeFinding(list)) return { summary, explanation, rawFindings: [list] };
   }
-  if (looksLikeFinding(value) && ('title' in value || 'quote' in value)) return { summary, rawFindings: [value] };
-  if ('summary' in value) return { summary, rawFindings: [] };
+  // A lone finding: its `explanation` is the finding's, not the answer's.
+  if (looksLikeFinding(value) && ('title' in value || 'quote' in value)) return { summary, explanation: '', rawFindings: [value] };
+  if ('summary' in value) return { summary, explanation, rawFindings: [] };
   return undefined;
 }
 
@@ -520,30 +527,14 @@ function readLines(value: unknown): { start?: number; end?: number } {
   return {};
 }
 
-const SEVERITIES: Readonly<Record<string, Severity>> = {
-  error: 'error', critical: 'error', high: 'error', fatal: 'error', blocker: 'error', major: 'error', severe: 'error',
-  warning: 'warning', warn: 'warning', medium: 'warning', moderate: 'warning',
-  info: 'info', information: 'info', informational: 'info', low: 'info', minor: 'info', note: 'info', hint: 'info',
-  suggestion: 'info', trivial: 'info',
-};
-
 function severityOf(value: unknown): Severity {
   const key = textOf(value).trim().toLowerCase();
-  return SEVERITIES[key] ?? 'warning';
+  return SEVERITY_WORDS[key] ?? DEFAULT_SEVERITY;
 }
 
-const CATEGORIES: Readonly<Record<string, Category>> = {
-  bug: 'bug', correctness: 'bug', logic: 'bug', error: 'bug', crash: 'bug',
-  edgecase: 'edge-case', boundary: 'edge-case', 'boundary condition': 'edge-case',
-  performance: 'performance', perf: 'performance', efficiency: 'performance',
-  security: 'security', vulnerability: 'security',
-  maintainability: 'maintainability', readability: 'maintainability', style: 'maintainability',
-  'code quality': 'maintainability', maintenance: 'maintainability',
-};
-
 function categoryOf(value: unknown): Category {
-  const key = textOf(value).trim().toLowerCase().replace(/[\s_-]+/g, ' ');
-  return CATEGORIES[key] ?? CATEGORIES[key.replace(/ /g, '')] ?? 'bug';
+  const key = normaliseCategoryWord(textOf(value));
+  return CATEGORY_WORDS[key] ?? CATEGORY_WORDS[key.replace(/ /g, '')] ?? DEFAULT_CATEGORY;
 }
 
 // ---- placing findings in the file ----
@@ -633,6 +624,7 @@ function placeFinding(raw: RawFinding, scene: Scene): Finding {
     explanation: raw.explanation,
     locationUncertain: range === undefined,
     ...(range ? { range } : {}),
+    fingerprint: fingerprintOf({ category: raw.category, lines, range, quote: raw.quote, place }),
   };
   if (!raw.fix) return base;
   const outcome = placeFix(raw, raw.fix, { claim, range, place, ...alignment }, scene);

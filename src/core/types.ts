@@ -1,6 +1,7 @@
 // The engine's public types: what backends emit, what the answer contract holds, and what a run
 // needs. Everything that crosses from core to the CLI or the extension is declared here.
 
+import type { Category, Severity } from './contract';
 import type { DocumentKind } from './documentKind';
 
 /** One event of a model's streamed response (DESIGN.md "Backends"). */
@@ -130,10 +131,10 @@ export type BackendErrorKind =
   | 'cancelled'
   | 'setup';
 
-// ---- The answer contract (DESIGN.md "Prompt contract") ----
+// ---- The answer contract (its values and schema live in contract.ts) ----
 
-export type Severity = 'error' | 'warning' | 'info';
-export type Category = 'bug' | 'edge-case' | 'performance' | 'security' | 'maintainability';
+export type { Category, Severity } from './contract';
+
 
 /** 1-based inclusive line range, absolute in the file. */
 export interface LineRange {
@@ -166,12 +167,20 @@ export interface Finding extends LineRange {
   readonly range?: TextRange;
   /** Why the fix was withheld (e.g. it reaches outside the code under review). */
   readonly fixRefused?: string;
+  /**
+   * Identity across runs, samples and edits: normalized quoted code, enclosing symbol and category,
+   * never line numbers (see `fingerprint.ts`).
+   */
+  readonly fingerprint: string;
 }
 
 export interface ParsedAnswer {
   readonly summary: string;
   readonly findings: readonly Finding[];
-  /** The answer text without the JSON block, for the panel. */
+  /**
+   * The explanation for the person (markdown): the answer's text around the JSON block, or the
+   * contract's `explanation` field when the answer was JSON alone.
+   */
   readonly prose: string;
   /** Set when the JSON block was missing or broken; the run still succeeds with no findings. */
   readonly problem?: string;

@@ -1,7 +1,9 @@
-// Finds a local OpenAI-compatible server that answers on its default port, preferring one that
-// serves an R1-style (thinking) model. Used by the `auto` backend.
+// Finds a local server that answers on its default port, preferring one that serves an R1-style
+// (thinking) model. Used by the `auto` backend. Ollama is asked through its native API
+// (`/api/tags`), the one its backend uses; the others through `GET /v1/models`.
 
 import type { BackendId } from '../types';
+import { ollamaRoot } from './ollama';
 
 export interface DetectedServer {
   readonly backend: BackendId;
@@ -12,7 +14,7 @@ export interface DetectedServer {
 }
 
 export const LOCAL_SERVER_CANDIDATES: readonly { backend: BackendId; baseUrl: string }[] = [
-  { backend: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1' },
+  { backend: 'ollama', baseUrl: 'http://127.0.0.1:11434' },
   { backend: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1' },
   { backend: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1' },
 ];
@@ -36,13 +38,30 @@ export async function listModels(baseUrl: string, timeoutMs: number, signal?: Ab
   }
 }
 
+/** Model names an Ollama server lists at `GET {root}/api/tags`, or undefined when it does not answer. */
+export async function listOllamaModels(root: string, timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(`${ollamaRoot(root)}/api/tags`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    if (!response.ok) return undefined;
+    const body: unknown = await response.json();
+    const models = (body as { models?: unknown })?.models;
+    if (!Array.isArray(models)) return undefined;
+    return models.map((m) => (m as { name?: unknown; model?: unknown })?.name ?? (m as { model?: unknown })?.model).filter((id): id is string => typeof id === 'string');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Probes the candidates at once; the first (in list order) that answers wins, thinking models first. */
 export async function detectLocalServer(
   candidates: readonly { backend: BackendId; baseUrl: string }[] = LOCAL_SERVER_CANDIDATES,
   timeoutMs = 700,
   signal?: AbortSignal,
 ): Promise<DetectedServer | undefined> {
-  const answers = await Promise.all(candidates.map((c) => listModels(c.baseUrl, timeoutMs, signal)));
+  const answers = await Promise.all(
+    candidates.map((c) => (c.backend === 'ollama' ? listOllamaModels : listModels)(c.baseUrl, timeoutMs, signal)),
+  );
   const found = candidates
     .map((candidate, i) => ({ candidate, models: answers[i] }))
     .filter((a): a is { candidate: (typeof candidates)[number]; models: string[] } => a.models !== undefined);
