@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
 import { BACKEND_IDS, type BackendId, type LineRange } from '../core/types';
+import { MAX_TIMER_SECONDS } from '../core/inputLimits';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
@@ -25,6 +27,8 @@ export interface CliRequest {
   readonly concurrency: number;
   readonly question?: string;
   readonly timeoutSeconds: number;
+  /** The whole run's limit, in seconds (see runAnalysis). */
+  readonly deadlineSeconds: number;
   readonly seed?: number;
   /** Undefined: each file's kind comes from its extension (and, for Markdown, whether it has math). */
   readonly documentKind?: DocumentKind;
@@ -48,6 +52,7 @@ Options:
   --show-reasoning   stream the model's reasoning to stderr
   --concurrency N    files reviewed at once (default: 2)
   --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
+  --deadline S       longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
   --kind K           proof | code: check a mathematical argument or review code (default: from the
@@ -73,6 +78,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         'show-reasoning': { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        deadline: { type: 'string' },
         seed: { type: 'string' },
         question: { type: 'string' },
         kind: { type: 'string' },
@@ -120,8 +126,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       modelPath: values['model-path'],
       format,
       showReasoning: values['show-reasoning'] ?? false,
-      concurrency: positiveInt(values.concurrency, '--concurrency', 2),
-      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
+      concurrency: positiveInt(values.concurrency, '--concurrency', 2, 64),
+      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60, MAX_TIMER_SECONDS),
+      deadlineSeconds: positiveInt(values.deadline, '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
       ...(documentKind ? { documentKind: documentKind as DocumentKind } : {}),
@@ -141,12 +148,15 @@ export function parseTarget(arg: string): FileTarget {
 
 function integer(value: string, name: string): number {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}"`);
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${name} is too large: ${value}`);
+  return n;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
+function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = integer(value, name);
-  if (n < 1) throw new UsageError(`${name} must be at least 1`);
+  if (n < 1) throw new UsageError(`${name} must be at least 1, not ${n}`);
+  if (n > max) throw new UsageError(`${name} must be at most ${max}, not ${n}`);
   return n;
 }

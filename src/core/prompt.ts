@@ -5,7 +5,7 @@
 
 import type { ChatMessage, CodeUnderReview, ContextSnippet, LineRange } from './types';
 import { answerRules, answerShape } from './contract';
-import { clamp, estimateTokens, formatLines, mergeRanges, splitLines, stripThink } from './text';
+import { clamp, estimateTokens, formatLines, mergeRanges, ownValue, splitLines, stripThink } from './text';
 
 export interface PromptOptions {
   /**
@@ -307,7 +307,7 @@ const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
 };
 
 function languageName(languageId: string): string {
-  return LANGUAGE_NAMES[languageId] ?? languageId;
+  return ownValue(LANGUAGE_NAMES, languageId) ?? languageId;
 }
 
 const FENCE_LANGUAGES: Readonly<Record<string, string>> = {
@@ -318,6 +318,6 @@ const FENCE_LANGUAGES: Readonly<Record<string, string>> = {
 };
 
 function fenceLanguage(languageId: string): string {
-  const lang = FENCE_LANGUAGES[languageId] ?? languageId;
+  const lang = ownValue(FENCE_LANGUAGES, languageId) ?? languageId;
   return /^[\w+#.-]*$/.test(lang) ? lang : '';
 }

@@ -152,6 +152,11 @@ export interface TextRange {
 
 export interface Fix extends LineRange {
   readonly replacement: string;
+  /**
+   * Set when the fix deletes most of the reviewed code: why it needs a person's explicit look. Such
+   * a fix is never applied in one click or by a fix-all.
+   */
+  readonly destructive?: string;
 }
 
 export interface Finding extends LineRange {

@@ -156,7 +156,7 @@ const warmed = new Set<string>();
  */
 export function warmUpRenderer(filePath?: string): void {
   const extension = filePath?.split('.').pop()?.toLowerCase() ?? '';
-  const language = LANGUAGE_BY_EXTENSION[extension] ?? 'typescript';
+  const language = (Object.hasOwn(LANGUAGE_BY_EXTENSION, extension) ? LANGUAGE_BY_EXTENSION[extension] : undefined) ?? 'typescript';
   if (warmed.has(language)) return;
   warmed.add(language);
   const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 200));

@@ -90,7 +90,7 @@ test('no server at the address: says to start Ollama, exit 1', async () => {
   const result = await cli(['review', file, '--backend', 'ollama', '--base-url', `${root}/v1`, '--model', R1_MODEL]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`Could not reach Ollama at ${root.replace(/[.]/g, '\\.')} \\(connection refused\\)`));
-  assert.match(result.stderr, /Start the Ollama server/);
+  assert.match(result.stderr, /Is the Ollama server running\? Start it/);
 });
 
 test('Ctrl-C while the model thinks: the partial reasoning is kept, the run says it was cancelled', async () => {
@@ -114,5 +114,29 @@ test('Ctrl-C while the model thinks: the partial reasoning is kept, the run says
     assert.deepEqual(run.findings, []);
   } finally {
     await slow.close();
+  }
+});
+
+test('the replay server from the command line: the CLI reviews against it, and its records say no truncation', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'ollamaServerMain.ts'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const root = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const match = /listening (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+    });
+    const result = await cli(['review', file, '--backend', 'ollama', '--base-url', `${root}/v1`, '--model', R1_MODEL, '--format', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).runs[0].findings.length, 2);
+    const chats = (await (await fetch(`${root}/__replay/chats`)).json()) as { truncated: boolean; numCtx: number }[];
+    assert.equal(chats.length, 1);
+    assert.equal(chats[0]!.truncated, false);
+    assert.ok(chats[0]!.numCtx > 4096);
+  } finally {
+    child.kill('SIGTERM');
   }
 });

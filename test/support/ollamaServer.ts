@@ -22,8 +22,9 @@
 // reports every visible numbered line matching its `spot` pattern (an off-by-one loop by default).
 // With `format` it answers with bare JSON; without, prose and a fenced ```json block.
 //
-// Every chat is recorded (`server.chats`): the window it ran with, the prompt tokens, whether and
-// how much was truncated, and the body as sent, for assertions.
+// Every chat is recorded (`server.chats`, or `GET /__replay/chats` from another process; see
+// ollamaServerMain.ts): the window it ran with, the prompt tokens, whether and how much was
+// truncated, and the body as sent, for assertions.
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -133,6 +134,8 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const path = (req.url ?? '/').split('?')[0]!;
     requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization });
     if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version });
+    // Not Ollama's: what the chats ran with, for a test in another process.
+    if (req.method === 'GET' && path === '/__replay/chats') return json(res, 200, chats);
     if (req.method === 'GET' && path === '/api/tags') {
       return json(res, 200, {
         models: Object.entries(models).map(([name, spec]) => ({

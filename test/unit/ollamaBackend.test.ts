@@ -193,11 +193,26 @@ describe('the window', () => {
     assert.deepEqual(planWindow({ promptTokens: 9000, modelMaximum: 131_072, model: 'm' }), { numCtx: 24_576, numPredict: 24_576 - 9000 });
     assert.deepEqual(planWindow({ promptTokens: 9000, contextWindow: 20_000, maxTokens: 32_768, model: 'm' }), { numCtx: 20_000, numPredict: 11_000 }, 'the plan wins; generation fits what is left');
     assert.deepEqual(planWindow({ promptTokens: 9000, contextWindow: 200_000, modelMaximum: 131_072, model: 'm' }), { numCtx: 131_072, numPredict: 122_072 });
+    assert.deepEqual(planWindow({ promptTokens: 100, maxTokens: 1000, loadedWindow: 45_056, model: 'm' }), { numCtx: 45_056, numPredict: 1000 }, 'never below the loaded window');
+    assert.deepEqual(planWindow({ promptTokens: 100, maxTokens: 1000, loadedWindow: 200_000, modelMaximum: 131_072, model: 'm' }), { numCtx: 131_072, numPredict: 1000 });
     assert.throws(
       () => planWindow({ promptTokens: 8100, modelMaximum: 8192, model: 'small-r1:1.5b' }),
       (e: unknown) =>
         e instanceof BackendError && e.kind === 'context-too-long' && /about 8100 tokens/.test(e.message) && /maximum of 8192/.test(e.message) && /leaves 92/.test(e.message),
     );
+  });
+
+  test('a smaller request after a bigger one keeps the loaded window (a new num_ctx reloads the model)', async () => {
+    const backend = backendFor();
+    const big: BackendRequest = { messages: [{ role: 'user', content: 'x'.repeat(60_000) }] };
+    await collect(backend, big);
+    const first = lastChat().requestedNumCtx!;
+    assert.equal(first, Math.ceil((estimatePromptTokens(big.messages) + DEFAULT_GENERATION_TOKENS) / 4096) * 4096);
+    await collect(backend);
+    assert.equal(lastChat().requestedNumCtx, first, 'the same window, no reload');
+    assert.equal(lastChat().numPredict, first - estimatePromptTokens(CART_REQUEST.messages), 'the room left goes to generation');
+    await collect(backendFor());
+    assert.ok(lastChat().requestedNumCtx! < first, 'a new backend starts from what it needs');
   });
 
   test('a planned window is sent as num_ctx, capped at the model maximum from /api/show', async () => {
@@ -305,7 +320,7 @@ describe('failures', () => {
     const result = await collect(backendFor({}, `${root}/v1`));
     assert.equal(result.error?.kind, 'network');
     assert.equal(result.error!.message, `Could not reach Ollama at ${root} (connection refused).`);
-    assert.match(result.error!.hint, /Start the Ollama server/);
+    assert.match(result.error!.hint, /Is the Ollama server running\? Start it/);
     assert.ok(Date.now() - started < 1000);
   });
 

@@ -428,8 +428,17 @@ describe('faults become the right BackendError', () => {
     const { error } = await collect(createBackend({ backend: 'lmstudio', baseUrl, model: 'm' }, {}));
     assert.equal(error?.kind, 'network');
     assert.equal(error.message, `Could not reach LM Studio at ${baseUrl} (connection refused).`);
-    assert.match(error.hint, /Start the LM Studio server/);
+    assert.match(error.hint, /Is the LM Studio server running\? Start it/);
     assert.ok(Date.now() - started < 400, 'a refused connection is not retried');
+  });
+  test('connection refused by a generic server on loopback: the same "is the server running?" hint, never the internet', async () => {
+    const closed = await startReplayServer();
+    const baseUrl = closed.baseUrl;
+    await closed.close();
+    const { error } = await collect(createBackend({ backend: 'openai-compatible', baseUrl, model: 'm' }, {}));
+    assert.equal(error?.kind, 'network');
+    assert.match(error.hint, /Is the .* server running\? Start it/);
+    assert.doesNotMatch(error.hint, /internet/);
   });
 });
 
@@ -594,7 +603,7 @@ describe('toBackendError', () => {
     assert.equal(toBackendError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx).kind, 'cancelled');
     const reset = toBackendError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }), ctx);
     assert.equal(reset.kind, 'network');
-    assert.match(reset.hint, /Start the LM Studio server/);
+    assert.match(reset.hint, /Is the LM Studio server running\? Start it/);
     assert.equal(toBackendError({ status: 429, message: 'slow down' }, ctx).kind, 'rate-limit');
     const odd = toBackendError(new Error(`weird failure with ${KEY}`), ctx);
     assertPersonReadable(odd);

@@ -21,8 +21,10 @@
 // So `format` is sent only when thinking is on, the model has the capability, and the server is
 // v0.12.4 or newer; otherwise the prompt's own contract shapes the answer.
 //
-// Window sizing without a plan: a changed `num_ctx` makes Ollama reload the model, so the size is
-// rounded up to 4096-token steps and nearby requests share one load. `num_predict` never exceeds
+// Window sizing without a plan: a changed `num_ctx` makes Ollama reload the model (server/sched.go,
+// needsReload), so the size is rounded up to 4096-token steps, and a backend never asks for less
+// than the window it last sent: a small request after a big one reuses the loaded model instead of
+// reloading it twice (a bigger window only costs memory that is in use already). `num_predict` never exceeds
 // what is left of the window after the prompt: Ollama would otherwise shift its context during
 // generation, which also drops the start of the prompt.
 //
@@ -125,14 +127,17 @@ export function planWindow(input: {
   readonly contextWindow?: number;
   readonly maxTokens?: number;
   readonly modelMaximum?: number;
+  /** The window sent last: asking for less would make Ollama reload the model. */
+  readonly loadedWindow?: number;
   readonly model: string;
 }): WindowPlan {
   const { promptTokens, modelMaximum } = input;
   const generation = input.maxTokens ?? DEFAULT_GENERATION_TOKENS;
-  const wanted =
+  const needed =
     input.contextWindow !== undefined && input.contextWindow > 0
       ? Math.floor(input.contextWindow)
       : Math.max(OLLAMA_DEFAULT_CONTEXT, Math.ceil((promptTokens + generation) / CONTEXT_STEP) * CONTEXT_STEP);
+  const wanted = Math.max(needed, input.loadedWindow ?? 0);
   const numCtx = modelMaximum !== undefined && modelMaximum > 0 ? Math.min(wanted, modelMaximum) : wanted;
   const room = numCtx - promptTokens;
   if (room < MIN_GENERATION_TOKENS) {
@@ -311,6 +316,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
   }
 
   let facts: Promise<ModelFacts> | undefined;
+  /** The largest window sent so far (see the header: a smaller one would reload the model). */
+  let loadedWindow = 0;
   function modelFacts(signal: AbortSignal): Promise<ModelFacts> {
     facts ??= readModelFacts(signal).catch((err: unknown) => {
       facts = undefined;
@@ -363,8 +370,10 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         contextWindow: request.contextWindow,
         maxTokens: request.maxTokens,
         modelMaximum: known.maxContextWindow,
+        loadedWindow,
         model,
       });
+      loadedWindow = Math.max(loadedWindow, window.numCtx);
       const think = known.thinks ? request.reasoningEffort !== 'none' : undefined;
       const body = chatBody(model, request, window, think, think === true && known.formatAfterThinking);
 
