@@ -4,6 +4,7 @@
 
 import { PRESETS } from './backends/presets';
 import type { BackendErrorKind, BackendId } from './types';
+import { ownValue } from './text';
 
 export interface BackendErrorOptions {
   readonly status?: number;
@@ -211,7 +212,8 @@ const NETWORK_CODES: Record<string, string> = {
 export function networkReason(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code in NETWORK_CODES) return NETWORK_CODES[code];
+    const reason = typeof code === 'string' ? ownValue(NETWORK_CODES, code) : undefined;
+    if (reason) return reason;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;

@@ -64,6 +64,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
     guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
+    guarded('thinklens.checkProof', () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
     guarded('thinklens.reviewFile', (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
