@@ -2,6 +2,7 @@
 // of FLAGS: the parser's options and the help text both come from it.
 
 import { parseArgs } from 'node:util';
+import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
 import { BACKEND_IDS, type BackendId, type LineRange, type Severity } from '../core/types';
 import { MAX_TIMER_SECONDS } from '../core/inputLimits';
 import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
@@ -42,6 +43,8 @@ export interface CliRequest {
   /** The whole run's limit, in seconds (see runAnalysis). */
   readonly deadlineSeconds: number;
   readonly seed?: number;
+  /** Undefined: each file's kind comes from its extension (and, for Markdown, whether it has math). */
+  readonly documentKind?: DocumentKind;
   /** Exit 3 when a finding at or above this severity remains after the baseline. */
   readonly failOn?: Severity;
   /** Stop starting requests once the estimated spend would pass this many US dollars. */
@@ -88,6 +91,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'deadline', type: 'string', value: 'S', help: `longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})` },
   { name: 'seed', type: 'string', value: 'N', help: 'sampling seed, where the backend honours it' },
   { name: 'question', type: 'string', value: 'TEXT', help: 'what to ask about the code (explain)' },
+  { name: 'kind', type: 'string', value: 'K', help: 'proof | code: check a mathematical argument or review code (default: from the file extension; .tex, .txt and Markdown with math are proofs)' },
   { name: 'show-reasoning', type: 'boolean', help: "stream the model's reasoning to stderr" },
   { name: 'help', type: 'boolean', short: 'h', help: 'this help' },
   { name: 'version', type: 'boolean', short: 'v', help: 'the version' },
@@ -158,6 +162,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (baseUrl !== undefined && !/^https?:\/\/\S+$/.test(baseUrl)) {
     throw new UsageError(`--base-url must be an http:// or https:// URL, not "${baseUrl}"`);
   }
+  const documentKind = text('kind');
+  if (documentKind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(documentKind)) {
+    throw new UsageError(`unknown kind "${documentKind}"; use ${DOCUMENT_KINDS.join(' or ')}`);
+  }
   const failOn = text('fail-on');
   if (failOn !== undefined && !(SEVERITIES as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be error, warning or info, not "${failOn}"`);
   if (flag('no-cache') && text('cache-dir') !== undefined) throw new UsageError('--no-cache and --cache-dir contradict each other; use one');
@@ -178,6 +186,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       deadlineSeconds: positiveInt(text('deadline'), '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: text('seed') === undefined ? undefined : integer(text('seed')!, '--seed'),
       question: text('question'),
+      ...(documentKind ? { documentKind: documentKind as DocumentKind } : {}),
       failOn: failOn as Severity | undefined,
       maxCostUsd: text('max-cost') === undefined ? undefined : dollars(text('max-cost')!),
       baselinePath: text('baseline'),

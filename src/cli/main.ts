@@ -6,6 +6,7 @@ import { createBackend } from '../core/backends/createBackend';
 import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pricing';
+import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
 import { runAnalysis } from '../core/run';
 import { estimateTokens, ownValue, splitLines } from '../core/text';
 import type { Backend, BackendConfig, CodeUnderReview, Severity } from '../core/types';
@@ -207,6 +208,7 @@ async function runOne(
   const ranges = hunks?.length ? withContext(hunks, HUNK_CONTEXT, lines.length) : [input.range ?? whole];
   const code: CodeUnderReview = {
     kind: request.command,
+    document: request.documentKind ?? documentKindOf(languageOf(input.file), input.text),
     path: input.file,
     languageId: languageOf(input.file),
     fileText: input.text,
@@ -304,6 +306,7 @@ const LANGUAGES: Record<string, string> = {
   ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
   py: 'python', go: 'go', rs: 'rust', java: 'java', kt: 'kotlin', c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp',
   cs: 'csharp', rb: 'ruby', php: 'php', swift: 'swift', scala: 'scala', sh: 'shellscript', sql: 'sql', lua: 'lua',
+  lean: 'lean', v: 'coq', ...PROSE_EXTENSIONS,
 };
 const languageOf = (path: string) => ownValue(LANGUAGES, /\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? '') ?? 'plaintext';
 
