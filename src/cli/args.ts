@@ -1,6 +1,7 @@
 // Parses the command line into a typed request, or a usage error (exit 2).
 
 import { parseArgs } from 'node:util';
+import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
 import { BACKEND_IDS, type BackendId, type LineRange } from '../core/types';
 import { MAX_TIMER_SECONDS } from '../core/inputLimits';
 import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
@@ -29,6 +30,8 @@ export interface CliRequest {
   /** The whole run's limit, in seconds (see runAnalysis). */
   readonly deadlineSeconds: number;
   readonly seed?: number;
+  /** Undefined: each file's kind comes from its extension (and, for Markdown, whether it has math). */
+  readonly documentKind?: DocumentKind;
 }
 
 export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
@@ -52,6 +55,8 @@ Options:
   --deadline S       longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
+  --kind K           proof | code: check a mathematical argument or review code (default: from the
+                     file extension; .tex, .txt and Markdown with math are proofs)
   -h, --help         this help;  -v, --version  the version
 
 API keys come from THINKLENS_API_KEY, then DEEPSEEK_API_KEY or OPENROUTER_API_KEY.
@@ -76,6 +81,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         deadline: { type: 'string' },
         seed: { type: 'string' },
         question: { type: 'string' },
+        kind: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -105,6 +111,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (values['base-url'] !== undefined && !/^https?:\/\/\S+$/.test(values['base-url'])) {
     throw new UsageError(`--base-url must be an http:// or https:// URL, not "${values['base-url']}"`);
   }
+  const documentKind = values.kind;
+  if (documentKind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(documentKind)) {
+    throw new UsageError(`unknown kind "${documentKind}"; use ${DOCUMENT_KINDS.join(' or ')}`);
+  }
   return {
     kind: 'run',
     request: {
@@ -121,6 +131,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       deadlineSeconds: positiveInt(values.deadline, '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
+      ...(documentKind ? { documentKind: documentKind as DocumentKind } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@ import { unreviewableReason } from '../core/inputLimits';
 import { forTerminal, terminalStream } from '../core/terminalText';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
+import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
 import { runAnalysis } from '../core/run';
 import { ownValue, splitLines } from '../core/text';
 import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
@@ -116,6 +117,7 @@ async function runOne(request: CliRequest, target: LoadedTarget, backend: Backen
   const lines = splitLines(target.text);
   const code: CodeUnderReview = {
     kind: request.command,
+    document: request.documentKind ?? documentKindOf(languageOf(target.path), target.text),
     path: target.path,
     languageId: languageOf(target.path),
     fileText: target.text,
@@ -175,6 +177,7 @@ const LANGUAGES: Record<string, string> = {
   ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
   py: 'python', go: 'go', rs: 'rust', java: 'java', kt: 'kotlin', c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp',
   cs: 'csharp', rb: 'ruby', php: 'php', swift: 'swift', scala: 'scala', sh: 'shellscript', sql: 'sql', lua: 'lua',
+  lean: 'lean', v: 'coq', ...PROSE_EXTENSIONS,
 };
 const languageOf = (path: string) => ownValue(LANGUAGES, /\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? '') ?? 'plaintext';
 

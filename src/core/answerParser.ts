@@ -10,6 +10,7 @@ import { CATEGORY_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWo
 import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
 import { editableRanges } from './prompt';
+import { reflowLikeOriginal } from './reflow';
 import {
   clamp,
   detectEol,
@@ -571,12 +572,17 @@ interface Scene {
   /** The lines the prompt showed the model: the code under review and its reference context. */
   readonly visible: readonly LineRange[];
   readonly eol: '\n' | '\r\n';
+  /** A proof: quotes are matched as prose and fixes keep the paragraph's line breaks. */
+  readonly prose: boolean;
 }
 
 function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: Finding[]; unreadable: number } {
   const lines = splitLines(code.fileText);
   const editable = editableRanges(code, lines.length);
-  const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length), eol: detectEol(code.fileText) };
+  const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length),
+    eol: detectEol(code.fileText),
+    prose: code.document === 'proof',
+  };
   const findings: Finding[] = [];
   let unreadable = 0;
   for (const value of rawFindings.slice(0, MAX_FINDINGS)) {
@@ -658,16 +664,16 @@ function placeFinding(raw: RawFinding, scene: Scene): Finding {
  * ambiguous among them, so it does not count).
  */
 function locate(quote: string, claim: LineRange, claimed: boolean, scene: Scene): TextRange | undefined {
-  const { lines, visible } = scene;
-  if (visible.length === 0) return locateQuoteInLines(lines, quote, claim);
-  const seen = locateQuoteInLines(lines, quote, claim, { within: visible });
+  const { lines, visible, prose } = scene;
+  if (visible.length === 0) return locateQuoteInLines(lines, quote, claim, { prose });
+  const seen = locateQuoteInLines(lines, quote, claim, { within: visible, prose });
   if (seen) return seen;
   const relative = claimed ? selectionRelativeClaim(claim, scene) : undefined;
   if (relative) {
-    const found = locateQuoteInLines(lines, quote, relative, { within: visible, wholeFileIfUnique: false });
+    const found = locateQuoteInLines(lines, quote, relative, { within: visible, wholeFileIfUnique: false, prose });
     if (found) return found;
   }
-  const anywhere = locateQuoteInLines(lines, quote, claim);
+  const anywhere = locateQuoteInLines(lines, quote, claim, { prose });
   return anywhere && !visible.some((r) => anywhere.startLine >= r.startLine && anywhere.endLine <= r.endLine)
     ? anywhere
     : undefined;
@@ -757,7 +763,8 @@ function placeFix(
   if (elision) {
     return { refused: `The fix writes \`${elision}\` in place of code it leaves out, so applying it would delete that code.` };
   }
-  const replacementLines = withoutRepeatedNeighbours(cleaned, lines, target);
+  const unrepeated = withoutRepeatedNeighbours(cleaned, lines, target);
+  const replacementLines = scene.prose ? reflowLikeOriginal(unrepeated, original) : unrepeated;
   if (!range && !raw.quote && similarity(replacementLines.join('\n'), original.join('\n')) < 0.5) {
     // Nothing anchors these lines, and the fix does not look like an edit of them.
     return {

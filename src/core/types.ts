@@ -2,6 +2,7 @@
 // needs. Everything that crosses from core to the CLI or the extension is declared here.
 
 import type { Category, Severity } from './contract';
+import type { DocumentKind } from './documentKind';
 
 /** One event of a model's streamed response (DESIGN.md "Backends"). */
 export type ReasoningEvent =
@@ -211,6 +212,11 @@ export interface ContextSnippet {
 
 export interface CodeUnderReview {
   readonly kind: RunKind;
+  /**
+   * A proof gets a referee's questions and prose-tolerant quote matching; code (the default) a code
+   * reviewer's. Callers infer it with `documentKindOf` unless the person chose (Check This Proof, `--kind`).
+   */
+  readonly document?: DocumentKind;
   /** Workspace-relative or absolute path, shown to the model. */
   readonly path: string;
   readonly languageId: string;

@@ -198,7 +198,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const firstLine = String(messages.find((m) => m.role === 'user')?.content ?? '').split('\n')[0]!.trim();
     const instructionsSeen = firstLine !== '' && seen.text.includes(firstLine);
 
-    const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format !== undefined);
+    const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format);
     // Generation: up to num_predict; past the window the context shifts and drops more of the prompt.
     const reasoningTokens = think === false ? 0 : ollamaTokens(reply.reasoning);
     const answerTokens = ollamaTokens(reply.answer);
@@ -324,13 +324,20 @@ function truncate(prompt: string, tokens: number, numCtx: number): { text: strin
 }
 
 /** The scripted model's reasoning and answer for what it can see. */
-function compose(seen: string, instructionsSeen: boolean, spot: RegExp, bareJson: boolean): { reasoning: string; answer: string } {
+function compose(seen: string, instructionsSeen: boolean, spot: RegExp, format: unknown): { reasoning: string; answer: string } {
+  // Under `format` the answer is the JSON alone (Ollama's grammar allows nothing else); a schema
+  // with an `explanation` property gets the prose there.
+  const schemaFields = isRecord(format) && isRecord(format.properties) ? Object.keys(format.properties) : [];
+  const answerOf = (summary: string, prose: string, findings: readonly unknown[]): string => {
+    if (format === undefined) return `${prose}\n\n\`\`\`json\n${JSON.stringify({ summary, findings })}\n\`\`\``;
+    return JSON.stringify({ summary, ...(schemaFields.includes('explanation') ? { explanation: prose } : {}), findings });
+  };
   if (!instructionsSeen) {
     const summary = 'This looks like part of a source file, but there is no question or task to answer.';
     return {
       reasoning: 'I see numbered lines of code and some rules about a JSON shape, but no request about them. ' +
         'Without knowing what is wanted, the safest answer is to report nothing.',
-      answer: bareJson ? JSON.stringify({ summary, findings: [] }) : `${summary}\n\n\`\`\`json\n${JSON.stringify({ summary, findings: [] })}\n\`\`\``,
+      answer: answerOf(summary, summary, []),
     };
   }
   const findings = [];
@@ -357,8 +364,7 @@ function compose(seen: string, instructionsSeen: boolean, spot: RegExp, bareJson
     'against the length of what it indexes. ' +
     findings.map((f) => `Line ${f.startLine} uses <= against .length, so the last index is out of range.`).join(' ') +
     ' That is all I can find.';
-  const json = JSON.stringify({ summary, findings });
-  return { reasoning, answer: bareJson ? json : `${summary}\n\n\`\`\`json\n${json}\n\`\`\`` };
+  return { reasoning, answer: answerOf(summary, summary, findings) };
 }
 
 /** Splits text into stream pieces of a few words, as a model emits it. */

@@ -14,7 +14,9 @@ import {
   planWindow,
   versionAtLeast,
 } from '../../src/core/backends/ollama';
+import { answerJsonSchema } from '../../src/core/contract';
 import { BackendError } from '../../src/core/errors';
+import Ajv from 'ajv-draft-04';
 import { runAnalysis } from '../../src/core/run';
 import type { Backend, BackendConfig, BackendRequest, CodeUnderReview, ReasoningEvent, Usage } from '../../src/core/types';
 import { sourceWithLoops } from '../support/longSource';
@@ -39,7 +41,7 @@ const CART_REQUEST: BackendRequest = {
   topP: 0.95,
   seed: 7,
 };
-const SCHEMA = { type: 'object', properties: { summary: { type: 'string' }, findings: { type: 'array' } }, required: ['summary', 'findings'] };
+const SCHEMA = answerJsonSchema();
 
 let server: OllamaServer;
 before(async () => {
@@ -145,7 +147,10 @@ describe('streaming through /api/chat', () => {
     assert.deepEqual(lastChat().body.format, SCHEMA);
     assert.equal(lastChat().body.think, true);
     assert.ok(result.reasoning.length > 0, 'the thinking stays free');
-    assert.equal(JSON.parse(result.answer).findings.length, 1);
+    const answer: unknown = JSON.parse(result.answer);
+    const validate = new Ajv({ strict: false }).compile(SCHEMA);
+    assert.ok(validate(answer), JSON.stringify(validate.errors));
+    assert.equal((answer as { findings: unknown[] }).findings.length, 1);
   });
 
   test('format is left out for a model without the thinking capability; its inline <think> is split', async () => {
