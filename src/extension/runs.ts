@@ -46,6 +46,8 @@ export class RunController implements vscode.Disposable {
   private readonly active = new Map<string, AbortController>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private counter = 0;
+  /** A run asked for before any backend was set up: it starts by itself once one works. */
+  private waitingForSetup: { record: RunRecord; followUp?: { history: RunOutput['messages']; question: string } } | undefined;
 
   constructor(private readonly deps: RunControllerDeps) {
     this.subscriptions.push(deps.findings.onDidChange((uri) => this.refreshPanelFindings(uri)));
@@ -79,6 +81,20 @@ export class RunController implements vscode.Disposable {
     return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
   }
 
+  get hasRunWaitingForSetup(): boolean {
+    return this.waitingForSetup !== undefined;
+  }
+
+  /** Starts the run that waited for setup, on the code as it is now. */
+  async resumeAfterSetup(): Promise<RunOutcome | undefined> {
+    const waiting = this.waitingForSetup;
+    this.waitingForSetup = undefined;
+    if (!waiting) return undefined;
+    const target = await currentTarget(waiting.record.target);
+    this.deps.log.info(`setup done: starting the ${waiting.record.kind} run that waited for it`);
+    return this.execute({ ...waiting.record, target }, waiting.followUp);
+  }
+
   /** Cancels one run, or all of them; what arrived stays on screen. */
   cancel(runId?: string): void {
     for (const [id, controller] of this.active) if (!runId || id === runId) controller.abort();
@@ -104,7 +120,8 @@ export class RunController implements vscode.Disposable {
     const choice = await backends.choose(config);
     if (!choice.ok) {
       status.setBackend(undefined);
-      panel.showSetup(choice.setup);
+      this.waitingForSetup = { record, ...(followUp ? { followUp } : {}) };
+      panel.showSetup(`${choice.setup} Your ${record.kind === 'follow-up' ? 'follow-up' : record.kind} of ${record.target.code.path} starts by itself once a backend works.`);
       log.warn(choice.setup);
       return { findings: [] };
     }
@@ -140,6 +157,7 @@ export class RunController implements vscode.Disposable {
       sampling,
       messages,
       signal: controller.signal,
+      deadlineSeconds: config.deadlineSeconds,
       onEvent: (event) => {
         if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
         else if (event.kind === 'answer') {
