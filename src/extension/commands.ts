@@ -71,6 +71,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
+      // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.');
+        return [];
+      }
       const changes = await uncommittedChanges();
       if (changes.length === 0) {
         void vscode.window.showInformationMessage('ThinkLens: there are no uncommitted changes to review.');
@@ -96,13 +101,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded('thinklens.openSample', () => openSample(deps.extensionUri, deps.storageUri)),
     // Internal commands behind code actions and the panel (not in the palette).
     guarded('thinklens.applyFix', async (id) => {
+      const destructive = findings.get(String(id))?.finding.fix?.destructive;
+      if (destructive) {
+        const pick = await vscode.window.showWarningMessage(`ThinkLens: ${destructive}`, { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' }, 'Apply Anyway');
+        if (pick !== 'Apply Anyway') return { applied: false, reason: 'not confirmed' };
+      }
       const outcome = await findings.applyFix(String(id));
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
     guarded('thinklens.applyAllFixes', async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable).map((f) => f.id);
+      // Destructive fixes are never part of a fix-all: each needs its own look.
+      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);

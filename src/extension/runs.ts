@@ -158,6 +158,7 @@ export class RunController implements vscode.Disposable {
       sampling,
       messages,
       signal: controller.signal,
+      deadlineSeconds: config.deadlineSeconds,
       onEvent: (event) => {
         if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
         else if (event.kind === 'answer') {

@@ -218,7 +218,7 @@ test('a .tex file is checked as a proof (referee prompt, finding on the flawed l
   const raw = readFileSync(join(fixtures, 'odd-sum.r1.txt'), 'utf8');
   const [, reasoning, answer] = /^<think>\n([\s\S]*?)\n<\/think>\n\n([\s\S]*)$/.exec(raw)!;
   const tex = join(dir, 'odd-sum.tex');
-  writeFileSync(tex, readFileSync(join(fixtures, 'odd-sum.tex'), 'utf8'));
+  writeFileSync(tex, readFileSync(join(__dirname, '..', '..', 'samples', 'proofs', 'odd-sum.tex'), 'utf8'));
   const promptOf = (model: string): string => {
     const body = server.requests.find((r) => r.model === model)?.body as { messages: { content: string }[] };
     return body.messages.map((m) => m.content).join('\n');

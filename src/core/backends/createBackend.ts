@@ -69,6 +69,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
       hosted,
       requestTimeoutSeconds: config.requestTimeoutSeconds,
       idleTimeoutSeconds: config.idleTimeoutSeconds,
+      maxRetries: config.maxRetries,
       prices: options.prices,
     });
   }

@@ -364,7 +364,7 @@ function safeJson(value: unknown): string {
 }
 
 /** Milliseconds before the next try, or undefined when the server asks for a longer wait than the cap. */
-function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs: number): number | undefined {
+export function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs: number): number | undefined {
   if (error.retryAfterSeconds !== undefined) {
     const ms = error.retryAfterSeconds * 1000;
     return ms > capMs ? undefined : ms;
@@ -374,7 +374,7 @@ function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs:
   return Math.min(capMs, baseMs * 2 ** retry * jitter);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(cancelledError());
