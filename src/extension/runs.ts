@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { conversationOf, messagesFor, runAnalysis, type RunOutput } from '../core/run';
+import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import type { Backend, Finding } from '../core/types';
 import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../shared/protocol';
@@ -243,11 +244,8 @@ async function currentTarget(target: AnalysisTarget): Promise<AnalysisTarget> {
   return { ...target, document, version: document.version, code: { ...target.code, fileText: document.getText() } };
 }
 
-/** In a review of changes, findings away from the changed lines are noise unless they are errors. */
 function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): readonly Finding[] {
-  if (!target.changedLinesOnly) return found;
-  const near = (f: Finding) => target.code.ranges.some((r) => f.startLine <= r.endLine + 1 && f.endLine >= r.startLine - 1);
-  return found.filter((f) => f.severity === 'error' || near(f));
+  return target.changedLinesOnly ? keepNearChanges(found, target.code.ranges) : found;
 }
 
 /** Reference context is cut to fit; a local model's window is small, hosted ones are large. */
