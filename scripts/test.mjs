@@ -1,5 +1,6 @@
-// `npm test`: every layer in order — type-check, unit (src/core + CLI), webview (real Chromium),
-// integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
+// `npm test`: every layer in order — type-check, unit (src/core + CLI), llamaserver (the CLI against
+// llama.cpp's own server, built once from the source node-llama-cpp ships), webview (real
+// Chromium), integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
 // `N passed, N failed`. A layer that cannot run fails with what to install; none is skipped.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
@@ -39,6 +40,23 @@ const layers = {
   unit: () => {
     if (!run(process.execPath, ['esbuild.mjs', 'cli'])) return { passed: 0, failed: 1, note: 'CLI build failed' };
     return nodeTests([...testFiles('test/unit'), ...testFiles('test/cli')]);
+  },
+  llamaserver: async () => {
+    // The first run builds llama-server (10–20 minutes on two cores) into .vscode-test/; later
+    // runs reuse it. Missing build tools fail the layer with the command that installs them.
+    const { ensureLlamaServer } = await import('./llamaServer.mjs');
+    const { installSignalHandlers } = await import('./vscode/cleanup.mjs');
+    installSignalHandlers(); // an interrupted build stops its compilers and removes its staging folder
+    const started = Date.now();
+    try {
+      const build = await ensureLlamaServer({ log: (line) => console.log(line) });
+      console.log(`llama-server: ${build.server} (ready in ${Math.round((Date.now() - started) / 1000)} s)`);
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : String(error));
+      return { passed: 0, failed: 1, note: 'llama-server could not be built; see above' };
+    }
+    if (!run(process.execPath, ['esbuild.mjs', 'cli'])) return { passed: 0, failed: 1, note: 'CLI build failed' };
+    return nodeTests(testFiles('test/llamaserver'));
   },
   webview: () => {
     if (!run(process.execPath, ['esbuild.mjs', 'webview'])) return { passed: 0, failed: 1, note: 'webview build failed' };

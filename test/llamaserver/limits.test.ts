@@ -1,0 +1,113 @@
+// ThinkLens within a real llama-server's limits: the window is learned from the server itself, a
+// request that cannot fit is refused before anything is sent, and the answer is constrained to the
+// answer contract's JSON schema while the thinking stays free.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createBackend } from '../../src/core/backends/createBackend';
+import { writeScriptedModel, type ScriptedModelInfo } from '../support/gguf/scriptedModel';
+import { cachedLlamaServer, startLlamaServer, type RunningLlamaServer } from '../support/llamaServer';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+const SMALL_WINDOW = 2048;
+
+const SOURCE = [
+  'export function sum(items: number[]): number {',
+  '  let total = 0;',
+  '  for (let i = 0; i <= items.length; i++) {',
+  '    total += items[i];',
+  '  }',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
+
+let dir: string;
+let file: string;
+let minified: string;
+let model: ScriptedModelInfo;
+let small: RunningLlamaServer;
+let large: RunningLlamaServer;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'thinklens-llamaserver-limits-'));
+  file = join(dir, 'sum.ts');
+  writeFileSync(file, SOURCE);
+  // One line far longer than the small window: no split at symbol boundaries can make it fit.
+  minified = join(dir, 'bundle.min.js');
+  writeFileSync(minified, `${Array.from({ length: 3000 }, (_, i) => `var v${i}=${i}*2;`).join('')}\n`);
+  model = await writeScriptedModel(join(dir, 'scripted-r1.gguf'));
+  const build = await cachedLlamaServer();
+  [small, large] = await Promise.all([
+    startLlamaServer(build, model.path, { reasoningFormat: 'deepseek', contextSize: SMALL_WINDOW }),
+    startLlamaServer(build, model.path, { reasoningFormat: 'deepseek', contextSize: 16384 }),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([small?.stop(), large?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('window discovery: the llama.cpp backend learns the window the server was started with', async () => {
+  const backend = createBackend({ backend: 'llamacpp', baseUrl: small.baseUrl, model: 'scripted' }, {});
+  assert.ok(backend.describe, 'the llama.cpp backend can describe its server');
+  const facts = await backend.describe(AbortSignal.timeout(10_000));
+  assert.equal(facts.contextWindow, SMALL_WINDOW);
+  // The same number the server publishes in both of its places.
+  const props = await (await fetch(`${small.origin}/props`)).json();
+  assert.equal(props.default_generation_settings.n_ctx, SMALL_WINDOW);
+  const models = await (await fetch(`${small.baseUrl}/models`)).json();
+  assert.equal(models.data[0].meta.n_ctx, SMALL_WINDOW);
+  assert.equal(models.data[0].meta.n_ctx_train, 4096, 'the model file says 4096; the server runs it with less');
+});
+
+test('code that cannot fit the window is refused before any request, with the numbers', async () => {
+  const tasksBefore = small.completionTasks();
+  const result = await cli(['review', `${minified}:1-1`, '--backend', 'llamacpp', '--base-url', small.baseUrl, '--format', 'json', '--timeout', '60']);
+  assert.notEqual(result.code, 0, 'a refused run fails');
+  const said = `${result.stdout}\n${result.stderr}`;
+  assert.match(said, new RegExp(`\\b${SMALL_WINDOW}\\b`), `names the window:\n${said}`);
+  assert.match(said, /context|window/i);
+  // llama-server logs "processing task" for every completion a slot takes, also for one it then
+  // rejects as too long: none means ThinkLens never sent it.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(small.completionTasks(), tasksBefore, `the server saw no completion request:\n${small.log().slice(-2000)}`);
+});
+
+test('json_schema: the answer is the contract JSON, constrained after free thinking', async () => {
+  const result = await cli(['review', file, '--backend', 'llamacpp', '--base-url', large.baseUrl, '--format', 'json', '--timeout', '120']);
+  assert.equal(result.code, 0, `the CLI failed:\n${result.stderr}\n${result.stdout}`);
+  const run = JSON.parse(result.stdout).runs[0];
+  assert.equal(run.reasoning, model.reasoning, 'the thinking is not constrained');
+  // Unconstrained, the scripted model writes prose and a fenced block; under the schema the
+  // grammar only allows the JSON object itself.
+  assert.equal(run.answer, model.answerJson);
+  assert.equal(run.findings.length, 1);
+  assert.equal(run.findings[0].startLine, 3);
+});

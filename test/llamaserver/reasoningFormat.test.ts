@@ -1,0 +1,107 @@
+// The CLI, as a real process, against llama.cpp's own llama-server serving the scripted test model
+// (test/support/gguf): the server applies the model's DeepSeek-R1 chat template, which prefills
+// `<think>\n`, so the model writes its reasoning without an opening tag, then `</think>`, then the
+// answer. With `--reasoning-format deepseek` the server splits that into `reasoning_content`; with
+// `none` it leaves the tags in `content` and ThinkLens's own splitter must find them.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { writeScriptedModel, type ScriptedModelInfo } from '../support/gguf/scriptedModel';
+import { cachedLlamaServer, startLlamaServer, type RunningLlamaServer } from '../support/llamaServer';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+
+const SOURCE = [
+  'export function sum(items: number[]): number {',
+  '  let total = 0;',
+  '  for (let i = 0; i <= items.length; i++) {',
+  '    total += items[i];',
+  '  }',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
+
+let dir: string;
+let file: string;
+let model: ScriptedModelInfo;
+let splitting: RunningLlamaServer;
+let inline: RunningLlamaServer;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'thinklens-llamaserver-'));
+  file = join(dir, 'sum.ts');
+  writeFileSync(file, SOURCE);
+  model = await writeScriptedModel(join(dir, 'scripted-r1.gguf'));
+  const build = await cachedLlamaServer();
+  // The scripted model's vocabulary has no ordinary words, so prompts cost about a token per byte.
+  [splitting, inline] = await Promise.all([
+    startLlamaServer(build, model.path, { reasoningFormat: 'deepseek', contextSize: 16384 }),
+    startLlamaServer(build, model.path, { reasoningFormat: 'none', contextSize: 16384 }),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([splitting?.stop(), inline?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function firstRun(result: CliResult) {
+  assert.equal(result.code, 0, `the CLI failed:\n${result.stderr}\n${result.stdout}`);
+  return JSON.parse(result.stdout).runs[0];
+}
+
+test('--reasoning-format deepseek: the server splits, the CLI shows its reasoning and the whole answer', async () => {
+  const run = firstRun(await cli(['review', file, '--backend', 'llamacpp', '--base-url', splitting.baseUrl, '--format', 'json', '--timeout', '120']));
+  assert.equal(run.error, undefined, JSON.stringify(run.error));
+  assert.equal(run.reasoning, model.reasoning);
+  assert.equal(run.answer, model.freeAnswer);
+  assert.equal(run.findings.length, 1);
+  assert.equal(run.findings[0].title, 'Off-by-one in loop bound');
+  assert.equal(run.findings[0].startLine, 3, 'located by its quote, not by the line the model named');
+});
+
+test('--reasoning-format none: the tags stay in the content and ThinkLens splits them itself', async () => {
+  // First prove the server really leaves the split to us: the raw answer carries `</think>`.
+  const raw = await fetch(`${inline.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'Review.' }], max_tokens: 400 }),
+  });
+  const message = (await raw.json()).choices[0].message;
+  assert.match(message.content, /<\/think>/, 'inline tags in content');
+  assert.ok(!message.reasoning_content, 'no reasoning field');
+
+  // The generic preset sends no `reasoning_format`, so the server's own setting applies.
+  const run = firstRun(await cli(['review', file, '--backend', 'openai-compatible', '--base-url', inline.baseUrl, '--model', 'scripted', '--format', 'json', '--timeout', '120']));
+  assert.equal(run.error, undefined, JSON.stringify(run.error));
+  assert.equal(run.reasoning, model.reasoning);
+  assert.equal(run.answer, model.freeAnswer);
+  assert.equal(run.findings.length, 1);
+  assert.equal(run.findings[0].startLine, 3);
+});
