@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
-import { runAnalysis } from '../core/run';
+import { prepareRun, runPlanned } from '../core/plannedRun';
 import { splitLines } from '../core/text';
 import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest, type FileTarget } from './args';
@@ -117,10 +117,12 @@ async function runOne(request: CliRequest, target: LoadedTarget, backend: Backen
     question: request.question,
   };
   const trace = request.showReasoning ? reasoningWriter(several ? `[${target.path}] ` : '') : undefined;
-  const output = await runAnalysis({
+  // The same planner as the extension: the window, reserves and answer constraint come from the profile.
+  const plan = await prepareRun(backend, { code, settings: { seed: request.seed } }, signal);
+  const output = await runPlanned({
     backend,
     code,
-    sampling: { seed: request.seed, jsonAnswer: backend.id === 'local' },
+    plan,
     signal,
     onEvent: (event) => {
       if (event.kind === 'reasoning') trace?.write(event.text);

@@ -51,7 +51,7 @@ export function parseAnswer(answer: string, code: CodeUnderReview): ParsedAnswer
 
 function parse(text: string, code: CodeUnderReview): ParsedAnswer {
   if (text.trim() === '') {
-    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.' };
+    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.', jsonMissing: true };
   }
   const candidates = findCandidates(text);
   let sawBroken = false;
@@ -88,6 +88,7 @@ function parse(text: string, code: CodeUnderReview): ParsedAnswer {
     summary: '',
     findings: [],
     prose: tidyProse(text),
+    jsonMissing: true,
     problem: sawBroken
       ? "The answer's JSON block could not be read, so no findings are listed; the explanation is shown as text."
       : 'The answer has no JSON block with findings, so none are listed; the explanation is shown as text.',

@@ -104,6 +104,8 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
     id: 'local',
     model: local.modelPath.split(/[\\/]/).pop() || local.modelPath,
     hosted: false,
+    // The window the model is loaded with (the setting; the runtime may load less when memory is short).
+    describe: async () => ({ contextWindow: local.contextSize ?? PRESETS.local.limits.assumedWindow, source: 'thinklens.local.contextSize' }),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       const backend = await load();
       try {

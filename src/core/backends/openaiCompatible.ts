@@ -41,6 +41,7 @@ import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
 import type { Preset } from './presets';
 import { requestBody } from './presets';
+import { describeServer } from './discovery';
 
 export interface OpenAiBackendOptions {
   readonly preset: Preset;
@@ -264,6 +265,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     id: preset.id,
     model,
     hosted: options.hosted,
+    endpoint: baseUrl,
+    describe: (signal) => describeServer({ preset, baseUrl, model, apiKey }, signal),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;
