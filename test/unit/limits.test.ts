@@ -203,7 +203,7 @@ test('constrained answers: each preset sends the contract the way its server app
 });
 
 test('no readable JSON from an unconstrained server: one short repair turn, and the output says so', async () => {
-  const server = await serve('vllm', 16384, (body, i) =>
+  const server = await serve('vllm', 16384, (_body, i) =>
     i === 0
       ? { reasoning: REASONING, answer: 'The loop in total37 runs once too often and reads past the end.' }
       : { reasoning: '', answer: JSON.stringify({ summary: 'One bug.', findings: [FINDING] }) },
