@@ -1,7 +1,10 @@
 // Parses the command line into a typed request, or a usage error (exit 2).
 
 import { parseArgs } from 'node:util';
+import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
 import { BACKEND_IDS, type BackendId, type LineRange } from '../core/types';
+import { MAX_TIMER_SECONDS } from '../core/inputLimits';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
@@ -24,7 +27,11 @@ export interface CliRequest {
   readonly concurrency: number;
   readonly question?: string;
   readonly timeoutSeconds: number;
+  /** The whole run's limit, in seconds (see runAnalysis). */
+  readonly deadlineSeconds: number;
   readonly seed?: number;
+  /** Undefined: each file's kind comes from its extension (and, for Markdown, whether it has math). */
+  readonly documentKind?: DocumentKind;
 }
 
 export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
@@ -37,15 +44,19 @@ export const USAGE = `Usage:
 
 Options:
   --backend B        ${['auto', ...BACKEND_IDS].join(' | ')} (default: auto)
-  --base-url U       base URL of an OpenAI-compatible server (ends in /v1)
+  --base-url U       the server's base URL: OpenAI-compatible ones end in /v1; for Ollama
+                     http://host:11434 with or without /v1
   --model M          model id (default: the backend's default)
   --model-path P     GGUF file for --backend local
   --format F         text | json | sarif (default: text)
   --show-reasoning   stream the model's reasoning to stderr
   --concurrency N    files reviewed at once (default: 2)
   --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
+  --deadline S       longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
+  --kind K           proof | code: check a mathematical argument or review code (default: from the
+                     file extension; .tex, .txt and Markdown with math are proofs)
   -h, --help         this help;  -v, --version  the version
 
 API keys come from THINKLENS_API_KEY, then DEEPSEEK_API_KEY or OPENROUTER_API_KEY.
@@ -67,8 +78,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         'show-reasoning': { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        deadline: { type: 'string' },
         seed: { type: 'string' },
         question: { type: 'string' },
+        kind: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -98,6 +111,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (values['base-url'] !== undefined && !/^https?:\/\/\S+$/.test(values['base-url'])) {
     throw new UsageError(`--base-url must be an http:// or https:// URL, not "${values['base-url']}"`);
   }
+  const documentKind = values.kind;
+  if (documentKind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(documentKind)) {
+    throw new UsageError(`unknown kind "${documentKind}"; use ${DOCUMENT_KINDS.join(' or ')}`);
+  }
   return {
     kind: 'run',
     request: {
@@ -109,10 +126,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       modelPath: values['model-path'],
       format,
       showReasoning: values['show-reasoning'] ?? false,
-      concurrency: positiveInt(values.concurrency, '--concurrency', 2),
-      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
+      concurrency: positiveInt(values.concurrency, '--concurrency', 2, 64),
+      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60, MAX_TIMER_SECONDS),
+      deadlineSeconds: positiveInt(values.deadline, '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
+      ...(documentKind ? { documentKind: documentKind as DocumentKind } : {}),
     },
   };
 }
@@ -129,12 +148,15 @@ export function parseTarget(arg: string): FileTarget {
 
 function integer(value: string, name: string): number {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}"`);
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${name} is too large: ${value}`);
+  return n;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
+function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = integer(value, name);
-  if (n < 1) throw new UsageError(`${name} must be at least 1`);
+  if (n < 1) throw new UsageError(`${name} must be at least 1, not ${n}`);
+  if (n > max) throw new UsageError(`${name} must be at most ${max}, not ${n}`);
   return n;
 }

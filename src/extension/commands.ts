@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { withContext } from '../core/diffHunks';
 import { BACKEND_IDS, type BackendId } from '../core/types';
 import { PRESETS } from '../core/backends/presets';
+import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
+import { THINKING_MODEL } from '../core/backends/models';
 import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
 import type { FindingStore } from './findings';
@@ -15,6 +17,7 @@ import type { RunController, RunOutcome } from './runs';
 import type { ApiKeys } from './secrets';
 import type { Backends } from './backends';
 import { downloadModelCommand } from './modelDownload';
+import { selectBackendFlow, type SetupOutcome } from './setup';
 
 export interface CommandDeps {
   readonly log: Log;
@@ -23,19 +26,10 @@ export interface CommandDeps {
   readonly panel: ReviewPanel;
   readonly keys: ApiKeys;
   readonly backends: Backends;
+  readonly extensionUri: vscode.Uri;
+  /** Where the walkthrough's sample is copied (the extension's global storage). */
+  readonly storageUri: vscode.Uri;
 }
-
-const BACKEND_DESCRIPTIONS: Record<BackendId, string> = {
-  deepseek: 'DeepSeek API (hosted). Needs an API key.',
-  openrouter: 'OpenRouter (hosted). Needs an API key.',
-  ollama: 'Ollama on this machine (port 11434).',
-  lmstudio: 'LM Studio\'s local server (port 1234).',
-  llamacpp: 'llama.cpp server (port 8080).',
-  vllm: 'vLLM server (port 8000), one machine or a multi-GPU deployment.',
-  sglang: 'SGLang server (port 30000).',
-  'openai-compatible': 'Any other OpenAI-compatible endpoint; asks for its base URL.',
-  local: 'A GGUF model run inside VS Code; no server, code stays here.',
-};
 
 /** Lines of context kept around each changed hunk in a review of changes. */
 const HUNK_CONTEXT = 3;
@@ -70,6 +64,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
     guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
+    guarded('thinklens.checkProof', () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
     guarded('thinklens.reviewFile', (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
@@ -77,6 +73,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
+      // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.');
+        return [];
+      }
       const changes = await uncommittedChanges();
       if (changes.length === 0) {
         void vscode.window.showInformationMessage('ThinkLens: there are no uncommitted changes to review.');
@@ -92,20 +93,29 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     guarded('thinklens.cancel', () => runs.cancel()),
     guarded('thinklens.selectBackend', () => selectBackend(deps)),
-    guarded('thinklens.setApiKey', (backend) => setApiKey(deps, typeof backend === 'string' ? (backend as BackendId) : undefined)),
+    guarded('thinklens.setApiKey', (backend) => setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined)),
     guarded('thinklens.downloadModel', () => downloadModelCommand(log)),
-    guarded('thinklens.clearFindings', () => findings.clear()),
+    guarded('thinklens.clearFindings', (scope, options) =>
+      clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
     guarded('thinklens.exportTrace', (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
     guarded('thinklens.showLog', () => log.show()),
+    guarded('thinklens.detectLocalServers', () => reportLocalServers()),
+    guarded('thinklens.openSample', () => openSample(deps.extensionUri, deps.storageUri)),
     // Internal commands behind code actions and the panel (not in the palette).
     guarded('thinklens.applyFix', async (id) => {
+      const destructive = findings.get(String(id))?.finding.fix?.destructive;
+      if (destructive) {
+        const pick = await vscode.window.showWarningMessage(`ThinkLens: ${destructive}`, { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' }, 'Apply Anyway');
+        if (pick !== 'Apply Anyway') return { applied: false, reason: 'not confirmed' };
+      }
       const outcome = await findings.applyFix(String(id));
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
     guarded('thinklens.applyAllFixes', async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable).map((f) => f.id);
+      // Destructive fixes are never part of a fix-all: each needs its own look.
+      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
@@ -118,6 +128,88 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (stamped) await panel.reveal(stamped.runId);
     }),
   ];
+}
+
+/**
+ * Clears findings from the editor: this file, or (after asking) every file. The panel keeps the
+ * runs and says their findings were cleared. Returns how many were cleared.
+ */
+async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined, confirmed: boolean): Promise<number> {
+  const counts = findings.counts();
+  const total = counts.reduce((n, c) => n + c.findings, 0);
+  if (total === 0) {
+    void vscode.window.showInformationMessage('ThinkLens: there are no findings to clear.');
+    return 0;
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const here = counts.find((c) => c.uri.toString() === active?.toString());
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  let chosen = scope;
+  if (!chosen) {
+    if (here && counts.length === 1) chosen = 'file';
+    else {
+      const items = [
+        ...(here ? [{ scope: 'file' as const, label: 'This file', description: `${plural(here.findings, 'finding')} in ${vscode.workspace.asRelativePath(here.uri)}` }] : []),
+        { scope: 'all' as const, label: 'All files', description: `${plural(total, 'finding')} in ${plural(counts.length, 'file')}` },
+      ];
+      chosen = (await vscode.window.showQuickPick(items, { title: 'ThinkLens: clear findings from' }))?.scope;
+    }
+  }
+  if (chosen === 'file') {
+    if (!here || !active) {
+      void vscode.window.showInformationMessage('ThinkLens: this file has no findings to clear.');
+      return 0;
+    }
+    findings.clear(active);
+    return here.findings;
+  }
+  if (chosen !== 'all') return 0;
+  if (!confirmed && counts.length > 1) {
+    const clear = 'Clear All';
+    const answer = await vscode.window.showWarningMessage(
+      `Clear all ${plural(total, 'ThinkLens finding')} in ${plural(counts.length, 'file')}?`,
+      { modal: true, detail: 'The squiggles and quick fixes go away; the runs stay in the panel. Run the analyses again to get them back.' },
+      clear,
+    );
+    if (answer !== clear) return 0;
+  }
+  findings.clear();
+  return total;
+}
+
+/** Says which local model servers answer right now, and with which models (the walkthrough's first step). */
+async function reportLocalServers(): Promise<{ backend: string; baseUrl: string; models: string[] }[]> {
+  const running = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'ThinkLens: looking for local model servers…' },
+    () => detectLocalServers(LOCAL_SERVER_CANDIDATES, 1500),
+  );
+  if (!running.length) {
+    const ports = LOCAL_SERVER_CANDIDATES.map((c) => `${PRESETS[c.backend].label} (${new URL(c.baseUrl).port})`).join(', ');
+    void vscode.window.showInformationMessage(`ThinkLens: no local model server answers on ${ports}. Start one, or choose a hosted API or a model inside VS Code.`, 'Select Backend')
+      .then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+    return [];
+  }
+  const described = running.map((s) => {
+    const reasoning = s.models.filter((m) => THINKING_MODEL.test(m));
+    const models = `${s.models.length} model${s.models.length === 1 ? '' : 's'}`;
+    return `${PRESETS[s.backend].label} at ${s.baseUrl} (${models}${reasoning.length ? `; reasoning: ${reasoning.slice(0, 3).join(', ')}` : '; none named as a reasoning model'})`;
+  });
+  void vscode.window.showInformationMessage(`ThinkLens found ${described.join(' and ')}.`, 'Select Backend')
+    .then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+  return running;
+}
+
+/** Copies the sample with an off-by-one bug to a scratch folder, opens it and selects the function. */
+async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Promise<vscode.TextEditor> {
+  const source = vscode.Uri.joinPath(extensionUri, 'samples', 'src', 'cart.ts');
+  const target = vscode.Uri.joinPath(storageUri, 'sample', 'cart.ts');
+  await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(storageUri, 'sample'));
+  await vscode.workspace.fs.writeFile(target, await vscode.workspace.fs.readFile(source));
+  const editor = await vscode.window.showTextDocument(target);
+  // cartTotal, lines 9-15: the loop on line 11 reads one element past the end.
+  editor.selection = new vscode.Selection(8, 0, 14, editor.document.lineAt(Math.min(14, editor.document.lineCount - 1)).text.length);
+  editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
+  return editor;
 }
 
 /** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
@@ -159,26 +251,16 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
   );
 }
 
-async function selectBackend(deps: CommandDeps): Promise<void> {
-  const current = readConfig().backend;
-  const items = (['auto', ...BACKEND_IDS] as const).map((id) => ({
-    id,
-    label: id === 'auto' ? 'Automatic' : PRESETS[id].label,
-    description: id === current ? 'current' : id,
-    detail: id === 'auto' ? 'A configured local model, else a local server that answers, else a hosted backend with a key.' : BACKEND_DESCRIPTIONS[id],
-  }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'ThinkLens: where should code be sent?', matchOnDetail: true });
-  if (!picked) return;
-  const settings = vscode.workspace.getConfiguration('thinklens');
-  if (picked.id === 'openai-compatible') {
-    const baseUrl = await vscode.window.showInputBox({ prompt: 'Base URL of the OpenAI-compatible server', placeHolder: 'http://127.0.0.1:8000/v1', value: readConfig().baseUrl, ignoreFocusOut: true, validateInput: (v) => (/^https?:\/\/\S+$/.test(v) ? undefined : 'Enter an http:// or https:// URL') });
-    if (!baseUrl) return;
-    await settings.update('baseUrl', baseUrl, vscode.ConfigurationTarget.Global);
-  }
-  await settings.update('backend', picked.id, vscode.ConfigurationTarget.Global);
-  await deps.backends.reset();
-  if (picked.id === 'local' && !readConfig().local.modelPath) await vscode.commands.executeCommand('thinklens.downloadModel');
-  else if (picked.id !== 'auto' && PRESETS[picked.id].requiresApiKey && !(await deps.keys.get(picked.id))) await setApiKey(deps, picked.id);
+async function selectBackend(deps: CommandDeps): Promise<SetupOutcome | undefined> {
+  const outcome = await selectBackendFlow({
+    keys: deps.keys,
+    askApiKey: async (backend) => {
+      await setApiKey(deps, backend);
+      return Boolean(await deps.keys.get(backend));
+    },
+  });
+  if (outcome) await deps.backends.reset();
+  return outcome;
 }
 
 async function setApiKey(deps: CommandDeps, backend?: BackendId): Promise<void> {

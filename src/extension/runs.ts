@@ -48,6 +48,8 @@ export class RunController implements vscode.Disposable {
   private readonly active = new Map<string, AbortController>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private counter = 0;
+  /** A run asked for before any backend was set up: it starts by itself once one works. */
+  private waitingForSetup: { record: RunRecord; followUp?: { history: RunOutput['messages']; question: string } } | undefined;
 
   constructor(private readonly deps: RunControllerDeps) {
     this.subscriptions.push(deps.findings.onDidChange((uri) => this.refreshPanelFindings(uri)));
@@ -81,6 +83,20 @@ export class RunController implements vscode.Disposable {
     return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
   }
 
+  get hasRunWaitingForSetup(): boolean {
+    return this.waitingForSetup !== undefined;
+  }
+
+  /** Starts the run that waited for setup, on the code as it is now. */
+  async resumeAfterSetup(): Promise<RunOutcome | undefined> {
+    const waiting = this.waitingForSetup;
+    this.waitingForSetup = undefined;
+    if (!waiting) return undefined;
+    const target = await currentTarget(waiting.record.target);
+    this.deps.log.info(`setup done: starting the ${waiting.record.kind} run that waited for it`);
+    return this.execute({ ...waiting.record, target }, waiting.followUp);
+  }
+
   /** Cancels one run, or all of them; what arrived stays on screen. */
   cancel(runId?: string): void {
     for (const [id, controller] of this.active) if (!runId || id === runId) controller.abort();
@@ -106,7 +122,8 @@ export class RunController implements vscode.Disposable {
     const choice = await backends.choose(config);
     if (!choice.ok) {
       status.setBackend(undefined);
-      panel.showSetup(choice.setup);
+      this.waitingForSetup = { record, ...(followUp ? { followUp } : {}) };
+      panel.showSetup(`${choice.setup} Your ${record.kind === 'follow-up' ? 'follow-up' : record.kind} of ${record.target.code.path} starts by itself once a backend works.`);
       log.warn(choice.setup);
       return { findings: [] };
     }
@@ -143,6 +160,7 @@ export class RunController implements vscode.Disposable {
       code: target.code,
       plan,
       signal: controller.signal,
+      deadlineSeconds: config.deadlineSeconds,
       onEvent: (event) => {
         if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
         else if (event.kind === 'answer') {
@@ -166,15 +184,23 @@ export class RunController implements vscode.Disposable {
       panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error, backendId) });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
-        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, 'Show Reasoning').then((pick) => pick && panel.reveal(record.id));
+        // The notification offers the same fixes as the card, for the backend that failed.
+        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== 'thinklens.showLog');
+        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
+          const action = actions.find((a) => a.label === pick);
+          if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
+          else if (pick) panel.reveal(record.id);
+        });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
       return { runId: record.id, findings: [], error, cancelled };
     }
     status.setState('idle');
     const found = relevantFindings(record.target, parsed?.findings ?? []);
-    // A follow-up that names findings supersedes the conversation's earlier ones in this file.
+    // A follow-up that names findings supersedes the conversation's earlier ones in this file; any
+    // other run replaces the earlier findings on the code it analysed, as a linter's recheck does.
     const replaces = found.length ? record.thread ?? [] : [];
-    const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces);
+    const covering = record.kind === 'follow-up' ? [] : record.target.code.ranges;
+    const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces, covering);
     const problem = published
       ? parsed?.problem
       : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';
@@ -196,7 +222,13 @@ export class RunController implements vscode.Disposable {
       // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
       const settled = this.deps.findings
         .settledFor(record.id)
-        .map(({ finding, how }) => ({ ...toFindingView(finding), hasFix: false, fixRefused: undefined, stale: false, [how]: true }));
+        .map(({ finding, how }) => ({
+          ...toFindingView(finding),
+          hasFix: false,
+          fixRefused: undefined,
+          stale: false,
+          ...(how === 'applied' || how === 'dismissed' ? { [how]: true } : { withdrawn: how }),
+        }));
       // Finding ids count up in publishing order; keep the list in that order.
       const byId = (a: FindingView, b: FindingView) => Number(a.id.slice(1)) - Number(b.id.slice(1));
       this.deps.panel.updateFindings(record.id, [...open, ...settled].sort(byId));
@@ -251,5 +283,11 @@ export function toFindingView(stamped: StampedFinding): FindingView {
 
 /** The panel's view of an engine error, with the commands that fix it. */
 function errorView(error: BackendError, backend: string): ErrorView {
-  return { kind: error.kind, message: error.message, detail: error.hint, actions: defaultErrorActions(error.kind, backend) };
+  return {
+    kind: error.kind,
+    message: error.message,
+    hint: error.hint,
+    ...(error.detail ? { detail: error.detail } : {}),
+    actions: defaultErrorActions(error.kind, backend),
+  };
 }

@@ -39,6 +39,7 @@ import {
 } from '../errors';
 import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
+import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { requestBody } from './presets';
 import { describeServer } from './discovery';
@@ -246,7 +247,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         notRetryable.add(error);
         throw error;
       }
-      for (const piece of splitter.end()) yield piece;
+      for (const piece of splitter.end(finishReason)) yield piece;
       if (usage) {
         if (preset.localServer && firstTextAt !== undefined && lastTextAt !== undefined && lastTextAt > firstTextAt) {
           usage = { ...usage, tokensPerSecond: usage.completionTokens / ((lastTextAt - firstTextAt) / 1000) };
@@ -363,7 +364,7 @@ function safeJson(value: unknown): string {
 }
 
 /** Milliseconds before the next try, or undefined when the server asks for a longer wait than the cap. */
-function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs: number): number | undefined {
+export function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs: number): number | undefined {
   if (error.retryAfterSeconds !== undefined) {
     const ms = error.retryAfterSeconds * 1000;
     return ms > capMs ? undefined : ms;
@@ -373,7 +374,7 @@ function retryDelayMs(error: BackendError, retry: number, baseMs: number, capMs:
   return Math.min(capMs, baseMs * 2 ** retry * jitter);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(cancelledError());
@@ -395,7 +396,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Passes the body through and calls `onIdle` when a read waits longer than `idleMs`. The timer
  * only runs while a read is pending (highWaterMark 0: nothing is read ahead).
  */
-function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
+export function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {
@@ -485,10 +486,8 @@ export function usageOf(chunk: unknown): Usage | undefined {
   return usage;
 }
 
-/** A setting of 0, a negative number or NaN would fail every request at once: use the default. */
-function positiveOr(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
+/** A setting of 0, a negative number or NaN would fail every request at once, one past 2^31 ms too: use the default or the cap. */
+const positiveOr = timerSeconds;
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
