@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { conversationOf, type RunOutput } from '../core/run';
 import { prepareRun, runPlanned } from '../core/plannedRun';
 import type { RunSettings } from '../core/plan';
+import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import type { Finding } from '../core/types';
 import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../shared/protocol';
@@ -246,11 +247,8 @@ async function currentTarget(target: AnalysisTarget): Promise<AnalysisTarget> {
   return { ...target, document, version: document.version, code: { ...target.code, fileText: document.getText() } };
 }
 
-/** In a review of changes, findings away from the changed lines are noise unless they are errors. */
 function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): readonly Finding[] {
-  if (!target.changedLinesOnly) return found;
-  const near = (f: Finding) => target.code.ranges.some((r) => f.startLine <= r.endLine + 1 && f.endLine >= r.startLine - 1);
-  return found.filter((f) => f.severity === 'error' || near(f));
+  return target.changedLinesOnly ? keepNearChanges(found, target.code.ranges) : found;
 }
 
 /** The settings that shape a request; the window, reserves and JSON mode come from the backend's profile. */

@@ -85,6 +85,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     requestTimeoutSeconds: config.requestTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     maxRetries: config.maxRetries,
+    retryRateLimits: config.retryRateLimits,
     inlineStart: options.inlineStart,
     prices: options.prices,
   });
