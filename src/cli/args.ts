@@ -1,7 +1,7 @@
 // Parses the command line into a typed request, or a usage error (exit 2).
 
 import { parseArgs } from 'node:util';
-import { BACKEND_IDS, type BackendId, type LineRange } from '../core/types';
+import { BACKEND_IDS, FOCUS_AREAS, type BackendId, type Confidence, type Focus, type LineRange, type Severity } from '../core/types';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
@@ -25,6 +25,11 @@ export interface CliRequest {
   readonly question?: string;
   readonly timeoutSeconds: number;
   readonly seed?: number;
+  readonly minSeverity?: Severity;
+  readonly minConfidence?: Confidence;
+  readonly focus?: readonly Focus[];
+  /** Independent samples of each review, matched by fingerprint (1: no voting). */
+  readonly samples: number;
 }
 
 export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
@@ -46,6 +51,10 @@ Options:
   --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
+  --min-severity S   info | warning | error: leave out findings below S
+  --min-confidence C low | medium | high: leave out findings below C
+  --focus LIST       any of ${FOCUS_AREAS.join(',')} (comma-separated): the prompt asks only for these, and the rest are left out
+  --samples N        review each file N times (in parallel, within --concurrency) and report how many samples found each finding (default: 1)
   -h, --help         this help;  -v, --version  the version
 
 API keys come from THINKLENS_API_KEY, then DEEPSEEK_API_KEY or OPENROUTER_API_KEY.
@@ -69,6 +78,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         timeout: { type: 'string' },
         seed: { type: 'string' },
         question: { type: 'string' },
+        'min-severity': { type: 'string' },
+        'min-confidence': { type: 'string' },
+        focus: { type: 'string' },
+        samples: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -113,8 +126,27 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
+      minSeverity: oneOf(values['min-severity'], '--min-severity', ['info', 'warning', 'error'] as const),
+      minConfidence: oneOf(values['min-confidence'], '--min-confidence', ['low', 'medium', 'high'] as const),
+      focus: values.focus === undefined ? undefined : focusList(values.focus),
+      samples: positiveInt(values.samples, '--samples', 1),
     },
   };
+}
+
+function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}
+
+function focusList(value: string): Focus[] {
+  const wanted = value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean);
+  const unknown = wanted.filter((part) => !(FOCUS_AREAS as readonly string[]).includes(part));
+  if (wanted.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--focus takes a comma-separated list of ${FOCUS_AREAS.join(', ')}${unknown.length ? `; "${unknown.join('", "')}" is not one` : ''}`);
+  }
+  return [...new Set(wanted)] as Focus[];
 }
 
 /** `path`, `path:12` or `path:10-40` (a Windows drive letter's colon is not a range). */

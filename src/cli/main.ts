@@ -5,7 +5,8 @@ import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/a
 import { createBackend } from '../core/backends/createBackend';
 import { runAnalysis } from '../core/run';
 import { splitLines } from '../core/text';
-import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
+import { filterFindings, voteAcrossSamples } from '../core/triage';
+import type { Backend, BackendConfig, CodeUnderReview, Usage } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest, type FileTarget } from './args';
 import { toJson, toSarif, toText, type RunReport } from './report';
 
@@ -93,20 +94,35 @@ async function loadTarget(target: FileTarget): Promise<LoadedTarget> {
   return { ...target, text };
 }
 
+/** Every file's samples share `--concurrency` slots: at most that many requests at once. */
 async function runAll(request: CliRequest, targets: readonly LoadedTarget[], backend: Backend, signal: AbortSignal): Promise<RunReport[]> {
-  const reports: RunReport[] = new Array(targets.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < targets.length) {
-      const index = next++;
-      reports[index] = await runOne(request, targets[index]!, backend, signal, targets.length > 1);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(request.concurrency, targets.length) }, worker));
-  return reports;
+  const slot = limiter(request.concurrency);
+  return Promise.all(targets.map((target) => runOne(request, target, backend, signal, targets.length > 1, slot)));
 }
 
-async function runOne(request: CliRequest, target: LoadedTarget, backend: Backend, signal: AbortSignal, several: boolean): Promise<RunReport> {
+function limiter(size: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    while (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+async function runOne(
+  request: CliRequest,
+  target: LoadedTarget,
+  backend: Backend,
+  signal: AbortSignal,
+  several: boolean,
+  slot: ReturnType<typeof limiter>,
+): Promise<RunReport> {
   const lines = splitLines(target.text);
   const code: CodeUnderReview = {
     kind: request.command,
@@ -115,28 +131,69 @@ async function runOne(request: CliRequest, target: LoadedTarget, backend: Backen
     fileText: target.text,
     ranges: [target.range ?? { startLine: 1, endLine: Math.max(1, lines.length) }],
     question: request.question,
+    focus: request.focus,
   };
-  const trace = request.showReasoning ? reasoningWriter(several ? `[${target.path}] ` : '') : undefined;
-  const output = await runAnalysis({
-    backend,
-    code,
-    sampling: { seed: request.seed, jsonAnswer: backend.id === 'local' },
-    signal,
-    onEvent: (event) => {
-      if (event.kind === 'reasoning') trace?.write(event.text);
-    },
-  });
-  trace?.end();
+  const { samples } = request;
+  const runSample = (index: number) =>
+    slot(async () => {
+      const label = [several ? target.path : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
+      const trace = request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
+      const output = await runAnalysis({
+        backend,
+        code,
+        // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
+        sampling: { seed: samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed, jsonAnswer: backend.id === 'local' },
+        signal,
+        onEvent: (event) => {
+          if (event.kind === 'reasoning') trace?.write(event.text);
+        },
+      });
+      trace?.end();
+      return output;
+    });
+  const outputs = await Promise.all(Array.from({ length: samples }, (_, index) => runSample(index)));
+  const first = outputs[0]!;
+  const failed = outputs.find((o) => o.error);
+  const finished = outputs.filter((o) => !o.error);
+  const voted = voteAcrossSamples(finished.map((o) => o.parsed?.findings ?? []));
+  // Evidence offsets point into the reasoning of the sample the finding came from: renumber the
+  // sample among all of them (a failed sample has no findings).
+  const findings = voted.map((f) => (f.sample === undefined ? f : { ...f, sample: outputs.indexOf(finished[f.sample]!) }));
+  const filter = { minSeverity: request.minSeverity, minConfidence: request.minConfidence, focus: request.focus };
   return {
     file: target.path,
-    reasoning: output.reasoning,
-    answer: output.answer,
-    findings: output.parsed?.findings ?? [],
-    summary: output.parsed?.summary,
-    usage: output.usage,
-    problem: output.parsed?.problem,
-    error: output.error && { kind: output.error.kind, message: output.error.message, hint: output.error.hint },
+    reasoning: first.reasoning,
+    answer: first.answer,
+    findings: filterFindings(findings, filter),
+    summary: (first.parsed ?? finished[0]?.parsed)?.summary,
+    usage: sumUsage(outputs.map((o) => o.usage)),
+    problem: first.parsed?.problem,
+    // With several samples the run fails only when every sample failed; the others still vote.
+    error: (finished.length === 0 || samples === 1) && failed?.error ? errorOf(failed.error) : undefined,
+    sampleErrors: samples > 1 ? outputs.flatMap((o, index) => (o.error ? [{ sample: index, ...errorOf(o.error) }] : [])) : undefined,
+    samples,
+    sampleTraces: samples > 1 ? outputs.map((o) => ({ reasoning: o.reasoning, answer: o.answer })) : undefined,
     lines,
+  };
+}
+
+const errorOf = (error: { kind: string; message: string; hint: string }) => ({ kind: error.kind, message: error.message, hint: error.hint });
+
+/** The usage of all samples together (tokens and cost add up). */
+function sumUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
+  const known = usages.filter((u): u is Usage => u !== undefined);
+  if (known.length <= 1) return known[0];
+  const add = (pick: (u: Usage) => number | undefined) =>
+    known.some((u) => pick(u) !== undefined) ? known.reduce((sum, u) => sum + (pick(u) ?? 0), 0) : undefined;
+  const total: Usage = { promptTokens: add((u) => u.promptTokens) ?? 0, completionTokens: add((u) => u.completionTokens) ?? 0 };
+  const reasoningTokens = add((u) => u.reasoningTokens);
+  const cachedPromptTokens = add((u) => u.cachedPromptTokens);
+  const costUsd = add((u) => u.costUsd);
+  return {
+    ...total,
+    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
+    ...(cachedPromptTokens !== undefined ? { cachedPromptTokens } : {}),
+    ...(costUsd !== undefined ? { costUsd } : {}),
   };
 }
 

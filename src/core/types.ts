@@ -131,6 +131,15 @@ export type BackendErrorKind =
 // ---- The answer contract (DESIGN.md "Prompt contract") ----
 
 export type Severity = 'error' | 'warning' | 'info';
+/** How far to trust a finding: the model's own statement, checked against the trace and the code. */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** A passage of the run's reasoning: 0-based character offsets, end exclusive, and its text. */
+export interface EvidencePassage {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
 export type Category = 'bug' | 'edge-case' | 'performance' | 'security' | 'maintainability';
 
 /** 1-based inclusive line range, absolute in the file. */
@@ -169,6 +178,23 @@ export interface Finding extends LineRange {
    * never line numbers (see `fingerprint.ts`).
    */
   readonly fingerprint: string;
+  /** The confidence the model stated in its answer, when it did. */
+  readonly statedConfidence?: Confidence;
+  /** The passages of the reasoning that led to this finding (empty when none was found). */
+  readonly evidence: readonly EvidencePassage[];
+  /** The model's statement combined with what was checked (see `provenance.ts`). */
+  readonly confidence: Confidence;
+  /** Why the confidence is not high, for people. */
+  readonly confidenceReasons: readonly string[];
+  /** With several samples: in how many of them this finding (by fingerprint) came up. */
+  readonly agreement?: Agreement;
+  /** With several samples: which one (0-based) this finding's text and evidence come from. */
+  readonly sample?: number;
+}
+
+export interface Agreement {
+  readonly count: number;
+  readonly of: number;
 }
 
 export interface ParsedAnswer {
@@ -181,6 +207,10 @@ export interface ParsedAnswer {
 }
 
 // ---- What a run looks at ----
+
+/** What a review concentrates on; shapes the prompt and filters the findings. */
+export const FOCUS_AREAS = ['bugs', 'edge-cases', 'security', 'performance'] as const;
+export type Focus = (typeof FOCUS_AREAS)[number];
 
 export type RunKind = 'explain' | 'review';
 
@@ -212,4 +242,6 @@ export interface CodeUnderReview {
   readonly diagnostics?: readonly ForeignDiagnostic[];
   /** Free text from the person or the diagnostic being explained. */
   readonly question?: string;
+  /** Only these kinds of problem are wanted (empty or undefined: all of them). */
+  readonly focus?: readonly Focus[];
 }
