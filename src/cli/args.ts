@@ -1,6 +1,7 @@
 // Parses the command line into a typed request, or a usage error (exit 2).
 
 import { parseArgs } from 'node:util';
+import { CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
 import { BACKEND_IDS, FOCUS_AREAS, type BackendId, type Confidence, type Focus, type LineRange, type Severity } from '../core/types';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -51,8 +52,8 @@ Options:
   --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
-  --min-severity S   info | warning | error: leave out findings below S
-  --min-confidence C low | medium | high: leave out findings below C
+  --min-severity S   ${[...SEVERITIES].reverse().join(' | ')}: leave out findings below S
+  --min-confidence C ${CONFIDENCES_ASCENDING.join(' | ')}: leave out findings below C
   --focus LIST       any of ${FOCUS_AREAS.join(',')} (comma-separated): the prompt asks only for these, and the rest are left out
   --samples N        review each file N times (in parallel, within --concurrency) and report how many samples found each finding (default: 1)
   -h, --help         this help;  -v, --version  the version
@@ -126,8 +127,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
-      minSeverity: oneOf(values['min-severity'], '--min-severity', ['info', 'warning', 'error'] as const),
-      minConfidence: oneOf(values['min-confidence'], '--min-confidence', ['low', 'medium', 'high'] as const),
+      minSeverity: oneOf(values['min-severity'], '--min-severity', [...SEVERITIES].reverse()),
+      minConfidence: oneOf(values['min-confidence'], '--min-confidence', CONFIDENCES_ASCENDING),
       focus: values.focus === undefined ? undefined : focusList(values.focus),
       samples: positiveInt(values.samples, '--samples', 1),
     },

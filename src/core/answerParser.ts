@@ -6,6 +6,7 @@
 
 import { jsonrepair } from 'jsonrepair';
 import type { Category, CodeUnderReview, Confidence, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
+import { CATEGORY_WORDS, CONFIDENCE_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWord, SEVERITY_WORDS } from './contract';
 import { withProvenance } from './provenance';
 import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
@@ -74,7 +75,8 @@ function parse(text: string, code: CodeUnderReview): Omit<ParsedAnswer, 'finding
       candidate.unclosedFenceBodyStart !== undefined && !read.truncated
         ? candidate.unclosedFenceBodyStart + read.valueEnd
         : candidate.end;
-    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end));
+    // Prose around the block is the explanation; an answer that is JSON alone carries it in a field.
+    const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end)) || read.explanation.trim();
     const { findings, unreadable } = placeFindings(read.rawFindings, code);
     let problem: string | undefined;
     const one = findings.length === 1;
@@ -250,6 +252,8 @@ function skipString(text: string, start: number): number {
 
 interface ReadContract {
   readonly summary: string;
+  /** The contract's `explanation` field: the prose, when the answer was JSON alone. */
+  readonly explanation: string;
   readonly rawFindings: readonly unknown[];
   readonly truncated: boolean;
   /** Offset in the candidate's body just past the JSON value. */
@@ -399,19 +403,21 @@ const FINDING_MARKERS = ['title', 'startLine', 'start_line', 'line', 'lines', 'q
 function contractOf(value: unknown, labelledJson: boolean): Omit<ReadContract, 'truncated' | 'valueEnd'> | undefined {
   if (Array.isArray(value)) {
     if (value.some(looksLikeFinding) || (value.length === 0 && labelledJson)) {
-      return { summary: '', rawFindings: value };
+      return { summary: '', explanation: '', rawFindings: value };
     }
     return undefined;
   }
   if (!isRecord(value)) return undefined;
   const summary = textOf(value.summary ?? value.overview ?? value.explanation_summary);
+  const explanation = textOf(value.explanation);
   for (const key of FINDINGS_KEYS) {
     const list = value[key];
-    if (Array.isArray(list)) return { summary, rawFindings: list };
-    if (isRecord(list) && looksLikeFinding(list)) return { summary, rawFindings: [list] };
+    if (Array.isArray(list)) return { summary, explanation, rawFindings: list };
+    if (isRecord(list) && looksLikeFinding(list)) return { summary, explanation, rawFindings: [list] };
   }
-  if (looksLikeFinding(value) && ('title' in value || 'quote' in value)) return { summary, rawFindings: [value] };
-  if ('summary' in value) return { summary, rawFindings: [] };
+  // A lone finding: its `explanation` is the finding's, not the answer's.
+  if (looksLikeFinding(value) && ('title' in value || 'quote' in value)) return { summary, explanation: '', rawFindings: [value] };
+  if ('summary' in value) return { summary, explanation, rawFindings: [] };
   return undefined;
 }
 
@@ -480,12 +486,8 @@ function confidenceField(value: unknown): { confidence?: Confidence } {
     const share = value > 1 ? value / 100 : value;
     return { confidence: share >= 0.75 ? 'high' : share >= 0.4 ? 'medium' : 'low' };
   }
-  const word = textOf(value).trim().toLowerCase();
-  if (word === 'high' || word === 'medium' || word === 'low') return { confidence: word };
-  if (word === 'certain' || word === 'very high') return { confidence: 'high' };
-  if (word === 'moderate' || word === 'med') return { confidence: 'medium' };
-  if (word === 'very low' || word === 'unsure' || word === 'uncertain') return { confidence: 'low' };
-  return {};
+  const confidence = CONFIDENCE_WORDS[textOf(value).trim().toLowerCase()];
+  return confidence ? { confidence } : {};
 }
 
 function replacementOf(fix: Record<string, unknown>): string | undefined {
@@ -544,30 +546,14 @@ function readLines(value: unknown): { start?: number; end?: number } {
   return {};
 }
 
-const SEVERITIES: Readonly<Record<string, Severity>> = {
-  error: 'error', critical: 'error', high: 'error', fatal: 'error', blocker: 'error', major: 'error', severe: 'error',
-  warning: 'warning', warn: 'warning', medium: 'warning', moderate: 'warning',
-  info: 'info', information: 'info', informational: 'info', low: 'info', minor: 'info', note: 'info', hint: 'info',
-  suggestion: 'info', trivial: 'info',
-};
-
 function severityOf(value: unknown): Severity {
   const key = textOf(value).trim().toLowerCase();
-  return SEVERITIES[key] ?? 'warning';
+  return SEVERITY_WORDS[key] ?? DEFAULT_SEVERITY;
 }
 
-const CATEGORIES: Readonly<Record<string, Category>> = {
-  bug: 'bug', correctness: 'bug', logic: 'bug', error: 'bug', crash: 'bug',
-  edgecase: 'edge-case', boundary: 'edge-case', 'boundary condition': 'edge-case',
-  performance: 'performance', perf: 'performance', efficiency: 'performance',
-  security: 'security', vulnerability: 'security',
-  maintainability: 'maintainability', readability: 'maintainability', style: 'maintainability',
-  'code quality': 'maintainability', maintenance: 'maintainability',
-};
-
 function categoryOf(value: unknown): Category {
-  const key = textOf(value).trim().toLowerCase().replace(/[\s_-]+/g, ' ');
-  return CATEGORIES[key] ?? CATEGORIES[key.replace(/ /g, '')] ?? 'bug';
+  const key = normaliseCategoryWord(textOf(value));
+  return CATEGORY_WORDS[key] ?? CATEGORY_WORDS[key.replace(/ /g, '')] ?? DEFAULT_CATEGORY;
 }
 
 // ---- placing findings in the file ----

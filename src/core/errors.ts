@@ -22,12 +22,13 @@ export class BackendError extends Error {
   readonly detail?: string;
 
   constructor(kind: BackendErrorKind, message: string, hint: string, options: BackendErrorOptions = {}) {
-    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
+    // URL credentials are removed here too, so no message can carry them whoever built it.
+    super(stripUrlCredentials(oneLine(message)), options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
-    this.hint = hint;
+    this.hint = stripUrlCredentials(hint);
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
-    if (options.detail) this.detail = options.detail;
+    if (options.detail) this.detail = stripUrlCredentials(options.detail);
   }
 }
 
@@ -249,14 +250,55 @@ export function parseRetryAfter(headers: { get(name: string): string | null } | 
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
-/** Removes the API key and anything shaped like a key or bearer token; one line, bounded. */
+/** Removes the API key, URL credentials and anything shaped like a key or bearer token; one line, bounded. */
 export function redact(text: string, ctx?: Pick<ErrorContext, 'secrets'>): string {
   let out = text;
   for (const secret of ctx?.secrets ?? []) {
     if (secret && secret.length >= 4) out = out.split(secret).join('***');
   }
-  out = out.replace(/\bsk-[A-Za-z0-9_-]{6,}/g, '***').replace(/Bearer\s+\S+/gi, 'Bearer ***');
+  out = stripUrlCredentials(out).replace(/\bsk-[A-Za-z0-9_-]{6,}/g, '***').replace(/Bearer\s+\S+/gi, 'Bearer ***');
   return truncate(oneLine(out), 500);
+}
+
+// `scheme://user:pass@host` and query parameters that carry a credential (`?api_key=`, `&token=`).
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
+const CREDENTIAL_PARAM = /([?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|authorization|password|passwd|pwd|secret|client[_-]?secret|sig|signature|code)=)[^&#\s"'<>]*/gi;
+
+/** Text with every URL's user info and credential query parameters replaced by `***`. */
+export function stripUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, '$1***@').replace(CREDENTIAL_PARAM, '$1***');
+}
+
+/** The credentials written into a base URL (user, password, credential parameters), to redact wherever they appear. */
+export function urlSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const found = [parsed.username, parsed.password, decodeSafe(parsed.username), decodeSafe(parsed.password)];
+  for (const [name, value] of parsed.searchParams) if (/key|token|secret|pass|pwd|auth|sig|code/i.test(name)) found.push(value);
+  return found.filter((s) => s.length >= 4);
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A stream event or a whole response past its cap: the server is broken or hostile. */
+export function streamTooLargeError(ctx: ErrorContext, what: 'event' | 'response', size: number, cap: number, unit: string): BackendError {
+  const said = what === 'event' ? `one stream event longer than ${cap} ${unit}` : `a response longer than ${cap} ${unit} (${size} so far)`;
+  return new BackendError(
+    'bad-response',
+    `${labelOf(ctx)} sent ${said}, so the request was stopped.`,
+    'The server is misbehaving or is not an OpenAI-compatible API; check thinklens.baseUrl. The reasoning so far is kept.',
+  );
 }
 
 function labelOf(ctx: ErrorContext): string {

@@ -4,12 +4,13 @@
 // person's question, and the answer contract that answerParser.ts reads back (DESIGN.md).
 
 import type { ChatMessage, CodeUnderReview, ContextSnippet, Focus, LineRange } from './types';
+import { answerRules, answerShape } from './contract';
 import { clamp, estimateTokens, formatLines, mergeRanges, splitLines, stripThink } from './text';
 
 export interface PromptOptions {
   /**
    * Ask for the answer as a bare JSON object (for servers sent `response_format: json_object`);
-   * the explanation then goes in `summary`.
+   * the explanation then goes in the contract's `explanation` field.
    */
   readonly jsonOnlyAnswer?: boolean;
   /**
@@ -102,8 +103,8 @@ export function buildFollowUp(
     message.role === 'assistant' ? { role: 'assistant', content: stripThink(message.content).trim() } : message,
   );
   const reminder = options?.jsonOnlyAnswer
-    ? 'Answer with one JSON object and nothing else, with `summary` (your answer, markdown) and ' +
-      '`findings` exactly as before (`[]` if this answer adds none).'
+    ? 'Answer with one JSON object and nothing else, with `summary`, `explanation` (your answer, markdown) ' +
+      'and `findings` exactly as before (`[]` if this answer adds none).'
     : 'Answer in prose, then end with one fenced ```json block with `summary` and `findings` exactly ' +
       'as before (`[]` if this answer adds none): absolute line numbers, `quote` copied verbatim from ' +
       'line startLine, `fix` only within the lines under review.';
@@ -214,42 +215,15 @@ function diagnosticsSection(code: CodeUnderReview, lineCount: number): string {
   return ['Diagnostics from other tools on this code:', ...items].join('\n');
 }
 
-const FINDING_SHAPE = `{
-  "summary": "<one paragraph for the person>",
-  "findings": [
-    {
-      "title": "<short name of the problem>",
-      "severity": "error | warning | info",
-      "category": "bug | edge-case | performance | security | maintainability",
-      "startLine": <first line>,
-      "endLine": <last line>,
-      "quote": "<code copied verbatim from line startLine>",
-      "explanation": "<markdown: why it is wrong, an input that breaks it>",
-      "fix": { "startLine": <first line>, "endLine": <last line>, "replacement": "<the new text of those whole lines>" }
-    }
-  ]
-}`;
-
 function contract(editable: readonly LineRange[], jsonOnly: boolean): string {
   const where = editable.length > 0 ? editable.map(formatLines).join(', ') : 'none';
   const intro = jsonOnly
     ? 'Think it through first. Then answer with one JSON object and nothing else (no prose, no code ' +
-      'fences); put your explanation for the person in "summary" (markdown). Shape:'
+      'fences); put your explanation for the person in "explanation" (markdown). Shape:'
     : 'Think it through first. Then write a short explanation for the person (markdown), and end ' +
       'your answer with exactly one fenced ```json block, nothing after it, of this shape:';
-  return [
-    intro,
-    jsonOnly ? FINDING_SHAPE : fenced(FINDING_SHAPE, 'json'),
-    'Rules:',
-    '- severity: "error" = wrong results or a crash; "warning" = wrong for some inputs or risky; "info" = worth knowing.',
-    '- startLine/endLine: absolute file line numbers as shown before " | ", 1-based, inclusive.',
-    '- quote: the problem code copied exactly from line startLine (all or part of it), without the number prefix; ' +
-      'it is how the finding is located.',
-    `- fix is optional, and only within the lines under review (${where}). "replacement" replaces the whole ` +
-      'lines startLine..endLine: complete lines with their original indentation, no line numbers, no fences. ' +
-      'Leave fix out when unsure.',
-    '- "findings": [] when you find no real problem.',
-  ].join('\n');
+  const shape = answerShape(jsonOnly);
+  return [intro, jsonOnly ? shape : fenced(shape, 'json'), 'Rules:', ...answerRules({ editableLines: where })].join('\n');
 }
 
 // ---- helpers ----

@@ -5,6 +5,7 @@
 // (confirmed, retracted, or both) feeds the confidence together with the model's own statement and
 // whether the code was found. Measured by bench/provenance.ts.
 
+import { CONFIDENCES_ASCENDING } from './contract';
 import type { Confidence, EvidencePassage, Finding } from './types';
 
 /** At most this many passages per finding: a person reads one or two, not a list. */
@@ -349,6 +350,5 @@ export function withProvenance(findings: readonly Omit<Finding, 'evidence' | 'co
   });
 }
 
-export const CONFIDENCE_ORDER: readonly Confidence[] = ['low', 'medium', 'high'];
 export const atLeastConfidence = (value: Confidence, minimum: Confidence): boolean =>
-  CONFIDENCE_ORDER.indexOf(value) >= CONFIDENCE_ORDER.indexOf(minimum);
+  CONFIDENCES_ASCENDING.indexOf(value) >= CONFIDENCES_ASCENDING.indexOf(minimum);

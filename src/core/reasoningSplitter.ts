@@ -1,19 +1,30 @@
 // Splits a chat-completions stream into reasoning and answer text, reading every place servers put
-// reasoning (WIRE.md): `reasoning_content`, `reasoning`, `reasoning_details[]`, and inline
+// reasoning (docs/wire.md): `reasoning_details[]`, `reasoning_content`, `reasoning`, and inline
 // `<think>...</think>` inside `content`. It is a streaming state machine over the deltas: each
-// push looks only at the new text plus at most a few held-back characters (a possible partial tag),
-// never at the accumulated text, so tags split across chunks at any position are found and
-// reasoning never reaches the answer.
+// push looks only at the new text plus at most a few held-back characters (a possible partial tag)
+// and the text of a block it cannot classify yet, never at the whole answer, so tags split across
+// chunks at any position are found and the result does not depend on where chunks are cut.
 //
 // The missing opening tag (`inlineStart`): the original R1, and chat templates that prefill
 // `<think>\n`, start `content` straight with the reasoning and only send `</think>`. Until that
 // tag arrives, untagged content could be reasoning or an answer from a model that skipped
 // thinking. The default, `'auto'`, holds such content back and classifies it exactly: `</think>`
-// later means it was reasoning; the stream ending without one means it was the answer. The price
-// is that this reasoning is shown only once `</think>` arrives. `'reasoning'` streams it live as
-// reasoning, for backends that know their template prefilled `<think>` (an answer from a model
-// that skipped thinking would then be shown as reasoning). `'answer'` treats untagged content as
-// the answer and looks for no closing tag.
+// later means it was reasoning; the stream ending without one means it was the answer (unless the
+// output hit its token limit: then it was reasoning cut short). The price is that this reasoning
+// is shown only once `</think>` arrives. `'reasoning'` streams it live as reasoning, for backends
+// that know their template prefilled `<think>`. `'answer'` treats untagged content as the answer.
+//
+// Several blocks: text before a `<think>` is answer text, and a `<think>` after answer text opens
+// another reasoning block (interleaved thinking). Such a later block is only believed once its
+// `</think>` arrives: an answer that merely mentions `<think>` in its prose must not lose the rest
+// of its text, so a block that never closes goes back into the answer, tag and all. A tag inside a
+// markdown code span or fence, or anywhere in an answer that is bare JSON, is text, not a tag.
+// Blocks are joined with a line break in the reasoning, and the answer text around a removed block
+// gets one when neither side has whitespace there.
+//
+// Reasoning fields: once a delta carries one, the server splits for us and `content` is the
+// answer; a stray tag at the very start of that answer (a server that also sent `<think>` as
+// content) is dropped, and any later tags are the answer's own text.
 //
 // Whitespace: the reasoning and the answer never start with whitespace (it follows `<think>` and
 // `</think>`, and servers put "\n\n" before the answer), and the reasoning never ends with
@@ -33,36 +44,49 @@ export interface SplitPiece {
 export interface ReasoningSplitter {
   /** Feed one `choices[0].delta` (untrusted, read defensively); returns the text it releases. */
   push(delta: unknown): SplitPiece[];
-  /** The stream ended: release what was held back. */
-  end(): SplitPiece[];
+  /**
+   * The stream ended: release what was held back. `finishReason` is the server's; `length` means
+   * the output was cut at its token limit, so text still waiting for `</think>` is reasoning.
+   */
+  end(finishReason?: string): SplitPiece[];
 }
 
 const OPEN_TAG = '<think>';
 const CLOSE_TAG = '</think>';
 
 /**
- * `start`: nothing but whitespace or a prefix of `<think>` seen yet.
- * `think`: inside inline reasoning, looking for `</think>`.
- * `undecided`: untagged content in `auto` mode, held until `</think>` or the end.
- * `answer`: everything from here is answer text.
+ * `start`: nothing but whitespace or a prefix of a tag seen yet.
+ * `think`: inside reasoning opened at the start (or implied by `inlineStart: 'reasoning'`).
+ * `undecided`: untagged content in `auto` mode, held until `</think>`, `<think>` or the end.
+ * `answer`: answer text, in which a `<think>` may open a later block.
+ * `laterBlock`: after a `<think>` that followed answer text; held until its `</think>`.
  */
-type ContentState = 'start' | 'think' | 'undecided' | 'answer';
+type ContentState = 'start' | 'think' | 'undecided' | 'answer' | 'laterBlock';
 
 export function createReasoningSplitter(options: ReasoningSplitterOptions = {}): ReasoningSplitter {
   const inlineStart: InlineStart = options.inlineStart ?? 'auto';
 
   let state: ContentState = 'start';
-  /** Content not yet classified: whitespace/partial `<think>` in `start`, a partial `</think>` otherwise. */
+  /** Content not yet looked at past a possible partial tag at its end. */
   let pending = '';
-  /** `undecided` content already scanned (contains no `</think>`). */
+  /** `undecided` content already scanned. */
   let undecidedText = '';
-  /** A reasoning field (not inline tags) was seen: from then on content is the answer. */
-  let sawReasoningField = false;
+  /** `laterBlock` content already scanned. */
+  let laterBlockText = '';
+  /** A reasoning field was seen: the server splits, content is the answer. */
+  let serverSplits = false;
+  /** Markdown code and bare JSON in the prose (undecided or answer text), where tags are text. */
+  const prose = createProseTracker();
 
   let out: SplitPiece[] = [];
   let reasoningStarted = false;
   let heldReasoningWhitespace = '';
+  /** A reasoning block ended (or answer text came) since the last reasoning text. */
+  let reasoningBlockEnded = false;
   let answerStarted = false;
+  let lastAnswerChar = '';
+  /** Reasoning came between two pieces of answer text. */
+  let answerInterrupted = false;
 
   function emit(kind: SplitPiece['kind'], text: string): void {
     if (!text) return;
@@ -73,10 +97,12 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
 
   function emitReasoning(raw: string): void {
     let text = raw;
-    if (!reasoningStarted) {
+    if (!reasoningStarted || reasoningBlockEnded) {
       text = text.trimStart();
       if (!text) return;
+      if (reasoningStarted && !heldReasoningWhitespace.includes('\n')) heldReasoningWhitespace = '\n';
       reasoningStarted = true;
+      reasoningBlockEnded = false;
     }
     const body = text.trimEnd();
     const trailing = text.slice(body.length);
@@ -86,6 +112,7 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
     }
     emit('reasoning', heldReasoningWhitespace + body);
     heldReasoningWhitespace = trailing;
+    if (answerStarted) answerInterrupted = true;
   }
 
   function emitAnswer(raw: string): void {
@@ -94,8 +121,28 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
       text = text.trimStart();
       if (!text) return;
       answerStarted = true;
+    } else if (!text) {
+      return;
+    } else if (answerInterrupted && !/\s/.test(lastAnswerChar) && !/^\s/.test(text)) {
+      text = `\n${text}`;
     }
+    answerInterrupted = false;
+    reasoningBlockEnded = true;
+    lastAnswerChar = text[text.length - 1]!;
     emit('answer', text);
+  }
+
+  /** Answer or undecided text that was settled: feeds the prose tracker. */
+  function settleProse(text: string, into: 'answer' | 'undecided'): void {
+    prose.feed(text);
+    if (into === 'answer') emitAnswer(text);
+    else undecidedText += text;
+  }
+
+  function closeBlock(reasoning: string): void {
+    emitReasoning(reasoning);
+    reasoningBlockEnded = true;
+    state = 'answer';
   }
 
   /** Runs the content state machine over `pending` until it needs more input. */
@@ -103,12 +150,19 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
     for (;;) {
       switch (state) {
         case 'start': {
-          if (sawReasoningField) {
+          const trimmed = pending.trimStart();
+          if (!trimmed) return;
+          if (serverSplits) {
+            // A tag before the answer of a server that splits reasoning itself is a stray marker.
+            const stray = [OPEN_TAG, CLOSE_TAG].find((tag) => trimmed.startsWith(tag));
+            if (stray) {
+              pending = trimmed.slice(stray.length);
+              continue;
+            }
+            if (OPEN_TAG.startsWith(trimmed) || CLOSE_TAG.startsWith(trimmed)) return;
             state = 'answer';
             continue;
           }
-          const trimmed = pending.trimStart();
-          if (!trimmed) return;
           if (trimmed.startsWith(OPEN_TAG)) {
             state = 'think';
             pending = trimmed.slice(OPEN_TAG.length);
@@ -119,42 +173,85 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
           continue;
         }
         case 'think':
-        case 'undecided': {
+        case 'laterBlock': {
           const close = pending.indexOf(CLOSE_TAG);
           if (close >= 0) {
             const before = pending.slice(0, close);
-            emitReasoning(state === 'undecided' ? undecidedText + before : before);
-            undecidedText = '';
             pending = pending.slice(close + CLOSE_TAG.length);
-            state = 'answer';
+            closeBlock(state === 'laterBlock' ? laterBlockText + before : before);
+            laterBlockText = '';
             continue;
           }
-          const keep = partialSuffixLength(pending, CLOSE_TAG);
+          const keep = partialSuffixLength(pending, [CLOSE_TAG]);
           const settled = pending.slice(0, pending.length - keep);
           pending = pending.slice(pending.length - keep);
           if (state === 'think') emitReasoning(settled);
-          else undecidedText += settled;
+          else laterBlockText += settled;
           return;
         }
-        case 'answer':
-          emitAnswer(pending);
-          pending = '';
-          return;
+        case 'undecided':
+        case 'answer': {
+          // `</think>` only ends undecided text (it was reasoning); in the answer it is text.
+          const tags = state === 'undecided' ? [CLOSE_TAG, OPEN_TAG] : serverSplits ? [] : [OPEN_TAG];
+          const found = firstTag(pending, tags);
+          if (!found) {
+            const keep = partialSuffixLength(pending, tags);
+            settleProse(pending.slice(0, pending.length - keep), state);
+            pending = pending.slice(pending.length - keep);
+            return;
+          }
+          const before = pending.slice(0, found.index);
+          pending = pending.slice(found.index + found.tag.length);
+          if (found.tag === CLOSE_TAG) {
+            // Untagged content that reached `</think>`: the template's reasoning.
+            const reasoning = undecidedText + before;
+            undecidedText = '';
+            prose.reset();
+            closeBlock(reasoning);
+            continue;
+          }
+          settleProse(before, state);
+          if (prose.tagsAreText()) {
+            settleProse(found.tag, state);
+            continue;
+          }
+          // Text before a `<think>` is answer text; the block is believed when it closes.
+          if (state === 'undecided') {
+            emitAnswer(undecidedText);
+            undecidedText = '';
+          }
+          state = 'laterBlock';
+          continue;
+        }
       }
     }
   }
 
   function onReasoningField(text: string): void {
-    if (!sawReasoningField) {
-      sawReasoningField = true;
-      // Content seen before the reasoning field cannot have been inline reasoning after all.
-      if (state === 'start' || state === 'undecided') {
-        const held = undecidedText + pending;
-        undecidedText = '';
-        pending = '';
-        state = 'answer';
-        emitAnswer(held);
+    if (!serverSplits) {
+      serverSplits = true;
+      switch (state) {
+        case 'undecided':
+          // Content before the reasoning field cannot have been inline reasoning after all.
+          pending = undecidedText + pending;
+          undecidedText = '';
+          state = 'start';
+          break;
+        case 'think':
+          // A `<think>` sent as content before the server's own reasoning field was a stray
+          // marker; from here content is the answer (a stray `</think>` at its start is dropped).
+          state = 'start';
+          break;
+        case 'laterBlock':
+          // An unclosed later block is the answer's own text.
+          emitAnswer(OPEN_TAG + laterBlockText);
+          laterBlockText = '';
+          state = 'answer';
+          break;
+        default:
+          break;
       }
+      drainContent();
     }
     emitReasoning(text);
   }
@@ -177,18 +274,28 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
       }
       return take();
     },
-    end() {
+    end(finishReason) {
+      const cutShort = finishReason === 'length';
       switch (state) {
         case 'start':
-          // Only whitespace or a prefix of `<think>` arrived: it was text, not a tag.
-          if (inlineStart === 'reasoning' && !sawReasoningField) emitReasoning(pending);
+          // Only whitespace or a prefix of a tag arrived: it was text, not a tag.
+          if (inlineStart === 'reasoning' && !serverSplits) emitReasoning(pending);
           else emitAnswer(pending);
           break;
         case 'think':
           emitReasoning(pending); // the reasoning was cut short (e.g. max_tokens): never an answer
           break;
         case 'undecided':
-          emitAnswer(undecidedText + pending); // no `</think>` ever came: it was the answer
+          // No `</think>` came: the answer of a model that skipped thinking, unless the output
+          // was cut at its limit while the template's reasoning was still running.
+          if (cutShort) emitReasoning(undecidedText + pending);
+          else emitAnswer(undecidedText + pending);
+          break;
+        case 'laterBlock':
+          // A block opened in the answer that never closed: prose mentioning the tag, unless the
+          // output was cut at its limit inside a real block.
+          if (cutShort) emitReasoning(laterBlockText + pending);
+          else emitAnswer(OPEN_TAG + laterBlockText + pending);
           break;
         case 'answer':
           emitAnswer(pending);
@@ -196,6 +303,7 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
       }
       pending = '';
       undecidedText = '';
+      laterBlockText = '';
       heldReasoningWhitespace = '';
       state = 'answer';
       return take();
@@ -204,34 +312,91 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
 }
 
 /**
+ * Follows markdown code spans and fences, and whether the prose is bare JSON, over text fed in
+ * order (any chunking). Inside code or JSON a `<think>` is the text's own, not a tag.
+ */
+function createProseTracker() {
+  let firstChar = '';
+  /** Length of the backtick run that opened the code span or fence we are in; 0 outside code. */
+  let openRun = 0;
+  /** Length of the backtick run being read. */
+  let run = 0;
+  const endRun = (): number => {
+    if (run === 0) return openRun;
+    if (openRun === 0) return run;
+    return run === openRun ? 0 : openRun;
+  };
+  return {
+    feed(text: string): void {
+      for (const char of text) {
+        if (!firstChar && !/\s/.test(char)) firstChar = char;
+        if (char === '`') {
+          run++;
+        } else if (run > 0) {
+          openRun = endRun();
+          run = 0;
+        }
+      }
+    },
+    tagsAreText(): boolean {
+      return firstChar === '{' || firstChar === '[' || endRun() > 0;
+    },
+    reset(): void {
+      firstChar = '';
+      openRun = 0;
+      run = 0;
+    },
+  };
+}
+
+/**
  * The reasoning text a delta carries in its reasoning fields, or undefined when it has none.
  * Servers in transition send the same text under two names (vLLM: `reasoning_content` and
- * `reasoning`; OpenRouter: `reasoning` and `reasoning_details`), so only the first field present
- * counts. An encrypted-only `reasoning_details` still marks the stream as one with separate
- * reasoning (returns '').
+ * `reasoning`; OpenRouter: `reasoning` and `reasoning_details`), so only one field counts:
+ * OpenRouter's structured `reasoning_details` text first (it is the source `reasoning` is derived
+ * from), then `reasoning_content`, then `reasoning`. Details holding only encrypted or empty items
+ * fall back to the plain fields, and alone still mark the stream as one with separate reasoning
+ * (returns '').
  */
 function reasoningText(delta: Record<string, unknown>): string | undefined {
   const { reasoning_content: reasoningContent, reasoning, reasoning_details: details } = delta;
-  if (typeof reasoningContent === 'string' && reasoningContent) return reasoningContent;
-  if (typeof reasoning === 'string' && reasoning) return reasoning;
+  let detailsText: string | undefined;
   if (Array.isArray(details) && details.length > 0) {
-    let text = '';
+    detailsText = '';
     for (const item of details) {
       if (!isRecord(item)) continue;
-      if (item.type === 'reasoning.text' && typeof item.text === 'string') text += item.text;
-      else if (item.type === 'reasoning.summary' && typeof item.summary === 'string') text += item.summary;
+      if (item.type === 'reasoning.text' && typeof item.text === 'string') detailsText += item.text;
+      else if (item.type === 'reasoning.summary' && typeof item.summary === 'string') detailsText += item.summary;
     }
-    return text;
   }
-  return undefined;
+  if (detailsText) return detailsText;
+  if (typeof reasoningContent === 'string' && reasoningContent) return reasoningContent;
+  if (typeof reasoning === 'string' && reasoning) return reasoning;
+  return detailsText;
 }
 
-/** Length of the longest suffix of `text` that is a proper prefix of `tag` (a tag cut by a chunk). */
-function partialSuffixLength(text: string, tag: string): number {
-  for (let n = Math.min(text.length, tag.length - 1); n > 0; n--) {
-    if (text.endsWith(tag.slice(0, n))) return n;
+/** The earliest of `tags` in `text`. */
+function firstTag(text: string, tags: readonly string[]): { index: number; tag: string } | undefined {
+  let best: { index: number; tag: string } | undefined;
+  for (const tag of tags) {
+    const index = text.indexOf(tag);
+    if (index >= 0 && (!best || index < best.index)) best = { index, tag };
   }
-  return 0;
+  return best;
+}
+
+/** Length of the longest suffix of `text` that is a proper prefix of one of `tags` (a tag cut by a chunk). */
+function partialSuffixLength(text: string, tags: readonly string[]): number {
+  let longest = 0;
+  for (const tag of tags) {
+    for (let n = Math.min(text.length, tag.length - 1); n > longest; n--) {
+      if (text.endsWith(tag.slice(0, n))) {
+        longest = n;
+        break;
+      }
+    }
+  }
+  return longest;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

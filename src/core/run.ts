@@ -37,7 +37,17 @@ export interface RunInput {
   readonly signal: AbortSignal;
   /** Every event as it arrives, for live display. */
   readonly onEvent?: (event: ReasoningEvent) => void;
+  /** The whole run may take this long, whatever the server sends; default DEFAULT_DEADLINE_SECONDS. */
+  readonly deadlineSeconds?: number;
 }
+
+/**
+ * Long enough for 32K tokens of reasoning at a slow 20 tokens/s; a server that drips a byte every
+ * few seconds (which keeps any idle timer alive) still ends here.
+ */
+export const DEFAULT_DEADLINE_SECONDS = 1800;
+/** Node's timers hold at most 2^31-1 ms; a longer deadline would fire at once. */
+export const MAX_DEADLINE_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface RunOutput {
   readonly messages: readonly ChatMessage[];
@@ -68,17 +78,29 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   let answer = '';
   let usage: Usage | undefined;
   let finishReason: string | undefined;
+  const deadline = runDeadline(signal, input.deadlineSeconds);
+  let events: AsyncIterator<ReasoningEvent> | undefined;
   try {
-    for await (const event of backend.stream(request, signal)) {
+    events = backend.stream(request, deadline.signal)[Symbol.asyncIterator]();
+    for (;;) {
+      // Raced against the deadline and cancel, so a backend that ignores its signal still ends.
+      const next = await deadline.race(events.next());
+      if (next.done) break;
+      const event = next.value;
       if (event.kind === 'reasoning') reasoning += event.text;
       else if (event.kind === 'answer') answer += event.text;
       else if (event.kind === 'usage') usage = event.usage;
       else finishReason = event.finishReason;
       onEvent?.(event);
     }
-    if (signal.aborted) throw new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.');
+    if (deadline.signal.aborted) throw new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.');
   } catch (error) {
-    return { messages, reasoning, answer, usage, finishReason, error: toBackendError(error, { backend: backend.id }) };
+    const failure = deadline.expired ? deadline.error() : toBackendError(error, { backend: backend.id });
+    // A backend still waiting inside (it ignored the signal) is told to finish; nobody waits for it.
+    if (deadline.signal.aborted) events?.return?.().catch(() => undefined);
+    return { messages, reasoning, answer, usage, finishReason, error: failure };
+  } finally {
+    deadline.dispose();
   }
   return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code, reasoning) };
 }
@@ -86,4 +108,51 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
 /** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */
 export function conversationOf(output: RunOutput): ChatMessage[] {
   return [...output.messages, { role: 'assistant', content: output.answer }];
+}
+
+/** The person's cancel plus the run's deadline, as one signal; `race` ends a wait when either fires. */
+function runDeadline(outer: AbortSignal, seconds: number | undefined) {
+  const limit = seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, MAX_DEADLINE_SECONDS) : DEFAULT_DEADLINE_SECONDS;
+  const controller = new AbortController();
+  let expired = false;
+  const stop = () => controller.abort();
+  outer.addEventListener('abort', stop, { once: true });
+  if (outer.aborted) stop();
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort();
+  }, limit * 1000);
+  let rejectWait: ((reason: unknown) => void) | undefined;
+  const onAbort = () => rejectWait?.(new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.'));
+  controller.signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    race<T>(wait: Promise<T>): Promise<T> {
+      if (controller.signal.aborted) {
+        wait.catch(() => undefined);
+        return Promise.reject(new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.'));
+      }
+      return new Promise<T>((resolve, reject) => {
+        rejectWait = reject;
+        wait.then(resolve, reject).finally(() => {
+          if (rejectWait === reject) rejectWait = undefined;
+        });
+      });
+    },
+    error(): BackendError {
+      return new BackendError(
+        'timeout',
+        `The run passed its deadline of ${limit} s and was stopped; the reasoning so far is kept.`,
+        'Raise thinklens.deadlineSeconds (CLI: --deadline), or review less code at once.',
+      );
+    },
+    dispose() {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', stop);
+      controller.signal.removeEventListener('abort', onAbort);
+    },
+  };
 }

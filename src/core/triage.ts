@@ -1,6 +1,7 @@
 // Which findings a person sees: the minimum severity and confidence, the focus, and the vote
 // across samples. The CLI's flags and the extension's settings both come here.
 
+import { severityRank } from './contract';
 import { atLeastConfidence } from './provenance';
 import type { Category, Confidence, Finding, Focus, Severity } from './types';
 
@@ -11,9 +12,8 @@ export interface FindingFilter {
   readonly focus?: readonly Focus[];
 }
 
-const SEVERITY_ORDER: readonly Severity[] = ['info', 'warning', 'error'];
-export const atLeastSeverity = (value: Severity, minimum: Severity): boolean =>
-  SEVERITY_ORDER.indexOf(value) >= SEVERITY_ORDER.indexOf(minimum);
+/** Ranks count from the most severe: at least as severe means a rank no higher. */
+export const atLeastSeverity = (value: Severity, minimum: Severity): boolean => severityRank(value) <= severityRank(minimum);
 
 /** The categories each focus keeps; maintainability only shows without a focus. */
 const FOCUS_CATEGORIES: Record<Focus, readonly Category[]> = {

@@ -1,6 +1,8 @@
 // The engine's public types: what backends emit, what the answer contract holds, and what a run
 // needs. Everything that crosses from core to the CLI or the extension is declared here.
 
+import type { Category, Confidence, Severity } from './contract';
+
 /** One event of a model's streamed response (DESIGN.md "Backends"). */
 export type ReasoningEvent =
   | { readonly kind: 'reasoning'; readonly text: string }
@@ -128,11 +130,11 @@ export type BackendErrorKind =
   | 'cancelled'
   | 'setup';
 
-// ---- The answer contract (DESIGN.md "Prompt contract") ----
+// ---- The answer contract (its values and schema live in contract.ts) ----
 
-export type Severity = 'error' | 'warning' | 'info';
-/** How far to trust a finding: the model's own statement, checked against the trace and the code. */
-export type Confidence = 'high' | 'medium' | 'low';
+export type { Category, Severity } from './contract';
+
+export type { Confidence } from './contract';
 
 /** A passage of the run's reasoning: 0-based character offsets, end exclusive, and its text. */
 export interface EvidencePassage {
@@ -140,7 +142,6 @@ export interface EvidencePassage {
   readonly end: number;
   readonly text: string;
 }
-export type Category = 'bug' | 'edge-case' | 'performance' | 'security' | 'maintainability';
 
 /** 1-based inclusive line range, absolute in the file. */
 export interface LineRange {
@@ -200,7 +201,10 @@ export interface Agreement {
 export interface ParsedAnswer {
   readonly summary: string;
   readonly findings: readonly Finding[];
-  /** The answer text without the JSON block, for the panel. */
+  /**
+   * The explanation for the person (markdown): the answer's text around the JSON block, or the
+   * contract's `explanation` field when the answer was JSON alone.
+   */
   readonly prose: string;
   /** Set when the JSON block was missing or broken; the run still succeeds with no findings. */
   readonly problem?: string;

@@ -1,7 +1,11 @@
 // The messages between the extension host and the review panel, and the view models they carry.
 // Both sides import this file; neither trusts the other's messages before `isHostMessage` /
 // `isWebviewMessage` has checked them. No `vscode` and no DOM here.
-import type { Category, Severity, Usage } from '../core/types';
+import type { Usage } from '../core/types';
+import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/contract';
+
+// The panel names and sorts findings by the answer contract's own tables.
+export { categoryLabel, severityRank, type Category, type Severity } from '../core/contract';
 
 // ---- View models ----
 
@@ -227,8 +231,6 @@ function shape<T>(required: Record<string, Check<unknown>>, optional: Record<str
   };
 }
 
-const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
-const CATEGORIES: readonly Category[] = ['bug', 'edge-case', 'performance', 'security', 'maintainability'];
 const isRunKind = oneOf<RunViewKind>(['explain', 'review', 'follow-up']);
 const isDisplayMode = oneOf<DisplayMode>(['expanded', 'collapsed', 'hidden']);
 const isRunStatus = oneOf<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);

@@ -144,6 +144,26 @@ describe('each server format streams and splits exactly', () => {
     assert.equal(result.answer, 'partial');
   });
 
+  test('untagged reasoning cut at the token limit before </think> arrives as reasoning, not as the answer', async () => {
+    // A template that prefilled `<think>`: the content is the reasoning, and the limit hit first.
+    const model = `r1-cut-${++modelCounter}`;
+    server.script(model, [
+      {
+        events: [
+          chunkEvent(model, { role: 'assistant', content: '' }),
+          chunkEvent(model, { content: R.slice(0, 20) }),
+          chunkEvent(model, { content: R.slice(20) }),
+          chunkEvent(model, {}, { finish_reason: 'length' }),
+          sseData('[DONE]'),
+        ],
+      },
+    ]);
+    const result = await collect(backendFor('openai-compatible', model));
+    assert.equal(result.finishReason, 'length');
+    assert.equal(result.reasoning, R);
+    assert.equal(result.answer, '');
+  });
+
   test('SSE keep-alive comments are ignored', async () => {
     const base = deepseekStream({ reasoning: R, answer: A });
     const model = scripted({ ...base, events: [': keep-alive\n\n', ': keep-alive\n\n', ...base.events!] });

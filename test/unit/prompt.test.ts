@@ -106,9 +106,11 @@ test('explain runs ask for the bug, its input and why', () => {
   assert.match(text, /^Explain the bug in this JavaScript code from `src\/retry\.js`: what goes wrong, for which input, and why\./);
 });
 
-test('the JSON-only variant asks for the bare object and puts the explanation in summary', () => {
+test('the JSON-only variant asks for the bare object and puts the explanation in its own field', () => {
   const text = content(buildPrompt(code(), { jsonOnlyAnswer: true }));
-  assert.match(text, /answer with one JSON object and nothing else \(no prose, no code fences\); put your explanation for the person in "summary"/);
+  assert.match(text, /answer with one JSON object and nothing else \(no prose, no code fences\); put your explanation for the person in "explanation"/);
+  assert.ok(text.includes('"explanation": "<your explanation for the person, markdown>"'));
+  assert.doesNotMatch(content(buildPrompt(code())), /your explanation for the person, markdown/, 'with prose allowed it is written above the block');
   assert.doesNotMatch(text, /```json/);
   assert.ok(text.includes('"findings": ['));
 });

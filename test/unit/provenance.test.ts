@@ -79,3 +79,18 @@ test('filters: minimum severity, minimum confidence, focus', () => {
   assert.deepEqual(filterFindings(all, { focus: ['security'] }).map((f) => f.fingerprint), ['s']);
   assert.deepEqual(filterFindings(all, {}).length, 3);
 });
+
+test('the parser reads the model\'s confidence (words, aliases, numbers) and the run reads the trace for evidence', async () => {
+  const { parseAnswer } = await import('../../src/core/answerParser');
+  const code = { kind: 'review' as const, path: 'a.ts', languageId: 'typescript', fileText: 'let a = 1;\nlet b = a / 0;\n', ranges: [{ startLine: 1, endLine: 2 }] };
+  const answer = (confidence: unknown) =>
+    JSON.stringify({ summary: '', findings: [{ title: 'Division by zero', severity: 'error', category: 'bug', startLine: 2, quote: 'a / 0', explanation: 'b is Infinity.', confidence }] });
+  assert.equal(parseAnswer(answer('Certain'), code).findings[0]!.statedConfidence, 'high');
+  assert.equal(parseAnswer(answer(0.3), code).findings[0]!.statedConfidence, 'low');
+  assert.equal(parseAnswer(answer('maybe?'), code).findings[0]!.statedConfidence, undefined);
+  const reasoning = 'Line 2 divides a by 0, so b becomes Infinity. That is a division by zero bug.';
+  const [found] = parseAnswer(answer('high'), code, reasoning).findings;
+  assert.equal(found!.confidence, 'high');
+  assert.equal(found!.evidence.length, 1);
+  assert.equal(reasoning.slice(found!.evidence[0]!.start, found!.evidence[0]!.end), found!.evidence[0]!.text);
+});

@@ -12,7 +12,7 @@ const R =
   'Okay, the loop runs while i <= n — one past the end. a < b, <b>bold</b>, </thin> and </thinking are not tags. 日本語で考える 🤔 café.';
 const A = 'The bug is an off-by-one in the loop bound (é, 🐛).\n\n```json\n{"summary": "x < y", "findings": []}\n```\n';
 
-type Field = 'reasoning_content' | 'reasoning' | 'openrouter' | 'details_text' | 'details_summary' | 'vllm_both' | 'content';
+type Field = 'reasoning_content' | 'reasoning' | 'openrouter' | 'details_text' | 'details_summary' | 'details_over_plain' | 'vllm_both' | 'content';
 
 interface Shape {
   readonly name: string;
@@ -21,6 +21,8 @@ interface Shape {
   readonly inlineStart?: InlineStart;
   /** Put empty/odd deltas between the pieces. */
   readonly noise?: boolean;
+  /** The server's finish reason, given to `end()`. */
+  readonly finishReason?: string;
 }
 
 const shapes: Shape[] = [
@@ -52,6 +54,82 @@ const shapes: Shape[] = [
   { name: "'reasoning': reasoning field wins", inlineStart: 'reasoning', segments: [['reasoning_content', R], ['content', A]], expected: { reasoning: R, answer: A } },
   { name: "'answer': untagged is answer", inlineStart: 'answer', segments: [['content', `${R}</think>${A}`]], expected: { reasoning: '', answer: `${R}</think>${A}` } },
   { name: "'answer': tagged reasoning still split", inlineStart: 'answer', segments: [['content', `<think>${R}</think>${A}`]], expected: { reasoning: R, answer: A } },
+  // A server that splits reasoning itself but first sends a bare `<think>` as content.
+  { name: 'stray <think> content before a reasoning field', segments: [['content', '<think>'], ['content', '\n'], ['reasoning', R], ['content', A]], expected: { reasoning: R, answer: A } },
+  { name: 'stray tags around the answer of a reasoning field', segments: [['content', ' <think>'], ['reasoning', R], ['content', `</think>\n${A}`]], expected: { reasoning: R, answer: A } },
+  // Text before a block, and several blocks (interleaved thinking).
+  { name: 'answer text before a think block', segments: [['content', `Short version: off by one.\n<think>${R}</think>\n${A}`]], expected: { reasoning: R, answer: `Short version: off by one.\n\n${A}` } },
+  {
+    name: 'several think blocks between answer text',
+    segments: [['content', `<think>Check the bound.</think>The bound is wrong.<think>\nAnd the sum? Fine.\n</think>The sum is fine.`]],
+    expected: { reasoning: 'Check the bound.\nAnd the sum? Fine.', answer: 'The bound is wrong.\nThe sum is fine.' },
+  },
+  {
+    name: 'a later empty block leaves the answer text joined',
+    segments: [['content', 'Line one. <think></think> Line two.']],
+    expected: { reasoning: '', answer: 'Line one.  Line two.' },
+  },
+  // An answer about think tags keeps all of its text.
+  {
+    name: 'answer prose mentioning <think> without closing it',
+    segments: [['content', `<think>${R}</think>The parser stops at <think> when it appears twice; see line 3.\n${A}`]],
+    expected: { reasoning: R, answer: `The parser stops at <think> when it appears twice; see line 3.\n${A}` },
+  },
+  {
+    name: 'tags inside a code span of the answer',
+    segments: [['content', `<think>${R}</think>Wrap it as \`<think>x</think>\` first. Then ${A}`]],
+    expected: { reasoning: R, answer: `Wrap it as \`<think>x</think>\` first. Then ${A}` },
+  },
+  {
+    name: 'tags inside a fenced block of the answer',
+    segments: [['content', `<think>${R}</think>Example:\n\`\`\`xml\n<think>a</think>b\n\`\`\`\nDone.`]],
+    expected: { reasoning: R, answer: 'Example:\n```xml\n<think>a</think>b\n```\nDone.' },
+  },
+  {
+    name: 'tags inside a bare JSON answer',
+    segments: [['content', `<think>${R}</think>{"summary": "strip <think>...</think> first", "findings": []}`]],
+    expected: { reasoning: R, answer: '{"summary": "strip <think>...</think> first", "findings": []}' },
+  },
+  {
+    name: 'a literal </think> in the answer stays',
+    segments: [['content', `<think>${R}</think>Close with </think> once.`]],
+    expected: { reasoning: R, answer: 'Close with </think> once.' },
+  },
+  {
+    name: 'nested <think> inside reasoning: the first </think> closes',
+    segments: [['content', '<think>Outer <think> inner</think>Answer</think>.']],
+    expected: { reasoning: 'Outer <think> inner', answer: 'Answer</think>.' },
+  },
+  {
+    name: 'untagged reasoning quoting `<think>` in a code span',
+    segments: [['content', 'The template adds `<think>` itself.</think>Answer.']],
+    expected: { reasoning: 'The template adds `<think>` itself.', answer: 'Answer.' },
+  },
+  // The output hit its token limit before `</think>`.
+  {
+    name: 'untagged reasoning cut at the token limit',
+    finishReason: 'length',
+    segments: [['content', R]],
+    expected: { reasoning: R, answer: '' },
+  },
+  {
+    name: 'a later block cut at the token limit',
+    finishReason: 'length',
+    segments: [['content', `<think>${R}</think>Part one.<think>Still thinking`]],
+    expected: { reasoning: `${R}\nStill thinking`, answer: 'Part one.' },
+  },
+  {
+    name: 'untagged content ending normally is the answer',
+    finishReason: 'stop',
+    segments: [['content', A]],
+    expected: { reasoning: '', answer: A },
+  },
+  // Reasoning fields.
+  {
+    name: 'reasoning_details text preferred over a different reasoning text',
+    segments: [['details_over_plain', R], ['content', A]],
+    expected: { reasoning: R, answer: A },
+  },
 ];
 
 const NOISE: unknown[] = [{}, { content: '' }, { content: null, reasoning_content: null }, { role: 'assistant' }, null, 'junk', { reasoning: '' }, []];
@@ -92,6 +170,11 @@ function addField(delta: Record<string, unknown>, field: Field, text: string): v
     case 'details_summary':
       delta.reasoning_details = [{ type: 'reasoning.summary', summary: text }];
       break;
+    case 'details_over_plain':
+      // A provider whose plain field says something else: the structured details are the source.
+      delta.reasoning = `[plain ${text.length}]`;
+      delta.reasoning_details = [{ type: 'reasoning.text', text }];
+      break;
     case 'vllm_both':
       append('reasoning');
       append('reasoning_content');
@@ -105,7 +188,7 @@ function run(shape: Shape, deltas: readonly unknown[]): { reasoning: string; ans
   const splitter = createReasoningSplitter(shape.inlineStart ? { inlineStart: shape.inlineStart } : undefined);
   const pieces: SplitPiece[] = [];
   for (const delta of deltas) pieces.push(...splitter.push(delta));
-  pieces.push(...splitter.end());
+  pieces.push(...splitter.end(shape.finishReason));
   const joined = (kind: SplitPiece['kind']) => pieces.filter((p) => p.kind === kind).map((p) => p.text).join('');
   return { reasoning: joined('reasoning'), answer: joined('answer'), pieces };
 }
@@ -221,4 +304,44 @@ test('untrusted deltas of the wrong shape are ignored, never thrown on', () => {
   for (const delta of odd) splitter.push(delta);
   assert.deepEqual(splitter.push({ content: 'ok' }), [{ kind: 'answer', text: 'ok' }]);
   assert.deepEqual(splitter.end(), []);
+});
+
+test('a reasoning field after the answer started is kept, as a block of its own', () => {
+  const splitter = createReasoningSplitter();
+  assert.deepEqual(splitter.push({ reasoning: 'First thought.' }), [{ kind: 'reasoning', text: 'First thought.' }]);
+  assert.deepEqual(splitter.push({ content: 'First part.' }), [{ kind: 'answer', text: 'First part.' }]);
+  assert.deepEqual(splitter.push({ reasoning_details: [{ type: 'reasoning.text', text: 'A second thought.', signature: 's' }] }), [
+    { kind: 'reasoning', text: '\nA second thought.' },
+  ]);
+  assert.deepEqual(splitter.push({ content: 'Second part.' }), [{ kind: 'answer', text: '\nSecond part.' }]);
+  assert.deepEqual(splitter.end('stop'), []);
+});
+
+test('a block opened after answer text is held until its </think>, then shown as reasoning', () => {
+  const splitter = createReasoningSplitter();
+  assert.deepEqual(splitter.push({ content: '<think>a</think>Part one. <th' }), [
+    { kind: 'reasoning', text: 'a' },
+    { kind: 'answer', text: 'Part one. ' },
+  ]);
+  assert.deepEqual(splitter.push({ content: 'ink>maybe' }), []);
+  assert.deepEqual(splitter.push({ content: ' not</think> Part two.' }), [
+    { kind: 'reasoning', text: '\nmaybe not' },
+    { kind: 'answer', text: ' Part two.' },
+  ]);
+});
+
+test('a block opened after answer text that never closes goes back into the answer, tag and all', () => {
+  const splitter = createReasoningSplitter();
+  assert.deepEqual(splitter.push({ content: '<think>r</think>Escape <think> as &lt;think&gt;' }), [
+    { kind: 'reasoning', text: 'r' },
+    { kind: 'answer', text: 'Escape ' },
+  ]);
+  assert.deepEqual(splitter.push({ content: ' in the panel.' }), []);
+  assert.deepEqual(splitter.end('stop'), [{ kind: 'answer', text: '<think> as &lt;think&gt; in the panel.' }]);
+});
+
+test('without a finish reason, untagged content that never reached </think> is the answer', () => {
+  const splitter = createReasoningSplitter();
+  splitter.push({ content: 'Only an answer.' });
+  assert.deepEqual(splitter.end(), [{ kind: 'answer', text: 'Only an answer.' }]);
 });

@@ -26,6 +26,7 @@ import type {
 } from 'node-llama-cpp';
 import type { Backend, BackendRequest, LocalModelOptions, ReasoningEvent, Usage } from '../types';
 import { BackendError, cancelledError } from '../errors';
+import { answerGrammarSchema } from '../contract';
 
 export interface LocalBackendOptions extends LocalModelOptions {
   /** Default sampling seed; a request's own seed wins. */
@@ -54,39 +55,6 @@ const DEFAULT_IDLE_UNLOAD_SECONDS = 300;
 const DEFAULT_MAX_CONTEXT = 16384;
 /** Room left for the model to write when checking whether a prompt fits. */
 const MIN_GENERATION_ROOM = 256;
-
-/** The answer contract (DESIGN.md "Prompt contract") as a grammar schema, keys in contract order. */
-const findingBase = {
-  title: { type: 'string' },
-  severity: { enum: ['error', 'warning', 'info'] },
-  category: { enum: ['bug', 'edge-case', 'performance', 'security', 'maintainability'] },
-  startLine: { type: 'integer' },
-  endLine: { type: 'integer' },
-  quote: { type: 'string' },
-  explanation: { type: 'string' },
-} as const;
-export const ANSWER_SCHEMA = {
-  type: 'object',
-  properties: {
-    summary: { type: 'string' },
-    findings: {
-      type: 'array',
-      items: {
-        // Every listed property is required by the grammar, so "with a fix" and "without" are two shapes.
-        oneOf: [
-          {
-            type: 'object',
-            properties: {
-              ...findingBase,
-              fix: { type: 'object', properties: { startLine: { type: 'integer' }, endLine: { type: 'integer' }, replacement: { type: 'string' } } },
-            },
-          },
-          { type: 'object', properties: findingBase },
-        ],
-      },
-    },
-  },
-} as const;
 
 type GpuChoice = 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 
@@ -370,7 +338,8 @@ export class LocalModelHost {
       }
       const free: LlamaContextSequence[] = [];
       for (let i = 0; i < parallel; i++) free.push(context.getSequence());
-      const grammar = await llama.createGrammarForJsonSchema(ANSWER_SCHEMA);
+      // The contract's schema is built at run time, so node-llama-cpp cannot type it; it keeps to the subset it reads.
+      const grammar = await llama.createGrammarForJsonSchema(answerGrammarSchema() as Parameters<Llama['createGrammarForJsonSchema']>[0]);
       return { llama, model, context, free, chatWrapper: chooseChatWrapper(lib, model), grammar, lib, gpu: llama.gpu };
     } catch (error) {
       await model?.dispose().catch(() => undefined);

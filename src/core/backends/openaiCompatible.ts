@@ -15,6 +15,7 @@
 // tokens were received is never sent again.
 
 import type OpenAI from 'openai';
+import { createParser } from 'eventsource-parser';
 import type { Backend, BackendRequest, ReasoningEvent, Usage } from '../types';
 import type { InlineStart } from '../reasoningSplitter';
 import { createReasoningSplitter } from '../reasoningSplitter';
@@ -30,8 +31,10 @@ import {
   networkReason,
   parseRetryAfter,
   redact,
+  urlSecrets,
   requestTimeoutError,
   streamCutError,
+  streamTooLargeError,
   toBackendError,
 } from '../errors';
 import type { PriceTable } from '../pricing';
@@ -61,6 +64,10 @@ export interface OpenAiBackendOptions {
   readonly inlineStart?: InlineStart;
   /** Prices for a cost when the server reports none; default DEFAULT_PRICES. */
   readonly prices?: PriceTable;
+  /** Caps on one stream event and on a whole response; defaults DEFAULT_STREAM_LIMITS. */
+  readonly streamLimits?: Partial<StreamLimits>;
+  /** Where the SDK's own log lines go, redacted; default nowhere. */
+  readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', line: string) => void;
 }
 
 type Sdk = typeof import('openai');
@@ -82,11 +89,12 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
   const maxRetries = Math.max(0, options.maxRetries ?? 2);
   const maxRetryWaitMs = (options.maxRetryWaitSeconds ?? 30) * 1000;
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
+  const limits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const ctx: ErrorContext = {
     backend: preset.id,
     baseUrl,
     model,
-    secrets: [apiKey],
+    secrets: [apiKey, ...urlSecrets(baseUrl)],
     idleTimeoutSeconds,
     requestTimeoutSeconds,
   };
@@ -171,15 +179,18 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         maxRetries: 0,
         timeout: Math.max(1, Math.round(requestTimeoutSeconds * 1000)),
         fetch: guardedFetch,
-        logLevel: 'off',
+        // The SDK writes to its logger on its own (retries, undecodable events): through ours, redacted.
+        logLevel: 'warn',
+        logger: sdkLogger(ctx, options.log),
       });
 
-      let stream: AsyncIterable<unknown>;
+      let response: Response;
       try {
-        stream = await client.chat.completions.create(
-          { ...body, stream: true } as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
-          { signal: controller.signal },
-        );
+        // The SDK sends the request and turns HTTP errors into its error classes; the body is read
+        // here (`asResponse`), so stream parsing is linear, bounded and ends at `[DONE]`.
+        response = await client.chat.completions
+          .create({ ...body, stream: true } as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming, { signal: controller.signal })
+          .asResponse();
       } catch (err) {
         throw classify(err, 'request');
       }
@@ -190,8 +201,18 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       let chunks = 0;
       let firstTextAt: number | undefined;
       let lastTextAt: number | undefined;
+      let sawDone = false;
       try {
-        for await (const chunk of stream) {
+        for await (const data of sseData(response, limits, ctx)) {
+          if (data === '[DONE]' || data.startsWith('[DONE]')) {
+            // A server may keep the connection open after `[DONE]`: the answer is complete, stop reading.
+            sawDone = true;
+            break;
+          }
+          const chunk: unknown = JSON.parse(data);
+          if (isRecord(chunk) && chunk.error !== undefined && chunk.error !== null) {
+            throw new sdk.APIError(undefined, chunk.error as object, undefined, response.headers);
+          }
           chunks++;
           const found = usageOf(chunk);
           if (found) usage = found;
@@ -210,7 +231,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         // dropped: without the rest of the stream it cannot be told reasoning from answer.
         throw classify(err, 'stream');
       }
-      // The SDK ends the iteration quietly when the request was aborted.
+      if (sawDone && finishReason === undefined && chunks > 0) finishReason = 'stop';
+      // A read aborted by the person or the idle timer can end quietly.
       if (signal.aborted) throw cancelledError();
       if (idleFired) throw idleTimeoutError(ctx);
       if (finishReason === undefined) {
@@ -223,7 +245,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         notRetryable.add(error);
         throw error;
       }
-      for (const piece of splitter.end()) yield piece;
+      for (const piece of splitter.end(finishReason)) yield piece;
       if (usage) {
         if (preset.localServer && firstTextAt !== undefined && lastTextAt !== undefined && lastTextAt > firstTextAt) {
           usage = { ...usage, tokensPerSecond: usage.completionTokens / ((lastTextAt - firstTextAt) / 1000) };
@@ -270,6 +292,71 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       }
     },
   };
+}
+
+/** Bounds on what one response may send; a server past them is cut off with a clear error. */
+export interface StreamLimits {
+  /** Characters in one SSE event (one `data:` line for every real server); default 4 Mi. */
+  readonly maxEventChars: number;
+  /** Bytes in the whole response body; default 128 MiB. */
+  readonly maxResponseBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxEventChars: 4 * 1024 * 1024, maxResponseBytes: 128 * 1024 * 1024 };
+
+/**
+ * The `data` of each SSE event of a response body, parsed linearly (eventsource-parser keeps an
+ * unfinished line as fragments and joins them once), within `limits`. Comments (keep-alives) are
+ * skipped. Ending the iteration early cancels the body.
+ */
+export async function* sseData(response: Response, limits: StreamLimits, ctx: ErrorContext): AsyncGenerator<string> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const events: string[] = [];
+  let overflow = false;
+  const parser = createParser({
+    onEvent: (event) => events.push(event.data),
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') overflow = true;
+    },
+    maxBufferSize: limits.maxEventChars,
+  });
+  let received = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > limits.maxResponseBytes) throw streamTooLargeError(ctx, 'response', received, limits.maxResponseBytes, 'bytes');
+      parser.feed(decoder.decode(value, { stream: true }));
+      if (overflow) throw streamTooLargeError(ctx, 'event', limits.maxEventChars + 1, limits.maxEventChars, 'characters');
+      if (events.length > 0) {
+        // Yield a copy: the consumer may stop mid-batch.
+        const batch = events.splice(0);
+        for (const data of batch) yield data;
+      }
+    }
+    parser.feed(decoder.decode());
+    for (const data of events.splice(0)) yield data;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function sdkLogger(ctx: ErrorContext, log: OpenAiBackendOptions['log']): NonNullable<ConstructorParameters<Sdk['OpenAI']>[0]>['logger'] {
+  const line = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...rest: unknown[]) => {
+    log?.(level, redact([message, ...rest.map((r) => (typeof r === 'string' ? r : safeJson(r)))].join(' '), ctx));
+  };
+  return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /** Milliseconds before the next try, or undefined when the server asks for a longer wait than the cap. */

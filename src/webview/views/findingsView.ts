@@ -2,17 +2,9 @@
 // explanations are sanitized markdown.
 import { button, el, icon } from '../dom';
 import { renderMarkdown } from '../markdown';
-import type { FindingView, WebviewToHost } from '../../shared/protocol';
+import { categoryLabel, severityRank, type FindingView, type Severity, type WebviewToHost } from '../../shared/protocol';
 
-const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
-const SEVERITY_ICON = { error: 'error', warning: 'warning', info: 'info' } as const;
-const CATEGORY_LABEL = {
-  bug: 'bug',
-  'edge-case': 'edge case',
-  performance: 'performance',
-  security: 'security',
-  maintainability: 'maintainability',
-} as const;
+const SEVERITY_ICON: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'info' };
 
 function lines(f: FindingView): string {
   const { startLine, endLine } = f.range;
@@ -37,10 +29,10 @@ export function renderFindings(
     byFile.set(finding.file.uri, list);
   }
   const groups = [...byFile.values()].map((list) =>
-    list.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.range.startLine - b.range.startLine),
+    list.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.range.startLine - b.range.startLine),
   );
   // Files with errors first, then by path.
-  groups.sort((a, b) => SEVERITY_ORDER[a[0].severity] - SEVERITY_ORDER[b[0].severity] || a[0].file.path.localeCompare(b[0].file.path));
+  groups.sort((a, b) => severityRank(a[0].severity) - severityRank(b[0].severity) || a[0].file.path.localeCompare(b[0].file.path));
 
   const section = el(
     'section',
@@ -78,7 +70,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     'div',
     { className: 'finding-meta' },
     el('span', { className: 'finding-lines' }, lines(f)),
-    el('vscode-badge', { className: 'finding-category' }, CATEGORY_LABEL[f.category]),
+    el('vscode-badge', { className: 'finding-category' }, categoryLabel(f.category)),
     f.locationUncertain &&
       el(
         'span',

@@ -401,6 +401,8 @@ export class RunCard {
       JSON_FENCE.lastIndex = Math.max(0, this.fenceScanFrom - 1);
       const match = JSON_FENCE.exec(answer);
       if (match) this.jsonFenceAt = match.index;
+      // A constrained answer is one JSON object from its first character (its prose is a field).
+      else if (/^\s*\{/.test(answer)) this.jsonFenceAt = 0;
       else this.fenceScanFrom = Math.max(0, answer.length - 64);
     }
     let visible = this.jsonFenceAt === undefined ? answer : answer.slice(0, this.jsonFenceAt);
