@@ -5,6 +5,7 @@
 //
 //   node --import tsx bench/webviewBench.ts          # 200 tokens/s over a sampled window (see below)
 //   node --import tsx bench/webviewBench.ts --full   # also 200 tokens/s for all 25,000 tokens (~2 more minutes)
+//   node --import tsx bench/webviewBench.ts --math   # a math-heavy trace and answer (TeX rendered by KaTeX); writes webview-math.md
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -23,6 +24,8 @@ const ANSWER_TOKENS = 1_200;
 const full = process.argv.includes('--full');
 /** --profile: print the page's functions by self time for each measured window. */
 const profile = process.argv.includes('--profile');
+/** --math: the reasoning and answer of a proof check, with inline and display TeX throughout. */
+const math = process.argv.includes('--math');
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
@@ -75,6 +78,36 @@ function reasoningTokens(count: number): string[] {
     else tokens.push(' ' + words[(i * 7) % words.length]);
   }
   return tokens;
+}
+
+/**
+ * Reasoning about a proof, the way R1 writes it: about one formula every ten tokens in all four
+ * delimiter styles, a display formula every 150 tokens, numbers varying so that formulas repeat
+ * only as often as they do in a real trace. Formulas arrive split across tokens like real ones.
+ */
+function mathReasoningTokens(count: number): string[] {
+  const tokens: string[] = [];
+  const words = ['so', 'the', 'sum', 'is', 'then', 'wait', 'check', 'the', 'step', 'for', 'and', 'which', 'gives'];
+  for (let i = 0; tokens.length < count; i++) {
+    const k = i % 37;
+    if (i % 15 === 14) tokens.push('.\n\n');
+    else if (i % 15 === 7) tokens.push(' \\[', `\\sum_{i=1}^{${k}} i`, ` = \\frac{${k}(${k}+1)}`, '{2}', '\\]', '\n');
+    else if (i % 3 === 0) tokens.push(' $', `(k+${k})^2`, ` = k^2 + ${2 * k}k`, ` + ${k * k}`, '$');
+    else if (i % 3 === 1) tokens.push(' \\(', `a_{${k}} \\le`, ` \\sqrt{${k}}`, '\\)');
+    else tokens.push(...[0, 1, 2].map((w) => ' ' + words[(i * 7 + w) % words.length]));
+  }
+  return tokens.slice(0, count);
+}
+
+function mathAnswerTokens(count: number): string[] {
+  const text =
+    '## The flaw\n\nThe step writes $k^2 + 2k + 1 = (k+2)^2 - 3$, but $(k+2)^2 - 3 = k^2 + 4k + 1$.\n\n' +
+    '$$\n\\sum_{i=1}^{k+1} (2i-1) = k^2 + 2k + 1 = (k+1)^2\n$$\n\n' +
+    '- For $k = 1$ the two sides are $6$ and $4$.\n- The base case \\(n = 1\\) is fine.\n\n';
+  const pieces = text.match(/\S+\s*|\s+/g) ?? [];
+  const tokens: string[] = [];
+  while (tokens.length < count) tokens.push(...pieces);
+  return tokens.slice(0, count);
 }
 
 function answerTokens(count: number): string[] {
@@ -147,6 +180,7 @@ interface Scenario {
   heapMb: number;
   domNodes: number;
   traceChars: number;
+  formulas: number;
 }
 
 async function heapUsedMb(panel: PanelPage): Promise<number> {
@@ -177,8 +211,8 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
     await delivery;
     const runId = `bench-${mode}`;
     session.startRun({ id: runId, kind: 'review', title: 'Review: samples/sum.ts', backend: 'local', model: 'bench', startedAt: Date.now() });
-    const reasoning = reasoningTokens(TOTAL_TOKENS);
-    const answer = answerTokens(ANSWER_TOKENS);
+    const reasoning = math ? mathReasoningTokens(TOTAL_TOKENS) : reasoningTokens(TOTAL_TOKENS);
+    const answer = math ? mathAnswerTokens(ANSWER_TOKENS) : answerTokens(ANSWER_TOKENS);
 
     let measuredFrom = 0;
     if (mode === 'window') {
@@ -258,6 +292,8 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
     for (let i = 1; i < deltaTimes.length; i++) minGap = Math.min(minGap, deltaTimes[i] - deltaTimes[i - 1]);
     const traceChars = await panel.page.locator('.trace-body').evaluate((el) => (el.textContent ?? '').length);
     const domNodes = await panel.page.evaluate(() => document.querySelectorAll('*').length);
+    const formulas = await panel.page.evaluate(() => document.querySelectorAll('.trace-body .math .katex, .answer .math .katex').length);
+    if (math && formulas < TOTAL_TOKENS / 20) throw new Error(`only ${formulas} formulas were rendered`);
     const findingsShown = await panel.page.locator('.finding').count();
     const status = await panel.page.locator('.status-text').innerText();
     if (findingsShown !== 8 || !status.startsWith('Done')) throw new Error(`the run did not finish on screen: ${findingsShown} findings, status "${status}"`);
@@ -282,6 +318,7 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
       heapMb,
       domNodes,
       traceChars,
+      formulas,
     };
   } finally {
     session.dispose();
@@ -302,7 +339,7 @@ function report(results: Scenario[]): string {
     const longest = r.page.longTasks.length ? Math.max(...r.page.longTasks).toFixed(0) : '–';
     const work = `${percentile(r.page.panelFrameMs, 99).toFixed(1)} / ${Math.max(0, ...r.page.panelFrameMs).toFixed(1)}`;
     const handling = `${percentile(r.page.panelMessageMs, 99).toFixed(1)} / ${Math.max(0, ...r.page.panelMessageMs).toFixed(1)}`;
-    return `| ${r.name} | ${work} | ${handling} | ${r.measuredTokens.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${r.posts} (${r.deltaPosts} timed deltas, ${r.forcedFlushes} flushed before finish) | ${r.postsPerSecond.toFixed(1)} | ${r.minDeltaGapMs.toFixed(1)} | ${r.page.maxDeltaMessagesPerFrame} (${r.page.framesWithTwoOrMore} of ${r.page.frames}) | ${r.page.longTasks.length} / ${longest} | ${percentile(gaps, 95).toFixed(1)} / ${Math.max(...gaps).toFixed(1)} | ${r.heapMb.toFixed(1)} | ${r.domNodes.toLocaleString('en-US')} | ${r.traceChars.toLocaleString('en-US')} |`;
+    return `| ${r.name}${math ? ` | ${r.formulas.toLocaleString('en-US')}` : ''} | ${work} | ${handling} | ${r.measuredTokens.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${r.posts} (${r.deltaPosts} timed deltas, ${r.forcedFlushes} flushed before finish) | ${r.postsPerSecond.toFixed(1)} | ${r.minDeltaGapMs.toFixed(1)} | ${r.page.maxDeltaMessagesPerFrame} (${r.page.framesWithTwoOrMore} of ${r.page.frames}) | ${r.page.longTasks.length} / ${longest} | ${percentile(gaps, 95).toFixed(1)} / ${Math.max(...gaps).toFixed(1)} | ${r.heapMb.toFixed(1)} | ${r.domNodes.toLocaleString('en-US')} | ${r.traceChars.toLocaleString('en-US')} |`;
   });
   const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
   const onePostPerFrame = results.every((r) => r.minDeltaGapMs >= 16 || !Number.isFinite(r.minDeltaGapMs));
@@ -313,20 +350,26 @@ function report(results: Scenario[]): string {
     !noLongTasks && panelWork < 50 && panelMessages < 50
       ? `\nEvery long task in this run happened outside the panel's own code: its longest animation-frame callback took ${panelWork.toFixed(1)} ms and its longest message handler ${panelMessages.toFixed(1)} ms. The rest of a long task is Chromium's rendering (paint, commit, layerize, the content-visibility check) or the renderer waiting for a CPU; \`--profile\` prints the breakdown of each long task and the page's functions by self time.\n`
       : '';
-  return `# Webview benchmark
+  const flags = `${full ? ' --full' : ''}${math ? ' --math' : ''}`;
+  const what = math
+    ? `A 25,000-token math-heavy reasoning trace (a formula about every ten tokens in \`$…$\`, \`\\(…\\)\` and \`\\[…\\]\`,
+split across tokens as models send them, a display formula every 150 tokens), then a 1,200-token markdown answer with
+inline and display math, then 8 findings`
+    : `A 25,000-token reasoning trace (words, inline code, paragraph breaks, a fenced block every 1,500 tokens), then a
+1,200-token markdown answer with a highlighted code block, then 8 findings`;
+  return `# Webview benchmark${math ? ': math-heavy trace' : ''}
 
-\`node --import tsx bench/webviewBench.ts${full ? ' --full' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), shared with other work (load average 1/5/15 min at the end: ${load}); Node ${process.version}; ${chromium}, headless.
+\`node --import tsx bench/webviewBench.ts${flags}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), shared with other work (load average 1/5/15 min at the end: ${load}); Node ${process.version}; ${chromium}, headless.
 
-A 25,000-token reasoning trace (words, inline code, paragraph breaks, a fenced block every 1,500 tokens), then a
-1,200-token markdown answer with a highlighted code block, then 8 findings, streamed token by token into the real
+${what}, streamed token by token into the real
 \`PanelSession\` (the host side \`ReviewPanel\` runs, with its 16 ms coalescer) and from there into the built panel
 (\`media/dist/webview.js\`) in Chromium, one \`postMessage\` per host post.
 
 Scenarios:
 ${results.map((r) => `- **${r.name}**: ${r.how}.`).join('\n')}
 
-| scenario | panel frame work p99 / max (ms) | message handling p99 / max (ms) | tokens measured | s | host posts | posts/s | min gap between delta posts (ms) | max delta messages in one frame (frames with ≥2) | long tasks ≥50 ms: count / longest (ms) | frame gap p95 / max (ms) | JS heap after GC (MB) | DOM nodes | trace chars |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| scenario${math ? ' | formulas rendered' : ''} | panel frame work p99 / max (ms) | message handling p99 / max (ms) | tokens measured | s | host posts | posts/s | min gap between delta posts (ms) | max delta messages in one frame (frames with ≥2) | long tasks ≥50 ms: count / longest (ms) | frame gap p95 / max (ms) | JS heap after GC (MB) | DOM nodes | trace chars |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|${math ? '---|' : ''}
 ${rows.join('\n')}
 
 Targets on this run: at most one post per frame — **${onePostPerFrame ? 'met' : 'not met'}** (timed delta posts at least 16 ms apart on the host);
@@ -349,7 +392,7 @@ async function main(): Promise<void> {
   if (full) results.push(await runScenario(`${RATE} tokens/s, whole trace`, 'paced'));
   results.push(await runScenario('full speed', 'full-speed'));
   const markdown = report(results);
-  const out = join(__dirname, 'results', 'webview.md');
+  const out = join(__dirname, 'results', math ? 'webview-math.md' : 'webview.md');
   writeFileSync(out, markdown);
   process.stdout.write(markdown + `\nwritten to ${out}\n`);
 }

@@ -2,7 +2,13 @@
 
 import { parseArgs } from 'node:util';
 import { CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
+import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
 import { BACKEND_IDS, FOCUS_AREAS, type BackendId, type Confidence, type Focus, type LineRange, type Severity } from '../core/types';
+import { MAX_TIMER_SECONDS } from '../core/inputLimits';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
+
+/** Each sample is a full run (and a full bill): more than this is a mistake, not a review. */
+const MAX_SAMPLES = 16;
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
@@ -25,12 +31,16 @@ export interface CliRequest {
   readonly concurrency: number;
   readonly question?: string;
   readonly timeoutSeconds: number;
+  /** The whole run's limit, in seconds (see runAnalysis). */
+  readonly deadlineSeconds: number;
   readonly seed?: number;
   readonly minSeverity?: Severity;
   readonly minConfidence?: Confidence;
   readonly focus?: readonly Focus[];
   /** Independent samples of each review, matched by fingerprint (1: no voting). */
   readonly samples: number;
+  /** Undefined: each file's kind comes from its extension (and, for Markdown, whether it has math). */
+  readonly documentKind?: DocumentKind;
 }
 
 export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
@@ -43,19 +53,23 @@ export const USAGE = `Usage:
 
 Options:
   --backend B        ${['auto', ...BACKEND_IDS].join(' | ')} (default: auto)
-  --base-url U       base URL of an OpenAI-compatible server (ends in /v1)
+  --base-url U       the server's base URL: OpenAI-compatible ones end in /v1; for Ollama
+                     http://host:11434 with or without /v1
   --model M          model id (default: the backend's default)
   --model-path P     GGUF file for --backend local
   --format F         text | json | sarif (default: text)
   --show-reasoning   stream the model's reasoning to stderr
   --concurrency N    files reviewed at once (default: 2)
   --timeout S        seconds to wait for the server, and the longest silence in a stream (default: 60)
+  --deadline S       longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})
   --seed N           sampling seed, where the backend honours it
   --question TEXT    what to ask about the code (explain)
   --min-severity S   ${[...SEVERITIES].reverse().join(' | ')}: leave out findings below S
   --min-confidence C ${CONFIDENCES_ASCENDING.join(' | ')}: leave out findings below C
   --focus LIST       any of ${FOCUS_AREAS.join(',')} (comma-separated): the prompt asks only for these, and the rest are left out
   --samples N        review each file N times (in parallel, within --concurrency) and report how many samples found each finding (default: 1)
+  --kind K           proof | code: check a mathematical argument or review code (default: from the
+                     file extension; .tex, .txt and Markdown with math are proofs)
   -h, --help         this help;  -v, --version  the version
 
 API keys come from THINKLENS_API_KEY, then DEEPSEEK_API_KEY or OPENROUTER_API_KEY.
@@ -77,12 +91,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         'show-reasoning': { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        deadline: { type: 'string' },
         seed: { type: 'string' },
         question: { type: 'string' },
         'min-severity': { type: 'string' },
         'min-confidence': { type: 'string' },
         focus: { type: 'string' },
         samples: { type: 'string' },
+        kind: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -112,6 +128,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (values['base-url'] !== undefined && !/^https?:\/\/\S+$/.test(values['base-url'])) {
     throw new UsageError(`--base-url must be an http:// or https:// URL, not "${values['base-url']}"`);
   }
+  const documentKind = values.kind;
+  if (documentKind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(documentKind)) {
+    throw new UsageError(`unknown kind "${documentKind}"; use ${DOCUMENT_KINDS.join(' or ')}`);
+  }
   return {
     kind: 'run',
     request: {
@@ -123,14 +143,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       modelPath: values['model-path'],
       format,
       showReasoning: values['show-reasoning'] ?? false,
-      concurrency: positiveInt(values.concurrency, '--concurrency', 2),
-      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60),
+      concurrency: positiveInt(values.concurrency, '--concurrency', 2, 64),
+      timeoutSeconds: positiveInt(values.timeout, '--timeout', 60, MAX_TIMER_SECONDS),
+      deadlineSeconds: positiveInt(values.deadline, '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: values.seed === undefined ? undefined : integer(values.seed, '--seed'),
       question: values.question,
       minSeverity: oneOf(values['min-severity'], '--min-severity', [...SEVERITIES].reverse()),
       minConfidence: oneOf(values['min-confidence'], '--min-confidence', CONFIDENCES_ASCENDING),
       focus: values.focus === undefined ? undefined : focusList(values.focus),
-      samples: positiveInt(values.samples, '--samples', 1),
+      samples: positiveInt(values.samples, '--samples', 1, MAX_SAMPLES),
+      ...(documentKind ? { documentKind: documentKind as DocumentKind } : {}),
     },
   };
 }
@@ -162,12 +184,15 @@ export function parseTarget(arg: string): FileTarget {
 
 function integer(value: string, name: string): number {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}"`);
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${name} is too large: ${value}`);
+  return n;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
+function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = integer(value, name);
-  if (n < 1) throw new UsageError(`${name} must be at least 1`);
+  if (n < 1) throw new UsageError(`${name} must be at least 1, not ${n}`);
+  if (n > max) throw new UsageError(`${name} must be at most ${max}, not ${n}`);
   return n;
 }

@@ -1,10 +1,13 @@
 // `thinklens review|explain`: the engine headless, for terminals and CI.
 
 import { readFile } from 'node:fs/promises';
+import { unreviewableReason } from '../core/inputLimits';
+import { forTerminal, terminalStream } from '../core/terminalText';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
+import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
 import { runAnalysis } from '../core/run';
-import { splitLines } from '../core/text';
+import { ownValue, splitLines } from '../core/text';
 import { filterFindings, voteAcrossSamples } from '../core/triage';
 import type { Backend, BackendConfig, CodeUnderReview, Usage } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest, type FileTarget } from './args';
@@ -57,7 +60,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const reports = await runAll(request, targets, backend, controller.signal);
     for (const r of reports) if (r.error) fail(`${r.file}: ${r.error.message} ${r.error.hint}`.trimEnd());
-    const output = request.format === 'json' ? toJson(reports) : request.format === 'sarif' ? toSarif(reports, VERSION) : toText(reports, !request.showReasoning);
+    // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
+    const output = request.format === 'json' ? toJson(reports) : request.format === 'sarif' ? toSarif(reports, VERSION) : forTerminal(toText(reports, !request.showReasoning));
     process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
     return reports.some((r) => r.error) ? EXIT_RUN_FAILED : EXIT_OK;
   } finally {
@@ -75,18 +79,21 @@ async function backendConfig(request: CliRequest): Promise<BackendConfig | undef
   }
   const auto = await chooseAutoBackend({ localModelPath: request.modelPath, keyFor: (id) => apiKeyFromEnv(id, process.env) });
   if (!auto) return undefined;
-  if (request.showReasoning) process.stderr.write(`thinklens: using ${auto.backend} (${auto.reason})\n`);
+  if (request.showReasoning) process.stderr.write(`thinklens: ${forTerminal(`using ${auto.backend} (${auto.reason})`)}\n`);
   return { backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: request.model ?? auto.model, local, ...timeouts };
 }
 
 async function loadTarget(target: FileTarget): Promise<LoadedTarget> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(target.path, 'utf8');
+    bytes = await readFile(target.path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such file: ${target.path}` : `cannot read ${target.path}: ${code ?? String(error)}`);
   }
+  const refused = unreviewableReason(target.path, bytes);
+  if (refused) throw new UsageError(refused);
+  const text = bytes.toString('utf8');
   const lineCount = splitLines(text).length;
   if (target.range && target.range.endLine > lineCount) {
     throw new UsageError(`${target.path}:${target.range.startLine}-${target.range.endLine} is past the end of the file (${lineCount} lines)`);
@@ -126,6 +133,7 @@ async function runOne(
   const lines = splitLines(target.text);
   const code: CodeUnderReview = {
     kind: request.command,
+    document: request.documentKind ?? documentKindOf(languageOf(target.path), target.text),
     path: target.path,
     languageId: languageOf(target.path),
     fileText: target.text,
@@ -144,6 +152,7 @@ async function runOne(
         // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
         sampling: { seed: samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed, jsonAnswer: backend.id === 'local' },
         signal,
+        deadlineSeconds: request.deadlineSeconds,
         onEvent: (event) => {
           if (event.kind === 'reasoning') trace?.write(event.text);
         },
@@ -197,11 +206,13 @@ function sumUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
   };
 }
 
-/** Streams reasoning to stderr as it arrives; with several files, whole lines with a prefix. */
+/** Streams reasoning to stderr as it arrives, neutralized; with several files, whole lines with a prefix. */
 function reasoningWriter(prefix: string) {
   let pending = '';
+  const safe = terminalStream();
   return {
-    write(text: string) {
+    write(raw: string) {
+      const text = safe.push(raw);
       if (!prefix) return void process.stderr.write(text);
       pending += text;
       const cut = pending.lastIndexOf('\n');
@@ -210,6 +221,7 @@ function reasoningWriter(prefix: string) {
       pending = pending.slice(cut + 1);
     },
     end() {
+      pending += safe.end();
       if (pending) process.stderr.write(`${prefix}${pending}`);
       process.stderr.write('\n');
     },
@@ -222,11 +234,13 @@ const LANGUAGES: Record<string, string> = {
   ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
   py: 'python', go: 'go', rs: 'rust', java: 'java', kt: 'kotlin', c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp',
   cs: 'csharp', rb: 'ruby', php: 'php', swift: 'swift', scala: 'scala', sh: 'shellscript', sql: 'sql', lua: 'lua',
+  lean: 'lean', v: 'coq', ...PROSE_EXTENSIONS,
 };
-const languageOf = (path: string) => LANGUAGES[/\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'plaintext';
+const languageOf = (path: string) => ownValue(LANGUAGES, /\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? '') ?? 'plaintext';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
-const fail = (message: string) => process.stderr.write(`thinklens: ${message}\n`);
+// Error lines carry server and model words: neutralized like every other terminal write.
+const fail = (message: string) => process.stderr.write(`thinklens: ${forTerminal(message)}\n`);
 function usageError(message: string): number {
   fail(`${message}\nRun "thinklens --help" for usage.`);
   return EXIT_USAGE;
@@ -237,11 +251,28 @@ process.on('unhandledRejection', (reason) => {
   process.exit(EXIT_RUN_FAILED);
 });
 
-/** Sets the exit code; if a native handle (a loaded model) keeps the loop alive, exit anyway soon. */
-function finish(code: number): void {
+/**
+ * Sets the exit code once every byte of stdout and stderr is handed to the OS (a pipe to a slow
+ * reader, such as `| tee` in CI, drains long after write() returns); then, if a native handle (a
+ * loaded model) keeps the loop alive, exits anyway soon.
+ */
+async function finish(code: number): Promise<void> {
   process.exitCode = code;
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   setTimeout(() => process.exit(code), 500).unref();
 }
+
+/** Resolves when everything written to `stream` so far has been flushed (or the reader has gone). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+// A reader that went away (`| head`) is not a crash: stop writing, keep the exit code.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
 main(process.argv.slice(2)).then(finish, (error: unknown) => {
   fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,9 +1,10 @@
 // Turns finished runs into the CLI's three output formats: text for people, JSON (DESIGN.md's
 // shape) and SARIF 2.1.0 for code-scanning tools.
 
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, Usage } from '../core/types';
+import { ownValue } from '../core/text';
 
 export interface RunReport {
   readonly file: string;
@@ -45,7 +46,7 @@ export function toJson(reports: readonly RunReport[]): string {
           endLine: f.endLine,
           locationUncertain: f.locationUncertain,
           explanation: f.explanation,
-          ...(f.fix ? { fix: { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement } } : {}),
+          ...(f.fix ? { fix: { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement, ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}) } } : {}),
           ...(f.fixRefused ? { fixRefused: f.fixRefused } : {}),
           ...(f.sample !== undefined && r.sampleTraces ? { sample: f.sample } : {}),
           evidence: f.evidence.map(({ start, end, text }) => ({ start, end, text })),
@@ -84,7 +85,7 @@ export function toText(reports: readonly RunReport[], withReasoning: boolean): s
       ].filter(Boolean);
       out.push(`${r.file}:${lines}: ${f.severity} [${f.category}] ${f.title}${notes.length ? ` (${notes.join('; ')})` : ''}`);
       if (f.explanation) out.push(indent(f.explanation));
-      if (f.fix) out.push(`  fix (lines ${f.fix.startLine}-${f.fix.endLine}):`, indent(f.fix.replacement, '    '));
+      if (f.fix) out.push(`  fix (lines ${f.fix.startLine}-${f.fix.endLine})${f.fix.destructive ? `, destructive: ${f.fix.destructive}` : ''}:`, indent(f.fix.replacement, '    '));
       else if (f.fixRefused) out.push(`  fix refused: ${f.fixRefused}`);
     }
     if (r.findings.length === 0) out.push('no findings');
@@ -108,18 +109,18 @@ const indent = (text: string, pad = '  ') => text.split('\n').map((l) => pad + l
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
 /** SARIF 2.1.0: one run, one rule per category, results with physical locations and fixes. */
-export function toSarif(reports: readonly RunReport[], version: string): string {
+export function toSarif(reports: readonly RunReport[], version: string, sourceRoot: string = process.cwd()): string {
   const categories = [...new Set(reports.flatMap((r) => r.findings.map((f) => f.category)))].sort();
   const results = reports.flatMap((r) =>
     r.findings.map((f) => {
-      const artifactLocation = artifactLocationOf(r.file);
+      const artifactLocation = artifactLocationOf(r.file, sourceRoot);
       const region = f.range
         ? { startLine: f.range.startLine, startColumn: f.range.startColumn + 1, endLine: f.range.endLine, endColumn: f.range.endColumn + 1 }
         : { startLine: f.startLine, endLine: f.endLine };
       return {
         ruleId: `thinklens/${f.category}`,
         ruleIndex: categories.indexOf(f.category),
-        level: SARIF_LEVEL[f.severity],
+        level: ownValue(SARIF_LEVEL, f.severity) ?? 'warning',
         message: { text: f.explanation ? `${f.title}: ${f.explanation}` : f.title },
         locations: [{ physicalLocation: { artifactLocation, region } }],
         properties: {
@@ -129,7 +130,8 @@ export function toSarif(reports: readonly RunReport[], version: string): string 
           // Passages of the run's reasoning (offsets into the JSON output's `reasoning`, or the sample's).
           evidence: f.evidence.map(({ start, end, text }) => ({ start, end, text })),
         },
-        ...(f.fix && r.lines
+        // A destructive fix is never offered for one-click application by a code-scanning tool.
+        ...(f.fix && !f.fix.destructive && r.lines
           ? {
               fixes: [
                 {
@@ -164,6 +166,8 @@ export function toSarif(reports: readonly RunReport[], version: string): string 
       version: '2.1.0',
       runs: [
         {
+          // Where %SRCROOT% points: the directory the paths were given relative to.
+          originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(sourceRoot) } },
           tool: {
             driver: {
               name: 'ThinkLens',
@@ -189,8 +193,21 @@ export function toSarif(reports: readonly RunReport[], version: string): string 
   );
 }
 
-/** Relative paths are relative to the source root; absolute ones become file URIs. */
-function artifactLocationOf(path: string): { uri: string; uriBaseId?: string } {
+const SRCROOT = '%SRCROOT%';
+
+/**
+ * Paths inside the source root become root-relative URIs (normalized, no `./`); absolute paths and
+ * relative ones that climb out of the root (`../`) become absolute file URIs, which every SARIF
+ * consumer resolves the same way.
+ */
+function artifactLocationOf(path: string, sourceRoot: string): { uri: string; uriBaseId?: string } {
   if (isAbsolute(path)) return { uri: pathToFileURL(path).href };
-  return { uri: path.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+  const relative = posix.normalize(path.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
+  if (relative === '..' || relative.startsWith('../')) return { uri: pathToFileURL(resolve(sourceRoot, path)).href };
+  return { uri: relative.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+}
+
+function directoryUri(dir: string): string {
+  const href = pathToFileURL(resolve(dir)).href;
+  return href.endsWith('/') ? href : `${href}/`;
 }

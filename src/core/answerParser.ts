@@ -11,6 +11,7 @@ import { withProvenance } from './provenance';
 import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
 import { editableRanges } from './prompt';
+import { reflowLikeOriginal } from './reflow';
 import {
   clamp,
   detectEol,
@@ -21,6 +22,7 @@ import {
   splitLines,
   stripLineNumberPrefixes,
   stripThink,
+  ownValue,
 } from './text';
 
 /** More than this many findings in one answer is noise (or a model stuck in a loop). */
@@ -337,7 +339,7 @@ function lightRepair(text: string): string {
     } else if (/[A-Za-z_$]/.test(ch) && !/[\w$.]/.test(text[i - 1] ?? '')) {
       const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(i, i + 200))![0];
       const isKey = text[skipSpaceAndComments(text, i + word.length)] === ':';
-      out += isKey ? JSON.stringify(word) : (PYTHON_LITERALS[word] ?? word);
+      out += isKey ? JSON.stringify(word) : (ownValue(PYTHON_LITERALS, word) ?? word);
       i += word.length;
     } else {
       if (ch === '{') closers.push('}');
@@ -430,6 +432,8 @@ function looksLikeFinding(value: unknown): boolean {
 interface RawFix {
   readonly lines?: Partial<LineRange>;
   readonly replacement: string;
+  /** A line key with a value that is no line (negative, zero, not a number): the fix is refused. */
+  readonly badLines?: string;
 }
 
 interface RawFinding {
@@ -461,7 +465,8 @@ function readFinding(value: unknown): RawFinding | undefined {
     const replacement = replacementOf(rawFix);
     if (replacement !== undefined) {
       const lines = lineRangeOf(rawFix);
-      fix = { replacement, ...(lines.startLine !== undefined ? { lines } : {}) };
+      const badLines = impossibleLineIn(rawFix);
+      fix = { replacement, ...(lines.startLine !== undefined ? { lines } : {}), ...(badLines ? { badLines } : {}) };
     }
   }
   const lines = lineRangeOf(value);
@@ -504,6 +509,27 @@ const START_KEYS = [
   'line', 'lineNumber', 'line_number', 'lines',
 ];
 const END_KEYS = ['endLine', 'end_line', 'lineEnd', 'line_end', 'toLine', 'end'];
+
+const STRICT_LINE_KEYS = new Set(['startLine', 'start_line', 'endLine', 'end_line', 'line', 'lineStart', 'lineEnd', 'line_start', 'line_end']);
+
+/**
+ * A line key whose value cannot be a line of a file: a number below 1 or not finite, a negative
+ * numeric string, or (for keys that only ever hold a line number) text without a number. Read as
+ * "no lines", such a fix would silently move onto the finding's lines instead.
+ */
+function impossibleLineIn(fix: Record<string, unknown>): string | undefined {
+  for (const key of [...START_KEYS, ...END_KEYS]) {
+    if (!Object.prototype.hasOwnProperty.call(fix, key)) continue;
+    const value = fix[key];
+    const bad =
+      (typeof value === 'number' && (!Number.isFinite(value) || value < 1)) ||
+      (typeof value === 'string' && (/^\s*-\s*\d/.test(value) || /^\s*0+\s*$/.test(value) || (STRICT_LINE_KEYS.has(key) && !/\d/.test(value)))) ||
+      (STRICT_LINE_KEYS.has(key) && value !== null && typeof value === 'object' && !Array.isArray(value)) ||
+      typeof value === 'boolean';
+    if (bad) return `${key}: ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`;
+  }
+  return undefined;
+}
 
 /** Lines from numbers, numeric strings (`"12"`, `"L12"`, `"12-14"`), `[12, 14]` or a nested location. */
 function lineRangeOf(value: Record<string, unknown>): Partial<LineRange> {
@@ -548,12 +574,12 @@ function readLines(value: unknown): { start?: number; end?: number } {
 
 function severityOf(value: unknown): Severity {
   const key = textOf(value).trim().toLowerCase();
-  return SEVERITY_WORDS[key] ?? DEFAULT_SEVERITY;
+  return ownValue(SEVERITY_WORDS, key) ?? DEFAULT_SEVERITY;
 }
 
 function categoryOf(value: unknown): Category {
   const key = normaliseCategoryWord(textOf(value));
-  return CATEGORY_WORDS[key] ?? CATEGORY_WORDS[key.replace(/ /g, '')] ?? DEFAULT_CATEGORY;
+  return ownValue(CATEGORY_WORDS, key) ?? ownValue(CATEGORY_WORDS, key.replace(/ /g, '')) ?? DEFAULT_CATEGORY;
 }
 
 // ---- placing findings in the file ----
@@ -566,12 +592,17 @@ interface Scene {
   /** The lines the prompt showed the model: the code under review and its reference context. */
   readonly visible: readonly LineRange[];
   readonly eol: '\n' | '\r\n';
+  /** A proof: quotes are matched as prose and fixes keep the paragraph's line breaks. */
+  readonly prose: boolean;
 }
 
 function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: PlacedFinding[]; unreadable: number } {
   const lines = splitLines(code.fileText);
   const editable = editableRanges(code, lines.length);
-  const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length), eol: detectEol(code.fileText) };
+  const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length),
+    eol: detectEol(code.fileText),
+    prose: code.document === 'proof',
+  };
   const findings: PlacedFinding[] = [];
   let unreadable = 0;
   for (const value of rawFindings.slice(0, MAX_FINDINGS)) {
@@ -654,16 +685,16 @@ function placeFinding(raw: RawFinding, scene: Scene): PlacedFinding {
  * ambiguous among them, so it does not count).
  */
 function locate(quote: string, claim: LineRange, claimed: boolean, scene: Scene): TextRange | undefined {
-  const { lines, visible } = scene;
-  if (visible.length === 0) return locateQuoteInLines(lines, quote, claim);
-  const seen = locateQuoteInLines(lines, quote, claim, { within: visible });
+  const { lines, visible, prose } = scene;
+  if (visible.length === 0) return locateQuoteInLines(lines, quote, claim, { prose });
+  const seen = locateQuoteInLines(lines, quote, claim, { within: visible, prose });
   if (seen) return seen;
   const relative = claimed ? selectionRelativeClaim(claim, scene) : undefined;
   if (relative) {
-    const found = locateQuoteInLines(lines, quote, relative, { within: visible, wholeFileIfUnique: false });
+    const found = locateQuoteInLines(lines, quote, relative, { within: visible, wholeFileIfUnique: false, prose });
     if (found) return found;
   }
-  const anywhere = locateQuoteInLines(lines, quote, claim);
+  const anywhere = locateQuoteInLines(lines, quote, claim, { prose });
   return anywhere && !visible.some((r) => anywhere.startLine >= r.startLine && anywhere.endLine <= r.endLine)
     ? anywhere
     : undefined;
@@ -717,6 +748,9 @@ function placeFix(
     };
   }
 
+  if (fix.badLines) {
+    return { refused: `The fix names an impossible line (${fix.badLines}); lines are numbered from 1, so it is not offered.` };
+  }
   // A fix without lines of its own replaces the finding's lines; one with lines moves with it.
   const own = fix.lines?.startLine !== undefined ? fix.lines : undefined;
   let target: LineRange = own
@@ -725,6 +759,11 @@ function placeFix(
         endLine: Math.max(own.startLine!, own.endLine ?? own.startLine!) + delta,
       }
     : place;
+  if (own && (target.startLine < 1 || target.endLine > lineCount)) {
+    // Even moved by the finding's own offset these lines do not exist: snapping them onto the
+    // quote would turn a claim about nothing into an edit of other lines.
+    return { refused: `The fix names ${where(target)}, but the file has ${lineCount} lines.` };
+  }
   if (own && range) target = ontoQuote(target, range, fix.replacement, lines);
 
   if (target.startLine < 1 || target.endLine > lineCount) {
@@ -745,7 +784,8 @@ function placeFix(
   if (elision) {
     return { refused: `The fix writes \`${elision}\` in place of code it leaves out, so applying it would delete that code.` };
   }
-  const replacementLines = withoutRepeatedNeighbours(cleaned, lines, target);
+  const unrepeated = withoutRepeatedNeighbours(cleaned, lines, target);
+  const replacementLines = scene.prose ? reflowLikeOriginal(unrepeated, original) : unrepeated;
   if (!range && !raw.quote && similarity(replacementLines.join('\n'), original.join('\n')) < 0.5) {
     // Nothing anchors these lines, and the fix does not look like an edit of them.
     return {
@@ -755,7 +795,21 @@ function placeFix(
   if (replacementLines.join('\n') === original.join('\n')) {
     return { refused: 'The suggested fix is the same as the current code.' };
   }
-  return { fix: { startLine: target.startLine, endLine: target.endLine, replacement: replacementLines.join(eol) } };
+  const destructive = destructiveReason(original, replacementLines, editable, lines);
+  return { fix: { startLine: target.startLine, endLine: target.endLine, replacement: replacementLines.join(eol), ...(destructive ? { destructive } : {}) } };
+}
+
+/**
+ * Why a fix needs an explicit look: it deletes at least half of the reviewed code (counting
+ * non-blank lines, at least two). A real fix edits a few lines; one that empties the selection is
+ * a model that lost the thread, or one that was told to by the code it read.
+ */
+function destructiveReason(original: readonly string[], replacement: readonly string[], editable: readonly LineRange[], lines: readonly string[]): string | undefined {
+  const nonBlank = (l: string) => l.trim() !== '';
+  const reviewed = editable.reduce((n, r) => n + lines.slice(r.startLine - 1, r.endLine).filter(nonBlank).length, 0);
+  const removed = original.filter(nonBlank).length - replacement.filter(nonBlank).length;
+  if (removed < 2 || removed * 2 < reviewed) return undefined;
+  return `The fix deletes ${removed} of the ${reviewed} non-blank lines under review; look at it before applying.`;
 }
 
 /**

@@ -14,6 +14,8 @@ interface SeverityDef {
   readonly id: string;
   /** What it means, for the prompt's rules. */
   readonly meaning: string;
+  /** What it means for a proof: whether the result is false or only unproven. */
+  readonly proofMeaning: string;
   /** Words models use instead, read back as this severity. */
   readonly aliases: readonly string[];
 }
@@ -23,12 +25,19 @@ export const SEVERITY_DEFS = [
   {
     id: 'error',
     meaning: 'wrong results or a crash',
+    proofMeaning: 'the result as stated is false or a step is wrong (give a counterexample when you can)',
     aliases: ['critical', 'high', 'fatal', 'blocker', 'major', 'severe'],
   },
-  { id: 'warning', meaning: 'wrong for some inputs or risky', aliases: ['warn', 'medium', 'moderate'] },
+  {
+    id: 'warning',
+    meaning: 'wrong for some inputs or risky',
+    proofMeaning: 'the result may be true but is not proved here (a gap, a missing case)',
+    aliases: ['warn', 'medium', 'moderate'],
+  },
   {
     id: 'info',
     meaning: 'worth knowing',
+    proofMeaning: 'worth knowing',
     aliases: ['information', 'informational', 'low', 'minor', 'note', 'hint', 'suggestion', 'trivial'],
   },
 ] as const satisfies readonly SeverityDef[];
@@ -44,11 +53,20 @@ interface CategoryDef {
   readonly label: string;
   /** Words models use instead (compared lower-case, with spaces for `-`/`_`). */
   readonly aliases: readonly string[];
+  /** For a proof, what it stands for; categories without one are not offered for proofs. */
+  readonly inProofs?: string;
+  /** Offered only for proofs (a code review's prompt does not list it). */
+  readonly proofsOnly?: boolean;
 }
 
 export const CATEGORY_DEFS = [
-  { id: 'bug', label: 'bug', aliases: ['correctness', 'logic', 'error', 'crash'] },
-  { id: 'edge-case', label: 'edge case', aliases: ['edgecase', 'boundary', 'boundary condition'] },
+  { id: 'bug', label: 'bug', aliases: ['correctness', 'error', 'crash', 'wrong step'], inProofs: 'a wrong step or a false claim' },
+  {
+    id: 'edge-case',
+    label: 'edge case',
+    aliases: ['edgecase', 'boundary', 'boundary condition', 'missing case'],
+    inProofs: 'a missing case or boundary condition',
+  },
   { id: 'performance', label: 'performance', aliases: ['perf', 'efficiency'] },
   { id: 'security', label: 'security', aliases: ['vulnerability'] },
   {
@@ -56,11 +74,24 @@ export const CATEGORY_DEFS = [
     label: 'maintainability',
     aliases: ['readability', 'style', 'code quality', 'maintenance'],
   },
+  {
+    // A flaw in the reasoning itself rather than in one step's content (proofs; a code review's
+    // "logic error" reads as this too).
+    id: 'logic',
+    label: 'logic',
+    aliases: ['reasoning', 'gap', 'proof gap', 'unjustified', 'unjustified claim', 'circular', 'circular argument', 'circularity', 'non sequitur', 'notation'],
+    inProofs: 'an unjustified claim, a circular argument, a conclusion that does not follow, or notation used before it is defined',
+    proofsOnly: true,
+  },
 ] as const satisfies readonly CategoryDef[];
 
 export type Category = (typeof CATEGORY_DEFS)[number]['id'];
 export const CATEGORIES: readonly Category[] = CATEGORY_DEFS.map((d) => d.id);
 export const DEFAULT_CATEGORY: Category = 'bug';
+/** The categories a prompt offers: for a proof, those with a meaning in proofs. */
+export function offeredCategories(proof: boolean): readonly Category[] {
+  return CATEGORY_DEFS.filter((d: CategoryDef) => (proof ? d.inProofs !== undefined : !d.proofsOnly)).map((d) => d.id);
+}
 
 export function categoryLabel(category: Category): string {
   return CATEGORY_DEFS.find((d) => d.id === category)?.label ?? category;
@@ -114,12 +145,16 @@ type JsonSchema = Readonly<Record<string, unknown>>;
 export interface RuleContext {
   /** The editable lines, e.g. `12–30, 40–41`. */
   readonly editableLines: string;
+  /** The document is a proof: the rules speak of text and steps, not code (see documentKind.ts). */
+  readonly proof?: boolean;
 }
 
 export interface FieldDef {
   readonly schema: JsonSchema;
   /** The value as the prompt's example shape shows it (JSON-ish text with `<placeholders>`). */
   readonly example: string;
+  /** ... when the document is a proof, where it differs. */
+  readonly proofExample?: string;
   /** The model may leave it out; answers without it still parse. */
   readonly optional?: boolean;
   /** A line of the prompt's rules about this field. */
@@ -134,18 +169,35 @@ const lineNumber = { type: 'integer' } as const;
 export const FIX_FIELDS: Readonly<Record<string, FieldDef>> = {
   startLine: { schema: lineNumber, example: '<first line>' },
   endLine: { schema: lineNumber, example: '<last line>' },
-  replacement: { schema: { type: 'string' }, example: '"<the new text of those whole lines>"' },
+  replacement: {
+    schema: { type: 'string' },
+    example: '"<the new text of those whole lines>"',
+    proofExample: '"<the corrected text of those whole lines>"',
+  },
 };
+
+const exampleOf = (field: FieldDef, proof: boolean): string => (proof && field.proofExample) || field.example;
+const fixExample = (proof: boolean): string =>
+  `{ ${Object.entries(FIX_FIELDS).map(([key, f]) => `"${key}": ${exampleOf(f, proof)}`).join(', ')} }`;
 
 /** A finding's fields, in the order the model writes them (the grammar keeps this order). */
 export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
-  title: { schema: { type: 'string' }, example: '"<short name of the problem>"' },
+  title: { schema: { type: 'string' }, example: '"<short name of the problem>"', proofExample: '"<short name of the flaw>"' },
   severity: {
     schema: { enum: SEVERITIES },
     example: `"${SEVERITIES.join(' | ')}"`,
-    rule: () => `- severity: ${SEVERITY_DEFS.map((d) => `"${d.id}" = ${d.meaning}`).join('; ')}.`,
+    rule: ({ proof }) =>
+      `- severity: ${SEVERITY_DEFS.map((d) => `"${d.id}" = ${proof ? d.proofMeaning : d.meaning}`).join('; ')}.`,
   },
-  category: { schema: { enum: CATEGORIES }, example: `"${CATEGORIES.join(' | ')}"` },
+  category: {
+    schema: { enum: CATEGORIES },
+    example: `"${offeredCategories(false).join(' | ')}"`,
+    proofExample: `"${offeredCategories(true).join(' | ')}"`,
+    rule: ({ proof }) =>
+      proof
+        ? `- category: ${CATEGORY_DEFS.filter((d: CategoryDef) => d.inProofs).map((d: CategoryDef) => `"${d.id}" = ${d.inProofs}`).join('; ')}.`
+        : '',
+  },
   startLine: {
     schema: lineNumber,
     example: '<first line>',
@@ -155,11 +207,19 @@ export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
   quote: {
     schema: { type: 'string' },
     example: '"<code copied verbatim from line startLine>"',
-    rule: () =>
-      '- quote: the problem code copied exactly from line startLine (all or part of it), without the number ' +
-      'prefix; it is how the finding is located.',
+    proofExample: '"<the flawed text copied verbatim, starting on line startLine>"',
+    rule: ({ proof }) =>
+      proof
+        ? '- quote: the flawed text copied exactly as written in the file, LaTeX commands included, starting on ' +
+          'line startLine (a sentence or a formula, not a paraphrase); it is how the finding is located.'
+        : '- quote: the problem code copied exactly from line startLine (all or part of it), without the number ' +
+          'prefix; it is how the finding is located.',
   },
-  explanation: { schema: { type: 'string' }, example: '"<markdown: why it is wrong, an input that breaks it>"' },
+  explanation: {
+    schema: { type: 'string' },
+    example: '"<markdown: why it is wrong, an input that breaks it>"',
+    proofExample: '"<markdown with $…$ math: why the step fails, a counterexample or the missing case>"',
+  },
   confidence: {
     schema: { enum: CONFIDENCES_ASCENDING.slice().reverse() },
     example: `"${CONFIDENCE_DEFS.map((d) => d.id).join(' | ')}"`,
@@ -169,18 +229,24 @@ export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
   },
   fix: {
     schema: objectSchema(FIX_FIELDS),
-    example: `{ ${Object.entries(FIX_FIELDS).map(([key, f]) => `"${key}": ${f.example}`).join(', ')} }`,
+    example: fixExample(false),
+    proofExample: fixExample(true),
     optional: true,
-    rule: ({ editableLines }) =>
-      `- fix is optional, and only within the lines under review (${editableLines}). "replacement" replaces the ` +
-      'whole lines startLine..endLine: complete lines with their original indentation, no line numbers, no ' +
-      'fences. Leave fix out when unsure.',
+    rule: ({ editableLines, proof }) =>
+      proof
+        ? `- fix is optional, and only within the lines under review (${editableLines}). "replacement" replaces the ` +
+          "whole lines startLine..endLine with corrected text: complete lines in the document's own markup, keeping " +
+          'its line breaks where the text is unchanged, no line numbers, no fences. Leave fix out when the repair ' +
+          'is not a local edit (a new argument is needed).'
+        : `- fix is optional, and only within the lines under review (${editableLines}). "replacement" replaces the ` +
+          'whole lines startLine..endLine: complete lines with their original indentation, no line numbers, no ' +
+          'fences. Leave fix out when unsure.',
   },
 };
 
 /** The answer's top-level fields, in order. */
 export const ANSWER_FIELDS: Readonly<Record<string, FieldDef>> = {
-  summary: { schema: { type: 'string' }, example: '"<one paragraph for the person>"' },
+  summary: { schema: { type: 'string' }, example: '"<one paragraph for the person>"', proofExample: '"<one paragraph for the author>"' },
   // The prose answer. With free text allowed the model writes it before the JSON block; an answer
   // that must be JSON alone (a constrained server, the local grammar) carries it here.
   explanation: {
@@ -191,14 +257,18 @@ export const ANSWER_FIELDS: Readonly<Record<string, FieldDef>> = {
   },
   findings: {
     schema: { type: 'array', items: objectSchema(FINDING_FIELDS) },
-    example: '[\n    {\n' +
-      Object.entries(FINDING_FIELDS).map(([key, f]) => `      "${key}": ${f.example}`).join(',\n') +
-      '\n    }\n  ]',
-    rule: () => '- "findings": [] when you find no real problem.',
+    example: findingsExample(false),
+    proofExample: findingsExample(true),
+    rule: ({ proof }) => (proof ? '- "findings": [] when the proof is correct.' : '- "findings": [] when you find no real problem.'),
   },
 };
 
 // ---- derived: the JSON schema, the grammar schema, the prompt text ----
+
+function findingsExample(proof: boolean): string {
+  const fields = Object.entries(FINDING_FIELDS).map(([key, f]) => `      "${key}": ${exampleOf(f, proof)}`);
+  return `[\n    {\n${fields.join(',\n')}\n    }\n  ]`;
+}
 
 function objectSchema(fields: Readonly<Record<string, FieldDef>>): JsonSchema {
   return {
@@ -245,13 +315,13 @@ function grammarOf(schema: JsonSchema): JsonSchema {
 }
 
 /** The example shape the prompt shows, for an answer with prose above it or for a JSON-only one. */
-export function answerShape(jsonAnswer: boolean): string {
+export function answerShape(jsonAnswer: boolean, proof = false): string {
   const fields = Object.entries(ANSWER_FIELDS).filter(([, f]) => jsonAnswer || !f.jsonAnswerOnly);
-  return `{\n${fields.map(([key, f]) => `  "${key}": ${f.example}`).join(',\n')}\n}`;
+  return `{\n${fields.map(([key, f]) => `  "${key}": ${exampleOf(f, proof)}`).join(',\n')}\n}`;
 }
 
 /** The prompt's rules, one line per field that has one, in field order. */
 export function answerRules(context: RuleContext): string[] {
   const all = [...Object.values(FINDING_FIELDS), ...Object.values(ANSWER_FIELDS)];
-  return all.flatMap((f) => (f.rule ? [f.rule(context)] : []));
+  return all.flatMap((f) => (f.rule ? [f.rule(context)] : [])).filter((rule) => rule !== '');
 }

@@ -4,6 +4,7 @@
 
 import { PRESETS } from './backends/presets';
 import type { BackendErrorKind, BackendId } from './types';
+import { ownValue } from './text';
 
 export interface BackendErrorOptions {
   readonly status?: number;
@@ -140,7 +141,7 @@ export function networkError(ctx: ErrorContext, reason: string, cause?: unknown)
     'network',
     `Could not reach ${name} at ${ctx.baseUrl ?? 'its base URL'} (${reason}).`,
     isLocal(ctx)
-      ? `Start the ${name} server, or set thinklens.baseUrl to where it listens.`
+      ? `Is the ${name} server running? Start it, or set thinklens.baseUrl to where it listens.`
       : 'Check the internet connection, a proxy, or thinklens.baseUrl.',
     { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
   );
@@ -211,7 +212,8 @@ const NETWORK_CODES: Record<string, string> = {
 export function networkReason(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code in NETWORK_CODES) return NETWORK_CODES[code];
+    const reason = typeof code === 'string' ? ownValue(NETWORK_CODES, code) : undefined;
+    if (reason) return reason;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -309,8 +311,19 @@ function modelName(ctx: ErrorContext): string {
   return ctx.model ? `${ctx.model}'s context window` : "the model's context window";
 }
 
+/** A server on this machine: a local preset, or any base URL on a loopback address. */
 function isLocal(ctx: ErrorContext): boolean {
-  return PRESETS[ctx.backend]?.localServer ?? false;
+  return (PRESETS[ctx.backend]?.localServer ?? false) || isLoopbackUrl(ctx.baseUrl);
+}
+
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
 }
 
 function keyHint(ctx: ErrorContext): string {

@@ -19,6 +19,11 @@ export interface LocateOptions {
    * and its reference context). A copy of the quote on lines it never saw is a coincidence.
    */
   readonly within?: readonly LineRange[];
+  /**
+   * The file is prose (a proof): LaTeX spacing (`~`, `\,`, `\quad`) counts as
+   * whitespace, since a model re-flowing a sentence writes it as a plain space or drops it.
+   */
+  readonly prose?: boolean;
 }
 
 const DEFAULT_RADIUS = 40;
@@ -60,13 +65,14 @@ export function locateQuoteInLines(
   const variants = quoteVariants(quote);
   const claim = normalizeClaim(claimed);
   const within = options?.within;
+  const prose = options?.prose ?? false;
   const seen = within ? (range: TextRange): boolean => isWithin(range, within) : undefined;
 
   if (claim) {
     const lo = Math.max(1, claim.startLine - radius);
     const hi = Math.min(lines.length, claim.endLine + radius);
     if (lo <= hi) {
-      const window = new Window(lines, lo, hi);
+      const window = new Window(lines, lo, hi, prose);
       // Quotes written with other string quotes are a last resort: an exact copy a few lines away
       // is likelier to be what the model meant than a near copy on the claimed line.
       for (const tiers of [EXACT_TIERS, LENIENT_TIERS]) {
@@ -80,7 +86,7 @@ export function locateQuoteInLines(
   }
 
   if (options?.wholeFileIfUnique ?? true) {
-    const whole = wholeFileWindow(lines);
+    const whole = wholeFileWindow(lines, prose);
     for (const pieces of variants) {
       if (pieces.length !== 1 || significant(pieces[0]!) < MIN_FOR_WHOLE_FILE) continue;
       const matches = whole.find(pieces, 'collapsed').filter((range) => !seen || seen(range));
@@ -213,14 +219,27 @@ function significant(text: string): number {
 
 /** The parser locates every finding of an answer in the same lines: flatten the file once. */
 const wholeFileWindows = new WeakMap<readonly string[], Window>();
+const wholeProseWindows = new WeakMap<readonly string[], Window>();
 
-function wholeFileWindow(lines: readonly string[]): Window {
-  let window = wholeFileWindows.get(lines);
+function wholeFileWindow(lines: readonly string[], prose: boolean): Window {
+  const cache = prose ? wholeProseWindows : wholeFileWindows;
+  let window = cache.get(lines);
   if (!window) {
-    window = new Window(lines, 1, lines.length);
-    wholeFileWindows.set(lines, window);
+    window = new Window(lines, 1, lines.length, prose);
+    cache.set(lines, window);
   }
   return window;
+}
+
+/**
+ * LaTeX that only makes space: a tie, the spacing commands and an escaped space. In prose these
+ * read as whitespace on both sides of a comparison.
+ */
+const TEX_SPACE = /\\(?:qquad|quad|enspace|thinspace|medspace|thickspace|nobreakspace)(?![a-zA-Z])|(?<!\\)\\[,;:! ]|(?<!\\)~/g;
+
+/** `text` with its LaTeX spacing written as plain spaces. */
+export function texSpacesAsBlanks(text: string): string {
+  return text.replace(TEX_SPACE, (match) => ' '.repeat(match.length));
 }
 
 /** For the `anyQuotes` tier, `'` and `` ` `` read as `"` (the file's side is mapped in `flat`). */
@@ -253,11 +272,12 @@ class Window {
     private readonly lines: readonly string[],
     private readonly lo: number,
     private readonly hi: number,
+    private readonly prose = false,
   ) {}
 
   find(pieces: readonly string[], tier: Tier): TextRange[] {
     const flat = this.flat(tier);
-    const needles = pieces.map((p) =>
+    const needles = pieces.map((p) => (this.prose ? texSpacesAsBlanks(p) : p)).map((p) =>
       tier === 'collapsed' ? p.replace(/\s+/g, ' ').trim() : sameQuotes(p.replace(/\s+/g, ''), tier),
     );
     if (needles.some((n) => n === '')) return [];
@@ -299,7 +319,8 @@ class Window {
     let length = 0;
     let pendingSpace = false;
     for (let l = this.lo; l <= this.hi; l++) {
-      const text = this.lines[l - 1]!;
+      // Prose: the same length with LaTeX spacing blanked, so columns still map to the file's.
+      const text = this.prose ? texSpacesAsBlanks(this.lines[l - 1]!) : this.lines[l - 1]!;
       for (let c = 0; c < text.length; c++) {
         const code = text.charCodeAt(c);
         if (isSpace(code)) {

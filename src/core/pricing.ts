@@ -96,7 +96,8 @@ export function mergePriceTable(user: unknown, base: PriceTable = DEFAULT_PRICES
     }
     const entry = parseEntry(value, ownEntry(base, key));
     if (typeof entry === 'string') problems.push(`thinklens.pricing["${key}"]: ${entry}; skipped.`);
-    else table[key] = entry;
+    // Defined, not assigned: a key such as "__proto__" from the setting stays data, never the prototype.
+    else Object.defineProperty(table, key, { value: entry, enumerable: true, writable: true, configurable: true });
   }
   return { table, problems };
 }

@@ -5,7 +5,7 @@
 
 import type { ChatMessage, CodeUnderReview, ContextSnippet, Focus, LineRange } from './types';
 import { answerRules, answerShape } from './contract';
-import { clamp, estimateTokens, formatLines, mergeRanges, splitLines, stripThink } from './text';
+import { clamp, estimateTokens, formatLines, mergeRanges, ownValue, splitLines, stripThink } from './text';
 
 export interface PromptOptions {
   /**
@@ -59,11 +59,14 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
   const width = String(lines.length).length;
   const fenceLang = fenceLanguage(code.languageId);
 
-  const head = [taskSentence(code), focusSentence(code.focus), codeSection(lines, editable, width, fenceLang)].filter((part) => part !== '');
+  const proof = code.document === 'proof';
+  const head = [proof ? proofTaskSentence(code) : taskSentence(code), proof ? '' : focusSentence(code.focus), codeSection(lines, editable, width, fenceLang, proof)].filter(
+    (part) => part !== '',
+  );
   const tail = [
     diagnosticsSection(code, lines.length),
     code.question?.trim() ? `The person asks: ${code.question.trim()}` : '',
-    contract(editable, options?.jsonOnlyAnswer ?? false),
+    contract(editable, options?.jsonOnlyAnswer ?? false, proof),
   ];
 
   // Reference context is what gives way to the budget: most important kept, the rest named.
@@ -144,21 +147,41 @@ function focusSentence(focus: readonly Focus[] | undefined): string {
   return `Focus only on ${list}; leave other kinds of problem out.`;
 }
 
+/**
+ * A referee's questions for a mathematical argument. Severity separates a false result from an
+ * unproven one, which is what the author needs to know first.
+ */
+function proofTaskSentence(code: CodeUnderReview): string {
+  const where = `${languageName(code.languageId)} document \`${code.path}\``;
+  const questions =
+    'Read it as a careful referee would: check every step. Look for wrong steps (an algebra or ' +
+    'logic error), claims used without justification, missing cases and boundary conditions ' +
+    '(n = 0, the empty set, equality, division by zero), circular arguments (assuming what is to ' +
+    'be proved), conclusions that do not follow from what came before, and notation used before ' +
+    'it is defined. Report only real flaws in the mathematics, not wording or typesetting preferences; ' +
+    'a correct proof has no findings.';
+  if (code.kind === 'explain') {
+    return `Find the flaw in the proof in this ${where}: which step fails, and why. ${questions}`;
+  }
+  return `Check the proof in this ${where}. ${questions}`;
+}
+
 function codeSection(
   lines: readonly string[],
   editable: readonly LineRange[],
   width: number,
   fenceLang: string,
+  proof = false,
 ): string {
-  const note =
-    'Each line starts with its line number in the file and " | ", which is not part of the code.';
+  const note = `Each line starts with its line number in the file and " | ", which is not part of the ${proof ? 'text' : 'code'}.`;
+  const subject = proof ? 'Text under review' : 'Code under review';
   if (editable.length === 0) {
-    return `Code under review: none was given. ${note}`;
+    return `${subject}: none was given. ${note}`;
   }
   if (editable.length === 1) {
     const range = editable[0]!;
     return [
-      `Code under review, ${linesLabel(range)} (the only lines you may change). ${note}`,
+      `${subject}, ${linesLabel(range)} (the only lines you may change). ${note}`,
       fenced(numberLines(lines, range, { width }), fenceLang),
     ].join('\n');
   }
@@ -169,7 +192,7 @@ function codeSection(
     ].join('\n'),
   );
   return [
-    `Code under review: ${editable.length} separate blocks (the only lines you may change; ` +
+    `${subject}: ${editable.length} separate blocks (the only lines you may change; ` +
       `lines between them are not shown). ${note}`,
     ...blocks,
   ].join('\n');
@@ -215,15 +238,15 @@ function diagnosticsSection(code: CodeUnderReview, lineCount: number): string {
   return ['Diagnostics from other tools on this code:', ...items].join('\n');
 }
 
-function contract(editable: readonly LineRange[], jsonOnly: boolean): string {
+function contract(editable: readonly LineRange[], jsonOnly: boolean, proof = false): string {
   const where = editable.length > 0 ? editable.map(formatLines).join(', ') : 'none';
   const intro = jsonOnly
     ? 'Think it through first. Then answer with one JSON object and nothing else (no prose, no code ' +
       'fences); put your explanation for the person in "explanation" (markdown). Shape:'
     : 'Think it through first. Then write a short explanation for the person (markdown), and end ' +
       'your answer with exactly one fenced ```json block, nothing after it, of this shape:';
-  const shape = answerShape(jsonOnly);
-  return [intro, jsonOnly ? shape : fenced(shape, 'json'), 'Rules:', ...answerRules({ editableLines: where })].join('\n');
+  const shape = answerShape(jsonOnly, proof);
+  return [intro, jsonOnly ? shape : fenced(shape, 'json'), 'Rules:', ...answerRules({ editableLines: where, proof })].join('\n');
 }
 
 // ---- helpers ----
@@ -295,10 +318,13 @@ const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
   swift: 'Swift',
   shellscript: 'shell',
   plaintext: 'plain-text',
+  latex: 'LaTeX',
+  tex: 'TeX',
+  markdown: 'Markdown',
 };
 
 function languageName(languageId: string): string {
-  return LANGUAGE_NAMES[languageId] ?? languageId;
+  return ownValue(LANGUAGE_NAMES, languageId) ?? languageId;
 }
 
 const FENCE_LANGUAGES: Readonly<Record<string, string>> = {
@@ -309,6 +335,6 @@ const FENCE_LANGUAGES: Readonly<Record<string, string>> = {
 };
 
 function fenceLanguage(languageId: string): string {
-  const lang = FENCE_LANGUAGES[languageId] ?? languageId;
+  const lang = ownValue(FENCE_LANGUAGES, languageId) ?? languageId;
   return /^[\w+#.-]*$/.test(lang) ? lang : '';
 }

@@ -4,6 +4,7 @@
 import { buildFollowUp, buildPrompt } from './prompt';
 import { parseAnswer } from './answerParser';
 import { BackendError, toBackendError } from './errors';
+import { timerSeconds } from './inputLimits';
 import type {
   Backend,
   BackendRequest,
@@ -46,8 +47,7 @@ export interface RunInput {
  * few seconds (which keeps any idle timer alive) still ends here.
  */
 export const DEFAULT_DEADLINE_SECONDS = 1800;
-/** Node's timers hold at most 2^31-1 ms; a longer deadline would fire at once. */
-export const MAX_DEADLINE_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 
 export interface RunOutput {
   readonly messages: readonly ChatMessage[];
@@ -112,7 +112,7 @@ export function conversationOf(output: RunOutput): ChatMessage[] {
 
 /** The person's cancel plus the run's deadline, as one signal; `race` ends a wait when either fires. */
 function runDeadline(outer: AbortSignal, seconds: number | undefined) {
-  const limit = seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, MAX_DEADLINE_SECONDS) : DEFAULT_DEADLINE_SECONDS;
+  const limit = timerSeconds(seconds, DEFAULT_DEADLINE_SECONDS);
   const controller = new AbortController();
   let expired = false;
   const stop = () => controller.abort();

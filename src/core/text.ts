@@ -6,6 +6,14 @@ import type { LineRange } from './types';
 
 const LINE_BREAK = /\r\n|\r|\n/;
 
+/**
+ * `table[key]` for the table's own keys only: model text such as "__proto__", "constructor" or
+ * "toString" used as a key finds nothing instead of an inherited object or function.
+ */
+export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 /** The lines of `text` without their terminators. A trailing break yields a last empty line, as in VS Code. */
 export function splitLines(text: string): string[] {
   return text.split(LINE_BREAK);

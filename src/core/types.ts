@@ -2,6 +2,7 @@
 // needs. Everything that crosses from core to the CLI or the extension is declared here.
 
 import type { Category, Confidence, Severity } from './contract';
+import type { DocumentKind } from './documentKind';
 
 /** One event of a model's streamed response (DESIGN.md "Backends"). */
 export type ReasoningEvent =
@@ -159,6 +160,11 @@ export interface TextRange {
 
 export interface Fix extends LineRange {
   readonly replacement: string;
+  /**
+   * Set when the fix deletes most of the reviewed code: why it needs a person's explicit look. Such
+   * a fix is never applied in one click or by a fix-all.
+   */
+  readonly destructive?: string;
 }
 
 export interface Finding extends LineRange {
@@ -235,6 +241,11 @@ export interface ContextSnippet {
 
 export interface CodeUnderReview {
   readonly kind: RunKind;
+  /**
+   * A proof gets a referee's questions and prose-tolerant quote matching; code (the default) a code
+   * reviewer's. Callers infer it with `documentKindOf` unless the person chose (Check This Proof, `--kind`).
+   */
+  readonly document?: DocumentKind;
   /** Workspace-relative or absolute path, shown to the model. */
   readonly path: string;
   readonly languageId: string;

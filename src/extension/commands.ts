@@ -15,6 +15,7 @@ import type { RunController, RunOutcome } from './runs';
 import type { ApiKeys } from './secrets';
 import type { Backends } from './backends';
 import { downloadModelCommand } from './modelDownload';
+import { selectBackendFlow, type SetupOutcome } from './setup';
 
 export interface CommandDeps {
   readonly log: Log;
@@ -24,18 +25,6 @@ export interface CommandDeps {
   readonly keys: ApiKeys;
   readonly backends: Backends;
 }
-
-const BACKEND_DESCRIPTIONS: Record<BackendId, string> = {
-  deepseek: 'DeepSeek API (hosted). Needs an API key.',
-  openrouter: 'OpenRouter (hosted). Needs an API key.',
-  ollama: 'Ollama on this machine (port 11434).',
-  lmstudio: 'LM Studio\'s local server (port 1234).',
-  llamacpp: 'llama.cpp server (port 8080).',
-  vllm: 'vLLM server (port 8000), one machine or a multi-GPU deployment.',
-  sglang: 'SGLang server (port 30000).',
-  'openai-compatible': 'Any other OpenAI-compatible endpoint; asks for its base URL.',
-  local: 'A GGUF model run inside VS Code; no server, code stays here.',
-};
 
 /** Lines of context kept around each changed hunk in a review of changes. */
 const HUNK_CONTEXT = 3;
@@ -70,6 +59,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
     guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
+    guarded('thinklens.checkProof', () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
     guarded('thinklens.reviewFile', (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
@@ -92,9 +83,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     guarded('thinklens.cancel', () => runs.cancel()),
     guarded('thinklens.selectBackend', () => selectBackend(deps)),
-    guarded('thinklens.setApiKey', (backend) => setApiKey(deps, typeof backend === 'string' ? (backend as BackendId) : undefined)),
+    guarded('thinklens.setApiKey', (backend) => setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined)),
     guarded('thinklens.downloadModel', () => downloadModelCommand(log)),
-    guarded('thinklens.clearFindings', () => findings.clear()),
+    guarded('thinklens.clearFindings', (scope, options) =>
+      clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
     guarded('thinklens.exportTrace', (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
     guarded('thinklens.showLog', () => log.show()),
     // Internal commands behind code actions and the panel (not in the palette).
@@ -118,6 +110,53 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (stamped) await panel.reveal(stamped.runId);
     }),
   ];
+}
+
+/**
+ * Clears findings from the editor: this file, or (after asking) every file. The panel keeps the
+ * runs and says their findings were cleared. Returns how many were cleared.
+ */
+async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined, confirmed: boolean): Promise<number> {
+  const counts = findings.counts();
+  const total = counts.reduce((n, c) => n + c.findings, 0);
+  if (total === 0) {
+    void vscode.window.showInformationMessage('ThinkLens: there are no findings to clear.');
+    return 0;
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const here = counts.find((c) => c.uri.toString() === active?.toString());
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  let chosen = scope;
+  if (!chosen) {
+    if (here && counts.length === 1) chosen = 'file';
+    else {
+      const items = [
+        ...(here ? [{ scope: 'file' as const, label: 'This file', description: `${plural(here.findings, 'finding')} in ${vscode.workspace.asRelativePath(here.uri)}` }] : []),
+        { scope: 'all' as const, label: 'All files', description: `${plural(total, 'finding')} in ${plural(counts.length, 'file')}` },
+      ];
+      chosen = (await vscode.window.showQuickPick(items, { title: 'ThinkLens: clear findings from' }))?.scope;
+    }
+  }
+  if (chosen === 'file') {
+    if (!here || !active) {
+      void vscode.window.showInformationMessage('ThinkLens: this file has no findings to clear.');
+      return 0;
+    }
+    findings.clear(active);
+    return here.findings;
+  }
+  if (chosen !== 'all') return 0;
+  if (!confirmed && counts.length > 1) {
+    const clear = 'Clear All';
+    const answer = await vscode.window.showWarningMessage(
+      `Clear all ${plural(total, 'ThinkLens finding')} in ${plural(counts.length, 'file')}?`,
+      { modal: true, detail: 'The squiggles and quick fixes go away; the runs stay in the panel. Run the analyses again to get them back.' },
+      clear,
+    );
+    if (answer !== clear) return 0;
+  }
+  findings.clear();
+  return total;
 }
 
 /** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
@@ -159,26 +198,16 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
   );
 }
 
-async function selectBackend(deps: CommandDeps): Promise<void> {
-  const current = readConfig().backend;
-  const items = (['auto', ...BACKEND_IDS] as const).map((id) => ({
-    id,
-    label: id === 'auto' ? 'Automatic' : PRESETS[id].label,
-    description: id === current ? 'current' : id,
-    detail: id === 'auto' ? 'A configured local model, else a local server that answers, else a hosted backend with a key.' : BACKEND_DESCRIPTIONS[id],
-  }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'ThinkLens: where should code be sent?', matchOnDetail: true });
-  if (!picked) return;
-  const settings = vscode.workspace.getConfiguration('thinklens');
-  if (picked.id === 'openai-compatible') {
-    const baseUrl = await vscode.window.showInputBox({ prompt: 'Base URL of the OpenAI-compatible server', placeHolder: 'http://127.0.0.1:8000/v1', value: readConfig().baseUrl, ignoreFocusOut: true, validateInput: (v) => (/^https?:\/\/\S+$/.test(v) ? undefined : 'Enter an http:// or https:// URL') });
-    if (!baseUrl) return;
-    await settings.update('baseUrl', baseUrl, vscode.ConfigurationTarget.Global);
-  }
-  await settings.update('backend', picked.id, vscode.ConfigurationTarget.Global);
-  await deps.backends.reset();
-  if (picked.id === 'local' && !readConfig().local.modelPath) await vscode.commands.executeCommand('thinklens.downloadModel');
-  else if (picked.id !== 'auto' && PRESETS[picked.id].requiresApiKey && !(await deps.keys.get(picked.id))) await setApiKey(deps, picked.id);
+async function selectBackend(deps: CommandDeps): Promise<SetupOutcome | undefined> {
+  const outcome = await selectBackendFlow({
+    keys: deps.keys,
+    askApiKey: async (backend) => {
+      await setApiKey(deps, backend);
+      return Boolean(await deps.keys.get(backend));
+    },
+  });
+  if (outcome) await deps.backends.reset();
+  return outcome;
 }
 
 async function setApiKey(deps: CommandDeps, backend?: BackendId): Promise<void> {

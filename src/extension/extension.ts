@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
     cancelRun: (runId) => runs.cancel(runId),
     rerun: (runId) => void runs.rerun(runId),
     followUp: (runId, question) => void runs.followUp(runId, question),
-    runCommand: (command) => void vscode.commands.executeCommand(command),
+    runCommand: (command, backend) => void vscode.commands.executeCommand(command, ...(backend ? [backend] : [])),
   }, context.workspaceState, log));
   const runs = track(new RunController({ log, panel, findings, backends, status, globalState: context.globalState }));
 

@@ -26,6 +26,24 @@ export interface StampedFinding {
 
 export type FixOutcome = { applied: true } | { applied: false; reason: string };
 
+/** Why a finding left the editor: its fix was applied, the person dismissed or cleared it, or a newer run over its code replaced it. */
+export type SettledHow = 'applied' | 'dismissed' | 'replaced' | 'cleared';
+
+/** An applied fix, tracked so that an undo can bring its finding back (and a redo settle it again). */
+interface AppliedFix {
+  /** Where the replacement text sits now. */
+  at: vscode.Range;
+  /** The fix and the squiggle as they were just before the fix was applied. */
+  fix: NonNullable<StampedFinding['fix']>;
+  squiggle: vscode.Range;
+}
+
+interface Settled {
+  readonly finding: StampedFinding;
+  readonly how: SettledHow;
+  readonly applied?: AppliedFix;
+}
+
 const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
   warning: vscode.DiagnosticSeverity.Warning,
@@ -53,8 +71,8 @@ export function wholeLines(document: vscode.TextDocument, startLine: number, end
 export class FindingStore implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('thinklens');
   private readonly byUri = new Map<string, StampedFinding[]>();
-  /** Findings that left the editor because their fix was applied or they were dismissed (the panel still lists them). */
-  private readonly settled = new Map<string, { finding: StampedFinding; how: 'applied' | 'dismissed' }>();
+  /** Findings that left the editor (applied, dismissed, replaced, cleared): the panel still lists them. */
+  private readonly settled = new Map<string, Settled>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private nextId = 1;
@@ -71,15 +89,31 @@ export class FindingStore implements vscode.Disposable {
   }
 
   /**
-   * Publishes a run's findings in `document` (replacing those of `replaces`, e.g. the earlier runs
-   * of a conversation), stamped with the version they were computed for. `analysedVersion` is the version whose text the model saw; if
-   * the document changed since, the findings are dropped (the caller reports this).
+   * Publishes a run's findings in `document`, stamped with the version they were computed for.
+   * They replace the findings of `replaces` (the earlier runs of a conversation) and, as a linter's
+   * recheck does, every earlier finding on the lines in `covering` (the code this run analysed).
+   * `analysedVersion` is the version whose text the model saw; if the document changed since, the
+   * findings are dropped (the caller reports this).
    */
-  publish(document: vscode.TextDocument, runId: string, findings: readonly Finding[], analysedVersion: number, replaces: readonly string[] = []): StampedFinding[] | undefined {
+  publish(
+    document: vscode.TextDocument,
+    runId: string,
+    findings: readonly Finding[],
+    analysedVersion: number,
+    replaces: readonly string[] = [],
+    covering: readonly { startLine: number; endLine: number }[] = [],
+  ): StampedFinding[] | undefined {
     if (document.version !== analysedVersion) return undefined;
     const key = document.uri.toString();
     const superseded = new Set([runId, ...replaces]);
-    const kept = (this.byUri.get(key) ?? []).filter((f) => !superseded.has(f.runId));
+    const onCoveredLines = (f: StampedFinding) =>
+      covering.some((r) => f.range.start.line + 1 <= r.endLine && f.range.end.line + 1 >= r.startLine);
+    const kept: StampedFinding[] = [];
+    for (const f of this.byUri.get(key) ?? []) {
+      if (superseded.has(f.runId) || onCoveredLines(f)) {
+        if (f.runId !== runId) this.settled.set(f.id, { finding: f, how: 'replaced' });
+      } else kept.push(f);
+    }
     const added = findings.map((finding) => this.stamp(document, runId, finding));
     this.byUri.set(key, [...kept, ...added]);
     this.refresh(document.uri);
@@ -95,14 +129,14 @@ export class FindingStore implements vscode.Disposable {
     return this.all().find((f) => f.id === id);
   }
 
-  /** The stamped finding a ThinkLens diagnostic stands for. */
+  /** The stamped finding a ThinkLens diagnostic stands for (its code's link carries the finding's id). */
   forDiagnostic(uri: vscode.Uri, diagnostic: vscode.Diagnostic): StampedFinding | undefined {
-    const id = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
-    return this.all(uri).find((f) => f.id === id);
+    const id = findingIdOf(diagnostic);
+    return id === undefined ? undefined : this.all(uri).find((f) => f.id === id);
   }
 
-  /** The applied and dismissed findings of a run. */
-  settledFor(runId: string): { finding: StampedFinding; how: 'applied' | 'dismissed' }[] {
+  /** The findings of a run that left the editor, and how. */
+  settledFor(runId: string): { finding: StampedFinding; how: SettledHow }[] {
     return [...this.settled.values()].filter((s) => s.finding.runId === runId);
   }
 
@@ -113,12 +147,19 @@ export class FindingStore implements vscode.Disposable {
     this.remove(found.uri, (f) => f.id === id);
   }
 
-  clear(): void {
-    const uris = [...this.byUri.keys()].map((k) => vscode.Uri.parse(k));
-    this.byUri.clear();
-    this.settled.clear();
-    this.diagnostics.clear();
-    uris.forEach((uri) => this.changeEmitter.fire(uri));
+  /** Removes the findings of one document, or of every document; the panel shows them as cleared. */
+  clear(uri?: vscode.Uri): void {
+    const keys = uri ? [uri.toString()] : [...this.byUri.keys()];
+    for (const key of keys) {
+      for (const f of this.byUri.get(key) ?? []) this.settled.set(f.id, { finding: f, how: 'cleared' });
+      this.byUri.delete(key);
+      this.refresh(vscode.Uri.parse(key));
+    }
+  }
+
+  /** The documents that have findings, and how many each. */
+  counts(): { uri: vscode.Uri; findings: number }[] {
+    return [...this.byUri.entries()].filter(([, list]) => list.length > 0).map(([key, list]) => ({ uri: vscode.Uri.parse(key), findings: list.length }));
   }
 
   /** Applies one fix as a single undoable edit, refused when the text it replaces changed. */
@@ -145,13 +186,22 @@ export class FindingStore implements vscode.Disposable {
       } else accepted.push(finding);
     }
     if (accepted.length === 0) return { applied: [], refused };
+    // The edit's own change event moves these findings and withdraws their fixes: keep what undo needs first.
+    const before = accepted.map((f) => ({ finding: f, fix: { ...f.fix! }, squiggle: f.range }));
     const edit = new vscode.WorkspaceEdit();
     for (const finding of accepted) edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement);
     if (!(await vscode.workspace.applyEdit(edit))) {
       return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason: 'VS Code did not apply the edit' }))] };
     }
-    for (const finding of accepted) {
-      this.settled.set(finding.id, { finding, how: 'applied' });
+    for (const { finding, fix, squiggle } of before) {
+      // Fixes replace whole lines and never overlap: each one starts where it did, moved by the line
+      // counts of the fixes above it in the same document.
+      const shift = before
+        .filter((o) => o.finding.uri.toString() === finding.uri.toString() && o.fix.range.start.isBefore(fix.range.start))
+        .reduce((n, o) => n + lineCount(o.fix.replacement) - lineCount(o.fix.expectedText), 0);
+      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === finding.uri.toString());
+      const at = document && textRangeAt(document, fix.range.start.translate(shift, 0), fix.replacement);
+      this.settled.set(finding.id, { finding, how: 'applied', ...(at ? { applied: { at, fix, squiggle } } : {}) });
       this.remove(finding.uri, (f) => f.id === finding.id);
     }
     return { applied: accepted.map((f) => f.id), refused };
@@ -190,31 +240,73 @@ export class FindingStore implements vscode.Disposable {
     return stamped;
   }
 
-  /** Moves findings with each edit; an edit inside a finding or its fix makes the fix unavailable. */
+  /**
+   * Moves findings with each edit; an edit inside a finding or its fix makes the fix unavailable.
+   * An undo that puts back the code an applied fix replaced brings the finding back with its fix;
+   * a redo that applies it again settles it again.
+   */
   private track(event: vscode.TextDocumentChangeEvent): void {
-    const key = event.document.uri.toString();
-    const findings = this.byUri.get(key);
-    if (!findings?.length || event.contentChanges.length === 0) return;
+    const { document } = event;
+    const key = document.uri.toString();
+    const findings = this.byUri.get(key) ?? [];
+    const applied = [...this.settled.values()].filter((s) => s.applied && s.finding.uri.toString() === key);
+    if ((!findings.length && !applied.length) || event.contentChanges.length === 0) return;
     // Changes in one event refer to the document before the event: apply them from the bottom up
     // so that earlier positions stay valid.
     const changes = [...event.contentChanges].sort((a, b) => b.range.start.compareTo(a.range.start));
-    for (const finding of findings) {
+    const shift = (range: vscode.Range) => {
+      let touched = false;
       for (const change of changes) {
-        const moved = shiftRange(finding.range, change);
-        finding.range = moved.range;
-        if (moved.touched) finding.edited = true;
-        if (finding.fix) {
-          const fixMoved = shiftRange(finding.fix.range, change);
-          finding.fix.range = fixMoved.range;
-          if (fixMoved.touched || moved.touched) {
-            finding.fix = undefined;
-            finding.fixUnavailable = 'the code it replaces was edited after the analysis; run the analysis again';
-          }
-        }
+        const moved = shiftRange(range, change);
+        range = moved.range;
+        touched ||= moved.touched;
       }
-      finding.version = event.document.version;
+      return { range, touched };
+    };
+    const redone: Settled[] = [];
+    for (const finding of findings) {
+      const squiggle = finding.range;
+      const moved = shift(finding.range);
+      finding.range = moved.range;
+      if (moved.touched) finding.edited = true;
+      finding.version = document.version;
+      const fix = finding.fix;
+      if (!fix) continue;
+      const fixMoved = shift(fix.range);
+      if (!fixMoved.touched && !moved.touched) {
+        fix.range = fixMoved.range;
+        continue;
+      }
+      const at = event.reason === vscode.TextDocumentChangeReason.Redo ? textRangeAt(document, fixMoved.range.start, fix.replacement) : undefined;
+      if (at) {
+        redone.push({ finding, how: 'applied', applied: { at, fix: { ...fix }, squiggle } });
+        continue;
+      }
+      finding.fix = undefined;
+      finding.fixUnavailable = 'the code it replaces was edited after the analysis; run the analysis again';
     }
-    this.refresh(event.document.uri);
+    const restored: StampedFinding[] = [];
+    for (const entry of applied) {
+      const record = entry.applied!;
+      const moved = shift(record.at);
+      record.at = moved.range;
+      if (!moved.touched || event.reason !== vscode.TextDocumentChangeReason.Undo) continue;
+      const original = textRangeAt(document, record.at.start, record.fix.expectedText);
+      if (!original) continue;
+      const lines = original.start.line - record.fix.range.start.line;
+      const finding = entry.finding;
+      finding.fix = { ...record.fix, range: original };
+      finding.fixUnavailable = undefined;
+      finding.edited = false;
+      finding.range = new vscode.Range(record.squiggle.start.translate(lines, 0), record.squiggle.end.translate(lines, 0));
+      finding.version = document.version;
+      this.settled.delete(finding.id);
+      restored.push(finding);
+    }
+    for (const entry of redone) this.settled.set(entry.finding.id, entry);
+    const gone = new Set(redone.map((e) => e.finding.id));
+    this.byUri.set(key, [...findings.filter((f) => !gone.has(f.id)), ...restored]);
+    this.refresh(document.uri);
   }
 
   /**
@@ -249,6 +341,43 @@ export class FindingStore implements vscode.Disposable {
   }
 }
 
+/** The id a ThinkLens diagnostic's code links to (`command:thinklens.showFinding?["F1"]`). */
+export function findingIdOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  if (typeof code !== 'object' || !code.target) return undefined;
+  for (const query of [code.target.query, safeDecode(code.target.query)]) {
+    try {
+      const [id] = JSON.parse(query) as unknown[];
+      if (typeof id === 'string') return id;
+    } catch {
+      // not this form; try the next
+    }
+  }
+  return undefined;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function lineCount(text: string): number {
+  return text.split(/\r\n|\r|\n/).length;
+}
+
+/** The range `text` takes from `start` when the document holds exactly that text there, else undefined. */
+function textRangeAt(document: vscode.TextDocument, start: vscode.Position, text: string): vscode.Range | undefined {
+  const lines = text.split(/\r\n|\r|\n/);
+  const last = lines[lines.length - 1]!;
+  const end = lines.length === 1 ? start.translate(0, last.length) : new vscode.Position(start.line + lines.length - 1, last.length);
+  if (end.line >= document.lineCount) return undefined;
+  const range = new vscode.Range(start, end);
+  return document.validateRange(range).isEqual(range) && document.getText(range) === text ? range : undefined;
+}
+
 function toDiagnostic(stamped: StampedFinding): vscode.Diagnostic {
   const { finding } = stamped;
   const notes = [
@@ -258,7 +387,8 @@ function toDiagnostic(stamped: StampedFinding): vscode.Diagnostic {
   const message = notes.length ? `${finding.title} (${notes.join('; ')})` : finding.title;
   const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
-  diagnostic.code = { value: stamped.id, target: vscode.Uri.parse(`command:thinklens.showFinding?${encodeURIComponent(JSON.stringify([stamped.id]))}`) };
+  // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.
+  diagnostic.code = { value: finding.category, target: vscode.Uri.parse(`command:thinklens.showFinding?${encodeURIComponent(JSON.stringify([stamped.id]))}`) };
   return diagnostic;
 }
 

@@ -2,6 +2,7 @@
 // enclosing symbol as reference, and other tools' diagnostics on those lines.
 
 import * as vscode from 'vscode';
+import { documentKindOf, type DocumentKind } from '../core/documentKind';
 import type { CodeUnderReview, ContextSnippet, ForeignDiagnostic, LineRange, RunKind } from '../core/types';
 import { DIAGNOSTIC_SOURCE } from './findings';
 
@@ -28,21 +29,24 @@ const SYMBOL_KINDS = new Set([
   vscode.SymbolKind.Class, vscode.SymbolKind.Interface, vscode.SymbolKind.Module, vscode.SymbolKind.Namespace,
 ]);
 
-/** The selection, or when it is empty the enclosing function (explain) or the whole file (review). */
-export async function targetFromEditor(editor: vscode.TextEditor, kind: RunKind, question?: string): Promise<AnalysisTarget> {
+/**
+ * The selection, or when it is empty the enclosing function (explain) or the whole file (review).
+ * `documentKind` overrides the kind read from the document (Check This Proof asks for `proof`).
+ */
+export async function targetFromEditor(editor: vscode.TextEditor, kind: RunKind, question?: string, documentKind?: DocumentKind): Promise<AnalysisTarget> {
   const { document, selection } = editor;
-  if (selection.isEmpty && kind === 'review') return targetFromFile(document);
+  if (selection.isEmpty && kind === 'review') return targetFromFile(document, documentKind);
   const lines = selection.isEmpty ? await aroundPosition(document, selection.active) : selectedLines(selection);
-  return buildTarget(document, kind, [lines], question);
+  return buildTarget(document, kind, [lines], question, documentKind);
 }
 
-export async function targetFromFile(document: vscode.TextDocument): Promise<AnalysisTarget> {
+export async function targetFromFile(document: vscode.TextDocument, documentKind?: DocumentKind): Promise<AnalysisTarget> {
   if (document.lineCount > MAX_FILE_LINES || document.getText().length > MAX_FILE_CHARS) {
     throw new TargetError(
       `${vscode.workspace.asRelativePath(document.uri)} is too large to review whole (${document.lineCount} lines; the limit is ${MAX_FILE_LINES}). Select the part to review and run "ThinkLens: Review Selection".`,
     );
   }
-  return buildTarget(document, 'review', [{ startLine: 1, endLine: Math.max(1, document.lineCount) }]);
+  return buildTarget(document, 'review', [{ startLine: 1, endLine: Math.max(1, document.lineCount) }], undefined, documentKind);
 }
 
 /** Explains another tool's diagnostic: the code around it, with its message as the question. */
@@ -75,7 +79,13 @@ async function aroundPosition(document: vscode.TextDocument, position: vscode.Po
   };
 }
 
-async function buildTarget(document: vscode.TextDocument, kind: RunKind, ranges: readonly LineRange[], question?: string): Promise<AnalysisTarget> {
+async function buildTarget(
+  document: vscode.TextDocument,
+  kind: RunKind,
+  ranges: readonly LineRange[],
+  question?: string,
+  documentKind?: DocumentKind,
+): Promise<AnalysisTarget> {
   const path = vscode.workspace.asRelativePath(document.uri);
   const context: ContextSnippet[] = [];
   // The enclosing symbol is reference, not editable, when the selection is only part of it.
@@ -102,6 +112,7 @@ async function buildTarget(document: vscode.TextDocument, kind: RunKind, ranges:
     title,
     code: {
       kind,
+      document: documentKind ?? documentKindOf(document.languageId, document.getText()),
       path,
       languageId: document.languageId,
       fileText: document.getText(),

@@ -163,15 +163,23 @@ export class RunController implements vscode.Disposable {
       panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error, backendId) });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
-        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, 'Show Reasoning').then((pick) => pick && panel.reveal(record.id));
+        // The notification offers the same fixes as the card, for the backend that failed.
+        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== 'thinklens.showLog');
+        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
+          const action = actions.find((a) => a.label === pick);
+          if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
+          else if (pick) panel.reveal(record.id);
+        });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
       return { runId: record.id, findings: [], error, cancelled };
     }
     status.setState('idle');
     const found = relevantFindings(record.target, parsed?.findings ?? []);
-    // A follow-up that names findings supersedes the conversation's earlier ones in this file.
+    // A follow-up that names findings supersedes the conversation's earlier ones in this file; any
+    // other run replaces the earlier findings on the code it analysed, as a linter's recheck does.
     const replaces = found.length ? record.thread ?? [] : [];
-    const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces);
+    const covering = record.kind === 'follow-up' ? [] : record.target.code.ranges;
+    const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces, covering);
     const problem = published
       ? parsed?.problem
       : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';
@@ -193,7 +201,13 @@ export class RunController implements vscode.Disposable {
       // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
       const settled = this.deps.findings
         .settledFor(record.id)
-        .map(({ finding, how }) => ({ ...toFindingView(finding), hasFix: false, fixRefused: undefined, stale: false, [how]: true }));
+        .map(({ finding, how }) => ({
+          ...toFindingView(finding),
+          hasFix: false,
+          fixRefused: undefined,
+          stale: false,
+          ...(how === 'applied' || how === 'dismissed' ? { [how]: true } : { withdrawn: how }),
+        }));
       // Finding ids count up in publishing order; keep the list in that order.
       const byId = (a: FindingView, b: FindingView) => Number(a.id.slice(1)) - Number(b.id.slice(1));
       this.deps.panel.updateFindings(record.id, [...open, ...settled].sort(byId));
@@ -253,5 +267,11 @@ export function toFindingView(stamped: StampedFinding): FindingView {
 
 /** The panel's view of an engine error, with the commands that fix it. */
 function errorView(error: BackendError, backend: string): ErrorView {
-  return { kind: error.kind, message: error.message, detail: error.hint, actions: defaultErrorActions(error.kind, backend) };
+  return {
+    kind: error.kind,
+    message: error.message,
+    hint: error.hint,
+    ...(error.detail ? { detail: error.detail } : {}),
+    actions: defaultErrorActions(error.kind, backend),
+  };
 }

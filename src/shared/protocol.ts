@@ -1,7 +1,7 @@
 // The messages between the extension host and the review panel, and the view models they carry.
 // Both sides import this file; neither trusts the other's messages before `isHostMessage` /
 // `isWebviewMessage` has checked them. No `vscode` and no DOM here.
-import type { Usage } from '../core/types';
+import { BACKEND_IDS, type BackendId, type Usage } from '../core/types';
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/contract';
 
 // The panel names and sorts findings by the answer contract's own tables.
@@ -60,6 +60,8 @@ export interface FindingView {
   readonly stale?: boolean;
   readonly applied?: boolean;
   readonly dismissed?: boolean;
+  /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
+  readonly withdrawn?: 'replaced' | 'cleared';
 }
 
 export interface UsageView {
@@ -85,13 +87,18 @@ export type PanelCommand = (typeof PANEL_COMMANDS)[number];
 export interface ErrorAction {
   readonly label: string;
   readonly command: PanelCommand | 'rerun';
+  /** The backend the command is about (Set API key asks for the key of the backend that failed). */
+  readonly backend?: BackendId;
 }
 
 export interface ErrorView {
   /** A `BackendErrorKind` or another short machine-readable kind. */
   readonly kind: string;
-  /** What happened and what to do, for a person. */
+  /** What happened, for a person. */
   readonly message: string;
+  /** What to do about it. */
+  readonly hint?: string;
+  /** The server's own words, redacted. */
   readonly detail?: string;
   readonly actions: readonly ErrorAction[];
 }
@@ -197,7 +204,7 @@ export type WebviewToHost =
   | { readonly type: 'cancelRun'; readonly runId: string }
   | { readonly type: 'rerun'; readonly runId: string }
   | { readonly type: 'followUp'; readonly runId: string; readonly question: string }
-  | { readonly type: 'runCommand'; readonly command: PanelCommand }
+  | { readonly type: 'runCommand'; readonly command: PanelCommand; readonly backend?: BackendId }
   | { readonly type: 'exportRun'; readonly runId: string }
   | { readonly type: 'openThread'; readonly threadId: string }
   /** The host asks the person before opening; only http and https. */
@@ -257,17 +264,21 @@ const isFindingView = shape<FindingView>(
     hasFix: isBoolean,
     locationUncertain: isBoolean,
   },
-  { fixRefused: isString, stale: isBoolean, applied: isBoolean, dismissed: isBoolean },
+  { fixRefused: isString, stale: isBoolean, applied: isBoolean, dismissed: isBoolean, withdrawn: oneOf(['replaced', 'cleared']) },
 );
 const usageFields = { promptTokens: isCount, reasoningTokens: isCount, answerTokens: isCount };
 const usageOptional = { cachedPromptTokens: isCount, costUsd: isCount, tokensPerSecond: isCount };
 const isUsageView = shape<UsageView>(usageFields, usageOptional);
 const isSessionUsage = shape<SessionUsageView>({ ...usageFields, runs: isCount }, usageOptional);
-const isErrorAction = shape<ErrorAction>({
-  label: isString,
-  command: (x: unknown) => x === 'rerun' || isPanelCommand(x),
-});
-const isErrorView = shape<ErrorView>({ kind: isString, message: isString, actions: arrayOf(isErrorAction) }, { detail: isString });
+const isBackendId = oneOf<BackendId>(BACKEND_IDS);
+const isErrorAction = shape<ErrorAction>(
+  {
+    label: isString,
+    command: (x: unknown) => x === 'rerun' || isPanelCommand(x),
+  },
+  { backend: isBackendId },
+);
+const isErrorView = shape<ErrorView>({ kind: isString, message: isString, actions: arrayOf(isErrorAction) }, { hint: isString, detail: isString });
 const isRunResult = shape<RunResult>(
   { summary: isString, prose: isString, findings: arrayOf(isFindingView) },
   { problem: isString, error: isErrorView, cancelled: isBoolean },
@@ -324,7 +335,7 @@ const webviewChecks: { readonly [K in WebviewToHost['type']]: Check<unknown> } =
   cancelRun: shape({ runId: isId }),
   rerun: shape({ runId: isId }),
   followUp: shape({ runId: isId, question: isFollowUpQuestion }),
-  runCommand: shape({ command: isPanelCommand }),
+  runCommand: shape({ command: isPanelCommand }, { backend: isBackendId }),
   exportRun: shape({ runId: isId }),
   openThread: shape({ threadId: isId }),
   openLink: shape({ href: (x: unknown): x is string => typeof x === 'string' && isWebLink(x) }),
@@ -371,11 +382,12 @@ export function usageViewFromUsage(usage: Usage): UsageView {
 /** The buttons that fix each kind of failure (all from the allow-list). */
 export function defaultErrorActions(kind: string, backend?: string): ErrorAction[] {
   const local = backend === 'local';
+  const failing = isBackendId(backend) ? { backend } : {};
   switch (kind) {
     case 'auth':
     case 'out-of-balance':
       return [
-        { label: 'Set API key', command: 'thinklens.setApiKey' },
+        { label: 'Set API key', command: 'thinklens.setApiKey', ...failing },
         { label: 'Switch backend', command: 'thinklens.selectBackend' },
       ];
     case 'model-not-found':

@@ -106,6 +106,15 @@ export class PanelApp implements RunCardHost {
       iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: 'thinklens.showLog' })),
     );
     root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.threadBox, this.followUp.element, this.historySection);
+    // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      const running = this.cards.filter((c) => c.isRunning);
+      if (!running.length) return;
+      event.preventDefault();
+      for (const card of running) this.post({ type: 'cancelRun', runId: card.id });
+      this.announce('Cancelling');
+    });
     root.addEventListener('click', (event) => this.onLinkActivate(event));
     root.addEventListener('keydown', (event) => {
       if ((event as KeyboardEvent).key === 'Enter') this.onLinkActivate(event);

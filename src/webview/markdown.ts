@@ -21,6 +21,8 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { isWebLink } from '../shared/protocol';
+import { renderMath, warmUpMath } from './math';
+import { scanMath } from './mathSyntax';
 
 // Common languages only; CSS (the largest grammar, 13 KB) is left out. Others render unhighlighted.
 const languages = { bash, c, cpp, csharp, diff, go, java, javascript, json, python, rust, sql, typescript, xml, yaml };
@@ -47,11 +49,52 @@ const md = new MarkdownIt({
 md.disable('image');
 md.validateLink = (url: string) => isWebLink(url.trim());
 
+// Math is marked up as a placeholder holding its TeX as text; after the markdown is sanitized, each
+// placeholder is replaced by KaTeX's output, sanitized on its own (see math.ts).
+md.inline.ruler.before('escape', 'math', (state, silent) => {
+  const found = scanMath(state.src, state.pos, state.posMax);
+  if (!found) return false;
+  if (!silent) {
+    const token = state.push('math', 'span', 0);
+    token.content = found.tex;
+    token.markup = found.display ? 'display' : 'inline';
+  }
+  state.pos = found.end;
+  return true;
+});
+md.block.ruler.before('fence', 'math_block', (state, startLine, endLine, silent) => {
+  // `$$` or `\[` opening a line, closed on it or a later line of the same paragraph.
+  const start = state.bMarks[startLine]! + state.tShift[startLine]!;
+  if (state.sCount[startLine]! - state.blkIndent >= 4) return false;
+  const open = state.src.startsWith('$$', start) ? '$$' : state.src.startsWith('\\[', start) ? '\\[' : undefined;
+  if (!open) return false;
+  let last = startLine;
+  while (last + 1 < endLine && !state.isEmpty(last + 1)) last++;
+  const limit = state.eMarks[last]!;
+  const found = scanMath(state.src, start, limit);
+  if (!found || state.src.slice(found.end, limit).trim() !== '') return false;
+  if (silent) return true;
+  let closingLine = startLine;
+  while (state.eMarks[closingLine]! < found.end) closingLine++;
+  const token = state.push('math', 'span', 0);
+  token.block = true;
+  token.content = found.tex;
+  token.markup = 'display';
+  token.map = [startLine, closingLine + 1];
+  state.line = closingLine + 1;
+  return true;
+});
+md.renderer.rules.math = (tokens, index) => {
+  const token = tokens[index]!;
+  const placeholder = `<span class="math-${token.markup === 'display' ? 'display' : 'inline'}">${md.utils.escapeHtml(token.content)}</span>`;
+  return token.block ? `<p>${placeholder}</p>\n` : placeholder;
+};
+
 const ALLOWED_TAGS = [
   'a', 'blockquote', 'br', 'code', 'del', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'ol', 'p', 'pre', 's',
   'span', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul',
 ];
-const ALLOWED_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+)$/;
+const ALLOWED_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+|math-(inline|display))$/;
 
 const purify = DOMPurify(window);
 purify.addHook('uponSanitizeAttribute', (_node, data) => {
@@ -86,7 +129,11 @@ const PURIFY_CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
 /** Model markdown as a sanitized fragment, ready to append. */
 export function renderMarkdown(markdown: string): DocumentFragment {
   // The data-href the hook adds is set after the allow-list ran, so it survives.
-  return purify.sanitize(md.render(markdown), PURIFY_CONFIG);
+  const fragment = purify.sanitize(md.render(markdown), PURIFY_CONFIG);
+  for (const placeholder of fragment.querySelectorAll<HTMLElement>('span.math-inline, span.math-display')) {
+    placeholder.replaceWith(renderMath(placeholder.textContent ?? '', placeholder.classList.contains('math-display')));
+  }
+  return fragment;
 }
 
 export function renderMarkdownInto(target: HTMLElement, markdown: string): void {
@@ -109,11 +156,12 @@ const warmed = new Set<string>();
  */
 export function warmUpRenderer(filePath?: string): void {
   const extension = filePath?.split('.').pop()?.toLowerCase() ?? '';
-  const language = LANGUAGE_BY_EXTENSION[extension] ?? 'typescript';
+  const language = (Object.hasOwn(LANGUAGE_BY_EXTENSION, extension) ? LANGUAGE_BY_EXTENSION[extension] : undefined) ?? 'typescript';
   if (warmed.has(language)) return;
   warmed.add(language);
   const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 200));
   idle(() => {
+    warmUpMath();
     renderMarkdown(`## Warm-up\n\nSome *text* with \`code\` and a [link](https://example.com).\n\n- one\n- two\n\n\`\`\`${language}\nfunction f(a) { return a + 1; }\n\`\`\`\n`);
   });
 }

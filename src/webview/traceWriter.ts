@@ -1,11 +1,36 @@
 // Writes a reasoning trace into the DOM as it streams: paragraphs at blank lines, `inline code`,
-// and ``` fenced blocks. It only ever looks at the new text (plus a few held-back characters),
-// appending to the current text node, so a 25,000-token trace costs the same per frame as a
-// short one. Never re-parses or re-renders what is already on screen.
+// ``` fenced blocks and TeX math. It only ever looks at the new text (plus a few held-back
+// characters), appending to the current text node, so a 25,000-token trace costs the same per
+// frame as a short one. Never re-parses or re-renders what is already on screen.
+//
+// Math streams as its source in a muted span until its closing delimiter arrives; then that span
+// is replaced, once, by the rendered formula. A `$` that never closes (a price, a paragraph end)
+// simply stays text: nothing on screen is rendered and then taken back.
+import { renderMath, MAX_TEX_CHARS } from './math';
+import { closes, type MathDelimiter } from './mathSyntax';
 
-/** Characters whose meaning depends on what follows (a newline may become a paragraph break, a backtick a fence). */
-const AMBIGUOUS_TAIL = /[\n`]+$/;
-const TOKEN = /\n{2,}|\n|`+|[^\n`]+/g;
+/**
+ * Characters whose meaning depends on what follows: a newline may become a paragraph break, a
+ * backtick a fence, a `$` a `$$` (and whether it opens math depends on the next character), a
+ * backslash a `\(`.
+ */
+const AMBIGUOUS_TAIL = /[\n`$\\]+$/;
+const TOKEN = /\n{2,}|\n|`+|\\\\|\\[()[\]$]|\$\$?|[^\n`\\$]+|\\/g;
+
+const DELIMITERS: Readonly<Record<string, MathDelimiter>> = {
+  $$: { open: '$$', close: '$$', display: true },
+  $: { open: '$', close: '$', display: false },
+  '\\[': { open: '\\[', close: '\\]', display: true },
+  '\\(': { open: '\\(', close: '\\)', display: false },
+};
+
+interface OpenMath {
+  readonly delimiter: MathDelimiter;
+  tex: string;
+  /** The source shown while the formula streams. */
+  readonly source: HTMLElement;
+  readonly sourceText: Text;
+}
 /** Paragraphs per chunk: chunks out of view skip layout and paint (content-visibility), and few chunks keep that check cheap. */
 const BLOCKS_PER_CHUNK = 32;
 
@@ -23,6 +48,7 @@ export class TraceWriter {
   private length = 0;
   private chunk: HTMLElement | undefined;
   private blocksInChunk = 0;
+  private math: OpenMath | undefined;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -45,13 +71,14 @@ export class TraceWriter {
     const rest = this.carry;
     this.carry = '';
     this.write(rest);
+    this.abandonMath();
     this.inlineCode = undefined;
     this.textNode = undefined;
   }
 
   clear(): void {
     this.root.replaceChildren();
-    this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = undefined;
+    this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = this.math = undefined;
     this.blocksInChunk = 0;
     this.skippingInfo = false;
     this.atLineStart = true;
@@ -65,13 +92,59 @@ export class TraceWriter {
     TOKEN.lastIndex = 0;
     for (let match = TOKEN.exec(text); match; match = TOKEN.exec(text)) {
       const token = match[0];
+      // Undefined only at the very end of the stream: a held-back tail always has a next character.
+      const next = text[TOKEN.lastIndex];
       const lineStart = this.atLineStart;
       this.atLineStart = token[0] === '\n';
       if (this.block) this.inBlock(token, lineStart);
+      else if (this.math) this.inMath(token, next);
       else if (token[0] === '\n') this.newline(token);
       else if (token[0] === '`') this.backticks(token, lineStart);
+      else if (!this.inlineCode && this.opensMath(token, next)) this.openMath(token);
       else this.text(token);
     }
+  }
+
+  private opensMath(token: string, next: string | undefined): boolean {
+    if (!(token in DELIMITERS)) return false;
+    return token !== '$' || (next !== undefined && !/\s/.test(next));
+  }
+
+  private openMath(token: string): void {
+    const source = document.createElement('span');
+    source.className = 'math-pending';
+    const sourceText = document.createTextNode(token);
+    source.appendChild(sourceText);
+    this.ensureParagraph().appendChild(source);
+    this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText };
+    this.textNode = undefined;
+  }
+
+  private inMath(token: string, next: string | undefined): void {
+    const math = this.math!;
+    if (/^\n\n/.test(token)) {
+      // Math does not cross a paragraph break: what was written stays as text.
+      this.abandonMath();
+      this.newline(token);
+      return;
+    }
+    if (token === math.delimiter.close && closes(math.delimiter, math.tex.slice(-1), next)) {
+      math.source.replaceWith(renderMath(math.tex, math.delimiter.display));
+      this.math = undefined;
+      this.textNode = undefined;
+      return;
+    }
+    math.tex += token;
+    math.sourceText.appendData(token);
+    if (math.tex.length > MAX_TEX_CHARS) this.abandonMath();
+  }
+
+  /** An unfinished formula becomes ordinary text where it stands. */
+  private abandonMath(): void {
+    if (!this.math) return;
+    this.math.source.classList.remove('math-pending');
+    this.math = undefined;
+    this.textNode = undefined;
   }
 
   private inBlock(token: string, lineStart: boolean): void {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -212,6 +212,31 @@ for (const fault of ['cut', 'malformed', 'stall'] as const) {
   });
 }
 
+test('a .tex file is checked as a proof (referee prompt, finding on the flawed line); --kind code overrides the extension', async () => {
+  const fixtures = join(__dirname, '..', 'fixtures', 'proofs');
+  const raw = readFileSync(join(fixtures, 'odd-sum.r1.txt'), 'utf8');
+  const [, reasoning, answer] = /^<think>\n([\s\S]*?)\n<\/think>\n\n([\s\S]*)$/.exec(raw)!;
+  const tex = join(dir, 'odd-sum.tex');
+  writeFileSync(tex, readFileSync(join(fixtures, 'odd-sum.tex'), 'utf8'));
+  const promptOf = (model: string): string => {
+    const body = server.requests.find((r) => r.model === model)?.body as { messages: { content: string }[] };
+    return body.messages.map((m) => m.content).join('\n');
+  };
+  server.script('proof', [deepseekStream({ reasoning, answer, model: 'proof' })]);
+  const proof = await cli(['review', `${tex}:12-19`, '--base-url', server.baseUrl, '--model', 'proof', '--format', 'json']);
+  assert.equal(proof.code, 0, proof.stderr);
+  assert.match(promptOf('proof'), /Check the proof in this LaTeX document/);
+  const [finding] = JSON.parse(proof.stdout).runs[0].findings;
+  assert.equal(finding.startLine, 16);
+  assert.equal(finding.fix.replacement, '  1 + 3 + \\dots + (2k-1) + (2k+1) = k^2 + 2k + 1 = (k+1)^2,');
+
+  server.script('as-code', [deepseekStream({ reasoning, answer, model: 'as-code' })]);
+  const code = await cli(['review', `${tex}:12-19`, '--kind', 'code', '--base-url', server.baseUrl, '--model', 'as-code', '--format', 'json']);
+  assert.equal(code.code, 0, code.stderr);
+  assert.match(promptOf('as-code'), /Review this LaTeX code from/);
+  assert.doesNotMatch(promptOf('as-code'), /Check the proof/);
+});
+
 test('unreachable server: network error naming the URL, exit 1', async () => {
   const result = await cli(['review', file, '--base-url', 'http://127.0.0.1:9/v1', '--model', 'm', '--format', 'json']);
   assert.equal(result.code, 1);
@@ -229,6 +254,7 @@ test('bad arguments exit 2 with the reason', async () => {
     ['explain', file],
     ['review', file, '--concurrency', '0'],
     ['review', file, '--no-such-flag'],
+    ['review', file, '--kind', 'poem'],
   ]) {
     const result = await cli(args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);

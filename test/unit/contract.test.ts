@@ -13,6 +13,7 @@ import {
   CATEGORY_DEFS,
   categoryLabel,
   FINDING_FIELDS,
+  offeredCategories,
   SEVERITIES,
   SEVERITY_DEFS,
 } from '../../src/core/contract';
@@ -40,9 +41,15 @@ test('every severity and category reaches the prompt, the JSON schema and the gr
   for (const jsonOnlyAnswer of [false, true]) {
     const prompt = buildPrompt(code, { jsonOnlyAnswer })[0]!.content;
     assert.ok(prompt.includes(`"${SEVERITIES.join(' | ')}"`));
-    assert.ok(prompt.includes(`"${CATEGORIES.join(' | ')}"`));
+    assert.ok(prompt.includes(`"${offeredCategories(false).join(' | ')}"`));
     for (const d of SEVERITY_DEFS) assert.ok(prompt.includes(`"${d.id}" = ${d.meaning}`), d.id);
+    // A proof gets the categories that mean something in a proof, and says what each means there.
+    const proof = buildPrompt({ ...code, document: 'proof' }, { jsonOnlyAnswer })[0]!.content;
+    assert.ok(proof.includes(`"${offeredCategories(true).join(' | ')}"`));
+    for (const d of SEVERITY_DEFS) assert.ok(proof.includes(`"${d.id}" = ${d.proofMeaning}`), d.id);
   }
+  // Every category is offered to code reviews, proofs, or both.
+  assert.deepEqual(CATEGORIES.filter((c) => !offeredCategories(false).includes(c) && !offeredCategories(true).includes(c)), []);
   const schema = answerJsonSchema() as Schema;
   const item = schema.properties.findings.items;
   assert.deepEqual(item.properties.severity.enum, SEVERITIES);

@@ -103,7 +103,8 @@ describe('each server format streams and splits exactly', () => {
     ['vLLM reasoning', 'vllm', vllmStream, {}],
     ['vLLM (older) reasoning_content', 'vllm', (o) => vllmStream({ ...o, field: 'reasoning_content' }), {}],
     ['SGLang reasoning_content', 'sglang', sglangStream, { cachedPromptTokens: 512 }],
-    ['Ollama reasoning', 'ollama', ollamaStream, {}],
+    // Ollama itself goes through its native API (ollama.ts); its /v1 shape still reaches the generic backend.
+    ['Ollama /v1 reasoning', 'openai-compatible', ollamaStream, {}],
     ['llama.cpp reasoning_content', 'llamacpp', llamacppStream, {}],
     ['llama.cpp (some builds) reasoning', 'llamacpp', (o) => llamacppStream({ ...o, field: 'reasoning' }), {}],
     ['LM Studio reasoning_content', 'lmstudio', lmstudioStream, {}],
@@ -254,10 +255,6 @@ describe('request bodies carry each preset’s fields', () => {
     assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: 'max' }), KEYS).reasoning, { effort: 'high', exclude: false });
     assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: undefined }), KEYS).reasoning, { enabled: true, exclude: false });
   });
-  test('Ollama: reasoning_effort', async () => {
-    assert.deepEqual(only(await sentBody('ollama'), KEYS), { temperature: 0.6, top_p: 0.95, seed: 7, reasoning_effort: 'high' });
-    assert.equal(only(await sentBody('ollama', { ...full, reasoningEffort: 'none' }), KEYS).reasoning_effort, 'none');
-  });
   test('llama.cpp: reasoning_format deepseek; effort only to turn thinking off', async () => {
     assert.deepEqual(only(await sentBody('llamacpp'), KEYS), { temperature: 0.6, top_p: 0.95, seed: 7, reasoning_format: 'deepseek' });
     assert.equal(only(await sentBody('llamacpp', { ...full, reasoningEffort: 'none' }), KEYS).reasoning_effort, 'none');
@@ -313,11 +310,11 @@ describe('faults become the right BackendError', () => {
     assertPersonReadable(error);
   });
   test('404: model not found, naming the model and the base URL', async () => {
-    const model = scripted(errorResponse(404, 'model "x" not found, try pulling it first'));
-    const { error } = await collect(backendFor('ollama', model, noRetry));
+    const model = scripted(errorResponse(404, 'model "x" not found'));
+    const { error } = await collect(backendFor('lmstudio', model, noRetry));
     assert.equal(error?.kind, 'model-not-found');
     assert.ok(error.message.includes(model) && error.message.includes(server.baseUrl), error.message);
-    assert.match(error.hint, /ollama pull/);
+    assert.match(error.hint, /thinklens\.model/);
     assertPersonReadable(error);
   });
   test('404 with an HTML page: bad response, check the base URL', async () => {
@@ -428,11 +425,20 @@ describe('faults become the right BackendError', () => {
     const baseUrl = closed.baseUrl;
     await closed.close();
     const started = Date.now();
-    const { error } = await collect(createBackend({ backend: 'ollama', baseUrl, model: 'm' }, {}));
+    const { error } = await collect(createBackend({ backend: 'lmstudio', baseUrl, model: 'm' }, {}));
     assert.equal(error?.kind, 'network');
-    assert.equal(error.message, `Could not reach Ollama at ${baseUrl} (connection refused).`);
-    assert.match(error.hint, /Start the Ollama server/);
+    assert.equal(error.message, `Could not reach LM Studio at ${baseUrl} (connection refused).`);
+    assert.match(error.hint, /Is the LM Studio server running\? Start it/);
     assert.ok(Date.now() - started < 400, 'a refused connection is not retried');
+  });
+  test('connection refused by a generic server on loopback: the same "is the server running?" hint, never the internet', async () => {
+    const closed = await startReplayServer();
+    const baseUrl = closed.baseUrl;
+    await closed.close();
+    const { error } = await collect(createBackend({ backend: 'openai-compatible', baseUrl, model: 'm' }, {}));
+    assert.equal(error?.kind, 'network');
+    assert.match(error.hint, /Is the .* server running\? Start it/);
+    assert.doesNotMatch(error.hint, /internet/);
   });
 });
 
@@ -533,7 +539,7 @@ describe('createBackend', () => {
     const expected: Array<[BackendConfig['backend'], string, string]> = [
       ['deepseek', 'https://api.deepseek.com', 'deepseek-flash'],
       ['openrouter', 'https://openrouter.ai/api/v1', 'deepseek/deepseek-r1'],
-      ['ollama', 'http://127.0.0.1:11434/v1', 'deepseek-r1:8b'],
+      ['ollama', 'http://127.0.0.1:11434', 'deepseek-r1:8b'],
       ['lmstudio', 'http://127.0.0.1:1234/v1', 'deepseek/deepseek-r1-0528-qwen3-8b'],
       ['llamacpp', 'http://127.0.0.1:8080/v1', 'deepseek-r1'],
       ['vllm', 'http://127.0.0.1:8000/v1', 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B'],
@@ -597,7 +603,7 @@ describe('toBackendError', () => {
     assert.equal(toBackendError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx).kind, 'cancelled');
     const reset = toBackendError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }), ctx);
     assert.equal(reset.kind, 'network');
-    assert.match(reset.hint, /Start the LM Studio server/);
+    assert.match(reset.hint, /Is the LM Studio server running\? Start it/);
     assert.equal(toBackendError({ status: 429, message: 'slow down' }, ctx).kind, 'rate-limit');
     const odd = toBackendError(new Error(`weird failure with ${KEY}`), ctx);
     assertPersonReadable(odd);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPanel } from './panelHarness';
-import { finished, paragraph, reasoningDelta, answerDelta, result, running, snapshot, started } from './fixtures';
+import { finding, finished, paragraph, reasoningDelta, answerDelta, result, running, snapshot, started } from './fixtures';
 import type { PanelPage } from './panelHarness';
 import type { HistoryEntry, RunView } from '../../src/shared/protocol';
 
@@ -116,6 +116,7 @@ describe('usage, run controls and errors', () => {
           error: {
             kind: 'network',
             message: 'Could not reach http://localhost:11434/v1.',
+            hint: 'Is the Ollama server running? Start it, or set thinklens.baseUrl to where it listens.',
             detail: 'ECONNREFUSED 127.0.0.1:11434',
             actions: [
               { label: 'Try again', command: 'rerun' },
@@ -129,7 +130,8 @@ describe('usage, run controls and errors', () => {
     await panel.frames();
     const box = panel.page.locator('.error-box');
     assert.match(await box.locator('.error-message').innerText(), /Could not reach/);
-    assert.match(await box.locator('.error-hint').innerText(), /Is the ollama server running\?/);
+    assert.match(await box.locator('.error-hint').innerText(), /Is the Ollama server running\?/);
+    assert.match(await box.locator('.error-detail').innerText(), /The server said: ECONNREFUSED 127\.0\.0\.1:11434/);
     assert.match(await panel.page.locator('[role=status]').innerText(), /^Error: Could not reach/);
     assert.match(await panel.page.locator('.trace-body').innerText(), /Partial thought/, 'reasoning so far is kept');
     await panel.clearPosted();
@@ -276,5 +278,45 @@ describe('accessibility and theme', () => {
       assert.equal(colours.severity, theme.err);
       if (theme.cls === 'vscode-high-contrast') assert.equal(colours.run, theme.err, 'high contrast draws contrast borders');
     }
+  });
+});
+
+describe('Escape and first paint', () => {
+  it('Escape cancels the running run with focus in the trace, on the Cancel button, or in the follow-up box', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send(reasoningDelta('r1', 'Thinking about the loop bound.'));
+    await panel.frames();
+    await panel.clearPosted();
+    await panel.page.locator('.trace-body').focus();
+    await panel.page.keyboard.press('Escape');
+    await panel.page.locator('vscode-button.cancel').focus();
+    await panel.page.keyboard.press('Escape');
+    await textarea().focus();
+    await panel.page.keyboard.press('Escape');
+    assert.deepEqual(await panel.posted(), [
+      { type: 'cancelRun', runId: 'r1' },
+      { type: 'cancelRun', runId: 'r1' },
+      { type: 'cancelRun', runId: 'r1' },
+    ]);
+    await panel.send(finished('r1', result({ cancelled: true, findings: [] }), 'cancelled'));
+    await panel.frames();
+    await panel.clearPosted();
+    await panel.page.keyboard.press('Escape');
+    assert.deepEqual(await panel.posted(), [], 'Escape with nothing running sends nothing');
+  });
+
+  it('the document shows a loading line before its script runs', async () => {
+    const html = await (await fetch(`${panel.origin}/panel.html`)).text();
+    assert.match(html, /<main id="app"[^>]*><p class="panel-loading" role="status">Loading ThinkLens…<\/p><\/main>/);
+    assert.equal(await panel.page.locator('.panel-loading').count(), 0, 'the script replaces the loading line');
+  });
+
+  it('says which findings were replaced by a newer run or cleared, instead of "No findings"', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send(finished('r1', result({ findings: [finding('f1', { withdrawn: 'replaced', hasFix: false }), finding('f2', { withdrawn: 'cleared', hasFix: false })] })));
+    await panel.frames();
+    assert.equal(await panel.page.locator('.no-findings').count(), 0);
+    assert.equal(await panel.page.locator('li.finding').count(), 0, 'withdrawn findings are not listed as open');
+    assert.match(await panel.page.locator('.findings-gone').innerText(), /1 replaced by a newer run.*1 cleared/);
   });
 });

@@ -57,7 +57,7 @@ function recordingEvents(): PanelSessionEvents & { calls: string[] } {
     cancelRun: record('cancelRun'),
     rerun: record('rerun'),
     followUp: record('followUp'),
-    runCommand: record('runCommand'),
+    runCommand: (command, backend) => calls.push(['runCommand', command, backend].filter(Boolean).join(' ')),
     exportRun: record('exportRun'),
     openLink: record('openLink'),
     openLocation: (uri, range) => calls.push(`openLocation ${uri} ${range.startLine}`),
@@ -170,6 +170,8 @@ describe('PanelSession', () => {
     session.receive({ type: 'followUp', runId: 'r1', question: '   ' });
     session.receive({ type: 'followUp', runId: 'r1', question: 'x'.repeat(9000) });
     session.receive({ type: 'runCommand', command: 'thinklens.setApiKey' });
+    session.receive({ type: 'runCommand', command: 'thinklens.setApiKey', backend: 'openrouter' });
+    session.receive({ type: 'runCommand', command: 'thinklens.setApiKey', backend: 'evil; rm -rf' });
     session.receive({ type: 'runCommand', command: 'workbench.action.terminal.new' });
     session.receive({ type: 'openLink', href: 'https://example.com/a' });
     session.receive({ type: 'openLink', href: 'command:workbench.action.quit' });
@@ -184,6 +186,8 @@ describe('PanelSession', () => {
       'rejected',
       'rejected',
       'runCommand thinklens.setApiKey',
+      'runCommand thinklens.setApiKey openrouter',
+      'rejected',
       'rejected',
       'openLink https://example.com/a',
       'rejected',

@@ -31,6 +31,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript',
   '.css': 'text/css',
   '.ttf': 'font/ttf',
+  '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
 
@@ -215,12 +216,13 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> 
   return harness;
 }
 
-/** URLs the panel may load: the document and its own bundle, stylesheet and codicon font. */
+/** URLs the panel may load: the document and its own bundle, stylesheet, codicon font and KaTeX's fonts. */
 export function isOwnResource(url: string, origin: string): boolean {
   return (
     url === `${origin}/panel.html` ||
     url === `${origin}/media/dist/webview.js` ||
     url === `${origin}/media/dist/webview.css` ||
-    new RegExp(`^${origin.replace(/[.]/g, '\\.')}/media/dist/codicon-[A-Z0-9]+\\.ttf(\\?[0-9a-f]+)?$`).test(url)
+    new RegExp(`^${origin.replace(/[.]/g, '\\.')}/media/dist/codicon-[A-Z0-9]+\\.ttf(\\?[0-9a-f]+)?$`).test(url) ||
+    new RegExp(`^${origin.replace(/[.]/g, '\\.')}/media/dist/KaTeX_[A-Za-z0-9]+-[A-Za-z]+-[A-Z0-9]+\\.woff2$`).test(url)
   );
 }

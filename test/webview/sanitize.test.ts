@@ -105,7 +105,7 @@ async function assertInert(where: string): Promise<void> {
   assert.deepEqual(panel.pageErrors, [], `${where}: page error`);
   assert.deepEqual(panel.requests.filter((url) => !isOwnResource(url, panel.origin)), [], `${where}: foreign request`);
   assert.deepEqual(
-    panel.served.filter((path) => !/^\/(panel\.html|media\/dist\/(webview\.(js|css)|codicon-[A-Z0-9]+\.ttf)|favicon\.ico)$/.test(path)),
+    panel.served.filter((path) => !/^\/(panel\.html|media\/dist\/(webview\.(js|css)|codicon-[A-Z0-9]+\.ttf|KaTeX_[A-Za-z0-9]+-[A-Za-z]+-[A-Z0-9]+\.woff2)|favicon\.ico)$/.test(path)),
     [],
     `${where}: unexpected request to the panel's own origin`,
   );

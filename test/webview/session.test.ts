@@ -22,7 +22,7 @@ const events: PanelSessionEvents = {
   cancelRun: record('cancelRun'),
   rerun: record('rerun'),
   followUp: record('followUp'),
-  runCommand: record('runCommand'),
+  runCommand: (command: string, backend?: string) => calls.push(['runCommand', command, backend].filter(Boolean).join(' ')),
   exportRun: record('exportRun'),
   openLink: record('openLink'),
   openLocation: record('openLocation'),

@@ -1,6 +1,7 @@
 // Turns settings into a backend: resolves the preset, base URL, model and API key, and refuses at
-// once (a `setup` error with what to do) when a required key or base URL is missing. Nothing heavy
-// loads here: the `openai` SDK loads on the first request, and the local backend (node-llama-cpp)
+// once (a `setup` error with what to do) when a required key or base URL is missing. Ollama goes
+// through its native API (ollama.ts); every other server through the OpenAI-compatible backend.
+// Nothing heavy loads here: the `openai` SDK and the `ollama` client load on the first request, and the local backend (node-llama-cpp)
 // is imported on its first `stream()` call, so this stays synchronous and cheap for activation.
 
 import type { Backend, BackendConfig, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
@@ -8,6 +9,7 @@ import { BackendError, toBackendError } from '../errors';
 import { apiKeyEnvNames, GENERIC_API_KEY_ENV, PRESETS } from './presets';
 import type { OpenAiBackendOptions } from './openaiCompatible';
 import { createOpenAiBackend } from './openaiCompatible';
+import { createOllamaBackend, ollamaRoot } from './ollama';
 
 /** Options that are not settings of one backend. */
 export interface CreateBackendOptions {
@@ -56,13 +58,27 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     );
   }
 
+  // Code leaves the machine whenever the server is not on this machine, whatever the preset.
+  const hosted = !isLoopbackHost(url.hostname);
+  if (preset.id === 'ollama') {
+    return createOllamaBackend({
+      preset,
+      baseUrl: ollamaRoot(baseUrl),
+      model,
+      apiKey,
+      hosted,
+      requestTimeoutSeconds: config.requestTimeoutSeconds,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      prices: options.prices,
+    });
+  }
+
   return createOpenAiBackend({
     preset,
     baseUrl,
     model,
     apiKey,
-    // Code leaves the machine whenever the server is not on this machine, whatever the preset.
-    hosted: !isLoopbackHost(url.hostname),
+    hosted,
     requestTimeoutSeconds: config.requestTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     maxRetries: config.maxRetries,

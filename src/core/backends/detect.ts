@@ -1,7 +1,10 @@
-// Finds a local OpenAI-compatible server that answers on its default port, preferring one that
-// serves an R1-style (thinking) model. Used by the `auto` backend.
+// Finds a local server that answers on its default port, preferring one that serves an R1-style
+// (thinking) model. Used by the `auto` backend. Ollama is asked through its native API
+// (`/api/tags`), the one its backend uses; the others through `GET /v1/models`.
 
 import type { BackendId } from '../types';
+import { listModels, THINKING_MODEL } from './models';
+import { ollamaRoot } from './ollama';
 
 export interface DetectedServer {
   readonly backend: BackendId;
@@ -12,25 +15,39 @@ export interface DetectedServer {
 }
 
 export const LOCAL_SERVER_CANDIDATES: readonly { backend: BackendId; baseUrl: string }[] = [
-  { backend: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1' },
+  { backend: 'ollama', baseUrl: 'http://127.0.0.1:11434' },
   { backend: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1' },
   { backend: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1' },
 ];
 
-const THINKING_MODEL = /r1|think|reason|qwq|deepseek|qwen3|gpt-oss|magistral/i;
+/** Model ids a server lists, or undefined when it does not answer with a list. */
+async function modelsAt(baseUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
+  const listing = await listModels(baseUrl, { timeoutMs, ...(signal ? { signal } : {}) });
+  return listing.ok ? [...listing.models] : undefined;
+}
 
-/** Model ids a server lists at `GET {baseUrl}/models`, or undefined when it does not answer. */
-export async function listModels(baseUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
+/** Every candidate that answers, in list order, with the models it lists. */
+export async function detectLocalServers(
+  candidates: readonly { backend: BackendId; baseUrl: string }[] = LOCAL_SERVER_CANDIDATES,
+  timeoutMs = 700,
+  signal?: AbortSignal,
+): Promise<{ backend: BackendId; baseUrl: string; models: string[] }[]> {
+  const answers = await Promise.all(
+    candidates.map((c) => (c.backend === 'ollama' ? listOllamaModels : modelsAt)(c.baseUrl, timeoutMs, signal)),
+  );
+  return candidates.flatMap((c, i) => (answers[i] ? [{ ...c, models: answers[i]! }] : []));
+}
+
+/** Model names an Ollama server lists at `GET {root}/api/tags`, or undefined when it does not answer. */
+export async function listOllamaModels(root: string, timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/models`, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
+    const response = await fetch(`${ollamaRoot(root)}/api/tags`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     if (!response.ok) return undefined;
     const body: unknown = await response.json();
-    const data = (body as { data?: unknown })?.data;
-    if (!Array.isArray(data)) return undefined;
-    return data.map((m) => (m as { id?: unknown })?.id).filter((id): id is string => typeof id === 'string');
+    const models = (body as { models?: unknown })?.models;
+    if (!Array.isArray(models)) return undefined;
+    return models.map((m) => (m as { name?: unknown; model?: unknown })?.name ?? (m as { model?: unknown })?.model).filter((id): id is string => typeof id === 'string');
   } catch {
     return undefined;
   }
@@ -42,10 +59,7 @@ export async function detectLocalServer(
   timeoutMs = 700,
   signal?: AbortSignal,
 ): Promise<DetectedServer | undefined> {
-  const answers = await Promise.all(candidates.map((c) => listModels(c.baseUrl, timeoutMs, signal)));
-  const found = candidates
-    .map((candidate, i) => ({ candidate, models: answers[i] }))
-    .filter((a): a is { candidate: (typeof candidates)[number]; models: string[] } => a.models !== undefined);
+  const found = (await detectLocalServers(candidates, timeoutMs, signal)).map((s) => ({ candidate: s, models: s.models }));
   const thinking = found.find((f) => f.models.some((m) => THINKING_MODEL.test(m)));
   const chosen = thinking ?? found[0];
   if (!chosen) return undefined;

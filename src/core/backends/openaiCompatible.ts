@@ -39,6 +39,7 @@ import {
 } from '../errors';
 import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
+import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { requestBody } from './presets';
 
@@ -392,7 +393,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Passes the body through and calls `onIdle` when a read waits longer than `idleMs`. The timer
  * only runs while a read is pending (highWaterMark 0: nothing is read ahead).
  */
-function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
+export function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {
@@ -482,10 +483,8 @@ export function usageOf(chunk: unknown): Usage | undefined {
   return usage;
 }
 
-/** A setting of 0, a negative number or NaN would fail every request at once: use the default. */
-function positiveOr(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
+/** A setting of 0, a negative number or NaN would fail every request at once, one past 2^31 ms too: use the default or the cap. */
+const positiveOr = timerSeconds;
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;

@@ -95,15 +95,16 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
   ollama: {
     id: 'ollama',
     label: 'Ollama',
-    defaultBaseUrl: 'http://127.0.0.1:11434/v1',
+    // The native API's root; `.../v1` is accepted too (see ollamaRoot in ollama.ts).
+    defaultBaseUrl: 'http://127.0.0.1:11434',
     defaultModel: 'deepseek-r1:8b',
     hosted: false,
     localServer: true,
     requiresApiKey: false,
     requiresBaseUrl: false,
-    honours: { ...SAMPLING, reasoningEffort: true },
-    extraBody: ({ reasoningEffort }) =>
-      reasoningEffort ? { reasoning_effort: cappedEffort(reasoningEffort, ['none', 'low', 'medium', 'high']) } : {},
+    // Served by ollama.ts through /api/chat: `think` on or off, the sampling options, `format`.
+    honours: { ...SAMPLING, reasoningEffort: true, jsonAnswer: true },
+    extraBody: none,
   },
   lmstudio: {
     id: 'lmstudio',

@@ -30,7 +30,8 @@ const escapeAttribute = (value: string): string =>
 
 export function renderPanelHtml(options: PanelHtmlOptions): string {
   const nonce = escapeAttribute(options.nonce);
-  // The stylesheet carries the codicons too; vscode-elements finds it by this id.
+  // The stylesheet carries the codicons too; vscode-elements finds it by this id. The panel's
+  // script replaces the loading line; until it runs the view is not blank.
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -41,7 +42,7 @@ export function renderPanelHtml(options: PanelHtmlOptions): string {
 <title>ThinkLens</title>
 </head>
 <body>
-<main id="app" aria-label="ThinkLens reasoning and review"></main>
+<main id="app" aria-label="ThinkLens reasoning and review"><p class="panel-loading" role="status">Loading ThinkLens…</p></main>
 <script nonce="${nonce}" src="${escapeAttribute(options.scriptUri)}"></script>
 </body>
 </html>

@@ -203,7 +203,7 @@ export class PanelModel {
         ...(first.header.file ? { file: first.header.file } : {}),
         startedAt: last.header.startedAt,
         status: last.status,
-        findings: runs.reduce((n, r) => n + (r.result?.findings.filter((f) => !f.dismissed).length ?? 0), 0),
+        findings: runs.reduce((n, r) => n + (r.result?.findings.filter((f) => !f.dismissed && !f.withdrawn).length ?? 0), 0),
         runs: runs.length,
       });
     }

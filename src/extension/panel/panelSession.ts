@@ -7,6 +7,7 @@ import { DeltaCoalescer } from './deltaCoalescer';
 import { PanelModel } from './panelModel';
 import { isHostMessage, isPanelCommand, isWebviewMessage } from '../../shared/protocol';
 import type { CoalescerTimers } from './deltaCoalescer';
+import type { BackendId } from '../../core/types';
 import type {
   DisplayMode,
   FindingRange,
@@ -28,7 +29,7 @@ export interface PanelHandlers {
   rerun(runId: string): void;
   followUp(runId: string, question: string): void;
   /** Error actions and setup buttons; only the fixed allow-list, never a command named by model output. */
-  runCommand(command: PanelCommand): void;
+  runCommand(command: PanelCommand, backend?: BackendId): void;
 }
 
 /** What the session asks of its owner besides the extension's handlers. */
@@ -202,7 +203,7 @@ export class PanelSession {
         if (model.has(message.runId) && !model.isRunning(message.runId)) events.followUp(message.runId, message.question.trim());
         return;
       case 'runCommand':
-        if (isPanelCommand(message.command)) events.runCommand(message.command);
+        if (isPanelCommand(message.command)) events.runCommand(message.command, message.backend);
         return;
       case 'exportRun':
         if (model.has(message.runId)) events.exportRun(message.runId);

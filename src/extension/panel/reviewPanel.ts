@@ -44,7 +44,7 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       cancelRun: (runId) => handlers.cancelRun(runId),
       rerun: (runId) => handlers.rerun(runId),
       followUp: (runId, question) => handlers.followUp(runId, question),
-      runCommand: (command) => handlers.runCommand(command),
+      runCommand: (command, backend) => handlers.runCommand(command, backend),
       exportRun: (runId) => void this.exportRun(runId),
       openLink: (href) => void this.openLink(href),
       openLocation: (uri, range) => void this.openLocation(uri, range),

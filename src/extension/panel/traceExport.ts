@@ -115,6 +115,7 @@ export function runToMarkdown(run: RunView): string {
         f.stale ? 'stale' : '',
         f.applied ? 'fix applied' : '',
         f.dismissed ? 'dismissed' : '',
+        f.withdrawn ? f.withdrawn : '',
       ].filter(Boolean);
       out.push(
         `### ${f.severity} (${f.category}): ${f.title.replace(/\s+/g, ' ')}`,

@@ -18,8 +18,10 @@ export function renderFindings(
   post: (message: WebviewToHost) => void,
   actionable = true,
 ): HTMLElement | null {
-  const open = findings.filter((f) => !f.dismissed);
-  const dismissed = findings.length - open.length;
+  const open = findings.filter((f) => !f.dismissed && !f.withdrawn);
+  const dismissed = findings.filter((f) => f.dismissed).length;
+  const replaced = findings.filter((f) => f.withdrawn === 'replaced').length;
+  const cleared = findings.filter((f) => f.withdrawn === 'cleared').length;
   if (!findings.length) return null;
 
   const byFile = new Map<string, FindingView[]>();
@@ -53,7 +55,12 @@ export function renderFindings(
       ),
     );
   }
-  if (dismissed) section.append(el('p', { className: 'muted' }, `${dismissed} dismissed`));
+  const gone = [
+    dismissed ? `${dismissed} dismissed` : '',
+    replaced ? `${replaced} replaced by a newer run over the same code` : '',
+    cleared ? `${cleared} cleared from the editor` : '',
+  ].filter(Boolean);
+  if (gone.length) section.append(el('p', { className: 'muted findings-gone' }, gone.join(' · ')));
   return section;
 }
 

@@ -41,7 +41,6 @@ const ANSWER_RENDER_INTERVAL_MS = 120;
 const MAX_TRACE_CHARS_PER_FRAME = 3_000;
 /** New answer blocks rendered per frame (highlighting is the costly part). */
 const MAX_ANSWER_CHARS_PER_FRAME = 1_000;
-const LOCAL_SERVERS = new Set(['ollama', 'lmstudio', 'llamacpp', 'vllm', 'sglang', 'openai-compatible']);
 const KIND_ICON = { explain: 'bug', review: 'checklist', 'follow-up': 'comment-discussion' } as const;
 /** A JSON block that starts the machine-readable part of an answer; it is shown as findings instead. */
 const JSON_FENCE = /(?:^|\n)[ \t]*(?:```|~~~)[ \t]*(?:json)?[ \t]*\n[ \t]*[{[]/gi;
@@ -220,7 +219,7 @@ export class RunCard {
     this.renderControls();
     this.applyDisplay();
     this.tick(finishedAt);
-    const open = result.findings.filter((f) => !f.dismissed).length;
+    const open = result.findings.filter((f) => !f.dismissed && !f.withdrawn).length;
     if (status === 'done') this.host.announce(`Done: ${open === 1 ? '1 finding' : `${open} findings`}`);
     else if (status === 'error') this.host.announce(`Error: ${result.error?.message ?? 'the run failed'}`);
     else if (status === 'cancelled') this.host.announce('Cancelled');
@@ -439,20 +438,16 @@ export class RunCard {
       actions.append(
         button(action.label, action.command === 'rerun' ? 'refresh' : undefined, () => {
           if (action.command === 'rerun') this.host.post({ type: 'rerun', runId: this.id });
-          else this.host.post({ type: 'runCommand', command: action.command });
+          else this.host.post({ type: 'runCommand', command: action.command, ...(action.backend ? { backend: action.backend } : {}) });
         }, { secondary: actions.childElementCount > 0 }),
       );
     }
-    const hint =
-      error.kind === 'network' && LOCAL_SERVERS.has(this.data.header.backend)
-        ? el('p', { className: 'error-hint' }, `Is the ${this.data.header.backend} server running? Start it, then try again.`)
-        : null;
     return el(
       'div',
       { className: 'error-box', attrs: { role: 'group', 'aria-label': 'Error' } },
       el('p', { className: 'error-message' }, icon('error'), ' ', error.message),
-      hint,
-      error.detail ? el('details', { className: 'error-detail' }, el('summary', {}, 'Details'), el('pre', {}, error.detail)) : null,
+      error.hint ? el('p', { className: 'error-hint' }, error.hint) : null,
+      error.detail ? el('p', { className: 'error-detail' }, el('span', { className: 'muted' }, 'The server said: '), el('code', {}, error.detail)) : null,
       actions.childElementCount ? actions : null,
     );
   }

@@ -8,6 +8,7 @@ const extensionId = 'thinklens.thinklens';
 const publicCommands = [
   'thinklens.explainBug',
   'thinklens.reviewSelection',
+  'thinklens.checkProof',
   'thinklens.reviewFile',
   'thinklens.reviewChanges',
   'thinklens.followUp',

@@ -89,7 +89,7 @@ describe('Explain this bug', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings');
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
     await server?.close();
   });
 

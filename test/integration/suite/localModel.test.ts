@@ -50,7 +50,7 @@ describe('Explain this bug with a local model', function () {
   after(async () => {
     const settings = vscode.workspace.getConfiguration('thinklens');
     for (const key of ['backend', 'local.modelPath', 'local.contextSize', 'local.gpu', 'local.threads']) await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('thinklens.clearFindings');
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
   });
 
   it('streams the reasoning, places the finding and applies its fix', async () => {

@@ -45,7 +45,7 @@ describe('Review uncommitted changes', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings');
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
     await server?.close();
   });
 

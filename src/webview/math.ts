@@ -1,0 +1,160 @@
+// TeX math in the panel, rendered by KaTeX. The TeX comes from the model, so it is untrusted:
+// KaTeX runs with `trust: false` (no `\href`, `\url`, `\includegraphics` or `\html…` extensions),
+// and its output goes through its own DOMPurify allow-list of KaTeX's tags and attributes before
+// it reaches the page. KaTeX sizes glyphs with inline `style` attributes, which the panel's CSP
+// forbids (even parsing them in the sanitizer's inert document is a violation): they are renamed
+// before parsing, and the sanitizer keeps only length, colour and border declarations and sets
+// them through the CSSOM (which the CSP allows) instead. Formulas are cached: a trace repeats them, and the
+// answer's tail block is rendered again while it streams.
+import katex from 'katex';
+import DOMPurify from 'dompurify';
+import type { Config } from 'dompurify';
+
+const KATEX_OPTIONS = {
+  throwOnError: false,
+  trust: false,
+  strict: 'ignore' as const,
+  output: 'htmlAndMathml' as const,
+  // A formula may not grow without bound (a model stuck repeating `\left(`).
+  maxSize: 20,
+  maxExpand: 200,
+};
+
+/** TeX longer than this is shown as its source: rendering it could stall a frame. */
+export const MAX_TEX_CHARS = 4_000;
+
+const MATHML_TAGS = [
+  'math', 'semantics', 'annotation', 'mrow', 'mi', 'mo', 'mn', 'ms', 'mtext', 'mspace', 'msup', 'msub', 'msubsup',
+  'mfrac', 'msqrt', 'mroot', 'mover', 'munder', 'munderover', 'mtable', 'mtr', 'mtd', 'mstyle', 'mpadded', 'mphantom',
+  'menclose', 'mmultiscripts', 'mprescripts', 'none',
+];
+const MATHML_ATTRS = [
+  'xmlns', 'display', 'encoding', 'mathvariant', 'stretchy', 'fence', 'separator', 'lspace', 'rspace', 'accent',
+  'accentunder', 'columnalign', 'rowspacing', 'columnspacing', 'columnlines', 'rowlines', 'rowalign', 'frame',
+  'linethickness', 'displaystyle', 'scriptlevel', 'minsize', 'maxsize', 'movablelimits', 'notation', 'voffset',
+  'symmetric', 'largeop', 'mathcolor', 'mathbackground', 'depth',
+];
+const SVG_TAGS = ['svg', 'path', 'line'];
+const SVG_ATTRS = ['viewBox', 'preserveAspectRatio', 'd', 'x1', 'y1', 'x2', 'y2', 'stroke-width'];
+
+const MATH_CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
+  ALLOWED_TAGS: ['span', ...MATHML_TAGS, ...SVG_TAGS],
+  ALLOWED_ATTR: ['class', 'aria-hidden', 'title', 'width', 'height', ...MATHML_ATTRS, ...SVG_ATTRS],
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
+  // No attribute of KaTeX's output is a URI; none may hold one.
+  ALLOWED_URI_REGEXP: /^$/,
+  RETURN_DOM_FRAGMENT: true,
+};
+
+/** KaTeX's class names; anything else (there should be nothing else) is dropped. */
+const KATEX_CLASS = /^[a-z][a-z0-9-]*$/i;
+/** The declarations KaTeX writes, and the only values they may have: lengths, colours, border styles. */
+const STYLE_PROPERTIES = new Set([
+  'height', 'width', 'min-width', 'vertical-align', 'top', 'bottom', 'margin-left', 'margin-right', 'padding-left',
+  'border-bottom-width', 'border-right-width', 'border-top-width', 'border-width', 'border-style', 'border-color',
+  'color', 'background-color',
+]);
+const STYLE_VALUE = /^(?:-?\d*\.?\d+(?:em|ex|px|%)?|#[0-9a-f]{3,8}|[a-z]+|rgba?\([\d.,\s%]+\))$/i;
+
+/** KaTeX's `style` attributes go through the parser under this name. */
+const STYLE_STAND_IN = 'data-katex-style';
+
+const purify = DOMPurify(window);
+/** Declarations kept from each element's `style`, set through the CSSOM once its attributes are sanitized. */
+const keptStyles = new WeakMap<Element, [string, string][]>();
+purify.addHook('uponSanitizeAttribute', (node, data) => {
+  if (data.attrName === 'class') {
+    const kept = data.attrValue.split(/\s+/).filter((name) => KATEX_CLASS.test(name));
+    if (kept.length) data.attrValue = kept.join(' ');
+    else data.keepAttr = false;
+  } else if (data.attrName === STYLE_STAND_IN) {
+    const declarations: [string, string][] = [];
+    for (const part of data.attrValue.split(';')) {
+      const colon = part.indexOf(':');
+      if (colon < 0) continue;
+      const property = part.slice(0, colon).trim().toLowerCase();
+      const value = part.slice(colon + 1).trim();
+      if (STYLE_PROPERTIES.has(property) && STYLE_VALUE.test(value)) declarations.push([property, value]);
+    }
+    if (declarations.length) keptStyles.set(node, declarations);
+    data.keepAttr = false;
+  }
+});
+purify.addHook('afterSanitizeAttributes', (node) => {
+  const declarations = keptStyles.get(node);
+  if (!declarations || !('style' in node)) return;
+  const style = (node as HTMLElement).style;
+  for (const [property, value] of declarations) style.setProperty(property, value);
+});
+
+const cache = new Map<string, DocumentFragment>();
+const CACHE_LIMIT = 500;
+
+/**
+ * A formula as a sanitized element: `span.math` holding KaTeX's output, with the TeX kept on the
+ * element for copying. Rendering errors show KaTeX's red source, never throw.
+ */
+export function renderMath(tex: string, display: boolean): HTMLElement {
+  const wrapper = document.createElement('span');
+  wrapper.className = display ? 'math math-display' : 'math math-inline';
+  wrapper.dataset.tex = tex;
+  if (tex.length > MAX_TEX_CHARS) {
+    wrapper.classList.add('math-source');
+    wrapper.textContent = display ? `$$${tex}$$` : `$${tex}$`;
+    return wrapper;
+  }
+  const key = `${display ? 'D' : 'I'}${tex}`;
+  let rendered = cache.get(key);
+  if (rendered) {
+    // Most recently used last, so the oldest goes first.
+    cache.delete(key);
+  } else {
+    // KaTeX escapes `"` in text and attribute values, so ` style="` only ever opens an attribute.
+    const html = katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display }).replace(/ style="/g, ` ${STYLE_STAND_IN}="`);
+    rendered = purify.sanitize(html, MATH_CONFIG);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(key, rendered);
+  wrapper.appendChild(rendered.cloneNode(true));
+  return wrapper;
+}
+
+/** The first formula costs KaTeX's start-up (building its tables); pay it while the panel is idle. */
+export function warmUpMath(): void {
+  renderMath('\\frac{a}{b} + \\sqrt{x^2} \\le \\sum_{i=1}^{n} i', true);
+}
+
+const BLOCKS = 'p, li, pre, h1, h2, h3, h4, h5, h6, blockquote, tr, .math-display';
+
+/**
+ * Copying a selection that holds formulas gives their TeX (`$…$`, `$$…$$`) instead of KaTeX's
+ * glyphs and its hidden MathML twice over. Other selections copy as the browser does.
+ */
+export function copyFormulasAsTex(root: HTMLElement): void {
+  root.addEventListener('copy', (event) => {
+    const selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0 || !event.clipboardData) return;
+    const range = selection.getRangeAt(0);
+    const fragment = range.cloneContents();
+    const start = range.startContainer instanceof Element ? range.startContainer : range.startContainer.parentElement;
+    // A selection inside one formula clones only part of it: copy that formula whole.
+    const within = start?.closest<HTMLElement>('.math');
+    const formulas = [...fragment.querySelectorAll<HTMLElement>('.math')];
+    if (!within && formulas.length === 0) return;
+    let text: string;
+    if (within && within.contains(range.endContainer)) text = asSource(within);
+    else {
+      for (const formula of formulas) formula.replaceWith(document.createTextNode(asSource(formula)));
+      for (const block of fragment.querySelectorAll(BLOCKS)) block.append('\n');
+      text = (fragment.textContent ?? '').replace(/\n{3,}/g, '\n\n').trim();
+    }
+    event.clipboardData.setData('text/plain', text);
+    event.preventDefault();
+  });
+}
+
+function asSource(formula: HTMLElement): string {
+  const tex = formula.dataset.tex ?? '';
+  return formula.classList.contains('math-display') ? `$$${tex}$$` : `$${tex}$`;
+}

@@ -1,0 +1,193 @@
+// Findings as a person lives with them in real VS Code: a rerun replaces the findings of the code
+// it covered (one Problems row after three runs), an undo after Apply fix brings the finding back
+// in the editor and the panel, the diagnostic's code is readable and still leads to its finding,
+// and Clear Findings is scoped and keeps the panel honest.
+
+import * as assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { RunOutcome } from '../../../src/extension/runs';
+import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+
+const EXTENSION_ID = 'thinklens.thinklens';
+const LOOP = 'for (let i = 0; i <= items.length; i++) {';
+const FIXED_LOOP = '  for (let i = 0; i < items.length; i++) {';
+const DISCOUNT = 'return total - total * percent;';
+
+function answer(findings: { title: string; line: number; quote: string; fix?: string; category?: string }[]): string {
+  const body = findings.map((f) => ({
+    title: f.title,
+    severity: 'error',
+    category: f.category ?? 'bug',
+    startLine: f.line,
+    endLine: f.line,
+    quote: f.quote,
+    explanation: `Because ${f.title.toLowerCase()}.`,
+    ...(f.fix ? { fix: { startLine: f.line, endLine: f.line, replacement: f.fix } } : {}),
+  }));
+  return `Here is what is wrong.\n\n\`\`\`json\n${JSON.stringify({ summary: 'Found it.', findings: body }, null, 2)}\n\`\`\`\n`;
+}
+
+const offByOne = { title: 'Off-by-one in loop bound', line: 11, quote: LOOP, fix: FIXED_LOOP };
+const percent = { title: 'Percent used as a fraction', line: 19, quote: DISCOUNT, fix: '  return total - (total * percent) / 100;' };
+
+let server: ReplayServer;
+let api: ThinkLensApi;
+let workDir: string;
+
+async function openCart(): Promise<vscode.TextEditor> {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+  const file = join(workDir, `cart-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.ts`);
+  copyFileSync(join(extension.extensionPath, 'samples', 'src', 'cart.ts'), file);
+  return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+}
+
+function selectLines(editor: vscode.TextEditor, start: number, end: number): void {
+  editor.selection = new vscode.Selection(start - 1, 0, end - 1, editor.document.lineAt(end - 1).text.length);
+}
+
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'ThinkLens');
+
+async function script(model: string, answers: string[]): Promise<void> {
+  server.script(model, answers.map((a) => deepseekStream({ model, reasoning: 'Let me look at the loop bound.', answer: a })));
+  await vscode.workspace.getConfiguration('thinklens').update('model', model, vscode.ConfigurationTarget.Global);
+}
+
+async function explain(editor: vscode.TextEditor, start: number, end: number, command = 'thinklens.explainBug'): Promise<RunOutcome> {
+  await vscode.window.showTextDocument(editor.document);
+  selectLines(editor, start, end);
+  const outcome = await vscode.commands.executeCommand<RunOutcome>(command);
+  assert.equal(outcome.error, undefined, outcome.error?.message);
+  return outcome;
+}
+
+async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('Findings lifecycle', function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    server = await startReplayServer();
+    workDir = mkdtempSync(join(tmpdir(), 'thinklens-lifecycle-'));
+    const settings = vscode.workspace.getConfiguration('thinklens');
+    await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
+    await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
+    await settings.update('requestTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
+    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+  });
+
+  after(async () => {
+    api.findings.clear();
+    await server?.close();
+  });
+
+  it('three reruns over the same code leave one Problems row, and the earlier cards say their finding was replaced', async () => {
+    await script('lifecycle-rerun', [answer([offByOne]), answer([offByOne]), answer([offByOne])]);
+    const editor = await openCart();
+    const first = await explain(editor, 9, 15);
+    const second = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
+    // A rerun from the panel goes through the run controller, as the card's button does.
+    const third = await api.runs.rerun(second.runId!);
+    assert.equal(third.error, undefined);
+    const rows = ours(editor.document.uri);
+    assert.equal(rows.length, 1, `Problems has ${rows.length} rows: ${rows.map((d) => d.message).join(' | ')}`);
+    const firstCard = api.panel.runView(first.runId!)?.result?.findings ?? [];
+    assert.deepEqual(firstCard.map((f) => f.withdrawn), ['replaced'], 'the first run\'s card does not say its finding was replaced');
+    assert.equal(api.panel.runView(third.runId!)?.result?.findings[0]?.withdrawn, undefined);
+  });
+
+  it('a run over other lines of the file keeps the findings outside its range', async () => {
+    await script('lifecycle-range', [answer([offByOne]), answer([percent])]);
+    const editor = await openCart();
+    await explain(editor, 9, 15);
+    await explain(editor, 17, 20);
+    assert.deepEqual(ours(editor.document.uri).map((d) => d.message).sort(), ['Off-by-one in loop bound', 'Percent used as a fraction']);
+  });
+
+  it('a review of the whole file replaces the findings of the file', async () => {
+    await script('lifecycle-file', [answer([offByOne]), answer([percent]), answer([offByOne, percent])]);
+    const editor = await openCart();
+    await explain(editor, 9, 15);
+    await explain(editor, 17, 20);
+    const review = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewFile', editor.document.uri);
+    assert.equal(review.findings.length, 2);
+    assert.equal(ours(editor.document.uri).length, 2, 'the file review did not replace the earlier findings');
+  });
+
+  it('gives the diagnostic a readable code that still leads to its finding', async () => {
+    await script('lifecycle-code', [answer([{ ...offByOne, category: 'edge-case' }])]);
+    const editor = await openCart();
+    const outcome = await explain(editor, 9, 15);
+    const [diagnostic] = ours(editor.document.uri);
+    assert.ok(diagnostic);
+    const code = diagnostic.code as { value: string | number; target: vscode.Uri };
+    assert.equal(code.value, 'edge-case', 'the code should read like a rule, not an internal key');
+    assert.ok(!/^F\d+$/.test(String(code.value)));
+    assert.equal(code.target.scheme, 'command');
+    assert.equal(api.findings.forDiagnostic(editor.document.uri, diagnostic)?.id, outcome.findings[0]!.id);
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostic.range)) ?? [];
+    assert.ok(actions.some((a) => a.title.startsWith('Apply fix')), `no Apply fix action; got ${actions.map((a) => a.title).join(', ')}`);
+  });
+
+  it('undo after Apply fix brings the finding back with its fix, in the editor and the panel; redo applies it again', async () => {
+    await script('lifecycle-undo', [answer([offByOne])]);
+    const editor = await openCart();
+    const outcome = await explain(editor, 9, 15);
+    const id = outcome.findings[0]!.id;
+    const original = editor.document.getText();
+    const applied = await vscode.commands.executeCommand<{ applied: boolean }>('thinklens.applyFix', id);
+    assert.equal(applied.applied, true);
+    assert.equal(ours(editor.document.uri).length, 0);
+
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), original);
+    await until(() => ours(editor.document.uri).length === 1, 'the finding to come back after undo');
+    const [back] = ours(editor.document.uri);
+    assert.equal(editor.document.getText(back!.range), LOOP, 'the restored squiggle is not on the loop');
+    const view = api.panel.runView(outcome.runId!)?.result?.findings[0];
+    assert.equal(view?.applied, undefined, 'the panel still says "Fix applied"');
+    assert.equal(view?.hasFix, true, 'the panel has no Apply fix after undo');
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, back!.range)) ?? [];
+    const apply = actions.find((a) => a.title.startsWith('Apply fix'));
+    assert.ok(apply?.command && !apply.disabled, 'the quick fix did not come back');
+
+    await vscode.commands.executeCommand('redo');
+    assert.equal(editor.document.lineAt(10).text, FIXED_LOOP);
+    await until(() => ours(editor.document.uri).length === 0, 'the finding to settle again after redo');
+    assert.equal(api.panel.runView(outcome.runId!)?.result?.findings[0]?.applied, true);
+
+    // And applying it again from the restored state works.
+    await vscode.commands.executeCommand('undo');
+    await until(() => ours(editor.document.uri).length === 1, 'the finding to come back after a second undo');
+    const again = await vscode.commands.executeCommand<{ applied: boolean }>('thinklens.applyFix', id);
+    assert.equal(again.applied, true);
+    assert.equal(editor.document.lineAt(10).text, FIXED_LOOP);
+  });
+
+  it('Clear Findings in this file leaves other files alone and the card says the findings were cleared', async () => {
+    await script('lifecycle-clear', [answer([offByOne]), answer([offByOne])]);
+    const a = await openCart();
+    const runA = await explain(a, 9, 15);
+    const b = await openCart();
+    await explain(b, 9, 15);
+    await vscode.window.showTextDocument(a.document);
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'file');
+    assert.equal(ours(a.document.uri).length, 0);
+    assert.equal(ours(b.document.uri).length, 1, 'clearing one file cleared another');
+    const card = api.panel.runView(runA.runId!)?.result?.findings ?? [];
+    assert.deepEqual(card.map((f) => f.withdrawn), ['cleared'], 'the card does not say the finding was cleared');
+    // Workspace-wide clear asks first; a test cannot click a modal, so the confirmed form is used.
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    assert.equal(ours(b.document.uri).length, 0);
+  });
+});

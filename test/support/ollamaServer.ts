@@ -1,0 +1,398 @@
+// An Ollama-shaped replay server: a real HTTP server on 127.0.0.1 speaking Ollama's native API
+// (`GET /api/version`, `GET /api/tags`, `POST /api/show`, NDJSON `POST /api/chat`, error bodies
+// `{"error": "..."}` with Ollama's statuses) that copies Ollama's *limits*, not only its shapes:
+//
+// - A request without `options.num_ctx` runs with a 4096-token window (Ollama's default under
+//   24 GiB of VRAM); `num_ctx` above the model's maximum is capped at it, as Ollama does.
+// - A prompt longer than the window is truncated silently, the way Ollama's llama-server runner
+//   does it (llm/llama_server.go, v0.32.15): keep the first `num_keep` tokens (4, plus the BOS),
+//   drop the start of the rest, and keep the end so the prompt fills about half the window.
+// - Generation stops at `num_predict` with `done_reason: "length"`; generation past the window
+//   shifts the context (which drops more of the prompt's start) and is recorded as truncation.
+// - `think: true` to a model without the "thinking" capability is a 400; an unknown model a 404.
+//
+// Tokens are counted with a stated approximation: one token per 4 characters of the rendered prompt
+// (a BPE tokenizer averages 3.5 to 4 characters per token on English and code). ThinkLens
+// estimates more tokens than that (3 characters each), so its plans err on the safe side here.
+//
+// The scripted model is R1-like: it reasons in `message.thinking` (with `think: true`; inline
+// `<think>` in `content` when `think` is not sent), then answers. It only does the task when it can
+// see the instructions, the first line of the first user message: after a truncation it sees a
+// piece of code and no request, and returns a quiet, empty review, as real models do. Its review
+// reports every visible numbered line matching its `spot` pattern (an off-by-one loop by default).
+// With `format` it answers with bare JSON; without, prose and a fenced ```json block.
+//
+// Every chat is recorded (`server.chats`, or `GET /__replay/chats` from another process; see
+// ollamaServerMain.ts): the window it ran with, the prompt tokens, whether and how much was
+// truncated, and the body as sent, for assertions.
+
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const OLLAMA_VERSION = '0.32.15';
+export const DEFAULT_NUM_CTX = 4096;
+/** Tokens Ollama keeps at the start of a truncated prompt: `num_keep` (4) plus the BOS token. */
+const KEEP_TOKENS = 5;
+const CHARS_PER_TOKEN = 4;
+
+/** Tokens in `text` by the server's approximation. */
+export function ollamaTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+export interface OllamaModelSpec {
+  /** `model_info["<arch>.context_length"]`. */
+  readonly contextLength: number;
+  readonly arch?: string;
+  readonly capabilities?: readonly string[];
+  /** Lines (without their number prefix) the model reports as bugs. */
+  readonly spot?: RegExp;
+}
+
+/** A fault for the next chat of a model. */
+export type OllamaFault =
+  | { readonly kind: 'status'; readonly status: number; readonly error: string }
+  | { readonly kind: 'html' }
+  /** Wait this long before sending the headers. */
+  | { readonly kind: 'slow-headers'; readonly ms: number }
+  /** Send this many stream lines, then nothing (the connection stays open). */
+  | { readonly kind: 'stall'; readonly afterLines: number }
+  /** Send this many stream lines, then close without the `done` line. */
+  | { readonly kind: 'cut'; readonly afterLines: number }
+  /** Send this many stream lines, then an `{"error": ...}` line (the runner failed). */
+  | { readonly kind: 'stream-error'; readonly afterLines: number; readonly error: string }
+  /** After the headers, one line of this many bytes that never ends (a broken or hostile server). */
+  | { readonly kind: 'flood'; readonly bytes: number };
+
+export interface OllamaChatRecord {
+  readonly model: string;
+  /** What the request asked for (`options.num_ctx`), undefined when it sent none. */
+  readonly requestedNumCtx?: number;
+  /** The window the chat ran with: the request's, or the default, capped at the model's maximum. */
+  readonly numCtx: number;
+  readonly numPredict?: number;
+  /** Tokens of the rendered prompt before any truncation. */
+  readonly promptTokens: number;
+  /** Tokens the model actually saw. */
+  readonly keptPromptTokens: number;
+  /** The start of the prompt was dropped (before generation, or by a context shift during it). */
+  readonly truncated: boolean;
+  readonly instructionsSeen: boolean;
+  readonly think?: unknown;
+  readonly format?: unknown;
+  readonly body: Record<string, unknown>;
+  clientClosed: boolean;
+}
+
+export interface OllamaServerOptions {
+  readonly port?: number;
+  readonly version?: string;
+  /** Installed models; default: `deepseek-r1:7b` with a 131072-token maximum and thinking. */
+  readonly models?: Readonly<Record<string, OllamaModelSpec>>;
+  /** Delay between stream lines (for cancellation tests). */
+  readonly lineDelayMs?: number;
+  /** Generated tokens per second reported through `eval_duration`. */
+  readonly tokensPerSecond?: number;
+}
+
+export interface OllamaServer {
+  /** `http://127.0.0.1:<port>` (no `/v1`). */
+  readonly root: string;
+  readonly port: number;
+  readonly chats: OllamaChatRecord[];
+  /** Every request: method, path and its Authorization header. */
+  readonly requests: { method: string; path: string; authorization?: string }[];
+  fault(model: string, fault: OllamaFault): void;
+  close(): Promise<void>;
+}
+
+export const R1_MODEL = 'deepseek-r1:7b';
+const OFF_BY_ONE = /for \(let \w+ = 0; \w+ <= [\w.]+\.length; /;
+
+export async function startOllamaServer(options: OllamaServerOptions = {}): Promise<OllamaServer> {
+  const models: Record<string, OllamaModelSpec> = { ...(options.models ?? { [R1_MODEL]: { contextLength: 131_072 } }) };
+  const version = options.version ?? OLLAMA_VERSION;
+  const faults = new Map<string, OllamaFault[]>();
+  const chats: OllamaChatRecord[] = [];
+  const requests: { method: string; path: string; authorization?: string }[] = [];
+  const open = new Set<ServerResponse>();
+
+  const specOf = (name: string): OllamaModelSpec | undefined => models[name] ?? models[`${name}:latest`];
+  const capabilitiesOf = (spec: OllamaModelSpec) => spec.capabilities ?? ['completion', 'thinking'];
+
+  const server = createServer((req, res) => {
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { error: String(err) });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization });
+    if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version });
+    // Not Ollama's: what the chats ran with, for a test in another process.
+    if (req.method === 'GET' && path === '/__replay/chats') return json(res, 200, chats);
+    if (req.method === 'GET' && path === '/api/tags') {
+      return json(res, 200, {
+        models: Object.entries(models).map(([name, spec]) => ({
+          name,
+          model: name,
+          modified_at: '2026-11-01T10:00:00Z',
+          size: 4_683_087_332,
+          digest: '0a8c266910232fd3291e71e5ba1e058cc5af9d411192cf88b6d30e92b6e73163',
+          details: { parent_model: '', format: 'gguf', family: spec.arch ?? 'qwen2', families: [spec.arch ?? 'qwen2'], parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+        })),
+      });
+    }
+    if (req.method === 'POST' && (path === '/api/show' || path === '/api/chat')) {
+      const body = await readJson(req);
+      if (body === undefined) return json(res, 400, { error: 'invalid character looking for beginning of value' });
+      const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
+      if (!name) return json(res, 400, { error: 'model is required' });
+      const spec = specOf(name);
+      if (path === '/api/show') {
+        if (!spec) return json(res, 404, { error: `model '${name}' not found` });
+        const arch = spec.arch ?? 'qwen2';
+        return json(res, 200, {
+          license: 'MIT License',
+          modelfile: `FROM ${name}`,
+          parameters: 'stop "<｜begin▁of▁sentence｜>"\nstop "<｜end▁of▁sentence｜>"',
+          template: '{{- range .Messages }}…{{ end }}',
+          details: { parent_model: '', format: 'gguf', family: arch, families: [arch], parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+          model_info: { 'general.architecture': arch, 'general.parameter_count': 7_615_616_512, [`${arch}.context_length`]: spec.contextLength, [`${arch}.embedding_length`]: 3584 },
+          capabilities: capabilitiesOf(spec),
+          modified_at: '2026-11-01T10:00:00Z',
+        });
+      }
+      if (!spec) return json(res, 404, { error: `model "${name}" not found, try pulling it first` });
+      if (body.think === true && !capabilitiesOf(spec).includes('thinking')) {
+        return json(res, 400, { error: `"${name}" does not support thinking` });
+      }
+      return chat(res, name, spec, body);
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+  }
+
+  async function chat(res: ServerResponse, name: string, spec: OllamaModelSpec, body: Record<string, unknown>): Promise<void> {
+    const fault = faults.get(name)?.shift();
+    if (fault?.kind === 'status') return json(res, fault.status, { error: fault.error });
+    if (fault?.kind === 'html') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Sign in</body></html>');
+      return;
+    }
+    if (fault?.kind === 'slow-headers') await sleep(fault.ms);
+
+    const sent = isRecord(body.options) ? body.options : {};
+    const requestedNumCtx = typeof sent.num_ctx === 'number' ? sent.num_ctx : undefined;
+    const numCtx = Math.min(requestedNumCtx ?? DEFAULT_NUM_CTX, spec.contextLength);
+    const numPredict = typeof sent.num_predict === 'number' && sent.num_predict > 0 ? sent.num_predict : undefined;
+    const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
+    const think = body.think;
+    const prompt = renderPrompt(messages, think === true);
+    const promptTokens = ollamaTokens(prompt);
+    const seen = truncate(prompt, promptTokens, numCtx);
+    const firstLine = String(messages.find((m) => m.role === 'user')?.content ?? '').split('\n')[0]!.trim();
+    const instructionsSeen = firstLine !== '' && seen.text.includes(firstLine);
+
+    const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format);
+    // Generation: up to num_predict; past the window the context shifts and drops more of the prompt.
+    const reasoningTokens = think === false ? 0 : ollamaTokens(reply.reasoning);
+    const answerTokens = ollamaTokens(reply.answer);
+    const limit = numPredict ?? Number.POSITIVE_INFINITY;
+    const generated = Math.min(reasoningTokens + answerTokens, limit);
+    const shifted = seen.tokens + generated > numCtx;
+    const record: OllamaChatRecord = {
+      model: name,
+      requestedNumCtx,
+      numCtx,
+      numPredict,
+      promptTokens,
+      keptPromptTokens: seen.tokens,
+      truncated: seen.truncated || shifted,
+      instructionsSeen,
+      think,
+      format: body.format,
+      body,
+      clientClosed: false,
+    };
+    chats.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
+    });
+
+    // The lines, cut at num_predict.
+    const parts: { thinking?: string; content?: string }[] = [];
+    let budget = limit;
+    const take = (text: string, field: 'thinking' | 'content') => {
+      for (const piece of pieces(text)) {
+        if (budget <= 0) return;
+        const tokens = ollamaTokens(piece);
+        const kept = tokens <= budget ? piece : piece.slice(0, budget * CHARS_PER_TOKEN);
+        budget -= Math.min(tokens, budget);
+        parts.push({ [field]: kept });
+      }
+    };
+    if (think === true) {
+      take(reply.reasoning, 'thinking');
+      take(reply.answer, 'content');
+    } else if (think === undefined) {
+      take(`<think>\n${reply.reasoning}\n</think>\n\n${reply.answer}`, 'content');
+    } else {
+      take(reply.answer, 'content');
+    }
+    const doneReason = reasoningTokens + answerTokens > limit ? 'length' : 'stop';
+
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    if (fault?.kind === 'flood') {
+      const block = Buffer.alloc(64 * 1024, 'a');
+      for (let sent = 0; sent < fault.bytes && !res.destroyed; sent += block.length) {
+        if (!res.write(block)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+      }
+      return void res.end();
+    }
+    const created = () => new Date().toISOString();
+    const line = (value: unknown) => res.write(`${JSON.stringify(value)}\n`);
+    for (let i = 0; i < parts.length; i++) {
+      if (fault && 'afterLines' in fault && i === fault.afterLines) {
+        if (fault.kind === 'stall') return; // stays open; the client's idle timer must end it
+        if (fault.kind === 'cut') return void res.end();
+        line({ error: fault.error });
+        return void res.end();
+      }
+      if (res.destroyed) return;
+      const part = parts[i]!;
+      line({ model: name, created_at: created(), message: { role: 'assistant', content: part.content ?? '', ...(part.thinking ? { thinking: part.thinking } : {}) }, done: false });
+      if (options.lineDelayMs) await sleep(options.lineDelayMs);
+    }
+    const tokensPerSecond = options.tokensPerSecond ?? 50;
+    line({
+      model: name,
+      created_at: created(),
+      message: { role: 'assistant', content: '' },
+      done: true,
+      done_reason: doneReason,
+      total_duration: 4_100_000_000,
+      load_duration: 20_000_000,
+      prompt_eval_count: seen.tokens,
+      prompt_eval_duration: 800_000_000,
+      eval_count: generated,
+      eval_duration: Math.round((generated / tokensPerSecond) * 1e9),
+    });
+    res.end();
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    root: `http://127.0.0.1:${port}`,
+    port,
+    chats,
+    requests,
+    fault(model, fault) {
+      faults.set(model, [...(faults.get(model) ?? []), fault]);
+    },
+    async close() {
+      for (const res of open) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** DeepSeek-R1's chat template, the way Ollama renders it for the distills. */
+function renderPrompt(messages: readonly Record<string, unknown>[], think: boolean): string {
+  let out = '<｜begin▁of▁sentence｜>';
+  for (const m of messages) {
+    const content = typeof m.content === 'string' ? m.content : '';
+    out += m.role === 'assistant' ? `<｜Assistant｜>${content}<｜end▁of▁sentence｜>` : `<｜User｜>${content}`;
+  }
+  return `${out}<｜Assistant｜>${think ? '<think>\n' : ''}`;
+}
+
+/** Ollama's truncation of a prompt longer than the window (see the header). */
+function truncate(prompt: string, tokens: number, numCtx: number): { text: string; tokens: number; truncated: boolean } {
+  if (tokens <= numCtx - 1) return { text: prompt, tokens, truncated: false };
+  const keep = Math.min(KEEP_TOKENS, numCtx - 1);
+  const limit = numCtx - Math.max(Math.floor((numCtx - keep) / 2), 1);
+  const tail = limit - keep;
+  const text = prompt.slice(0, keep * CHARS_PER_TOKEN) + prompt.slice(prompt.length - tail * CHARS_PER_TOKEN);
+  return { text, tokens: limit, truncated: true };
+}
+
+/** The scripted model's reasoning and answer for what it can see. */
+function compose(seen: string, instructionsSeen: boolean, spot: RegExp, format: unknown): { reasoning: string; answer: string } {
+  // Under `format` the answer is the JSON alone (Ollama's grammar allows nothing else); a schema
+  // with an `explanation` property gets the prose there.
+  const schemaFields = isRecord(format) && isRecord(format.properties) ? Object.keys(format.properties) : [];
+  const answerOf = (summary: string, prose: string, findings: readonly unknown[]): string => {
+    if (format === undefined) return `${prose}\n\n\`\`\`json\n${JSON.stringify({ summary, findings })}\n\`\`\``;
+    return JSON.stringify({ summary, ...(schemaFields.includes('explanation') ? { explanation: prose } : {}), findings });
+  };
+  if (!instructionsSeen) {
+    const summary = 'This looks like part of a source file, but there is no question or task to answer.';
+    return {
+      reasoning: 'I see numbered lines of code and some rules about a JSON shape, but no request about them. ' +
+        'Without knowing what is wanted, the safest answer is to report nothing.',
+      answer: answerOf(summary, summary, []),
+    };
+  }
+  const findings = [];
+  for (const match of seen.matchAll(/^ *(\d+) \| (.*)$/gm)) {
+    const code = match[2]!;
+    if (!spot.test(code)) continue;
+    const line = Number(match[1]);
+    findings.push({
+      title: 'Off-by-one: the loop reads one element past the end',
+      severity: 'error',
+      category: 'bug',
+      startLine: line,
+      endLine: line,
+      quote: code.trim(),
+      explanation: 'The bound uses `<=`, so the last pass reads an index equal to the length, which is undefined.',
+      fix: { startLine: line, endLine: line, replacement: code.replace('<=', '<') },
+    });
+  }
+  const summary = findings.length
+    ? `${findings.length} loop${findings.length === 1 ? '' : 's'} read${findings.length === 1 ? 's' : ''} one element past the end.`
+    : 'No real problems found.';
+  const reasoning =
+    'The task is to review the code for bugs. Let me go through the loops one by one and check each bound ' +
+    'against the length of what it indexes. ' +
+    findings.map((f) => `Line ${f.startLine} uses <= against .length, so the last index is out of range.`).join(' ') +
+    ' That is all I can find.';
+  return { reasoning, answer: answerOf(summary, summary, findings) };
+}
+
+/** Splits text into stream pieces of a few words, as a model emits it. */
+function pieces(text: string): string[] {
+  return text.match(/\S*\s*/g)?.filter(Boolean).reduce<string[]>((out, word, i) => {
+    if (i % 4 === 0) out.push(word);
+    else out[out.length - 1] += word;
+    return out;
+  }, []) ?? [];
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
