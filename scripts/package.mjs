@@ -71,7 +71,7 @@ function packageTarget(target) {
   // The pictures live in the repository (relative links vsce cannot resolve without a repository URL).
   const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/## What it looks like[\s\S]*?(?=\n## )/, '');
   writeFileSync(join(stage, 'README.md'), readme);
-  for (const file of ['LICENSE', 'dist/extension.js', 'dist/cli.js', 'media']) {
+  for (const file of ['LICENSE', 'dist/extension.js', 'dist/cli.js', 'media', 'samples/src/cart.ts']) {
     if (existsSync(join(root, file))) cpSync(join(root, file), join(stage, file), { recursive: true });
   }
   for (const mod of modules) cpSync(join(root, mod), join(stage, mod), { recursive: true, dereference: true });
@@ -96,7 +96,7 @@ function packageTarget(target) {
     }
   }
   writeFileSync(join(stage, '.vscodeignore'), [
-    '**/*.map', '**/*.d.ts', '**/*.md', '!README.md', '**/test/**', '**/tests/**',
+    '**/*.map', '**/*.d.ts', '**/*.md', '!README.md', '!media/walkthrough/*.md', '**/test/**', '**/tests/**',
     'node_modules/node-llama-cpp/llama/gitRelease.bundle', 'node_modules/node-llama-cpp/templates/**',
     'node_modules/openai/src/**', '**/*.mts', '**/*.cts',
   ].join('\n'));

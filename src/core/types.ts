@@ -115,6 +115,11 @@ export interface BackendConfig {
   readonly idleTimeoutSeconds?: number;
   /** Retries for 429/5xx before the first token; never after. */
   readonly maxRetries?: number;
+  /**
+   * False: a 429 fails at once (with its Retry-After) instead of being retried inside the backend,
+   * for a caller that schedules retries itself and adapts its concurrency (the CLI's queue).
+   */
+  readonly retryRateLimits?: boolean;
   readonly local?: LocalModelOptions;
 }
 

@@ -1,9 +1,11 @@
 // Every command ThinkLens registers, in one place.
 
 import * as vscode from 'vscode';
-import { withContext } from '../core/diffHunks';
+import { CHANGES_QUESTION, HUNK_CONTEXT, withContext } from '../core/diffHunks';
 import { BACKEND_IDS, type BackendId } from '../core/types';
 import { PRESETS } from '../core/backends/presets';
+import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
+import { THINKING_MODEL } from '../core/backends/models';
 import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
 import type { FindingStore } from './findings';
@@ -24,10 +26,11 @@ export interface CommandDeps {
   readonly panel: ReviewPanel;
   readonly keys: ApiKeys;
   readonly backends: Backends;
+  readonly extensionUri: vscode.Uri;
+  /** Where the walkthrough's sample is copied (the extension's global storage). */
+  readonly storageUri: vscode.Uri;
 }
 
-/** Lines of context kept around each changed hunk in a review of changes. */
-const HUNK_CONTEXT = 3;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { log, runs, findings, panel } = deps;
@@ -68,6 +71,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
+      // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.');
+        return [];
+      }
       const changes = await uncommittedChanges();
       if (changes.length === 0) {
         void vscode.window.showInformationMessage('ThinkLens: there are no uncommitted changes to review.');
@@ -89,15 +97,23 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
     guarded('thinklens.exportTrace', (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
     guarded('thinklens.showLog', () => log.show()),
+    guarded('thinklens.detectLocalServers', () => reportLocalServers()),
+    guarded('thinklens.openSample', () => openSample(deps.extensionUri, deps.storageUri)),
     // Internal commands behind code actions and the panel (not in the palette).
     guarded('thinklens.applyFix', async (id) => {
+      const destructive = findings.get(String(id))?.finding.fix?.destructive;
+      if (destructive) {
+        const pick = await vscode.window.showWarningMessage(`ThinkLens: ${destructive}`, { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' }, 'Apply Anyway');
+        if (pick !== 'Apply Anyway') return { applied: false, reason: 'not confirmed' };
+      }
       const outcome = await findings.applyFix(String(id));
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
     guarded('thinklens.applyAllFixes', async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable).map((f) => f.id);
+      // Destructive fixes are never part of a fix-all: each needs its own look.
+      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
@@ -159,6 +175,41 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
   return total;
 }
 
+/** Says which local model servers answer right now, and with which models (the walkthrough's first step). */
+async function reportLocalServers(): Promise<{ backend: string; baseUrl: string; models: string[] }[]> {
+  const running = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'ThinkLens: looking for local model servers…' },
+    () => detectLocalServers(LOCAL_SERVER_CANDIDATES, 1500),
+  );
+  if (!running.length) {
+    const ports = LOCAL_SERVER_CANDIDATES.map((c) => `${PRESETS[c.backend].label} (${new URL(c.baseUrl).port})`).join(', ');
+    void vscode.window.showInformationMessage(`ThinkLens: no local model server answers on ${ports}. Start one, or choose a hosted API or a model inside VS Code.`, 'Select Backend')
+      .then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+    return [];
+  }
+  const described = running.map((s) => {
+    const reasoning = s.models.filter((m) => THINKING_MODEL.test(m));
+    const models = `${s.models.length} model${s.models.length === 1 ? '' : 's'}`;
+    return `${PRESETS[s.backend].label} at ${s.baseUrl} (${models}${reasoning.length ? `; reasoning: ${reasoning.slice(0, 3).join(', ')}` : '; none named as a reasoning model'})`;
+  });
+  void vscode.window.showInformationMessage(`ThinkLens found ${described.join(' and ')}.`, 'Select Backend')
+    .then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+  return running;
+}
+
+/** Copies the sample with an off-by-one bug to a scratch folder, opens it and selects the function. */
+async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Promise<vscode.TextEditor> {
+  const source = vscode.Uri.joinPath(extensionUri, 'samples', 'src', 'cart.ts');
+  const target = vscode.Uri.joinPath(storageUri, 'sample', 'cart.ts');
+  await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(storageUri, 'sample'));
+  await vscode.workspace.fs.writeFile(target, await vscode.workspace.fs.readFile(source));
+  const editor = await vscode.window.showTextDocument(target);
+  // cartTotal, lines 9-15: the loop on line 11 reads one element past the end.
+  editor.selection = new vscode.Selection(8, 0, 14, editor.document.lineAt(Math.min(14, editor.document.lineCount - 1)).text.length);
+  editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
+  return editor;
+}
+
 /** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
 async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[]): Promise<RunOutcome[]> {
   const { runs, panel, log } = deps;
@@ -180,7 +231,7 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), 'Review only the changed code; report problems elsewhere only when they are severe.')
+              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION)
               : targetFromFile(document);
             const outcome = await runs.analyse(await target, 'review');
             outcomes.push(outcome);

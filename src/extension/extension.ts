@@ -34,19 +34,21 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
   track(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata));
-  registerCommands({ log, runs, findings, panel, keys, backends }).forEach(track);
-  track(keys.onDidChange(() => void backends.reset()));
+  registerCommands({ log, runs, findings, panel, keys, backends, extensionUri: context.extensionUri, storageUri: context.globalStorageUri }).forEach(track);
+  // The setup card, the status bar and a run waiting for setup follow every change of the setup.
+  const setup = track(new SetupWatch(backends, status, panel, runs));
+  track(keys.onDidChange(() => setup.changed()));
   track(onConfigChange((config, changed) => {
     if (changed('reasoning.display')) panel.setDisplay(config.reasoningDisplay);
-    if (['backend', 'baseUrl', 'model', 'requestTimeoutSeconds', 'local'].some(changed)) void backends.reset();
+    if (['backend', 'baseUrl', 'model', 'requestTimeoutSeconds', 'local'].some(changed)) setup.changed();
   }));
   panel.setDisplay(readConfig().reasoningDisplay);
   const ignored = workspaceOverridesIgnored();
   if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
 
-  void showChosenBackend(backends, status, panel);
+  setup.check();
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { findings, runs, panel };
+  return { findings, runs, panel, status };
 }
 
 export function deactivate(): void {}
@@ -56,15 +58,62 @@ export interface ThinkLensApi {
   readonly findings: FindingStore;
   readonly runs: RunController;
   readonly panel: ReviewPanel;
+  readonly status: StatusBar;
 }
 
-/** After activation: say in the status bar which backend runs, or in the panel how to set one up. */
-async function showChosenBackend(backends: Backends, status: StatusBar, panel: ReviewPanel): Promise<void> {
-  const choice = await backends.choose(readConfig());
-  if (choice.ok) status.setBackend(choice.backend, choice.reason);
-  else {
-    status.setBackend(undefined);
-    panel.showSetup(choice.setup);
+/** How often a missing setup is looked at again, for a local server that starts later. */
+const SETUP_RECHECK_MS = 15_000;
+
+/**
+ * Says in the status bar which backend runs, or in the panel how to set one up, now and after each
+ * change of settings or keys; while nothing is set up it looks again now and then (a local server
+ * may start). Once a backend works, a run that waited for setup starts.
+ */
+class SetupWatch implements vscode.Disposable {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private checking: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly backends: Backends, private readonly status: StatusBar, private readonly panel: ReviewPanel, private readonly runs: RunController) {}
+
+  changed(): void {
+    void this.backends.reset().then(() => this.check());
+  }
+
+  check(): void {
+    // Several settings change at once: one check at a time, and one more after it.
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    this.checking = this.run().finally(() => {
+      this.checking = undefined;
+      if (this.again) {
+        this.again = false;
+        this.check();
+      }
+    });
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async run(): Promise<void> {
+    const choice = await this.backends.choose(readConfig());
+    if (choice.ok) {
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      this.status.setBackend(choice.backend, choice.reason);
+      this.panel.hideSetup();
+      void vscode.commands.executeCommand('setContext', 'thinklens.backendReady', true);
+      void this.runs.resumeAfterSetup();
+      return;
+    }
+    this.status.setBackend(undefined);
+    void vscode.commands.executeCommand('setContext', 'thinklens.backendReady', false);
+    if (!this.runs.hasRunWaitingForSetup) this.panel.showSetup(choice.setup);
+    this.timer ??= setInterval(() => this.check(), SETUP_RECHECK_MS);
   }
 }
 

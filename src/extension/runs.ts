@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { conversationOf, messagesFor, runAnalysis, type RunOutput } from '../core/run';
+import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import type { Backend, Finding } from '../core/types';
 import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../shared/protocol';
@@ -46,6 +47,8 @@ export class RunController implements vscode.Disposable {
   private readonly active = new Map<string, AbortController>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private counter = 0;
+  /** A run asked for before any backend was set up: it starts by itself once one works. */
+  private waitingForSetup: { record: RunRecord; followUp?: { history: RunOutput['messages']; question: string } } | undefined;
 
   constructor(private readonly deps: RunControllerDeps) {
     this.subscriptions.push(deps.findings.onDidChange((uri) => this.refreshPanelFindings(uri)));
@@ -79,6 +82,20 @@ export class RunController implements vscode.Disposable {
     return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
   }
 
+  get hasRunWaitingForSetup(): boolean {
+    return this.waitingForSetup !== undefined;
+  }
+
+  /** Starts the run that waited for setup, on the code as it is now. */
+  async resumeAfterSetup(): Promise<RunOutcome | undefined> {
+    const waiting = this.waitingForSetup;
+    this.waitingForSetup = undefined;
+    if (!waiting) return undefined;
+    const target = await currentTarget(waiting.record.target);
+    this.deps.log.info(`setup done: starting the ${waiting.record.kind} run that waited for it`);
+    return this.execute({ ...waiting.record, target }, waiting.followUp);
+  }
+
   /** Cancels one run, or all of them; what arrived stays on screen. */
   cancel(runId?: string): void {
     for (const [id, controller] of this.active) if (!runId || id === runId) controller.abort();
@@ -104,7 +121,8 @@ export class RunController implements vscode.Disposable {
     const choice = await backends.choose(config);
     if (!choice.ok) {
       status.setBackend(undefined);
-      panel.showSetup(choice.setup);
+      this.waitingForSetup = { record, ...(followUp ? { followUp } : {}) };
+      panel.showSetup(`${choice.setup} Your ${record.kind === 'follow-up' ? 'follow-up' : record.kind} of ${record.target.code.path} starts by itself once a backend works.`);
       log.warn(choice.setup);
       return { findings: [] };
     }
@@ -140,6 +158,7 @@ export class RunController implements vscode.Disposable {
       sampling,
       messages,
       signal: controller.signal,
+      deadlineSeconds: config.deadlineSeconds,
       onEvent: (event) => {
         if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
         else if (event.kind === 'answer') {
@@ -225,11 +244,8 @@ async function currentTarget(target: AnalysisTarget): Promise<AnalysisTarget> {
   return { ...target, document, version: document.version, code: { ...target.code, fileText: document.getText() } };
 }
 
-/** In a review of changes, findings away from the changed lines are noise unless they are errors. */
 function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): readonly Finding[] {
-  if (!target.changedLinesOnly) return found;
-  const near = (f: Finding) => target.code.ranges.some((r) => f.startLine <= r.endLine + 1 && f.endLine >= r.startLine - 1);
-  return found.filter((f) => f.severity === 'error' || near(f));
+  return target.changedLinesOnly ? keepNearChanges(found, target.code.ranges) : found;
 }
 
 /** Reference context is cut to fit; a local model's window is small, hosted ones are large. */

@@ -30,6 +30,11 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** What the item shows, for the extension's own tests. */
+  get text(): string {
+    return this.item.text;
+  }
+
   dispose(): void {
     this.item.dispose();
   }

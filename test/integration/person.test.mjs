@@ -632,6 +632,23 @@ test('collapsing the reasoning does not stop the stream, and Cancel keeps the pa
   await picture(page, 'panel-cancelled', await panelClip(page));
 });
 
+test('Escape cancels a running run, with focus in the trace or on the Cancel button', { timeout: 90_000 }, async () => {
+  const page = workbench.page;
+  const frame = panelFrame(page);
+  for (const where of ['trace', 'Cancel button']) {
+    await script({ reasoning: REASONING.repeat(3), answer: ANSWER, pieces: 90, delayMs: 80 });
+    await selectLines(page, 9, 15);
+    await page.keyboard.press('Control+Alt+E');
+    await waitForRun(frame, (r) => r.count === 1 && r.running && r.trace.length > 30, `a run streaming (Escape in the ${where})`);
+    const target = where === 'trace' ? frame.locator('article.run .trace-body') : frame.locator('article.run.is-running vscode-button.cancel');
+    await target.focus();
+    await page.keyboard.press('Escape');
+    const stopped = await waitForRun(frame, (r) => !r.running && !r.busy, `Escape in the ${where} to stop the run`);
+    assert.match(stopped.status, /^Cancelled after /, `Escape in the ${where} did not cancel`);
+    assert.ok(stopped.trace.length < REASONING.length * 3, 'the whole trace arrived; Escape cancelled nothing');
+  }
+});
+
 test('in the Light Modern theme the panel follows the theme, mid-stream and finished', { timeout: 90_000 }, async () => {
   const page = workbench.page;
   const frame = panelFrame(page);

@@ -69,6 +69,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
       hosted,
       requestTimeoutSeconds: config.requestTimeoutSeconds,
       idleTimeoutSeconds: config.idleTimeoutSeconds,
+      maxRetries: config.maxRetries,
       prices: options.prices,
     });
   }
@@ -82,6 +83,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     requestTimeoutSeconds: config.requestTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     maxRetries: config.maxRetries,
+    retryRateLimits: config.retryRateLimits,
     inlineStart: options.inlineStart,
     prices: options.prices,
   });

@@ -1,10 +1,9 @@
 // Finds a local server that answers on its default port, preferring one that serves an R1-style
-// (thinking) model. Used by the `auto` backend. Ollama is asked through its native API
-// (`/api/tags`), the one its backend uses; the others through `GET /v1/models`.
+// (thinking) model. Used by the `auto` backend. The listing (models.ts) reads Ollama's native
+// `/api/tags` at its root, so Ollama's candidate is its root, the address its backend uses.
 
 import type { BackendId } from '../types';
 import { listModels, THINKING_MODEL } from './models';
-import { ollamaRoot } from './ollama';
 
 export interface DetectedServer {
   readonly backend: BackendId;
@@ -33,24 +32,9 @@ export async function detectLocalServers(
   signal?: AbortSignal,
 ): Promise<{ backend: BackendId; baseUrl: string; models: string[] }[]> {
   const answers = await Promise.all(
-    candidates.map((c) => (c.backend === 'ollama' ? listOllamaModels : modelsAt)(c.baseUrl, timeoutMs, signal)),
+    candidates.map((c) => modelsAt(c.baseUrl, timeoutMs, signal)),
   );
   return candidates.flatMap((c, i) => (answers[i] ? [{ ...c, models: answers[i]! }] : []));
-}
-
-/** Model names an Ollama server lists at `GET {root}/api/tags`, or undefined when it does not answer. */
-export async function listOllamaModels(root: string, timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  try {
-    const response = await fetch(`${ollamaRoot(root)}/api/tags`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-    if (!response.ok) return undefined;
-    const body: unknown = await response.json();
-    const models = (body as { models?: unknown })?.models;
-    if (!Array.isArray(models)) return undefined;
-    return models.map((m) => (m as { name?: unknown; model?: unknown })?.name ?? (m as { model?: unknown })?.model).filter((id): id is string => typeof id === 'string');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Probes the candidates at once; the first (in list order) that answers wins, thinking models first. */

@@ -4,6 +4,7 @@
 // server's own words redacted.
 
 import { networkReason, redact } from '../errors';
+import { ollamaRoot } from './ollama';
 
 export type ModelListing =
   | { readonly ok: true; readonly models: readonly string[]; readonly via: 'openai' | 'ollama' }
@@ -38,7 +39,7 @@ export async function listModels(baseUrl: string, options: ListModelsOptions = {
   }
   // Ollama answers /api/tags at its root, whether or not the base URL ends in /v1.
   if (openai.ok || openai.status === 404) {
-    const root = base.replace(/\/v1$/, '');
+    const root = ollamaRoot(base);
     const ollama = await getJson(`${root}/api/tags`, options);
     const list = ollama.ok ? (ollama.body as { models?: unknown } | null)?.models : undefined;
     if (Array.isArray(list)) {
