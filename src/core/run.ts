@@ -102,7 +102,7 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   } finally {
     deadline.dispose();
   }
-  return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code) };
+  return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code, reasoning) };
 }
 
 /** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */

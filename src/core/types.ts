@@ -1,7 +1,7 @@
 // The engine's public types: what backends emit, what the answer contract holds, and what a run
 // needs. Everything that crosses from core to the CLI or the extension is declared here.
 
-import type { Category, Severity } from './contract';
+import type { Category, Confidence, Severity } from './contract';
 import type { DocumentKind } from './documentKind';
 
 /** One event of a model's streamed response (DESIGN.md "Backends"). */
@@ -140,6 +140,14 @@ export type BackendErrorKind =
 
 export type { Category, Severity } from './contract';
 
+export type { Confidence } from './contract';
+
+/** A passage of the run's reasoning: 0-based character offsets, end exclusive, and its text. */
+export interface EvidencePassage {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
 
 /** 1-based inclusive line range, absolute in the file. */
 export interface LineRange {
@@ -182,6 +190,23 @@ export interface Finding extends LineRange {
    * never line numbers (see `fingerprint.ts`).
    */
   readonly fingerprint: string;
+  /** The confidence the model stated in its answer, when it did. */
+  readonly statedConfidence?: Confidence;
+  /** The passages of the reasoning that led to this finding (empty when none was found). */
+  readonly evidence: readonly EvidencePassage[];
+  /** The model's statement combined with what was checked (see `provenance.ts`). */
+  readonly confidence: Confidence;
+  /** Why the confidence is not high, for people. */
+  readonly confidenceReasons: readonly string[];
+  /** With several samples: in how many of them this finding (by fingerprint) came up. */
+  readonly agreement?: Agreement;
+  /** With several samples: which one (0-based) this finding's text and evidence come from. */
+  readonly sample?: number;
+}
+
+export interface Agreement {
+  readonly count: number;
+  readonly of: number;
 }
 
 export interface ParsedAnswer {
@@ -197,6 +222,10 @@ export interface ParsedAnswer {
 }
 
 // ---- What a run looks at ----
+
+/** What a review concentrates on; shapes the prompt and filters the findings. */
+export const FOCUS_AREAS = ['bugs', 'edge-cases', 'security', 'performance'] as const;
+export type Focus = (typeof FOCUS_AREAS)[number];
 
 export type RunKind = 'explain' | 'review';
 
@@ -233,4 +262,6 @@ export interface CodeUnderReview {
   readonly diagnostics?: readonly ForeignDiagnostic[];
   /** Free text from the person or the diagnostic being explained. */
   readonly question?: string;
+  /** Only these kinds of problem are wanted (empty or undefined: all of them). */
+  readonly focus?: readonly Focus[];
 }
