@@ -1,8 +1,9 @@
 // Turns settings into a backend: resolves the preset, base URL, model and API key, and refuses at
 // once (a `setup` error with what to do) when a required key or base URL is missing. Ollama goes
 // through its native API (ollama.ts); every other server through the OpenAI-compatible backend.
-// Nothing heavy loads here: the `openai` SDK and the `ollama` client load on the first request, and the local backend (node-llama-cpp)
-// is imported on its first `stream()` call, so this stays synchronous and cheap for activation.
+// Nothing heavy loads here: the `openai` SDK and the `ollama` client load on the first request,
+// and the local backend (node-llama-cpp) is imported on its first `stream()` call, so this stays
+// synchronous and cheap for activation.
 
 import type { Backend, BackendConfig, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
 import { BackendError, toBackendError } from '../errors';
