@@ -3,7 +3,8 @@
 
 import { parseArgs } from 'node:util';
 import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
-import { BACKEND_IDS, type BackendId, type LineRange, type Severity } from '../core/types';
+import { CONFIDENCES_ASCENDING } from '../core/contract';
+import { BACKEND_IDS, FOCUS_AREAS, type BackendId, type Confidence, type Focus, type LineRange, type Severity } from '../core/types';
 import { MAX_TIMER_SECONDS } from '../core/inputLimits';
 import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
 
@@ -54,11 +55,21 @@ export interface CliRequest {
   readonly cacheDir?: string;
   readonly cache: boolean;
   readonly shard?: Shard;
+  /** Leave out findings below these (after voting). */
+  readonly minSeverity?: Severity;
+  readonly minConfidence?: Confidence;
+  /** Ask only for these kinds of problem, and keep only them. */
+  readonly focus?: readonly Focus[];
+  /** Independent samples of each review, matched by fingerprint (1: no voting). */
+  readonly samples: number;
 }
 
 export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
 
 export class UsageError extends Error {}
+
+/** Each sample is a full run (and a full bill): more than this is a mistake, not a review. */
+const MAX_SAMPLES = 16;
 
 /** The most files in flight at once (the queue lowers it further when the server pushes back). */
 const MAX_CONCURRENCY = 64;
@@ -92,6 +103,10 @@ const FLAGS: readonly Flag[] = [
   { name: 'seed', type: 'string', value: 'N', help: 'sampling seed, where the backend honours it' },
   { name: 'question', type: 'string', value: 'TEXT', help: 'what to ask about the code (explain)' },
   { name: 'kind', type: 'string', value: 'K', help: 'proof | code: check a mathematical argument or review code (default: from the file extension; .tex, .txt and Markdown with math are proofs)' },
+  { name: 'min-severity', type: 'string', value: 'S', help: `${[...SEVERITIES].reverse().join(' | ')}: leave out findings below S` },
+  { name: 'min-confidence', type: 'string', value: 'C', help: `${CONFIDENCES_ASCENDING.join(' | ')}: leave out findings below C` },
+  { name: 'focus', type: 'string', value: 'LIST', help: `any of ${FOCUS_AREAS.join(',')} (comma-separated): the prompt asks only for these, and the rest are left out` },
+  { name: 'samples', type: 'string', value: 'N', help: `review each file N times (in parallel, within --concurrency; up to ${MAX_SAMPLES}) and report how many samples found each finding (default: 1)` },
   { name: 'show-reasoning', type: 'boolean', help: "stream the model's reasoning to stderr" },
   { name: 'help', type: 'boolean', short: 'h', help: 'this help' },
   { name: 'version', type: 'boolean', short: 'v', help: 'the version' },
@@ -193,8 +208,27 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       cacheDir: text('cache-dir'),
       cache: !flag('no-cache'),
       shard: text('shard') === undefined ? undefined : parseShard(text('shard')!),
+      minSeverity: oneOf(text('min-severity'), '--min-severity', SEVERITIES),
+      minConfidence: oneOf(text('min-confidence'), '--min-confidence', CONFIDENCES_ASCENDING),
+      focus: text('focus') === undefined ? undefined : focusList(text('focus')!),
+      samples: positiveInt(text('samples'), '--samples', 1, MAX_SAMPLES),
     },
   };
+}
+
+function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}
+
+function focusList(value: string): Focus[] {
+  const wanted = value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean);
+  const unknown = wanted.filter((part) => !(FOCUS_AREAS as readonly string[]).includes(part));
+  if (wanted.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--focus takes a comma-separated list of ${FOCUS_AREAS.join(', ')}${unknown.length ? `; "${unknown.join('", "')}" is not one` : ''}`);
+  }
+  return [...new Set(wanted)] as Focus[];
 }
 
 function scopeOf(diff: string | undefined, staged: boolean): Scope {

@@ -7,9 +7,10 @@ import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '..
 import type { BackendError } from '../core/errors';
 import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pricing';
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
-import { runAnalysis } from '../core/run';
+import { prepareRun, runPlanned } from '../core/plannedRun';
 import { estimateTokens, ownValue, splitLines } from '../core/text';
-import type { Backend, BackendConfig, CodeUnderReview, Severity } from '../core/types';
+import { filterFindings, voteAcrossSamples } from '../core/triage';
+import type { Backend, BackendConfig, CodeUnderReview, Severity, Usage } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest } from './args';
 import { Baseline } from './baseline';
 import { defaultCacheDir, ResultCache, withCache } from './cache';
@@ -89,12 +90,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const cache = request.cache ? new ResultCache(request.cacheDir ?? defaultCacheDir()) : undefined;
   const answerTokens: number[] = [];
   try {
+    // Every file's samples share --concurrency slots: at most that many requests at once.
+    const sampleSlot = limiter(request.concurrency);
     const outcome = await runQueue<ReviewInput, RunResult>({
       items: inputs.files,
       maxConcurrency: request.concurrency,
       signal: controller.signal,
       run: async (input) => {
-        const result = await runOne(request, input, backend, cache, config.baseUrl, controller.signal, inputs.files.length > 1);
+        const result = await runOne(request, input, backend, cache, config.baseUrl, controller.signal, inputs.files.length > 1, sampleSlot);
         const usage = result.report.usage;
         if (usage && !result.report.cached) answerTokens.push(usage.completionTokens);
         return result;
@@ -201,6 +204,7 @@ async function runOne(
   server: string | undefined,
   signal: AbortSignal,
   several: boolean,
+  slot: Limiter,
 ): Promise<RunResult> {
   const lines = splitLines(input.text);
   const whole = { startLine: 1, endLine: Math.max(1, lines.length) };
@@ -214,37 +218,102 @@ async function runOne(
     fileText: input.text,
     ranges,
     question: request.question ?? (hunks?.length ? CHANGES_QUESTION : undefined),
+    focus: request.focus,
   };
   let cached = false;
   const runBackend = cache ? withCache(backend, cache, server, () => (cached = true)) : backend;
-  const trace = request.showReasoning ? reasoningWriter(several ? `[${input.file}] ` : '') : undefined;
-  const output = await runAnalysis({
-    backend: runBackend,
-    code,
-    sampling: { seed: request.seed, jsonAnswer: backend.id === 'local' },
-    signal,
-    deadlineSeconds: request.deadlineSeconds,
-    onEvent: (event) => {
-      if (event.kind === 'reasoning') trace?.write(event.text);
-    },
-  });
-  trace?.end();
-  const found = output.parsed?.findings ?? [];
+  const { samples } = request;
+  const runSample = (index: number) =>
+    slot(async () => {
+      const label = [several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
+      const trace = request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
+      // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
+      const seed = samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed;
+      // The same planner as the extension: the window, reserves and answer constraint come from the profile.
+      const plan = await prepareRun(backend, { code, settings: { seed } }, signal);
+      const output = await runPlanned({
+        backend: runBackend,
+        code,
+        plan,
+        signal,
+        deadlineSeconds: request.deadlineSeconds,
+        onEvent: (event) => {
+          if (event.kind === 'reasoning') trace?.write(event.text);
+        },
+      });
+      trace?.end();
+      return output;
+    });
+  const outputs = await Promise.all(Array.from({ length: samples }, (_, index) => runSample(index)));
+  const first = outputs[0]!;
+  const finished = outputs.filter((o) => !o.error);
+  const failed = outputs.find((o) => o.error);
+  const voted = voteAcrossSamples(finished.map((o) => o.parsed?.findings ?? []));
+  // Evidence offsets point into the reasoning of the sample a finding came from: number the
+  // samples among all of them (a failed sample has no findings).
+  const found = voted.map((f) => (f.sample === undefined ? f : { ...f, sample: outputs.indexOf(finished[f.sample]!) }));
+  const filtered = filterFindings(found, { minSeverity: request.minSeverity, minConfidence: request.minConfidence, focus: request.focus });
+  // With several samples the file fails only when every sample failed; the others still vote.
+  const error = (samples === 1 || finished.length === 0) && failed?.error ? failed.error : undefined;
   const report: RunReport = {
     file: input.file,
     absPath: input.absPath,
     rootPath: input.rootPath,
     cached,
-    reasoning: output.reasoning,
-    answer: output.answer,
-    findings: hunks?.length ? keepNearChanges(found, ranges) : found,
-    summary: output.parsed?.summary,
-    usage: output.usage,
-    problem: output.parsed?.problem,
-    error: output.error && { kind: output.error.kind, message: output.error.message, hint: output.error.hint },
+    reasoning: first.reasoning,
+    answer: first.answer,
+    findings: hunks?.length ? keepNearChanges(filtered, ranges) : filtered,
+    summary: (first.parsed ?? finished[0]?.parsed)?.summary,
+    usage: sumUsage(outputs.map((o) => o.usage)),
+    problem: first.parsed?.problem,
+    error: error && errorOf(error),
+    samples,
+    ...(samples > 1
+      ? {
+          sampleTraces: outputs.map((o) => ({ reasoning: o.reasoning, answer: o.answer })),
+          sampleErrors: outputs.flatMap((o, index) => (o.error ? [{ sample: index, ...errorOf(o.error) }] : [])),
+        }
+      : {}),
     lines,
   };
-  return { report, pushback: pushbackOf(output.error, output.reasoning + output.answer) };
+  return { report, pushback: error ? pushbackOf(error, first.reasoning + first.answer) : undefined };
+}
+
+const errorOf = (error: BackendError) => ({ kind: error.kind, message: error.message, hint: error.hint });
+
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+function limiter(size: number): Limiter {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    while (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** The usage of all samples together (tokens and cost add up). */
+function sumUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
+  const known = usages.filter((u): u is Usage => u !== undefined);
+  if (known.length <= 1) return known[0];
+  const add = (pick: (u: Usage) => number | undefined) =>
+    known.some((u) => pick(u) !== undefined) ? known.reduce((sum, u) => sum + (pick(u) ?? 0), 0) : undefined;
+  const reasoningTokens = add((u) => u.reasoningTokens);
+  const cachedPromptTokens = add((u) => u.cachedPromptTokens);
+  const costUsd = add((u) => u.costUsd);
+  return {
+    promptTokens: add((u) => u.promptTokens) ?? 0,
+    completionTokens: add((u) => u.completionTokens) ?? 0,
+    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
+    ...(cachedPromptTokens !== undefined ? { cachedPromptTokens } : {}),
+    ...(costUsd !== undefined ? { costUsd } : {}),
+  };
 }
 
 /** A 429 before any output: the file goes back in the queue (unless the wait is a quota's hours). */

@@ -18,6 +18,12 @@ export interface RunReport {
   readonly usage?: Usage;
   readonly problem?: string;
   readonly error?: { readonly kind: string; readonly message: string; readonly hint: string };
+  /** How many samples of the review ran (`--samples`). */
+  readonly samples: number;
+  /** With several samples: each one's trace and answer; a finding's `sample` indexes this. */
+  readonly sampleTraces?: readonly { readonly reasoning: string; readonly answer: string }[];
+  /** With several samples: the ones that failed (the others still voted). */
+  readonly sampleErrors?: readonly { readonly sample: number; readonly kind: string; readonly message: string; readonly hint: string }[];
   /** The file's lines, for SARIF regions; undefined when the file could not be read. */
   readonly lines?: readonly string[];
   /** Absolute path, for locations relative to the source root. */
@@ -54,11 +60,15 @@ export function toJson(reports: readonly RunReport[], context?: ReportContext): 
         reasoning: r.reasoning,
         answer: r.answer,
         summary: r.summary ?? '',
+        samples: r.samples,
         findings: r.findings.map((f, i) => ({
           title: f.title,
           fingerprint: f.fingerprint,
           severity: f.severity,
           category: f.category,
+          confidence: f.confidence,
+          ...(f.confidenceReasons.length ? { confidenceReasons: f.confidenceReasons } : {}),
+          agreement: f.agreement ?? { count: 1, of: 1 },
           startLine: f.startLine,
           endLine: f.endLine,
           locationUncertain: f.locationUncertain,
@@ -66,7 +76,11 @@ export function toJson(reports: readonly RunReport[], context?: ReportContext): 
           ...(f.fix ? { fix: { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement, ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}) } } : {}),
           ...(f.fixRefused ? { fixRefused: f.fixRefused } : {}),
           ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
+          ...(f.sample !== undefined && r.sampleTraces ? { sample: f.sample } : {}),
+          evidence: f.evidence.map(({ start, end, text }) => ({ start, end, text })),
         })),
+        ...(r.sampleTraces ? { sampleTraces: r.sampleTraces } : {}),
+        ...(r.sampleErrors?.length ? { sampleErrors: r.sampleErrors } : {}),
         usage: r.usage ?? null,
         ...(r.problem ? { problem: r.problem } : {}),
         ...(r.error ? { error: r.error } : {}),
@@ -97,7 +111,12 @@ export function toText(reports: readonly RunReport[], withReasoning: boolean): s
     const shown = r.findings.filter((_, i) => r.baselineStates?.[i] !== 'unchanged');
     for (const f of shown) {
       const lines = f.startLine === f.endLine ? `${f.startLine}` : `${f.startLine}-${f.endLine}`;
-      out.push(`${r.file}:${lines}: ${f.severity} [${f.category}] ${f.title}${f.locationUncertain ? ' (location uncertain)' : ''}`);
+      const notes = [
+        f.confidence !== 'high' ? `${f.confidence} confidence` : '',
+        f.agreement && f.agreement.of > 1 ? `${f.agreement.count} of ${f.agreement.of} samples` : '',
+        f.locationUncertain ? 'location uncertain' : '',
+      ].filter(Boolean);
+      out.push(`${r.file}:${lines}: ${f.severity} [${f.category}] ${f.title}${notes.length ? ` (${notes.join('; ')})` : ''}`);
       if (f.explanation) out.push(indent(f.explanation));
       if (f.fix) out.push(`  fix (lines ${f.fix.startLine}-${f.fix.endLine})${f.fix.destructive ? `, destructive: ${f.fix.destructive}` : ''}:`, indent(f.fix.replacement, '    '));
       else if (f.fixRefused) out.push(`  fix refused: ${f.fixRefused}`);
@@ -193,7 +212,13 @@ export function toSarif(reports: readonly RunReport[], context: ReportContext): 
         locations: [{ physicalLocation: { artifactLocation, region } }],
         partialFingerprints: { [FINGERPRINT_VERSION]: f.fingerprint },
         ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
-        ...(f.locationUncertain ? { properties: { locationUncertain: true } } : {}),
+        properties: {
+          ...(f.locationUncertain ? { locationUncertain: true } : {}),
+          confidence: f.confidence,
+          ...(f.agreement ? { agreement: f.agreement } : {}),
+          // Passages of the run's reasoning (offsets into the JSON output's `reasoning`, or the sample's).
+          evidence: f.evidence.map(({ start, end, text }) => ({ start, end, text })),
+        },
         // A destructive fix is never offered for one-click application by a code-scanning tool.
         ...(f.fix && !f.fix.destructive && r.lines
           ? {

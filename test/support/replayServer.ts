@@ -46,6 +46,8 @@ export interface ReplayRequest {
   written: boolean;
   /** Turned away with 429 because maxInFlight requests were being served. */
   busy?: boolean;
+  /** When the last byte was written (Date.now()). */
+  finishedAt?: number;
 }
 
 export interface ReplayServerOptions {
@@ -153,6 +155,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       load.inFlight--;
     }
     record.written = true;
+    record.finishedAt = Date.now();
   }
 
   function addScript(model: string, responses: readonly ReplayResponse[]): void {
