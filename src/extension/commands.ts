@@ -102,6 +102,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
+    guarded('thinklens.previewFix', async (id) => {
+      const outcome = await findings.applyFix(String(id), { preview: true });
+      if (!outcome.applied && !/not confirmed/.test(outcome.reason)) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
+      return outcome;
+    }),
     guarded('thinklens.applyAllFixes', async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
       const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable).map((f) => f.id);
