@@ -184,19 +184,22 @@ describe('Findings lifecycle', function () {
     const [diagnostic] = ours(editor.document.uri);
     const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostic!.range)) ?? [];
     assert.ok(actions.some((a) => a.title === 'Apply fix…: Off-by-one in loop bound' && a.command?.command === 'thinklens.previewFix'), `no "Apply fix…"; got ${actions.map((a) => a.title).join(', ')}`);
-    const pending = vscode.commands.executeCommand<{ applied: boolean }>('thinklens.previewFix', outcome.findings[0]!.id);
-    // Nothing changes until the person confirms the change in the refactor preview.
+    const pending = vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.previewFix', outcome.findings[0]!.id);
+    // Nothing changes until the person confirms the change in the refactor preview; discarding it keeps the code and the finding.
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(editor.document.lineAt(10).text, `  ${LOOP}`, 'the fix was applied without confirmation');
     const end = Date.now() + 15_000;
     let settled = false;
     void Promise.resolve(pending).then(() => (settled = true));
     while (!settled && Date.now() < end) {
-      await vscode.commands.executeCommand('refactorPreview.apply').then(undefined, () => undefined);
+      await vscode.commands.executeCommand('refactorPreview.discard').then(undefined, () => undefined);
       await new Promise((r) => setTimeout(r, 300));
     }
-    assert.deepEqual(await pending, { applied: true });
-    assert.equal(editor.document.lineAt(10).text, FIXED_LOOP);
+    const result = await pending;
+    assert.equal(result.applied, false);
+    assert.match(result.reason ?? '', /not confirmed/);
+    assert.equal(editor.document.lineAt(10).text, `  ${LOOP}`);
+    assert.equal(ours(editor.document.uri).length, 1, 'a discarded preview removed the finding');
   });
 
   it('Clear Findings in this file leaves other files alone and the card says the findings were cleared', async () => {
