@@ -63,13 +63,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         ? vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri)).then((doc) =>
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
-    guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    guarded('thinklens.reviewSelection', () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
     guarded('thinklens.checkProof', () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
     guarded('thinklens.reviewFile', (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
-        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(targetFromFile(doc), 'review'))
+        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(titled(targetFromFile(doc), 'Review file'), 'review'))
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
@@ -206,6 +206,12 @@ async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Pro
   return editor;
 }
 
+/** Run titles say what kind of review it was: "Review changes: src/a.ts (2 changes)". */
+async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
+  const t = await target;
+  return { ...t, title: `${kind}: ${t.title}` };
+}
+
 /** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
 async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[]): Promise<RunOutcome[]> {
   const { runs, panel, log } = deps;
@@ -227,8 +233,8 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), 'Review only the changed code; report problems elsewhere only when they are severe.')
-              : targetFromFile(document);
+              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), 'Review only the changed code; report problems elsewhere only when they are severe.'), 'Review changes')
+              : titled(targetFromFile(document), 'Review file');
             const outcome = await runs.analyse(await target, 'review');
             outcomes.push(outcome);
             found += outcome.findings.length;

@@ -122,6 +122,7 @@ describe('Findings lifecycle', function () {
     const review = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewFile', editor.document.uri);
     assert.equal(review.findings.length, 2);
     assert.equal(ours(editor.document.uri).length, 2, 'the file review did not replace the earlier findings');
+    assert.match(api.panel.runView(review.runId!)?.header.title ?? '', /^Review file: .*cart-.*\.ts:1-\d+$/, 'the run title does not say it reviewed the file');
   });
 
   it('gives the diagnostic a readable code that still leads to its finding', async () => {
