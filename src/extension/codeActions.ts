@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE, type FindingStore } from './findings';
+import { fixAllEnabled } from './settingsPolicy';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('thinklens');
 
@@ -22,8 +23,11 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
         else actions.push(explainAction(document, diagnostic));
       }
     }
-    const fixable = this.findings.all(document.uri).filter((f) => f.fix && !f.fixUnavailable);
-    if (fixable.length > 0 && wants(FIX_ALL_KIND)) {
+    // A fix-all applies model edits without a look (also from a repository's codeActionsOnSave):
+    // offered only when the person opted in in user settings, and never with a destructive fix.
+    const fixable = this.findings.all(document.uri).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive);
+    const optedIn = fixAllEnabled(vscode.workspace.getConfiguration('thinklens').inspect<boolean>('fixAll.enabled'));
+    if (fixable.length > 0 && optedIn && wants(FIX_ALL_KIND)) {
       const action = new vscode.CodeAction(`Apply all ThinkLens fixes in file (${fixable.length})`, FIX_ALL_KIND);
       action.command = { command: 'thinklens.applyAllFixes', title: action.title, arguments: [document.uri] };
       actions.push(action);
@@ -36,7 +40,11 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
     if (!stamped) return [];
     const apply = new vscode.CodeAction(`Apply fix: ${stamped.finding.title}`, vscode.CodeActionKind.QuickFix);
     apply.diagnostics = [diagnostic];
-    if (stamped.fix && !stamped.fixUnavailable) {
+    if (stamped.fix && !stamped.fixUnavailable && stamped.finding.fix?.destructive) {
+      // Never a one-click apply: the command shows what it deletes and asks first.
+      apply.title = `Review destructive fix: ${stamped.finding.title}`;
+      apply.command = { command: 'thinklens.applyFix', title: apply.title, arguments: [stamped.id] };
+    } else if (stamped.fix && !stamped.fixUnavailable) {
       apply.isPreferred = true;
       apply.command = { command: 'thinklens.applyFix', title: apply.title, arguments: [stamped.id] };
     } else {

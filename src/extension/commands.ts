@@ -1,7 +1,7 @@
 // Every command ThinkLens registers, in one place.
 
 import * as vscode from 'vscode';
-import { withContext } from '../core/diffHunks';
+import { CHANGES_QUESTION, HUNK_CONTEXT, withContext } from '../core/diffHunks';
 import { BACKEND_IDS, type BackendId } from '../core/types';
 import { PRESETS } from '../core/backends/presets';
 import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
@@ -31,8 +31,6 @@ export interface CommandDeps {
   readonly storageUri: vscode.Uri;
 }
 
-/** Lines of context kept around each changed hunk in a review of changes. */
-const HUNK_CONTEXT = 3;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { log, runs, findings, panel } = deps;
@@ -73,6 +71,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
+      // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.');
+        return [];
+      }
       const changes = await uncommittedChanges();
       if (changes.length === 0) {
         void vscode.window.showInformationMessage('ThinkLens: there are no uncommitted changes to review.');
@@ -98,6 +101,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded('thinklens.openSample', () => openSample(deps.extensionUri, deps.storageUri)),
     // Internal commands behind code actions and the panel (not in the palette).
     guarded('thinklens.applyFix', async (id) => {
+      const destructive = findings.get(String(id))?.finding.fix?.destructive;
+      if (destructive) {
+        const pick = await vscode.window.showWarningMessage(`ThinkLens: ${destructive}`, { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' }, 'Apply Anyway');
+        if (pick !== 'Apply Anyway') return { applied: false, reason: 'not confirmed' };
+      }
       const outcome = await findings.applyFix(String(id));
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
@@ -109,7 +117,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     guarded('thinklens.applyAllFixes', async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable).map((f) => f.id);
+      // Destructive fixes are never part of a fix-all: each needs its own look.
+      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
@@ -233,7 +242,7 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), 'Review only the changed code; report problems elsewhere only when they are severe.'), 'Review changes')
+              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), 'Review changes')
               : titled(targetFromFile(document), 'Review file');
             const outcome = await runs.analyse(await target, 'review');
             outcomes.push(outcome);

@@ -3,6 +3,9 @@
 
 import * as vscode from 'vscode';
 import type { BackendId, ReasoningEffort } from '../core/types';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
+import { timerSeconds } from '../core/inputLimits';
+import { USER_ONLY_SETTINGS, userValue } from './settingsPolicy';
 
 export type BackendSetting = BackendId | 'auto';
 export type ReasoningDisplay = 'expanded' | 'collapsed' | 'hidden';
@@ -17,6 +20,8 @@ export interface ThinkLensConfig {
   readonly seed?: number;
   readonly maxTokens: number;
   readonly requestTimeoutSeconds: number;
+  /** The whole run's limit (see runAnalysis). */
+  readonly deadlineSeconds: number;
   readonly local: {
     readonly modelPath?: string;
     readonly modelUri?: string;
@@ -31,47 +36,51 @@ export interface ThinkLensConfig {
 
 const SECTION = 'thinklens';
 
-/** Keys whose value redirects code: only the user's own (global) value counts. */
-const USER_ONLY_KEYS = ['backend', 'baseUrl', 'local.modelPath', 'local.modelUri'] as const;
+/** Keys a repository must not set (see settingsPolicy.ts): only the user's own (global) value counts. */
+function userOnly<T>(settings: vscode.WorkspaceConfiguration, key: (typeof USER_ONLY_SETTINGS)[number]): T | undefined {
+  return userValue(settings.inspect<T>(key));
+}
 
-function userOnly<T>(settings: vscode.WorkspaceConfiguration, key: string): T | undefined {
-  const inspected = settings.inspect<T>(key);
-  return inspected?.globalValue ?? inspected?.defaultValue;
+/** A number setting, or `fallback` when it is not a finite number. */
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value && value.trim() ? value.trim() : undefined);
 
 export function readConfig(): ThinkLensConfig {
   const s = vscode.workspace.getConfiguration(SECTION);
-  const threads = s.get<number>('local.threads', 0);
+  const threads = userOnly<number>(s, 'local.threads') ?? 0;
   const seed = s.get<number | null>('seed', null);
   return {
     backend: userOnly<BackendSetting>(s, 'backend') ?? 'auto',
     baseUrl: nonEmpty(userOnly<string>(s, 'baseUrl')),
-    model: nonEmpty(s.get<string>('model')),
-    reasoningEffort: s.get<ReasoningEffort>('reasoningEffort', 'high'),
+    model: nonEmpty(userOnly<string>(s, 'model')),
+    reasoningEffort: userOnly<ReasoningEffort>(s, 'reasoningEffort') ?? 'high',
     temperature: s.get<number>('temperature', 0.6),
     topP: s.get<number>('topP', 0.95),
     seed: typeof seed === 'number' ? seed : undefined,
-    maxTokens: s.get<number>('maxTokens', 32768),
-    requestTimeoutSeconds: s.get<number>('requestTimeoutSeconds', 60),
+    maxTokens: Math.max(256, Math.floor(numberOr(userOnly<number>(s, 'maxTokens'), 32768))),
+    // Past 2^31 ms a Node timer fires at once: bounded here, like the CLI's flags.
+    requestTimeoutSeconds: timerSeconds(s.get<number>('requestTimeoutSeconds'), 60),
+    deadlineSeconds: timerSeconds(s.get<number>('deadlineSeconds'), DEFAULT_DEADLINE_SECONDS),
     local: {
       modelPath: nonEmpty(userOnly<string>(s, 'local.modelPath')),
       modelUri: nonEmpty(userOnly<string>(s, 'local.modelUri')),
       gpu: userOnly<ThinkLensConfig['local']['gpu']>(s, 'local.gpu') ?? 'auto',
       threads: threads > 0 ? threads : undefined,
-      contextSize: s.get<number>('local.contextSize', 8192),
+      contextSize: userOnly<number>(s, 'local.contextSize') ?? 8192,
     },
     reasoningDisplay: s.get<ReasoningDisplay>('reasoning.display', 'expanded'),
-    maxConcurrency: Math.max(1, s.get<number>('review.maxConcurrency', 2)),
-    pricing: s.get<Record<string, unknown>>('pricing', {}),
+    maxConcurrency: Math.min(16, Math.max(1, Math.floor(numberOr(s.get<number>('review.maxConcurrency'), 2)))),
+    pricing: userOnly<Record<string, unknown>>(s, 'pricing') ?? {},
   };
 }
 
 /** True when a workspace tried to set a key that only user settings may set (worth a warning). */
 export function workspaceOverridesIgnored(): string[] {
   const s = vscode.workspace.getConfiguration(SECTION);
-  return USER_ONLY_KEYS.filter((key) => {
+  return USER_ONLY_SETTINGS.filter((key) => {
     const inspected = s.inspect(key);
     return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
   }).map((key) => `${SECTION}.${key}`);

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { documentKindOf, type DocumentKind } from '../core/documentKind';
 import type { CodeUnderReview, ContextSnippet, ForeignDiagnostic, LineRange, RunKind } from '../core/types';
 import { DIAGNOSTIC_SOURCE } from './findings';
+import { unreviewableTextReason } from '../core/inputLimits';
 
 /** What a run analyses, stamped with the document version the model sees. */
 export interface AnalysisTarget {
@@ -87,6 +88,10 @@ async function buildTarget(
   documentKind?: DocumentKind,
 ): Promise<AnalysisTarget> {
   const path = vscode.workspace.asRelativePath(document.uri);
+  // The same refusal as the CLI's: binary content, or more code under review than any model takes.
+  const refused = unreviewableTextReason(path, ranges.map((r) => linesOf(document, r.startLine, r.endLine)).join('\n')) ??
+    (document.getText(new vscode.Range(0, 0, Math.min(document.lineCount, 200), 0)).includes('\u0000') ? unreviewableTextReason(path, '\u0000') : undefined);
+  if (refused) throw new TargetError(refused);
   const context: ContextSnippet[] = [];
   // The enclosing symbol is reference, not editable, when the selection is only part of it.
   if (ranges.length === 1) {

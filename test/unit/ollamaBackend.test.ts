@@ -133,6 +133,22 @@ describe('streaming through /api/chat', () => {
     assert.deepEqual(body.messages, request.messages.map((m) => ({ role: m.role, content: m.content })));
   });
 
+  test('the effort goes as a think level (gpt-oss reads it; other thinking models read any level as on)', async () => {
+    for (const [effort, sent] of [['low', 'low'], ['medium', 'medium'], ['high', 'high'], ['max', 'high']] as const) {
+      const result = await collect(backendFor(), { ...CART_REQUEST, reasoningEffort: effort });
+      assert.equal(result.error, undefined, result.error?.message);
+      assert.equal(lastChat().body.think, sent, effort);
+      assert.ok(result.reasoning.length > 0, `${effort}: it thought`);
+    }
+    const old = await startOllamaServer({ version: '0.17.6' });
+    try {
+      await collect(backendFor({}, old.root), { ...CART_REQUEST, reasoningEffort: 'high' });
+      assert.equal(old.chats.at(-1)?.body.think, true, 'before 0.17.7 a level is refused for models other than gpt-oss');
+    } finally {
+      await old.close();
+    }
+  });
+
   test('reasoningEffort none turns thinking off (and leaves format out, which Ollama would ignore)', async () => {
     const result = await collect(backendFor(), { ...CART_REQUEST, reasoningEffort: 'none', answerSchema: SCHEMA });
     assert.equal(result.error, undefined);
@@ -331,11 +347,36 @@ describe('failures', () => {
 
   test('server error statuses keep Ollama’s own words (redacted) in the detail', async () => {
     server.fault(R1_MODEL, { kind: 'status', status: 500, error: `llama runner process has terminated: exit status 2 (auth ${KEY})` });
-    const result = await collect(backendFor({ apiKey: KEY }));
+    const result = await collect(backendFor({ apiKey: KEY, maxRetries: 0 }));
     assert.equal(result.error?.kind, 'server');
     assert.equal(result.error!.status, 500);
     assert.match(result.error!.detail ?? '', /llama runner process has terminated/);
     assertPersonReadable(result.error!);
+  });
+
+  test('503 (Ollama’s queue is full) before any token: retried after a backoff, then it answers', async () => {
+    server.fault(R1_MODEL, { kind: 'status', status: 503, error: 'server busy, please try again.  maximum pending requests exceeded' });
+    const before = server.requests.filter((r) => r.path === '/api/chat').length;
+    const started = Date.now();
+    const result = await collect(backendFor());
+    assert.equal(result.error, undefined, result.error?.message);
+    assert.match(result.answer, /```json/);
+    assert.equal(server.requests.filter((r) => r.path === '/api/chat').length - before, 2);
+    assert.ok(Date.now() - started >= 350, 'waited before retrying');
+  });
+
+  test('retries stop at maxRetries; an error after the first token is never retried', async () => {
+    for (let i = 0; i < 2; i++) server.fault(R1_MODEL, { kind: 'status', status: 503, error: 'server busy, please try again.' });
+    let before = server.requests.filter((r) => r.path === '/api/chat').length;
+    let result = await collect(backendFor({ maxRetries: 1 }));
+    assert.equal(result.error?.kind, 'server');
+    assert.equal(server.requests.filter((r) => r.path === '/api/chat').length - before, 2);
+
+    server.fault(R1_MODEL, { kind: 'stream-error', afterLines: 2, error: 'model runner has unexpectedly stopped' });
+    before = server.requests.filter((r) => r.path === '/api/chat').length;
+    result = await collect(backendFor());
+    assert.equal(result.error?.kind, 'server');
+    assert.equal(server.requests.filter((r) => r.path === '/api/chat').length - before, 1, 'not sent again after tokens arrived');
   });
 
   test('a 400 about the context length is context-too-long', async () => {

@@ -6,9 +6,13 @@
 // its prompt and its generation budget, capped at the model's maximum from `/api/show`, and a
 // prompt that cannot fit is refused before anything is sent.
 //
-// Thinking: `think: true` puts the reasoning in `message.thinking` (Ollama ≥ 0.9.0), only for
+// Thinking: `think` on puts the reasoning in `message.thinking` (Ollama ≥ 0.9.0), sent only for
 // models whose `/api/show` capabilities include "thinking" (others answer 400 "does not support
-// thinking"); their inline `<think>` tags, if any, go through the usual splitter.
+// thinking"; their inline `<think>` tags, if any, go through the usual splitter). The effort goes as
+// a level ("low", "medium", "high"): gpt-oss uses it, and every other thinking model reads any
+// level as on (api/types.go ThinkValue.Bool). Before v0.17.7 (ollama/ollama#14625) only gpt-oss
+// took a level and other models answered 400 "think value ... is not supported", so older servers
+// get `true`; "none" is `false`.
 //
 // The answer's JSON schema (`format`), checked in Ollama's source (server/routes.go, ChatHandler)
 // at v0.32.15: for a model with the "thinking" capability and `think` on, /api/chat first generates
@@ -28,9 +32,10 @@
 // what is left of the window after the prompt: Ollama would otherwise shift its context during
 // generation, which also drops the start of the prompt.
 //
-// Time limits and errors follow the OpenAI-compatible backend: a wait for response headers
+// Time limits, retries and errors follow the OpenAI-compatible backend: a wait for response headers
 // (`requestTimeoutSeconds`, which here also covers loading the model and reading the prompt), an
-// idle timer on the body (`idleTimeoutSeconds`), and every failure a `BackendError` from errors.ts.
+// idle timer on the body (`idleTimeoutSeconds`), retries of 5xx (Ollama's 503 "server busy") and
+// dropped connections only before the first token, and every failure a `BackendError` from errors.ts.
 
 import type { ChatRequest, ChatResponse, Ollama as OllamaClient } from 'ollama';
 import type { Backend, BackendRequest, ChatMessage, ReasoningEvent, ServerFacts, Usage } from '../types';
@@ -56,7 +61,7 @@ import { withCost } from '../pricing';
 import { createReasoningSplitter } from '../reasoningSplitter';
 import { estimateTokens } from '../text';
 import type { StreamLimits } from './openaiCompatible';
-import { DEFAULT_STREAM_LIMITS, watchIdle } from './openaiCompatible';
+import { DEFAULT_STREAM_LIMITS, retryDelayMs, sleep, watchIdle } from './openaiCompatible';
 import type { Preset } from './presets';
 
 /** The window Ollama gives a model when a request sends no `num_ctx` (less than 24 GiB of VRAM). */
@@ -77,6 +82,8 @@ const TEMPLATE_TOKENS_PER_MESSAGE = 12;
 const MAX_LINE_BYTES = 256 * 1024;
 /** The first Ollama release that applies `format` only after the thinking (ollama/ollama#12460). */
 const FORMAT_AFTER_THINKING_SINCE: readonly number[] = [0, 12, 4];
+/** The first Ollama release that takes `think` as a level for every thinking model (ollama/ollama#14625). */
+const THINK_LEVELS_SINCE: readonly number[] = [0, 17, 7];
 
 export interface OllamaBackendOptions {
   readonly preset: Preset;
@@ -91,6 +98,10 @@ export interface OllamaBackendOptions {
   /** A stream that sends no bytes for this long fails with `timeout`; default 60. */
   readonly idleTimeoutSeconds?: number;
   readonly prices?: PriceTable;
+  /** Retries of 429, 5xx and dropped connections before the first token (Ollama answers 503 when its queue is full); default 2. */
+  readonly maxRetries?: number;
+  /** First backoff step in milliseconds; default 500, doubling each retry. */
+  readonly retryBaseDelayMs?: number;
   /** Caps on one NDJSON line (`maxEventChars`, counted in bytes) and on the whole response; default 256 KiB and 128 MiB. */
   readonly limits?: StreamLimits;
 }
@@ -159,6 +170,8 @@ interface ModelFacts {
   readonly thinks?: boolean;
   /** The server applies `format` after the thinking (v0.12.4 and newer). */
   readonly formatAfterThinking: boolean;
+  /** The server takes `think: "low" | "medium" | "high"` for any thinking model (v0.17.7 and newer). */
+  readonly thinkLevels: boolean;
 }
 
 type OllamaModule = typeof import('ollama');
@@ -182,6 +195,11 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
   const { preset, model, apiKey } = options;
   const requestTimeoutSeconds = positiveOr(options.requestTimeoutSeconds, 60);
   const idleTimeoutSeconds = positiveOr(options.idleTimeoutSeconds, 60);
+  const maxRetries = Math.max(0, options.maxRetries ?? 2);
+  const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
+  const maxRetryWaitMs = 30_000;
+  /** Failures a retry cannot mend: nothing listens at the address, the name does not resolve. */
+  const notRetryable = new WeakSet<BackendError>();
   const limits = options.limits ?? { ...DEFAULT_STREAM_LIMITS, maxEventChars: MAX_LINE_BYTES };
   // fetch refuses a URL with credentials in it: they travel as a Basic header instead.
   const { url: baseUrl, authorization } = splitCredentials(options.baseUrl);
@@ -282,7 +300,12 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     if (state.idleFired) return idleTimeoutError(ctx);
     if (state.headersTimedOut) return requestTimeoutError(ctx);
     const reason = networkReason(err);
-    if (reason) return phase === 'stream' ? streamCutError(ctx, err) : networkError(ctx, reason, err);
+    if (reason) {
+      if (phase === 'stream') return streamCutError(ctx, err);
+      const error = networkError(ctx, reason, err);
+      if (/refused|not found|DNS|TLS|certificate/i.test(reason)) notRetryable.add(error);
+      return error;
+    }
     const message = err instanceof Error ? err.message : String(err);
     // The client's words for a stream that ended without its `done` line.
     if (/did not receive done/i.test(message) || (err instanceof TypeError && /terminated|network/i.test(message))) {
@@ -340,13 +363,14 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         maxContextWindow: contextLengthOf(info),
         thinks: capabilities?.includes('thinking'),
         formatAfterThinking: version !== undefined && versionAtLeast(version, FORMAT_AFTER_THINKING_SINCE),
+        thinkLevels: version !== undefined && versionAtLeast(version, THINK_LEVELS_SINCE),
       };
     } catch (err) {
       throw classify(err, signal, state, 'request');
     }
   }
 
-  return {
+  const backend: Backend = {
     id: preset.id,
     model,
     hosted: options.hosted,
@@ -374,41 +398,67 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         model,
       });
       loadedWindow = Math.max(loadedWindow, window.numCtx);
-      const think = known.thinks ? request.reasoningEffort !== 'none' : undefined;
-      const body = chatBody(model, request, window, think, think === true && known.formatAfterThinking);
+      const think = known.thinks ? thinkValue(request.reasoningEffort, known.thinkLevels) : undefined;
+      const thinking = think !== undefined && think !== false;
+      const body = chatBody(model, request, window, think, thinking && known.formatAfterThinking);
 
-      const state: ExchangeState = { idleFired: false, headersTimedOut: false };
-      const ollama = await client(signal, state);
-      const startedAt = new Date();
-      // With `think` on, Ollama has taken the thinking out of the content already.
-      const splitter = createReasoningSplitter({ inlineStart: think ? 'answer' : 'auto' });
-      let last: ChatResponse | undefined;
-      try {
-        const parts = await ollama.chat(body);
-        for await (const part of parts) {
-          const message: { thinking?: unknown; content?: unknown } = isRecord(part.message) ? part.message : {};
-          const delta = {
-            reasoning: typeof message.thinking === 'string' && message.thinking ? message.thinking : undefined,
-            content: typeof message.content === 'string' && message.content ? message.content : undefined,
-          };
-          for (const piece of splitter.push(delta)) yield piece;
-          if (part.done) last = part;
+      for (let retry = 0; ; retry++) {
+        const progress = { arrived: false };
+        try {
+          yield* attempt(body, think, signal, progress);
+          return;
+        } catch (err) {
+          const error = err instanceof BackendError ? err : toBackendError(err, ctx);
+          const retryable = (error.kind === 'server' || error.kind === 'rate-limit' || error.kind === 'network') && !notRetryable.has(error);
+          if (!retryable || progress.arrived || retry >= maxRetries || signal.aborted) throw error;
+          const waitMs = retryDelayMs(error, retry, retryBaseDelayMs, maxRetryWaitMs);
+          if (waitMs === undefined) throw error;
+          await sleep(waitMs, signal);
         }
-      } catch (err) {
-        const error = classify(err, signal, state, 'stream');
-        if (error.kind === 'model-not-found') facts = undefined;
-        // Reasoning held back (trailing whitespace, a partial tag) is kept; an unfinished answer cannot be told apart.
-        if (error.kind === 'cancelled') for (const piece of splitter.end()) if (piece.kind === 'reasoning') yield piece;
-        throw error;
       }
-      if (signal.aborted) throw cancelledError();
-      if (!last) throw streamCutError(ctx);
-      for (const piece of splitter.end()) yield piece;
-      const usage = usageOf(last);
-      if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
-      yield { kind: 'done', finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop' };
     },
   };
+  return backend;
+
+  /** One `/api/chat` exchange; `progress.arrived` once text came (a request is never resent after that). */
+  async function* attempt(
+    body: ChatRequest & { stream: true },
+    think: ChatRequest['think'],
+    signal: AbortSignal,
+    progress: { arrived: boolean },
+  ): AsyncGenerator<ReasoningEvent> {
+    const state: ExchangeState = { idleFired: false, headersTimedOut: false };
+    const ollama = await client(signal, state);
+    const startedAt = new Date();
+    // With `think` on, Ollama has taken the thinking out of the content already.
+    const splitter = createReasoningSplitter({ inlineStart: think !== undefined && think !== false ? 'answer' : 'auto' });
+    let last: ChatResponse | undefined;
+    try {
+      const parts = await ollama.chat(body);
+      for await (const part of parts) {
+        const message: { thinking?: unknown; content?: unknown } = isRecord(part.message) ? part.message : {};
+        const delta = {
+          reasoning: typeof message.thinking === 'string' && message.thinking ? message.thinking : undefined,
+          content: typeof message.content === 'string' && message.content ? message.content : undefined,
+        };
+        if (delta.reasoning !== undefined || delta.content !== undefined) progress.arrived = true;
+        for (const piece of splitter.push(delta)) yield piece;
+        if (part.done) last = part;
+      }
+    } catch (err) {
+      const error = classify(err, signal, state, 'stream');
+      if (error.kind === 'model-not-found') facts = undefined;
+      // Reasoning held back (trailing whitespace, a partial tag) is kept; an unfinished answer cannot be told apart.
+      if (error.kind === 'cancelled') for (const piece of splitter.end()) if (piece.kind === 'reasoning') yield piece;
+      throw error;
+    }
+    if (signal.aborted) throw cancelledError();
+    if (!last) throw streamCutError(ctx);
+    for (const piece of splitter.end()) yield piece;
+    const usage = usageOf(last);
+    if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
+    yield { kind: 'done', finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop' };
+  }
 }
 
 /** The `/api/chat` body: only role and content of each turn (never earlier reasoning). */
@@ -416,7 +466,7 @@ export function chatBody(
   model: string,
   request: BackendRequest,
   window: WindowPlan,
-  think: boolean | undefined,
+  think: ChatRequest['think'],
   formatAllowed: boolean,
 ): ChatRequest & { stream: true } {
   const options: NonNullable<ChatRequest['options']> = { num_ctx: window.numCtx, num_predict: window.numPredict };
@@ -435,6 +485,13 @@ export function chatBody(
     else if (request.jsonAnswer) body.format = 'json';
   }
   return body;
+}
+
+/** `think` for a thinking model: off for "none", else the effort as a level where the server takes one. */
+export function thinkValue(effort: BackendRequest['reasoningEffort'], levels: boolean): ChatRequest['think'] {
+  if (effort === 'none') return false;
+  if (!levels || effort === undefined) return true;
+  return effort === 'max' ? 'high' : effort;
 }
 
 /** Usage from the last line: `prompt_eval_count`, `eval_count`, and tokens/s from `eval_duration` (ns). */
