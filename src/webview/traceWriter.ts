@@ -5,7 +5,9 @@
 //
 // Math streams as its source in a muted span until its closing delimiter arrives; then that span
 // is replaced, once, by the rendered formula. A `$` that never closes (a price, a paragraph end)
-// simply stays text: nothing on screen is rendered and then taken back.
+// simply stays text: nothing on screen is rendered and then taken back. Closed formulas are
+// rendered within a time budget per frame, so a burst of text holding hundreds of them (a trace
+// restored at once, a fast local model) spreads over frames instead of stalling one.
 import { renderMath, MAX_TEX_CHARS } from './math';
 import { closes, type MathDelimiter } from './mathSyntax';
 
@@ -23,6 +25,15 @@ const DELIMITERS: Readonly<Record<string, MathDelimiter>> = {
   '\\[': { open: '\\[', close: '\\]', display: true },
   '\\(': { open: '\\(', close: '\\)', display: false },
 };
+
+/** Milliseconds of formula rendering per frame; formulas left over wait, shown as source, for the next. */
+const MATH_BUDGET_MS = 6;
+
+interface ClosedMath {
+  readonly source: HTMLElement;
+  readonly tex: string;
+  readonly display: boolean;
+}
 
 interface OpenMath {
   readonly delimiter: MathDelimiter;
@@ -49,6 +60,8 @@ export class TraceWriter {
   private chunk: HTMLElement | undefined;
   private blocksInChunk = 0;
   private math: OpenMath | undefined;
+  private readonly closedMath: ClosedMath[] = [];
+  private mathFrame = 0;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -79,6 +92,9 @@ export class TraceWriter {
   clear(): void {
     this.root.replaceChildren();
     this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = this.math = undefined;
+    this.closedMath.length = 0;
+    if (this.mathFrame) cancelAnimationFrame(this.mathFrame);
+    this.mathFrame = 0;
     this.blocksInChunk = 0;
     this.skippingInfo = false;
     this.atLineStart = true;
@@ -129,7 +145,9 @@ export class TraceWriter {
       return;
     }
     if (token === math.delimiter.close && closes(math.delimiter, math.tex.slice(-1), next)) {
-      math.source.replaceWith(renderMath(math.tex, math.delimiter.display));
+      math.sourceText.appendData(token);
+      this.closedMath.push({ source: math.source, tex: math.tex, display: math.delimiter.display });
+      this.scheduleMath();
       this.math = undefined;
       this.textNode = undefined;
       return;
@@ -137,6 +155,23 @@ export class TraceWriter {
     math.tex += token;
     math.sourceText.appendData(token);
     if (math.tex.length > MAX_TEX_CHARS) this.abandonMath();
+  }
+
+  private scheduleMath(): void {
+    if (!this.mathFrame) this.mathFrame = requestAnimationFrame(() => this.renderClosedMath());
+  }
+
+  /** Replaces closed formulas' sources by their rendering, oldest first, within the frame's budget. */
+  private renderClosedMath(): void {
+    this.mathFrame = 0;
+    const started = performance.now();
+    let done = 0;
+    while (done < this.closedMath.length && (done === 0 || performance.now() - started < MATH_BUDGET_MS)) {
+      const formula = this.closedMath[done++]!;
+      formula.source.replaceWith(renderMath(formula.tex, formula.display));
+    }
+    this.closedMath.splice(0, done);
+    if (this.closedMath.length) this.scheduleMath();
   }
 
   /** An unfinished formula becomes ordinary text where it stands. */
