@@ -44,6 +44,8 @@ interface OpenMath {
 }
 /** Paragraphs per chunk: chunks out of view skip layout and paint (content-visibility), and few chunks keep that check cheap. */
 const BLOCKS_PER_CHUNK = 32;
+/** ... and formulas per chunk: each is dozens of nodes, and the visible chunk is what layout and paint redo. */
+const FORMULAS_PER_CHUNK = 48;
 
 export class TraceWriter {
   private paragraph: HTMLElement | undefined;
@@ -59,6 +61,7 @@ export class TraceWriter {
   private length = 0;
   private chunk: HTMLElement | undefined;
   private blocksInChunk = 0;
+  private formulasInChunk = 0;
   private math: OpenMath | undefined;
   private readonly closedMath: ClosedMath[] = [];
   private mathFrame = 0;
@@ -96,6 +99,7 @@ export class TraceWriter {
     if (this.mathFrame) cancelAnimationFrame(this.mathFrame);
     this.mathFrame = 0;
     this.blocksInChunk = 0;
+    this.formulasInChunk = 0;
     this.skippingInfo = false;
     this.atLineStart = true;
     this.carry = '';
@@ -132,6 +136,7 @@ export class TraceWriter {
     const sourceText = document.createTextNode(token);
     source.appendChild(sourceText);
     this.ensureParagraph().appendChild(source);
+    this.formulasInChunk++;
     this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText };
     this.textNode = undefined;
   }
@@ -252,11 +257,12 @@ export class TraceWriter {
   }
 
   private addBlock(block: HTMLElement): void {
-    if (!this.chunk || this.blocksInChunk >= BLOCKS_PER_CHUNK) {
+    if (!this.chunk || this.blocksInChunk >= BLOCKS_PER_CHUNK || this.formulasInChunk >= FORMULAS_PER_CHUNK) {
       this.chunk = document.createElement('div');
       this.chunk.className = 'trace-chunk';
       this.root.appendChild(this.chunk);
       this.blocksInChunk = 0;
+      this.formulasInChunk = 0;
     }
     this.chunk.appendChild(block);
     this.blocksInChunk++;
