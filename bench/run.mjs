@@ -3,10 +3,16 @@
 import { spawnSync } from 'node:child_process';
 
 const BENCHMARKS = {
+  provenance: 'bench/provenance.ts', // evidence and confidence on hand-written R1-style traces (a second)
   placement: 'bench/placement.ts', // answer placement and fix quality on the corpus (about 30 s)
   webview: 'bench/webviewBench.ts', // 25,000-token trace into the real panel in Chromium (a few minutes)
   local: 'bench/localBench.ts', // node-llama-cpp on a random 1.5B-shape model (about 5 minutes, 2 GB on disk)
+  stream: 'bench/streamBench.ts', // stream path CPU vs a plain openai SDK loop, 26K tokens over loopback (about 1 minute)
+  load: 'bench/loadBench.ts', // 20 runs at once then cancel, 200 in a row: heap and handles (about 1 minute)
+  scaleout: 'bench/scaleout.ts', // the CLI fanning out to a server with a concurrency limit: files/min at 1, 4, 16, 64 (about 1 minute)
 };
+/** Node flags a benchmark needs (the load benchmark reads the heap after a full GC). */
+const NODE_FLAGS = { load: ['--expose-gc'] };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const passThrough = process.argv.slice(2).filter((a) => a.startsWith('--'));
@@ -19,7 +25,7 @@ for (const name of names) {
     process.exit(2);
   }
   console.log(`\n=== ${name} (${file}) ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...passThrough], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', file, ...passThrough], { stdio: 'inherit' });
   failed ||= result.status !== 0;
 }
 process.exit(failed ? 1 : 0);

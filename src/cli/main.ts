@@ -1,16 +1,24 @@
 // `thinklens review|explain`: the engine headless, for terminals and CI.
 
-import { readFile } from 'node:fs/promises';
-import { unreviewableReason } from '../core/inputLimits';
 import { forTerminal, terminalStream } from '../core/terminalText';
 import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
+import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '../core/diffHunks';
+import type { BackendError } from '../core/errors';
+import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pricing';
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
-import { runAnalysis } from '../core/run';
-import { ownValue, splitLines } from '../core/text';
-import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
-import { parseCommandLine, USAGE, UsageError, type CliRequest, type FileTarget } from './args';
-import { toJson, toSarif, toText, type RunReport } from './report';
+import { prepareRun, runPlanned } from '../core/plannedRun';
+import { estimateTokens, ownValue, splitLines } from '../core/text';
+import { filterFindings, voteAcrossSamples } from '../core/triage';
+import type { Backend, BackendConfig, CodeUnderReview, Severity, Usage } from '../core/types';
+import { parseCommandLine, USAGE, UsageError, type CliRequest } from './args';
+import { Baseline } from './baseline';
+import { defaultCacheDir, ResultCache, withCache } from './cache';
+import type { Skipped } from './files';
+import { gitRoot } from './gitScope';
+import { collectInputs, type ReviewInput } from './inputs';
+import { runQueue, DEFAULT_RETRY_AFTER_MS, type Pushback, type QueueState } from './queue';
+import { toCodeQuality, toJson, toSarif, toText, type BaselineState, type ReportContext, type RunReport } from './report';
 
 declare const THINKLENS_VERSION: string | undefined;
 const VERSION = typeof THINKLENS_VERSION === 'string' ? THINKLENS_VERSION : '0.0.0-dev';
@@ -18,9 +26,18 @@ const VERSION = typeof THINKLENS_VERSION === 'string' ? THINKLENS_VERSION : '0.0
 const EXIT_OK = 0;
 const EXIT_RUN_FAILED = 1;
 const EXIT_USAGE = 2;
+const EXIT_GATE = 3;
 
-interface LoadedTarget extends FileTarget {
-  readonly text: string;
+/** A Retry-After longer than this (a daily quota) fails the file instead of holding the job. */
+const MAX_RETRY_AFTER_MS = 120_000;
+/** Budget estimates: the prompt's instructions around the code, and the answer before any run has finished. */
+const PROMPT_OVERHEAD_TOKENS = 1200;
+const FIRST_ANSWER_TOKENS_ESTIMATE = 4096;
+const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
+
+interface RunResult {
+  readonly report: RunReport;
+  readonly pushback?: Pushback;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -35,118 +52,299 @@ async function main(argv: readonly string[]): Promise<number> {
     return usageError(error.message);
   }
 
-  let targets: LoadedTarget[];
+  const cwd = process.cwd();
+  const srcRoot = (await gitRoot(cwd)) ?? cwd;
+  let prices: PriceTable;
+  let inputs: Awaited<ReturnType<typeof collectInputs>>;
+  let baseline: Baseline | undefined;
   try {
-    targets = await Promise.all(request.targets.map(loadTarget));
+    prices = pricesFromEnv();
+    inputs = await collectInputs(request, cwd, srcRoot);
+    baseline = request.baselinePath ? await Baseline.load(request.baselinePath, srcRoot) : undefined;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return usageError(error.message);
   }
+  if (inputs.skipped.length) fail(skippedLine(inputs.skipped));
 
   const config = await backendConfig(request);
   if (!config) return fail(SETUP_HINT), EXIT_RUN_FAILED;
   let backend: Backend;
   try {
-    backend = createBackend(config, process.env);
+    backend = createBackend(config, process.env, { prices });
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error)), EXIT_RUN_FAILED;
+  }
+  if (request.maxCostUsd !== undefined && !priceFor(backend.id, backend.model, prices)) {
+    await backend.dispose?.();
+    return usageError(
+      `--max-cost needs prices for ${backend.id}/${backend.model}, and none are known. Set THINKLENS_PRICING='{"${backend.id}/${backend.model}": {"inputCacheHit": 0.1, "inputCacheMiss": 0.5, "output": 2}}' (US dollars per 1M tokens)`,
+    );
   }
 
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const progress = process.stderr.isTTY ? progressLine(inputs.files.length) : undefined;
+  const cache = request.cache ? new ResultCache(request.cacheDir ?? defaultCacheDir()) : undefined;
+  const answerTokens: number[] = [];
   try {
-    const reports = await runAll(request, targets, backend, controller.signal);
+    // Every file's samples share --concurrency slots: at most that many requests at once.
+    const sampleSlot = limiter(request.concurrency);
+    const outcome = await runQueue<ReviewInput, RunResult>({
+      items: inputs.files,
+      maxConcurrency: request.concurrency,
+      signal: controller.signal,
+      run: async (input) => {
+        const result = await runOne(request, input, backend, cache, config.baseUrl, controller.signal, inputs.files.length > 1, sampleSlot);
+        const usage = result.report.usage;
+        if (usage && !result.report.cached) answerTokens.push(usage.completionTokens);
+        return result;
+      },
+      pushbackOf: (result) => result.pushback,
+      budget:
+        request.maxCostUsd === undefined
+          ? undefined
+          : {
+              maxUsd: request.maxCostUsd,
+              estimate: (input) => {
+                const completionTokens = answerTokens.length ? answerTokens.reduce((a, b) => a + b, 0) / answerTokens.length : FIRST_ANSWER_TOKENS_ESTIMATE;
+                return costOf({ promptTokens: estimateTokens(input.text) + PROMPT_OVERHEAD_TOKENS, completionTokens }, backend.id, backend.model, prices) ?? 0;
+              },
+              spent: (result) => (result.report.cached ? 0 : (result.report.usage?.costUsd ?? 0)),
+            },
+      onChange: progress?.update,
+    });
+    progress?.end();
+    const reports = outcome.results.filter((r): r is RunResult => r !== undefined).map((r) => withBaseline(r.report, baseline));
     for (const r of reports) if (r.error) fail(`${r.file}: ${r.error.message} ${r.error.hint}`.trimEnd());
-    // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
-    const output = request.format === 'json' ? toJson(reports) : request.format === 'sarif' ? toSarif(reports, VERSION) : forTerminal(toText(reports, !request.showReasoning));
+    const notReviewed = outcome.overBudget.map((input) => input.file);
+    if (notReviewed.length) {
+      fail(
+        `--max-cost $${request.maxCostUsd!.toFixed(2)}: stopped before ${notReviewed.length} of ${inputs.files.length} files, having spent $${outcome.spentUsd.toFixed(4)}; the next would have passed the budget. Not reviewed: ${listed(notReviewed)}`,
+      );
+    }
+    const context: ReportContext = {
+      version: VERSION,
+      srcRoot,
+      command: request.command,
+      skipped: inputs.skipped,
+      notReviewed,
+      shard: request.shard,
+      budget: request.maxCostUsd === undefined ? undefined : { maxUsd: request.maxCostUsd, spentUsd: outcome.spentUsd },
+    };
+    const output =
+      request.format === 'json' ? toJson(reports, context)
+      : request.format === 'sarif' ? toSarif(reports, context)
+      : request.format === 'codequality' ? toCodeQuality(reports, context)
+      // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
+      : forTerminal(toText(reports, !request.showReasoning));
     process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
-    return reports.some((r) => r.error) ? EXIT_RUN_FAILED : EXIT_OK;
+    if (request.failOn && gateFindings(reports, request.failOn) > 0) {
+      fail(`${gateFindings(reports, request.failOn)} new finding(s) at or above ${request.failOn} (--fail-on ${request.failOn})`);
+      return EXIT_GATE;
+    }
+    return reports.some((r) => r.error) || notReviewed.length ? EXIT_RUN_FAILED : EXIT_OK;
   } finally {
+    progress?.end();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await backend.dispose?.();
   }
 }
 
+/** Findings at or above `threshold` that the baseline does not already have. */
+function gateFindings(reports: readonly RunReport[], threshold: Severity): number {
+  return reports.reduce(
+    (n, r) => n + r.findings.filter((f, i) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold] && r.baselineStates?.[i] !== 'unchanged').length,
+    0,
+  );
+}
+
+function withBaseline(report: RunReport, baseline: Baseline | undefined): RunReport {
+  if (!baseline) return report;
+  const states: BaselineState[] = report.findings.map((f) => (baseline.has(report.rootPath ?? report.file, f.fingerprint) ? 'unchanged' : 'new'));
+  return { ...report, baselineStates: states };
+}
+
+/** THINKLENS_PRICING: the same `"<backend>/<model>"` table as the editor's `thinklens.pricing` setting. */
+function pricesFromEnv(): PriceTable {
+  const text = process.env.THINKLENS_PRICING;
+  if (!text) return mergePriceTable(undefined).table;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`THINKLENS_PRICING is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { table, problems } = mergePriceTable(parsed);
+  if (problems.length) throw new UsageError(`THINKLENS_PRICING: ${problems.join(' ')}`);
+  return table;
+}
+
 async function backendConfig(request: CliRequest): Promise<BackendConfig | undefined> {
-  const timeouts = { requestTimeoutSeconds: request.timeoutSeconds, idleTimeoutSeconds: request.timeoutSeconds };
+  // The queue retries 429s itself, so it can lower its concurrency (see queue.ts).
+  const common = { requestTimeoutSeconds: request.timeoutSeconds, idleTimeoutSeconds: request.timeoutSeconds, retryRateLimits: false };
   const local = request.modelPath ? { modelPath: request.modelPath } : undefined;
   if (request.backend !== 'auto') {
-    return { backend: request.backend, baseUrl: request.baseUrl, model: request.model, local, ...timeouts };
+    return { backend: request.backend, baseUrl: request.baseUrl, model: request.model, local, ...common };
   }
   const auto = await chooseAutoBackend({ localModelPath: request.modelPath, keyFor: (id) => apiKeyFromEnv(id, process.env) });
   if (!auto) return undefined;
   if (request.showReasoning) process.stderr.write(`thinklens: ${forTerminal(`using ${auto.backend} (${auto.reason})`)}\n`);
-  return { backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: request.model ?? auto.model, local, ...timeouts };
+  return { backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: request.model ?? auto.model, local, ...common };
 }
 
-async function loadTarget(target: FileTarget): Promise<LoadedTarget> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(target.path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `no such file: ${target.path}` : `cannot read ${target.path}: ${code ?? String(error)}`);
-  }
-  const refused = unreviewableReason(target.path, bytes);
-  if (refused) throw new UsageError(refused);
-  const text = bytes.toString('utf8');
-  const lineCount = splitLines(text).length;
-  if (target.range && target.range.endLine > lineCount) {
-    throw new UsageError(`${target.path}:${target.range.startLine}-${target.range.endLine} is past the end of the file (${lineCount} lines)`);
-  }
-  return { ...target, text };
-}
-
-async function runAll(request: CliRequest, targets: readonly LoadedTarget[], backend: Backend, signal: AbortSignal): Promise<RunReport[]> {
-  const reports: RunReport[] = new Array(targets.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < targets.length) {
-      const index = next++;
-      reports[index] = await runOne(request, targets[index]!, backend, signal, targets.length > 1);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(request.concurrency, targets.length) }, worker));
-  return reports;
-}
-
-async function runOne(request: CliRequest, target: LoadedTarget, backend: Backend, signal: AbortSignal, several: boolean): Promise<RunReport> {
-  const lines = splitLines(target.text);
+async function runOne(
+  request: CliRequest,
+  input: ReviewInput,
+  backend: Backend,
+  cache: ResultCache | undefined,
+  server: string | undefined,
+  signal: AbortSignal,
+  several: boolean,
+  slot: Limiter,
+): Promise<RunResult> {
+  const lines = splitLines(input.text);
+  const whole = { startLine: 1, endLine: Math.max(1, lines.length) };
+  const hunks = input.changes?.hunks;
+  const ranges = hunks?.length ? withContext(hunks, HUNK_CONTEXT, lines.length) : [input.range ?? whole];
   const code: CodeUnderReview = {
     kind: request.command,
-    document: request.documentKind ?? documentKindOf(languageOf(target.path), target.text),
-    path: target.path,
-    languageId: languageOf(target.path),
-    fileText: target.text,
-    ranges: [target.range ?? { startLine: 1, endLine: Math.max(1, lines.length) }],
-    question: request.question,
+    document: request.documentKind ?? documentKindOf(languageOf(input.file), input.text),
+    path: input.file,
+    languageId: languageOf(input.file),
+    fileText: input.text,
+    ranges,
+    question: request.question ?? (hunks?.length ? CHANGES_QUESTION : undefined),
+    focus: request.focus,
   };
-  const trace = request.showReasoning ? reasoningWriter(several ? `[${target.path}] ` : '') : undefined;
-  const output = await runAnalysis({
-    backend,
-    code,
-    sampling: { seed: request.seed, jsonAnswer: backend.id === 'local' },
-    signal,
-    deadlineSeconds: request.deadlineSeconds,
-    onEvent: (event) => {
-      if (event.kind === 'reasoning') trace?.write(event.text);
-    },
-  });
-  trace?.end();
-  return {
-    file: target.path,
-    reasoning: output.reasoning,
-    answer: output.answer,
-    findings: output.parsed?.findings ?? [],
-    summary: output.parsed?.summary,
-    usage: output.usage,
-    problem: output.parsed?.problem,
-    error: output.error && { kind: output.error.kind, message: output.error.message, hint: output.error.hint },
+  let cached = false;
+  const runBackend = cache ? withCache(backend, cache, server, () => (cached = true)) : backend;
+  const { samples } = request;
+  const runSample = (index: number) =>
+    slot(async () => {
+      const label = [several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
+      const trace = request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
+      // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
+      const seed = samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed;
+      // The same planner as the extension: the window, reserves and answer constraint come from the profile.
+      const plan = await prepareRun(backend, { code, settings: { seed } }, signal);
+      const output = await runPlanned({
+        backend: runBackend,
+        code,
+        plan,
+        signal,
+        deadlineSeconds: request.deadlineSeconds,
+        onEvent: (event) => {
+          if (event.kind === 'reasoning') trace?.write(event.text);
+        },
+      });
+      trace?.end();
+      return output;
+    });
+  const outputs = await Promise.all(Array.from({ length: samples }, (_, index) => runSample(index)));
+  const first = outputs[0]!;
+  const finished = outputs.filter((o) => !o.error);
+  const failed = outputs.find((o) => o.error);
+  const voted = voteAcrossSamples(finished.map((o) => o.parsed?.findings ?? []));
+  // Evidence offsets point into the reasoning of the sample a finding came from: number the
+  // samples among all of them (a failed sample has no findings).
+  const found = voted.map((f) => (f.sample === undefined ? f : { ...f, sample: outputs.indexOf(finished[f.sample]!) }));
+  const filtered = filterFindings(found, { minSeverity: request.minSeverity, minConfidence: request.minConfidence, focus: request.focus });
+  // With several samples the file fails only when every sample failed; the others still vote.
+  const error = (samples === 1 || finished.length === 0) && failed?.error ? failed.error : undefined;
+  const report: RunReport = {
+    file: input.file,
+    absPath: input.absPath,
+    rootPath: input.rootPath,
+    cached,
+    reasoning: first.reasoning,
+    answer: first.answer,
+    findings: hunks?.length ? keepNearChanges(filtered, ranges) : filtered,
+    summary: (first.parsed ?? finished[0]?.parsed)?.summary,
+    usage: sumUsage(outputs.map((o) => o.usage)),
+    problem: first.parsed?.problem,
+    error: error && errorOf(error),
+    samples,
+    ...(samples > 1
+      ? {
+          sampleTraces: outputs.map((o) => ({ reasoning: o.reasoning, answer: o.answer })),
+          sampleErrors: outputs.flatMap((o, index) => (o.error ? [{ sample: index, ...errorOf(o.error) }] : [])),
+        }
+      : {}),
     lines,
   };
+  return { report, pushback: error ? pushbackOf(error, first.reasoning + first.answer) : undefined };
+}
+
+const errorOf = (error: BackendError) => ({ kind: error.kind, message: error.message, hint: error.hint });
+
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+function limiter(size: number): Limiter {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    while (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** The usage of all samples together (tokens and cost add up). */
+function sumUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
+  const known = usages.filter((u): u is Usage => u !== undefined);
+  if (known.length <= 1) return known[0];
+  const add = (pick: (u: Usage) => number | undefined) =>
+    known.some((u) => pick(u) !== undefined) ? known.reduce((sum, u) => sum + (pick(u) ?? 0), 0) : undefined;
+  const reasoningTokens = add((u) => u.reasoningTokens);
+  const cachedPromptTokens = add((u) => u.cachedPromptTokens);
+  const costUsd = add((u) => u.costUsd);
+  return {
+    promptTokens: add((u) => u.promptTokens) ?? 0,
+    completionTokens: add((u) => u.completionTokens) ?? 0,
+    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
+    ...(cachedPromptTokens !== undefined ? { cachedPromptTokens } : {}),
+    ...(costUsd !== undefined ? { costUsd } : {}),
+  };
+}
+
+/** A 429 before any output: the file goes back in the queue (unless the wait is a quota's hours). */
+function pushbackOf(error: BackendError | undefined, received: string): Pushback | undefined {
+  if (error?.kind !== 'rate-limit' || received) return undefined;
+  const retryAfterMs = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : DEFAULT_RETRY_AFTER_MS;
+  return retryAfterMs <= MAX_RETRY_AFTER_MS ? { retryAfterMs } : undefined;
+}
+
+/** One line on a terminal's stderr, redrawn as files finish; nothing when stderr is a file or a pipe. */
+function progressLine(total: number) {
+  let shown = false;
+  return {
+    update(state: QueueState) {
+      const text = `thinklens: ${state.done}/${total} files, ${state.inFlight} in flight (limit ${state.limit})${state.pushbacks ? `, ${state.pushbacks} pushbacks` : ''}`;
+      process.stderr.write(`\r\x1b[K${text}`);
+      shown = true;
+    },
+    end() {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+function skippedLine(skipped: readonly Skipped[]): string {
+  return `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${listed(skipped.map((s) => `${s.path} (${s.reason}: ${s.detail})`))}`;
+}
+
+function listed(items: readonly string[], max = 20): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
 }
 
 /** Streams reasoning to stderr as it arrives, neutralized; with several files, whole lines with a prefix. */

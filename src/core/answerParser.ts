@@ -5,8 +5,9 @@
 // offered when it is certain to replace lines inside the code under review.
 
 import { jsonrepair } from 'jsonrepair';
-import type { Category, CodeUnderReview, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
-import { CATEGORY_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWord, SEVERITY_WORDS } from './contract';
+import type { Category, CodeUnderReview, Confidence, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
+import { CATEGORY_WORDS, CONFIDENCE_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWord, SEVERITY_WORDS } from './contract';
+import { withProvenance } from './provenance';
 import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
 import { editableRanges } from './prompt';
@@ -35,12 +36,19 @@ const MAX_DELTA_SEARCH = 200;
 /** A JSON block longer than this (about 16k tokens) is not a real answer; no lenient repair. */
 const MAX_JSONREPAIR_CHARS = 64_000;
 
-/** Reads `answer` against the code it was about. Never throws, whatever the text. */
-export function parseAnswer(answer: string, code: CodeUnderReview): ParsedAnswer {
+/** A finding placed in the file, before the reasoning is read for its evidence and confidence. */
+type PlacedFinding = Omit<Finding, 'evidence' | 'confidence' | 'confidenceReasons'>;
+
+/**
+ * Reads `answer` against the code it was about, and ties each finding to the passages of
+ * `reasoning` behind it. Never throws, whatever the text.
+ */
+export function parseAnswer(answer: string, code: CodeUnderReview, reasoning = ''): ParsedAnswer {
   let text = '';
   try {
     text = stripThink(typeof answer === 'string' ? answer : String(answer ?? ''));
-    return parse(text, code);
+    const parsed = parse(text, code);
+    return { ...parsed, findings: withProvenance(parsed.findings, typeof reasoning === 'string' ? reasoning : '') };
   } catch (error) {
     return {
       summary: '',
@@ -51,9 +59,9 @@ export function parseAnswer(answer: string, code: CodeUnderReview): ParsedAnswer
   }
 }
 
-function parse(text: string, code: CodeUnderReview): ParsedAnswer {
+function parse(text: string, code: CodeUnderReview): Omit<ParsedAnswer, 'findings'> & { findings: PlacedFinding[] } {
   if (text.trim() === '') {
-    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.' };
+    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.', jsonMissing: true };
   }
   const candidates = findCandidates(text);
   let sawBroken = false;
@@ -90,6 +98,7 @@ function parse(text: string, code: CodeUnderReview): ParsedAnswer {
     summary: '',
     findings: [],
     prose: tidyProse(text),
+    jsonMissing: true,
     problem: sawBroken
       ? "The answer's JSON block could not be read, so no findings are listed; the explanation is shown as text."
       : 'The answer has no JSON block with findings, so none are listed; the explanation is shown as text.',
@@ -436,6 +445,7 @@ interface RawFinding {
   readonly quote?: string;
   readonly explanation: string;
   readonly fix?: RawFix;
+  readonly confidence?: Confidence;
 }
 
 function readFinding(value: unknown): RawFinding | undefined {
@@ -472,7 +482,18 @@ function readFinding(value: unknown): RawFinding | undefined {
     ...(quote !== undefined ? { quote } : {}),
     explanation,
     ...(fix ? { fix } : {}),
+    ...confidenceField(value.confidence ?? value.certainty),
   };
+}
+
+/** `high | medium | low`, or a number from 0 to 1 (or a percentage) as some models write it. */
+function confidenceField(value: unknown): { confidence?: Confidence } {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const share = value > 1 ? value / 100 : value;
+    return { confidence: share >= 0.75 ? 'high' : share >= 0.4 ? 'medium' : 'low' };
+  }
+  const confidence = CONFIDENCE_WORDS[textOf(value).trim().toLowerCase()];
+  return confidence ? { confidence } : {};
 }
 
 function replacementOf(fix: Record<string, unknown>): string | undefined {
@@ -576,14 +597,14 @@ interface Scene {
   readonly prose: boolean;
 }
 
-function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: Finding[]; unreadable: number } {
+function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: PlacedFinding[]; unreadable: number } {
   const lines = splitLines(code.fileText);
   const editable = editableRanges(code, lines.length);
   const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length),
     eol: detectEol(code.fileText),
     prose: code.document === 'proof',
   };
-  const findings: Finding[] = [];
+  const findings: PlacedFinding[] = [];
   let unreadable = 0;
   for (const value of rawFindings.slice(0, MAX_FINDINGS)) {
     const raw = readFinding(value);
@@ -608,7 +629,7 @@ function visibleRanges(code: CodeUnderReview, editable: readonly LineRange[], li
     .map((r) => ({ startLine: clamp(r.startLine, 1, lineCount), endLine: clamp(r.endLine, 1, lineCount) }));
 }
 
-function placeFinding(raw: RawFinding, scene: Scene): Finding {
+function placeFinding(raw: RawFinding, scene: Scene): PlacedFinding {
   const { lines, editable } = scene;
   const lineCount = lines.length;
   const claimedStart = raw.lines.startLine ?? raw.lines.endLine;
@@ -650,6 +671,7 @@ function placeFinding(raw: RawFinding, scene: Scene): Finding {
     locationUncertain: range === undefined,
     ...(range ? { range } : {}),
     fingerprint: fingerprintOf({ category: raw.category, lines, range, quote: raw.quote, place }),
+    ...(raw.confidence ? { statedConfidence: raw.confidence } : {}),
   };
   if (!raw.fix) return base;
   const outcome = placeFix(raw, raw.fix, { claim, range, place, ...alignment }, scene);

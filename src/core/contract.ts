@@ -116,6 +116,27 @@ export function normaliseCategoryWord(word: string): string {
   return word.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
 }
 
+// ---- confidence ----
+
+/**
+ * How sure the model is of a finding. ThinkLens combines it with what it checks itself (the quote
+ * found, the reasoning behind it, the trace retracting it) into the finding's confidence.
+ */
+export const CONFIDENCE_DEFS = [
+  { id: 'high', meaning: 'you checked it and are sure', aliases: ['certain', 'very high', 'sure'] },
+  { id: 'medium', meaning: 'likely, but it depends on code or inputs you cannot see', aliases: ['moderate', 'med', 'likely'] },
+  { id: 'low', meaning: 'a suspicion worth a look', aliases: ['very low', 'unsure', 'uncertain', 'possible'] },
+] as const satisfies readonly { readonly id: string; readonly meaning: string; readonly aliases: readonly string[] }[];
+
+export type Confidence = (typeof CONFIDENCE_DEFS)[number]['id'];
+/** Least to most confident: the order filters compare by. */
+export const CONFIDENCES_ASCENDING: readonly Confidence[] = ['low', 'medium', 'high'];
+
+/** Every word the parser reads as a confidence. */
+export const CONFIDENCE_WORDS: Readonly<Record<string, Confidence>> = Object.fromEntries(
+  CONFIDENCE_DEFS.flatMap((d) => [[d.id, d.id], ...d.aliases.map((alias) => [alias, d.id])]),
+);
+
 // ---- fields ----
 
 type JsonSchema = Readonly<Record<string, unknown>>;
@@ -198,6 +219,13 @@ export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
     schema: { type: 'string' },
     example: '"<markdown: why it is wrong, an input that breaks it>"',
     proofExample: '"<markdown with $…$ math: why the step fails, a counterexample or the missing case>"',
+  },
+  confidence: {
+    schema: { enum: CONFIDENCES_ASCENDING.slice().reverse() },
+    example: `"${CONFIDENCE_DEFS.map((d) => d.id).join(' | ')}"`,
+    // Optional: answers written before it existed (and grammars scripted without it) still parse.
+    optional: true,
+    rule: () => `- confidence: ${CONFIDENCE_DEFS.map((d) => `"${d.id}" = ${d.meaning}`).join('; ')}.`,
   },
   fix: {
     schema: objectSchema(FIX_FIELDS),

@@ -56,3 +56,15 @@ export function withContext(ranges: readonly LineRange[], context: number, lineC
   }
   return merged;
 }
+
+/** Lines of context kept around each changed hunk in a review of changes (editor and CLI). */
+export const HUNK_CONTEXT = 3;
+
+/** What a review of changes asks, beside the changed hunks. */
+export const CHANGES_QUESTION = 'Review only the changed code; report problems elsewhere only when they are severe.';
+
+/** In a review of changes, findings away from the changed lines are noise unless they are errors. */
+export function keepNearChanges<T extends LineRange & { readonly severity: string }>(findings: readonly T[], ranges: readonly LineRange[]): T[] {
+  const near = (f: T) => ranges.some((r) => f.startLine <= r.endLine + 1 && f.endLine >= r.startLine - 1);
+  return findings.filter((f) => f.severity === 'error' || near(f));
+}

@@ -11,6 +11,8 @@ export const FINGERPRINT_VERSION = 'thinklens/v1';
 
 /** How far up the file the enclosing symbol is looked for; beyond that the finding is "top level". */
 const MAX_SYMBOL_SCAN_LINES = 2_000;
+/** Occurrences of the same code are counted over at most this many lines above the finding. */
+const MAX_OCCURRENCE_SCAN_LINES = 300;
 /** Long quotes are cut: the first part identifies the code well enough, and hashing stays cheap. */
 const MAX_CODE_CHARS = 4_000;
 
@@ -95,8 +97,9 @@ function textAt(lines: readonly string[], range: TextRange): string {
  */
 function occurrenceIndex(lines: readonly string[], scopeStart: number, range: TextRange, normalized: string): number {
   if (normalized === '') return 0;
+  const from = Math.max(scopeStart, range.startLine - MAX_OCCURRENCE_SCAN_LINES);
   const before = normalizeCode(
-    [...lines.slice(scopeStart - 1, range.startLine - 1), (lines[range.startLine - 1] ?? '').slice(0, range.startColumn)].join('\n'),
+    [...lines.slice(from - 1, range.startLine - 1), (lines[range.startLine - 1] ?? '').slice(0, range.startColumn)].join('\n'),
   );
   let count = 0;
   for (let at = before.indexOf(normalized); at >= 0; at = before.indexOf(normalized, at + 1)) count++;

@@ -3,7 +3,7 @@
 // the numbered code under review, read-only reference context, other tools' diagnostics, the
 // person's question, and the answer contract that answerParser.ts reads back (DESIGN.md).
 
-import type { ChatMessage, CodeUnderReview, ContextSnippet, LineRange } from './types';
+import type { ChatMessage, CodeUnderReview, ContextSnippet, Focus, LineRange } from './types';
 import { answerRules, answerShape } from './contract';
 import { clamp, estimateTokens, formatLines, mergeRanges, ownValue, splitLines, stripThink } from './text';
 
@@ -60,7 +60,9 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
   const fenceLang = fenceLanguage(code.languageId);
 
   const proof = code.document === 'proof';
-  const head = [proof ? proofTaskSentence(code) : taskSentence(code), codeSection(lines, editable, width, fenceLang, proof)];
+  const head = [proof ? proofTaskSentence(code) : taskSentence(code), proof ? '' : focusSentence(code.focus), codeSection(lines, editable, width, fenceLang, proof)].filter(
+    (part) => part !== '',
+  );
   const tail = [
     diagnosticsSection(code, lines.length),
     code.question?.trim() ? `The person asks: ${code.question.trim()}` : '',
@@ -128,6 +130,21 @@ function taskSentence(code: CodeUnderReview): string {
     '(empty, null, boundaries, overflow, concurrency), and security or performance problems. ' +
     'Report only real problems, not style preferences.'
   );
+}
+
+const FOCUS_WORDS: Record<Focus, string> = {
+  bugs: 'bugs (wrong results, crashes)',
+  'edge-cases': 'edge cases (empty, null, boundary and overflow inputs)',
+  security: 'security problems (injection, unchecked input, secrets, unsafe APIs)',
+  performance: 'performance problems (needless work, quadratic loops, blocking calls)',
+};
+
+/** A focus narrows what the model looks for; the findings are filtered by it as well. */
+function focusSentence(focus: readonly Focus[] | undefined): string {
+  if (!focus?.length) return '';
+  const wanted = focus.map((f) => FOCUS_WORDS[f]);
+  const list = wanted.length === 1 ? wanted[0]! : `${wanted.slice(0, -1).join(', ')} and ${wanted[wanted.length - 1]}`;
+  return `Focus only on ${list}; leave other kinds of problem out.`;
 }
 
 /**

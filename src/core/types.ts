@@ -1,7 +1,7 @@
 // The engine's public types: what backends emit, what the answer contract holds, and what a run
 // needs. Everything that crosses from core to the CLI or the extension is declared here.
 
-import type { Category, Severity } from './contract';
+import type { Category, Confidence, Severity } from './contract';
 import type { DocumentKind } from './documentKind';
 
 /** One event of a model's streamed response (DESIGN.md "Backends"). */
@@ -60,6 +60,8 @@ export interface ServerFacts {
   readonly contextWindow?: number;
   /** The most the model takes when asked per request (Ollama's model maximum from /api/show). */
   readonly maxContextWindow?: number;
+  /** The most one answer may be (thinking included), when the server caps it below the window. */
+  readonly maxOutputTokens?: number;
   /** The model thinks (Ollama capabilities, a reasoning parser); undefined when the server does not say. */
   readonly thinks?: boolean;
   /** Where the numbers came from (`/props`, `/api/show`, `known`), for logs and docs. */
@@ -72,6 +74,8 @@ export interface Backend {
   readonly model: string;
   /** True when code leaves the machine (hosted API); the extension asks consent first. */
   readonly hosted: boolean;
+  /** The API root the code is sent to (`https://api.deepseek.com`); undefined for the in-process model. */
+  readonly endpoint?: string;
   stream(request: BackendRequest, signal: AbortSignal): AsyncIterable<ReasoningEvent>;
   /** Asks the server about its window and the model; never throws for a server that says nothing. */
   describe?(signal: AbortSignal): Promise<ServerFacts>;
@@ -115,6 +119,11 @@ export interface BackendConfig {
   readonly idleTimeoutSeconds?: number;
   /** Retries for 429/5xx before the first token; never after. */
   readonly maxRetries?: number;
+  /**
+   * False: a 429 fails at once (with its Retry-After) instead of being retried inside the backend,
+   * for a caller that schedules retries itself and adapts its concurrency (the CLI's queue).
+   */
+  readonly retryRateLimits?: boolean;
   readonly local?: LocalModelOptions;
 }
 
@@ -135,6 +144,14 @@ export type BackendErrorKind =
 
 export type { Category, Severity } from './contract';
 
+export type { Confidence } from './contract';
+
+/** A passage of the run's reasoning: 0-based character offsets, end exclusive, and its text. */
+export interface EvidencePassage {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
 
 /** 1-based inclusive line range, absolute in the file. */
 export interface LineRange {
@@ -177,6 +194,23 @@ export interface Finding extends LineRange {
    * never line numbers (see `fingerprint.ts`).
    */
   readonly fingerprint: string;
+  /** The confidence the model stated in its answer, when it did. */
+  readonly statedConfidence?: Confidence;
+  /** The passages of the reasoning that led to this finding (empty when none was found). */
+  readonly evidence: readonly EvidencePassage[];
+  /** The model's statement combined with what was checked (see `provenance.ts`). */
+  readonly confidence: Confidence;
+  /** Why the confidence is not high, for people. */
+  readonly confidenceReasons: readonly string[];
+  /** With several samples: in how many of them this finding (by fingerprint) came up. */
+  readonly agreement?: Agreement;
+  /** With several samples: which one (0-based) this finding's text and evidence come from. */
+  readonly sample?: number;
+}
+
+export interface Agreement {
+  readonly count: number;
+  readonly of: number;
 }
 
 export interface ParsedAnswer {
@@ -189,9 +223,15 @@ export interface ParsedAnswer {
   readonly prose: string;
   /** Set when the JSON block was missing or broken; the run still succeeds with no findings. */
   readonly problem?: string;
+  /** No JSON with the contract's shape was found at all (a repair turn may ask for it). */
+  readonly jsonMissing?: boolean;
 }
 
 // ---- What a run looks at ----
+
+/** What a review concentrates on; shapes the prompt and filters the findings. */
+export const FOCUS_AREAS = ['bugs', 'edge-cases', 'security', 'performance'] as const;
+export type Focus = (typeof FOCUS_AREAS)[number];
 
 export type RunKind = 'explain' | 'review';
 
@@ -228,4 +268,6 @@ export interface CodeUnderReview {
   readonly diagnostics?: readonly ForeignDiagnostic[];
   /** Free text from the person or the diagnostic being explained. */
   readonly question?: string;
+  /** Only these kinds of problem are wanted (empty or undefined: all of them). */
+  readonly focus?: readonly Focus[];
 }

@@ -1,7 +1,7 @@
 // Every command ThinkLens registers, in one place.
 
 import * as vscode from 'vscode';
-import { withContext } from '../core/diffHunks';
+import { CHANGES_QUESTION, HUNK_CONTEXT, withContext } from '../core/diffHunks';
 import { BACKEND_IDS, type BackendId } from '../core/types';
 import { PRESETS } from '../core/backends/presets';
 import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
@@ -31,8 +31,6 @@ export interface CommandDeps {
   readonly storageUri: vscode.Uri;
 }
 
-/** Lines of context kept around each changed hunk in a review of changes. */
-const HUNK_CONTEXT = 3;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { log, runs, findings, panel } = deps;
@@ -233,7 +231,7 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), 'Review only the changed code; report problems elsewhere only when they are severe.')
+              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION)
               : targetFromFile(document);
             const outcome = await runs.analyse(await target, 'review');
             outcomes.push(outcome);

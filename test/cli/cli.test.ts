@@ -83,7 +83,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, ...env },
+      // The result cache goes to this test's folder, never the user's.
+      env: { PATH: process.env.PATH, THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -180,7 +181,7 @@ const faults: [string, () => unknown, RegExp][] = [
   ['401 bad key', () => errorResponse(401, 'Authentication Fails, Your api key is invalid'), /key/i],
   ['402 balance', () => errorResponse(402, 'Insufficient Balance'), /balance/i],
   ['404 model', () => errorResponse(404, 'Model Not Exist'), /model/i],
-  ['429 rate limit', () => rateLimited(1), /rate|limit/i],
+  ['429 with an hours-long Retry-After (a quota)', () => rateLimited(3600), /rate|limit/i],
   ['503 server', () => errorResponse(503, 'Service Unavailable'), /server|unavailable|503/i],
   ['HTML page', () => htmlPage(200), /HTML/i],
 ];

@@ -43,9 +43,11 @@ function cli(args: string[], options: { readAfterMs?: number; cwd?: string } = {
     // With a slow reader: a real shell pipe, as in `thinklens review … | tee` in CI (Node makes its
     // end non-blocking, so writes to it are asynchronous), read only after `readAfterMs`; the CLI's
     // exit code comes back on stderr as "exit=N".
+    // The result cache in this test's folder, never the user's.
+    const env = { PATH: process.env.PATH, THINKLENS_CACHE_DIR: join(dir, 'cache') };
     const child = options.readAfterMs
-      ? spawn('sh', ['-c', `{ "$0" "$@"; echo "exit=$?" >&2; } | { sleep ${options.readAfterMs / 1000}; cat; }`, process.execPath, CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd })
-      : spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
+      ? spawn('sh', ['-c', `{ "$0" "$@"; echo "exit=$?" >&2; } | { sleep ${options.readAfterMs / 1000}; cat; }`, process.execPath, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd })
+      : spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));

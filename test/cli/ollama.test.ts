@@ -38,7 +38,9 @@ interface Result {
 
 function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A fresh result cache per run (never the user's): every run here must reach the server.
+    const env = { PATH: process.env.PATH, THINKLENS_CACHE_DIR: mkdtempSync(join(dir, 'cache-')) };
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

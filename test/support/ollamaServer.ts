@@ -9,14 +9,16 @@
 //   drop the start of the rest, and keep the end so the prompt fills about half the window.
 // - Generation stops at `num_predict` with `done_reason: "length"`; generation past the window
 //   shifts the context (which drops more of the prompt's start) and is recorded as truncation.
-// - `think: true` to a model without the "thinking" capability is a 400; an unknown model a 404.
+// - Thinking on (`think: true` or a level, "low" to "max") for a model without the "thinking"
+//   capability is a 400; a thinking model without `think` thinks (server/routes.go); an unknown
+//   model is a 404.
 //
 // Tokens are counted with a stated approximation: one token per 4 characters of the rendered prompt
 // (a BPE tokenizer averages 3.5 to 4 characters per token on English and code). ThinkLens
 // estimates more tokens than that (3 characters each), so its plans err on the safe side here.
 //
-// The scripted model is R1-like: it reasons in `message.thinking` (with `think: true`; inline
-// `<think>` in `content` when `think` is not sent), then answers. It only does the task when it can
+// The scripted model is R1-like: it reasons in `message.thinking` when thinking is on, or writes
+// inline `<think>` tags in `content` when it has no thinking capability, then answers. It only does the task when it can
 // see the instructions, the first line of the first user message: after a truncation it sees a
 // piece of code and no request, and returns a quiet, empty review, as real models do. Its review
 // reports every visible numbered line matching its `spot` pattern (an off-by-one loop by default).
@@ -169,7 +171,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
         });
       }
       if (!spec) return json(res, 404, { error: `model "${name}" not found, try pulling it first` });
-      if (body.think === true && !capabilitiesOf(spec).includes('thinking')) {
+      if (thinkingOn(body.think) && !capabilitiesOf(spec).includes('thinking')) {
         return json(res, 400, { error: `"${name}" does not support thinking` });
       }
       return chat(res, name, spec, body);
@@ -192,7 +194,10 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const numPredict = typeof sent.num_predict === 'number' && sent.num_predict > 0 ? sent.num_predict : undefined;
     const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
     const think = body.think;
-    const prompt = renderPrompt(messages, think === true);
+    const thinks = capabilitiesOf(spec).includes('thinking');
+    // A thinking model thinks unless told not to; a model without the capability thinks inline.
+    const mode: 'field' | 'inline' | 'off' = !thinks ? 'inline' : think === undefined || thinkingOn(think) ? 'field' : 'off';
+    const prompt = renderPrompt(messages, mode === 'field');
     const promptTokens = ollamaTokens(prompt);
     const seen = truncate(prompt, promptTokens, numCtx);
     const firstLine = String(messages.find((m) => m.role === 'user')?.content ?? '').split('\n')[0]!.trim();
@@ -200,7 +205,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
 
     const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format);
     // Generation: up to num_predict; past the window the context shifts and drops more of the prompt.
-    const reasoningTokens = think === false ? 0 : ollamaTokens(reply.reasoning);
+    const reasoningTokens = mode === 'off' ? 0 : ollamaTokens(reply.reasoning);
     const answerTokens = ollamaTokens(reply.answer);
     const limit = numPredict ?? Number.POSITIVE_INFINITY;
     const generated = Math.min(reasoningTokens + answerTokens, limit);
@@ -236,10 +241,10 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
         parts.push({ [field]: kept });
       }
     };
-    if (think === true) {
+    if (mode === 'field') {
       take(reply.reasoning, 'thinking');
       take(reply.answer, 'content');
-    } else if (think === undefined) {
+    } else if (mode === 'inline') {
       take(`<think>\n${reply.reasoning}\n</think>\n\n${reply.answer}`, 'content');
     } else {
       take(reply.answer, 'content');
@@ -301,6 +306,11 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** `think` as Ollama reads it (api/types.go ThinkValue.Bool): true or a level turns thinking on. */
+function thinkingOn(think: unknown): boolean {
+  return think === true || think === 'low' || think === 'medium' || think === 'high' || think === 'max';
 }
 
 /** DeepSeek-R1's chat template, the way Ollama renders it for the distills. */

@@ -44,20 +44,32 @@ export interface ReplayRequest {
   clientClosed: boolean;
   /** Every scripted byte was written (a stalled response counts once its bytes are out). */
   written: boolean;
+  /** Turned away with 429 because maxInFlight requests were being served. */
+  busy?: boolean;
+  /** When the last byte was written (Date.now()). */
+  finishedAt?: number;
 }
 
 export interface ReplayServerOptions {
   readonly port?: number;
   /** Answers requests with nothing scripted for their model. */
   readonly defaultResponse?: ReplayResponse;
+  /**
+   * A deployment's capacity behind a gateway: at most this many chat requests in flight; one more
+   * gets `429` with `Retry-After: busyRetryAfterSeconds` (default 1) and is not queued.
+   */
+  readonly maxInFlight?: number;
+  readonly busyRetryAfterSeconds?: number;
 }
 
 export interface ReplayServer {
   /** `http://127.0.0.1:<port>/v1` */
   readonly baseUrl: string;
   readonly port: number;
-  /** Chat-completion requests in arrival order. */
+  /** Chat-completion requests in arrival order (turned-away ones included, `busy: true`). */
   readonly requests: ReplayRequest[];
+  /** The most chat requests served at once, and how many were turned away busy (maxInFlight). */
+  readonly load: { readonly peakInFlight: number; readonly turnedAway: number };
   /** Queues responses for successive requests naming `model` (appends to what is queued). */
   script(model: string, responses: readonly ReplayResponse[]): void;
   setDefault(response: ReplayResponse): void;
@@ -77,6 +89,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   const requests: ReplayRequest[] = [];
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const load = { inFlight: 0, peakInFlight: 0, turnedAway: 0 };
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -116,6 +129,15 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       written: false,
     };
     requests.push(record);
+    if (options.maxInFlight !== undefined && load.inFlight >= options.maxInFlight) {
+      record.busy = true;
+      load.turnedAway++;
+      await play(res, rateLimited(options.busyRetryAfterSeconds ?? 1, `The server is at capacity (${options.maxInFlight} requests).`), () => {});
+      record.written = true;
+      return;
+    }
+    load.inFlight++;
+    load.peakInFlight = Math.max(load.peakInFlight, load.inFlight);
     const response = (model !== undefined ? scripts.get(model)?.shift() : undefined) ?? fallback;
 
     let serverClosing = false;
@@ -125,10 +147,15 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         events.emit('client-close', record.index);
       }
     });
-    await play(res, response, () => {
-      serverClosing = true;
-    });
+    try {
+      await play(res, response, () => {
+        serverClosing = true;
+      });
+    } finally {
+      load.inFlight--;
+    }
     record.written = true;
+    record.finishedAt = Date.now();
   }
 
   function addScript(model: string, responses: readonly ReplayResponse[]): void {
@@ -145,6 +172,9 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     baseUrl: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
+    get load() {
+      return { peakInFlight: load.peakInFlight, turnedAway: load.turnedAway };
+    },
     script: addScript,
     setDefault(response) {
       fallback = response;

@@ -58,6 +58,8 @@ test('every severity and category reaches the prompt, the JSON schema and the gr
   assert.deepEqual(Object.keys(item.properties), Object.keys(FINDING_FIELDS));
   assert.deepEqual(schema.required, ['summary', 'findings'], 'the explanation field may be left out');
   assert.ok(!item.required.includes('fix') && item.required.includes('quote'));
+  assert.ok(!item.required.includes('confidence'), 'answers without a confidence still parse');
+  assert.deepEqual(item.properties.confidence.enum, ['high', 'medium', 'low']);
   assert.equal(item.additionalProperties, false);
 
   // The grammar spells out optional fields as alternative shapes, in the same key order.
@@ -69,7 +71,8 @@ test('every severity and category reaches the prompt, the JSON schema and the gr
     ['summary', 'findings'],
   ]);
   const shapes = grammar.oneOf[0].properties.findings.items.oneOf.map((v: Schema) => Object.keys(v.properties));
-  assert.deepEqual(shapes, [Object.keys(FINDING_FIELDS), Object.keys(FINDING_FIELDS).filter((k) => k !== 'fix')]);
+  const without = (...left: string[]) => Object.keys(FINDING_FIELDS).filter((k) => !left.includes(k));
+  assert.deepEqual(shapes, [without(), without('fix'), without('confidence'), without('confidence', 'fix')]);
   assert.deepEqual(grammar.oneOf[0].properties.findings.items.oneOf[0].properties.category.enum, CATEGORIES);
 });
 

@@ -206,3 +206,41 @@ describe('class 5: [DONE] and then an open connection', () => {
     assert.equal(output.parsed?.summary, 'i <= n');
   });
 });
+
+describe('class 12: load', () => {
+  test('class 12: 20 runs at once, all cancelled mid-stream, end as cancelled with their reasoning and leave no timer or socket behind', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((k) => k === 'Timeout').length;
+    await new Promise((r) => setTimeout(r, 100));
+    const before = timers();
+    const models = Array.from({ length: 20 }, () =>
+      scripted({ ...deepseekStream({ reasoning: 'Checking the loop bound. '.repeat(40), answer: ANSWER, model: 'load', pieces: 200 }), delayMs: 20 }),
+    );
+    const controllers = models.map(() => new AbortController());
+    let streaming = 0;
+    let allStreaming: () => void = () => undefined;
+    const everyOneStreams = new Promise<void>((resolve) => (allStreaming = resolve));
+    const runs = models.map((model, i) => {
+      let seen = false;
+      return runAnalysis({
+        backend: backendFor(model),
+        code: CODE,
+        signal: controllers[i]!.signal,
+        onEvent: (event) => {
+          if (event.kind !== 'reasoning' || seen) return;
+          seen = true;
+          if (++streaming === 20) allStreaming();
+        },
+      });
+    });
+    // Cancel once every run is mid-stream (a 200-delta stream 20 ms apart lasts 4 s or more).
+    await everyOneStreams;
+    controllers.forEach((c) => c.abort());
+    const outputs = await Promise.all(runs);
+    assert.equal(outputs.filter((o) => o.error?.kind === 'cancelled').length, 20);
+    assert.equal(outputs.filter((o) => o.reasoning.length > 0).length, 20, 'each kept its partial reasoning');
+    // The server saw each connection closed by the client: no socket is left open on our side.
+    for (const model of models) await server.waitForClientClose(server.requests.findIndex((r) => r.model === model), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(timers() <= before, `timers left behind: ${JSON.stringify(process.getActiveResourcesInfo())}`);
+  });
+});

@@ -133,6 +133,22 @@ describe('streaming through /api/chat', () => {
     assert.deepEqual(body.messages, request.messages.map((m) => ({ role: m.role, content: m.content })));
   });
 
+  test('the effort goes as a think level (gpt-oss reads it; other thinking models read any level as on)', async () => {
+    for (const [effort, sent] of [['low', 'low'], ['medium', 'medium'], ['high', 'high'], ['max', 'high']] as const) {
+      const result = await collect(backendFor(), { ...CART_REQUEST, reasoningEffort: effort });
+      assert.equal(result.error, undefined, result.error?.message);
+      assert.equal(lastChat().body.think, sent, effort);
+      assert.ok(result.reasoning.length > 0, `${effort}: it thought`);
+    }
+    const old = await startOllamaServer({ version: '0.17.6' });
+    try {
+      await collect(backendFor({}, old.root), { ...CART_REQUEST, reasoningEffort: 'high' });
+      assert.equal(old.chats.at(-1)?.body.think, true, 'before 0.17.7 a level is refused for models other than gpt-oss');
+    } finally {
+      await old.close();
+    }
+  });
+
   test('reasoningEffort none turns thinking off (and leaves format out, which Ollama would ignore)', async () => {
     const result = await collect(backendFor(), { ...CART_REQUEST, reasoningEffort: 'none', answerSchema: SCHEMA });
     assert.equal(result.error, undefined);

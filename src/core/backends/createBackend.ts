@@ -1,8 +1,9 @@
 // Turns settings into a backend: resolves the preset, base URL, model and API key, and refuses at
 // once (a `setup` error with what to do) when a required key or base URL is missing. Ollama goes
 // through its native API (ollama.ts); every other server through the OpenAI-compatible backend.
-// Nothing heavy loads here: the `openai` SDK and the `ollama` client load on the first request, and the local backend (node-llama-cpp)
-// is imported on its first `stream()` call, so this stays synchronous and cheap for activation.
+// Nothing heavy loads here: the `openai` SDK and the `ollama` client load on the first request,
+// and the local backend (node-llama-cpp) is imported on its first `stream()` call, so this stays
+// synchronous and cheap for activation.
 
 import type { Backend, BackendConfig, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
 import { BackendError, toBackendError } from '../errors';
@@ -61,7 +62,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
   // Code leaves the machine whenever the server is not on this machine, whatever the preset.
   const hosted = !isLoopbackHost(url.hostname);
   if (preset.id === 'ollama') {
-    return createOllamaBackend({
+    const ollama = createOllamaBackend({
       preset,
       baseUrl: ollamaRoot(baseUrl),
       model,
@@ -72,6 +73,8 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
       maxRetries: config.maxRetries,
       prices: options.prices,
     });
+    // Consent and the profile key on where the code goes.
+    return { ...ollama, endpoint: baseUrl };
   }
 
   return createOpenAiBackend({
@@ -83,6 +86,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     requestTimeoutSeconds: config.requestTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     maxRetries: config.maxRetries,
+    retryRateLimits: config.retryRateLimits,
     inlineStart: options.inlineStart,
     prices: options.prices,
   });
@@ -121,6 +125,8 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
     id: 'local',
     model: local.modelPath.split(/[\\/]/).pop() || local.modelPath,
     hosted: false,
+    // The window the model is loaded with (the setting; the runtime may load less when memory is short).
+    describe: async () => ({ contextWindow: local.contextSize ?? PRESETS.local.limits.assumedWindow, source: 'thinklens.local.contextSize' }),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       const backend = await load();
       try {

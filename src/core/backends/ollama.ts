@@ -6,9 +6,13 @@
 // its prompt and its generation budget, capped at the model's maximum from `/api/show`, and a
 // prompt that cannot fit is refused before anything is sent.
 //
-// Thinking: `think: true` puts the reasoning in `message.thinking` (Ollama ≥ 0.9.0), only for
+// Thinking: `think` on puts the reasoning in `message.thinking` (Ollama ≥ 0.9.0), sent only for
 // models whose `/api/show` capabilities include "thinking" (others answer 400 "does not support
-// thinking"); their inline `<think>` tags, if any, go through the usual splitter.
+// thinking"; their inline `<think>` tags, if any, go through the usual splitter). The effort goes as
+// a level ("low", "medium", "high"): gpt-oss uses it, and every other thinking model reads any
+// level as on (api/types.go ThinkValue.Bool). Before v0.17.7 (ollama/ollama#14625) only gpt-oss
+// took a level and other models answered 400 "think value ... is not supported", so older servers
+// get `true`; "none" is `false`.
 //
 // The answer's JSON schema (`format`), checked in Ollama's source (server/routes.go, ChatHandler)
 // at v0.32.15: for a model with the "thinking" capability and `think` on, /api/chat first generates
@@ -78,6 +82,8 @@ const TEMPLATE_TOKENS_PER_MESSAGE = 12;
 const MAX_LINE_BYTES = 256 * 1024;
 /** The first Ollama release that applies `format` only after the thinking (ollama/ollama#12460). */
 const FORMAT_AFTER_THINKING_SINCE: readonly number[] = [0, 12, 4];
+/** The first Ollama release that takes `think` as a level for every thinking model (ollama/ollama#14625). */
+const THINK_LEVELS_SINCE: readonly number[] = [0, 17, 7];
 
 export interface OllamaBackendOptions {
   readonly preset: Preset;
@@ -164,6 +170,8 @@ interface ModelFacts {
   readonly thinks?: boolean;
   /** The server applies `format` after the thinking (v0.12.4 and newer). */
   readonly formatAfterThinking: boolean;
+  /** The server takes `think: "low" | "medium" | "high"` for any thinking model (v0.17.7 and newer). */
+  readonly thinkLevels: boolean;
 }
 
 type OllamaModule = typeof import('ollama');
@@ -355,6 +363,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         maxContextWindow: contextLengthOf(info),
         thinks: capabilities?.includes('thinking'),
         formatAfterThinking: version !== undefined && versionAtLeast(version, FORMAT_AFTER_THINKING_SINCE),
+        thinkLevels: version !== undefined && versionAtLeast(version, THINK_LEVELS_SINCE),
       };
     } catch (err) {
       throw classify(err, signal, state, 'request');
@@ -389,8 +398,9 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         model,
       });
       loadedWindow = Math.max(loadedWindow, window.numCtx);
-      const think = known.thinks ? request.reasoningEffort !== 'none' : undefined;
-      const body = chatBody(model, request, window, think, think === true && known.formatAfterThinking);
+      const think = known.thinks ? thinkValue(request.reasoningEffort, known.thinkLevels) : undefined;
+      const thinking = think !== undefined && think !== false;
+      const body = chatBody(model, request, window, think, thinking && known.formatAfterThinking);
 
       for (let retry = 0; ; retry++) {
         const progress = { arrived: false };
@@ -413,7 +423,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
   /** One `/api/chat` exchange; `progress.arrived` once text came (a request is never resent after that). */
   async function* attempt(
     body: ChatRequest & { stream: true },
-    think: boolean | undefined,
+    think: ChatRequest['think'],
     signal: AbortSignal,
     progress: { arrived: boolean },
   ): AsyncGenerator<ReasoningEvent> {
@@ -421,7 +431,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     const ollama = await client(signal, state);
     const startedAt = new Date();
     // With `think` on, Ollama has taken the thinking out of the content already.
-    const splitter = createReasoningSplitter({ inlineStart: think ? 'answer' : 'auto' });
+    const splitter = createReasoningSplitter({ inlineStart: think !== undefined && think !== false ? 'answer' : 'auto' });
     let last: ChatResponse | undefined;
     try {
       const parts = await ollama.chat(body);
@@ -456,7 +466,7 @@ export function chatBody(
   model: string,
   request: BackendRequest,
   window: WindowPlan,
-  think: boolean | undefined,
+  think: ChatRequest['think'],
   formatAllowed: boolean,
 ): ChatRequest & { stream: true } {
   const options: NonNullable<ChatRequest['options']> = { num_ctx: window.numCtx, num_predict: window.numPredict };
@@ -475,6 +485,13 @@ export function chatBody(
     else if (request.jsonAnswer) body.format = 'json';
   }
   return body;
+}
+
+/** `think` for a thinking model: off for "none", else the effort as a level where the server takes one. */
+export function thinkValue(effort: BackendRequest['reasoningEffort'], levels: boolean): ChatRequest['think'] {
+  if (effort === 'none') return false;
+  if (!levels || effort === undefined) return true;
+  return effort === 'max' ? 'high' : effort;
 }
 
 /** Usage from the last line: `prompt_eval_count`, `eval_count`, and tokens/s from `eval_duration` (ns). */

@@ -42,6 +42,7 @@ import { withCost } from '../pricing';
 import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { requestBody } from './presets';
+import { describeServer } from './discovery';
 
 export interface OpenAiBackendOptions {
   readonly preset: Preset;
@@ -57,6 +58,8 @@ export interface OpenAiBackendOptions {
   readonly idleTimeoutSeconds?: number;
   /** Retries before the first token; default 2. */
   readonly maxRetries?: number;
+  /** False: throw a 429 at once for the caller to schedule (see BackendConfig.retryRateLimits). */
+  readonly retryRateLimits?: boolean;
   /** Longest wait between retries (and the longest Retry-After honoured); default 30. */
   readonly maxRetryWaitSeconds?: number;
   /** First backoff step in milliseconds; default 500, doubling each retry. */
@@ -265,6 +268,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     id: preset.id,
     model,
     hosted: options.hosted,
+    endpoint: baseUrl,
+    describe: (signal) => describeServer({ preset, baseUrl, model, apiKey }, signal),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;
@@ -284,7 +289,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
           return;
         } catch (err) {
           const error = err instanceof BackendError ? err : toBackendError(err, ctx);
-          const retryable = (error.kind === 'rate-limit' || error.kind === 'server' || error.kind === 'network') && !notRetryable.has(error);
+          const retryable =
+            (error.kind === 'rate-limit' ? options.retryRateLimits !== false : error.kind === 'server' || error.kind === 'network') && !notRetryable.has(error);
           if (!retryable || progress.arrived || retry >= maxRetries || signal.aborted) throw error;
           const waitMs = retryDelayMs(error, retry, retryBaseDelayMs, maxRetryWaitMs);
           if (waitMs === undefined) throw error;
