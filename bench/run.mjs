@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 
 const BENCHMARKS = {
+  provenance: 'bench/provenance.ts', // evidence and confidence on hand-written R1-style traces (a second)
   placement: 'bench/placement.ts', // answer placement and fix quality on the corpus (about 30 s)
   webview: 'bench/webviewBench.ts', // 25,000-token trace into the real panel in Chromium (a few minutes)
   local: 'bench/localBench.ts', // node-llama-cpp on a random 1.5B-shape model (about 5 minutes, 2 GB on disk)

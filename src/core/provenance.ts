@@ -212,7 +212,7 @@ export function provenanceOf(finding: Pick<Finding, 'title' | 'explanation' | 'q
   for (const score of scores) best = Math.max(best, score);
   if (best < MIN_EVIDENCE_SCORE) return { evidence: [], stance: 'unknown' };
 
-  const stance = stanceOf(scores, best, segments);
+  const stance = stanceOf(scores, best, segments, trace);
   // The evidence is what raised or confirmed the finding, not the sentences that dropped it; a
   // retracted finding keeps its retraction as evidence so that a person sees why it is doubted.
   const chosen = scores
@@ -222,7 +222,7 @@ export function provenanceOf(finding: Pick<Finding, 'title' | 'explanation' | 'q
     .slice(0, MAX_PASSAGES)
     .map(({ index }) => index);
   if (stance === 'retracted') {
-    const retraction = lastRetraction(scores, best, segments);
+    const retraction = lastRetraction(scores, best, segments, trace);
     if (retraction !== undefined && !chosen.includes(retraction)) chosen.splice(MAX_PASSAGES - 1, 1, retraction);
   }
   // A passage is a thought, not one sentence: the sentences around a chosen one that are about the
@@ -259,24 +259,29 @@ function paragraphBreakBetween(trace: IndexedTrace, index: number): boolean {
 
 const passage = (reasoning: string, start: number, end: number): EvidencePassage => ({ start, end, text: reasoning.slice(start, end) });
 
-/** A relevant sentence that retracts, or a retraction right after a relevant sentence. */
-function retractsAt(index: number, scores: readonly number[], best: number, segments: readonly Segment[]): boolean {
+/** How many sentences back (in the same paragraph) a dismissal that names nothing may refer to. */
+const RETRACTION_REACH = 4;
+
+/** A relevant sentence that retracts, or a retraction shortly after a relevant sentence of the same paragraph. */
+function retractsAt(index: number, scores: readonly number[], best: number, segments: readonly Segment[], trace: IndexedTrace): boolean {
   const segment = segments[index]!;
   if (!segment.retracts) return false;
   if (scores[index]! >= best * RELEVANT_SHARE) return true;
-  // "Hmm, wait. That's fine, the caller checks it." names nothing: it is about what came just before.
-  const before = index > 0 ? scores[index - 1]! : 0;
-  const beforeThat = index > 1 ? scores[index - 2]! : 0;
-  return Math.max(before, beforeThat) >= best * JOIN_SHARE && scores[index]! < best * RELEVANT_SHARE;
+  // "Hmm, let me check the caller. It checks first. So that's fine." names nothing: it is about
+  // what the paragraph was weighing just before.
+  for (let back = index - 1; back >= 0 && index - back <= RETRACTION_REACH && !paragraphBreakBetween(trace, back); back--) {
+    if (scores[back]! >= best * JOIN_SHARE) return true;
+  }
+  return false;
 }
 
-function lastRetraction(scores: readonly number[], best: number, segments: readonly Segment[]): number | undefined {
-  for (let index = segments.length - 1; index >= 0; index--) if (retractsAt(index, scores, best, segments)) return index;
+function lastRetraction(scores: readonly number[], best: number, segments: readonly Segment[], trace: IndexedTrace): number | undefined {
+  for (let index = segments.length - 1; index >= 0; index--) if (retractsAt(index, scores, best, segments, trace)) return index;
   return undefined;
 }
 
-function stanceOf(scores: readonly number[], best: number, segments: readonly Segment[]): TraceStance {
-  const retraction = lastRetraction(scores, best, segments);
+function stanceOf(scores: readonly number[], best: number, segments: readonly Segment[], trace: IndexedTrace): TraceStance {
+  const retraction = lastRetraction(scores, best, segments, trace);
   if (retraction === undefined) return 'consistent';
   // After the last retraction, a sentence about the finding that asserts it again, or names it
   // strongly without doubting it, means the trace changed its mind back.
