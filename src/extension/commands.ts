@@ -10,7 +10,7 @@ import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
 import type { FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
-import { uncommittedChanges } from './git';
+import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
 import type { Log } from './log';
 import type { ReviewPanel } from './panel/reviewPanel';
 import type { RunController, RunOutcome } from './runs';
@@ -52,7 +52,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
   const analyse = async (target: Promise<AnalysisTarget>, kind?: 'explain' | 'review') => {
     await panel.reveal();
-    return runs.analyse(await target, kind);
+    const resolved = await target;
+    // Nothing was selected: say what was taken instead.
+    if (resolved.scopeNote) vscode.window.setStatusBarMessage(`ThinkLens: ${resolved.scopeNote}`, 10_000);
+    const outcome = await runs.analyse(resolved, kind);
+    return resolved.scopeNote ? { ...outcome, scopeNote: resolved.scopeNote } : outcome;
+  };
+  const reviewScope = async (scope: ChangeScope, nothing: string) => {
+    const found = await changes(scope);
+    if (found.files.length === 0) {
+      void vscode.window.showInformationMessage(`ThinkLens: ${nothing}`);
+      return [];
+    }
+    log.info(`reviewing ${found.files.length} files: ${found.label}`);
+    return reviewMany(deps, found.files);
   };
 
   return [
@@ -82,6 +95,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         return [];
       }
       return reviewMany(deps, changes);
+    }),
+    guarded('thinklens.reviewStaged', () => reviewScope({ kind: 'staged' }, 'there are no staged changes to review.')),
+    guarded('thinklens.reviewUnstaged', () => reviewScope({ kind: 'unstaged' }, 'there are no unstaged changes to review.')),
+    guarded('thinklens.reviewBranch', () => reviewScope({ kind: 'branch' }, 'this branch has no changes against its merge-base.')),
+    guarded('thinklens.reviewCommit', async (...args) => {
+      const ref = commitRefOf(args) ?? (await pickCommit());
+      return ref ? reviewScope({ kind: 'commit', ref }, `commit ${ref.slice(0, 7)} changes no file there is to review.`) : undefined;
     }),
     guarded('thinklens.followUp', async (runId, question) => {
       const id = typeof runId === 'string' ? runId : runs.latestRunId();
@@ -219,6 +239,32 @@ async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Pro
 async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
   const t = await target;
   return { ...t, title: `${kind}: ${t.title}` };
+}
+
+/**
+ * The commit a menu passed: a hash, a timeline item (`ref`), a Source Control Graph item (`id`)
+ * or a git extension commit (`hash`).
+ */
+function commitRefOf(args: readonly unknown[]): string | undefined {
+  for (const arg of args) {
+    if (typeof arg === 'string' && /^[0-9a-f]{7,40}$/i.test(arg)) return arg;
+    if (arg && typeof arg === 'object') {
+      for (const key of ['ref', 'hash', 'id'] as const) {
+        const value = (arg as Record<string, unknown>)[key];
+        if (typeof value === 'string' && /^[0-9a-f]{7,40}$/i.test(value)) return value;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function pickCommit(): Promise<string | undefined> {
+  const commits = await recentCommits();
+  const picked = await vscode.window.showQuickPick(
+    commits.map((c) => ({ label: c.message.split('\n')[0] ?? c.hash, description: c.hash.slice(0, 7), hash: c.hash })),
+    { title: 'ThinkLens: review which commit?', matchOnDescription: true },
+  );
+  return picked?.hash;
 }
 
 /** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
