@@ -132,7 +132,7 @@ async function repairTurn(
       role: 'user',
       content:
         'Your answer has no readable JSON block. Reply with only that JSON object, for the answer you just gave ' +
-        `(no prose, no code fences), of this shape:\n${answerShape(false)}`,
+        `(no prose, no code fences), of this shape:\n${answerShape(false, part.code.document === 'proof')}`,
     },
   ];
   const promptTokens = estimateTokens(messages.map((m) => m.content).join('\n')) + 64;
