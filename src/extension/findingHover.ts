@@ -72,8 +72,9 @@ function quoteBlock(text: string): string {
     .join('\n');
 }
 
+/** Markup characters escaped; `-` and `.` stay (they only mean something at a line's start, which a quote line never is). */
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
+  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&');
 }
 
 /** Model-written links keep their text but lose their target: no `command:`, no remote fetches. */
