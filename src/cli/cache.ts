@@ -73,6 +73,7 @@ export function withCache(backend: Backend, cache: ResultCache, server: string |
     id: backend.id,
     model: backend.model,
     hosted: backend.hosted,
+    endpoint: backend.endpoint,
     describe: backend.describe?.bind(backend),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       const key = ResultCache.key(backend, server, request);

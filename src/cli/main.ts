@@ -7,7 +7,7 @@ import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '..
 import type { BackendError } from '../core/errors';
 import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pricing';
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
-import { runAnalysis } from '../core/run';
+import { prepareRun, runPlanned } from '../core/plannedRun';
 import { estimateTokens, ownValue, splitLines } from '../core/text';
 import { filterFindings, voteAcrossSamples } from '../core/triage';
 import type { Backend, BackendConfig, CodeUnderReview, Severity, Usage } from '../core/types';
@@ -227,11 +227,14 @@ async function runOne(
     slot(async () => {
       const label = [several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
       const trace = request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
-      const output = await runAnalysis({
+      // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
+      const seed = samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed;
+      // The same planner as the extension: the window, reserves and answer constraint come from the profile.
+      const plan = await prepareRun(backend, { code, settings: { seed } }, signal);
+      const output = await runPlanned({
         backend: runBackend,
         code,
-        // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
-        sampling: { seed: samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed, jsonAnswer: backend.id === 'local' },
+        plan,
         signal,
         deadlineSeconds: request.deadlineSeconds,
         onEvent: (event) => {

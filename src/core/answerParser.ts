@@ -61,7 +61,7 @@ export function parseAnswer(answer: string, code: CodeUnderReview, reasoning = '
 
 function parse(text: string, code: CodeUnderReview): Omit<ParsedAnswer, 'findings'> & { findings: PlacedFinding[] } {
   if (text.trim() === '') {
-    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.' };
+    return { summary: '', findings: [], prose: '', problem: 'The model gave an empty answer.', jsonMissing: true };
   }
   const candidates = findCandidates(text);
   let sawBroken = false;
@@ -98,6 +98,7 @@ function parse(text: string, code: CodeUnderReview): Omit<ParsedAnswer, 'finding
     summary: '',
     findings: [],
     prose: tidyProse(text),
+    jsonMissing: true,
     problem: sawBroken
       ? "The answer's JSON block could not be read, so no findings are listed; the explanation is shown as text."
       : 'The answer has no JSON block with findings, so none are listed; the explanation is shown as text.',

@@ -6,7 +6,10 @@
 export const DOCUMENT_KINDS = ['proof', 'code'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
-/** VS Code language ids of documents that are always prose or mathematics. */
+/**
+ * VS Code language ids of documents that are always prose or mathematics. The editor menu's
+ * `when` clause for Check This Proof (package.json) names these and Markdown.
+ */
 const PROSE_LANGUAGES = new Set(['latex', 'tex', 'plaintext']);
 /** Language ids that are prose only when they carry mathematics. */
 const MAYBE_MATH_LANGUAGES = new Set(['markdown']);
@@ -39,10 +42,4 @@ export function documentKindOf(languageId: string, text = ''): DocumentKind {
   if (PROSE_LANGUAGES.has(id)) return 'proof';
   if (MAYBE_MATH_LANGUAGES.has(id)) return hasMath(text) ? 'proof' : 'code';
   return 'code';
-}
-
-/** Whether a language id can hold a proof at all (where Check This Proof is offered). */
-export function mayHoldProof(languageId: string): boolean {
-  const id = languageId.toLowerCase();
-  return PROSE_LANGUAGES.has(id) || MAYBE_MATH_LANGUAGES.has(id);
 }

@@ -35,6 +35,8 @@ export interface RunInput {
   readonly followUp?: { readonly history: readonly ChatMessage[]; readonly question: string };
   /** The conversation to send, when the caller built it already (see `messagesFor`). */
   readonly messages?: readonly ChatMessage[];
+  /** The whole request, as the planner sized it (plannedRun.ts); wins over `sampling` and `messages`. */
+  readonly request?: BackendRequest;
   readonly signal: AbortSignal;
   /** Every event as it arrives, for live display. */
   readonly onEvent?: (event: ReasoningEvent) => void;
@@ -72,8 +74,8 @@ export function messagesFor(input: Pick<RunInput, 'code' | 'sampling' | 'followU
 export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   const { backend, code, sampling = {}, signal, onEvent } = input;
   const { promptTokenBudget: _budget, ...requestOptions } = sampling;
-  const messages = input.messages ?? messagesFor(input);
-  const request: BackendRequest = { messages, ...requestOptions };
+  const messages = input.request?.messages ?? input.messages ?? messagesFor(input);
+  const request: BackendRequest = input.request ?? { messages, ...requestOptions };
   let reasoning = '';
   let answer = '';
   let usage: Usage | undefined;

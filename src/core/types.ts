@@ -60,6 +60,8 @@ export interface ServerFacts {
   readonly contextWindow?: number;
   /** The most the model takes when asked per request (Ollama's model maximum from /api/show). */
   readonly maxContextWindow?: number;
+  /** The most one answer may be (thinking included), when the server caps it below the window. */
+  readonly maxOutputTokens?: number;
   /** The model thinks (Ollama capabilities, a reasoning parser); undefined when the server does not say. */
   readonly thinks?: boolean;
   /** Where the numbers came from (`/props`, `/api/show`, `known`), for logs and docs. */
@@ -72,6 +74,8 @@ export interface Backend {
   readonly model: string;
   /** True when code leaves the machine (hosted API); the extension asks consent first. */
   readonly hosted: boolean;
+  /** The API root the code is sent to (`https://api.deepseek.com`); undefined for the in-process model. */
+  readonly endpoint?: string;
   stream(request: BackendRequest, signal: AbortSignal): AsyncIterable<ReasoningEvent>;
   /** Asks the server about its window and the model; never throws for a server that says nothing. */
   describe?(signal: AbortSignal): Promise<ServerFacts>;
@@ -219,6 +223,8 @@ export interface ParsedAnswer {
   readonly prose: string;
   /** Set when the JSON block was missing or broken; the run still succeeds with no findings. */
   readonly problem?: string;
+  /** No JSON with the contract's shape was found at all (a repair turn may ask for it). */
+  readonly jsonMissing?: boolean;
 }
 
 // ---- What a run looks at ----

@@ -10,7 +10,7 @@ import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
 import type { FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
-import { uncommittedChanges } from './git';
+import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
 import type { Log } from './log';
 import type { ReviewPanel } from './panel/reviewPanel';
 import type { RunController, RunOutcome } from './runs';
@@ -52,7 +52,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
   const analyse = async (target: Promise<AnalysisTarget>, kind?: 'explain' | 'review') => {
     await panel.reveal();
-    return runs.analyse(await target, kind);
+    const resolved = await target;
+    // Nothing was selected: say what was taken instead.
+    if (resolved.scopeNote) vscode.window.setStatusBarMessage(`ThinkLens: ${resolved.scopeNote}`, 10_000);
+    const outcome = await runs.analyse(resolved, kind);
+    return resolved.scopeNote ? { ...outcome, scopeNote: resolved.scopeNote } : outcome;
+  };
+  const reviewScope = async (scope: ChangeScope, nothing: string) => {
+    const found = await changes(scope);
+    if (found.files.length === 0) {
+      void vscode.window.showInformationMessage(`ThinkLens: ${nothing}`);
+      return [];
+    }
+    log.info(`reviewing ${found.files.length} files: ${found.label}`);
+    return reviewMany(deps, found.files);
   };
 
   return [
@@ -61,13 +74,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         ? vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri)).then((doc) =>
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
-    guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    guarded('thinklens.reviewSelection', () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
     guarded('thinklens.checkProof', () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
     guarded('thinklens.reviewFile', (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
-        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(targetFromFile(doc), 'review'))
+        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(titled(targetFromFile(doc), 'Review file'), 'review'))
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
@@ -82,6 +95,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         return [];
       }
       return reviewMany(deps, changes);
+    }),
+    guarded('thinklens.reviewStaged', () => reviewScope({ kind: 'staged' }, 'there are no staged changes to review.')),
+    guarded('thinklens.reviewUnstaged', () => reviewScope({ kind: 'unstaged' }, 'there are no unstaged changes to review.')),
+    guarded('thinklens.reviewBranch', () => reviewScope({ kind: 'branch' }, 'this branch has no changes against its merge-base.')),
+    guarded('thinklens.reviewCommit', async (...args) => {
+      const ref = commitRefOf(args) ?? (await pickCommit());
+      return ref ? reviewScope({ kind: 'commit', ref }, `commit ${ref.slice(0, 7)} changes no file there is to review.`) : undefined;
     }),
     guarded('thinklens.followUp', async (runId, question) => {
       const id = typeof runId === 'string' ? runId : runs.latestRunId();
@@ -108,6 +128,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
       const outcome = await findings.applyFix(String(id));
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
+      return outcome;
+    }),
+    guarded('thinklens.previewFix', async (id) => {
+      const outcome = await findings.applyFix(String(id), { preview: true });
+      if (!outcome.applied && !/not confirmed/.test(outcome.reason)) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
     guarded('thinklens.applyAllFixes', async (uri) => {
@@ -210,6 +235,38 @@ async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Pro
   return editor;
 }
 
+/** Run titles say what kind of review it was: "Review changes: src/a.ts (2 changes)". */
+async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
+  const t = await target;
+  return { ...t, title: `${kind}: ${t.title}` };
+}
+
+/**
+ * The commit a menu passed: a hash, a timeline item (`ref`), a Source Control Graph item (`id`)
+ * or a git extension commit (`hash`).
+ */
+function commitRefOf(args: readonly unknown[]): string | undefined {
+  for (const arg of args) {
+    if (typeof arg === 'string' && /^[0-9a-f]{7,40}$/i.test(arg)) return arg;
+    if (arg && typeof arg === 'object') {
+      for (const key of ['ref', 'hash', 'id'] as const) {
+        const value = (arg as Record<string, unknown>)[key];
+        if (typeof value === 'string' && /^[0-9a-f]{7,40}$/i.test(value)) return value;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function pickCommit(): Promise<string | undefined> {
+  const commits = await recentCommits();
+  const picked = await vscode.window.showQuickPick(
+    commits.map((c) => ({ label: c.message.split('\n')[0] ?? c.hash, description: c.hash.slice(0, 7), hash: c.hash })),
+    { title: 'ThinkLens: review which commit?', matchOnDescription: true },
+  );
+  return picked?.hash;
+}
+
 /** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
 async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[]): Promise<RunOutcome[]> {
   const { runs, panel, log } = deps;
@@ -231,8 +288,8 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION)
-              : targetFromFile(document);
+              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), 'Review changes')
+              : titled(targetFromFile(document), 'Review file');
             const outcome = await runs.analyse(await target, 'review');
             outcomes.push(outcome);
             found += outcome.findings.length;

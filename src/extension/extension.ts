@@ -25,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
     revealFinding: (_runId, id) => void revealFinding(findings, id),
     applyFix: (_runId, id) => void vscode.commands.executeCommand('thinklens.applyFix', id),
+    previewFix: (_runId, id) => void vscode.commands.executeCommand('thinklens.previewFix', id),
     dismissFinding: (_runId, id) => findings.dismiss(id),
     cancelRun: (runId) => runs.cancel(runId),
     rerun: (runId) => void runs.rerun(runId),
@@ -49,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
 
   setup.check();
+  // Export shows once there is a run to export (runs restored from history count).
+  if (panel.runView(panel.latestRunId() ?? '')) void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { findings, runs, panel, status };
 }

@@ -15,6 +15,8 @@ export interface AnalysisTarget {
   readonly title: string;
   /** Review of changes: keep findings on the changed lines (and next to them) unless severe. */
   readonly changedLinesOnly?: boolean;
+  /** What was taken when nothing was selected, said to the person ("No selection: ..."). */
+  readonly scopeNote?: string;
 }
 
 /** Files longer than this are refused whole; the person can select a part. */
@@ -30,15 +32,33 @@ const SYMBOL_KINDS = new Set([
   vscode.SymbolKind.Class, vscode.SymbolKind.Interface, vscode.SymbolKind.Module, vscode.SymbolKind.Namespace,
 ]);
 
+/** What "the enclosing function" means when nothing is selected. */
+const FUNCTION_KINDS = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor]);
+
 /**
- * The selection, or when it is empty the enclosing function (explain) or the whole file (review).
- * `documentKind` overrides the kind read from the document (Check This Proof asks for `proof`).
+ * The selection; when it is empty, the enclosing function or method (from the symbol provider),
+ * saying so in `scopeNote`. Without one: the lines around the cursor (explain) or the whole file
+ * (review). `documentKind` overrides the kind read from the document (Check This Proof asks for
+ * `proof`, which takes the whole file when nothing is selected).
  */
 export async function targetFromEditor(editor: vscode.TextEditor, kind: RunKind, question?: string, documentKind?: DocumentKind): Promise<AnalysisTarget> {
   const { document, selection } = editor;
-  if (selection.isEmpty && kind === 'review') return targetFromFile(document, documentKind);
-  const lines = selection.isEmpty ? await aroundPosition(document, selection.active) : selectedLines(selection);
-  return buildTarget(document, kind, [lines], question, documentKind);
+  if (!selection.isEmpty) return buildTarget(document, kind, [selectedLines(selection)], question, documentKind);
+  if (kind === 'review' && documentKind === 'proof') return targetFromFile(document, documentKind);
+  const verb = kind === 'explain' ? 'explaining' : 'reviewing';
+  const fn = await enclosingSymbol(document, new vscode.Range(selection.active, selection.active), FUNCTION_KINDS);
+  if (fn) {
+    const lines = { startLine: fn.range.start.line + 1, endLine: fn.range.end.line + 1 };
+    const what = `${vscode.SymbolKind[fn.kind].toLowerCase()} ${fn.name}`;
+    const target = await buildTarget(document, kind, [lines], question, documentKind);
+    return { ...target, title: `${target.title} (${what})`, scopeNote: `No selection: ${verb} the enclosing ${what} (lines ${lines.startLine}-${lines.endLine}).` };
+  }
+  if (kind === 'review') {
+    return { ...(await targetFromFile(document, documentKind)), scopeNote: 'No selection and no enclosing function: reviewing the whole file.' };
+  }
+  const lines = await aroundPosition(document, selection.active);
+  const target = await buildTarget(document, kind, [lines], question, documentKind);
+  return { ...target, scopeNote: `No selection and no enclosing function: ${verb} lines ${lines.startLine}-${lines.endLine} around the cursor.` };
 }
 
 export async function targetFromFile(document: vscode.TextDocument, documentKind?: DocumentKind): Promise<AnalysisTarget> {
@@ -144,8 +164,8 @@ function foreignDiagnostics(document: vscode.TextDocument, ranges: readonly Line
     .map((d) => ({ line: d.range.start.line + 1, message: d.message, source: d.source, severity: severity(d.severity) }));
 }
 
-/** The innermost function, method or class containing `range`, from the document symbol provider. */
-export async function enclosingSymbol(document: vscode.TextDocument, range: vscode.Range): Promise<vscode.DocumentSymbol | undefined> {
+/** The innermost function, method or class (or of `kinds`) containing `range`, from the document symbol provider. */
+export async function enclosingSymbol(document: vscode.TextDocument, range: vscode.Range, kinds: ReadonlySet<vscode.SymbolKind> = SYMBOL_KINDS): Promise<vscode.DocumentSymbol | undefined> {
   let symbols: (vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined;
   try {
     symbols = await vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[]>('vscode.executeDocumentSymbolProvider', document.uri);
@@ -156,7 +176,7 @@ export async function enclosingSymbol(document: vscode.TextDocument, range: vsco
   const visit = (list: readonly vscode.DocumentSymbol[]) => {
     for (const symbol of list) {
       if (!symbol.range.contains(range)) continue;
-      if (SYMBOL_KINDS.has(symbol.kind)) best = symbol;
+      if (kinds.has(symbol.kind)) best = symbol;
       visit(symbol.children ?? []);
     }
   };

@@ -2,10 +2,12 @@
 // findings as diagnostics, and keeps each run's conversation for follow-ups and reruns.
 
 import * as vscode from 'vscode';
-import { conversationOf, messagesFor, runAnalysis, type RunOutput } from '../core/run';
+import { conversationOf, type RunOutput } from '../core/run';
+import { prepareRun, runPlanned } from '../core/plannedRun';
+import type { RunSettings } from '../core/plan';
 import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
-import type { Backend, Finding } from '../core/types';
+import type { Finding } from '../core/types';
 import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../shared/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -132,12 +134,15 @@ export class RunController implements vscode.Disposable {
     if (!(await confirmHostedUse(this.deps.globalState, backend))) return { findings: [], cancelled: true };
 
     const { target } = record;
-    const sampling = samplingOf(config, backend);
-    const messages = messagesFor({ code: target.code, sampling, followUp });
     this.runs.set(record.id, record);
+    void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
     const controller = new AbortController();
     this.active.set(record.id, controller);
     void this.updateRunningContext();
+    // One planner for the CLI and the extension: the server's window, the reserves, the answer constraint.
+    const plan = await prepareRun(backend, { code: target.code, settings: runSettingsOf(config), followUp }, controller.signal);
+    const messages = plan.ok ? plan.requests[0]!.request.messages : [];
+    for (const warning of plan.ok ? plan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
     panel.startRun({
       id: record.id,
       kind: record.kind,
@@ -152,11 +157,10 @@ export class RunController implements vscode.Disposable {
     log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model}); ${choice.reason}`);
     status.setState('thinking');
 
-    const output = await runAnalysis({
+    const output = await runPlanned({
       backend,
       code: target.code,
-      sampling,
-      messages,
+      plan,
       signal: controller.signal,
       deadlineSeconds: config.deadlineSeconds,
       onEvent: (event) => {
@@ -248,14 +252,9 @@ function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): re
   return target.changedLinesOnly ? keepNearChanges(found, target.code.ranges) : found;
 }
 
-/** Reference context is cut to fit; a local model's window is small, hosted ones are large. */
-const HOSTED_PROMPT_BUDGET = 24_000;
-
-function samplingOf(config: ThinkLensConfig, backend: Backend) {
+/** The settings that shape a request; the window, reserves and JSON mode come from the backend's profile. */
+export function runSettingsOf(config: ThinkLensConfig): RunSettings {
   return {
-    promptTokenBudget: backend.id === 'local' ? Math.floor(config.local.contextSize / 2) : HOSTED_PROMPT_BUDGET,
-    // The local backend always writes its answer under the contract's JSON grammar: say so in the prompt.
-    jsonAnswer: backend.id === 'local',
     temperature: config.temperature,
     topP: config.topP,
     seed: config.seed,
@@ -275,6 +274,9 @@ export function toFindingView(stamped: StampedFinding): FindingView {
     range: { startLine: range.start.line + 1, startColumn: range.start.character, endLine: range.end.line + 1, endColumn: range.end.character },
     explanation: finding.explanation,
     hasFix: Boolean(stamped.fix && !stamped.fixUnavailable),
+    ...(stamped.fix && !stamped.fixUnavailable
+      ? { fix: { startLine: stamped.fix.range.start.line + 1, removed: stamped.fix.expectedText, added: stamped.fix.replacement } }
+      : {}),
     fixRefused: stamped.fixUnavailable,
     locationUncertain: finding.locationUncertain,
     stale: stamped.edited,

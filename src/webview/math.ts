@@ -14,7 +14,9 @@ const KATEX_OPTIONS = {
   throwOnError: false,
   trust: false,
   strict: 'ignore' as const,
-  output: 'htmlAndMathml' as const,
+  // KaTeX's MathML twin doubles the nodes of every formula (a long trace holds thousands); screen
+  // readers get the TeX as the formula's label instead.
+  output: 'html' as const,
   // A formula may not grow without bound (a model stuck repeating `\left(`).
   maxSize: 20,
   maxExpand: 200,
@@ -23,23 +25,12 @@ const KATEX_OPTIONS = {
 /** TeX longer than this is shown as its source: rendering it could stall a frame. */
 export const MAX_TEX_CHARS = 4_000;
 
-const MATHML_TAGS = [
-  'math', 'semantics', 'annotation', 'mrow', 'mi', 'mo', 'mn', 'ms', 'mtext', 'mspace', 'msup', 'msub', 'msubsup',
-  'mfrac', 'msqrt', 'mroot', 'mover', 'munder', 'munderover', 'mtable', 'mtr', 'mtd', 'mstyle', 'mpadded', 'mphantom',
-  'menclose', 'mmultiscripts', 'mprescripts', 'none',
-];
-const MATHML_ATTRS = [
-  'xmlns', 'display', 'encoding', 'mathvariant', 'stretchy', 'fence', 'separator', 'lspace', 'rspace', 'accent',
-  'accentunder', 'columnalign', 'rowspacing', 'columnspacing', 'columnlines', 'rowlines', 'rowalign', 'frame',
-  'linethickness', 'displaystyle', 'scriptlevel', 'minsize', 'maxsize', 'movablelimits', 'notation', 'voffset',
-  'symmetric', 'largeop', 'mathcolor', 'mathbackground', 'depth',
-];
 const SVG_TAGS = ['svg', 'path', 'line'];
 const SVG_ATTRS = ['viewBox', 'preserveAspectRatio', 'd', 'x1', 'y1', 'x2', 'y2', 'stroke-width'];
 
 const MATH_CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
-  ALLOWED_TAGS: ['span', ...MATHML_TAGS, ...SVG_TAGS],
-  ALLOWED_ATTR: ['class', 'aria-hidden', 'title', 'width', 'height', ...MATHML_ATTRS, ...SVG_ATTRS],
+  ALLOWED_TAGS: ['span', ...SVG_TAGS],
+  ALLOWED_ATTR: ['class', 'aria-hidden', 'title', 'width', 'height', ...SVG_ATTRS],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
   // No attribute of KaTeX's output is a URI; none may hold one.
@@ -99,6 +90,8 @@ export function renderMath(tex: string, display: boolean): HTMLElement {
   const wrapper = document.createElement('span');
   wrapper.className = display ? 'math math-display' : 'math math-inline';
   wrapper.dataset.tex = tex;
+  wrapper.setAttribute('role', 'math');
+  wrapper.setAttribute('aria-label', tex);
   if (tex.length > MAX_TEX_CHARS) {
     wrapper.classList.add('math-source');
     wrapper.textContent = display ? `$$${tex}$$` : `$${tex}$`;
@@ -129,7 +122,7 @@ const BLOCKS = 'p, li, pre, h1, h2, h3, h4, h5, h6, blockquote, tr, .math-displa
 
 /**
  * Copying a selection that holds formulas gives their TeX (`$…$`, `$$…$$`) instead of KaTeX's
- * glyphs and its hidden MathML twice over. Other selections copy as the browser does.
+ * glyphs. Other selections copy as the browser does.
  */
 export function copyFormulasAsTex(root: HTMLElement): void {
   root.addEventListener('copy', (event) => {

@@ -5,7 +5,9 @@
 //
 // Math streams as its source in a muted span until its closing delimiter arrives; then that span
 // is replaced, once, by the rendered formula. A `$` that never closes (a price, a paragraph end)
-// simply stays text: nothing on screen is rendered and then taken back.
+// simply stays text: nothing on screen is rendered and then taken back. Closed formulas are
+// rendered within a time budget per frame, so a burst of text holding hundreds of them (a trace
+// restored at once, a fast local model) spreads over frames instead of stalling one.
 import { renderMath, MAX_TEX_CHARS } from './math';
 import { closes, type MathDelimiter } from './mathSyntax';
 
@@ -24,6 +26,15 @@ const DELIMITERS: Readonly<Record<string, MathDelimiter>> = {
   '\\(': { open: '\\(', close: '\\)', display: false },
 };
 
+/** Milliseconds of formula rendering per frame; formulas left over wait, shown as source, for the next. */
+const MATH_BUDGET_MS = 6;
+
+interface ClosedMath {
+  readonly source: HTMLElement;
+  readonly tex: string;
+  readonly display: boolean;
+}
+
 interface OpenMath {
   readonly delimiter: MathDelimiter;
   tex: string;
@@ -33,6 +44,8 @@ interface OpenMath {
 }
 /** Paragraphs per chunk: chunks out of view skip layout and paint (content-visibility), and few chunks keep that check cheap. */
 const BLOCKS_PER_CHUNK = 32;
+/** ... and formulas per chunk: each is dozens of nodes, and the visible chunk is what layout and paint redo. */
+const FORMULAS_PER_CHUNK = 48;
 
 export class TraceWriter {
   private paragraph: HTMLElement | undefined;
@@ -48,7 +61,10 @@ export class TraceWriter {
   private length = 0;
   private chunk: HTMLElement | undefined;
   private blocksInChunk = 0;
+  private formulasInChunk = 0;
   private math: OpenMath | undefined;
+  private readonly closedMath: ClosedMath[] = [];
+  private mathFrame = 0;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -79,7 +95,11 @@ export class TraceWriter {
   clear(): void {
     this.root.replaceChildren();
     this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = this.math = undefined;
+    this.closedMath.length = 0;
+    if (this.mathFrame) cancelAnimationFrame(this.mathFrame);
+    this.mathFrame = 0;
     this.blocksInChunk = 0;
+    this.formulasInChunk = 0;
     this.skippingInfo = false;
     this.atLineStart = true;
     this.carry = '';
@@ -116,6 +136,7 @@ export class TraceWriter {
     const sourceText = document.createTextNode(token);
     source.appendChild(sourceText);
     this.ensureParagraph().appendChild(source);
+    this.formulasInChunk++;
     this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText };
     this.textNode = undefined;
   }
@@ -129,7 +150,9 @@ export class TraceWriter {
       return;
     }
     if (token === math.delimiter.close && closes(math.delimiter, math.tex.slice(-1), next)) {
-      math.source.replaceWith(renderMath(math.tex, math.delimiter.display));
+      math.sourceText.appendData(token);
+      this.closedMath.push({ source: math.source, tex: math.tex, display: math.delimiter.display });
+      this.scheduleMath();
       this.math = undefined;
       this.textNode = undefined;
       return;
@@ -137,6 +160,23 @@ export class TraceWriter {
     math.tex += token;
     math.sourceText.appendData(token);
     if (math.tex.length > MAX_TEX_CHARS) this.abandonMath();
+  }
+
+  private scheduleMath(): void {
+    if (!this.mathFrame) this.mathFrame = requestAnimationFrame(() => this.renderClosedMath());
+  }
+
+  /** Replaces closed formulas' sources by their rendering, oldest first, within the frame's budget. */
+  private renderClosedMath(): void {
+    this.mathFrame = 0;
+    const started = performance.now();
+    let done = 0;
+    while (done < this.closedMath.length && (done === 0 || performance.now() - started < MATH_BUDGET_MS)) {
+      const formula = this.closedMath[done++]!;
+      formula.source.replaceWith(renderMath(formula.tex, formula.display));
+    }
+    this.closedMath.splice(0, done);
+    if (this.closedMath.length) this.scheduleMath();
   }
 
   /** An unfinished formula becomes ordinary text where it stands. */
@@ -217,11 +257,12 @@ export class TraceWriter {
   }
 
   private addBlock(block: HTMLElement): void {
-    if (!this.chunk || this.blocksInChunk >= BLOCKS_PER_CHUNK) {
+    if (!this.chunk || this.blocksInChunk >= BLOCKS_PER_CHUNK || this.formulasInChunk >= FORMULAS_PER_CHUNK) {
       this.chunk = document.createElement('div');
       this.chunk.className = 'trace-chunk';
       this.root.appendChild(this.chunk);
       this.blocksInChunk = 0;
+      this.formulasInChunk = 0;
     }
     this.chunk.appendChild(block);
     this.blocksInChunk++;

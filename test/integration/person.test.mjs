@@ -445,10 +445,7 @@ before(async () => {
     folder,
     viewport: VIEWPORT,
     settings: {
-      'thinklens.model': MODEL,
       'thinklens.requestTimeoutSeconds': 20,
-      // DeepSeek's off-peak prices, so the usage line shows what the run would cost there.
-      'thinklens.pricing': { [`openai-compatible/${MODEL}`]: { inputCacheHit: 0.003, inputCacheMiss: 0.15, output: 0.6 } },
       'editor.minimap.enabled': false,
       'workbench.statusBar.visible': true,
       'breadcrumbs.enabled': false,
@@ -458,7 +455,14 @@ before(async () => {
   // Where code goes is machine-scoped: in code-server (a remote window) it is read from the
   // machine's settings, not the browser's user settings. Written after start-up, then the window
   // reloads so VS Code reads it as a person's configured machine would have it from the start.
-  writeMachineSettings(workbench.server.userDataDir, { 'thinklens.backend': 'openai-compatible', 'thinklens.baseUrl': replay.baseUrl });
+  // The model (what a key is billed for) and the prices are machine-scoped for the same reason.
+  writeMachineSettings(workbench.server.userDataDir, {
+    'thinklens.backend': 'openai-compatible',
+    'thinklens.baseUrl': replay.baseUrl,
+    'thinklens.model': MODEL,
+    // DeepSeek's off-peak prices, so the usage line shows what the run would cost there.
+    'thinklens.pricing': { [`openai-compatible/${MODEL}`]: { inputCacheHit: 0.003, inputCacheMiss: 0.15, output: 0.6 } },
+  });
   await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await thinkLensActivityItem(page).waitFor({ timeout: 60_000 });

@@ -1,7 +1,7 @@
 // Document kinds choose the prompt; prose locating and reflowing serve proofs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { documentKindOf, hasMath, mayHoldProof } from '../../src/core/documentKind';
+import { documentKindOf, hasMath } from '../../src/core/documentKind';
 import { locateQuote } from '../../src/core/locate';
 import { buildPrompt } from '../../src/core/prompt';
 import { reflowLikeOriginal } from '../../src/core/reflow';
@@ -18,7 +18,6 @@ test('LaTeX, TeX and plain text are proofs; Markdown only with math; Lean, Coq a
   assert.equal(documentKindOf('lean', 'theorem foo : 1 + 1 = 2 := rfl'), 'code');
   assert.equal(documentKindOf('coq'), 'code');
   assert.equal(documentKindOf('typescript', 'const s = `$x$`;'), 'code');
-  assert.ok(mayHoldProof('markdown') && mayHoldProof('latex') && !mayHoldProof('lean'));
   assert.ok(hasMath('$$x$$') && hasMath('\\begin{proof}') && !hasMath('US$ 5'));
 });
 

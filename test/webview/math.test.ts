@@ -100,6 +100,8 @@ describe('math in the panel', () => {
       if (i % 30 === 0) await panel.frames(1);
     }
     await panel.frames();
+    // Closed formulas are rendered within a per-frame budget: wait for the five to be done.
+    await panel.page.waitForFunction(() => document.querySelectorAll('.trace-body .math').length === 5, undefined, { timeout: 5000 });
     const trace = panel.page.locator('.trace-body');
     assert.equal(await trace.locator('.math-inline').count(), 3, 'three inline formulas');
     assert.equal(await trace.locator('.math-display').count(), 2, 'two display formulas');
@@ -113,7 +115,7 @@ describe('math in the panel', () => {
     assert.equal(await trace.locator('code', { hasText: '$not math$' }).count(), 1, 'no math inside code');
 
     await panel.send(reasoningDelta('math', 'y$ done.'));
-    await panel.frames();
+    await panel.page.waitForFunction(() => document.querySelectorAll('.trace-body .math').length === 6, undefined, { timeout: 5000 });
     assert.equal(await trace.locator('.math-pending').count(), 0);
     assert.equal(await trace.locator('.math-inline').last().getAttribute('data-tex'), 'x + y');
     assert.equal(await panel.page.evaluate(() => (window as unknown as { __removedFormulas: number }).__removedFormulas), 0, 'no rendered formula was replaced');

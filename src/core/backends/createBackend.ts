@@ -62,7 +62,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
   // Code leaves the machine whenever the server is not on this machine, whatever the preset.
   const hosted = !isLoopbackHost(url.hostname);
   if (preset.id === 'ollama') {
-    return createOllamaBackend({
+    const ollama = createOllamaBackend({
       preset,
       baseUrl: ollamaRoot(baseUrl),
       model,
@@ -73,6 +73,8 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
       maxRetries: config.maxRetries,
       prices: options.prices,
     });
+    // Consent and the profile key on where the code goes.
+    return { ...ollama, endpoint: baseUrl };
   }
 
   return createOpenAiBackend({
@@ -123,6 +125,8 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
     id: 'local',
     model: local.modelPath.split(/[\\/]/).pop() || local.modelPath,
     hosted: false,
+    // The window the model is loaded with (the setting; the runtime may load less when memory is short).
+    describe: async () => ({ contextWindow: local.contextSize ?? PRESETS.local.limits.assumedWindow, source: 'thinklens.local.contextSize' }),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       const backend = await load();
       try {

@@ -42,6 +42,7 @@ import { withCost } from '../pricing';
 import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { requestBody } from './presets';
+import { describeServer } from './discovery';
 
 export interface OpenAiBackendOptions {
   readonly preset: Preset;
@@ -267,6 +268,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     id: preset.id,
     model,
     hosted: options.hosted,
+    endpoint: baseUrl,
+    describe: (signal) => describeServer({ preset, baseUrl, model, apiKey }, signal),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;

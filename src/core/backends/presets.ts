@@ -14,6 +14,43 @@ export interface Honoured {
   readonly jsonAnswer: boolean;
 }
 
+/** How a server can hold the answer to the contract once the model has thought (never during). */
+export type AnswerConstraint =
+  /** `response_format: {type: 'json_schema'}` with the contract's schema (Ollama: `format`). */
+  | 'json-schema'
+  /** `response_format: {type: 'json_object'}`: valid JSON, any shape. */
+  | 'json-object'
+  /** The in-process model's grammar. */
+  | 'grammar'
+  /** Nothing: the model's discipline, then one repair turn if the JSON is missing. */
+  | 'none';
+
+/** Where the context window of a server's model is learned (see discovery.ts). */
+export type WindowDiscovery =
+  | 'llamacpp-props'
+  | 'openai-models'
+  | 'lmstudio-rest'
+  | 'openrouter-models'
+  | 'ollama-show'
+  | 'known'
+  | 'local-setting'
+  | 'none';
+
+export interface PresetLimits {
+  readonly discovery: WindowDiscovery;
+  /** The window when it is known (`known`), or what is assumed when the server says nothing. */
+  readonly assumedWindow: number;
+  /** The window is set per request (Ollama's `num_ctx`), up to the model's maximum. */
+  readonly windowPerRequest: boolean;
+  /** The most the server lets one answer be, thinking included, when it caps it below the window. */
+  readonly maxOutputTokens?: number;
+  readonly answerConstraint: AnswerConstraint;
+  /** Thinking is switched per request (`reasoningEffort: 'none'` reaches it) or only where the server starts. */
+  readonly thinkingSwitch: 'per-request' | 'server';
+  /** What a person does to give the model a larger window, for messages. */
+  readonly raiseWindow: string;
+}
+
 export interface Preset {
   readonly id: BackendId;
   readonly label: string;
@@ -31,6 +68,7 @@ export interface Preset {
   readonly honours: Honoured;
   /** Server-specific body fields for a request (thinking switches, usage accounting). */
   readonly extraBody: (request: BackendRequest) => Record<string, unknown>;
+  readonly limits: PresetLimits;
 }
 
 /** The generic variable every preset reads first. */
@@ -69,6 +107,15 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       if (jsonAnswer) body.response_format = { type: 'json_object' };
       return body;
     },
+    limits: {
+      discovery: 'known',
+      assumedWindow: 131_072,
+      windowPerRequest: false,
+      maxOutputTokens: 65_536,
+      answerConstraint: 'json-object',
+      thinkingSwitch: 'per-request',
+      raiseWindow: 'Select less code; the hosted model\'s window is fixed.',
+    },
   },
   openrouter: {
     id: 'openrouter',
@@ -91,6 +138,14 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
             : { enabled: true, exclude: false },
       usage: { include: true },
     }),
+    limits: {
+      discovery: 'openrouter-models',
+      assumedWindow: 65_536,
+      windowPerRequest: false,
+      answerConstraint: 'none',
+      thinkingSwitch: 'per-request',
+      raiseWindow: 'Select less code, or choose a model with a larger context length.',
+    },
   },
   ollama: {
     id: 'ollama',
@@ -105,6 +160,15 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     // Served by ollama.ts through /api/chat: `think` on or off, the sampling options, `format`.
     honours: { ...SAMPLING, reasoningEffort: true, jsonAnswer: true },
     extraBody: none,
+    limits: {
+      discovery: 'ollama-show',
+      // Ollama's own default under 24 GiB of VRAM; the native API sets `num_ctx` per request.
+      assumedWindow: 4096,
+      windowPerRequest: true,
+      answerConstraint: 'json-schema',
+      thinkingSwitch: 'per-request',
+      raiseWindow: 'Select less code, or use a model with a larger context length.',
+    },
   },
   lmstudio: {
     id: 'lmstudio',
@@ -118,6 +182,14 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     // Reasoning separation is an app setting; the splitter reads inline tags when it is off.
     honours: SAMPLING,
     extraBody: none,
+    limits: {
+      discovery: 'lmstudio-rest',
+      assumedWindow: 4096,
+      windowPerRequest: false,
+      answerConstraint: 'json-schema',
+      thinkingSwitch: 'server',
+      raiseWindow: 'Load the model in LM Studio with a larger context length, or select less code.',
+    },
   },
   llamacpp: {
     id: 'llamacpp',
@@ -135,6 +207,14 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       reasoning_format: 'deepseek',
       ...(reasoningEffort === 'none' ? { reasoning_effort: 'none' } : {}),
     }),
+    limits: {
+      discovery: 'llamacpp-props',
+      assumedWindow: 4096,
+      windowPerRequest: false,
+      answerConstraint: 'json-schema',
+      thinkingSwitch: 'per-request',
+      raiseWindow: 'Start llama-server with a larger --ctx-size (-c), or select less code.',
+    },
   },
   vllm: {
     id: 'vllm',
@@ -148,6 +228,14 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     // Reasoning is split by the server's --reasoning-parser; structured output applies to the answer.
     honours: { ...SAMPLING, jsonAnswer: true },
     extraBody: none,
+    limits: {
+      discovery: 'openai-models',
+      assumedWindow: 8192,
+      windowPerRequest: false,
+      answerConstraint: 'json-schema',
+      thinkingSwitch: 'server',
+      raiseWindow: 'Start vLLM with a larger --max-model-len, or select less code.',
+    },
   },
   sglang: {
     id: 'sglang',
@@ -160,6 +248,14 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     requiresBaseUrl: false,
     honours: SAMPLING,
     extraBody: () => ({ separate_reasoning: true }),
+    limits: {
+      discovery: 'openai-models',
+      assumedWindow: 8192,
+      windowPerRequest: false,
+      answerConstraint: 'json-schema',
+      thinkingSwitch: 'server',
+      raiseWindow: 'Start SGLang with a larger --context-length, or select less code.',
+    },
   },
   'openai-compatible': {
     id: 'openai-compatible',
@@ -170,6 +266,15 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     requiresBaseUrl: true,
     honours: SAMPLING,
     extraBody: none,
+    limits: {
+      // Many servers list `max_model_len` or `context_length`; the rest get a cautious guess.
+      discovery: 'openai-models',
+      assumedWindow: 8192,
+      windowPerRequest: false,
+      answerConstraint: 'none',
+      thinkingSwitch: 'server',
+      raiseWindow: "Give the server's model a larger context window, or select less code.",
+    },
   },
   local: {
     id: 'local',
@@ -180,6 +285,14 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     requiresBaseUrl: false,
     honours: { ...SAMPLING, jsonAnswer: true },
     extraBody: none,
+    limits: {
+      discovery: 'local-setting',
+      assumedWindow: 16_384,
+      windowPerRequest: false,
+      answerConstraint: 'grammar',
+      thinkingSwitch: 'per-request',
+      raiseWindow: 'Raise thinklens.local.contextSize (memory permitting), or select less code.',
+    },
   },
 };
 
@@ -204,5 +317,9 @@ export function requestBody(preset: Preset, model: string, request: BackendReque
   const extra = preset.extraBody(request);
   if (!honours.jsonAnswer) delete extra.response_format;
   else if (request.jsonAnswer && !('response_format' in extra)) extra.response_format = { type: 'json_object' };
+  // The contract's schema, where the server holds the answer (never the thinking) to it.
+  if (request.answerSchema && preset.limits.answerConstraint === 'json-schema') {
+    extra.response_format = { type: 'json_schema', json_schema: { name: 'thinklens_answer', schema: request.answerSchema } };
+  }
   return { ...body, ...extra };
 }

@@ -209,9 +209,20 @@ describe('Explain this bug', function () {
     selectLines(editor, 9, 20);
     const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewSelection');
     assert.equal(outcome.findings.length, 2);
-    const fixAll = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.SourceFixAll.value)) ?? [];
-    const action = fixAll.find((a) => a.kind?.value === 'source.fixAll.thinklens');
-    assert.ok(action, 'no source.fixAll.thinklens action');
+    const fixAllActions = async () =>
+      ((await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.SourceFixAll.value)) ?? [])
+        .filter((a) => a.kind?.value === 'source.fixAll.thinklens');
+    // Model edits never apply without a look unless the person opted in in user settings.
+    assert.equal((await fixAllActions()).length, 0, 'source.fixAll.thinklens offered without the opt-in');
+    const settings = vscode.workspace.getConfiguration('thinklens');
+    await settings.update('fixAll.enabled', true, vscode.ConfigurationTarget.Global);
+    let action: vscode.CodeAction | undefined;
+    try {
+      action = (await fixAllActions())[0];
+    } finally {
+      await settings.update('fixAll.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+    assert.ok(action, 'no source.fixAll.thinklens action after opting in');
     await run(action);
     assert.equal(editor.document.lineAt(10).text, FIXED_LOOP);
     assert.equal(editor.document.lineAt(18).text, '  return total - (total * percent) / 100;');
