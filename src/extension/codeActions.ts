@@ -50,13 +50,21 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
     } else {
       apply.disabled = { reason: stamped.fixUnavailable ?? 'The model proposed no fix for this finding.' };
     }
+    const actions = [apply];
+    if (stamped.fix && !stamped.fixUnavailable) {
+      // The same fix through VS Code's refactor preview: the change is seen before it is applied.
+      const preview = new vscode.CodeAction(`Apply fix…: ${stamped.finding.title}`, vscode.CodeActionKind.QuickFix);
+      preview.diagnostics = [diagnostic];
+      preview.command = { command: 'thinklens.previewFix', title: preview.title, arguments: [stamped.id] };
+      actions.push(preview);
+    }
     const show = new vscode.CodeAction('Show reasoning', vscode.CodeActionKind.QuickFix);
     show.diagnostics = [diagnostic];
     show.command = { command: 'thinklens.showFinding', title: show.title, arguments: [stamped.id] };
     const dismiss = new vscode.CodeAction('Dismiss', vscode.CodeActionKind.QuickFix);
     dismiss.diagnostics = [diagnostic];
     dismiss.command = { command: 'thinklens.dismissFinding', title: dismiss.title, arguments: [stamped.id] };
-    return [apply, show, dismiss];
+    return [...actions, show, dismiss];
   }
 }
 

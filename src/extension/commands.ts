@@ -74,13 +74,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         ? vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri)).then((doc) =>
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
-    guarded('thinklens.reviewSelection', () => analyse(targetFromEditor(editor(), 'review'), 'review')),
+    guarded('thinklens.reviewSelection', () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
     guarded('thinklens.checkProof', () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
     guarded('thinklens.reviewFile', (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
-        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(targetFromFile(doc), 'review'))
+        ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(titled(targetFromFile(doc), 'Review file'), 'review'))
         : reviewMany(deps, chosen.map((u) => ({ uri: u })));
     }),
     guarded('thinklens.reviewChanges', async () => {
@@ -128,6 +128,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
       const outcome = await findings.applyFix(String(id));
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
+      return outcome;
+    }),
+    guarded('thinklens.previewFix', async (id) => {
+      const outcome = await findings.applyFix(String(id), { preview: true });
+      if (!outcome.applied && !/not confirmed/.test(outcome.reason)) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
     guarded('thinklens.applyAllFixes', async (uri) => {
@@ -230,6 +235,12 @@ async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Pro
   return editor;
 }
 
+/** Run titles say what kind of review it was: "Review changes: src/a.ts (2 changes)". */
+async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
+  const t = await target;
+  return { ...t, title: `${kind}: ${t.title}` };
+}
+
 /**
  * The commit a menu passed: a hash, a timeline item (`ref`), a Source Control Graph item (`id`)
  * or a git extension commit (`hash`).
@@ -277,8 +288,8 @@ async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; 
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION)
-              : targetFromFile(document);
+              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), 'Review changes')
+              : titled(targetFromFile(document), 'Review file');
             const outcome = await runs.analyse(await target, 'review');
             outcomes.push(outcome);
             found += outcome.findings.length;

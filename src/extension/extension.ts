@@ -7,6 +7,7 @@ import { ThinkLensCodeActions } from './codeActions';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workspaceOverridesIgnored } from './config';
 import { FindingStore } from './findings';
+import { FindingHover } from './findingHover';
 import { Log } from './log';
 import { ReviewPanel } from './panel/reviewPanel';
 import { RunController } from './runs';
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
     revealFinding: (_runId, id) => void revealFinding(findings, id),
     applyFix: (_runId, id) => void vscode.commands.executeCommand('thinklens.applyFix', id),
+    previewFix: (_runId, id) => void vscode.commands.executeCommand('thinklens.previewFix', id),
     dismissFinding: (_runId, id) => findings.dismiss(id),
     cancelRun: (runId) => runs.cancel(runId),
     rerun: (runId) => void runs.rerun(runId),
@@ -34,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
   track(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata));
+  track(vscode.languages.registerHoverProvider({ scheme: 'file' }, new FindingHover(findings)));
   registerCommands({ log, runs, findings, panel, keys, backends, extensionUri: context.extensionUri, storageUri: context.globalStorageUri }).forEach(track);
   // The setup card, the status bar and a run waiting for setup follow every change of the setup.
   const setup = track(new SetupWatch(backends, status, panel, runs));
@@ -47,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
 
   setup.check();
+  // Export shows once there is a run to export (runs restored from history count).
+  if (panel.runView(panel.latestRunId() ?? '')) void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { findings, runs, panel, status };
 }

@@ -3,6 +3,7 @@
 // still exactly what the model saw.
 
 import * as vscode from 'vscode';
+import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
 
 export const DIAGNOSTIC_SOURCE = 'ThinkLens';
@@ -162,14 +163,17 @@ export class FindingStore implements vscode.Disposable {
     return [...this.byUri.entries()].filter(([, list]) => list.length > 0).map(([key, list]) => ({ uri: vscode.Uri.parse(key), findings: list.length }));
   }
 
-  /** Applies one fix as a single undoable edit, refused when the text it replaces changed. */
-  async applyFix(id: string): Promise<FixOutcome> {
-    const result = await this.applyFixes([id]);
+  /**
+   * Applies one fix as a single undoable edit, refused when the text it replaces changed. With
+   * `preview`, VS Code's refactor preview shows the change first and the person confirms it.
+   */
+  async applyFix(id: string, options: { preview?: boolean } = {}): Promise<FixOutcome> {
+    const result = await this.applyFixes([id], options);
     return result.refused.length ? { applied: false, reason: result.refused[0]!.reason } : { applied: true };
   }
 
   /** Applies several fixes of one document in one edit (one undo step); refuses the stale ones. */
-  async applyFixes(ids: readonly string[]): Promise<{ applied: string[]; refused: { id: string; reason: string }[] }> {
+  async applyFixes(ids: readonly string[], options: { preview?: boolean } = {}): Promise<{ applied: string[]; refused: { id: string; reason: string }[] }> {
     const refused: { id: string; reason: string }[] = [];
     const chosen: StampedFinding[] = [];
     for (const id of ids) {
@@ -189,9 +193,13 @@ export class FindingStore implements vscode.Disposable {
     // The edit's own change event moves these findings and withdraws their fixes: keep what undo needs first.
     const before = accepted.map((f) => ({ finding: f, fix: { ...f.fix! }, squiggle: f.range }));
     const edit = new vscode.WorkspaceEdit();
-    for (const finding of accepted) edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement);
+    for (const finding of accepted) {
+      const metadata = options.preview ? { needsConfirmation: true, label: `ThinkLens fix: ${finding.finding.title}` } : undefined;
+      edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement, metadata);
+    }
     if (!(await vscode.workspace.applyEdit(edit))) {
-      return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason: 'VS Code did not apply the edit' }))] };
+      const reason = options.preview ? 'the change was not confirmed in the preview' : 'VS Code did not apply the edit';
+      return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason }))] };
     }
     for (const { finding, fix, squiggle } of before) {
       // Fixes replace whole lines and never overlap: each one starts where it did, moved by the line
@@ -337,6 +345,8 @@ export class FindingStore implements vscode.Disposable {
   private refresh(uri: vscode.Uri): void {
     const findings = this.byUri.get(uri.toString()) ?? [];
     this.diagnostics.set(uri, findings.map(toDiagnostic));
+    // The panel's Clear Findings button shows only when there is something to clear.
+    void vscode.commands.executeCommand('setContext', 'thinklens.hasFindings', [...this.byUri.values()].some((list) => list.length > 0));
     this.changeEmitter.fire(uri);
   }
 }
@@ -384,7 +394,10 @@ function toDiagnostic(stamped: StampedFinding): vscode.Diagnostic {
     finding.locationUncertain ? 'location uncertain: the quoted code was not found' : '',
     stamped.edited ? 'edited since the analysis' : '',
   ].filter(Boolean);
-  const message = notes.length ? `${finding.title} (${notes.join('; ')})` : finding.title;
+  // The title names the problem; the explanation's first sentence says why, right in the Problems list.
+  const why = firstSentenceOf(finding.explanation);
+  const headline = why && why !== finding.title ? `${finding.title}: ${why}` : finding.title;
+  const message = notes.length ? `${headline} (${notes.join('; ')})` : headline;
   const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.

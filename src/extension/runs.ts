@@ -135,6 +135,7 @@ export class RunController implements vscode.Disposable {
 
     const { target } = record;
     this.runs.set(record.id, record);
+    void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
     const controller = new AbortController();
     this.active.set(record.id, controller);
     void this.updateRunningContext();
@@ -273,6 +274,9 @@ export function toFindingView(stamped: StampedFinding): FindingView {
     range: { startLine: range.start.line + 1, startColumn: range.start.character, endLine: range.end.line + 1, endColumn: range.end.character },
     explanation: finding.explanation,
     hasFix: Boolean(stamped.fix && !stamped.fixUnavailable),
+    ...(stamped.fix && !stamped.fixUnavailable
+      ? { fix: { startLine: stamped.fix.range.start.line + 1, removed: stamped.fix.expectedText, added: stamped.fix.replacement } }
+      : {}),
     fixRefused: stamped.fixUnavailable,
     locationUncertain: finding.locationUncertain,
     stale: stamped.edited,

@@ -60,8 +60,18 @@ export interface FindingView {
   readonly stale?: boolean;
   readonly applied?: boolean;
   readonly dismissed?: boolean;
+  /** The change the fix makes, shown before it is applied: whole lines from `startLine`. */
+  readonly fix?: FixPreview;
   /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
   readonly withdrawn?: 'replaced' | 'cleared';
+}
+
+export interface FixPreview {
+  readonly startLine: number;
+  /** The lines the fix replaces, as they are in the file. */
+  readonly removed: string;
+  /** The lines it puts there. */
+  readonly added: string;
 }
 
 export interface UsageView {
@@ -200,6 +210,8 @@ export type WebviewToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'revealFinding'; readonly runId: string; readonly findingId: string }
   | { readonly type: 'applyFix'; readonly runId: string; readonly findingId: string }
+  /** Apply through VS Code's refactor preview, where the person confirms or discards the change. */
+  | { readonly type: 'previewFix'; readonly runId: string; readonly findingId: string }
   | { readonly type: 'dismissFinding'; readonly runId: string; readonly findingId: string }
   | { readonly type: 'cancelRun'; readonly runId: string }
   | { readonly type: 'rerun'; readonly runId: string }
@@ -264,7 +276,14 @@ const isFindingView = shape<FindingView>(
     hasFix: isBoolean,
     locationUncertain: isBoolean,
   },
-  { fixRefused: isString, stale: isBoolean, applied: isBoolean, dismissed: isBoolean, withdrawn: oneOf(['replaced', 'cleared']) },
+  {
+    fixRefused: isString,
+    stale: isBoolean,
+    applied: isBoolean,
+    dismissed: isBoolean,
+    withdrawn: oneOf(['replaced', 'cleared']),
+    fix: shape<FixPreview>({ startLine: isLine, removed: isString, added: isString }),
+  },
 );
 const usageFields = { promptTokens: isCount, reasoningTokens: isCount, answerTokens: isCount };
 const usageOptional = { cachedPromptTokens: isCount, costUsd: isCount, tokensPerSecond: isCount };
@@ -331,6 +350,7 @@ const webviewChecks: { readonly [K in WebviewToHost['type']]: Check<unknown> } =
   ready: isRecord,
   revealFinding: findingRef,
   applyFix: findingRef,
+  previewFix: findingRef,
   dismissFinding: findingRef,
   cancelRun: shape({ runId: isId }),
   rerun: shape({ runId: isId }),

@@ -320,3 +320,28 @@ describe('Escape and first paint', () => {
     assert.match(await panel.page.locator('.findings-gone').innerText(), /1 replaced by a newer run.*1 cleared/);
   });
 });
+
+describe('the fix before it is applied', () => {
+  it('shows the change as removed and added lines, and offers the refactor preview beside Apply fix', async () => {
+    const fix = { startLine: 12, removed: '  for (let i = 0; i <= items.length; i++) {', added: '  for (let i = 0; i < items.length; i++) {' };
+    await panel.send(started(running('r1')));
+    await panel.send(finished('r1', result({ findings: [finding('f1', { fix })] })));
+    await panel.frames();
+    const diff = panel.page.locator('li.finding .fix-diff');
+    assert.equal(await diff.locator('.diff-line.removed').count(), 1);
+    assert.equal(await diff.locator('.diff-line.added').count(), 1);
+    assert.match(await diff.locator('.diff-line.removed').innerText(), /12 −\s*for \(let i = 0; i <= items\.length; i\+\+\) \{/);
+    assert.match(await diff.locator('.diff-line.added').innerText(), /\+\s*for \(let i = 0; i < items\.length; i\+\+\) \{/);
+    assert.match(await diff.getAttribute('aria-label') ?? '', /1 line removed, 1 added/);
+    await panel.clearPosted();
+    await panel.page.locator('vscode-button.preview-fix').click();
+    await panel.page.locator('vscode-button.apply-fix').click();
+    assert.deepEqual(await panel.posted(), [
+      { type: 'previewFix', runId: 'r1', findingId: 'f1' },
+      { type: 'applyFix', runId: 'r1', findingId: 'f1' },
+    ]);
+    await panel.send({ type: 'findings', runId: 'r1', findings: [finding('f1', { applied: true, hasFix: false })] });
+    await panel.frames();
+    assert.equal(await panel.page.locator('.fix-diff').count(), 0, 'an applied fix still shows its diff');
+  });
+});

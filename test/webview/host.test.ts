@@ -53,6 +53,7 @@ function recordingEvents(): PanelSessionEvents & { calls: string[] } {
     calls,
     revealFinding: record('revealFinding'),
     applyFix: record('applyFix'),
+    previewFix: record('previewFix'),
     dismissFinding: record('dismissFinding'),
     cancelRun: record('cancelRun'),
     rerun: record('rerun'),
@@ -251,6 +252,27 @@ describe('PanelModel', () => {
     assert.equal(history.reduce((n, h) => n + h.runs, 0), 20);
     assert.equal(history[0].threadId, 'r29', 'newest first');
     assert.equal(model.has('a'), false, 'oldest conversation dropped whole');
+  });
+
+  it('keeps the session totals as a running sum: they never go down when old runs leave memory', () => {
+    const model = new PanelModel({ maxRuns: 3, maxStoredChars: 50_000, maxStoredTraceChars: 10_000, maxStoredAnswerChars: 5_000 });
+    let previous = 0;
+    for (let i = 0; i < 8; i++) {
+      model.startRun(header(`r${i}`, { startedAt: i + 1 }), i + 1);
+      model.setUsage(`r${i}`, { promptTokens: 50, reasoningTokens: 20, answerTokens: 5 });
+      // A server that reports usage twice for a run (a final count) replaces, not adds.
+      model.setUsage(`r${i}`, { promptTokens: 100, reasoningTokens: 40, answerTokens: 10, costUsd: 0.001 });
+      model.finishRun(`r${i}`, result(), i + 2);
+      const total = model.session().promptTokens;
+      assert.ok(total >= previous, `session tokens went down from ${previous} to ${total}`);
+      previous = total;
+    }
+    const session = model.session();
+    assert.equal(session.runs, 8);
+    assert.equal(session.promptTokens, 800);
+    assert.equal(session.reasoningTokens, 320);
+    assert.equal(session.answerTokens, 80);
+    assert.ok(Math.abs((session.costUsd ?? 0) - 0.008) < 1e-9);
   });
 
   it('stores long traces shortened, within a size limit, and restores them as finished', () => {

@@ -282,7 +282,10 @@ describe('state across reloads', () => {
     await panel.send(answerDelta('r1', 'Partial answer.'));
     await panel.send(finished('r1'));
     await panel.frames();
-    await panel.page.locator('.trace-toggle').click(); // the person closes the trace
+    // The answer started, so the reasoning folded to its one-line header; the person opens it again.
+    assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'false', 'the reasoning did not fold when the answer started');
+    assert.match(await panel.page.locator('.trace-stats').innerText(), /^thought for \S+ · /);
+    await panel.page.locator('.trace-toggle').click();
     await panel.page.locator('.follow-up-input').locator('textarea').fill('What about empty arrays?');
     await panel.page.waitForTimeout(400); // state is saved on a short trailing timer
 
@@ -290,7 +293,7 @@ describe('state across reloads', () => {
     await panel.frames();
     assert.deepEqual(await panel.posted(), [{ type: 'ready' }]);
     assert.match(await panel.page.locator('.answer').innerText(), /last step reads past the end/);
-    assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'false');
+    assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'true', 'the person\'s choice was lost');
     assert.match(await panel.page.locator('.trace-body').textContent() ?? '', /Step 29:/);
     assert.equal(await panel.page.locator('.follow-up-input').evaluate((el) => (el as HTMLElement & { value: string }).value), 'What about empty arrays?');
     assert.equal(await panel.page.locator('.finding').count(), 1);

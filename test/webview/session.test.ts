@@ -18,6 +18,7 @@ const record =
 const events: PanelSessionEvents = {
   revealFinding: record('revealFinding'),
   applyFix: record('applyFix'),
+  previewFix: record('previewFix'),
   dismissFinding: record('dismissFinding'),
   cancelRun: record('cancelRun'),
   rerun: record('rerun'),

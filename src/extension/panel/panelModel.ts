@@ -59,6 +59,8 @@ export class PanelModel {
   /** Insertion order is start order. */
   private readonly runs = new Map<string, RunRecord>();
   private shownThread: string | undefined;
+  /** This session's usage, summed as runs report it: evicting old runs from memory never lowers it. */
+  private readonly totals = { runs: 0, promptTokens: 0, reasoningTokens: 0, answerTokens: 0, cachedPromptTokens: 0, costUsd: 0, priced: false };
 
   constructor(private readonly limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {}
 
@@ -97,6 +99,8 @@ export class PanelModel {
     const threadId =
       parent?.threadId ??
       (header.kind === 'follow-up' && this.shownThread && this.runs.has(this.shownThread) ? this.shownThread : header.id);
+    if (!this.runs.has(header.id)) this.totals.runs++;
+    else this.count(this.runs.get(header.id)!.usage, -1);
     this.runs.delete(header.id);
     this.runs.set(header.id, {
       header: { ...header, startedAt: header.startedAt || now },
@@ -133,8 +137,25 @@ export class PanelModel {
   setUsage(runId: string, usage: UsageView): boolean {
     const run = this.runs.get(runId);
     if (!run) return false;
+    if (run.thisSession) {
+      this.count(run.usage, -1);
+      this.count(usage, 1);
+    }
     run.usage = usage;
     return true;
+  }
+
+  private count(usage: UsageView | undefined, sign: 1 | -1): void {
+    if (!usage) return;
+    const t = this.totals;
+    t.promptTokens += sign * usage.promptTokens;
+    t.reasoningTokens += sign * usage.reasoningTokens;
+    t.answerTokens += sign * usage.answerTokens;
+    t.cachedPromptTokens += sign * (usage.cachedPromptTokens ?? 0);
+    if (usage.costUsd !== undefined) {
+      t.costUsd += sign * usage.costUsd;
+      t.priced = true;
+    }
   }
 
   /** Returns the final status, or undefined when the run is unknown or already finished. */
@@ -211,27 +232,8 @@ export class PanelModel {
   }
 
   session(): SessionUsageView {
-    let promptTokens = 0;
-    let reasoningTokens = 0;
-    let answerTokens = 0;
-    let cachedPromptTokens = 0;
-    let costUsd = 0;
-    let priced = false;
-    let runs = 0;
-    for (const run of this.runs.values()) {
-      if (!run.thisSession) continue;
-      runs++;
-      if (!run.usage) continue;
-      promptTokens += run.usage.promptTokens;
-      reasoningTokens += run.usage.reasoningTokens;
-      answerTokens += run.usage.answerTokens;
-      cachedPromptTokens += run.usage.cachedPromptTokens ?? 0;
-      if (run.usage.costUsd !== undefined) {
-        costUsd += run.usage.costUsd;
-        priced = true;
-      }
-    }
-    return { runs, promptTokens, reasoningTokens, answerTokens, cachedPromptTokens, ...(priced ? { costUsd } : {}) };
+    const { priced, costUsd, ...counts } = this.totals;
+    return { ...counts, ...(priced ? { costUsd } : {}) };
   }
 
   snapshot(display: PanelSnapshot['display'], setup: PanelSnapshot['setup']): PanelSnapshot {

@@ -24,6 +24,7 @@ import type {
 export interface PanelHandlers {
   revealFinding(runId: string, findingId: string): void;
   applyFix(runId: string, findingId: string): void;
+  previewFix(runId: string, findingId: string): void;
   dismissFinding(runId: string, findingId: string): void;
   cancelRun(runId: string): void;
   rerun(runId: string): void;
@@ -186,6 +187,7 @@ export class PanelSession {
         return;
       case 'revealFinding':
       case 'applyFix':
+      case 'previewFix':
       case 'dismissFinding': {
         const finding = model.findFinding(message.runId, message.findingId);
         if (!finding) return;

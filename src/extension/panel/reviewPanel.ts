@@ -40,6 +40,7 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     this.session = new PanelSession({
       revealFinding: (runId, findingId) => handlers.revealFinding(runId, findingId),
       applyFix: (runId, findingId) => handlers.applyFix(runId, findingId),
+      previewFix: (runId, findingId) => handlers.previewFix(runId, findingId),
       dismissFinding: (runId, findingId) => handlers.dismissFinding(runId, findingId),
       cancelRun: (runId) => handlers.cancelRun(runId),
       rerun: (runId) => handlers.rerun(runId),
@@ -126,6 +127,11 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
 
   setDisplay(mode: DisplayMode): void {
     this.session.setDisplay(mode);
+  }
+
+  /** The newest run the panel holds, if any. */
+  latestRunId(): string | undefined {
+    return this.session.model.latestRunId();
   }
 
   /** What the panel holds for a run (reasoning, answer, findings), for the extension's own tests. */

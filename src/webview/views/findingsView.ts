@@ -2,7 +2,7 @@
 // explanations are sanitized markdown.
 import { button, el, icon } from '../dom';
 import { renderMarkdown } from '../markdown';
-import { categoryLabel, severityRank, type FindingView, type Severity, type WebviewToHost } from '../../shared/protocol';
+import { categoryLabel, severityRank, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../shared/protocol';
 
 const SEVERITY_ICON: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'info' };
 
@@ -96,6 +96,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
   if (f.applied) notes.append(el('p', { className: 'finding-applied' }, icon('check'), ' Fix applied'));
 
   const actions = el('div', { className: 'finding-actions' });
+  const diff = actionable && f.fix && !f.applied && !f.withdrawn ? renderFixDiff(f.fix) : null;
   if (actionable && f.hasFix && !f.fixRefused && !f.applied) {
     const apply = button('Apply fix', 'lightbulb-autofix', () => post({ type: 'applyFix', runId, findingId: f.id }), {
       title: f.stale ? 'The code changed since the review; review again before applying' : 'Apply the suggested change',
@@ -103,6 +104,13 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     if (f.stale) apply.setAttribute('disabled', '');
     apply.classList.add('apply-fix');
     actions.append(apply);
+    const preview = button('Preview…', 'diff', () => post({ type: 'previewFix', runId, findingId: f.id }), {
+      secondary: true,
+      title: 'Open the change in VS Code’s refactor preview and confirm it there',
+    });
+    if (f.stale) preview.setAttribute('disabled', '');
+    preview.classList.add('preview-fix');
+    actions.append(preview);
   }
   if (actionable && !f.applied && !f.dismissed) {
     const dismiss = button('Dismiss', 'close', () => post({ type: 'dismissFinding', runId, findingId: f.id }), { secondary: true });
@@ -119,7 +127,21 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title),
     meta,
     explanation,
+    diff,
     notes.childElementCount ? notes : null,
     actions.childElementCount ? actions : null,
   );
+}
+
+/** The proposed change as a line diff (the lines it removes, then the lines it adds), shown before it is applied. */
+function renderFixDiff(fix: FixPreview): HTMLElement {
+  const split = (text: string) => (text === '' ? [] : text.split(/\r\n|\r|\n/));
+  const removed = split(fix.removed);
+  const added = split(fix.added);
+  const lines = [
+    ...removed.map((line, i) => el('span', { className: 'diff-line removed' }, el('span', { className: 'diff-gutter', attrs: { 'aria-hidden': 'true' } }, `${fix.startLine + i} −`), line)),
+    ...added.map((line) => el('span', { className: 'diff-line added' }, el('span', { className: 'diff-gutter', attrs: { 'aria-hidden': 'true' } }, '+'), line)),
+  ];
+  const summary = `Proposed change: ${removed.length} line${removed.length === 1 ? '' : 's'} removed, ${added.length} added`;
+  return el('figure', { className: 'fix-diff', attrs: { 'aria-label': summary } }, el('figcaption', { className: 'muted' }, summary), el('pre', {}, ...lines));
 }

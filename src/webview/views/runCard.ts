@@ -192,7 +192,9 @@ export class RunCard {
       }
     }
     if (delta.answer) {
+      const first = !this.data.answer.trim();
       this.data.answer += delta.answer;
+      if (first && this.data.answer.trim()) this.applyDisplay();
       this.answerDirty = true;
       if (!this.announcedAnswer) {
         this.announcedAnswer = true;
@@ -235,7 +237,10 @@ export class RunCard {
     const mode = this.host.display();
     this.traceSection.hidden = (mode === 'hidden' && !this.forceTrace) || (!this.data.reasoning && !this.isRunning);
     const chosen = this.host.traceOpen(this.id);
-    const open = this.forceTrace || (chosen ?? (mode === 'expanded' && (this.isRunning || this.host.isLast(this))));
+    // Once the answer starts, the reasoning folds to its one-line "thought for …" header, unless the
+    // person opened or closed it themselves.
+    const answering = this.data.answerStartedAt !== undefined && this.data.answer.trim().length > 0;
+    const open = this.forceTrace || (chosen ?? (mode === 'expanded' && !answering && (this.isRunning || this.host.isLast(this))));
     this.setTraceOpen(open);
   }
 

@@ -73,7 +73,8 @@ async function until(condition: () => boolean, what: string, ms = 5_000): Promis
 }
 
 describe('Findings lifecycle', function () {
-  this.timeout(60_000);
+  // The first run in a fresh window pays for loading the extension host's modules.
+  this.timeout(120_000);
 
   before(async () => {
     server = await startReplayServer();
@@ -121,6 +122,7 @@ describe('Findings lifecycle', function () {
     const review = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewFile', editor.document.uri);
     assert.equal(review.findings.length, 2);
     assert.equal(ours(editor.document.uri).length, 2, 'the file review did not replace the earlier findings');
+    assert.match(api.panel.runView(review.runId!)?.header.title ?? '', /^Review file: .*cart-.*\.ts:1-\d+$/, 'the run title does not say it reviewed the file');
   });
 
   it('gives the diagnostic a readable code that still leads to its finding', async () => {
@@ -172,6 +174,33 @@ describe('Findings lifecycle', function () {
     const again = await vscode.commands.executeCommand<{ applied: boolean }>('thinklens.applyFix', id);
     assert.equal(again.applied, true);
     assert.equal(editor.document.lineAt(10).text, FIXED_LOOP);
+  });
+
+  it('shows the fix before it is applied: the diff in the card, and "Apply fix…" through VS Code\'s refactor preview', async () => {
+    await script('lifecycle-preview', [answer([offByOne])]);
+    const editor = await openCart();
+    const outcome = await explain(editor, 9, 15);
+    const card = api.panel.runView(outcome.runId!)?.result?.findings[0];
+    assert.deepEqual(card?.fix, { startLine: 11, removed: `  ${LOOP}`, added: FIXED_LOOP }, 'the card does not carry the proposed change');
+    const [diagnostic] = ours(editor.document.uri);
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostic!.range)) ?? [];
+    assert.ok(actions.some((a) => a.title === 'Apply fix…: Off-by-one in loop bound' && a.command?.command === 'thinklens.previewFix'), `no "Apply fix…"; got ${actions.map((a) => a.title).join(', ')}`);
+    const pending = vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.previewFix', outcome.findings[0]!.id);
+    // Nothing changes until the person confirms the change in the refactor preview; discarding it keeps the code and the finding.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(editor.document.lineAt(10).text, `  ${LOOP}`, 'the fix was applied without confirmation');
+    const end = Date.now() + 15_000;
+    let settled = false;
+    void Promise.resolve(pending).then(() => (settled = true));
+    while (!settled && Date.now() < end) {
+      await vscode.commands.executeCommand('refactorPreview.discard').then(undefined, () => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const result = await pending;
+    assert.equal(result.applied, false);
+    assert.match(result.reason ?? '', /not confirmed/);
+    assert.equal(editor.document.lineAt(10).text, `  ${LOOP}`);
+    assert.equal(ours(editor.document.uri).length, 1, 'a discarded preview removed the finding');
   });
 
   it('Clear Findings in this file leaves other files alone and the card says the findings were cleared', async () => {
