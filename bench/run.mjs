@@ -8,6 +8,7 @@ const BENCHMARKS = {
   webview: 'bench/webviewBench.ts', // 25,000-token trace into the real panel in Chromium (a few minutes)
   local: 'bench/localBench.ts', // node-llama-cpp on a random 1.5B-shape model (about 5 minutes, 2 GB on disk)
   stream: 'bench/streamBench.ts', // stream path CPU vs a plain openai SDK loop, 26K tokens over loopback (about 1 minute)
+  eventloop: 'bench/eventLoopBench.ts', // event-loop stalls while the local runtime starts, against idle (about 30 s)
   load: 'bench/loadBench.ts', // 20 runs at once then cancel, 200 in a row: heap and handles (about 1 minute)
   scaleout: 'bench/scaleout.ts', // the CLI fanning out to a server with a concurrency limit: files/min at 1, 4, 16, 64 (about 1 minute)
 };

@@ -131,3 +131,14 @@ export function indentationOf(line: string): string {
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 3);
 }
+
+/**
+ * The first sentence of a markdown text, as plain text for a one-line message: markup dropped,
+ * cut at the first `.`, `!` or `?` followed by a space (so `items.length` stays whole), at most `max` characters.
+ */
+export function firstSentenceOf(markdown: string, max = 160): string {
+  const plain = markdown.replace(/```[\s\S]*?(```|$)/g, ' ').replace(/[`*_#>]/g, '').replace(/\s+/g, ' ').trim();
+  const end = /[.!?](?=\s|$)/.exec(plain);
+  const sentence = end ? plain.slice(0, end.index + 1) : plain;
+  return sentence.length > max ? `${sentence.slice(0, max - 1).trimEnd()}…` : sentence;
+}

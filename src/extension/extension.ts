@@ -7,6 +7,7 @@ import { ThinkLensCodeActions } from './codeActions';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workspaceOverridesIgnored } from './config';
 import { FindingStore } from './findings';
+import { FindingHover } from './findingHover';
 import { Log } from './log';
 import { ReviewPanel } from './panel/reviewPanel';
 import { RunController } from './runs';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
   track(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata));
+  track(vscode.languages.registerHoverProvider({ scheme: 'file' }, new FindingHover(findings)));
   registerCommands({ log, runs, findings, panel, keys, backends, extensionUri: context.extensionUri, storageUri: context.globalStorageUri }).forEach(track);
   // The setup card, the status bar and a run waiting for setup follow every change of the setup.
   const setup = track(new SetupWatch(backends, status, panel, runs));

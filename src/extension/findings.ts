@@ -3,6 +3,7 @@
 // still exactly what the model saw.
 
 import * as vscode from 'vscode';
+import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
 
 export const DIAGNOSTIC_SOURCE = 'ThinkLens';
@@ -393,7 +394,10 @@ function toDiagnostic(stamped: StampedFinding): vscode.Diagnostic {
     finding.locationUncertain ? 'location uncertain: the quoted code was not found' : '',
     stamped.edited ? 'edited since the analysis' : '',
   ].filter(Boolean);
-  const message = notes.length ? `${finding.title} (${notes.join('; ')})` : finding.title;
+  // The title names the problem; the explanation's first sentence says why, right in the Problems list.
+  const why = firstSentenceOf(finding.explanation);
+  const headline = why && why !== finding.title ? `${finding.title}: ${why}` : finding.title;
+  const message = notes.length ? `${headline} (${notes.join('; ')})` : headline;
   const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.

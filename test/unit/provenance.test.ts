@@ -94,3 +94,10 @@ test('the parser reads the model\'s confidence (words, aliases, numbers) and the
   assert.equal(found!.evidence.length, 1);
   assert.equal(reasoning.slice(found!.evidence[0]!.start, found!.evidence[0]!.end), found!.evidence[0]!.text);
 });
+
+test('firstSentenceOf: plain text of the first sentence, dotted names kept whole', async () => {
+  const { firstSentenceOf } = await import('../../src/core/text');
+  assert.equal(firstSentenceOf('On the last pass `items[i]` is undefined and `.price` throws. Use `<`.'), 'On the last pass items[i] is undefined and .price throws.');
+  assert.equal(firstSentenceOf('**No** end'), 'No end');
+  assert.equal(firstSentenceOf('x'.repeat(300)).length, 160);
+});

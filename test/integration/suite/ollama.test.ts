@@ -33,7 +33,7 @@ describe('Ollama through its native API', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings');
+    // Not thinklens.clearFindings: clearing every file asks for confirmation in a dialog.
     const settings = vscode.workspace.getConfiguration('thinklens');
     for (const key of ['backend', 'baseUrl', 'model']) await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
     await server?.close();
@@ -48,7 +48,7 @@ describe('Ollama through its native API', function () {
     assert.equal(chat!.truncated, false, 'Ollama cut the prompt');
     assert.equal(chat!.instructionsSeen, true);
     assert.ok(chat!.requestedNumCtx !== undefined && chat!.requestedNumCtx > 4096 && chat!.requestedNumCtx <= 131_072, `num_ctx ${chat!.requestedNumCtx}`);
-    assert.equal(chat!.think, true);
+    assert.ok(chat!.think === true || chat!.think === 'high', `thinking on (the default effort is high): ${String(chat!.think)}`);
     const diagnostics = vscode.languages.getDiagnostics(file).filter((d) => d.source === 'ThinkLens');
     assert.deepEqual(diagnostics.map((d) => d.range.start.line + 1).sort((a, b) => a - b), [11, 691]);
   });
