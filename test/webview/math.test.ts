@@ -131,6 +131,8 @@ describe('math in the panel', () => {
     const answer = 'The step is wrong: $(k+2)^2 - 3 = k^2 + 4k + 1$.\n\n$$\nk^2 + 2k + 1 = (k+1)^2\n$$\n\nSo the fix is \\((k+1)^2\\).\n';
     for (let i = 0; i < answer.length; i += 5) await panel.send(answerDelta('math', answer.slice(i, i + 5)));
     await panel.frames();
+    // While a run streams, its answer is rendered at most every 120 ms: wait for that render.
+    await panel.page.waitForFunction(() => document.querySelectorAll('.answer .math-inline .katex').length === 2, undefined, { timeout: 5000 }).catch(() => undefined);
     const shown = panel.page.locator('.answer');
     assert.equal(await shown.locator('.math-inline .katex').count(), 2);
     assert.equal(await shown.locator('.math-display .katex-display').count(), 1);
