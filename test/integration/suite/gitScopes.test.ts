@@ -73,8 +73,13 @@ describe('Git scopes and the enclosing function', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings');
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
     await server?.close();
+    // Leave the repository clean: it stays open in the git extension, and a later Review
+    // Uncommitted Changes (another suite) reviews every open repository's changes.
+    git('add', '-A');
+    git('commit', '-qm', 'leave clean', '--allow-empty');
+    await waitForCleanRepository(repo);
   });
 
   it('Review Staged Changes reviews the staged text of the staged hunk, not the working tree', async () => {
@@ -140,3 +145,16 @@ describe('Git scopes and the enclosing function', function () {
     }
   });
 });
+
+/** Waits until the git extension sees no changes in `root` (it refreshes on file events). */
+async function waitForCleanRepository(root: string): Promise<void> {
+  type GitApi = { repositories: { rootUri: vscode.Uri; state: { workingTreeChanges: unknown[]; indexChanges: unknown[] }; status(): Promise<void> }[] };
+  const api = vscode.extensions.getExtension<{ getAPI(version: 1): GitApi }>('vscode.git')?.exports.getAPI(1);
+  const repository = api?.repositories.find((r) => r.rootUri.fsPath === root);
+  if (!repository) return;
+  for (let tries = 0; tries < 50; tries++) {
+    await repository.status();
+    if (repository.state.workingTreeChanges.length === 0 && repository.state.indexChanges.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
