@@ -97,11 +97,12 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
     }
     let parsed = output.parsed;
     if (parsed?.jsonMissing && output.answer.trim() !== '' && canRepair(plan.profile)) {
-      const repair = await repairTurn(part, output, plan.profile, send);
+      // The repair turn only reformats the answer: its own thinking stays out of the trace, which
+      // is the model's reasoning about the code (and what evidence offsets point into).
+      const fromRepair = await repairTurn(part, output, plan.profile, send);
       repaired = true;
-      reasoning += repair.reasoning;
-      notes.push(repair.parsed ? `${REPAIR_NOTE}.` : `${REPAIR_NOTE}, and it gave none either.`);
-      if (repair.parsed) parsed = { ...repair.parsed, prose: parsed.prose || repair.parsed.prose };
+      notes.push(fromRepair ? `${REPAIR_NOTE}.` : `${REPAIR_NOTE}, and it gave none either.`);
+      if (fromRepair) parsed = { ...fromRepair, prose: parsed.prose || fromRepair.prose };
     }
     if (output.finishReason === 'length' && output.answer.trim() !== '') {
       notes.push(`The answer was cut at the token limit (${part.request.maxTokens} tokens).`);
@@ -124,7 +125,7 @@ async function repairTurn(
   output: RunOutput,
   profile: BackendProfile,
   send: (part: PlannedRequest, request: PlannedRequest['request'], forward?: (e: ReasoningEvent) => void) => Promise<RunOutput>,
-): Promise<{ reasoning: string; parsed?: ParsedAnswer }> {
+): Promise<ParsedAnswer | undefined> {
   const messages: ChatMessage[] = [
     ...part.request.messages,
     { role: 'assistant', content: stripThink(output.answer).trim() },
@@ -139,14 +140,13 @@ async function repairTurn(
   const window = part.request.contextWindow ?? profile.contextWindow;
   const thinkingOff = profile.thinkingSwitch === 'per-request';
   const maxTokens = Math.min(window - promptTokens, thinkingOff ? part.answerReserve * 2 : (part.request.maxTokens ?? Infinity));
-  if (maxTokens < part.answerReserve / 2) return { reasoning: '' };
+  if (maxTokens < part.answerReserve / 2) return undefined;
   const repair = await send(
     part,
     { ...part.request, messages, maxTokens, jsonAnswer: false, ...(thinkingOff ? { reasoningEffort: 'none' as const } : {}) },
     undefined,
   );
-  if (repair.error || !repair.parsed || repair.parsed.jsonMissing) return { reasoning: repair.reasoning };
-  return { reasoning: repair.reasoning, parsed: repair.parsed };
+  return repair.error || !repair.parsed || repair.parsed.jsonMissing ? undefined : repair.parsed;
 }
 
 /** "Ran out of tokens while thinking (N of M)": the length limit came before any answer. */

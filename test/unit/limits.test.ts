@@ -206,7 +206,7 @@ test('no readable JSON from an unconstrained server: one short repair turn, and 
   const server = await serve('vllm', 16384, (_body, i) =>
     i === 0
       ? { reasoning: REASONING, answer: 'The loop in total37 runs once too often and reads past the end.' }
-      : { reasoning: '', answer: JSON.stringify({ summary: 'One bug.', findings: [FINDING] }) },
+      : { reasoning: 'Reformatting my earlier answer as JSON.', answer: JSON.stringify({ summary: 'One bug.', findings: [FINDING] }) },
   );
   const backend = backendOn(server, 'openai-compatible');
   const code: CodeUnderReview = { kind: 'explain', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(700), ranges: [{ startLine: 470, endLine: 500 }] };
@@ -223,6 +223,9 @@ test('no readable JSON from an unconstrained server: one short repair turn, and 
   assert.equal(output.parsed!.findings.length, 1);
   assert.match(output.parsed!.prose, /runs once too often/, 'the prose of the first answer stays');
   assert.match(output.parsed!.problem!, /repair turn/);
+  // The trace is the model's reasoning about the code: the repair turn only reformats, and its
+  // thinking would otherwise be glued onto the end of the trace without a word.
+  assert.equal(output.reasoning.trimEnd(), REASONING.trimEnd(), 'the repair turn adds nothing to the trace');
 });
 
 test('ran out of tokens while thinking: says so with the numbers and what to do, reasoning kept', async () => {
