@@ -1,6 +1,7 @@
 // Bundles every entry point. `node esbuild.mjs` builds all; `node esbuild.mjs cli webview` builds some;
 // `--watch` rebuilds on change. Type-checking is tsc's job (`npm run typecheck`).
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -47,7 +48,10 @@ const targets = {
     target: 'node20',
     external: nodeExternals,
     banner: { js: '#!/usr/bin/env node' },
-    define: { THINKLENS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+    define: {
+      THINKLENS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
+      THINKLENS_ENGINE_BUILD: JSON.stringify(engineBuildId()),
+    },
   },
   webview: {
     ...common,
@@ -83,4 +87,19 @@ for (const name of selected) {
   }
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);
+}
+
+/**
+ * A hash of the engine's and the CLI's sources: the CLI's result cache keys on it, so a build that
+ * splits or parses differently never serves an older build's stored results.
+ */
+function engineBuildId() {
+  const hash = createHash('sha256');
+  for (const dir of ['src/core', 'src/cli']) {
+    for (const file of readdirSync(dir, { recursive: true }).map(String).sort()) {
+      const path = join(dir, file);
+      if (path.endsWith('.ts')) hash.update(path).update(readFileSync(path));
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
 }

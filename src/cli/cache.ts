@@ -12,6 +12,10 @@ import type { Backend, BackendRequest, ReasoningEvent, Usage } from '../core/typ
 /** Bump when the stored shape or the meaning of a key changes. */
 const CACHE_FORMAT = 1;
 
+/** The engine build (a hash of src/core and src/cli set by esbuild): results are only reused by the build that made them. */
+declare const THINKLENS_ENGINE_BUILD: string | undefined;
+const ENGINE_BUILD = typeof THINKLENS_ENGINE_BUILD === 'string' ? THINKLENS_ENGINE_BUILD : 'source';
+
 interface StoredRun {
   readonly format: number;
   readonly reasoning: string;
@@ -33,7 +37,7 @@ export class ResultCache {
 
   /** What identifies a result: every field that reaches the server, and which server. */
   static key(backend: Pick<Backend, 'id' | 'model'>, server: string | undefined, request: BackendRequest): string {
-    const identity = JSON.stringify({ format: CACHE_FORMAT, backend: backend.id, model: backend.model, server: server ?? '', request });
+    const identity = JSON.stringify({ format: CACHE_FORMAT, engine: ENGINE_BUILD, backend: backend.id, model: backend.model, server: server ?? '', request });
     return createHash('sha256').update(identity).digest('hex');
   }
 

@@ -5,9 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import addFormats from 'ajv-formats';
 import Ajv from 'ajv-draft-04';
@@ -66,9 +66,9 @@ interface Result {
   stderr: string;
 }
 
-function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, entry = CLI): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       cwd,
       env: { PATH: process.env.PATH, THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -280,6 +280,25 @@ describe('the CI gate', () => {
     assert.equal(uncached.requests.length, 5);
     const elsewhere = await review(root, 'cache', ['.', '--format', 'json', '--cache-dir', join(dir, 'other-cache')]);
     assert.equal(elsewhere.requests.length, 5, '--cache-dir did not start from an empty cache');
+  });
+
+  test('the cache: another engine build never serves this build\'s stored results (it may split or parse differently)', async () => {
+    const first = await review(root, 'cache-build', ['a.ts', '--format', 'json']);
+    assert.equal(first.requests.length, 1, first.stderr);
+    assert.equal((await review(root, 'cache-build', ['a.ts', '--format', 'json'])).requests.length, 0, 'the same build reuses its result');
+    const bundle = readFileSync(CLI, 'utf8');
+    const build = /ENGINE_BUILD = true \? "([0-9a-f]+)"/.exec(bundle)?.[1];
+    assert.ok(build, 'the bundle carries its engine build id');
+    const other = join(dirname(CLI), 'cli-other-build.js');
+    writeFileSync(other, bundle.replaceAll(build, 'f'.repeat(build.length)));
+    try {
+      const before = server.requests.length;
+      const result = await cli(root, ['review', 'a.ts', '--format', 'json', '--base-url', server.baseUrl, '--model', 'cache-build'], {}, other);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(server.requests.slice(before).filter((r) => r.model === 'cache-build').length, 1, 'another build reused a stored result');
+    } finally {
+      rmSync(other, { force: true });
+    }
   });
 
   test('--fail-on: exit 3 at or above the threshold, 0 below it, 1 when a run failed', async () => {
