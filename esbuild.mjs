@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 
 const production = process.env.NODE_ENV === 'production';
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
-// Native or heavy modules stay outside the bundle and load at run time, lazily (DESIGN.md): the
+// Native or heavy modules stay outside the bundle and load at run time, lazily (docs/ARCHITECTURE.md): the
 // openai SDK and node-llama-cpp are required only by the first request, which tests can verify.
 const nodeExternals = ['vscode', 'openai', 'node-llama-cpp', '@node-llama-cpp/*'];
 

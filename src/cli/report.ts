@@ -1,4 +1,4 @@
-// Turns finished runs into the CLI's output formats: text for people, JSON (DESIGN.md's shape),
+// Turns finished runs into the CLI's output formats: text for people, JSON (the shape in docs/ARCHITECTURE.md),
 // SARIF 2.1.0 for code-scanning tools and GitLab's Code Quality JSON.
 
 import { createHash } from 'node:crypto';

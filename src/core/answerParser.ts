@@ -1,4 +1,4 @@
-// Reads a model's final answer back into findings (DESIGN.md "Answer parsing and locating").
+// Reads a model's final answer back into findings (docs/ARCHITECTURE.md, step 6 of a run).
 // Real models bend the contract in every way they can: the JSON block is fenced oddly or not at
 // all, has comments and trailing commas, uses other field names, or is cut off mid-stream; the
 // line numbers are often wrong. The quote is the anchor for where a finding goes, and a fix is only

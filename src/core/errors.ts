@@ -58,7 +58,7 @@ export interface HttpFailure {
 // "max_tokens" alone is a bad parameter, not an overlong prompt (DeepSeek: "Invalid max_tokens value").
 const CONTEXT_WORDS = /context|too long|too large|length|(?<!max_)tokens?\b|exceed/i;
 
-/** Maps an HTTP error status to the error a person sees (WIRE.md "Errors worth handling"). */
+/** Maps an HTTP error status to the error a person sees (docs/RELIABILITY.md). */
 export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError {
   const { status } = failure;
   const name = labelOf(ctx);

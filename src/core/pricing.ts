@@ -21,7 +21,7 @@ export interface PriceEntry extends Price {
 /** "<backend>/<model>" (or "<backend>/*" for every model of a backend) to prices per 1M tokens. */
 export type PriceTable = Readonly<Record<string, PriceEntry>>;
 
-/** DeepSeek's peak hours: 01:00-04:00 and 06:00-10:00 UTC (WIRE.md). */
+/** DeepSeek's peak hours: 01:00-04:00 and 06:00-10:00 UTC (DeepSeek's published off-peak discount). */
 const DEEPSEEK_PEAK_HOURS: ReadonlyArray<readonly [number, number]> = [
   [1, 4],
   [6, 10],

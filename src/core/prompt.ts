@@ -1,7 +1,7 @@
 // Builds the messages sent to an R1-style model. DeepSeek advises putting every instruction in the
 // user turn (no system prompt) for its reasoning models, so a run is one user message: the task,
 // the numbered code under review, read-only reference context, other tools' diagnostics, the
-// person's question, and the answer contract that answerParser.ts reads back (DESIGN.md).
+// person's question, and the answer contract that answerParser.ts reads back (docs/ARCHITECTURE.md "The answer contract").
 
 import type { ChatMessage, CodeUnderReview, ContextSnippet, Focus, LineRange } from './types';
 import { answerRules, answerShape } from './contract';
@@ -94,8 +94,8 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
 }
 
 /**
- * Continues a conversation: earlier assistant turns keep only their final answers (WIRE.md
- * multi-turn rule) and the new question restates the JSON contract briefly so its findings parse.
+ * Continues a conversation: earlier assistant turns keep only their final answers
+ * (docs/ARCHITECTURE.md "Conversations") and the new question restates the JSON contract briefly so its findings parse.
  */
 export function buildFollowUp(
   history: readonly ChatMessage[],

@@ -4,7 +4,7 @@
 import type { Category, Confidence, Severity } from './contract';
 import type { DocumentKind } from './documentKind';
 
-/** One event of a model's streamed response (DESIGN.md "Backends"). */
+/** One event of a model's streamed response (docs/ARCHITECTURE.md, step 4 of a run). */
 export type ReasoningEvent =
   | { readonly kind: 'reasoning'; readonly text: string }
   | { readonly kind: 'answer'; readonly text: string }
@@ -26,7 +26,7 @@ export interface Usage {
 
 export interface ChatMessage {
   readonly role: 'user' | 'assistant';
-  /** For assistant turns only the final answer, never the reasoning (WIRE.md multi-turn rule). */
+  /** For assistant turns only the final answer, never the reasoning (docs/ARCHITECTURE.md "Conversations"). */
   readonly content: string;
 }
 

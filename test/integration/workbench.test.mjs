@@ -86,7 +86,7 @@ test('VS Code reports that ThinkLens activated within its start-up budget', { ti
   await runCommandFromPalette(page, 'ThinkLens: Show Log');
   const ms = await activationTimeMs(page);
   console.log(`# VS Code measured ThinkLens activation: ${ms} ms`);
-  // activate() only wires things (DESIGN.md); loading a model or an SDK there would blow this.
+  // activate() only wires things (docs/ARCHITECTURE.md); loading a model or an SDK there would blow this.
   const budget = Number(process.env.THINKLENS_ACTIVATION_BUDGET_MS ?? 3000);
   assert.ok(ms < budget, `activation took ${ms} ms, over the ${budget} ms budget (THINKLENS_ACTIVATION_BUDGET_MS)`);
 });

@@ -1,5 +1,5 @@
 // Replay server: a real HTTP server on 127.0.0.1 that answers `POST {baseUrl}/chat/completions`
-// with scripted responses shaped like each real server's stream (WIRE.md), faults included.
+// with scripted responses shaped like each real server's stream (docs/wire.md), faults included.
 //
 //   const server = await startReplayServer();                  // port 0: a free port
 //   server.script('m', [rateLimited(1), deepseekStream({ reasoning: 'r', answer: 'a', model: 'm' })]);

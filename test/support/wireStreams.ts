@@ -1,4 +1,4 @@
-// Builders for what real servers send (WIRE.md), as plain-data `ReplayResponse`s the replay
+// Builders for what real servers send (docs/wire.md), as plain-data `ReplayResponse`s the replay
 // server plays back. Each builder mirrors one server's chunk shapes: which delta field carries the
 // reasoning, where usage arrives, comments and keep-alives. Faults are options on any stream
 // (`fault`) or separate responses (`errorResponse`, `rateLimited`, `htmlPage`).

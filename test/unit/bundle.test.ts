@@ -1,4 +1,4 @@
-// Activation must stay light (DESIGN.md): the extension bundle may reach the openai SDK and
+// Activation must stay light (docs/ARCHITECTURE.md): the extension bundle may reach the openai SDK and
 // node-llama-cpp only through a dynamic import() inside a request, and never carries webview code.
 
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Property-style tests for the reasoning splitter: every stream shape a server sends (WIRE.md),
+// Property-style tests for the reasoning splitter: every stream shape a server sends (docs/wire.md),
 // cut at every boundary and at random multi-cuts, must split into exactly the expected reasoning
 // and answer, the same as the uncut stream.
 import { test } from 'node:test';

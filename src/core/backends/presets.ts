@@ -1,5 +1,5 @@
 // One record per backend: where it listens, which model to ask for, whether it needs a key, and how
-// a request's options become that server's body fields (WIRE.md). The OpenAI-compatible backend
+// a request's options become that server's body fields (docs/wire.md, docs/limits.md). The OpenAI-compatible backend
 // reads everything server-specific from here; nothing else should branch on the preset id.
 
 import type { BackendId, BackendRequest, ReasoningEffort } from '../types';

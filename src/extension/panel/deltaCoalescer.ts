@@ -1,5 +1,5 @@
 // Streaming deltas arrive once per token; the webview must see at most one message per frame
-// (DESIGN.md "The panel"). This batches text per run and posts it on a trailing timer.
+// (docs/ARCHITECTURE.md, step 5 of a run). This batches text per run and posts it on a trailing timer.
 // No `vscode` import: the benchmark drives it directly.
 import type { RunDelta } from '../../shared/protocol';
 

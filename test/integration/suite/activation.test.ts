@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 
 const extensionId = 'thinklens.thinklens';
 
-/** DESIGN.md's public command ids; other parts and the docs rely on them. */
+/** The public command ids (package.json, README); other parts and the docs rely on them. */
 const publicCommands = [
   'thinklens.explainBug',
   'thinklens.reviewSelection',
@@ -29,7 +29,7 @@ describe('activation', () => {
   });
 
   it('does not activate at start-up', () => {
-    // Nothing heavy may load before a person uses ThinkLens (DESIGN.md: activate() only wires).
+    // Nothing heavy may load before a person uses ThinkLens (docs/ARCHITECTURE.md: activate() only wires).
     assert.equal(vscode.extensions.getExtension(extensionId)?.isActive, false);
   });
 

@@ -31,7 +31,7 @@ export interface ScriptedFinding {
   readonly fix?: ScriptedFix;
 }
 
-/** The answer contract's JSON object (DESIGN.md "Prompt contract"). */
+/** The answer contract's JSON object (docs/ARCHITECTURE.md "The answer contract"). */
 export interface ScriptedAnswer {
   readonly summary: string;
   readonly findings: readonly ScriptedFinding[];
