@@ -2,7 +2,6 @@
 // reasoning, every fault as one line on stderr with exit 1, bad arguments with exit 2.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +19,8 @@ import {
   startReplayServer,
   type ReplayServer,
 } from '../support/replayServer';
+import { runCli } from '../support/cliProcess';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 const CART = [
   'export function cartTotal(items: { price: number; qty: number }[]): number {',
@@ -72,33 +71,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      // The result cache goes to this test's folder, never the user's.
-      env: { PATH: process.env.PATH, THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+// The result cache goes to this test's folder, never the user's.
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env } });
 
 const review = (model: string, ...extra: string[]) =>
   cli(['review', `${file}:1-7`, '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', model, ...extra]);

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sourceWithLoops } from '../support/longSource';
 import { R1_MODEL, startOllamaServer, type OllamaServer } from '../support/ollamaServer';
+import { runCli, type CliOptions } from '../support/cliProcess';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 let server: OllamaServer;
 let dir: string;
@@ -29,33 +29,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // A fresh result cache per run (never the user's): every run here must reach the server.
-    const env = { PATH: process.env.PATH, THINKLENS_CACHE_DIR: mkdtempSync(join(dir, 'cache-')) };
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+// A fresh result cache per run (never the user's): every run here must reach the server.
+const cli = (args: string[], onStderr?: CliOptions['onStderr']) => runCli(args, { onStderr });
 
 for (const suffix of ['', '/v1']) {
   test(`done when: a 700-line file through Ollama's defaults gets its findings (base URL ${suffix ? 'with' : 'without'} /v1)`, async () => {

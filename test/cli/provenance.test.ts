@@ -2,7 +2,6 @@
 // identity between runs (fingerprint, evidence, confidence, agreement across samples).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import addFormats from 'ajv-formats';
 import Ajv from 'ajv-draft-04';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../support/replayServer';
+import { runCli } from '../support/cliProcess';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 const CART = [
   'export function cartTotal(items: { price: number; qty: number }[]): number {',
@@ -62,29 +61,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // A fresh result cache per run: every run here must reach the server.
-    const env = { PATH: process.env.PATH, THINKLENS_CACHE_DIR: mkdtempSync(join(dir, 'cache-')) };
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+// A fresh result cache per run: every run here must reach the server.
+const cli = (args: string[]) => runCli(args);
 
 async function reviewJson(file: string, model: string, ...extra: string[]) {
   const result = await cli(['review', file, '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', model, '--format', 'json', ...extra]);

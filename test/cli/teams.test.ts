@@ -4,7 +4,7 @@
 // pushback from a server at capacity, SARIF (schema-checked) and Code Quality output.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,8 +13,8 @@ import addFormats from 'ajv-formats';
 import Ajv from 'ajv-draft-04';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../support/replayServer';
+import { CLI_ENTRY as CLI, runCli } from '../support/cliProcess';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
 
 /** A TypeScript file of `lines` lines whose line `loopAt` holds LOOP. */
@@ -60,31 +60,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, entry = CLI): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, entry?: string) =>
+  runCli(args, { cwd, entry, killAfterMs: 60_000, env: { THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env } });
 
 /** Runs the CLI against the replay server with `model`; returns the result and the requests it made. */
 async function review(cwd: string, model: string, args: string[], env: NodeJS.ProcessEnv = {}) {

@@ -2,7 +2,6 @@
 // request that cannot fit is refused before anything is sent, and the answer is constrained to the
 // answer contract's JSON schema while the thinking stays free.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +9,8 @@ import { after, before, test } from 'node:test';
 import { createBackend } from '../../src/core/backends/createBackend';
 import { writeScriptedModel, type ScriptedModelInfo } from '../support/gguf/scriptedModel';
 import { cachedLlamaServer, startLlamaServer, type RunningLlamaServer } from '../support/llamaServer';
+import { runCli } from '../support/cliProcess';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 const SMALL_WINDOW = 2048;
 
 const SOURCE = [
@@ -52,27 +51,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-function cli(args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: readonly string[]) => runCli(args, { killAfterMs: 120_000 });
 
 test('window discovery: the llama.cpp backend learns the window the server was started with', async () => {
   const backend = createBackend({ backend: 'llamacpp', baseUrl: small.baseUrl, model: 'scripted' }, {});

@@ -4,15 +4,14 @@
 // answer. With `--reasoning-format deepseek` the server splits that into `reasoning_content`; with
 // `none` it leaves the tags in `content` and ThinkLens's own splitter must find them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeScriptedModel, type ScriptedModelInfo } from '../support/gguf/scriptedModel';
 import { cachedLlamaServer, startLlamaServer, type RunningLlamaServer } from '../support/llamaServer';
+import { runCli, type CliResult } from '../support/cliProcess';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 const SOURCE = [
   'export function sum(items: number[]): number {',
@@ -49,27 +48,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-function cli(args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: readonly string[]) => runCli(args, { killAfterMs: 120_000 });
 
 function firstRun(result: CliResult) {
   assert.equal(result.code, 0, `the CLI failed:\n${result.stderr}\n${result.stdout}`);
