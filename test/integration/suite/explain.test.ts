@@ -291,8 +291,9 @@ describe('Explain this bug', function () {
     assert.ok(!JSON.stringify(body).includes('Okay, let me look at the loop'), 'earlier reasoning was sent back');
     assert.match(body.messages[2]!.content, /empty cart/);
 
-    const titles = ours(editor.document.uri).map((d) => d.message);
-    assert.deepEqual(titles, ['Division by zero on an empty cart']);
+    // A Problems row reads "title: the explanation's first sentence".
+    const messages = ours(editor.document.uri).map((d) => d.message);
+    assert.deepEqual(messages, ['Division by zero on an empty cart: Because division by zero on an empty cart.']);
   });
 
   it('cancel stops the run and keeps the reasoning that arrived', async () => {

@@ -111,7 +111,11 @@ describe('Findings lifecycle', function () {
     const editor = await openCart();
     await explain(editor, 9, 15);
     await explain(editor, 17, 20);
-    assert.deepEqual(ours(editor.document.uri).map((d) => d.message).sort(), ['Off-by-one in loop bound', 'Percent used as a fraction']);
+    // A Problems row reads "title: the explanation's first sentence".
+    assert.deepEqual(ours(editor.document.uri).map((d) => d.message).sort(), [
+      'Off-by-one in loop bound: Because off-by-one in loop bound.',
+      'Percent used as a fraction: Because percent used as a fraction.',
+    ]);
   });
 
   it('a review of the whole file replaces the findings of the file', async () => {
