@@ -65,7 +65,9 @@ export type OllamaFault =
   /** Send this many stream lines, then an `{"error": ...}` line (the runner failed). */
   | { readonly kind: 'stream-error'; readonly afterLines: number; readonly error: string }
   /** After the headers, one line of this many bytes that never ends (a broken or hostile server). */
-  | { readonly kind: 'flood'; readonly bytes: number };
+  | { readonly kind: 'flood'; readonly bytes: number }
+  /** Send this many stream lines, then this raw text as a line (not JSON), then the rest. */
+  | { readonly kind: 'garbage'; readonly afterLines: number; readonly text: string };
 
 export interface OllamaChatRecord {
   readonly model: string;
@@ -265,6 +267,10 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
       if (fault && 'afterLines' in fault && i === fault.afterLines) {
         if (fault.kind === 'stall') return; // stays open; the client's idle timer must end it
         if (fault.kind === 'cut') return void res.end();
+        if (fault.kind === 'garbage') {
+          res.write(`${fault.text}\n`);
+          continue;
+        }
         line({ error: fault.error });
         return void res.end();
       }

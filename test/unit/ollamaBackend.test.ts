@@ -409,6 +409,25 @@ describe('failures', () => {
     assert.match(result.error!.message, /ended before the answer finished/);
   });
 
+  test('a line that is not JSON stops the run as a bad response, and its text never reaches the console', async () => {
+    // The client would print the raw line with console.warn and skip it: escape sequences and
+    // whatever the server echoed (an Authorization header) would reach the person's terminal.
+    server.fault(R1_MODEL, { kind: 'garbage', afterLines: 2, text: '\u001b]52;c;b3duZWQ=\u0007\u001b[2J Authorization: Bearer sk-echoed' });
+    const warnings: unknown[][] = [];
+    const { warn, error, log } = console;
+    console.warn = console.error = console.log = (...args: unknown[]) => void warnings.push(args);
+    let result: Awaited<ReturnType<typeof collect>>;
+    try {
+      result = await collect(backendFor());
+    } finally {
+      Object.assign(console, { warn, error, log });
+    }
+    assert.deepEqual(warnings, [], 'something reached the console');
+    assert.equal(result.error?.kind, 'bad-response');
+    assert.match(result.error!.message, /not valid JSON/);
+    assert.ok(result.reasoning.length > 0, 'the reasoning before the bad line is kept');
+  });
+
   test('a line that never ends is stopped at its cap, not buffered without bound', async () => {
     server.fault(R1_MODEL, { kind: 'flood', bytes: 512 * 1024 * 1024 });
     const started = Date.now();

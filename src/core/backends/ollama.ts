@@ -46,6 +46,7 @@ import {
   htmlPage,
   httpError,
   idleTimeoutError,
+  malformedStreamError,
   networkError,
   networkReason,
   parseRetryAfter,
@@ -189,6 +190,8 @@ function loadClient(): Promise<OllamaModule> {
 interface ExchangeState {
   idleFired: boolean;
   headersTimedOut: boolean;
+  /** A stream line was not JSON: the lines before it are read, then the run ends with this. */
+  malformed?: BackendError;
 }
 
 export function createOllamaBackend(options: OllamaBackendOptions): Backend {
@@ -255,7 +258,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         throw htmlPage(ctx, response.status);
       }
       if (!response.body) return response;
-      const capped = capLines(response.body, limits, (error) => {
+      const capped = capLines(response.body, limits, state, (error) => {
         controller.abort();
         return error;
       });
@@ -269,12 +272,33 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 
   /**
    * Passes the body through, failing it when the response or one NDJSON line grows past its cap
-   * (the client's line parser buffers a line without bound). A line is counted in bytes, which is
-   * never less than its characters.
+   * (the client's line parser buffers a line without bound), or when a line is not JSON (the
+   * client would print that raw server text to the console and skip it). A line is counted in
+   * bytes, which is never less than its characters.
    */
-  function capLines(body: ReadableStream<Uint8Array>, caps: StreamLimits, stop: (error: BackendError) => BackendError): ReadableStream<Uint8Array> {
+  function capLines(
+    body: ReadableStream<Uint8Array>,
+    caps: StreamLimits,
+    state: ExchangeState,
+    stop: (error: BackendError) => BackendError,
+  ): ReadableStream<Uint8Array> {
     let total = 0;
     let line = 0;
+    let pieces: Uint8Array[] = [];
+    const decoder = new TextDecoder();
+    /** False when the line just completed is not JSON (recorded in `state.malformed`). */
+    const lineIsJson = (): boolean => {
+      const text = decoder.decode(pieces.length === 1 ? pieces[0] : concatBytes(pieces)).trim();
+      pieces = [];
+      if (!text) return true;
+      try {
+        JSON.parse(text);
+        return true;
+      } catch (err) {
+        state.malformed = malformedStreamError(ctx, err);
+        return false;
+      }
+    };
     return body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
@@ -283,12 +307,24 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
           let from = 0;
           for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, from)) {
             if (line + (at - from) > caps.maxEventChars) break;
+            pieces.push(chunk.subarray(from, at));
+            if (!lineIsJson()) {
+              // The lines before it still reach the client; the stream then ends (closing the
+              // connection) and the run fails with `state.malformed`.
+              if (from > 0) controller.enqueue(chunk.subarray(0, from));
+              controller.terminate();
+              return;
+            }
             line = 0;
             from = at + 1;
           }
           line += chunk.byteLength - from;
           if (line > caps.maxEventChars) throw stop(streamTooLargeError(ctx, 'event', line, caps.maxEventChars, 'bytes'));
+          if (from < chunk.byteLength) pieces.push(chunk.subarray(from));
           controller.enqueue(chunk);
+        },
+        flush(controller) {
+          if (!lineIsJson()) controller.terminate();
         },
       }),
     );
@@ -296,6 +332,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 
   function classify(err: unknown, signal: AbortSignal, state: ExchangeState, phase: 'request' | 'stream'): BackendError {
     if (err instanceof BackendError) return err;
+    if (state.malformed) return state.malformed;
     if (signal.aborted) return cancelledError();
     if (state.idleFired) return idleTimeoutError(ctx);
     if (state.headersTimedOut) return requestTimeoutError(ctx);
@@ -453,7 +490,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
       throw error;
     }
     if (signal.aborted) throw cancelledError();
-    if (!last) throw streamCutError(ctx);
+    if (!last) throw state.malformed ?? streamCutError(ctx);
     for (const piece of splitter.end()) yield piece;
     const usage = usageOf(last);
     if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
@@ -569,4 +606,14 @@ function count(value: unknown): number | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.byteLength;
+  }
+  return out;
 }
