@@ -409,7 +409,7 @@ describe('failures', () => {
     assert.match(result.error!.message, /ended before the answer finished/);
   });
 
-  test('a line that is not JSON stops the run as a bad response, and its text never reaches the console', async () => {
+  test('class 2: an Ollama stream line that is not JSON ends the run as a bad response, and its text never reaches the console', async () => {
     // The client would print the raw line with console.warn and skip it: escape sequences and
     // whatever the server echoed (an Authorization header) would reach the person's terminal.
     server.fault(R1_MODEL, { kind: 'garbage', afterLines: 2, text: '\u001b]52;c;b3duZWQ=\u0007\u001b[2J Authorization: Bearer sk-echoed' });
