@@ -57,13 +57,11 @@ import {
   toBackendError,
   urlSecrets,
 } from '../errors';
-import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
 import { createReasoningSplitter } from '../reasoningSplitter';
 import { estimateTokens } from '../text';
-import type { StreamLimits } from './openaiCompatible';
+import type { ServerBackendOptions, StreamLimits } from './openaiCompatible';
 import { DEFAULT_STREAM_LIMITS, retryDelayMs, sleep, watchIdle } from './openaiCompatible';
-import type { Preset } from './presets';
 
 /** The window Ollama gives a model when a request sends no `num_ctx` (less than 24 GiB of VRAM). */
 export const OLLAMA_DEFAULT_CONTEXT = 4096;
@@ -86,23 +84,12 @@ const FORMAT_AFTER_THINKING_SINCE: readonly number[] = [0, 12, 4];
 /** The first Ollama release that takes `think` as a level for every thinking model (ollama/ollama#14625). */
 const THINK_LEVELS_SINCE: readonly number[] = [0, 17, 7];
 
-export interface OllamaBackendOptions {
-  readonly preset: Preset;
-  /** Ollama's root, e.g. `http://127.0.0.1:11434` (see `ollamaRoot`). */
-  readonly baseUrl: string;
-  readonly model: string;
-  /** Sent as a bearer token, for an Ollama behind an authenticating proxy. */
-  readonly apiKey?: string;
-  readonly hosted: boolean;
-  /** Wait for response headers (model load and prompt reading included); default 60. */
-  readonly requestTimeoutSeconds?: number;
-  /** A stream that sends no bytes for this long fails with `timeout`; default 60. */
-  readonly idleTimeoutSeconds?: number;
-  readonly prices?: PriceTable;
-  /** Retries of 429, 5xx and dropped connections before the first token (Ollama answers 503 when its queue is full); default 2. */
-  readonly maxRetries?: number;
-  /** First backoff step in milliseconds; default 500, doubling each retry. */
-  readonly retryBaseDelayMs?: number;
+/**
+ * `baseUrl` is Ollama's root, e.g. `http://127.0.0.1:11434` (see `ollamaRoot`); `apiKey` is sent as a
+ * bearer token, for an Ollama behind an authenticating proxy; Ollama answers 503 when its queue is
+ * full, which the retries cover.
+ */
+export interface OllamaBackendOptions extends ServerBackendOptions {
   /** Caps on one NDJSON line (`maxEventChars`, counted in bytes) and on the whole response; default 256 KiB and 128 MiB. */
   readonly limits?: StreamLimits;
 }

@@ -44,30 +44,34 @@ import type { Preset } from './presets';
 import { requestBody } from './presets';
 import { describeServer } from './discovery';
 
-export interface OpenAiBackendOptions {
+/** What every backend that talks to a server over HTTP is built from (this one and Ollama's). */
+export interface ServerBackendOptions {
   readonly preset: Preset;
-  /** The API root, e.g. `https://api.deepseek.com` or `http://127.0.0.1:11434/v1`. */
+  /** The server's root as that backend addresses it (for this one the API root, e.g. `https://api.deepseek.com`). */
   readonly baseUrl: string;
   readonly model: string;
   readonly apiKey?: string;
   /** Code leaves the machine (decided from the base URL by `createBackend`). */
   readonly hosted: boolean;
-  /** Wait for response headers; default 60. */
+  /** Wait for response headers (model load and prompt reading included); default 60. */
   readonly requestTimeoutSeconds?: number;
   /** A stream that sends no bytes for this long fails with `timeout`; default 60. */
   readonly idleTimeoutSeconds?: number;
-  /** Retries before the first token; default 2. */
+  /** Retries of 429, 5xx and dropped connections before the first token; default 2. */
   readonly maxRetries?: number;
+  /** First backoff step in milliseconds; default 500, doubling each retry. */
+  readonly retryBaseDelayMs?: number;
+  /** Prices for a cost when the server reports none; default DEFAULT_PRICES. */
+  readonly prices?: PriceTable;
+}
+
+export interface OpenAiBackendOptions extends ServerBackendOptions {
   /** False: throw a 429 at once for the caller to schedule (see BackendConfig.retryRateLimits). */
   readonly retryRateLimits?: boolean;
   /** Longest wait between retries (and the longest Retry-After honoured); default 30. */
   readonly maxRetryWaitSeconds?: number;
-  /** First backoff step in milliseconds; default 500, doubling each retry. */
-  readonly retryBaseDelayMs?: number;
   /** How untagged content before `</think>` is classified (see reasoningSplitter.ts); default 'auto'. */
   readonly inlineStart?: InlineStart;
-  /** Prices for a cost when the server reports none; default DEFAULT_PRICES. */
-  readonly prices?: PriceTable;
   /** Caps on one stream event and on a whole response; defaults DEFAULT_STREAM_LIMITS. */
   readonly streamLimits?: Partial<StreamLimits>;
   /** Where the SDK's own log lines go, redacted; default nowhere. */
