@@ -4,6 +4,8 @@
 import { renderMarkdown } from './markdown';
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+/** A list item: after a blank line it may continue the list above, so no split before it. */
+const LIST_ITEM = /^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)/;
 
 export class AnswerWriter {
   private readonly settledBox: HTMLElement;
@@ -16,7 +18,7 @@ export class AnswerWriter {
   private fence: { char: string; length: number } | undefined;
   /** Split points (offsets after a blank line) not yet settled. */
   private splits: number[] = [];
-  /** After a blank line: a split there holds unless the next line is indented (a list item's continuation). */
+  /** After a blank line: a split there holds unless the next line continues a list (indented, or another item). */
   private pendingSplit: number | undefined;
 
   constructor(root: HTMLElement) {
@@ -86,7 +88,7 @@ export class AnswerWriter {
         this.pendingSplit = this.scanPos;
         continue;
       }
-      if (this.pendingSplit !== undefined && !/^[ \t]/.test(line)) this.splits.push(start);
+      if (this.pendingSplit !== undefined && !/^[ \t]/.test(line) && !LIST_ITEM.test(line)) this.splits.push(start);
       this.pendingSplit = undefined;
       if (fence && !(fence[1][0] === '`' && fence[2].includes('`'))) this.fence = { char: fence[1][0], length: fence[1].length };
     }

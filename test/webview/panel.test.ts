@@ -185,7 +185,12 @@ describe('answer and findings', () => {
       '~~~\nplain fence\n~~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> quoted\n> text\n\nThe end.',
     ].join('');
     await panel.send(started(running('a1')));
-    for (let i = 0; i < answer.length; i += 3) await panel.send(answerDelta('a1', answer.slice(i, i + 3)));
+    // Each line is painted before the next arrives: every blank line gets its chance to split the text.
+    for (let i = 0; i < answer.length; i += 3) {
+      const piece = answer.slice(i, i + 3);
+      await panel.send(answerDelta('a1', piece));
+      if (piece.includes('\n')) await panel.frames();
+    }
     await panel.page.waitForTimeout(150);
     await panel.frames();
     const streamed = await panel.page.locator('.answer').innerHTML();
@@ -198,6 +203,8 @@ describe('answer and findings', () => {
     assert.equal(await first.locator('pre code.language-ts').count(), 1, 'a blank line inside a fence does not split it');
     assert.match(await first.locator('pre code.language-ts').innerText(), /const a = 1;\n\nconst b = 2;/);
     assert.match(await first.locator('ol li').first().innerText(), /continued inside the item/, 'an indented continuation stays in its list item');
+    assert.equal(await first.locator('ol').count(), 1, 'a blank line between two items does not split the list');
+    assert.equal(await first.locator('ol > li').count(), 2);
     assert.equal(await first.locator('table td').count(), 2);
   });
 

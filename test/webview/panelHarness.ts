@@ -190,8 +190,13 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> 
         const step = () => (left-- <= 0 ? done() : requestAnimationFrame(step));
         step();
       })`);
-      // A finished run writes queued text within a per-frame budget; wait until it is all on screen.
-      await page.waitForFunction(() => !document.querySelector('article.run[aria-busy]:not(.is-running)'), undefined, { timeout: 5000 });
+      // Text is written within a per-frame budget and a streaming answer on an interval; wait until
+      // everything received is on screen, and a finished run has settled.
+      await page.waitForFunction(
+        () => !document.querySelector('article.run[aria-busy]:not(.is-running), article.run[data-writing]'),
+        undefined,
+        { timeout: 5000 },
+      );
     },
     reload: async () => {
       await page.reload();

@@ -395,6 +395,8 @@ export class RunCard {
     const busy = this.isRunning || this.answerBacklog || this.answerDirty || this.pendingReasoning.length > 0 || !this.traceEnded;
     if (busy) this.element.setAttribute('aria-busy', 'true');
     else this.element.removeAttribute('aria-busy');
+    // Text received but not yet on screen (throttled or over the frame budget), running or not.
+    this.element.toggleAttribute('data-writing', this.answerBacklog || this.answerDirty || this.pendingReasoning.length > 0);
     this.element.classList.toggle('is-running', this.isRunning);
   }
 
