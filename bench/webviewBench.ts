@@ -14,7 +14,7 @@ import { PanelSession } from '../src/extension/panel/panelSession';
 import { openPanel } from '../test/webview/panelHarness';
 import type { PanelPage } from '../test/webview/panelHarness';
 import type { PanelSessionEvents } from '../src/extension/panel/panelSession';
-import type { HostToWebview } from '../src/shared/protocol';
+import type { HostToWebview } from '../src/bridge/protocol';
 
 const TOTAL_TOKENS = 25_000;
 const RATE = 200;

@@ -8,7 +8,7 @@ import type { RunSettings } from '../core/plan';
 import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import type { Finding } from '../core/types';
-import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../shared/protocol';
+import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../bridge/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
 import { confirmHostedUse } from './consent';

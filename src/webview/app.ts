@@ -9,7 +9,7 @@ import { renderHistory } from './views/historyView';
 import { RunCard } from './views/runCard';
 import { renderSetup } from './views/setupView';
 import { warmUpRenderer } from './markdown';
-import { isHostMessage } from '../shared/protocol';
+import { isHostMessage } from '../bridge/protocol';
 import type { HostChannel } from './vscodeApi';
 import type { RunCardHost } from './views/runCard';
 import type { ScrollState } from './stickyScroll';
@@ -22,7 +22,7 @@ import type {
   SessionUsageView,
   SetupView,
   WebviewToHost,
-} from '../shared/protocol';
+} from '../bridge/protocol';
 
 interface UiState {
   traceOpen: Record<string, boolean>;

@@ -1,5 +1,5 @@
 // How numbers read in the panel.
-import type { UsageView } from '../shared/protocol';
+import type { UsageView } from '../bridge/protocol';
 
 const integer = new Intl.NumberFormat('en-US');
 

@@ -20,7 +20,7 @@ import sql from 'highlight.js/lib/languages/sql';
 import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
-import { isWebLink } from '../shared/protocol';
+import { isWebLink } from '../bridge/protocol';
 import { renderMath, warmUpMath } from './math';
 import { scanMath } from './mathSyntax';
 

@@ -1,5 +1,5 @@
 // The one channel to the extension host. `acquireVsCodeApi` may be called once per page load.
-import type { WebviewToHost } from '../shared/protocol';
+import type { WebviewToHost } from '../bridge/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -19,7 +19,7 @@ import {
 } from '../../src/core/contract';
 import { buildPrompt } from '../../src/core/prompt';
 import { parseAnswer } from '../../src/core/answerParser';
-import { isHostMessage } from '../../src/shared/protocol';
+import { isHostMessage } from '../../src/bridge/protocol';
 import type { CodeUnderReview } from '../../src/core/types';
 
 const cart = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'answers', 'cart.ts.txt'), 'utf8');

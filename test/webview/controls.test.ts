@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openPanel } from './panelHarness';
 import { finding, finished, paragraph, reasoningDelta, answerDelta, result, running, snapshot, started } from './fixtures';
 import type { PanelPage } from './panelHarness';
-import type { HistoryEntry, RunView } from '../../src/shared/protocol';
+import type { HistoryEntry, RunView } from '../../src/bridge/protocol';
 
 let panel: PanelPage;
 

@@ -7,7 +7,7 @@ import type {
   RunResult,
   RunView,
   SessionUsageView,
-} from '../../src/shared/protocol';
+} from '../../src/bridge/protocol';
 
 export const T0 = Date.UTC(2026, 9, 1, 12, 0, 0);
 

@@ -7,11 +7,11 @@ import { panelCsp, renderPanelHtml } from '../../src/extension/panel/panelHtml';
 import { PanelModel, shorten } from '../../src/extension/panel/panelModel';
 import { PanelSession } from '../../src/extension/panel/panelSession';
 import { runToJson, runToMarkdown } from '../../src/extension/panel/traceExport';
-import { isHostMessage, isWebLink, isWebviewMessage, usageViewFromUsage } from '../../src/shared/protocol';
+import { isHostMessage, isWebLink, isWebviewMessage, usageViewFromUsage } from '../../src/bridge/protocol';
 import { finding, header, result } from './fixtures';
 import type { CoalescerTimers } from '../../src/extension/panel/deltaCoalescer';
 import type { PanelSessionEvents } from '../../src/extension/panel/panelSession';
-import type { HostToWebview, RunDelta } from '../../src/shared/protocol';
+import type { HostToWebview, RunDelta } from '../../src/bridge/protocol';
 
 /** A clock the test moves by hand. */
 function manualTimers(): CoalescerTimers & { advance(ms: number): void } {

@@ -13,7 +13,7 @@ import { makeNonce, renderPanelHtml } from '../../src/extension/panel/panelHtml'
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
+import type { HostToWebview, WebviewToHost } from '../../src/bridge/protocol';
 
 
 const repoRoot = resolve(__dirname, '../..');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { isOwnResource, openPanel } from './panelHarness';
 import { finding, running, snapshot } from './fixtures';
 import type { PanelPage } from './panelHarness';
-import type { FindingView, RunResult } from '../../src/shared/protocol';
+import type { FindingView, RunResult } from '../../src/bridge/protocol';
 
 /** Each payload would set window.__pwned, open a dialog, or fetch from pwn.test if it got through. */
 const PAYLOADS = [

@@ -8,7 +8,7 @@ import { openPanel } from './panelHarness';
 import { finding, header, result } from './fixtures';
 import type { PanelPage } from './panelHarness';
 import type { PanelSessionEvents } from '../../src/extension/panel/panelSession';
-import type { HostToWebview } from '../../src/shared/protocol';
+import type { HostToWebview } from '../../src/bridge/protocol';
 
 const calls: string[] = [];
 const record =

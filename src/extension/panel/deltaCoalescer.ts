@@ -1,7 +1,7 @@
 // Streaming deltas arrive once per token; the webview must see at most one message per frame
 // (docs/ARCHITECTURE.md, step 5 of a run). This batches text per run and posts it on a trailing timer.
 // No `vscode` import: the benchmark drives it directly.
-import type { RunDelta } from '../../shared/protocol';
+import type { RunDelta } from '../../bridge/protocol';
 
 export interface RunCounts {
   readonly reasoningPieces: number;

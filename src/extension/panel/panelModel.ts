@@ -11,8 +11,8 @@ import type {
   RunView,
   SessionUsageView,
   UsageView,
-} from '../../shared/protocol';
-import { isRunView } from '../../shared/protocol';
+} from '../../bridge/protocol';
+import { isRunView } from '../../bridge/protocol';
 
 export interface HistoryLimits {
   /** Runs kept (whole conversations are dropped, oldest first). */

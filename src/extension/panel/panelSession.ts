@@ -5,7 +5,7 @@
 // to a page in Chromium.
 import { DeltaCoalescer } from './deltaCoalescer';
 import { PanelModel } from './panelModel';
-import { isHostMessage, isPanelCommand, isWebviewMessage } from '../../shared/protocol';
+import { isHostMessage, isPanelCommand, isWebviewMessage } from '../../bridge/protocol';
 import type { CoalescerTimers } from './deltaCoalescer';
 import type { BackendId } from '../../core/types';
 import type {
@@ -19,7 +19,7 @@ import type {
   SetupView,
   UsageView,
   WebviewToHost,
-} from '../../shared/protocol';
+} from '../../bridge/protocol';
 
 export interface PanelHandlers {
   revealFinding(runId: string, findingId: string): void;

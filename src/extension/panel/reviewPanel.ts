@@ -6,12 +6,12 @@ import * as vscode from 'vscode';
 import { makeNonce, renderPanelHtml } from './panelHtml';
 import { PanelSession } from './panelSession';
 import { runToJson, runToMarkdown } from './traceExport';
-import { isWebLink } from '../../shared/protocol';
+import { isWebLink } from '../../bridge/protocol';
 import type { PanelHandlers } from './panelSession';
-import type { DisplayMode, FindingRange, FindingView, RunHeader, RunResult, RunView, UsageView } from '../../shared/protocol';
+import type { DisplayMode, FindingRange, FindingView, RunHeader, RunResult, RunView, UsageView } from '../../bridge/protocol';
 
 export type { PanelHandlers } from './panelSession';
-export type { DisplayMode, ErrorView, FindingView, RunHeader, RunResult, UsageView } from '../../shared/protocol';
+export type { DisplayMode, ErrorView, FindingView, RunHeader, RunResult, UsageView } from '../../bridge/protocol';
 
 /** Where the panel reports what it refused or failed to do (the extension's LogOutputChannel fits). */
 export interface PanelLog {

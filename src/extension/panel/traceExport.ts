@@ -1,6 +1,6 @@
 // A run as a file a person can keep or attach to an issue: Markdown to read, JSON to process.
 // No `vscode` import; ReviewPanel asks where to save.
-import type { FindingView, RunView, UsageView } from '../../shared/protocol';
+import type { FindingView, RunView, UsageView } from '../../bridge/protocol';
 
 export interface ExportedRun {
   readonly format: 'thinklens-trace';

@@ -2,7 +2,7 @@
 // explanations are sanitized markdown.
 import { button, el, icon } from '../dom';
 import { renderMarkdown } from '../markdown';
-import { categoryLabel, severityRank, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../shared/protocol';
+import { categoryLabel, severityRank, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../bridge/protocol';
 
 const SEVERITY_ICON: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'info' };
 

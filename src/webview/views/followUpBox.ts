@@ -1,6 +1,6 @@
 // The follow-up question box: Enter sends, Shift+Enter makes a new line; disabled while a run is going.
 import { button, el } from '../dom';
-import { MAX_FOLLOW_UP_LENGTH } from '../../shared/protocol';
+import { MAX_FOLLOW_UP_LENGTH } from '../../bridge/protocol';
 
 interface TextareaElement extends HTMLElement {
   value: string;

@@ -1,7 +1,7 @@
 // Recent conversations, newest first; choosing one puts it on screen.
 import { el, icon } from '../dom';
 import { formatTime } from '../format';
-import type { HistoryEntry, RunStatus, WebviewToHost } from '../../shared/protocol';
+import type { HistoryEntry, RunStatus, WebviewToHost } from '../../bridge/protocol';
 
 const STATUS_ICON: Record<RunStatus, string> = {
   running: 'loading',

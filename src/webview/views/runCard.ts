@@ -19,7 +19,7 @@ import type {
   RunView,
   UsageView,
   WebviewToHost,
-} from '../../shared/protocol';
+} from '../../bridge/protocol';
 
 export interface RunCardHost {
   post(message: WebviewToHost): void;

@@ -1,6 +1,6 @@
 // Shown when no backend is configured: the three ways to get one, each with its button.
 import { button, el, icon } from '../dom';
-import type { SetupView, WebviewToHost } from '../../shared/protocol';
+import type { SetupView, WebviewToHost } from '../../bridge/protocol';
 
 export function renderSetup(setup: SetupView, post: (message: WebviewToHost) => void): HTMLElement {
   const run = (command: 'thinklens.selectBackend' | 'thinklens.setApiKey' | 'thinklens.downloadModel') => () =>
