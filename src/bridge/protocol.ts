@@ -7,6 +7,8 @@ import { COMMAND } from './commandIds';
 
 // The panel names and sorts findings by the answer contract's own tables.
 export { categoryLabel, severityRank, type Category, type Severity } from '../core/contract';
+// ... and hides a streaming answer's JSON block where the parser would read it.
+export { AnswerBlockScanner } from '../core/answerBlock';
 
 // ---- View models ----
 
