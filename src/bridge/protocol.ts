@@ -3,9 +3,12 @@
 // `isWebviewMessage` has checked them. No `vscode` and no DOM here.
 import { BACKEND_IDS, type BackendId, type Usage } from '../core/types';
 import { CATEGORIES, CONFIDENCES_ASCENDING, SEVERITIES, type Category, type Confidence, type Severity } from '../core/contract';
+import { COMMAND } from './commandIds';
 
 // The panel names and sorts findings by the answer contract's own tables.
 export { categoryLabel, severityRank, type Category, type Confidence, type Severity } from '../core/contract';
+// ... and hides a streaming answer's JSON block where the parser would read it.
+export { AnswerBlockScanner } from '../core/answerBlock';
 
 // ---- View models ----
 
@@ -111,11 +114,11 @@ export interface UsageView {
 
 /** Commands the panel may ask the host to run: a fixed list, never a name taken from model output. */
 export const PANEL_COMMANDS = [
-  'thinklens.selectBackend',
-  'thinklens.setApiKey',
-  'thinklens.downloadModel',
-  'thinklens.showLog',
-  'thinklens.exportTrace',
+  COMMAND.selectBackend,
+  COMMAND.setApiKey,
+  COMMAND.downloadModel,
+  COMMAND.showLog,
+  COMMAND.exportTrace,
 ] as const;
 export type PanelCommand = (typeof PANEL_COMMANDS)[number];
 
@@ -445,45 +448,45 @@ export function defaultErrorActions(kind: string, backend?: string): ErrorAction
     case 'auth':
     case 'out-of-balance':
       return [
-        { label: 'Set API key', command: 'thinklens.setApiKey', ...failing },
-        { label: 'Switch backend', command: 'thinklens.selectBackend' },
+        { label: 'Set API key', command: COMMAND.setApiKey, ...failing },
+        { label: 'Switch backend', command: COMMAND.selectBackend },
       ];
     case 'model-not-found':
       return local
         ? [
-            { label: 'Download model', command: 'thinklens.downloadModel' },
-            { label: 'Pick model', command: 'thinklens.selectBackend' },
+            { label: 'Download model', command: COMMAND.downloadModel },
+            { label: 'Pick model', command: COMMAND.selectBackend },
           ]
-        : [{ label: 'Pick model', command: 'thinklens.selectBackend' }];
+        : [{ label: 'Pick model', command: COMMAND.selectBackend }];
     case 'network':
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Switch backend', command: 'thinklens.selectBackend' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Switch backend', command: COMMAND.selectBackend },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
     case 'rate-limit':
     case 'timeout':
     case 'server':
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
     case 'setup':
       return local
         ? [
-            { label: 'Download model', command: 'thinklens.downloadModel' },
-            { label: 'Select backend', command: 'thinklens.selectBackend' },
+            { label: 'Download model', command: COMMAND.downloadModel },
+            { label: 'Select backend', command: COMMAND.selectBackend },
           ]
         : [
-            { label: 'Select backend', command: 'thinklens.selectBackend' },
-            { label: 'Set API key', command: 'thinklens.setApiKey' },
+            { label: 'Select backend', command: COMMAND.selectBackend },
+            { label: 'Set API key', command: COMMAND.setApiKey },
           ];
     case 'cancelled':
       return [{ label: 'Run again', command: 'rerun' }];
     default:
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
   }
 }

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/types';
 import { inEditor, type FindingStore, type StampedFinding } from './findings';
+import { INTERNAL_COMMAND } from '../bridge/commandIds';
 
 /** A hover is read at a glance: long passages are cut. */
 const MAX_EXCERPT_CHARS = 400;
@@ -27,7 +28,7 @@ export function hoverMarkdown(stamped: StampedFinding, document: vscode.TextDocu
   const md = new vscode.MarkdownString(undefined, true);
   md.supportHtml = false;
   // Only our own command may run from this hover, whatever links the model wrote.
-  md.isTrusted = { enabledCommands: ['thinklens.showFinding'] };
+  md.isTrusted = { enabledCommands: [INTERNAL_COMMAND.showFinding] };
   md.appendMarkdown(`**${escapeMarkdown(finding.title)}** · ${finding.severity} · ${finding.category}\n\n`);
   md.appendMarkdown(`${neutralizeLinks(cut(finding.explanation, MAX_EXPLANATION_CHARS))}\n\n`);
   const diff = stamped.fix && !stamped.fixUnavailable ? fixDiff(document.getText(stamped.fix.range), stamped.fix.replacement) : undefined;

@@ -19,6 +19,7 @@ import type { AnalysisTarget } from './gather';
 import type { Log } from './log';
 import type { ReviewPanel } from './panel/reviewPanel';
 import type { StatusBar } from './statusBar';
+import { COMMAND } from '../bridge/commandIds';
 
 interface RunRecord {
   readonly id: string;
@@ -211,7 +212,7 @@ export class RunController implements vscode.Disposable {
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
         // The notification offers the same fixes as the card, for the backend that failed.
-        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== 'thinklens.showLog');
+        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== COMMAND.showLog);
         void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
           const action = actions.find((a) => a.label === pick);
           if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
