@@ -2,11 +2,11 @@
 // Both sides import this file; neither trusts the other's messages before `isHostMessage` /
 // `isWebviewMessage` has checked them. No `vscode` and no DOM here.
 import { BACKEND_IDS, type BackendId, type Usage } from '../core/types';
-import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/contract';
+import { CATEGORIES, CONFIDENCES_ASCENDING, SEVERITIES, type Category, type Confidence, type Severity } from '../core/contract';
 import { COMMAND } from './commandIds';
 
 // The panel names and sorts findings by the answer contract's own tables.
-export { categoryLabel, severityRank, type Category, type Severity } from '../core/contract';
+export { categoryLabel, severityRank, type Category, type Confidence, type Severity } from '../core/contract';
 // ... and hides a streaming answer's JSON block where the parser would read it.
 export { AnswerBlockScanner } from '../core/answerBlock';
 
@@ -67,6 +67,32 @@ export interface FindingView {
   readonly fix?: FixPreview;
   /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
   readonly withdrawn?: 'replaced' | 'cleared';
+  /** The passages of the reasoning that led to it: offsets into the trace of sample `sample` (or the run's reasoning). */
+  readonly evidence?: readonly EvidenceSpan[];
+  readonly confidence?: Confidence;
+  /** Why the confidence is not high, for people. */
+  readonly confidenceReasons?: readonly string[];
+  /** With several samples: in how many of them it came up. */
+  readonly agreement?: AgreementView;
+  /** With several samples: which one (0-based) its text and evidence come from. */
+  readonly sample?: number;
+}
+
+/** 0-based character offsets into a reasoning trace, end exclusive. */
+export interface EvidenceSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface AgreementView {
+  readonly count: number;
+  readonly of: number;
+}
+
+/** One of several samples of a review: its own reasoning, and why it failed if it did. */
+export interface SampleView {
+  readonly reasoning: string;
+  readonly error?: string;
 }
 
 export interface FixPreview {
@@ -125,6 +151,11 @@ export interface RunResult {
   readonly problem?: string;
   readonly error?: ErrorView;
   readonly cancelled?: boolean;
+  /**
+   * With several samples of a review: each one's trace, the first being the run's own `reasoning`
+   * (the one that streamed). Findings' `sample` indexes this.
+   */
+  readonly samples?: readonly SampleView[];
 }
 
 /** Everything the panel knows about one run. */
@@ -205,7 +236,8 @@ export type HostToWebview =
   | { readonly type: 'history'; readonly history: readonly HistoryEntry[] }
   | { readonly type: 'setup'; readonly setup: SetupView | null }
   | { readonly type: 'display'; readonly mode: DisplayMode }
-  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean };
+  /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
+  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean; readonly findingId?: string };
 
 export const MAX_FOLLOW_UP_LENGTH = 8000;
 
@@ -286,8 +318,14 @@ const isFindingView = shape<FindingView>(
     dismissed: isBoolean,
     withdrawn: oneOf(['replaced', 'cleared']),
     fix: shape<FixPreview>({ startLine: isLine, removed: isString, added: isString }),
+    evidence: arrayOf(shape<EvidenceSpan>({ start: isCount, end: isCount })),
+    confidence: oneOf(CONFIDENCES_ASCENDING),
+    confidenceReasons: arrayOf(isString),
+    agreement: shape<AgreementView>({ count: isCount, of: isCount }),
+    sample: isCount,
   },
 );
+const isSampleView = shape<SampleView>({ reasoning: isString }, { error: isString });
 const usageFields = { promptTokens: isCount, reasoningTokens: isCount, answerTokens: isCount };
 const usageOptional = { cachedPromptTokens: isCount, costUsd: isCount, tokensPerSecond: isCount };
 const isUsageView = shape<UsageView>(usageFields, usageOptional);
@@ -303,7 +341,7 @@ const isErrorAction = shape<ErrorAction>(
 const isErrorView = shape<ErrorView>({ kind: isString, message: isString, actions: arrayOf(isErrorAction) }, { hint: isString, detail: isString });
 const isRunResult = shape<RunResult>(
   { summary: isString, prose: isString, findings: arrayOf(isFindingView) },
-  { problem: isString, error: isErrorView, cancelled: isBoolean },
+  { problem: isString, error: isErrorView, cancelled: isBoolean, samples: arrayOf(isSampleView) },
 );
 /** Also checks stored history before the host trusts it. */
 export const isRunView = shape<RunView>(
@@ -343,7 +381,7 @@ const hostChecks: { readonly [K in HostToWebview['type']]: Check<unknown> } = {
   history: shape({ history: isHistory }),
   setup: shape({ setup: (x: unknown) => x === null || isSetupView(x) }),
   display: shape({ mode: isDisplayMode }),
-  focusRun: shape({ runId: isId, showTrace: isBoolean }),
+  focusRun: shape({ runId: isId, showTrace: isBoolean }, { findingId: isId }),
 };
 
 const isFollowUpQuestion = (x: unknown): x is string =>

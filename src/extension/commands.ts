@@ -8,7 +8,7 @@ import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/de
 import { THINKING_MODEL } from '../core/backends/models';
 import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
-import type { FindingStore } from './findings';
+import { inEditor, type FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
 import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
 import type { Log } from './log';
@@ -139,7 +139,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(INTERNAL_COMMAND.applyAllFixes, async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
       // Destructive fixes are never part of a fix-all: each needs its own look.
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
+      const ids = findings.all(target).filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
@@ -149,7 +149,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(INTERNAL_COMMAND.dismissFinding, (id) => findings.dismiss(String(id))),
     guarded(INTERNAL_COMMAND.showFinding, async (id) => {
       const stamped = findings.get(String(id));
-      if (stamped) await panel.reveal(stamped.runId);
+      if (stamped) await panel.reveal(stamped.runId, stamped.id);
     }),
   ];
 }
