@@ -8,10 +8,13 @@
 // list are let through unchecked and unused (the checks test, they do not rewrite messages).
 import * as v from 'valibot';
 import { BACKEND_IDS } from '../core/types';
-import { CATEGORIES, SEVERITIES } from '../core/contract';
+import { CATEGORIES, CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
+import { COMMAND } from './commandIds';
 
 // The panel names and sorts findings by the answer contract's own tables.
-export { categoryLabel, severityRank, type Category, type Severity } from '../core/contract';
+export { categoryLabel, severityRank, type Category, type Confidence, type Severity } from '../core/contract';
+// ... and hides a streaming answer's JSON block where the parser would read it.
+export { AnswerBlockScanner } from '../core/answerBlock';
 
 // ---- Building blocks ----
 
@@ -79,6 +82,17 @@ const FixPreviewSchema = record({
 });
 export type FixPreview = v.InferOutput<typeof FixPreviewSchema>;
 
+/** 0-based character offsets into a reasoning trace, end exclusive. */
+const EvidenceSpanSchema = record({ start: count, end: count });
+export type EvidenceSpan = v.InferOutput<typeof EvidenceSpanSchema>;
+
+const AgreementViewSchema = record({ count, of: count });
+export type AgreementView = v.InferOutput<typeof AgreementViewSchema>;
+
+/** One of several samples of a review: its own reasoning, and why it failed if it did. */
+const SampleViewSchema = record({ reasoning: text, error: maybe(text) });
+export type SampleView = v.InferOutput<typeof SampleViewSchema>;
+
 const FindingViewSchema = record({
   id,
   title: text,
@@ -100,6 +114,15 @@ const FindingViewSchema = record({
   fix: maybe(FixPreviewSchema),
   /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
   withdrawn: maybe(v.picklist(['replaced', 'cleared'])),
+  /** The passages of the reasoning that led to it: offsets into the trace of sample `sample` (or the run's reasoning). */
+  evidence: maybe(list(EvidenceSpanSchema)),
+  confidence: maybe(v.picklist(CONFIDENCES_ASCENDING)),
+  /** Why the confidence is not high, for people. */
+  confidenceReasons: maybe(list(text)),
+  /** With several samples: in how many of them it came up. */
+  agreement: maybe(AgreementViewSchema),
+  /** With several samples: which one (0-based) its text and evidence come from. */
+  sample: maybe(count),
 });
 export type FindingView = v.InferOutput<typeof FindingViewSchema>;
 
@@ -118,11 +141,11 @@ export type SessionUsageView = v.InferOutput<typeof SessionUsageViewSchema>;
 
 /** Commands the panel may ask the host to run: a fixed list, never a name taken from model output. */
 export const PANEL_COMMANDS = [
-  'thinklens.selectBackend',
-  'thinklens.setApiKey',
-  'thinklens.downloadModel',
-  'thinklens.showLog',
-  'thinklens.exportTrace',
+  COMMAND.selectBackend,
+  COMMAND.setApiKey,
+  COMMAND.downloadModel,
+  COMMAND.showLog,
+  COMMAND.exportTrace,
 ] as const;
 const PanelCommandSchema = v.picklist(PANEL_COMMANDS);
 export type PanelCommand = v.InferOutput<typeof PanelCommandSchema>;
@@ -159,6 +182,11 @@ const RunResultSchema = record({
   problem: maybe(text),
   error: maybe(ErrorViewSchema),
   cancelled: maybe(flag),
+  /**
+   * With several samples of a review: each one's trace, the first being the run's own `reasoning`
+   * (the one that streamed). Findings' `sample` indexes this.
+   */
+  samples: maybe(list(SampleViewSchema)),
 });
 export type RunResult = v.InferOutput<typeof RunResultSchema>;
 
@@ -239,7 +267,8 @@ const HostMessageSchema = v.variant('type', [
   message('history', { history: HistorySchema }),
   message('setup', { setup: v.nullable(SetupViewSchema) }),
   message('display', { mode: DisplayModeSchema }),
-  message('focusRun', { runId: id, showTrace: flag }),
+  /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
+  message('focusRun', { runId: id, showTrace: flag, findingId: maybe(id) }),
 ]);
 export type HostToWebview = Readonly<v.InferOutput<typeof HostMessageSchema>>;
 

@@ -2,6 +2,7 @@
 // src/bridge/protocol.ts, because the webview bundle imports that file and never needs them.
 import { BACKEND_IDS, type BackendId, type Usage } from '../../core/types';
 import type { ErrorAction, UsageView } from '../../bridge/protocol';
+import { COMMAND } from '../../bridge/commandIds';
 
 const isBackendId = (x: unknown): x is BackendId => (BACKEND_IDS as readonly unknown[]).includes(x);
 
@@ -26,45 +27,45 @@ export function defaultErrorActions(kind: string, backend?: string): ErrorAction
     case 'auth':
     case 'out-of-balance':
       return [
-        { label: 'Set API key', command: 'thinklens.setApiKey', ...failing },
-        { label: 'Switch backend', command: 'thinklens.selectBackend' },
+        { label: 'Set API key', command: COMMAND.setApiKey, ...failing },
+        { label: 'Switch backend', command: COMMAND.selectBackend },
       ];
     case 'model-not-found':
       return local
         ? [
-            { label: 'Download model', command: 'thinklens.downloadModel' },
-            { label: 'Pick model', command: 'thinklens.selectBackend' },
+            { label: 'Download model', command: COMMAND.downloadModel },
+            { label: 'Pick model', command: COMMAND.selectBackend },
           ]
-        : [{ label: 'Pick model', command: 'thinklens.selectBackend' }];
+        : [{ label: 'Pick model', command: COMMAND.selectBackend }];
     case 'network':
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Switch backend', command: 'thinklens.selectBackend' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Switch backend', command: COMMAND.selectBackend },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
     case 'rate-limit':
     case 'timeout':
     case 'server':
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
     case 'setup':
       return local
         ? [
-            { label: 'Download model', command: 'thinklens.downloadModel' },
-            { label: 'Select backend', command: 'thinklens.selectBackend' },
+            { label: 'Download model', command: COMMAND.downloadModel },
+            { label: 'Select backend', command: COMMAND.selectBackend },
           ]
         : [
-            { label: 'Select backend', command: 'thinklens.selectBackend' },
-            { label: 'Set API key', command: 'thinklens.setApiKey' },
+            { label: 'Select backend', command: COMMAND.selectBackend },
+            { label: 'Set API key', command: COMMAND.setApiKey },
           ];
     case 'cancelled':
       return [{ label: 'Run again', command: 'rerun' }];
     default:
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
   }
 }
