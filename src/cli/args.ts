@@ -112,6 +112,9 @@ const FLAGS: readonly Flag[] = [
   { name: 'version', type: 'boolean', short: 'v', help: 'the version' },
 ];
 
+/** Every flag the CLI parses, as a person types it (remedies name only these). */
+export const CLI_FLAGS: readonly string[] = FLAGS.map((flag) => `--${flag.name}`);
+
 function usage(): string {
   const label = (f: Flag) => `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}`;
   const width = Math.max(...FLAGS.map((f) => label(f).length)) + 2;

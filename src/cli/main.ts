@@ -19,7 +19,8 @@ import type { Skipped } from './files';
 import { gitRoot } from './gitScope';
 import { collectInputs, type ReviewInput } from './inputs';
 import { runQueue, DEFAULT_RETRY_AFTER_MS, type Pushback, type QueueState } from './queue';
-import { toCodeQuality, toJson, toSarif, toText, type BaselineState, type ReportContext, type RunReport } from './report';
+import { errorLine, toCodeQuality, toJson, toSarif, toText, type BaselineState, type ReportContext, type RunReport } from './report';
+import { terminalHint } from './remedies';
 
 declare const THINKLENS_VERSION: string | undefined;
 const VERSION = typeof THINKLENS_VERSION === 'string' ? THINKLENS_VERSION : '0.0.0-dev';
@@ -119,7 +120,7 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     progress?.end();
     const reports = outcome.results.filter((r): r is RunResult => r !== undefined).map((r) => withBaseline(r.report, baseline));
-    for (const r of reports) if (r.error) fail(`${r.file}: ${r.error.message} ${r.error.hint}`.trimEnd());
+    for (const r of reports) if (r.error) fail(`${r.file}: ${errorLine(r.error)}`);
     const notReviewed = outcome.overBudget.map((input) => input.file);
     if (notReviewed.length) {
       fail(
@@ -272,7 +273,13 @@ async function runOne(
   return { report, pushback: error ? pushbackOf(error, first.reasoning + first.answer) : undefined };
 }
 
-const errorOf = (error: BackendError) => ({ kind: error.kind, message: error.message, hint: error.hint });
+/** The error as the report carries it: the remedies worded for a terminal, and the server's own words (redacted). */
+const errorOf = (error: BackendError) => ({
+  kind: error.kind,
+  message: error.message,
+  hint: terminalHint(error.remedies, error.note),
+  ...(error.detail ? { detail: error.detail } : {}),
+});
 
 /** A 429 before any output: the file goes back in the queue (unless the wait is a quota's hours). */
 function pushbackOf(error: BackendError | undefined, received: string): Pushback | undefined {

@@ -9,6 +9,19 @@ import { ownValue } from '../core/text';
 import type { Category, Finding, Severity, Usage } from '../core/types';
 import type { Skipped } from './files';
 
+/** A failed run: what happened, what to do (worded for a terminal), and the server's own words (redacted). */
+export interface ReportError {
+  readonly kind: string;
+  readonly message: string;
+  readonly hint: string;
+  readonly detail?: string;
+}
+
+/** One line for people: the message, the hint, and what the server said. */
+export function errorLine(error: ReportError): string {
+  return [error.message, error.hint, error.detail ? `The server said: ${error.detail}` : ''].filter(Boolean).join(' ');
+}
+
 export interface RunReport {
   readonly file: string;
   readonly reasoning: string;
@@ -17,13 +30,13 @@ export interface RunReport {
   readonly summary?: string;
   readonly usage?: Usage;
   readonly problem?: string;
-  readonly error?: { readonly kind: string; readonly message: string; readonly hint: string };
+  readonly error?: ReportError;
   /** How many samples of the review ran (`--samples`). */
   readonly samples: number;
   /** With several samples: each one's trace and answer; a finding's `sample` indexes this. */
   readonly sampleTraces?: readonly { readonly reasoning: string; readonly answer: string }[];
   /** With several samples: the ones that failed (the others still voted). */
-  readonly sampleErrors?: readonly { readonly sample: number; readonly kind: string; readonly message: string; readonly hint: string }[];
+  readonly sampleErrors?: readonly (ReportError & { readonly sample: number })[];
   /** The file's lines, for SARIF regions; undefined when the file could not be read. */
   readonly lines?: readonly string[];
   /** Absolute path, for locations relative to the source root. */
@@ -101,7 +114,7 @@ export function toText(reports: readonly RunReport[], withReasoning: boolean): s
     out.push(`== ${r.file}`);
     if (withReasoning && r.reasoning) out.push('-- reasoning', r.reasoning.trimEnd(), '-- answer');
     if (r.error) {
-      out.push(`error (${r.error.kind}): ${r.error.message} ${r.error.hint}`.trimEnd());
+      out.push(`error (${r.error.kind}): ${errorLine(r.error)}`);
       if (r.answer) out.push(r.answer.trimEnd());
       out.push('');
       continue;

@@ -1,35 +1,44 @@
 // Failures a person can act on. Every backend failure ends as a `BackendError` whose `message` is
-// one line saying what happened and whose `hint` says what to do; `detail` keeps the server's own
-// words (redacted, one line) for the log. No message ever contains the API key.
+// one line saying what happened and whose `remedies` say what to do, as data each front end words
+// for its people (core/remedies.ts); `detail` keeps the server's own words (redacted, one line).
+// No message ever contains the API key.
 
 import { PRESETS } from './backends/presets';
+import type { Remedy } from './remedies';
 import type { BackendErrorKind, BackendId } from './types';
 import { ownValue } from './text';
 
 export interface BackendErrorOptions {
   readonly status?: number;
   readonly retryAfterSeconds?: number;
-  /** The server's or the runtime's own words, redacted, for the log. */
+  /** The server's or the runtime's own words, redacted. */
   readonly detail?: string;
+  /** More about what happened, in words that name nothing of a front end's (e.g. what the planner sent). */
+  readonly note?: string;
   readonly cause?: unknown;
 }
 
 export class BackendError extends Error {
   override readonly name = 'BackendError';
   readonly kind: BackendErrorKind;
-  readonly hint: string;
+  /** What to do about it, most useful first. */
+  readonly remedies: readonly Remedy[];
   readonly status?: number;
   readonly retryAfterSeconds?: number;
   readonly detail?: string;
+  readonly note?: string;
 
-  constructor(kind: BackendErrorKind, message: string, hint: string, options: BackendErrorOptions = {}) {
+  constructor(kind: BackendErrorKind, message: string, remedies: readonly Remedy[], options: BackendErrorOptions = {}) {
     // URL credentials are removed here too, so no message can carry them whoever built it.
     super(stripUrlCredentials(oneLine(message)), options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
-    this.hint = stripUrlCredentials(hint);
+    this.remedies = remedies.map((r) =>
+      r.kind === 'advice' ? { ...r, text: stripUrlCredentials(r.text) } : r.kind === 'start-server' && r.url ? { ...r, url: stripUrlCredentials(r.url) } : r,
+    );
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     if (options.detail) this.detail = stripUrlCredentials(options.detail);
+    if (options.note) this.note = stripUrlCredentials(options.note);
   }
 }
 
@@ -68,13 +77,13 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
 
   if (status === 401 || status === 403) {
     const what = status === 401 ? 'rejected the API key' : 'refused access with this API key';
-    return new BackendError('auth', `${name} ${what} (${status}).`, keyHint(ctx), options);
+    return new BackendError('auth', `${name} ${what} (${status}).`, [{ kind: 'set-key', backend: ctx.backend }, { kind: 'choose-backend' }], options);
   }
   if (status === 402) {
     return new BackendError(
       'out-of-balance',
       `${name} says the account has no balance left (402).`,
-      `Top up the account with ${name}, or choose another backend with 'ThinkLens: Select Backend'.`,
+      [{ kind: 'top-up', provider: name }, { kind: 'choose-backend' }],
       options,
     );
   }
@@ -83,7 +92,7 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
     return new BackendError(
       'rate-limit',
       `${name} is limiting requests (429).${wait}`,
-      'Wait a moment and run again, or lower thinklens.review.maxConcurrency.',
+      [{ kind: 'retry' }, { kind: 'lower-option', option: 'maxConcurrency' }],
       options,
     );
   }
@@ -91,7 +100,7 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
     return new BackendError(
       'server',
       `${name} had a server error (${status}).`,
-      local ? `Try again; if it keeps failing, look at the ${name} server's log.` : 'Try again in a moment; if it keeps failing, the provider may be having an outage.',
+      [{ kind: 'retry' }, local ? { kind: 'server-log', server: name } : { kind: 'advice', text: 'If it keeps failing, the provider may be having an outage.' }],
       options,
     );
   }
@@ -100,9 +109,7 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
     return new BackendError(
       'context-too-long',
       `The request is too long for ${modelName(ctx)} (${status}).`,
-      local
-        ? 'Review a smaller selection or fewer files at once, or start the server with a larger context size.'
-        : 'Review a smaller selection or fewer files at once.',
+      [{ kind: 'smaller-input' }, ...(local ? [{ kind: 'advice', text: 'Or start the server with a larger context size.' } as const] : [])],
       options,
     );
   }
@@ -111,8 +118,8 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
       'model-not-found',
       `${name} has no model "${ctx.model ?? '?'}" at ${ctx.baseUrl ?? 'its base URL'} (404).`,
       ctx.backend === 'ollama'
-        ? `Pull it with 'ollama pull ${ctx.model ?? '<model>'}', or set thinklens.model to a model the server has.`
-        : 'Set thinklens.model to a model the server serves, and check thinklens.baseUrl.',
+        ? [{ kind: 'pull-model', model: ctx.model ?? '<model>' }, { kind: 'set-option', option: 'model', to: 'a model the server has' }]
+        : [{ kind: 'set-option', option: 'model', to: 'a model the server serves' }, { kind: 'set-option', option: 'baseUrl', to: "the server's API root" }],
       options,
     );
   }
@@ -120,7 +127,12 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
   return new BackendError(
     'setup',
     `${name} rejected the request (${status})${said}`,
-    'Check thinklens.backend, thinklens.model and thinklens.baseUrl; the ThinkLens log has the full response.',
+    [
+      { kind: 'set-option', option: 'backend', to: 'the kind of server this is' },
+      { kind: 'set-option', option: 'model', to: 'a model the server serves' },
+      { kind: 'set-option', option: 'baseUrl', to: "the server's API root" },
+      { kind: 'show-log' },
+    ],
     options,
   );
 }
@@ -130,7 +142,7 @@ export function htmlPage(ctx: ErrorContext, status?: number): BackendError {
   return new BackendError(
     'bad-response',
     `${where} returned an HTML page instead of an API response${status ? ` (${status})` : ''}; check the base URL.`,
-    'The base URL is the OpenAI-compatible API root, usually ending in /v1 (for example http://127.0.0.1:11434/v1).',
+    [{ kind: 'set-option', option: 'baseUrl', to: 'the OpenAI-compatible API root, usually ending in /v1 (for example http://127.0.0.1:11434/v1)' }],
     status === undefined ? {} : { status },
   );
 }
@@ -141,8 +153,13 @@ export function networkError(ctx: ErrorContext, reason: string, cause?: unknown)
     'network',
     `Could not reach ${name} at ${ctx.baseUrl ?? 'its base URL'} (${reason}).`,
     isLocal(ctx)
-      ? `Is the ${name} server running? Start it, or set thinklens.baseUrl to where it listens.`
-      : 'Check the internet connection, a proxy, or thinklens.baseUrl.',
+      ? [{ kind: 'start-server', server: name, ...(ctx.baseUrl ? { url: ctx.baseUrl } : {}) }, { kind: 'retry' }]
+      : [
+          { kind: 'advice', text: 'Check the internet connection or a proxy.' },
+          { kind: 'set-option', option: 'baseUrl', to: "the provider's API root" },
+          { kind: 'retry' },
+          { kind: 'choose-backend' },
+        ],
     { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
   );
 }
@@ -152,7 +169,7 @@ export function streamCutError(ctx: ErrorContext, cause?: unknown): BackendError
   return new BackendError(
     'network',
     `The stream from ${labelOf(ctx)} ended before the answer finished.`,
-    'Run again; if it keeps happening, look at the server log or a proxy timeout.',
+    [{ kind: 'retry' }, { kind: 'advice', text: "If it keeps happening, look at the server's log or a proxy's timeout." }],
     { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
   );
 }
@@ -161,7 +178,7 @@ export function malformedStreamError(ctx: ErrorContext, cause?: unknown): Backen
   return new BackendError(
     'bad-response',
     `${labelOf(ctx)} sent a stream line that is not valid JSON.`,
-    'Check that thinklens.baseUrl points at an OpenAI-compatible server; the ThinkLens log has the line.',
+    [{ kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server' }, { kind: 'show-log' }],
     { detail: cause === undefined ? undefined : redact(describeCause(cause), ctx), cause },
   );
 }
@@ -171,7 +188,11 @@ export function idleTimeoutError(ctx: ErrorContext): BackendError {
   return new BackendError(
     'timeout',
     `${labelOf(ctx)} sent nothing for ${seconds} s, so the request was stopped.`,
-    'The server may be overloaded or stuck: try again, or raise thinklens.requestTimeoutSeconds.',
+    [
+      { kind: 'advice', text: 'The server may be overloaded or stuck.' },
+      { kind: 'retry' },
+      { kind: 'raise-option', option: 'requestTimeoutSeconds', value: seconds },
+    ],
   );
 }
 
@@ -180,14 +201,16 @@ export function requestTimeoutError(ctx: ErrorContext): BackendError {
   return new BackendError(
     'timeout',
     `${labelOf(ctx)} did not start answering within ${seconds} s.`,
-    isLocal(ctx)
-      ? 'A local server may still be loading the model: try again, or raise thinklens.requestTimeoutSeconds.'
-      : 'Try again, or raise thinklens.requestTimeoutSeconds.',
+    [
+      ...(isLocal(ctx) ? [{ kind: 'advice', text: 'A local server may still be loading the model.' } as const] : []),
+      { kind: 'retry' },
+      { kind: 'raise-option', option: 'requestTimeoutSeconds', value: seconds },
+    ],
   );
 }
 
 export function cancelledError(): BackendError {
-  return new BackendError('cancelled', 'The request was cancelled.', 'Run it again when you are ready.');
+  return new BackendError('cancelled', 'The request was cancelled.', [{ kind: 'retry' }]);
 }
 
 const NETWORK_CODES: Record<string, string> = {
@@ -235,7 +258,7 @@ export function toBackendError(err: unknown, ctx: ErrorContext): BackendError {
   return new BackendError(
     'bad-response',
     `${labelOf(ctx)} failed unexpectedly: ${truncate(redact(messageOf(err) ?? String(err), ctx), 160)}`,
-    'Try again; the ThinkLens log has the details.',
+    [{ kind: 'retry' }, { kind: 'show-log' }],
     { detail: redact(describeCause(err), ctx), cause: err },
   );
 }
@@ -299,7 +322,10 @@ export function streamTooLargeError(ctx: ErrorContext, what: 'event' | 'response
   return new BackendError(
     'bad-response',
     `${labelOf(ctx)} sent ${said}, so the request was stopped.`,
-    'The server is misbehaving or is not an OpenAI-compatible API; check thinklens.baseUrl. The reasoning so far is kept.',
+    [
+      { kind: 'advice', text: 'The server is misbehaving or is not an OpenAI-compatible API; the reasoning so far is kept.' },
+      { kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server' },
+    ],
   );
 }
 
@@ -324,11 +350,6 @@ function isLoopbackUrl(url: string | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-function keyHint(ctx: ErrorContext): string {
-  const env = PRESETS[ctx.backend]?.apiKeyEnv ?? 'THINKLENS_API_KEY';
-  return `Set a key with 'ThinkLens: Set API Key' or the ${env} environment variable.`;
 }
 
 function messageOf(err: unknown): string | undefined {

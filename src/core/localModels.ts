@@ -7,6 +7,7 @@
 // should learn that in seconds, with what to do instead.
 import { raceAbort } from './abort';
 import { BackendError } from './errors';
+import type { Remedy } from './remedies';
 
 export interface RecommendedModel {
   /** Short id, also accepted by `resolveModelUri`. */
@@ -57,7 +58,7 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
   },
 ];
 
-const URI_HINT = 'Use a recommended model, an hf:<user>/<repo>/<file>.gguf URI, or an https:// URL of a .gguf file.';
+const URI_HINT: readonly Remedy[] = [{ kind: 'advice', text: 'Use a recommended model, an hf:<user>/<repo>/<file>.gguf URI, or an https:// URL of a .gguf file.' }];
 
 /**
  * Normalises what a person typed (a recommended model's id or label, an `hf:` URI, a Hugging Face
@@ -137,10 +138,13 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-const RESUME_HINT = 'Check the internet connection (or a proxy), then run the download again: it resumes where it stopped. Or download the .gguf file yourself and set thinklens.local.modelPath to it.';
+const RESUME_HINT: readonly Remedy[] = [
+  { kind: 'advice', text: 'Check the internet connection (or a proxy), then run the download again: it resumes where it stopped.' },
+  { kind: 'set-option', option: 'localModelPath', to: 'a .gguf file you downloaded yourself' },
+];
 
 function cancelled(): BackendError {
-  return new BackendError('cancelled', 'The model download was cancelled.', 'Run the download again to resume it.');
+  return new BackendError('cancelled', 'The model download was cancelled.', [{ kind: 'advice', text: 'Run the download again to resume it.' }]);
 }
 
 /** One short request: does the host answer, and does the file exist? */
@@ -166,13 +170,13 @@ async function checkReachable(uri: string, options: DownloadOptions, signal: Abo
   if (response.ok) return;
   const status = response.status;
   if (status === 404) {
-    throw new BackendError('model-not-found', `No model file at ${uri} (404).`, `Check the user, repository and file name. ${URI_HINT}`, { status });
+    throw new BackendError('model-not-found', `No model file at ${uri} (404).`, [{ kind: 'advice', text: 'Check the user, repository and file name.' }, ...URI_HINT], { status });
   }
   if (status === 401 || status === 403) {
     throw new BackendError(
       'auth',
       `${host} refused ${uri} (${status}): the model is private or gated.`,
-      'Accept the model’s terms on its Hugging Face page, or choose a recommended model.',
+      [{ kind: 'advice', text: 'Accept the model’s terms on its Hugging Face page, or choose a recommended model.' }],
       { status },
     );
   }
@@ -218,10 +222,10 @@ export async function downloadModel(
     if (error instanceof BackendError) throw error;
     const code = errorCode(error);
     if (code === 'ENOSPC') {
-      throw new BackendError('setup', `The disk is full: ${dirPath} has no room for the model.`, 'Free some space (the partial download is kept) and run the download again.', { cause: error });
+      throw new BackendError('setup', `The disk is full: ${dirPath} has no room for the model.`, [{ kind: 'advice', text: 'Free some space (the partial download is kept) and run the download again.' }], { cause: error });
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new BackendError('setup', `Cannot write the model to ${dirPath} (${code}).`, 'Choose a folder you can write to.', { cause: error });
+      throw new BackendError('setup', `Cannot write the model to ${dirPath} (${code}).`, [{ kind: 'advice', text: 'Choose a folder you can write to.' }], { cause: error });
     }
     throw new BackendError('network', `The download of ${modelUri} failed: ${error instanceof Error ? error.message : String(error)}`, RESUME_HINT, {
       detail: String(error),

@@ -16,6 +16,7 @@
 import type { BackendProfile } from './backends/profile';
 import { answerJsonSchema } from './contract';
 import { BackendError } from './errors';
+import type { Remedy } from './remedies';
 import { buildFollowUp, buildPrompt, editableRanges } from './prompt';
 import { estimateTokens, formatLines, splitLines } from './text';
 import type { BackendRequest, ChatMessage, CodeUnderReview, LineRange, ReasoningEffort } from './types';
@@ -197,7 +198,7 @@ function finish(plan: RunPlan, thinks: boolean): RunPlan {
   const smallest = Math.min(...plan.requests.map((r) => r.reasoningReserve));
   if (smallest >= WARN_REASONING) return plan;
   const first = plan.requests.find((r) => r.reasoningReserve === smallest)!;
-  const why = first.limitedBy === 'setting' ? MAX_TOKENS_REMEDY : plan.profile.raiseWindow;
+  const why = first.limitedBy === 'setting' ? 'Raise the maximum tokens per answer, or lower the reasoning effort.' : plan.profile.raiseWindow;
   return {
     ...plan,
     warnings: [
@@ -209,7 +210,18 @@ function finish(plan: RunPlan, thinks: boolean): RunPlan {
 }
 
 /** What to raise when the person's own cap on an answer is what ran short. */
-export const MAX_TOKENS_REMEDY = 'Raise the maximum tokens (thinklens.maxTokens, or --max-tokens), or lower the reasoning effort.';
+export const MAX_TOKENS_REMEDIES: readonly Remedy[] = [
+  { kind: 'raise-option', option: 'maxTokens' },
+  { kind: 'advice', text: 'Or lower the reasoning effort.' },
+];
+
+/** How to make room in the window: the server's own advice, and for the in-process model our setting. */
+export function windowRemedies(profile: BackendProfile): Remedy[] {
+  return [
+    { kind: 'advice', text: profile.raiseWindow },
+    ...(profile.backendId === 'local' ? [{ kind: 'raise-option', option: 'localContextSize' } as const] : []),
+  ];
+}
 
 function refuse(profile: BackendProfile, what: string, tokens: number, reserve: number, wayOut?: string): RefusedPlan {
   const source = profile.windowAssumed ? `assumed: the server did not report it` : `from ${profile.windowSource}`;
@@ -220,7 +232,7 @@ function refuse(profile: BackendProfile, what: string, tokens: number, reserve: 
       'context-too-long',
       `${what}; ${profile.label}'s window for ${profile.model} is ${n(profile.contextWindow)} tokens (${source}) and ` +
         `${n(reserve)} must stay free for thinking and the answer. Nothing was sent.`,
-      wayOut ? `${wayOut} ${profile.raiseWindow}` : profile.raiseWindow,
+      [...(wayOut ? [{ kind: 'advice', text: wayOut } as const] : []), ...windowRemedies(profile)],
       { detail: `prompt ${tokens} tokens + reserve ${reserve} > window ${profile.contextWindow}` },
     ),
   };

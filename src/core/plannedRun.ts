@@ -10,7 +10,8 @@ import type { BackendProfile } from './backends/profile';
 import { sessionProfiles, type ProfileCache } from './backends/profile';
 import { answerShape } from './contract';
 import { BackendError } from './errors';
-import { MAX_TOKENS_REMEDY, messagesOf, planRun, type PlanInput, type PlannedRequest, type RefusedPlan, type RunPlan, type RunSettings } from './plan';
+import type { Remedy } from './remedies';
+import { MAX_TOKENS_REMEDIES, messagesOf, windowRemedies, planRun, type PlanInput, type PlannedRequest, type RefusedPlan, type RunPlan, type RunSettings } from './plan';
 import { runAnalysis, type RunOutput } from './run';
 import { estimateTokens, formatLines, stripThink } from './text';
 import type { Backend, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
@@ -91,7 +92,7 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
       if (plan.requests.length === 1) {
         return { plan, notes, repaired, messages: output.messages, reasoning, answer, usage, finishReason: output.finishReason, error: ending };
       }
-      notes.push(`Part ${part.part!.index + 1} (lines ${formatLines(part.part!.lines)}): ${ending.message} ${ending.hint}`);
+      notes.push(`Part ${part.part!.index + 1} (lines ${formatLines(part.part!.lines)}): ${ending.message}`);
       outputs.push({ part, output });
       continue;
     }
@@ -155,26 +156,28 @@ function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: B
   const limit = part.request.maxTokens;
   const spent = output.usage?.reasoningTokens ?? output.usage?.completionTokens ?? estimateTokens(output.reasoning);
   const of = limit !== undefined ? `${spent.toLocaleString('en-US')} of ${limit.toLocaleString('en-US')}` : spent.toLocaleString('en-US');
-  const hint =
+  const remedies: readonly Remedy[] =
     part.limitedBy === 'setting'
-      ? MAX_TOKENS_REMEDY
+      ? MAX_TOKENS_REMEDIES
       : part.limitedBy === 'server'
-        ? `The server caps one answer at ${limit} tokens; lower the reasoning effort or select less code.`
-        : `${profile.raiseWindow} A lower reasoning effort also helps.`;
-  return new BackendError('context-too-long', `The model ran out of tokens while thinking (${of}) and wrote no answer; its reasoning is kept.`, hint);
+        ? [{ kind: 'advice', text: `The server caps one answer at ${limit} tokens; lower the reasoning effort or select less code.` }]
+        : [...windowRemedies(profile), { kind: 'advice', text: 'A lower reasoning effort also helps.' }];
+  return new BackendError('context-too-long', `The model ran out of tokens while thinking (${of}) and wrote no answer; its reasoning is kept.`, remedies);
 }
 
 /** A server that still refused the prompt: say what the plan sent, so the numbers can be compared. */
 function withPlanNumbers(error: BackendError, part: PlannedRequest, profile: BackendProfile): BackendError {
   const window = part.request.contextWindow ?? profile.contextWindow;
-  return new BackendError(
-    error.kind,
-    error.message,
-    `${error.hint} ThinkLens planned about ${part.promptTokens.toLocaleString('en-US')} prompt tokens and max_tokens ` +
-      `${part.request.maxTokens ?? 'unset'} for a ${window.toLocaleString('en-US')}-token window (${profile.windowSource}); ` +
-      'the window is asked again on the next run.',
-    { ...(error.status !== undefined ? { status: error.status } : {}), ...(error.detail ? { detail: error.detail } : {}), cause: error },
-  );
+  const note =
+    `ThinkLens planned about ${part.promptTokens.toLocaleString('en-US')} prompt tokens and max_tokens ` +
+    `${part.request.maxTokens ?? 'unset'} for a ${window.toLocaleString('en-US')}-token window (${profile.windowSource}); ` +
+    'the window is asked again on the next run.';
+  return new BackendError(error.kind, error.message, error.remedies, {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.detail ? { detail: error.detail } : {}),
+    note: error.note ? `${error.note} ${note}` : note,
+    cause: error,
+  });
 }
 
 function mergeParsed(outputs: readonly { part: PlannedRequest; parsed?: ParsedAnswer }[], notes: readonly string[]): ParsedAnswer {

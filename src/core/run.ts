@@ -135,7 +135,7 @@ function runDeadline(outer: AbortSignal, seconds: number | undefined) {
       return new BackendError(
         'timeout',
         `The run passed its deadline of ${limit} s and was stopped; the reasoning so far is kept.`,
-        'Raise thinklens.deadlineSeconds (CLI: --deadline), or review less code at once.',
+        [{ kind: 'raise-option', option: 'deadlineSeconds', value: limit }, { kind: 'smaller-input' }],
       );
     },
     dispose() {

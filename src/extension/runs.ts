@@ -10,8 +10,9 @@ import type { BackendError } from '../core/errors';
 import { limiter, runSamples, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
 import { filterFindings, type FindingFilter } from '../core/triage';
 import type { Finding, Usage } from '../core/types';
-import type { ErrorView, FindingView, RunHeader, SampleView } from '../bridge/protocol';
-import { defaultErrorActions, usageViewFromUsage } from './panel/viewModels';
+import type { FindingView, RunHeader, SampleView } from '../bridge/protocol';
+import { errorViewOf, usageViewFromUsage } from './panel/viewModels';
+import { editorAdvice } from './remedies';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
 import { confirmHostedUse } from './consent';
@@ -197,10 +198,10 @@ export class RunController implements vscode.Disposable {
     record.output = sampled.outputs[0]!;
     this.active.delete(record.id);
     void this.updateRunningContext();
-    return this.finish(record, sampled, config.filter, backend.id);
+    return this.finish(record, sampled, config.filter);
   }
 
-  private finish(record: RunRecord, sampled: SampledRun<RunOutput>, filter: FindingFilter, backendId: string): RunOutcome {
+  private finish(record: RunRecord, sampled: SampledRun<RunOutput>, filter: FindingFilter): RunOutcome {
     const { panel, findings, status, log } = this.deps;
     const output = sampled.outputs[0]!;
     const { error } = sampled;
@@ -209,12 +210,13 @@ export class RunController implements vscode.Disposable {
     if (error) {
       const cancelled = error.kind === 'cancelled';
       status.setState(cancelled ? 'idle' : 'error');
-      panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error, backendId) });
+      panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorViewOf(error) });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
         // The notification offers the same fixes as the card, for the backend that failed.
-        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== COMMAND.showLog);
-        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
+        const advice = editorAdvice(error.remedies, error.note);
+        const actions = advice.actions.filter((a) => a.command !== 'rerun' && a.command !== COMMAND.showLog);
+        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${advice.text}`.trimEnd(), ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
           const action = actions.find((a) => a.label === pick);
           if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
           else if (pick) panel.reveal(record.id);
@@ -320,13 +322,3 @@ export function toFindingView(stamped: StampedFinding): FindingView {
   };
 }
 
-/** The panel's view of an engine error, with the commands that fix it. */
-function errorView(error: BackendError, backend: string): ErrorView {
-  return {
-    kind: error.kind,
-    message: error.message,
-    hint: error.hint,
-    ...(error.detail ? { detail: error.detail } : {}),
-    actions: defaultErrorActions(error.kind, backend),
-  };
-}

@@ -213,10 +213,16 @@ test('a .tex file is checked as a proof (referee prompt, finding on the flawed l
   assert.doesNotMatch(promptOf('as-code'), /Check the proof/);
 });
 
-test('unreachable server: network error naming the URL, exit 1', async () => {
+test('unreachable server: network error naming the URL and what to do at a terminal, exit 1', async () => {
   const result = await cli(['review', file, '--base-url', 'http://127.0.0.1:9/v1', '--model', 'm', '--format', 'json']);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /127\.0\.0\.1:9/);
+  // Remedies worded for the CLI: its flags, never the editor's commands or settings.
+  assert.match(result.stderr, /Start it, or pass --base-url with where it listens\./);
+  assert.doesNotMatch(result.stderr, /thinklens\.[a-z]|ThinkLens:/);
+  const report = JSON.parse(result.stdout) as { runs: { error?: { hint: string; detail?: string } }[] };
+  assert.match(report.runs[0]!.error!.hint, /--base-url/);
+  assert.match(report.runs[0]!.error!.detail ?? '', /fetch failed/, "the JSON report keeps the runtime's own words");
 });
 
 test('bad arguments exit 2 with the reason', async () => {

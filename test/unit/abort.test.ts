@@ -33,7 +33,7 @@ test('raceAbort on an aborted signal rejects at once and swallows the work\'s la
     controller.abort();
     let fail!: (error: Error) => void;
     const work = new Promise<never>((_, reject) => (fail = reject));
-    const download = () => new BackendError('cancelled', 'The model download was cancelled.', 'Run the download again to resume it.');
+    const download = () => new BackendError('cancelled', 'The model download was cancelled.', [{ kind: 'retry' }]);
     await assert.rejects(raceAbort(work, controller.signal, download), /download was cancelled/);
     fail(new Error('the work failed after the cancel'));
     await new Promise((resolve) => setImmediate(resolve));
@@ -65,6 +65,6 @@ test('a run cancelled while its backend ignores the signal ends with the one can
   const { error, reasoning } = await output;
   assert.equal(error?.kind, 'cancelled');
   assert.equal(error?.message, cancelledError().message);
-  assert.equal(error?.hint, cancelledError().hint);
+  assert.deepEqual(error?.remedies, cancelledError().remedies);
   assert.equal(reasoning, 'Looking at the loop bound. ');
 });

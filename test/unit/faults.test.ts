@@ -10,6 +10,7 @@ import { runAnalysis } from '../../src/core/run';
 import type { Backend, BackendConfig, CodeUnderReview } from '../../src/core/types';
 import type { ReplayResponse, ReplayServer } from '../support/replayServer';
 import { chunkEvent, deepseekStream, sseData, SSE_DONE, startReplayServer } from '../support/replayServer';
+import { hints } from '../support/remedyText';
 
 /** A fault that regresses into a hang fails here instead of stalling the suite. */
 const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 15_000 }, fn);
@@ -81,7 +82,7 @@ describe('class 3: secrets outside the redaction', () => {
     const { value: output, written } = await capturingStderr(() => run(backendFor(model)));
     assert.ok(!written.includes(KEY), `the key reached stderr: ${JSON.stringify(written.slice(0, 300))}`);
     assert.equal(output.error?.kind, 'bad-response');
-    for (const text of [output.error!.message, output.error!.hint, output.error!.detail ?? '']) assert.ok(!text.includes(KEY), text);
+    for (const text of [output.error!.message, hints(output.error!), output.error!.detail ?? '']) assert.ok(!text.includes(KEY), text);
     assert.equal(output.reasoning, 'thinking', 'the reasoning before the bad line is kept');
   });
 
@@ -91,7 +92,7 @@ describe('class 3: secrets outside the redaction', () => {
     const withUser = `http://alice:${secret}@127.0.0.1:${url.port}/v1`;
     const output = await run(createBackend({ backend: 'openai-compatible', baseUrl: withUser, model: 'x', maxRetries: 0 }, {}));
     assert.ok(output.error, 'the run failed');
-    for (const text of [output.error!.message, output.error!.hint, output.error!.detail ?? '', String(output.error)]) {
+    for (const text of [output.error!.message, hints(output.error!), output.error!.detail ?? '', String(output.error)]) {
       assert.ok(!text.includes(secret), `password leaked: ${text}`);
     }
   });
@@ -101,7 +102,7 @@ describe('class 3: secrets outside the redaction', () => {
     const model = scripted({ status: 404, body: JSON.stringify({ error: { message: `no model at ${server.baseUrl}?api_key=${secret}` } }) });
     const output = await run(createBackend({ backend: 'openai-compatible', baseUrl: `${server.baseUrl}?api_key=${secret}`, model, maxRetries: 0 }, {}));
     assert.equal(output.error?.kind, 'model-not-found');
-    for (const text of [output.error!.message, output.error!.hint, output.error!.detail ?? '']) assert.ok(!text.includes(secret), `api_key leaked: ${text}`);
+    for (const text of [output.error!.message, hints(output.error!), output.error!.detail ?? '']) assert.ok(!text.includes(secret), `api_key leaked: ${text}`);
     assert.match(output.error!.message, /api_key=\*\*\*/, 'the URL is still shown, with the credential masked');
   });
 

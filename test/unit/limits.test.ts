@@ -16,6 +16,7 @@ import { prepareRun, runPlanned } from '../../src/core/plannedRun';
 import type { Backend, BackendId, CodeUnderReview } from '../../src/core/types';
 import { startLimitServer, type LimitServer, type LimitServerKind, type ScriptedTurn } from '../support/limitServers';
 import { deepseekStream, startReplayServer } from '../support/replayServer';
+import { hints } from '../support/remedyText';
 
 const servers: LimitServer[] = [];
 after(async () => {
@@ -147,7 +148,7 @@ test('selected code that cannot fit is refused before any request, with the numb
   assert.match(output.error!.message, /The selected code \(1–400\) needs about [\d,]+ tokens/);
   assert.match(output.error!.message, /window for r1-distill is 4,096 tokens \(from \/props\)/);
   assert.match(output.error!.message, /[\d,]+ must stay free for thinking and the answer\. Nothing was sent\./);
-  assert.match(output.error!.hint, /--ctx-size/);
+  assert.match(hints(output.error!), /--ctx-size/);
 });
 
 test('a server that still refuses gets its real error, the plan numbers, and the profile is asked again', async () => {
@@ -160,7 +161,7 @@ test('a server that still refuses gets its real error, the plan numbers, and the
   const plan = planRun({ code, profile: stale });
   const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000), profiles: cache });
   assert.equal(output.error?.kind, 'context-too-long');
-  assert.match(output.error!.hint, /planned about [\d,]+ prompt tokens and max_tokens \d+ for a 16,384-token window/);
+  assert.match(hints(output.error!), /planned about [\d,]+ prompt tokens and max_tokens \d+ for a 16,384-token window/);
   const fresh = await cache.resolve(backend, AbortSignal.timeout(5000));
   assert.equal(fresh.contextWindow, 2048);
 });
@@ -236,7 +237,7 @@ test('ran out of tokens while thinking: says so with the numbers and what to do,
   const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
   assert.equal(output.error?.kind, 'context-too-long');
   assert.match(output.error!.message, /ran out of tokens while thinking \([\d,]+ of [\d,]+\)/);
-  assert.match(output.error!.hint, /--ctx-size/);
+  assert.match(hints(output.error!), /--ctx-size/);
   assert.ok(output.reasoning.length > 1000, 'the reasoning is kept');
 });
 

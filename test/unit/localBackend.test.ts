@@ -15,6 +15,7 @@ import { runAnalysis } from '../../src/core/run';
 import type { BackendRequest, CodeUnderReview, ReasoningEvent, Usage } from '../../src/core/types';
 import { contractJson, writeScriptedModel } from '../support/gguf/scriptedModel';
 import type { ScriptedAnswer, ScriptedModelInfo } from '../support/gguf/scriptedModel';
+import { hints } from '../support/remedyText';
 
 let dir: string;
 let model: ScriptedModelInfo;
@@ -300,7 +301,7 @@ test('a missing model file is a setup error naming the path', async () => {
   assert.ok(run.error instanceof BackendError);
   assert.equal(run.error.kind, 'setup');
   assert.equal(run.error.message, `The local model file does not exist: ${missing}`);
-  assert.match(run.error.hint, /thinklens\.local\.modelPath/);
+  assert.match(hints(run.error), /thinklens\.local\.modelPath/);
   assert.ok(performance.now() - started < 1000);
 });
 
@@ -360,7 +361,7 @@ test('a download with no connection fails fast with a clear offline message', as
   assert.ok(error instanceof BackendError, String(error));
   assert.equal(error.kind, 'network');
   assert.match(error.message, /^Could not download hf:someone\/some-model-GGUF\/some-model-Q4_K_M\.gguf: 127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\); this machine may be offline\.$/);
-  assert.match(error.hint, /resumes/);
+  assert.match(hints(error), /resumes/);
   assert.ok(performance.now() - started < 2000, 'fails in seconds, not after minutes of retries');
 });
 

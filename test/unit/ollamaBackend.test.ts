@@ -21,6 +21,7 @@ import { runAnalysis } from '../../src/core/run';
 import type { Backend, BackendConfig, BackendRequest, CodeUnderReview, ReasoningEvent, Usage } from '../../src/core/types';
 import { sourceWithLoops } from '../support/longSource';
 import { R1_MODEL, startOllamaServer, type OllamaServer } from '../support/ollamaServer';
+import { hints } from '../support/remedyText';
 
 /** Every test fails after 15 s rather than hanging when a timer regresses. */
 const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 15_000 }, fn);
@@ -93,8 +94,8 @@ const lastChat = () => server.chats.at(-1)!;
 
 function assertPersonReadable(error: BackendError): void {
   assert.ok(error.message.length > 0 && !error.message.includes('\n'), `one line: ${JSON.stringify(error.message)}`);
-  assert.ok(error.hint.length > 0, 'has a hint');
-  for (const text of [error.message, error.hint, error.detail ?? '', String(error)]) assert.ok(!text.includes(KEY), `key leaked in ${JSON.stringify(text)}`);
+  assert.ok(error.remedies.length > 0, 'has a remedy');
+  for (const text of [error.message, hints(error), error.detail ?? '', String(error)]) assert.ok(!text.includes(KEY), `key leaked in ${JSON.stringify(text)}`);
 }
 
 describe('streaming through /api/chat', () => {
@@ -329,7 +330,7 @@ describe('failures', () => {
     const result = await collect(backendFor({ model: 'deepseek-r1:70b' }));
     assert.equal(result.error?.kind, 'model-not-found');
     assert.match(result.error!.message, /deepseek-r1:70b/);
-    assert.match(result.error!.hint, /ollama pull deepseek-r1:70b/);
+    assert.match(hints(result.error!), /ollama pull deepseek-r1:70b/);
     assertPersonReadable(result.error!);
   });
 
@@ -341,7 +342,7 @@ describe('failures', () => {
     const result = await collect(backendFor({}, `${root}/v1`));
     assert.equal(result.error?.kind, 'network');
     assert.equal(result.error!.message, `Could not reach Ollama at ${root} (connection refused).`);
-    assert.match(result.error!.hint, /Is the Ollama server running\? Start it/);
+    assert.match(hints(result.error!), /Is the Ollama server running\? Start it/);
     assert.ok(Date.now() - started < 1000);
   });
 
@@ -445,7 +446,7 @@ describe('failures', () => {
     const result = await collect(backendFor({ model: 'deepseek-r1:70b' }, `${root}/v1`));
     assert.equal(result.error?.kind, 'model-not-found');
     assert.equal(server.requests[before]?.authorization, `Basic ${Buffer.from('alice:s3cr3t-pass').toString('base64')}`);
-    for (const text of [result.error!.message, result.error!.hint, result.error!.detail ?? '']) {
+    for (const text of [result.error!.message, hints(result.error!), result.error!.detail ?? '']) {
       assert.ok(!text.includes('s3cr3t-pass') && !text.includes('alice'), text);
     }
   });

@@ -24,6 +24,7 @@ import {
   startReplayServer,
   vllmStream,
 } from '../support/replayServer';
+import { hints } from '../support/remedyText';
 
 /** Every test fails after 10 s rather than hanging when a timer regresses. */
 const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 10_000 }, fn);
@@ -92,8 +93,8 @@ function requestsFor(model: string) {
 /** A person-readable error: one line, no key anywhere. */
 function assertPersonReadable(error: BackendError): void {
   assert.ok(error.message.length > 0 && !error.message.includes('\n'), `one line: ${JSON.stringify(error.message)}`);
-  assert.ok(error.hint.length > 0, 'has a hint');
-  for (const text of [error.message, error.hint, error.detail ?? '', String(error)]) assert.ok(!text.includes(KEY), `key leaked in ${JSON.stringify(text)}`);
+  assert.ok(error.remedies.length > 0, 'has a remedy');
+  for (const text of [error.message, hints(error), error.detail ?? '', String(error)]) assert.ok(!text.includes(KEY), `key leaked in ${JSON.stringify(text)}`);
 }
 
 describe('each server format streams and splits exactly', () => {
@@ -296,13 +297,13 @@ describe('faults become the right BackendError', () => {
     assert.equal(error?.kind, 'auth');
     assert.equal(error.status, 401);
     assert.equal(error.message, 'DeepSeek rejected the API key (401).');
-    assert.match(error.hint, /DEEPSEEK_API_KEY/);
+    assert.match(hints(error), /DEEPSEEK_API_KEY/);
     assertPersonReadable(error);
   });
   test('403: auth', async () => {
     const { error } = await collect(backendFor('openrouter', scripted(errorResponse(403, 'Forbidden')), noRetry));
     assert.equal(error?.kind, 'auth');
-    assert.match(error.hint, /OPENROUTER_API_KEY/);
+    assert.match(hints(error), /OPENROUTER_API_KEY/);
   });
   test('402: out of balance', async () => {
     const { error } = await collect(backendFor('deepseek', scripted(errorResponse(402, 'Insufficient Balance')), noRetry));
@@ -314,7 +315,7 @@ describe('faults become the right BackendError', () => {
     const { error } = await collect(backendFor('lmstudio', model, noRetry));
     assert.equal(error?.kind, 'model-not-found');
     assert.ok(error.message.includes(model) && error.message.includes(server.baseUrl), error.message);
-    assert.match(error.hint, /thinklens\.model/);
+    assert.match(hints(error), /thinklens\.model/);
     assertPersonReadable(error);
   });
   test('404 with an HTML page: bad response, check the base URL', async () => {
@@ -348,7 +349,7 @@ describe('faults become the right BackendError', () => {
       const { error } = await collect(backendFor('vllm', scripted(errorResponse(status, 'boom')), noRetry));
       assert.equal(error?.kind, 'server');
       assert.equal(error.status, status);
-      assert.match(error.hint, /vLLM server's log/);
+      assert.match(hints(error), /vLLM server's log/);
     }
   });
   test('an HTML page where the stream was expected: bad response, not retried', async () => {
@@ -428,7 +429,7 @@ describe('faults become the right BackendError', () => {
     const { error } = await collect(createBackend({ backend: 'lmstudio', baseUrl, model: 'm' }, {}));
     assert.equal(error?.kind, 'network');
     assert.equal(error.message, `Could not reach LM Studio at ${baseUrl} (connection refused).`);
-    assert.match(error.hint, /Is the LM Studio server running\? Start it/);
+    assert.match(hints(error), /Is the LM Studio server running\? Start it/);
     assert.ok(Date.now() - started < 400, 'a refused connection is not retried');
   });
   test('connection refused by a generic server on loopback: the same "is the server running?" hint, never the internet', async () => {
@@ -437,8 +438,8 @@ describe('faults become the right BackendError', () => {
     await closed.close();
     const { error } = await collect(createBackend({ backend: 'openai-compatible', baseUrl, model: 'm' }, {}));
     assert.equal(error?.kind, 'network');
-    assert.match(error.hint, /Is the .* server running\? Start it/);
-    assert.doesNotMatch(error.hint, /internet/);
+    assert.match(hints(error), /Is the .* server running\? Start it/);
+    assert.doesNotMatch(hints(error), /internet/);
   });
 });
 
@@ -555,11 +556,11 @@ describe('createBackend', () => {
   test('a required key that is missing is a setup error naming the variable', () => {
     assert.throws(
       () => createBackend({ backend: 'deepseek' }, {}),
-      (err: unknown) => err instanceof BackendError && err.kind === 'setup' && /DEEPSEEK_API_KEY/.test(err.hint),
+      (err: unknown) => err instanceof BackendError && err.kind === 'setup' && /DEEPSEEK_API_KEY/.test(hints(err)),
     );
     assert.throws(
       () => createBackend({ backend: 'openrouter', apiKey: '  ' }, {}),
-      (err: unknown) => err instanceof BackendError && err.kind === 'setup' && /OPENROUTER_API_KEY/.test(err.hint),
+      (err: unknown) => err instanceof BackendError && err.kind === 'setup' && /OPENROUTER_API_KEY/.test(hints(err)),
     );
   });
   test('openai-compatible needs a base URL and a model; bad URLs are refused', () => {
@@ -598,12 +599,12 @@ describe('createBackend', () => {
 describe('toBackendError', () => {
   const ctx = { backend: 'lmstudio' as const, baseUrl: 'http://127.0.0.1:1234/v1', secrets: [KEY] };
   test('passes BackendErrors through and maps runtime errors', () => {
-    const own = new BackendError('auth', 'x', 'y');
+    const own = new BackendError('auth', 'x', []);
     assert.equal(toBackendError(own, ctx), own);
     assert.equal(toBackendError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx).kind, 'cancelled');
     const reset = toBackendError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }), ctx);
     assert.equal(reset.kind, 'network');
-    assert.match(reset.hint, /Is the LM Studio server running\? Start it/);
+    assert.match(hints(reset), /Is the LM Studio server running\? Start it/);
     assert.equal(toBackendError({ status: 429, message: 'slow down' }, ctx).kind, 'rate-limit');
     const odd = toBackendError(new Error(`weird failure with ${KEY}`), ctx);
     assertPersonReadable(odd);

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { openPanel } from './panelHarness';
 import { finding, finished, paragraph, reasoningDelta, answerDelta, result, running, snapshot, started } from './fixtures';
 import type { PanelPage } from './panelHarness';
+import { httpError, networkError } from '../../src/core/errors';
+import { errorViewOf } from '../../src/extension/panel/viewModels';
 import type { HistoryEntry, RunView } from '../../src/bridge/protocol';
 
 let panel: PanelPage;
@@ -140,6 +142,41 @@ describe('usage, run controls and errors', () => {
     assert.deepEqual(await panel.posted(), [
       { type: 'runCommand', command: 'thinklens.selectBackend' },
       { type: 'rerun', runId: 'r1' },
+    ]);
+  });
+
+  it('builds the error card from the engine error: the advice once, the server\'s own words (redacted), the buttons its remedies name', async () => {
+    const key = 'sk-secret-key-1234567890';
+    const refused = networkError({ backend: 'ollama', baseUrl: 'http://127.0.0.1:11434', secrets: [key] }, 'connection refused', {
+      message: `connect ECONNREFUSED 127.0.0.1:11434 (Authorization: Bearer ${key})`,
+      code: 'ECONNREFUSED',
+    });
+    await panel.send(started(running('r1', { backend: 'ollama', model: 'deepseek-r1:8b' })));
+    await panel.send(finished('r1', { summary: '', prose: '', findings: [], error: errorViewOf(refused) }, 'error'));
+    await panel.frames();
+    const box = panel.page.locator('.error-box');
+    const card = await box.innerText();
+    assert.match(await box.locator('.error-message').innerText(), /Could not reach Ollama at http:\/\/127\.0\.0\.1:11434 \(connection refused\)/);
+    assert.equal(await box.locator('.error-hint').innerText(), 'Is the Ollama server running? Start it, or set thinklens.baseUrl to where it listens.');
+    assert.equal(card.match(/running\?/g)?.length, 1, 'the advice is said once');
+    assert.match(await box.locator('.error-detail').innerText(), /^The server said: connect ECONNREFUSED 127\.0\.0\.1:11434/);
+    assert.ok(await box.locator('.error-detail').isVisible(), "the server's words are on the card, not hidden");
+    assert.ok(!card.includes(key), 'the key is redacted');
+    assert.deepEqual(await box.locator('vscode-button').allInnerTexts(), ['Try again']);
+
+    const rejected = httpError({ status: 401, serverMessage: 'Authentication Fails (invalid api key)' }, { backend: 'deepseek', baseUrl: 'https://api.deepseek.com' });
+    await panel.send(started(running('r2', { backend: 'deepseek' })));
+    await panel.send(finished('r2', { summary: '', prose: '', findings: [], error: errorViewOf(rejected) }, 'error'));
+    await panel.frames();
+    const second = panel.page.locator('.error-box').last();
+    assert.equal(await second.locator('.error-hint').innerText(), "Set a key with 'ThinkLens: Set API Key' or the DEEPSEEK_API_KEY environment variable.");
+    assert.match(await second.locator('.error-detail').innerText(), /The server said: Authentication Fails \(invalid api key\)/);
+    await panel.clearPosted();
+    await second.locator('vscode-button', { hasText: 'Set API key' }).click();
+    await second.locator('vscode-button', { hasText: 'Switch backend' }).click();
+    assert.deepEqual(await panel.posted(), [
+      { type: 'runCommand', command: 'thinklens.setApiKey', backend: 'deepseek' },
+      { type: 'runCommand', command: 'thinklens.selectBackend' },
     ]);
   });
 

@@ -7,7 +7,7 @@
 
 import type { Backend, BackendConfig, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
 import { BackendError, toBackendError } from '../errors';
-import { apiKeyEnvNames, GENERIC_API_KEY_ENV, PRESETS } from './presets';
+import { apiKeyEnvNames, PRESETS } from './presets';
 import type { OpenAiBackendOptions } from './openaiCompatible';
 import { createOpenAiBackend } from './openaiCompatible';
 import { createOllamaBackend, ollamaRoot } from './ollama';
@@ -22,7 +22,7 @@ export interface CreateBackendOptions {
 export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = process.env, options: CreateBackendOptions = {}): Backend {
   const preset = PRESETS[config.backend];
   if (!preset) {
-    throw new BackendError('setup', `Unknown backend "${String(config.backend)}".`, `Choose one with 'ThinkLens: Select Backend'.`);
+    throw new BackendError('setup', `Unknown backend "${String(config.backend)}".`, [{ kind: 'choose-backend' }]);
   }
   if (preset.id === 'local') return createLazyLocalBackend(config);
 
@@ -31,22 +31,22 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     throw new BackendError(
       'setup',
       `The ${preset.label} backend needs a base URL.`,
-      'Set thinklens.baseUrl to the server’s API root, for example http://127.0.0.1:8000/v1.',
+      [{ kind: 'set-option', option: 'baseUrl', to: 'the server’s API root, for example http://127.0.0.1:8000/v1' }],
     );
   }
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new BackendError('setup', `The base URL "${baseUrl}" is not a valid URL.`, 'Set thinklens.baseUrl to an http:// or https:// address.');
+    throw new BackendError('setup', `The base URL "${baseUrl}" is not a valid URL.`, [{ kind: 'set-option', option: 'baseUrl', to: 'an http:// or https:// address' }]);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BackendError('setup', `The base URL "${baseUrl}" is not an http(s) address.`, 'Set thinklens.baseUrl to an http:// or https:// address.');
+    throw new BackendError('setup', `The base URL "${baseUrl}" is not an http(s) address.`, [{ kind: 'set-option', option: 'baseUrl', to: 'an http:// or https:// address' }]);
   }
 
   const model = nonEmpty(config.model) ?? preset.defaultModel;
   if (!model) {
-    throw new BackendError('setup', `The ${preset.label} backend needs a model name.`, 'Set thinklens.model to a model the server serves.');
+    throw new BackendError('setup', `The ${preset.label} backend needs a model name.`, [{ kind: 'set-option', option: 'model', to: 'a model the server serves' }]);
   }
 
   const apiKey =
@@ -55,7 +55,7 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
     throw new BackendError(
       'setup',
       `${preset.label} needs an API key.`,
-      `Set one with 'ThinkLens: Set API Key' or the ${preset.apiKeyEnv ?? GENERIC_API_KEY_ENV} environment variable.`,
+      [{ kind: 'set-key', backend: preset.id }, { kind: 'choose-backend' }],
     );
   }
 
@@ -103,7 +103,7 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
     throw new BackendError(
       'setup',
       'The local backend needs a GGUF model file.',
-      "Run 'ThinkLens: Download Model' or set thinklens.local.modelPath.",
+      [{ kind: 'get-local-model' }],
     );
   }
   let loading: Promise<Backend> | undefined;
@@ -114,7 +114,7 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
         loading = undefined;
         throw err instanceof BackendError
           ? err
-          : new BackendError('setup', 'Could not load the local model runtime (node-llama-cpp).', 'The ThinkLens log has the details; the OpenAI-compatible backends still work.', {
+          : new BackendError('setup', 'Could not load the local model runtime (node-llama-cpp).', [{ kind: 'show-log' }, { kind: 'choose-backend' }], {
               detail: String(err),
               cause: err,
             });

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { raceAbort } from '../abort';
 import { BackendError, cancelledError } from '../errors';
+import type { Remedy } from '../remedies';
 import { answerGrammarSchema } from '../contract';
 import type { LocalBackendOptions } from './local';
 import { type LlamaRuntimePool, llamaRuntimes, type NodeLlamaCpp } from './localRuntimes';
@@ -93,7 +94,7 @@ export class LocalModelHost {
 
   /** Waits for the model and a free sequence. Rejects with `cancelled` at once when `signal` aborts. */
   async acquire(signal: AbortSignal): Promise<ModelLease> {
-    if (this.disposed) throw new BackendError('cancelled', 'The local model was unloaded.', 'Run it again.');
+    if (this.disposed) throw new BackendError('cancelled', 'The local model was unloaded.', [{ kind: 'retry' }]);
     if (signal.aborted) throw cancelledError();
     this.clearIdleTimer();
     this.active++;
@@ -175,7 +176,7 @@ export class LocalModelHost {
         this.loading = undefined;
         if (this.disposed) {
           void disposeLoaded(loaded);
-          throw new BackendError('cancelled', 'The local model was unloaded.', 'Run it again.');
+          throw new BackendError('cancelled', 'The local model was unloaded.', [{ kind: 'retry' }]);
         }
         this.current = loaded;
         this.loadCount++;
@@ -247,7 +248,7 @@ export class LocalModelHost {
     try {
       lib = await import('node-llama-cpp');
     } catch (error) {
-      throw new BackendError('setup', 'Could not load node-llama-cpp, the local model runtime.', 'Reinstall ThinkLens for this platform; the OpenAI-compatible backends still work.', {
+      throw new BackendError('setup', 'Could not load node-llama-cpp, the local model runtime.', [{ kind: 'advice', text: 'Reinstall ThinkLens for this platform; the OpenAI-compatible backends still work.' }, { kind: 'choose-backend' }], {
         detail: String(error),
         cause: error,
       });
@@ -257,7 +258,7 @@ export class LocalModelHost {
     try {
       llama = await this.runtimes.acquire(lib, wanted === 'cpu' ? false : wanted, this.threads, (line) => this.log.add(line));
     } catch (error) {
-      throw new BackendError('setup', 'The local model runtime (llama.cpp) could not start on this machine.', 'The ThinkLens log has the details; the OpenAI-compatible backends still work.', {
+      throw new BackendError('setup', 'The local model runtime (llama.cpp) could not start on this machine.', [{ kind: 'show-log' }, { kind: 'choose-backend' }], {
         detail: [String(error), this.log.text()].filter(Boolean).join(' | '),
         cause: error,
       });
@@ -282,7 +283,7 @@ export class LocalModelHost {
     for (const waiter of this.waiters.splice(0)) {
       waiter.signal.removeEventListener('abort', waiter.onAbort);
       // Its `acquire` ends the run's count when it sees the rejection.
-      waiter.reject(new BackendError('cancelled', 'The local model was unloaded.', 'Run it again.'));
+      waiter.reject(new BackendError('cancelled', 'The local model was unloaded.', [{ kind: 'retry' }]));
     }
     for (const stop of this.running) stop.abort();
     if (this.active > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
@@ -317,21 +318,21 @@ function chooseChatWrapper(lib: NodeLlamaCpp, model: LlamaModel): ChatWrapper {
   return resolved;
 }
 
-const SETUP_HINT = "Set thinklens.local.modelPath (or --model-path) to a .gguf model file, or run 'ThinkLens: Download Model'.";
+const NEEDS_MODEL: readonly Remedy[] = [{ kind: 'get-local-model' }];
 
 /** Missing, a folder, not GGUF: say so before node-llama-cpp gives a vaguer error. */
 async function checkModelFile(path: string): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new BackendError('setup', `The local model file does not exist: ${path}`, SETUP_HINT);
-    throw new BackendError('setup', `Cannot read the local model file ${path} (${error.code ?? error.message}).`, SETUP_HINT, { cause: error });
+    if (error.code === 'ENOENT') throw new BackendError('setup', `The local model file does not exist: ${path}`, NEEDS_MODEL);
+    throw new BackendError('setup', `Cannot read the local model file ${path} (${error.code ?? error.message}).`, NEEDS_MODEL, { cause: error });
   });
-  if (info.isDirectory()) throw new BackendError('setup', `The local model path is a folder, not a file: ${path}`, SETUP_HINT);
+  if (info.isDirectory()) throw new BackendError('setup', `The local model path is a folder, not a file: ${path}`, NEEDS_MODEL);
   const handle = await open(path, 'r');
   try {
     const magic = Buffer.alloc(4);
     const { bytesRead } = await handle.read(magic, 0, 4, 0);
     if (bytesRead < 4 || magic.toString('latin1') !== 'GGUF') {
-      throw new BackendError('setup', `Not a GGUF model file: ${path}`, `Use a .gguf file (llama.cpp format), not safetensors or a partial download. ${SETUP_HINT}`);
+      throw new BackendError('setup', `Not a GGUF model file: ${path}`, [{ kind: 'advice', text: 'Use a .gguf file (llama.cpp format), not safetensors or a partial download.' }, ...NEEDS_MODEL]);
     }
   } finally {
     await handle.close();
@@ -344,7 +345,7 @@ function corruptModelError(path: string, error: unknown, log: string): BackendEr
   return new BackendError(
     'setup',
     `The local model file is damaged or incomplete and could not be loaded: ${path}`,
-    'Download it again (an interrupted download leaves a truncated file), or choose another model.',
+    [{ kind: 'advice', text: 'An interrupted download leaves a truncated file: download it again, or choose another model.' }, ...NEEDS_MODEL],
     { detail, cause: error },
   );
 }
@@ -353,7 +354,7 @@ function memoryError(path: string, error: unknown, contextSize?: number): Backen
   return new BackendError(
     'setup',
     `Not enough memory to run ${basename(path)}${contextSize ? ` with a ${contextSize}-token context` : ''}.`,
-    'Lower thinklens.local.contextSize, choose a smaller model, or close other programs.',
+    [{ kind: 'lower-option', option: 'localContextSize' }, { kind: 'advice', text: 'Choose a smaller model, or close other programs.' }],
     { detail: String(error), cause: error },
   );
 }

@@ -97,7 +97,7 @@ export async function generate(
       throw new BackendError(
         'context-too-long',
         `The request is ${promptTokens} tokens, too long for the local model's ${contextSize}-token context.`,
-        'Review a smaller selection or fewer files at once, or raise thinklens.local.contextSize.',
+        [{ kind: 'smaller-input' }, { kind: 'raise-option', option: 'localContextSize', value: contextSize }],
       );
     }
     const budget = Math.min(request.maxTokens ?? Infinity, contextSize - promptTokens);

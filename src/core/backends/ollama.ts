@@ -144,7 +144,7 @@ export function planWindow(input: {
     throw new BackendError(
       'context-too-long',
       `The prompt (about ${promptTokens} tokens) does not fit ${input.model}: ${limit} tokens leaves ${Math.max(0, room)} for thinking and the answer.`,
-      'Review a smaller selection or fewer files at once, or use a model with a longer context.',
+      [{ kind: 'smaller-input' }, { kind: 'advice', text: 'Or use a model with a longer context.' }],
     );
   }
   return { numCtx, numPredict: input.maxTokens !== undefined ? Math.max(1, Math.min(input.maxTokens, room)) : room };
@@ -338,7 +338,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     if (phase === 'stream' && err instanceof Error && err.constructor === Error) {
       // An `{"error": "..."}` line inside the stream (the runner failed mid-answer).
       const said = redact(message, ctx);
-      return new BackendError('server', `Ollama stopped with an error: ${said.slice(0, 160)}`, `Try again; if it keeps failing, look at the Ollama server's log.`, {
+      return new BackendError('server', `Ollama stopped with an error: ${said.slice(0, 160)}`, [{ kind: 'retry' }, { kind: 'server-log', server: 'Ollama' }], {
         detail: said,
       });
     }
@@ -350,7 +350,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     try {
       module = await loadClient();
     } catch (err) {
-      throw new BackendError('setup', 'Could not load the Ollama client library.', 'Reinstall the extension; the ThinkLens log has the details.', {
+      throw new BackendError('setup', 'Could not load the Ollama client library.', [{ kind: 'advice', text: 'Reinstall ThinkLens.' }, { kind: 'show-log' }], {
         detail: String(err),
         cause: err,
       });

@@ -166,7 +166,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         }
         // An error object inside the stream (OpenRouter sends these when an upstream fails mid-answer).
         const said = redact(apiErrorMessage(err) ?? 'no details', ctx);
-        return new BackendError('server', `${preset.label} stopped with an error: ${said.slice(0, 160)}`, 'Try again; if it keeps failing, try another model or provider.', { detail: said });
+        return new BackendError('server', `${preset.label} stopped with an error: ${said.slice(0, 160)}`, [{ kind: 'retry' }, { kind: 'choose-backend' }], { detail: said });
       }
       if (err instanceof SyntaxError) return malformedStreamError(ctx, err);
       if (phase === 'stream' && (networkReason(err) || (err instanceof TypeError && /terminated|network/i.test(err.message)))) {
@@ -248,7 +248,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         const error = new BackendError(
           'bad-response',
           `${preset.label} answered with an empty stream.`,
-          'Check that thinklens.baseUrl points at an OpenAI-compatible server that supports streaming.',
+          [{ kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server that supports streaming' }],
         );
         notRetryable.add(error);
         throw error;
@@ -280,7 +280,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       try {
         sdk = await loadSdk();
       } catch (err) {
-        throw new BackendError('setup', 'Could not load the OpenAI client library.', 'Reinstall the extension; the ThinkLens log has the details.', {
+        throw new BackendError('setup', 'Could not load the OpenAI client library.', [{ kind: 'advice', text: 'Reinstall ThinkLens.' }, { kind: 'show-log' }], {
           detail: String(err),
           cause: err,
         });

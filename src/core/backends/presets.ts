@@ -291,7 +291,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       windowPerRequest: false,
       answerConstraint: 'grammar',
       thinkingSwitch: 'per-request',
-      raiseWindow: 'Raise thinklens.local.contextSize (memory permitting), or select less code.',
+      raiseWindow: 'Give the local model a larger context (memory permitting), or select less code.',
     },
   },
 };
