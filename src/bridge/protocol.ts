@@ -64,7 +64,16 @@ export interface FindingView {
   readonly fix?: FixPreview;
   /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
   readonly withdrawn?: 'replaced' | 'cleared';
+  /** Identity across runs and edits (see src/core/fingerprint.ts): what dismissals and marks are kept by. */
+  readonly fingerprint?: string;
+  /** It was already dismissed in this workspace when this run found it, so it came back hidden. */
+  readonly dismissedBefore?: boolean;
+  /** The person's helpful / not helpful mark, kept in workspace storage by fingerprint. */
+  readonly feedback?: FeedbackMark;
 }
+
+export type FeedbackMark = 'helpful' | 'not-helpful';
+export const FEEDBACK_MARKS: readonly FeedbackMark[] = ['helpful', 'not-helpful'];
 
 export interface FixPreview {
   readonly startLine: number;
@@ -170,6 +179,8 @@ export interface PanelSnapshot {
   readonly history: readonly HistoryEntry[];
   /** The conversation on screen, oldest run first. */
   readonly thread: readonly RunView[];
+  /** The person asked to see dismissed findings (in this window). */
+  readonly showDismissed?: boolean;
 }
 
 /** One run's coalesced deltas since the previous post. */
@@ -202,7 +213,9 @@ export type HostToWebview =
   | { readonly type: 'history'; readonly history: readonly HistoryEntry[] }
   | { readonly type: 'setup'; readonly setup: SetupView | null }
   | { readonly type: 'display'; readonly mode: DisplayMode }
-  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean };
+  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean }
+  /** Dismissed findings are shown (with Undismiss) or hidden, everywhere. */
+  | { readonly type: 'dismissedShown'; readonly show: boolean };
 
 export const MAX_FOLLOW_UP_LENGTH = 8000;
 
@@ -213,6 +226,12 @@ export type WebviewToHost =
   /** Apply through VS Code's refactor preview, where the person confirms or discards the change. */
   | { readonly type: 'previewFix'; readonly runId: string; readonly findingId: string }
   | { readonly type: 'dismissFinding'; readonly runId: string; readonly findingId: string }
+  /** Forget a dismissal: the finding is open again, here and on later runs. */
+  | { readonly type: 'undismissFinding'; readonly runId: string; readonly findingId: string }
+  /** Show or hide the findings dismissed in this workspace. */
+  | { readonly type: 'showDismissed'; readonly show: boolean }
+  /** Mark a finding helpful or not helpful, or clear the mark with 'none'. */
+  | { readonly type: 'markFinding'; readonly runId: string; readonly findingId: string; readonly mark: FeedbackMark | 'none' }
   | { readonly type: 'cancelRun'; readonly runId: string }
   | { readonly type: 'rerun'; readonly runId: string }
   | { readonly type: 'followUp'; readonly runId: string; readonly question: string }
@@ -283,6 +302,9 @@ const isFindingView = shape<FindingView>(
     dismissed: isBoolean,
     withdrawn: oneOf(['replaced', 'cleared']),
     fix: shape<FixPreview>({ startLine: isLine, removed: isString, added: isString }),
+    fingerprint: isId,
+    dismissedBefore: isBoolean,
+    feedback: oneOf(FEEDBACK_MARKS),
   },
 );
 const usageFields = { promptTokens: isCount, reasoningTokens: isCount, answerTokens: isCount };
@@ -322,7 +344,7 @@ const isHistory = arrayOf(isHistoryEntry);
 const isSetupView = shape<SetupView>({ reason: isString });
 const isSnapshot = shape<PanelSnapshot>(
   { display: isDisplayMode, session: isSessionUsage, history: isHistory, thread: arrayOf(isRunView) },
-  { setup: isSetupView },
+  { setup: isSetupView, showDismissed: isBoolean },
 );
 const isRunDelta = shape<RunDelta>(
   { runId: isId, reasoning: isString, answer: isString, reasoningPieces: isCount, answerPieces: isCount },
@@ -341,6 +363,7 @@ const hostChecks: { readonly [K in HostToWebview['type']]: Check<unknown> } = {
   setup: shape({ setup: (x: unknown) => x === null || isSetupView(x) }),
   display: shape({ mode: isDisplayMode }),
   focusRun: shape({ runId: isId, showTrace: isBoolean }),
+  dismissedShown: shape({ show: isBoolean }),
 };
 
 const isFollowUpQuestion = (x: unknown): x is string =>
@@ -352,6 +375,9 @@ const webviewChecks: { readonly [K in WebviewToHost['type']]: Check<unknown> } =
   applyFix: findingRef,
   previewFix: findingRef,
   dismissFinding: findingRef,
+  undismissFinding: findingRef,
+  showDismissed: shape({ show: isBoolean }),
+  markFinding: shape({ runId: isId, findingId: isId, mark: oneOf<FeedbackMark | 'none'>([...FEEDBACK_MARKS, 'none']) }),
   cancelRun: shape({ runId: isId }),
   rerun: shape({ runId: isId }),
   followUp: shape({ runId: isId, question: isFollowUpQuestion }),

@@ -2,9 +2,9 @@
 // stay hidden on reruns, follow-ups and after a reload until the person asks to see them) and the
 // helpful / not helpful mark they gave each one. Kept only in the extension's workspace storage and
 // never sent anywhere. No `vscode` import: the extension passes its workspaceState in.
+import { FEEDBACK_MARKS, type FeedbackMark } from '../bridge/protocol';
 
-/** The person's mark on a finding. */
-export type FeedbackMark = 'helpful' | 'not-helpful';
+export type { FeedbackMark } from '../bridge/protocol';
 
 /** The part of a VS Code Memento this needs (workspaceState fits). */
 export interface MemoryStorage {
@@ -129,7 +129,7 @@ export class FindingMemory {
       isRecord(value) && isTime(value.at) && typeof value.title === 'string' ? [[key, { at: value.at, title: value.title }] as const] : [],
     );
     const marks = entries(stored.feedback).flatMap(([key, value]) =>
-      isRecord(value) && isTime(value.at) && (value.mark === 'helpful' || value.mark === 'not-helpful') ? [[key, { mark: value.mark, at: value.at }] as const] : [],
+      isRecord(value) && isTime(value.at) && (FEEDBACK_MARKS as readonly unknown[]).includes(value.mark) ? [[key, { mark: value.mark as FeedbackMark, at: value.at }] as const] : [],
     );
     for (const [key, value] of dismissed.sort((a, b) => a[1].at - b[1].at)) this.dismissed.set(key, value);
     for (const [key, value] of marks.sort((a, b) => a[1].at - b[1].at)) this.marks.set(key, value);
