@@ -146,6 +146,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return result;
     }),
     guarded('thinklens.dismissFinding', (id) => findings.dismiss(String(id))),
+    guarded('thinklens.undismissFinding', (id) => findings.undismiss(String(id))),
+    guarded('thinklens.markFinding', (id, mark) => findings.mark(String(id), mark === 'helpful' || mark === 'not-helpful' ? mark : undefined)),
+    // Both ways: the findings dismissed in this workspace come back as diagnostics and in the panel, or hide again.
+    guarded('thinklens.showDismissedFindings', () => {
+      findings.memory.setShowDismissed(true);
+      const count = findings.memory.dismissedCount;
+      vscode.window.setStatusBarMessage(`ThinkLens: showing findings dismissed in this workspace (${count} remembered)`, 5_000);
+      return count;
+    }),
+    guarded('thinklens.hideDismissedFindings', () => findings.memory.setShowDismissed(false)),
     guarded('thinklens.showFinding', async (id) => {
       const stamped = findings.get(String(id));
       if (stamped) await panel.reveal(stamped.runId);

@@ -2,7 +2,7 @@
 // explanations are sanitized markdown.
 import { button, el, icon } from '../dom';
 import { renderMarkdown } from '../markdown';
-import { categoryLabel, severityRank, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../bridge/protocol';
+import { categoryLabel, severityRank, type FeedbackMark, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../bridge/protocol';
 
 const SEVERITY_ICON: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'info' };
 
@@ -11,21 +11,28 @@ function lines(f: FindingView): string {
   return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
 }
 
-/** `actionable` is false for runs restored from history: the editor no longer holds their findings. */
+/**
+ * `actionable` is false for runs restored from history: the editor no longer holds their findings.
+ * Dismissed findings (now, or dismissed before in this workspace) are listed only with `showDismissed`.
+ */
 export function renderFindings(
   runId: string,
   findings: readonly FindingView[],
   post: (message: WebviewToHost) => void,
   actionable = true,
+  showDismissed = false,
 ): HTMLElement | null {
   const open = findings.filter((f) => !f.dismissed && !f.withdrawn);
-  const dismissed = findings.filter((f) => f.dismissed).length;
+  const dismissedAll = findings.filter((f) => f.dismissed && !f.withdrawn);
+  const hiddenBefore = dismissedAll.filter((f) => f.dismissedBefore).length;
+  const dismissed = dismissedAll.length - hiddenBefore;
+  const listed = showDismissed ? [...open, ...dismissedAll] : open;
   const replaced = findings.filter((f) => f.withdrawn === 'replaced').length;
   const cleared = findings.filter((f) => f.withdrawn === 'cleared').length;
   if (!findings.length) return null;
 
   const byFile = new Map<string, FindingView[]>();
-  for (const finding of open) {
+  for (const finding of listed) {
     const list = byFile.get(finding.file.uri) ?? [];
     list.push(finding);
     byFile.set(finding.file.uri, list);
@@ -56,11 +63,24 @@ export function renderFindings(
     );
   }
   const gone = [
-    dismissed ? `${dismissed} dismissed` : '',
+    dismissed && !showDismissed ? `${dismissed} dismissed` : '',
+    hiddenBefore && !showDismissed ? `${hiddenBefore} hidden because you dismissed ${hiddenBefore === 1 ? 'it' : 'them'} before` : '',
     replaced ? `${replaced} replaced by a newer run over the same code` : '',
     cleared ? `${cleared} cleared from the editor` : '',
   ].filter(Boolean);
   if (gone.length) section.append(el('p', { className: 'muted findings-gone' }, gone.join(' · ')));
+  if (dismissedAll.length) {
+    // One toggle for the whole workspace: the host shows or hides dismissed findings in the editor too.
+    const label = showDismissed ? 'Hide dismissed' : `Show ${dismissedAll.length} dismissed`;
+    const toggle = el(
+      'button',
+      { className: 'link-button dismissed-toggle', attrs: { type: 'button', 'aria-pressed': String(showDismissed) } },
+      icon(showDismissed ? 'eye-closed' : 'eye'),
+      ` ${label}`,
+    );
+    toggle.addEventListener('click', () => post({ type: 'showDismissed', show: !showDismissed }));
+    section.append(el('p', { className: 'dismissed-control' }, toggle));
+  }
   return section;
 }
 
@@ -89,6 +109,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
         ' location uncertain',
       ),
     f.stale && el('span', { className: 'finding-stale' }, icon('history'), ' code changed since the review'),
+    f.dismissed && el('span', { className: 'finding-dismissed' }, icon('eye-closed'), f.dismissedBefore ? ' dismissed before' : ' dismissed'),
   );
 
   const notes = el('div', { className: 'finding-notes' });
@@ -117,19 +138,51 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     dismiss.classList.add('dismiss');
     actions.append(dismiss);
   }
+  if (actionable && f.dismissed) {
+    const undismiss = button('Undismiss', 'eye', () => post({ type: 'undismissFinding', runId, findingId: f.id }), { secondary: true });
+    undismiss.classList.add('undismiss');
+    actions.append(undismiss);
+  }
 
   const explanation = el('div', { className: 'finding-explanation markdown' });
   explanation.append(renderMarkdown(f.explanation));
 
   return el(
     'li',
-    { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}`, attrs: { 'data-finding-id': f.id } },
+    { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}${f.dismissed ? ' dismissed-shown' : ''}`, attrs: { 'data-finding-id': f.id } },
     el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title),
     meta,
     explanation,
     diff,
     notes.childElementCount ? notes : null,
     actions.childElementCount ? actions : null,
+    renderFeedback(runId, f, post, actionable),
+  );
+}
+
+const MARK_LABEL: Readonly<Record<FeedbackMark, string>> = { helpful: 'Helpful', 'not-helpful': 'Not helpful' };
+
+/** Helpful / Not helpful: two toggles (a pressed one clears the mark); kept in workspace storage, never sent anywhere. */
+function renderFeedback(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean): HTMLElement | null {
+  if (!actionable) {
+    return f.feedback ? el('p', { className: 'feedback muted' }, `Marked ${MARK_LABEL[f.feedback].toLowerCase()}`) : null;
+  }
+  const toggle = (mark: FeedbackMark, codicon: string) => {
+    const pressed = f.feedback === mark;
+    const node = el(
+      'button',
+      { className: `link-button feedback-${mark}`, attrs: { type: 'button', 'aria-pressed': String(pressed), title: `${MARK_LABEL[mark]} (kept only in this workspace)` } },
+      icon(codicon),
+      ` ${MARK_LABEL[mark]}`,
+    );
+    node.addEventListener('click', () => post({ type: 'markFinding', runId, findingId: f.id, mark: pressed ? 'none' : mark }));
+    return node;
+  };
+  return el(
+    'div',
+    { className: 'feedback', attrs: { role: 'group', 'aria-label': 'Was this finding helpful?' } },
+    toggle('helpful', 'thumbsup'),
+    toggle('not-helpful', 'thumbsdown'),
   );
 }
 

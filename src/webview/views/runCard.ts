@@ -34,6 +34,8 @@ export interface RunCardHost {
   /** Ask for a `flushFrame` call on the next animation frame. */
   requestFrame(card: RunCard): void;
   isLast(card: RunCard): boolean;
+  /** The person asked to see dismissed findings. */
+  showDismissed(): boolean;
 }
 
 const ANSWER_RENDER_INTERVAL_MS = 120;
@@ -233,6 +235,11 @@ export class RunCard {
     this.renderResult();
   }
 
+  /** Renders the findings again (dismissed ones were shown or hidden). */
+  refreshFindings(): void {
+    if (this.data.result) this.renderResult();
+  }
+
   applyDisplay(): void {
     const mode = this.host.display();
     this.traceSection.hidden = (mode === 'hidden' && !this.forceTrace) || (!this.data.reasoning && !this.isRunning);
@@ -430,7 +437,7 @@ export class RunCard {
         parts.push(el('section', { className: 'summary-section' }, el('h3', { className: 'section-title' }, 'Summary'), summary));
       }
       if (result.problem) parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
-      const findings = renderFindings(d.header.id, result.findings, (m) => this.host.post(m), !d.restored);
+      const findings = renderFindings(d.header.id, result.findings, (m) => this.host.post(m), !d.restored, this.host.showDismissed());
       if (findings) parts.push(findings);
       else if (!result.problem && !result.cancelled && d.status === 'done') parts.push(el('p', { className: 'no-findings' }, icon('pass'), ' No findings.'));
     }
