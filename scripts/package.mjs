@@ -3,7 +3,7 @@
 // node-llama-cpp binaries. The extension, webview and CLI are bundled; the only node_modules in a
 // VSIX are the runtime ones (openai, node-llama-cpp and theirs) plus that platform's binaries.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -29,7 +29,6 @@ for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; 
 
 const run = (cmd, cmdArgs, options = {}) => execFileSync(cmd, cmdArgs, { stdio: 'inherit', ...options });
 const npmCli = process.env.npm_execpath && existsSync(process.env.npm_execpath) ? [process.execPath, process.env.npm_execpath] : ['npm'];
-const npm = (cmdArgs, options) => run(npmCli[0], [...npmCli.slice(1), ...cmdArgs], options);
 
 run(process.execPath, ['esbuild.mjs', 'extension', 'webview', 'cli'], { cwd: root, env: { ...process.env, NODE_ENV: 'production' } });
 

@@ -14,6 +14,7 @@ import { ReviewPanel } from './panel/reviewPanel';
 import { RunController } from './runs';
 import { ApiKeys } from './secrets';
 import { StatusBar } from './statusBar';
+import { INTERNAL_COMMAND } from '../bridge/commandIds';
 
 export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const started = performance.now();
@@ -27,8 +28,8 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const status = track(new StatusBar());
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
     revealFinding: (_runId, id) => void revealFinding(findings, id),
-    applyFix: (_runId, id) => void vscode.commands.executeCommand('thinklens.applyFix', id),
-    previewFix: (_runId, id) => void vscode.commands.executeCommand('thinklens.previewFix', id),
+    applyFix: (_runId, id) => void vscode.commands.executeCommand(INTERNAL_COMMAND.applyFix, id),
+    previewFix: (_runId, id) => void vscode.commands.executeCommand(INTERNAL_COMMAND.previewFix, id),
     dismissFinding: (_runId, id) => findings.dismiss(id),
     undismissFinding: (_runId, id) => void findings.undismiss(id),
     markFinding: (_runId, id, mark) => void findings.mark(id, mark),

@@ -28,6 +28,15 @@ export interface StampedFinding {
   readonly dismissedBefore?: boolean;
 }
 
+/**
+ * Low-confidence findings do not squiggle the code (no diagnostic, no Problems row, no hover, no
+ * fix-all): the panel lists them under "N more, lower confidence", where they can still be opened
+ * and fixed one by one.
+ */
+export function inEditor(stamped: StampedFinding): boolean {
+  return stamped.finding.confidence !== 'low';
+}
+
 export type FixOutcome = { applied: true } | { applied: false; reason: string };
 
 /** Why a finding left the editor: its fix was applied, the person dismissed or cleared it, or a newer run over its code replaced it. */
@@ -402,7 +411,7 @@ export class FindingStore implements vscode.Disposable {
   }
 
   private refresh(uri: vscode.Uri): void {
-    this.diagnostics.set(uri, this.all(uri).map((f) => toDiagnostic(f, this.isDismissed(f))));
+    this.diagnostics.set(uri, this.all(uri).filter(inEditor).map((f) => toDiagnostic(f, this.isDismissed(f))));
     // The panel's Clear Findings button shows only when there is something to clear.
     void vscode.commands.executeCommand('setContext', 'thinklens.hasFindings', this.all().length > 0);
     this.changeEmitter.fire(uri);
