@@ -22,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const log = track(new Log());
   const keys = new ApiKeys(context.secrets);
   const backends = track(new Backends(keys, log));
+  unloadOnDeactivate = () => backends.dispose();
   // Dismissals and marks live in this workspace's storage only; nothing of them is sent anywhere.
   const memory = new FindingMemory(context.workspaceState, undefined, (err) => log.warn(`Saving dismissed findings and marks failed: ${String(err)}`));
   const findings = track(new FindingStore(memory));
@@ -66,7 +67,16 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   return { findings, runs, panel, status };
 }
 
-export function deactivate(): void {}
+/**
+ * VS Code waits (a few seconds at most) for the promise deactivate() returns, but not for the
+ * subscriptions it disposes: so the local model's unload is waited for here.
+ */
+export function deactivate(): Promise<void> | undefined {
+  return unloadOnDeactivate?.();
+}
+
+/** Set by activate(): unloads a local model (backends.ts). */
+let unloadOnDeactivate: (() => Promise<void>) | undefined;
 
 /** What the extension exports, for its own integration tests. */
 export interface ThinkLensApi {

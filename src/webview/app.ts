@@ -190,6 +190,7 @@ export class PanelApp implements RunCardHost {
         break;
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
+        if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
         break;
       case 'dismissedShown':
         this.showDismissed_ = message.show;

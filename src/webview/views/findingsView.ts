@@ -11,28 +11,51 @@ function lines(f: FindingView): string {
   return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
 }
 
+/** What a finding card asks of its run card beyond host messages. */
+export interface FindingsHost {
+  /** "Why": show the passages of the reasoning behind the finding. */
+  why(findingId: string): void;
+  /** Whether the "N more, lower confidence" group is unfolded (kept across re-renders). */
+  lowerOpen(): boolean;
+  setLowerOpen(open: boolean): void;
+  /** The person asked to see the findings dismissed in this workspace. */
+  showDismissed(): boolean;
+}
+
+/** "3 of 3 samples", for a finding of a run with several samples. */
+export function agreementText(f: FindingView): string | undefined {
+  return f.agreement && f.agreement.of > 1 ? `${f.agreement.count} of ${f.agreement.of} samples` : undefined;
+}
+
+/** Low-confidence findings do not squiggle the code; the run lists them apart, folded. */
+export const isLowerConfidence = (f: FindingView): boolean => f.confidence === 'low';
+
 /**
  * `actionable` is false for runs restored from history: the editor no longer holds their findings.
- * Dismissed findings (now, or dismissed before in this workspace) are listed only with `showDismissed`.
+ * Dismissed findings (now, or dismissed before in this workspace) are listed only while the host
+ * says the person asked to see them.
  */
 export function renderFindings(
   runId: string,
   findings: readonly FindingView[],
   post: (message: WebviewToHost) => void,
   actionable = true,
-  showDismissed = false,
+  host?: FindingsHost,
 ): HTMLElement | null {
-  const open = findings.filter((f) => !f.dismissed && !f.withdrawn);
+  const showDismissed = host?.showDismissed() ?? false;
   const dismissedAll = findings.filter((f) => f.dismissed && !f.withdrawn);
   const hiddenBefore = dismissedAll.filter((f) => f.dismissedBefore).length;
   const dismissed = dismissedAll.length - hiddenBefore;
-  const listed = showDismissed ? [...open, ...dismissedAll] : open;
+  const shown = findings.filter((f) => !f.withdrawn && (!f.dismissed || showDismissed));
+  const open = shown.filter((f) => !isLowerConfidence(f));
+  const lower = shown.filter(isLowerConfidence);
+  const openCount = open.filter((f) => !f.dismissed).length;
   const replaced = findings.filter((f) => f.withdrawn === 'replaced').length;
   const cleared = findings.filter((f) => f.withdrawn === 'cleared').length;
   if (!findings.length) return null;
 
   const byFile = new Map<string, FindingView[]>();
-  for (const finding of listed) {
+  for (const finding of open) {
     const list = byFile.get(finding.file.uri) ?? [];
     list.push(finding);
     byFile.set(finding.file.uri, list);
@@ -46,7 +69,7 @@ export function renderFindings(
   const section = el(
     'section',
     { className: 'findings', attrs: { 'aria-label': 'Findings' } },
-    el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(open.length))),
+    el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(openCount))),
   );
   if (!actionable) {
     section.append(el('p', { className: 'muted restored-note' }, icon('history'), ' From an earlier session: fixes are no longer available here. Run the review again to get them.'));
@@ -58,10 +81,11 @@ export function renderFindings(
         'div',
         { className: 'file-group' },
         el('h4', { className: 'file-path', attrs: { title: file.path } }, icon('file'), el('span', {}, file.path)),
-        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post, actionable))),
+        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post, actionable, host))),
       ),
     );
   }
+  if (lower.length) section.append(renderLowerGroup(runId, lower, post, actionable, host));
   const gone = [
     dismissed && !showDismissed ? `${dismissed} dismissed` : '',
     hiddenBefore && !showDismissed ? `${hiddenBefore} hidden because you dismissed ${hiddenBefore === 1 ? 'it' : 'them'} before` : '',
@@ -69,7 +93,7 @@ export function renderFindings(
     cleared ? `${cleared} cleared from the editor` : '',
   ].filter(Boolean);
   if (gone.length) section.append(el('p', { className: 'muted findings-gone' }, gone.join(' · ')));
-  if (dismissedAll.length) {
+  if (dismissedAll.length && host) {
     // One toggle for the whole workspace: the host shows or hides dismissed findings in the editor too.
     const label = showDismissed ? 'Hide dismissed' : `Show ${dismissedAll.length} dismissed`;
     const toggle = el(
@@ -84,7 +108,32 @@ export function renderFindings(
   return section;
 }
 
-function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean): HTMLElement {
+/** "N more, lower confidence": folded by default, a disclosure button with the list it controls. */
+function renderLowerGroup(runId: string, lower: FindingView[], post: (message: WebviewToHost) => void, actionable: boolean, host?: FindingsHost): HTMLElement {
+  const listId = `lower-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const open = host?.lowerOpen() ?? false;
+  const sorted = [...lower].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.path.localeCompare(b.file.path) || a.range.startLine - b.range.startLine);
+  const list = el('ul', { className: 'finding-list', id: listId, attrs: { role: 'list' } }, ...sorted.map((f) => renderFinding(runId, f, post, actionable, host)));
+  list.hidden = !open;
+  const toggle = el(
+    'button',
+    { className: 'lower-toggle link-button', attrs: { type: 'button', 'aria-expanded': String(open), 'aria-controls': listId } },
+    icon(open ? 'chevron-down' : 'chevron-right'),
+    ` ${lower.length} more, lower confidence`,
+  );
+  toggle.title = 'Findings ThinkLens doubts (the trace retracted them, no reasoning leads to them, or the code was not found). They do not squiggle the editor.';
+  toggle.addEventListener('click', () => {
+    const next = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(next));
+    toggle.firstElementChild?.classList.toggle('codicon-chevron-down', next);
+    toggle.firstElementChild?.classList.toggle('codicon-chevron-right', !next);
+    list.hidden = !next;
+    host?.setLowerOpen(next);
+  });
+  return el('div', { className: 'lower-confidence' }, toggle, list);
+}
+
+function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean, host?: FindingsHost): HTMLElement {
   const reveal = () => post({ type: 'revealFinding', runId, findingId: f.id });
   const title = el(
     'button',
@@ -109,8 +158,15 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
         ' location uncertain',
       ),
     f.stale && el('span', { className: 'finding-stale' }, icon('history'), ' code changed since the review'),
+    agreementText(f) && el('span', { className: 'finding-agreement', attrs: { title: 'In how many independent samples of this review the same finding (by fingerprint) came up' } }, icon('organization'), ` ${agreementText(f)}`),
+    f.confidence && f.confidence !== 'high' && el('span', { className: `finding-confidence confidence-${f.confidence}`, attrs: { title: f.confidenceReasons?.join('; ') ?? '' } }, `${f.confidence} confidence`),
     f.dismissed && el('span', { className: 'finding-dismissed' }, icon('eye-closed'), f.dismissedBefore ? ' dismissed before' : ' dismissed'),
   );
+  let why: HTMLElement | null = null;
+  if (host) {
+    why = el('button', { className: 'finding-why link-button', attrs: { type: 'button', title: 'Show the passages of the reasoning that led to this finding' } }, icon('lightbulb'), ' Why');
+    why.addEventListener('click', () => host.why(f.id));
+  }
 
   const notes = el('div', { className: 'finding-notes' });
   if (f.fixRefused) notes.append(el('p', { className: 'finding-refused' }, icon('shield'), ` Fix withheld: ${f.fixRefused}`));
@@ -150,7 +206,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
   return el(
     'li',
     { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}${f.dismissed ? ' dismissed-shown' : ''}`, attrs: { 'data-finding-id': f.id } },
-    el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title),
+    el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title, why),
     meta,
     explanation,
     diff,
