@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   }));
   panel.setDisplay(readConfig().reasoningDisplay);
   const ignored = workspaceOverridesIgnored();
-  if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
+  if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent, what a run may spend (thinklens.review.samples multiplies it) and whether fixes apply themselves`);
 
   setup.check();
   // Export shows once there is a run to export (runs restored from history count).
