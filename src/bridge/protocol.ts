@@ -155,6 +155,28 @@ export interface HistoryEntry {
   readonly runs: number;
 }
 
+/** Where one file of a review over several files stands. */
+export type BatchFileState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export const BATCH_FILE_STATES: readonly BatchFileState[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
+
+export interface BatchFileView {
+  readonly file: FileRef;
+  readonly state: BatchFileState;
+  /** Findings the file's run published (0 until it is done). */
+  readonly findings: number;
+  /** The file's run once it started; choosing the row puts that run on screen. */
+  readonly runId?: string;
+}
+
+/** Several files reviewed at once (Review Changes, several files picked): one row per file. */
+export interface BatchView {
+  readonly id: string;
+  /** What kind of review, e.g. "Review staged changes". */
+  readonly title: string;
+  readonly startedAt: number;
+  readonly files: readonly BatchFileView[];
+}
+
 export interface SessionUsageView extends UsageView {
   readonly runs: number;
 }
@@ -170,6 +192,8 @@ export interface PanelSnapshot {
   readonly history: readonly HistoryEntry[];
   /** The conversation on screen, oldest run first. */
   readonly thread: readonly RunView[];
+  /** This session's reviews over several files, newest last. */
+  readonly batches?: readonly BatchView[];
 }
 
 /** One run's coalesced deltas since the previous post. */
@@ -202,6 +226,8 @@ export type HostToWebview =
   | { readonly type: 'history'; readonly history: readonly HistoryEntry[] }
   | { readonly type: 'setup'; readonly setup: SetupView | null }
   | { readonly type: 'display'; readonly mode: DisplayMode }
+  /** A review over several files started or moved on (a file started, finished, failed). */
+  | { readonly type: 'batch'; readonly batch: BatchView }
   | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean };
 
 export const MAX_FOLLOW_UP_LENGTH = 8000;
@@ -320,9 +346,15 @@ const isHistoryEntry = shape<HistoryEntry>(
 );
 const isHistory = arrayOf(isHistoryEntry);
 const isSetupView = shape<SetupView>({ reason: isString });
+const isBatchView = shape<BatchView>({
+  id: isId,
+  title: isString,
+  startedAt: isCount,
+  files: arrayOf(shape<BatchFileView>({ file: isFileRef, state: oneOf(BATCH_FILE_STATES), findings: isCount }, { runId: isId })),
+});
 const isSnapshot = shape<PanelSnapshot>(
   { display: isDisplayMode, session: isSessionUsage, history: isHistory, thread: arrayOf(isRunView) },
-  { setup: isSetupView },
+  { setup: isSetupView, batches: arrayOf(isBatchView) },
 );
 const isRunDelta = shape<RunDelta>(
   { runId: isId, reasoning: isString, answer: isString, reasoningPieces: isCount, answerPieces: isCount },
@@ -340,6 +372,7 @@ const hostChecks: { readonly [K in HostToWebview['type']]: Check<unknown> } = {
   history: shape({ history: isHistory }),
   setup: shape({ setup: (x: unknown) => x === null || isSetupView(x) }),
   display: shape({ mode: isDisplayMode }),
+  batch: shape({ batch: isBatchView }),
   focusRun: shape({ runId: isId, showTrace: isBoolean }),
 };
 
