@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { openPanel } from './panelHarness';
 import { finished, result, running, snapshot, started } from './fixtures';
 import type { PanelPage } from './panelHarness';
+import { PanelSession, type PanelSessionEvents } from '../../src/extension/panel/panelSession';
 import type { BatchView, HostToWebview } from '../../src/bridge/protocol';
 
 let panel: PanelPage;
@@ -75,5 +76,26 @@ describe('review over several files', () => {
     await panel.frames();
     assert.equal(await panel.page.locator('.batch').count(), 1);
     assert.deepEqual(await rows(), ['done src/a.ts2 findings']);
+  });
+});
+
+describe('the host keeps the overviews', () => {
+  it('sends each change of a review at once and keeps the newest five for the next snapshot', () => {
+    const noop = () => undefined;
+    const events: PanelSessionEvents = {
+      revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, cancelRun: noop, rerun: noop, followUp: noop,
+      runCommand: noop, exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
+    };
+    const session = new PanelSession(events, { frameMs: 0 });
+    const sent: HostToWebview[] = [];
+    session.attach((m) => sent.push(m));
+    session.receive({ type: 'ready' });
+    const view = (id: string, state: 'queued' | 'done'): BatchView => ({ id, title: 'Review files', startedAt: 1, files: [{ file: file('a.ts'), state, findings: 0 }] });
+    session.setBatch(view('b0', 'queued'));
+    session.setBatch(view('b0', 'done'));
+    assert.deepEqual(sent.filter((m) => m.type === 'batch').map((m) => m.type === 'batch' && m.batch.files[0]!.state), ['queued', 'done']);
+    for (let i = 1; i <= 6; i++) session.setBatch(view(`b${i}`, 'done'));
+    const kept = session.model.snapshot('expanded', undefined).batches ?? [];
+    assert.deepEqual(kept.map((b) => b.id), ['b2', 'b3', 'b4', 'b5', 'b6']);
   });
 });
