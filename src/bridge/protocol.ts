@@ -2,10 +2,13 @@
 // Both sides import this file; neither trusts the other's messages before `isHostMessage` /
 // `isWebviewMessage` has checked them. No `vscode` and no DOM here.
 import { BACKEND_IDS, type BackendId, type Usage } from '../core/types';
-import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/contract';
+import { CATEGORIES, CONFIDENCES_ASCENDING, SEVERITIES, type Category, type Confidence, type Severity } from '../core/contract';
+import { COMMAND } from './commandIds';
 
 // The panel names and sorts findings by the answer contract's own tables.
-export { categoryLabel, severityRank, type Category, type Severity } from '../core/contract';
+export { categoryLabel, severityRank, type Category, type Confidence, type Severity } from '../core/contract';
+// ... and hides a streaming answer's JSON block where the parser would read it.
+export { AnswerBlockScanner } from '../core/answerBlock';
 
 // ---- View models ----
 
@@ -64,6 +67,32 @@ export interface FindingView {
   readonly fix?: FixPreview;
   /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
   readonly withdrawn?: 'replaced' | 'cleared';
+  /** The passages of the reasoning that led to it: offsets into the trace of sample `sample` (or the run's reasoning). */
+  readonly evidence?: readonly EvidenceSpan[];
+  readonly confidence?: Confidence;
+  /** Why the confidence is not high, for people. */
+  readonly confidenceReasons?: readonly string[];
+  /** With several samples: in how many of them it came up. */
+  readonly agreement?: AgreementView;
+  /** With several samples: which one (0-based) its text and evidence come from. */
+  readonly sample?: number;
+}
+
+/** 0-based character offsets into a reasoning trace, end exclusive. */
+export interface EvidenceSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface AgreementView {
+  readonly count: number;
+  readonly of: number;
+}
+
+/** One of several samples of a review: its own reasoning, and why it failed if it did. */
+export interface SampleView {
+  readonly reasoning: string;
+  readonly error?: string;
 }
 
 export interface FixPreview {
@@ -85,11 +114,11 @@ export interface UsageView {
 
 /** Commands the panel may ask the host to run: a fixed list, never a name taken from model output. */
 export const PANEL_COMMANDS = [
-  'thinklens.selectBackend',
-  'thinklens.setApiKey',
-  'thinklens.downloadModel',
-  'thinklens.showLog',
-  'thinklens.exportTrace',
+  COMMAND.selectBackend,
+  COMMAND.setApiKey,
+  COMMAND.downloadModel,
+  COMMAND.showLog,
+  COMMAND.exportTrace,
 ] as const;
 export type PanelCommand = (typeof PANEL_COMMANDS)[number];
 
@@ -122,6 +151,11 @@ export interface RunResult {
   readonly problem?: string;
   readonly error?: ErrorView;
   readonly cancelled?: boolean;
+  /**
+   * With several samples of a review: each one's trace, the first being the run's own `reasoning`
+   * (the one that streamed). Findings' `sample` indexes this.
+   */
+  readonly samples?: readonly SampleView[];
 }
 
 /** Everything the panel knows about one run. */
@@ -228,7 +262,8 @@ export type HostToWebview =
   | { readonly type: 'display'; readonly mode: DisplayMode }
   /** A review over several files started or moved on (a file started, finished, failed). */
   | { readonly type: 'batch'; readonly batch: BatchView }
-  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean };
+  /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
+  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean; readonly findingId?: string };
 
 export const MAX_FOLLOW_UP_LENGTH = 8000;
 
@@ -309,8 +344,14 @@ const isFindingView = shape<FindingView>(
     dismissed: isBoolean,
     withdrawn: oneOf(['replaced', 'cleared']),
     fix: shape<FixPreview>({ startLine: isLine, removed: isString, added: isString }),
+    evidence: arrayOf(shape<EvidenceSpan>({ start: isCount, end: isCount })),
+    confidence: oneOf(CONFIDENCES_ASCENDING),
+    confidenceReasons: arrayOf(isString),
+    agreement: shape<AgreementView>({ count: isCount, of: isCount }),
+    sample: isCount,
   },
 );
+const isSampleView = shape<SampleView>({ reasoning: isString }, { error: isString });
 const usageFields = { promptTokens: isCount, reasoningTokens: isCount, answerTokens: isCount };
 const usageOptional = { cachedPromptTokens: isCount, costUsd: isCount, tokensPerSecond: isCount };
 const isUsageView = shape<UsageView>(usageFields, usageOptional);
@@ -326,7 +367,7 @@ const isErrorAction = shape<ErrorAction>(
 const isErrorView = shape<ErrorView>({ kind: isString, message: isString, actions: arrayOf(isErrorAction) }, { hint: isString, detail: isString });
 const isRunResult = shape<RunResult>(
   { summary: isString, prose: isString, findings: arrayOf(isFindingView) },
-  { problem: isString, error: isErrorView, cancelled: isBoolean },
+  { problem: isString, error: isErrorView, cancelled: isBoolean, samples: arrayOf(isSampleView) },
 );
 /** Also checks stored history before the host trusts it. */
 export const isRunView = shape<RunView>(
@@ -373,7 +414,7 @@ const hostChecks: { readonly [K in HostToWebview['type']]: Check<unknown> } = {
   setup: shape({ setup: (x: unknown) => x === null || isSetupView(x) }),
   display: shape({ mode: isDisplayMode }),
   batch: shape({ batch: isBatchView }),
-  focusRun: shape({ runId: isId, showTrace: isBoolean }),
+  focusRun: shape({ runId: isId, showTrace: isBoolean }, { findingId: isId }),
 };
 
 const isFollowUpQuestion = (x: unknown): x is string =>
@@ -440,45 +481,45 @@ export function defaultErrorActions(kind: string, backend?: string): ErrorAction
     case 'auth':
     case 'out-of-balance':
       return [
-        { label: 'Set API key', command: 'thinklens.setApiKey', ...failing },
-        { label: 'Switch backend', command: 'thinklens.selectBackend' },
+        { label: 'Set API key', command: COMMAND.setApiKey, ...failing },
+        { label: 'Switch backend', command: COMMAND.selectBackend },
       ];
     case 'model-not-found':
       return local
         ? [
-            { label: 'Download model', command: 'thinklens.downloadModel' },
-            { label: 'Pick model', command: 'thinklens.selectBackend' },
+            { label: 'Download model', command: COMMAND.downloadModel },
+            { label: 'Pick model', command: COMMAND.selectBackend },
           ]
-        : [{ label: 'Pick model', command: 'thinklens.selectBackend' }];
+        : [{ label: 'Pick model', command: COMMAND.selectBackend }];
     case 'network':
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Switch backend', command: 'thinklens.selectBackend' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Switch backend', command: COMMAND.selectBackend },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
     case 'rate-limit':
     case 'timeout':
     case 'server':
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
     case 'setup':
       return local
         ? [
-            { label: 'Download model', command: 'thinklens.downloadModel' },
-            { label: 'Select backend', command: 'thinklens.selectBackend' },
+            { label: 'Download model', command: COMMAND.downloadModel },
+            { label: 'Select backend', command: COMMAND.selectBackend },
           ]
         : [
-            { label: 'Select backend', command: 'thinklens.selectBackend' },
-            { label: 'Set API key', command: 'thinklens.setApiKey' },
+            { label: 'Select backend', command: COMMAND.selectBackend },
+            { label: 'Set API key', command: COMMAND.setApiKey },
           ];
     case 'cancelled':
       return [{ label: 'Run again', command: 'rerun' }];
     default:
       return [
         { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: 'thinklens.showLog' },
+        { label: 'Show log', command: COMMAND.showLog },
       ];
   }
 }

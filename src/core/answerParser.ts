@@ -7,6 +7,7 @@
 import { jsonrepair } from 'jsonrepair';
 import type { Category, CodeUnderReview, Confidence, Finding, Fix, LineRange, ParsedAnswer, Severity, TextRange } from './types';
 import { CATEGORY_WORDS, CONFIDENCE_WORDS, DEFAULT_CATEGORY, DEFAULT_SEVERITY, normaliseCategoryWord, SEVERITY_WORDS } from './contract';
+import { closesFence, CONTRACT_OBJECT, isJsonLabel, openingFence } from './answerBlock';
 import { withProvenance } from './provenance';
 import { fingerprintOf } from './fingerprint';
 import { locateQuoteInLines } from './locate';
@@ -140,7 +141,7 @@ function findCandidates(text: string): Candidate[] {
   const starts = new Set<number>();
   // A `{` or `[` opening a line, or an object that starts with one of the contract's keys anywhere.
   for (const match of text.matchAll(/^[ \t]*([{[])/gm)) starts.add(match.index + match[0].length - 1);
-  for (const match of text.matchAll(/\{\s*["']?(?:summary|findings)["']?\s*:/g)) starts.add(match.index);
+  for (const match of text.matchAll(CONTRACT_OBJECT)) starts.add(match.index);
   const bareStarts = [...starts]
     .filter((at) => !insideFence(at))
     .sort((a, b) => b - a)
@@ -166,14 +167,12 @@ function findFencedBlocks(text: string): Candidate[] {
   const lineAt = (n: number): string => text.slice(lineStarts[n]!, (lineStarts[n + 1] ?? text.length + 1) - 1);
 
   for (let n = 0; n < lineStarts.length; n++) {
-    const open = /^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^`]*$/.exec(lineAt(n).replace(/\r$/, ''));
+    const open = openingFence(lineAt(n));
     if (!open) continue;
-    const fence = open[1]!;
-    const label = open[2]!.toLowerCase();
+    const label = open.label;
     let close = -1;
     for (let m = n + 1; m < lineStarts.length; m++) {
-      const candidate = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(lineAt(m).replace(/\r$/, ''));
-      if (candidate && candidate[1]![0] === fence[0] && candidate[1]!.length >= fence.length) {
+      if (closesFence(lineAt(m), open)) {
         close = m;
         break;
       }
@@ -186,8 +185,8 @@ function findFencedBlocks(text: string): Candidate[] {
       end,
       body: text.slice(Math.min(bodyStart, bodyEnd), bodyEnd),
       ...(close < 0 ? { unclosedFenceBodyStart: Math.min(bodyStart, bodyEnd) } : {}),
-      labelledJson: label === '' || /^(json5?|jsonc)$/.test(label),
-      otherLanguage: label !== '' && !/^(json5?|jsonc)$/.test(label),
+      labelledJson: label === '' || isJsonLabel(label),
+      otherLanguage: label !== '' && !isJsonLabel(label),
     });
     if (close < 0) break;
     n = close;

@@ -2,8 +2,9 @@
 // "Explain with ThinkLens" on everyone else's, and a fix-all source action.
 
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_SOURCE, type FindingStore } from './findings';
+import { DIAGNOSTIC_SOURCE, inEditor, type FindingStore } from './findings';
 import { fixAllEnabled } from './settingsPolicy';
+import { COMMAND, INTERNAL_COMMAND } from '../bridge/commandIds';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('thinklens');
 
@@ -25,11 +26,11 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
     }
     // A fix-all applies model edits without a look (also from a repository's codeActionsOnSave):
     // offered only when the person opted in in user settings, and never with a destructive fix.
-    const fixable = this.findings.all(document.uri).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive);
+    const fixable = this.findings.all(document.uri).filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive);
     const optedIn = fixAllEnabled(vscode.workspace.getConfiguration('thinklens').inspect<boolean>('fixAll.enabled'));
     if (fixable.length > 0 && optedIn && wants(FIX_ALL_KIND)) {
       const action = new vscode.CodeAction(`Apply all ThinkLens fixes in file (${fixable.length})`, FIX_ALL_KIND);
-      action.command = { command: 'thinklens.applyAllFixes', title: action.title, arguments: [document.uri] };
+      action.command = { command: INTERNAL_COMMAND.applyAllFixes, title: action.title, arguments: [document.uri] };
       actions.push(action);
     }
     return actions;
@@ -43,10 +44,10 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
     if (stamped.fix && !stamped.fixUnavailable && stamped.finding.fix?.destructive) {
       // Never a one-click apply: the command shows what it deletes and asks first.
       apply.title = `Review destructive fix: ${stamped.finding.title}`;
-      apply.command = { command: 'thinklens.applyFix', title: apply.title, arguments: [stamped.id] };
+      apply.command = { command: INTERNAL_COMMAND.applyFix, title: apply.title, arguments: [stamped.id] };
     } else if (stamped.fix && !stamped.fixUnavailable) {
       apply.isPreferred = true;
-      apply.command = { command: 'thinklens.applyFix', title: apply.title, arguments: [stamped.id] };
+      apply.command = { command: INTERNAL_COMMAND.applyFix, title: apply.title, arguments: [stamped.id] };
     } else {
       apply.disabled = { reason: stamped.fixUnavailable ?? 'The model proposed no fix for this finding.' };
     }
@@ -55,15 +56,15 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
       // The same fix through VS Code's refactor preview: the change is seen before it is applied.
       const preview = new vscode.CodeAction(`Apply fix…: ${stamped.finding.title}`, vscode.CodeActionKind.QuickFix);
       preview.diagnostics = [diagnostic];
-      preview.command = { command: 'thinklens.previewFix', title: preview.title, arguments: [stamped.id] };
+      preview.command = { command: INTERNAL_COMMAND.previewFix, title: preview.title, arguments: [stamped.id] };
       actions.push(preview);
     }
     const show = new vscode.CodeAction('Show reasoning', vscode.CodeActionKind.QuickFix);
     show.diagnostics = [diagnostic];
-    show.command = { command: 'thinklens.showFinding', title: show.title, arguments: [stamped.id] };
+    show.command = { command: INTERNAL_COMMAND.showFinding, title: show.title, arguments: [stamped.id] };
     const dismiss = new vscode.CodeAction('Dismiss', vscode.CodeActionKind.QuickFix);
     dismiss.diagnostics = [diagnostic];
-    dismiss.command = { command: 'thinklens.dismissFinding', title: dismiss.title, arguments: [stamped.id] };
+    dismiss.command = { command: INTERNAL_COMMAND.dismissFinding, title: dismiss.title, arguments: [stamped.id] };
     return [...actions, show, dismiss];
   }
 }
@@ -72,7 +73,7 @@ function explainAction(document: vscode.TextDocument, diagnostic: vscode.Diagnos
   const action = new vscode.CodeAction('Explain with ThinkLens', vscode.CodeActionKind.QuickFix);
   action.diagnostics = [diagnostic];
   action.command = {
-    command: 'thinklens.explainBug',
+    command: COMMAND.explainBug,
     title: action.title,
     arguments: [{ uri: document.uri.toString(), range: serializeRange(diagnostic.range), message: diagnostic.message, source: diagnostic.source }],
   };

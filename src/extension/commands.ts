@@ -8,7 +8,7 @@ import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/de
 import { THINKING_MODEL } from '../core/backends/models';
 import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
-import type { FindingStore } from './findings';
+import { inEditor, type FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
 import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
 import type { Log } from './log';
@@ -18,6 +18,7 @@ import type { ApiKeys } from './secrets';
 import type { Backends } from './backends';
 import { downloadModelCommand } from './modelDownload';
 import { selectBackendFlow, type SetupOutcome } from './setup';
+import { COMMAND, INTERNAL_COMMAND, type CommandId } from '../bridge/commandIds';
 
 export interface CommandDeps {
   readonly log: Log;
@@ -34,7 +35,7 @@ export interface CommandDeps {
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { log, runs, findings, panel } = deps;
-  const guarded = (name: string, body: (...args: unknown[]) => unknown) =>
+  const guarded = (name: CommandId, body: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(name, async (...args: unknown[]) => {
       try {
         return await body(...args);
@@ -69,21 +70,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
 
   return [
-    guarded('thinklens.explainBug', (args) =>
+    guarded(COMMAND.explainBug, (args) =>
       isExplainDiagnosticArgs(args)
         ? vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri)).then((doc) =>
             analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
-    guarded('thinklens.reviewSelection', () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
+    guarded(COMMAND.reviewSelection, () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
-    guarded('thinklens.checkProof', () => analyse(titled(targetFromEditor(editor(), 'review', undefined, 'proof'), 'Check proof'), 'review')),
-    guarded('thinklens.reviewFile', (uri, uris) => {
+    guarded(COMMAND.checkProof, () => analyse(titled(targetFromEditor(editor(), 'review', undefined, 'proof'), 'Check proof'), 'review')),
+    guarded(COMMAND.reviewFile, (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
         ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(titled(targetFromFile(doc), 'Review file'), 'review'))
         : reviewMany(deps, chosen.map((u) => ({ uri: u })), 'Review file', 'Review files');
     }),
-    guarded('thinklens.reviewChanges', async () => {
+    guarded(COMMAND.reviewChanges, async () => {
       // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
       if (!vscode.workspace.isTrusted) {
         void vscode.window.showWarningMessage('ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.');
@@ -96,32 +97,32 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
       return reviewMany(deps, changes, reviewKind({ kind: 'uncommitted' }), 'Review uncommitted changes');
     }),
-    guarded('thinklens.reviewStaged', () => reviewScope({ kind: 'staged' }, 'there are no staged changes to review.')),
-    guarded('thinklens.reviewUnstaged', () => reviewScope({ kind: 'unstaged' }, 'there are no unstaged changes to review.')),
-    guarded('thinklens.reviewBranch', () => reviewScope({ kind: 'branch' }, 'this branch has no changes against its merge-base.')),
-    guarded('thinklens.reviewCommit', async (...args) => {
+    guarded(COMMAND.reviewStaged, () => reviewScope({ kind: 'staged' }, 'there are no staged changes to review.')),
+    guarded(COMMAND.reviewUnstaged, () => reviewScope({ kind: 'unstaged' }, 'there are no unstaged changes to review.')),
+    guarded(COMMAND.reviewBranch, () => reviewScope({ kind: 'branch' }, 'this branch has no changes against its merge-base.')),
+    guarded(COMMAND.reviewCommit, async (...args) => {
       const ref = commitRefOf(args) ?? (await pickCommit());
       return ref ? reviewScope({ kind: 'commit', ref }, `commit ${ref.slice(0, 7)} changes no file there is to review.`) : undefined;
     }),
-    guarded('thinklens.followUp', async (runId, question) => {
+    guarded(COMMAND.followUp, async (runId, question) => {
       const id = typeof runId === 'string' ? runId : runs.latestRunId();
       if (!id) throw new TargetError('Run an analysis first; a follow-up continues its conversation.');
       const text = typeof question === 'string' ? question : await vscode.window.showInputBox({ prompt: 'Ask a follow-up question about the last run', ignoreFocusOut: true });
       return text?.trim() ? runs.followUp(id, text.trim()) : undefined;
     }),
-    guarded('thinklens.cancel', () => runs.cancel()),
-    guarded('thinklens.selectBackend', () => selectBackend(deps)),
-    guarded('thinklens.setApiKey', (backend) => setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined)),
-    guarded('thinklens.downloadModel', () => downloadModelCommand(log)),
-    guarded('thinklens.clearFindings', (scope, options) =>
+    guarded(COMMAND.cancel, () => runs.cancel()),
+    guarded(COMMAND.selectBackend, () => selectBackend(deps)),
+    guarded(COMMAND.setApiKey, (backend) => setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined)),
+    guarded(COMMAND.downloadModel, () => downloadModelCommand(log)),
+    guarded(COMMAND.clearFindings, (scope, options) =>
       clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
-    guarded('thinklens.exportTrace', (runId, target) =>
+    guarded(COMMAND.exportTrace, (runId, target) =>
       panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined)),
-    guarded('thinklens.showLog', () => log.show()),
-    guarded('thinklens.detectLocalServers', () => reportLocalServers()),
-    guarded('thinklens.openSample', () => openSample(deps.extensionUri, deps.storageUri)),
+    guarded(COMMAND.showLog, () => log.show()),
+    guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
+    guarded(COMMAND.openSample, () => openSample(deps.extensionUri, deps.storageUri)),
     // Internal commands behind code actions and the panel (not in the palette).
-    guarded('thinklens.applyFix', async (id) => {
+    guarded(INTERNAL_COMMAND.applyFix, async (id) => {
       const destructive = findings.get(String(id))?.finding.fix?.destructive;
       if (destructive) {
         const pick = await vscode.window.showWarningMessage(`ThinkLens: ${destructive}`, { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' }, 'Apply Anyway');
@@ -131,25 +132,25 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!outcome.applied) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
-    guarded('thinklens.previewFix', async (id) => {
+    guarded(INTERNAL_COMMAND.previewFix, async (id) => {
       const outcome = await findings.applyFix(String(id), { preview: true });
       if (!outcome.applied && !/not confirmed/.test(outcome.reason)) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
-    guarded('thinklens.applyAllFixes', async (uri) => {
+    guarded(INTERNAL_COMMAND.applyAllFixes, async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
       // Destructive fixes are never part of a fix-all: each needs its own look.
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
+      const ids = findings.all(target).filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
       }
       return result;
     }),
-    guarded('thinklens.dismissFinding', (id) => findings.dismiss(String(id))),
-    guarded('thinklens.showFinding', async (id) => {
+    guarded(INTERNAL_COMMAND.dismissFinding, (id) => findings.dismiss(String(id))),
+    guarded(INTERNAL_COMMAND.showFinding, async (id) => {
       const stamped = findings.get(String(id));
-      if (stamped) await panel.reveal(stamped.runId);
+      if (stamped) await panel.reveal(stamped.runId, stamped.id);
     }),
   ];
 }
@@ -210,7 +211,7 @@ async function reportLocalServers(): Promise<{ backend: string; baseUrl: string;
   if (!running.length) {
     const ports = LOCAL_SERVER_CANDIDATES.map((c) => `${PRESETS[c.backend].label} (${new URL(c.baseUrl).port})`).join(', ');
     void vscode.window.showInformationMessage(`ThinkLens: no local model server answers on ${ports}. Start one, or choose a hosted API or a model inside VS Code.`, 'Select Backend')
-      .then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+      .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
     return [];
   }
   const described = running.map((s) => {
@@ -219,7 +220,7 @@ async function reportLocalServers(): Promise<{ backend: string; baseUrl: string;
     return `${PRESETS[s.backend].label} at ${s.baseUrl} (${models}${reasoning.length ? `; reasoning: ${reasoning.slice(0, 3).join(', ')}` : '; none named as a reasoning model'})`;
   });
   void vscode.window.showInformationMessage(`ThinkLens found ${described.join(' and ')}.`, 'Select Backend')
-    .then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+    .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
   return running;
 }
 

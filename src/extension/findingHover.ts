@@ -5,7 +5,8 @@
 
 import * as vscode from 'vscode';
 import type { Finding } from '../core/types';
-import type { FindingStore, StampedFinding } from './findings';
+import { inEditor, type FindingStore, type StampedFinding } from './findings';
+import { INTERNAL_COMMAND } from '../bridge/commandIds';
 
 /** A hover is read at a glance: long passages are cut. */
 const MAX_EXCERPT_CHARS = 400;
@@ -16,7 +17,7 @@ export class FindingHover implements vscode.HoverProvider {
   constructor(private readonly findings: FindingStore) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const here = this.findings.all(document.uri).filter((f) => f.range.contains(position));
+    const here = this.findings.all(document.uri).filter((f) => inEditor(f) && f.range.contains(position));
     if (here.length === 0) return undefined;
     return new vscode.Hover(here.map((f) => hoverMarkdown(f, document)), here[0]!.range);
   }
@@ -27,7 +28,7 @@ export function hoverMarkdown(stamped: StampedFinding, document: vscode.TextDocu
   const md = new vscode.MarkdownString(undefined, true);
   md.supportHtml = false;
   // Only our own command may run from this hover, whatever links the model wrote.
-  md.isTrusted = { enabledCommands: ['thinklens.showFinding'] };
+  md.isTrusted = { enabledCommands: [INTERNAL_COMMAND.showFinding] };
   md.appendMarkdown(`**${escapeMarkdown(finding.title)}** · ${finding.severity} · ${finding.category}\n\n`);
   md.appendMarkdown(`${neutralizeLinks(cut(finding.explanation, MAX_EXPLANATION_CHARS))}\n\n`);
   const diff = stamped.fix && !stamped.fixUnavailable ? fixDiff(document.getText(stamped.fix.range), stamped.fix.replacement) : undefined;

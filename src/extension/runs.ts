@@ -7,7 +7,9 @@ import { prepareRun, runPlanned } from '../core/plannedRun';
 import type { RunSettings } from '../core/plan';
 import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
-import type { Finding } from '../core/types';
+import { limiter, runSamples, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
+import { filterFindings, type FindingFilter } from '../core/triage';
+import type { Finding, Usage } from '../core/types';
 import {
   defaultErrorActions,
   usageViewFromUsage,
@@ -17,6 +19,7 @@ import {
   type FileRef,
   type FindingView,
   type RunHeader,
+  type SampleView,
 } from '../bridge/protocol';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -26,6 +29,7 @@ import type { AnalysisTarget } from './gather';
 import type { Log } from './log';
 import type { ReviewPanel } from './panel/reviewPanel';
 import type { StatusBar } from './statusBar';
+import { COMMAND } from '../bridge/commandIds';
 
 /**
  * The host's one record of a run: what it analyses, where it stands, what it produced. The panel's
@@ -199,10 +203,15 @@ export class RunController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
     status.runStarted(record.id);
     void this.updateRunningContext();
+    // Samples apply to analyses; a follow-up continues one conversation.
+    const samples = followUp ? 1 : config.samples;
+    // The focus shapes the prompt (core/prompt.ts) as the CLI's --focus does; the filter follows in finish.
+    const code = { ...target.code, focus: config.filter.focus };
+    const settings = runSettingsOf(config);
     // One planner for the CLI and the extension: the server's window, the reserves, the answer constraint.
-    const plan = await prepareRun(backend, { code: target.code, settings: runSettingsOf(config), followUp }, controller.signal);
-    const messages = plan.ok ? plan.requests[0]!.request.messages : [];
-    for (const warning of plan.ok ? plan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
+    const firstPlan = await prepareRun(backend, { code, settings: { ...settings, seed: sampleSeed(samples, 0, settings.seed) }, followUp }, controller.signal);
+    const messages = firstPlan.ok ? firstPlan.requests[0]!.request.messages : [];
+    for (const warning of firstPlan.ok ? firstPlan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
     panel.startRun({
       id: record.id,
       kind: record.kind,
@@ -215,26 +224,40 @@ export class RunController implements vscode.Disposable {
       startedAt: Date.now(),
     });
     if (record.batch) this.updateBatch(slotOf(record), { state: 'running', runId: record.id });
-    log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model}); ${choice.reason}`);
+    log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${choice.reason}`);
 
-    const output = await runPlanned({
-      backend,
-      code: target.code,
-      plan,
-      signal: controller.signal,
-      deadlineSeconds: config.deadlineSeconds,
-      onEvent: (event) => {
-        if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
-        else if (event.kind === 'answer') {
-          status.runAnswering(record.id);
-          panel.appendAnswer(record.id, event.text);
-        } else if (event.kind === 'usage') panel.setUsage(record.id, usageViewFromUsage(event.usage));
-      },
-    });
-    record.output = output;
+    // The first sample streams into the panel; the others run beside it (within the concurrency
+    // setting) and their traces join the run card when they finish.
+    const slot = limiter(config.maxConcurrency);
+    const sampleUsage: (Usage | undefined)[] = [];
+    const sampled = await runSamples(samples, settings.seed, (index, seed) =>
+      slot(async () => {
+        const plan = index === 0 ? firstPlan : await prepareRun(backend, { code, settings: { ...settings, seed }, followUp }, controller.signal);
+        return runPlanned({
+          backend,
+          code,
+          plan,
+          signal: controller.signal,
+          deadlineSeconds: config.deadlineSeconds,
+          onEvent: (event) => {
+            if (event.kind === 'usage') {
+              sampleUsage[index] = event.usage;
+              panel.setUsage(record.id, usageViewFromUsage(sumUsage(sampleUsage)!));
+            }
+            if (index !== 0) return;
+            if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
+            else if (event.kind === 'answer') {
+              status.runAnswering(record.id);
+              panel.appendAnswer(record.id, event.text);
+            }
+          },
+        });
+      }),
+    );
+    record.output = sampled.outputs[0]!;
     record.abort = undefined;
     void this.updateRunningContext();
-    const outcome = this.finish(record, output, backend.id);
+    const outcome = this.finish(record, sampled, config.filter, backend.id);
     status.runEnded(record.id, outcome.cancelled ? 'cancelled' : outcome.error ? 'error' : 'done');
     if (record.batch) {
       const state = outcome.cancelled ? 'cancelled' : outcome.error ? 'failed' : 'done';
@@ -243,17 +266,20 @@ export class RunController implements vscode.Disposable {
     return outcome;
   }
 
-  private finish(record: RunRecord, output: RunOutput, backendId: string): RunOutcome {
+  private finish(record: RunRecord, sampled: SampledRun<RunOutput>, filter: FindingFilter, backendId: string): RunOutcome {
     const { findings, log } = this.deps;
     const panel = this.deps.panel.session;
-    const { error, parsed } = output;
+    const output = sampled.outputs[0]!;
+    const { error } = sampled;
+    // With several samples the first may have failed while the others voted: its text is still what streamed.
+    const parsed = output.parsed ?? sampled.outputs.find((o) => o.parsed)?.parsed;
     if (error) {
       const cancelled = error.kind === 'cancelled';
       panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error, backendId) });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
         // The notification offers the same fixes as the card, for the backend that failed.
-        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== 'thinklens.showLog');
+        const actions = defaultErrorActions(error.kind, backendId).filter((a) => a.command !== 'rerun' && a.command !== COMMAND.showLog);
         void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
           const action = actions.find((a) => a.label === pick);
           if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
@@ -262,7 +288,7 @@ export class RunController implements vscode.Disposable {
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
       return { runId: record.id, findings: [], error, cancelled };
     }
-    const found = relevantFindings(record.target, parsed?.findings ?? []);
+    const found = filterFindings(relevantFindings(record.target, sampled.findings), filter);
     // A follow-up that names findings supersedes the conversation's earlier ones in this file; any
     // other run replaces the earlier findings on the code it analysed, as a linter's recheck does.
     const replaces = found.length ? this.earlierInConversation(record) : [];
@@ -271,11 +297,13 @@ export class RunController implements vscode.Disposable {
     const problem = published
       ? parsed?.problem
       : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';
+    const samples = sampled.outputs.length > 1 ? sampled.outputs.map(sampleView) : undefined;
     panel.finishRun(record.id, {
       summary: parsed?.summary ?? '',
       prose: parsed?.prose ?? output.answer,
       findings: (published ?? []).map(toFindingView),
       problem,
+      ...(samples ? { samples } : {}),
     });
     log.info(`run ${record.id} done: ${published?.length ?? 0} findings${problem ? `; ${problem}` : ''}`);
     return { runId: record.id, findings: published ?? [] };
@@ -338,6 +366,10 @@ async function currentTarget(target: AnalysisTarget): Promise<AnalysisTarget> {
   return { ...target, document, version: document.version, code: { ...target.code, fileText: document.getText() } };
 }
 
+function sampleView(output: RunOutput): SampleView {
+  return { reasoning: output.reasoning, ...(output.error ? { error: output.error.message } : {}) };
+}
+
 function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): readonly Finding[] {
   return target.changedLinesOnly ? keepNearChanges(found, target.code.ranges) : found;
 }
@@ -370,6 +402,11 @@ export function toFindingView(stamped: StampedFinding): FindingView {
     fixRefused: stamped.fixUnavailable,
     locationUncertain: finding.locationUncertain,
     stale: stamped.edited,
+    evidence: finding.evidence.map(({ start, end }) => ({ start, end })),
+    confidence: finding.confidence,
+    ...(finding.confidenceReasons.length ? { confidenceReasons: finding.confidenceReasons } : {}),
+    ...(finding.agreement ? { agreement: finding.agreement } : {}),
+    ...(finding.sample !== undefined ? { sample: finding.sample } : {}),
   };
 }
 

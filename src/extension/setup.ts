@@ -9,6 +9,7 @@ import { PRESETS } from '../core/backends/presets';
 import { BACKEND_IDS, type BackendId } from '../core/types';
 import { readConfig, type BackendSetting } from './config';
 import type { ApiKeys } from './secrets';
+import { COMMAND } from '../bridge/commandIds';
 
 export const BACKEND_DESCRIPTIONS: Record<BackendId, string> = {
   deepseek: 'DeepSeek API (hosted). Needs an API key.',
@@ -48,7 +49,7 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
 
   if (backend === 'auto' || backend === 'local') {
     await save('backend', backend);
-    if (backend === 'local' && !readConfig().local.modelPath) await vscode.commands.executeCommand('thinklens.downloadModel');
+    if (backend === 'local' && !readConfig().local.modelPath) await vscode.commands.executeCommand(COMMAND.downloadModel);
     return { backend, ok: true };
   }
 
@@ -91,7 +92,7 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
   const found = describeFound(preset.label, baseUrl, listing, model);
   const ok = listing.ok && (listing.models.length === 0 || listing.models.includes(model));
   if (ok) void vscode.window.showInformationMessage(`ThinkLens: ${found}`);
-  else void vscode.window.showWarningMessage(`ThinkLens: ${found}`, 'Select Backend').then((pick) => pick && vscode.commands.executeCommand('thinklens.selectBackend'));
+  else void vscode.window.showWarningMessage(`ThinkLens: ${found}`, 'Select Backend').then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
   return { backend, baseUrl, model, found, ok };
 }
 

@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { Backend } from '../core/types';
+import { COMMAND } from '../bridge/commandIds';
 import { RunActivity, type RunEnd } from './runActivity';
 
 export class StatusBar implements vscode.Disposable {
@@ -13,7 +14,7 @@ export class StatusBar implements vscode.Disposable {
 
   constructor() {
     this.item.name = 'ThinkLens';
-    this.item.command = 'thinklens.selectBackend';
+    this.item.command = COMMAND.selectBackend;
     this.render();
     this.item.show();
   }

@@ -25,6 +25,7 @@ import type {
   SetupView,
   WebviewToHost,
 } from '../bridge/protocol';
+import { COMMAND } from '../bridge/commandIds';
 
 interface UiState {
   traceOpen: Record<string, boolean>;
@@ -106,8 +107,8 @@ export class PanelApp implements RunCardHost {
       'div',
       { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'ThinkLens' } },
       this.sessionLine,
-      iconButton('plug', 'Switch backend', () => this.post({ type: 'runCommand', command: 'thinklens.selectBackend' })),
-      iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: 'thinklens.showLog' })),
+      iconButton('plug', 'Switch backend', () => this.post({ type: 'runCommand', command: COMMAND.selectBackend })),
+      iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: COMMAND.showLog })),
     );
     root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.batchBox, this.threadBox, this.followUp.element, this.historySection);
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).

@@ -25,6 +25,7 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import type { Backend, BackendRequest, LocalModelOptions, ReasoningEvent, Usage } from '../types';
+import { raceAbort } from '../abort';
 import { BackendError, cancelledError } from '../errors';
 import { answerGrammarSchema } from '../contract';
 
@@ -462,18 +463,6 @@ function memoryError(path: string, error: unknown, contextSize?: number): Backen
     'Lower thinklens.local.contextSize, choose a smaller model, or close other programs.',
     { detail: String(error), cause: error },
   );
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelledError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelledError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
 }
 
 /** Events pushed from node-llama-cpp's callbacks, pulled by the backend's async generator. */

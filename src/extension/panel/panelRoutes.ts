@@ -2,6 +2,7 @@
 // its quick fixes and hover links (the thinklens.* commands), so Fix and Dismiss behave alike
 // wherever they are clicked; run buttons go to the RunController.
 import * as vscode from 'vscode';
+import { COMMAND, INTERNAL_COMMAND, type CommandId } from '../../bridge/commandIds';
 import type { FindingStore } from '../findings';
 import type { RunController } from '../runs';
 import { isWebLink, type FindingRange } from '../../bridge/protocol';
@@ -15,17 +16,17 @@ export interface PanelRouteDeps {
 }
 
 export function panelRoutes({ findings, runs, log }: PanelRouteDeps): PanelRoutes {
-  const command = (id: string, ...args: unknown[]) => void vscode.commands.executeCommand(id, ...args);
+  const command = (id: CommandId, ...args: unknown[]) => void vscode.commands.executeCommand(id, ...args);
   return {
     revealFinding: (_runId, findingId) => void revealFinding(findings, findingId),
-    applyFix: (_runId, findingId) => command('thinklens.applyFix', findingId),
-    previewFix: (_runId, findingId) => command('thinklens.previewFix', findingId),
-    dismissFinding: (_runId, findingId) => command('thinklens.dismissFinding', findingId),
+    applyFix: (_runId, findingId) => command(INTERNAL_COMMAND.applyFix, findingId),
+    previewFix: (_runId, findingId) => command(INTERNAL_COMMAND.previewFix, findingId),
+    dismissFinding: (_runId, findingId) => command(INTERNAL_COMMAND.dismissFinding, findingId),
     cancelRun: (runId) => runs().cancel(runId),
     rerun: (runId) => void runs().rerun(runId),
     followUp: (runId, question) => void runs().followUp(runId, question),
     runCommand: (id, backend) => command(id, ...(backend ? [backend] : [])),
-    exportRun: (runId) => command('thinklens.exportTrace', runId),
+    exportRun: (runId) => command(COMMAND.exportTrace, runId),
     openLink: (href) => void openLink(href),
     openLocation: (uri, range) => void openLocation(uri, range, log),
   };

@@ -1,6 +1,7 @@
 // The extension as VS Code sees it: present, lazy until used, and every public command wired.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { COMMAND, INTERNAL_COMMAND } from '../../../src/bridge/commandIds';
 
 const extensionId = 'thinklens.thinklens';
 
@@ -54,5 +55,11 @@ describe('activation', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = publicCommands.filter((id) => !registered.has(id));
     assert.deepEqual(missing, [], `commands contributed but not registered by activate(): ${missing.join(', ')}`);
+  });
+
+  it('registers every command in the command-id table, the internal ones too', async () => {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = [...Object.values(COMMAND), ...Object.values(INTERNAL_COMMAND)].filter((id) => !registered.has(id));
+    assert.deepEqual(missing, [], `commands in src/bridge/commandIds.ts that activate() did not register: ${missing.join(', ')}`);
   });
 });

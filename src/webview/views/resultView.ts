@@ -1,0 +1,45 @@
+// What a finished run found: an error with the actions that fix it, or the summary, a note when
+// the answer could not be read, and the findings (or "No findings.").
+import { button, el, icon } from '../dom';
+import { renderMarkdownInto } from '../markdown';
+import { renderFindings } from './findingsView';
+import type { ErrorView, RunView, WebviewToHost } from '../../bridge/protocol';
+
+export function renderResult(run: RunView, post: (message: WebviewToHost) => void): Node[] {
+  const parts: Node[] = [];
+  const result = run.result;
+  if (result?.error) parts.push(renderError(run.header.id, result.error, post));
+  if (result && !result.error) {
+    if (result.summary) {
+      const summary = el('div', { className: 'summary markdown', attrs: { 'aria-label': 'Summary' } });
+      renderMarkdownInto(summary, result.summary);
+      parts.push(el('section', { className: 'summary-section' }, el('h3', { className: 'section-title' }, 'Summary'), summary));
+    }
+    if (result.problem) parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
+    const findings = renderFindings(run.header.id, result.findings, post, !run.restored);
+    if (findings) parts.push(findings);
+    else if (!result.problem && !result.cancelled && run.status === 'done') parts.push(el('p', { className: 'no-findings' }, icon('pass'), ' No findings.'));
+  }
+  if (run.trimmed) parts.push(el('p', { className: 'muted' }, 'The saved copy of this run was shortened.'));
+  return parts;
+}
+
+function renderError(runId: string, error: ErrorView, post: (message: WebviewToHost) => void): HTMLElement {
+  const actions = el('div', { className: 'error-actions' });
+  for (const action of error.actions) {
+    actions.append(
+      button(action.label, action.command === 'rerun' ? 'refresh' : undefined, () => {
+        if (action.command === 'rerun') post({ type: 'rerun', runId });
+        else post({ type: 'runCommand', command: action.command, ...(action.backend ? { backend: action.backend } : {}) });
+      }, { secondary: actions.childElementCount > 0 }),
+    );
+  }
+  return el(
+    'div',
+    { className: 'error-box', attrs: { role: 'group', 'aria-label': 'Error' } },
+    el('p', { className: 'error-message' }, icon('error'), ' ', error.message),
+    error.hint ? el('p', { className: 'error-hint' }, error.hint) : null,
+    error.detail ? el('p', { className: 'error-detail' }, el('span', { className: 'muted' }, 'The server said: '), el('code', {}, error.detail)) : null,
+    actions.childElementCount ? actions : null,
+  );
+}
