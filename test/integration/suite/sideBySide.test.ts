@@ -59,12 +59,15 @@ describe('Runs side by side', function () {
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('model', MODEL, vscode.ConfigurationTarget.Global);
     await settings.update('review.maxConcurrency', 2, vscode.ConfigurationTarget.Global);
+    // Other suites set a 10 s timeout; a held run must outlast the runs beside it on a loaded machine.
+    await settings.update('requestTimeoutSeconds', 600, vscode.ConfigurationTarget.Global);
     api = (await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate()) as ThinkLensApi;
   });
 
   after(async () => {
     await vscode.commands.executeCommand('thinklens.cancel');
     await vscode.workspace.getConfiguration('thinklens').update('review.maxConcurrency', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('thinklens').update('requestTimeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
     await server?.close();
   });
 
