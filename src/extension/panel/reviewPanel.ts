@@ -106,14 +106,16 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /**
    * Saves a conversation (the run `runId` belongs to, with every follow-up) or, without a run, every
-   * run of this window, as Markdown with a JSON copy beside it. The dialog starts in the folder used
+   * run of this window (the panel's title-bar Export), as Markdown with a JSON copy beside it. The dialog starts in the folder used
    * last, never in the workspace (see exportLocation.ts); `target` skips the dialog (for tests).
    */
   async exportRun(runId?: string, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const model = this.session.model;
     const threadId = runId ? model.threadOf(runId) : undefined;
-    const scope = runId ? 'conversation' : 'session';
-    const runs = threadId ? model.thread(threadId) : runId ? [] : model.sessionRuns();
+    // Without a run: this window's runs, or (only runs restored from history) the conversation on screen.
+    const session = runId ? [] : model.sessionRuns();
+    const scope = !runId && session.length ? 'session' : 'conversation';
+    const runs = threadId ? model.thread(threadId) : runId ? [] : session.length ? session : model.thread();
     const first = runs[0];
     if (!first) {
       void vscode.window.showInformationMessage('ThinkLens has no run to export yet. Explain or review some code first.');
