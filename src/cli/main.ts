@@ -375,5 +375,5 @@ process.stderr.on('error', () => undefined);
 
 main(process.argv.slice(2)).then(finish, (error: unknown) => {
   fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-  finish(EXIT_RUN_FAILED);
+  return finish(EXIT_RUN_FAILED);
 });

@@ -52,7 +52,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return active;
   };
   const analyse = async (target: Promise<AnalysisTarget>, kind?: 'explain' | 'review') => {
-    await panel.reveal();
+    panel.reveal();
     const resolved = await target;
     // Nothing was selected: say what was taken instead.
     if (resolved.scopeNote) vscode.window.setStatusBarMessage(`ThinkLens: ${resolved.scopeNote}`, 10_000);
@@ -150,7 +150,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(INTERNAL_COMMAND.dismissFinding, (id) => findings.dismiss(String(id))),
     guarded(INTERNAL_COMMAND.showFinding, async (id) => {
       const stamped = findings.get(String(id));
-      if (stamped) await panel.reveal(stamped.runId, stamped.id);
+      if (stamped) panel.reveal(stamped.runId, stamped.id);
     }),
   ];
 }
@@ -298,7 +298,7 @@ async function reviewMany(
 ): Promise<RunOutcome[]> {
   const { runs, panel, log } = deps;
   const limit = readConfig().maxConcurrency;
-  await panel.reveal();
+  panel.reveal();
   const batchId = runs.startBatch(title, files.map((f) => ({ uri: f.uri.toString(), path: vscode.workspace.asRelativePath(f.uri) })));
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `ThinkLens: ${title}`, cancellable: true },

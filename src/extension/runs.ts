@@ -10,17 +10,8 @@ import type { BackendError } from '../core/errors';
 import { limiter, runSamples, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
 import { filterFindings, type FindingFilter } from '../core/triage';
 import type { Finding, Usage } from '../core/types';
-import {
-  defaultErrorActions,
-  usageViewFromUsage,
-  type BatchFileView,
-  type BatchView,
-  type ErrorView,
-  type FileRef,
-  type FindingView,
-  type RunHeader,
-  type SampleView,
-} from '../bridge/protocol';
+import type { BatchFileView, BatchView, ErrorView, FileRef, FindingView, RunHeader, SampleView } from '../bridge/protocol';
+import { defaultErrorActions, usageViewFromUsage } from './panel/viewModels';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
 import { confirmHostedUse } from './consent';

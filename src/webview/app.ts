@@ -193,6 +193,7 @@ export class PanelApp implements RunCardHost {
         break;
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
+        if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
         break;
       case 'batch':
         this.batches = [...this.batches.filter((b) => b.id !== message.batch.id), message.batch];
