@@ -7,6 +7,7 @@ import { ThinkLensCodeActions } from './codeActions';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workspaceOverridesIgnored } from './config';
 import { FindingStore } from './findings';
+import { FindingMemory } from './findingMemory';
 import { FindingHover } from './findingHover';
 import { Log } from './log';
 import { panelRoutes } from './panel/panelRoutes';
@@ -22,11 +23,16 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const keys = new ApiKeys(context.secrets);
   const backends = track(new Backends(keys, log));
   unloadOnDeactivate = () => backends.dispose();
-  const findings = track(new FindingStore());
+  // Dismissals and marks live in this workspace's storage only; nothing of them is sent anywhere.
+  const memory = new FindingMemory(context.workspaceState, undefined, (err) => log.warn(`Saving dismissed findings and marks failed: ${String(err)}`));
+  const findings = track(new FindingStore(memory));
   const status = track(new StatusBar());
   // The panel's messages go straight from its one check to their handlers (panelRoutes.ts).
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, panelRoutes({ findings, runs: () => runs, log }), context.workspaceState, context.globalState, log));
   const runs = track(new RunController({ log, panel, findings, backends, status, globalState: context.globalState }));
+  track(memory.onDidChange((change) => {
+    if (change === 'shown') panel.session.setShowDismissed(memory.showDismissed);
+  }));
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
   track(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata));

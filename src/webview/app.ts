@@ -47,6 +47,7 @@ const EMPTY_SESSION: SessionUsageView = { runs: 0, promptTokens: 0, reasoningTok
 
 export class PanelApp implements RunCardHost {
   private display_: DisplayMode = 'expanded';
+  private showDismissed_ = false;
   private setup: SetupView | undefined;
   private session: SessionUsageView = EMPTY_SESSION;
   private history: readonly HistoryEntry[] = [];
@@ -195,6 +196,11 @@ export class PanelApp implements RunCardHost {
         this.byId.get(message.runId)?.focus(message.showTrace);
         if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
         break;
+      case 'dismissedShown':
+        this.showDismissed_ = message.show;
+        for (const card of this.cards) card.refreshFindings();
+        this.announce(message.show ? 'Dismissed findings shown' : 'Dismissed findings hidden');
+        break;
       case 'batch':
         this.batches = [...this.batches.filter((b) => b.id !== message.batch.id), message.batch];
         this.renderBatch();
@@ -217,6 +223,10 @@ export class PanelApp implements RunCardHost {
 
   display(): DisplayMode {
     return this.display_;
+  }
+
+  showDismissed(): boolean {
+    return this.showDismissed_;
   }
 
   traceOpen(runId: string): boolean | undefined {
@@ -258,6 +268,7 @@ export class PanelApp implements RunCardHost {
 
   private applySnapshot(snapshot: PanelSnapshot): void {
     this.display_ = snapshot.display;
+    this.showDismissed_ = snapshot.showDismissed === true;
     this.setup = snapshot.setup;
     this.session = snapshot.session;
     this.history = snapshot.history;
@@ -337,6 +348,7 @@ export class PanelApp implements RunCardHost {
         history: this.history,
         thread: this.cards.map((c) => savedCopy(c.toView())),
         ...(this.batches.length ? { batches: this.batches } : {}),
+        ...(this.showDismissed_ ? { showDismissed: true } : {}),
       },
       ui: this.ui,
     };

@@ -83,7 +83,7 @@ describe('the host keeps the overviews', () => {
   it('sends each change of a review at once and keeps the newest five for the next snapshot', () => {
     const noop = () => undefined;
     const events: PanelSessionEvents = {
-      revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, cancelRun: noop, rerun: noop, followUp: noop,
+      revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, undismissFinding: noop, markFinding: noop, showDismissed: noop, cancelRun: noop, rerun: noop, followUp: noop,
       runCommand: noop, exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
     };
     const session = new PanelSession(events, { frameMs: 0 });
