@@ -93,6 +93,11 @@ export type AgreementView = v.InferOutput<typeof AgreementViewSchema>;
 const SampleViewSchema = record({ reasoning: text, error: maybe(text) });
 export type SampleView = v.InferOutput<typeof SampleViewSchema>;
 
+/** The person's mark on a finding. */
+export const FEEDBACK_MARKS = ['helpful', 'not-helpful'] as const;
+const FeedbackMarkSchema = v.picklist(FEEDBACK_MARKS);
+export type FeedbackMark = v.InferOutput<typeof FeedbackMarkSchema>;
+
 const FindingViewSchema = record({
   id,
   title: text,
@@ -123,6 +128,12 @@ const FindingViewSchema = record({
   agreement: maybe(AgreementViewSchema),
   /** With several samples: which one (0-based) its text and evidence come from. */
   sample: maybe(count),
+  /** Identity across runs and edits (see src/core/fingerprint.ts): what dismissals and marks are kept by. */
+  fingerprint: maybe(id),
+  /** It was already dismissed in this workspace when this run found it, so it came back hidden. */
+  dismissedBefore: maybe(flag),
+  /** The person's helpful / not helpful mark, kept in workspace storage by fingerprint. */
+  feedback: maybe(FeedbackMarkSchema),
 });
 export type FindingView = v.InferOutput<typeof FindingViewSchema>;
 
@@ -229,6 +240,30 @@ const HistorySchema = list(HistoryEntrySchema);
 const SetupViewSchema = record({ reason: text });
 export type SetupView = v.InferOutput<typeof SetupViewSchema>;
 
+/** Where one file of a review over several files stands. */
+const BatchFileStateSchema = v.picklist(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type BatchFileState = v.InferOutput<typeof BatchFileStateSchema>;
+
+const BatchFileViewSchema = record({
+  file: FileRefSchema,
+  state: BatchFileStateSchema,
+  /** Findings the file's run published (0 until it is done). */
+  findings: count,
+  /** The file's run once it started; choosing the row puts that run on screen. */
+  runId: maybe(id),
+});
+export type BatchFileView = v.InferOutput<typeof BatchFileViewSchema>;
+
+/** Several files reviewed at once (Review Changes, several files picked): one row per file. */
+const BatchViewSchema = record({
+  id,
+  /** What kind of review, e.g. "Review staged changes". */
+  title: text,
+  startedAt: count,
+  files: list(BatchFileViewSchema),
+});
+export type BatchView = v.InferOutput<typeof BatchViewSchema>;
+
 const PanelSnapshotSchema = record({
   display: DisplayModeSchema,
   setup: maybe(SetupViewSchema),
@@ -236,6 +271,10 @@ const PanelSnapshotSchema = record({
   history: HistorySchema,
   /** The conversation on screen, oldest run first. */
   thread: list(RunViewSchema),
+  /** This session's reviews over several files, newest last. */
+  batches: maybe(list(BatchViewSchema)),
+  /** The person asked to see dismissed findings (in this window). */
+  showDismissed: maybe(flag),
 });
 export type PanelSnapshot = v.InferOutput<typeof PanelSnapshotSchema>;
 
@@ -267,8 +306,12 @@ const HostMessageSchema = v.variant('type', [
   message('history', { history: HistorySchema }),
   message('setup', { setup: v.nullable(SetupViewSchema) }),
   message('display', { mode: DisplayModeSchema }),
+  /** A review over several files started or moved on (a file started, finished, failed). */
+  message('batch', { batch: BatchViewSchema }),
   /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
   message('focusRun', { runId: id, showTrace: flag, findingId: maybe(id) }),
+  /** Dismissed findings are shown (with Undismiss) or hidden, everywhere. */
+  message('dismissedShown', { show: flag }),
 ]);
 export type HostToWebview = Readonly<v.InferOutput<typeof HostMessageSchema>>;
 
@@ -284,6 +327,12 @@ const WebviewMessageSchema = v.variant('type', [
   /** Apply through VS Code's refactor preview, where the person confirms or discards the change. */
   message('previewFix', findingRef),
   message('dismissFinding', findingRef),
+  /** Forget a dismissal: the finding is open again, here and on later runs. */
+  message('undismissFinding', findingRef),
+  /** Show or hide the findings dismissed in this workspace. */
+  message('showDismissed', { show: flag }),
+  /** Mark a finding helpful or not helpful, or clear the mark with 'none'. */
+  message('markFinding', { ...findingRef, mark: v.picklist([...FEEDBACK_MARKS, 'none']) }),
   message('cancelRun', { runId: id }),
   message('rerun', { runId: id }),
   message('followUp', {

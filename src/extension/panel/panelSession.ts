@@ -9,7 +9,9 @@ import { isHostMessage, isPanelCommand, isWebviewMessage } from '../../bridge/pr
 import type { CoalescerTimers } from './deltaCoalescer';
 import type { BackendId } from '../../core/types';
 import type {
+  BatchView,
   DisplayMode,
+  FeedbackMark,
   FindingRange,
   FindingView,
   HostToWebview,
@@ -21,25 +23,35 @@ import type {
   WebviewToHost,
 } from '../../bridge/protocol';
 
-export interface PanelHandlers {
+/**
+ * What the host does for each message from the webview, once the session has checked it and found
+ * the run (and finding) it names: one handler per message type, in one table (see panelRoutes.ts).
+ * `ready` and `openThread` change only what the panel shows, so the session answers them itself.
+ */
+export interface PanelRoutes {
   revealFinding(runId: string, findingId: string): void;
   applyFix(runId: string, findingId: string): void;
   previewFix(runId: string, findingId: string): void;
   dismissFinding(runId: string, findingId: string): void;
+  undismissFinding(runId: string, findingId: string): void;
+  /** The person's helpful / not helpful mark, or `undefined` to clear it. */
+  markFinding(runId: string, findingId: string, mark: FeedbackMark | undefined): void;
+  /** Show or hide the findings dismissed in this workspace (the host then tells the panel with `setShowDismissed`). */
+  showDismissed(show: boolean): void;
   cancelRun(runId: string): void;
   rerun(runId: string): void;
   followUp(runId: string, question: string): void;
   /** Error actions and setup buttons; only the fixed allow-list, never a command named by model output. */
   runCommand(command: PanelCommand, backend?: BackendId): void;
+  exportRun(runId: string): void;
+  /** Already checked to be http(s); the handler still asks the person. */
+  openLink(href: string): void;
+  /** Shows a place in a file: for findings of runs restored from history, which the extension no longer tracks (their `revealFinding`). */
+  openLocation(uri: string, range: FindingRange): void;
 }
 
-/** What the session asks of its owner besides the extension's handlers. */
-export interface PanelSessionEvents extends PanelHandlers {
-  exportRun(runId: string): void;
-  /** Already checked to be http(s); the owner still asks the person. */
-  openLink(href: string): void;
-  /** Shows a place in a file: for findings of runs restored from history, which the extension no longer tracks. */
-  openLocation(uri: string, range: FindingRange): void;
+/** The routes, and what the session tells its owner about itself. */
+export interface PanelSessionEvents extends PanelRoutes {
   /** A message from the webview that failed its check (logged, never acted on). */
   rejected(message: unknown): void;
   /** A message of ours that the webview would refuse (a bug in what the extension passed in): logged, not sent. */
@@ -63,6 +75,7 @@ export class PanelSession {
   private ready = false;
   private display: DisplayMode = 'expanded';
   private setup: SetupView | undefined;
+  private showingDismissed = false;
   /** A "Show reasoning" that came before the webview was ready. */
   private pendingFocus: { runId: string; findingId?: string } | undefined;
 
@@ -152,9 +165,22 @@ export class PanelSession {
     this.postNow({ type: 'setup', setup: null });
   }
 
+  /** Dismissed findings are now shown (or hidden) in the editor; the cards follow. */
+  setShowDismissed(show: boolean): void {
+    if (this.showingDismissed === show) return;
+    this.showingDismissed = show;
+    this.postNow({ type: 'dismissedShown', show });
+  }
+
   setDisplay(mode: DisplayMode): void {
     this.display = mode;
     this.postNow({ type: 'display', mode });
+  }
+
+  /** Shows a review over several files as it moves on (a file started, finished, failed). */
+  setBatch(batch: BatchView): void {
+    this.model.setBatch(batch);
+    this.postNow({ type: 'batch', batch });
   }
 
   /**
@@ -185,19 +211,29 @@ export class PanelSession {
         if (!this.send) return;
         this.ready = true;
         this.coalescer.clear(); // the snapshot carries all text so far
-        this.post({ type: 'snapshot', snapshot: model.snapshot(this.display, this.setup) });
+        this.post({ type: 'snapshot', snapshot: { ...model.snapshot(this.display, this.setup), ...(this.showingDismissed ? { showDismissed: true } : {}) } });
         this.sendPendingFocus();
         return;
       case 'revealFinding':
       case 'applyFix':
       case 'previewFix':
-      case 'dismissFinding': {
+      case 'dismissFinding':
+      case 'undismissFinding': {
         const finding = model.findFinding(message.runId, message.findingId);
         if (!finding) return;
         if (model.isFromThisSession(message.runId)) events[message.type](message.runId, message.findingId);
         else if (message.type === 'revealFinding') events.openLocation(finding.file.uri, finding.range);
         return;
       }
+      case 'markFinding':
+        // Runs restored from history keep the marks they had; the editor no longer tracks their findings.
+        if (model.findFinding(message.runId, message.findingId) && model.isFromThisSession(message.runId)) {
+          events.markFinding(message.runId, message.findingId, message.mark === 'none' ? undefined : message.mark);
+        }
+        return;
+      case 'showDismissed':
+        events.showDismissed(message.show);
+        return;
       case 'cancelRun':
         if (model.isRunning(message.runId)) events.cancelRun(message.runId);
         return;
