@@ -189,6 +189,7 @@ export class PanelApp implements RunCardHost {
         break;
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
+        if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
         break;
     }
     // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
