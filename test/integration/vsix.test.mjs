@@ -184,9 +184,6 @@ test('the VSIX carries the bundles and the runtime packages, and code-server ins
 
 test('Explain This Bug with the installed VSIX: the reasoning streams into the panel and the finding reaches the Problems panel', { timeout: 180_000 }, async () => {
   const page = workbench.page;
-  // ThinkLens is active once the status bar names the configured backend; Explain opens the panel itself.
-  await page.locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
-
   // Quick Open finds files only once the workspace is indexed, which a loaded machine may take a while to do.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -216,6 +213,8 @@ test('Explain This Bug with the installed VSIX: the reasoning streams into the p
   const early = await waitForRun(frame, (r) => r.running && r.trace.length > 0, 'the first reasoning text', 60_000);
   await waitForRun(frame, (r) => r.running && r.trace.length > early.trace.length, 'the reasoning to grow while the run streams');
   const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish', 60_000);
+  // The run went to the backend set in the machine's settings (the status bar names it).
+  await page.locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
   assert.equal(done.trace.replace(/\s+/g, ' ').trim(), REASONING.replace(/\s+/g, ' ').trim(), 'the finished trace is not the whole reasoning');
   assert.deepEqual(done.findings, ['Off-by-one in loop bound']);
 
