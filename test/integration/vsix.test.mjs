@@ -17,7 +17,6 @@ import { ensureCodeServer } from '../../scripts/vscode/installCodeServer.mjs';
 import { startReplay, writeMachineSettings } from './replay.mjs';
 import {
   extensionId,
-  openFile,
   openProblems,
   openWorkbench,
   panelFrame,
@@ -115,6 +114,20 @@ async function waitForRun(frame, predicate, what, timeoutMs = 30_000) {
   }
 }
 
+/** Opens a workspace file with the cursor on a 1-based line, through Quick Open (`path:line`). */
+async function openAtLine(page, relativePath, line) {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = widget.locator('.quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`${relativePath}:${line}`);
+  const name = relativePath.split('/').pop();
+  await widget.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.statusbar-item[id="status.editor.selection"]', { hasText: new RegExp(`Ln ${line},`) }).first().waitFor({ state: 'visible', timeout: 15_000 });
+}
+
 before(async () => {
   installSignalHandlers();
   scratch = mkdtempSync(join(tmpdir(), 'thinklens-vsix-'));
@@ -184,22 +197,16 @@ test('the VSIX carries the bundles and the runtime packages, and code-server ins
 
 test('Explain This Bug with the installed VSIX: the reasoning streams into the panel and the finding reaches the Problems panel', { timeout: 180_000 }, async () => {
   const page = workbench.page;
-  // Quick Open finds files only once the workspace is indexed, which a loaded machine may take a while to do.
+  // Quick Open with `file:line` opens cart.ts with the cursor in cartTotal's loop. It finds files only
+  // once the workspace is indexed, which a loaded machine may take a while to do: a person tries again.
   for (let attempt = 1; ; attempt++) {
     try {
-      await openFile(page, 'src/cart.ts');
+      await openAtLine(page, 'src/cart.ts', 11);
       break;
     } catch (error) {
       if (attempt === 3) throw error;
     }
   }
-  // Quick Open leaves the focus in the opened editor: Go to Line puts the cursor in cartTotal's loop.
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(':11');
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: 10_000 });
 
   const scripted = await fetch(`${replay.baseUrl}/__replay/script`, {
     method: 'POST',
