@@ -27,6 +27,8 @@ export interface RunCardHost {
   /** Ask for a `flushFrame` call on the next animation frame. */
   requestFrame(card: RunCard): void;
   isLast(card: RunCard): boolean;
+  /** The person asked to see dismissed findings. */
+  showDismissed(): boolean;
 }
 
 const KIND_ICON = { explain: 'bug', review: 'checklist', 'follow-up': 'comment-discussion' } as const;
@@ -89,6 +91,7 @@ export class RunCard {
       why: (id) => this.navigator.why(id),
       lowerOpen: () => this.lowerOpen,
       setLowerOpen: (open) => (this.lowerOpen = open),
+      showDismissed: () => host.showDismissed(),
     };
     this.answer = new AnswerStream(() => host.requestFrame(this));
     this.resultBox = el('div', { className: 'result' });
@@ -198,6 +201,11 @@ export class RunCard {
     if (!this.data.result) return;
     this.data.result = { ...this.data.result, findings };
     this.renderResult();
+  }
+
+  /** Renders the findings again (dismissed ones were shown or hidden). */
+  refreshFindings(): void {
+    if (this.data.result) this.renderResult();
   }
 
   applyDisplay(): void {
