@@ -45,6 +45,7 @@ const EMPTY_SESSION: SessionUsageView = { runs: 0, promptTokens: 0, reasoningTok
 
 export class PanelApp implements RunCardHost {
   private display_: DisplayMode = 'expanded';
+  private showDismissed_ = false;
   private setup: SetupView | undefined;
   private session: SessionUsageView = EMPTY_SESSION;
   private history: readonly HistoryEntry[] = [];
@@ -189,6 +190,12 @@ export class PanelApp implements RunCardHost {
         break;
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
+        if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
+        break;
+      case 'dismissedShown':
+        this.showDismissed_ = message.show;
+        for (const card of this.cards) card.refreshFindings();
+        this.announce(message.show ? 'Dismissed findings shown' : 'Dismissed findings hidden');
         break;
     }
     // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
@@ -208,6 +215,10 @@ export class PanelApp implements RunCardHost {
 
   display(): DisplayMode {
     return this.display_;
+  }
+
+  showDismissed(): boolean {
+    return this.showDismissed_;
   }
 
   traceOpen(runId: string): boolean | undefined {
@@ -249,6 +260,7 @@ export class PanelApp implements RunCardHost {
 
   private applySnapshot(snapshot: PanelSnapshot): void {
     this.display_ = snapshot.display;
+    this.showDismissed_ = snapshot.showDismissed === true;
     this.setup = snapshot.setup;
     this.session = snapshot.session;
     this.history = snapshot.history;
@@ -326,6 +338,7 @@ export class PanelApp implements RunCardHost {
         session: this.session,
         history: this.history,
         thread: this.cards.map((c) => savedCopy(c.toView())),
+        ...(this.showDismissed_ ? { showDismissed: true } : {}),
       },
       ui: this.ui,
     };
