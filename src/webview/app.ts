@@ -5,6 +5,7 @@ import { Announcer } from './announcer';
 import { el, icon, iconButton, setText } from './dom';
 import { formatCost, formatCount } from './format';
 import { FollowUpBox } from './views/followUpBox';
+import { renderBatch } from './views/batchView';
 import { renderHistory } from './views/historyView';
 import { RunCard } from './views/runCard';
 import { renderSetup } from './views/setupView';
@@ -14,6 +15,7 @@ import type { HostChannel } from './vscodeApi';
 import type { RunCardHost } from './views/runCard';
 import type { ScrollState } from './stickyScroll';
 import type {
+  BatchView,
   DisplayMode,
   HistoryEntry,
   HostToWebview,
@@ -49,12 +51,14 @@ export class PanelApp implements RunCardHost {
   private setup: SetupView | undefined;
   private session: SessionUsageView = EMPTY_SESSION;
   private history: readonly HistoryEntry[] = [];
+  private batches: readonly BatchView[] = [];
   private cards: RunCard[] = [];
   private readonly byId = new Map<string, RunCard>();
   private ui: UiState = { traceOpen: {}, traceScroll: {}, draft: '', historyOpen: false };
 
   private readonly announcer = new Announcer();
   private readonly setupBox = el('div', { className: 'setup-box' });
+  private readonly batchBox = el('div', { className: 'batch-box' });
   private readonly threadBox = el('div', { className: 'thread' });
   private readonly emptyState: HTMLElement;
   private readonly followUp: FollowUpBox;
@@ -107,7 +111,7 @@ export class PanelApp implements RunCardHost {
       iconButton('plug', 'Switch backend', () => this.post({ type: 'runCommand', command: COMMAND.selectBackend })),
       iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: COMMAND.showLog })),
     );
-    root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.threadBox, this.followUp.element, this.historySection);
+    root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.batchBox, this.threadBox, this.followUp.element, this.historySection);
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
     document.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;
@@ -197,6 +201,10 @@ export class PanelApp implements RunCardHost {
         for (const card of this.cards) card.refreshFindings();
         this.announce(message.show ? 'Dismissed findings shown' : 'Dismissed findings hidden');
         break;
+      case 'batch':
+        this.batches = [...this.batches.filter((b) => b.id !== message.batch.id), message.batch];
+        this.renderBatch();
+        break;
     }
     // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
     // it is saved with the next change of any other kind.
@@ -264,6 +272,7 @@ export class PanelApp implements RunCardHost {
     this.setup = snapshot.setup;
     this.session = snapshot.session;
     this.history = snapshot.history;
+    this.batches = snapshot.batches ?? [];
     const pageTop = window.scrollY;
     this.showThread(snapshot.thread);
     this.renderChrome();
@@ -338,6 +347,7 @@ export class PanelApp implements RunCardHost {
         session: this.session,
         history: this.history,
         thread: this.cards.map((c) => savedCopy(c.toView())),
+        ...(this.batches.length ? { batches: this.batches } : {}),
         ...(this.showDismissed_ ? { showDismissed: true } : {}),
       },
       ui: this.ui,
@@ -352,6 +362,7 @@ export class PanelApp implements RunCardHost {
     this.emptyState.hidden = this.cards.length > 0 || this.setup !== undefined;
     this.renderFollowUp();
     this.renderHistory();
+    this.renderBatch();
     this.renderSession();
     if (!this.cards.some((c) => c.isRunning)) this.stopTicker();
   }
@@ -368,6 +379,13 @@ export class PanelApp implements RunCardHost {
   private renderHistory(): void {
     this.historyBox.replaceChildren(renderHistory(this.history, this.shownThreadId, (m) => this.post(m)));
     this.historySection.setAttribute('description', this.history.length ? String(this.history.length) : '');
+  }
+
+  /** The overview of the review over several files that the run on screen belongs to, if any. */
+  private renderBatch(): void {
+    const shown = this.shownThreadId;
+    const batch = shown === undefined ? undefined : [...this.batches].reverse().find((b) => b.files.some((f) => f.runId === shown));
+    this.batchBox.replaceChildren(...(batch ? [renderBatch(batch, shown, (m) => this.post(m))] : []));
   }
 
   private renderSession(): void {
