@@ -205,7 +205,9 @@ export type HostToWebview =
   | { readonly type: 'history'; readonly history: readonly HistoryEntry[] }
   | { readonly type: 'setup'; readonly setup: SetupView | null }
   | { readonly type: 'display'; readonly mode: DisplayMode }
-  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean };
+  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean }
+  /** The view's title-bar History button: show (or hide) the list of recent conversations. */
+  | { readonly type: 'showHistory' };
 
 export const MAX_FOLLOW_UP_LENGTH = 8000;
 
@@ -344,6 +346,7 @@ const hostChecks: { readonly [K in HostToWebview['type']]: Check<unknown> } = {
   setup: shape({ setup: (x: unknown) => x === null || isSetupView(x) }),
   display: shape({ mode: isDisplayMode }),
   focusRun: shape({ runId: isId, showTrace: isBoolean }),
+  showHistory: isRecord,
 };
 
 const isFollowUpQuestion = (x: unknown): x is string =>

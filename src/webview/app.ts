@@ -5,7 +5,7 @@ import { Announcer } from './announcer';
 import { el, icon, iconButton, setText } from './dom';
 import { formatCost, formatCount } from './format';
 import { FollowUpBox } from './views/followUpBox';
-import { renderHistory } from './views/historyView';
+import { HistoryList } from './views/historyView';
 import { RunCard } from './views/runCard';
 import { renderSetup } from './views/setupView';
 import { warmUpRenderer } from './markdown';
@@ -57,8 +57,8 @@ export class PanelApp implements RunCardHost {
   private readonly threadBox = el('div', { className: 'thread' });
   private readonly emptyState: HTMLElement;
   private readonly followUp: FollowUpBox;
-  private readonly historyBox = el('div', { className: 'history-box' });
-  private readonly historySection: HTMLElement & { open?: boolean };
+  private readonly historyList: HistoryList;
+  private readonly historySection: HTMLElement;
   private readonly sessionLine = el('span', { className: 'session muted' });
 
   private readonly dirtyCards = new Set<RunCard>();
@@ -94,19 +94,36 @@ export class PanelApp implements RunCardHost {
         this.changed();
       },
     );
-    this.historySection = el('vscode-collapsible', { className: 'history', attrs: { title: 'Recent runs' } }, this.historyBox);
-    this.historySection.addEventListener('vsc-collapsible-toggle', () => {
-      this.ui.historyOpen = this.historySection.open === true;
-      this.changed();
+    // Behind the view's title-bar History button (the host sends `showHistory`), above the runs.
+    this.historyList = new HistoryList(
+      (m) => this.post(m),
+      () => this.setHistoryOpen(false),
+    );
+    this.historySection = el(
+      'section',
+      { className: 'history', attrs: { 'aria-labelledby': 'history-title' } },
+      el(
+        'div',
+        { className: 'history-head' },
+        el('h2', { id: 'history-title' }, icon('history'), ' Recent runs'),
+        iconButton('close', 'Close history', () => this.setHistoryOpen(false)),
+      ),
+      this.historyList.element,
+    );
+    this.historySection.hidden = true;
+    this.historySection.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault(); // Escape closes the list here; it cancels a run only elsewhere
+      this.setHistoryOpen(false);
     });
     const toolbar = el(
       'div',
       { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'ThinkLens' } },
       this.sessionLine,
-      iconButton('plug', 'Switch backend', () => this.post({ type: 'runCommand', command: COMMAND.selectBackend })),
+      // Select Backend, Export and Clear are the view's title-bar buttons; the panel does not repeat them.
       iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: COMMAND.showLog })),
     );
-    root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.threadBox, this.followUp.element, this.historySection);
+    root.replaceChildren(this.announcer.element, toolbar, this.historySection, this.setupBox, this.emptyState, this.threadBox, this.followUp.element);
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
     document.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;
@@ -189,6 +206,9 @@ export class PanelApp implements RunCardHost {
         break;
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
+        break;
+      case 'showHistory':
+        this.setHistoryOpen(this.historySection.hidden);
         break;
     }
     // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
@@ -310,7 +330,7 @@ export class PanelApp implements RunCardHost {
       };
     }
     this.followUp.setDraft(this.ui.draft);
-    this.historySection.open = this.ui.historyOpen;
+    this.historySection.hidden = !this.ui.historyOpen;
     this.applySnapshot(snapshot as PanelSnapshot);
   }
 
@@ -353,8 +373,21 @@ export class PanelApp implements RunCardHost {
   }
 
   private renderHistory(): void {
-    this.historyBox.replaceChildren(renderHistory(this.history, this.shownThreadId, (m) => this.post(m)));
-    this.historySection.setAttribute('description', this.history.length ? String(this.history.length) : '');
+    this.historyList.update(this.history, this.shownThreadId);
+  }
+
+  /** The title-bar button toggles the list; choosing a run, Close or Escape hides it. */
+  private setHistoryOpen(open: boolean): void {
+    const hadFocus = this.historySection.contains(document.activeElement);
+    this.historySection.hidden = !open;
+    this.ui.historyOpen = open;
+    this.changed();
+    if (open) {
+      window.scrollTo({ top: 0 });
+      this.historyList.focus();
+    } else if (hadFocus) {
+      (this.threadBox.querySelector<HTMLElement>('.run-title') ?? document.body).focus();
+    }
   }
 
   private renderSession(): void {

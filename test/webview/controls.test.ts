@@ -84,7 +84,7 @@ describe('usage, run controls and errors', () => {
     assert.doesNotMatch(await panel.page.locator('.trace-stats').innerText(), /≈/);
   });
 
-  it('cancels a running run; reruns and exports a finished one; switches backend', async () => {
+  it('cancels a running run; reruns and exports a finished one; shows the log', async () => {
     await panel.send(started(running('r1')));
     await panel.frames();
     await panel.clearPosted();
@@ -94,12 +94,12 @@ describe('usage, run controls and errors', () => {
     assert.match(await panel.page.locator('.status-text').innerText(), /Cancelled after/);
     await panel.page.getByRole('button', { name: 'Run again' }).click();
     await panel.page.getByRole('button', { name: 'Export this run as Markdown and JSON' }).click();
-    await panel.page.getByRole('button', { name: 'Switch backend' }).click();
+    await panel.page.getByRole('button', { name: 'Show log' }).click();
     assert.deepEqual(await panel.posted(), [
       { type: 'cancelRun', runId: 'r1' },
       { type: 'rerun', runId: 'r1' },
       { type: 'exportRun', runId: 'r1' },
-      { type: 'runCommand', command: 'thinklens.selectBackend' },
+      { type: 'runCommand', command: 'thinklens.showLog' },
     ]);
   });
 
@@ -235,7 +235,7 @@ describe('accessibility and theme', () => {
         }),
       );
     }
-    const order = ['Switch backend', 'Show log', 'Run again', 'Export this run', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Ask a follow-up'];
+    const order = ['Show log', 'Run again', 'Export this run', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Ask a follow-up'];
     let at = -1;
     for (const want of order) {
       const found = reached.findIndex((r, i) => i > at && r.includes(want));
