@@ -117,6 +117,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(COMMAND.clearFindings, (scope, options) =>
       clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
     guarded(COMMAND.exportTrace, (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
+    guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
     guarded(COMMAND.openSample, () => openSample(deps.extensionUri, deps.storageUri)),

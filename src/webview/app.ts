@@ -386,7 +386,7 @@ export class PanelApp implements RunCardHost {
       window.scrollTo({ top: 0 });
       this.historyList.focus();
     } else if (hadFocus) {
-      (this.threadBox.querySelector<HTMLElement>('.run-title') ?? document.body).focus();
+      this.threadBox.querySelector<HTMLElement>('button, vscode-button, [tabindex="0"]')?.focus();
     }
   }
 

@@ -65,6 +65,7 @@ export class PanelSession {
   private setup: SetupView | undefined;
   /** A "Show reasoning" that came before the webview was ready. */
   private pendingFocus: string | undefined;
+  private pendingHistory = false;
 
   constructor(
     private readonly events: PanelSessionEvents,
@@ -169,6 +170,12 @@ export class PanelSession {
     this.sendPendingFocus();
   }
 
+  /** The view's title-bar History button: the panel shows its list, now or once the webview is ready. */
+  showHistory(): void {
+    this.pendingHistory = true;
+    this.sendPendingFocus();
+  }
+
   dispose(): void {
     this.coalescer.dispose();
     this.send = undefined;
@@ -220,6 +227,10 @@ export class PanelSession {
   }
 
   private sendPendingFocus(): void {
+    if (this.ready && this.pendingHistory) {
+      this.pendingHistory = false;
+      this.post({ type: 'showHistory' });
+    }
     if (!this.ready || !this.pendingFocus) return;
     this.post({ type: 'focusRun', runId: this.pendingFocus, showTrace: true });
     this.pendingFocus = undefined;

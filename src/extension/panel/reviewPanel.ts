@@ -147,6 +147,12 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     else void vscode.commands.executeCommand(`${ReviewPanel.viewId}.focus`);
   }
 
+  /** The view's title-bar History button. */
+  showHistory(): void {
+    this.session.showHistory();
+    this.reveal();
+  }
+
   async exportRun(runId?: string): Promise<void> {
     const model = this.session.model;
     const id = runId ?? model.latestRunId();
