@@ -2,6 +2,7 @@
 // DOM write per animation frame, and keeps its state with setState so a reload (the view is not
 // retained while hidden) shows the same thing at once, before the host's snapshot arrives.
 import { Announcer } from './announcer';
+import { PageFollow } from './pageFollow';
 import { el, icon, iconButton, setText } from './dom';
 import { formatCost, formatCount } from './format';
 import { FollowUpBox } from './views/followUpBox';
@@ -60,6 +61,7 @@ export class PanelApp implements RunCardHost {
   private readonly historyList: HistoryList;
   private readonly historySection: HTMLElement;
   private readonly sessionLine = el('span', { className: 'session muted' });
+  private readonly follow: PageFollow;
 
   private readonly dirtyCards = new Set<RunCard>();
   private frame: number | undefined;
@@ -123,6 +125,9 @@ export class PanelApp implements RunCardHost {
       // Select Backend, Export and Clear are the view's title-bar buttons; the panel does not repeat them.
       iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: COMMAND.showLog })),
     );
+    // Titles scrolled into view land below the sticky toolbar, however tall it wraps.
+    new ResizeObserver(() => document.documentElement.style.setProperty('--sticky-top', `${toolbar.offsetHeight}px`)).observe(toolbar);
+    this.follow = new PageFollow(() => toolbar.offsetHeight);
     root.replaceChildren(this.announcer.element, toolbar, this.historySection, this.setupBox, this.emptyState, this.threadBox, this.followUp.element);
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
     document.addEventListener('keydown', (event) => {
@@ -163,7 +168,8 @@ export class PanelApp implements RunCardHost {
         else this.addCard(message.run);
         this.setup = undefined;
         this.renderChrome();
-        this.byId.get(message.run.header.id)?.element.scrollIntoView({ block: 'nearest' });
+        const card = this.byId.get(message.run.header.id);
+        if (card) this.follow.runStarted(card.element);
         this.announce(`Started: ${message.run.header.title}`);
         warmUpRenderer(message.run.header.file?.path);
         this.startTicker();
@@ -245,6 +251,14 @@ export class PanelApp implements RunCardHost {
   isLast(card: RunCard): boolean {
     const last = this.cards[this.cards.length - 1];
     return last ? last === card : true;
+  }
+
+  answerStarted(card: RunCard): void {
+    if (this.isLast(card)) this.follow.answerStarted(card.element);
+  }
+
+  answerGrew(card: RunCard): void {
+    if (this.isLast(card) && card.isRunning) this.follow.answerGrew(card.answerElement);
   }
 
   requestFrame(card: RunCard): void {

@@ -163,3 +163,98 @@ describe('one clear action per card', () => {
     assert.equal(looks.dismiss.weight, '400');
   });
 });
+
+describe('the result on screen', () => {
+  let panel: PanelPage;
+  before(async () => {
+    panel = await openPanel({ width: 360, height: 500 });
+  });
+  after(async () => {
+    await panel?.close();
+  });
+  beforeEach(async () => {
+    await panel.reset();
+  });
+
+  const where = (selector: string) =>
+    panel.page.evaluate((s) => {
+      const all = document.querySelectorAll(s);
+      const r = all[all.length - 1]!.getBoundingClientRect();
+      const bar = document.querySelector('.toolbar')!.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, barBottom: bar.bottom, viewport: window.innerHeight, y: window.scrollY };
+    }, selector);
+
+  async function firstRunDone(): Promise<void> {
+    await panel.send(started(running('r1', { title: 'Explain: sum()' })));
+    for (let i = 0; i < 4; i++) await panel.send(reasoningDelta('r1', paragraph(i)));
+    await panel.send(answerDelta('r1', Array.from({ length: 12 }, (_, i) => `Paragraph ${i} of the first answer.`).join('\n\n')));
+    await panel.send(finished('r1', result({ prose: Array.from({ length: 12 }, (_, i) => `Paragraph ${i} of the first answer.`).join('\n\n') })));
+    await panel.frames();
+  }
+
+  it('follows a follow-up: its title under the toolbar as its answer starts, then the answer as it grows', async () => {
+    await firstRunDone();
+    await panel.send(started(running('r2', { kind: 'follow-up', title: 'What if items is empty?' }), 'r1'));
+    await panel.frames();
+    let title = await where('.run-title');
+    assert.ok(title.top >= title.barBottom - 1 && title.bottom <= title.viewport, `the new run's title is on screen below the toolbar: ${JSON.stringify(title)}`);
+    for (let i = 0; i < 6; i++) await panel.send(reasoningDelta('r2', paragraph(i)));
+    await panel.send(answerDelta('r2', 'An empty array sums to 0.\n\n'));
+    await panel.frames(4);
+    title = await where('.run-title');
+    assert.ok(title.top >= title.barBottom - 1, `the title is not under the sticky toolbar: ${JSON.stringify(title)}`);
+    const answer = await where('.answer');
+    assert.ok(answer.top < answer.viewport, `the answer's start is on screen: ${JSON.stringify(answer)}`);
+    for (let i = 0; i < 30; i++) await panel.send(answerDelta('r2', `Line ${i} of a long answer that keeps coming.\n\n`));
+    await panel.page.waitForFunction(() => document.querySelectorAll('article.run')[1]?.textContent?.includes('Line 29'));
+    await panel.frames(4);
+    const end = await where('.answer');
+    assert.ok(end.bottom <= end.viewport + 1, `the end of the growing answer stays in view: ${JSON.stringify(end)}`);
+  });
+
+  it('stops following when the person scrolls up, and the session bar never covers a run title', async () => {
+    await firstRunDone();
+    await panel.send(started(running('r2', { kind: 'follow-up', title: 'What if items is empty?' }), 'r1'));
+    await panel.send(answerDelta('r2', 'Start.\n\n'));
+    await panel.frames();
+    await panel.page.mouse.move(100, 300);
+    await panel.page.mouse.wheel(0, -400);
+    await panel.page.waitForFunction(() => window.scrollY < document.documentElement.scrollHeight - window.innerHeight - 100);
+    const before = await panel.page.evaluate(() => window.scrollY);
+    for (let i = 0; i < 20; i++) await panel.send(answerDelta('r2', `More ${i}.\n\n`));
+    await panel.page.waitForFunction(() => document.body.textContent?.includes('More 19.'));
+    await panel.frames(4);
+    assert.equal(await panel.page.evaluate(() => window.scrollY), before, 'the view stays where the person put it');
+    // "Show reasoning" on the first run: its title lands below the sticky toolbar.
+    await panel.send({ type: 'focusRun', runId: 'r1', showTrace: true });
+    await panel.frames();
+    const title = await panel.page.evaluate(() => ({
+      top: document.querySelector('article.run .run-title')!.getBoundingClientRect().top,
+      bar: document.querySelector('.toolbar')!.getBoundingClientRect().bottom,
+    }));
+    assert.ok(title.top >= title.bar - 1, `the toolbar covers the run title: ${JSON.stringify(title)}`);
+  });
+
+  it('says the conclusion once: summary and findings shown, the prose a click away', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send(answerDelta('r1', 'The loop runs one step too far.'));
+    await panel.frames();
+    assert.equal(await panel.page.locator('.answer').isVisible(), true, 'while streaming the answer shows');
+    await panel.send(finished('r1', result({ prose: 'The loop runs one step too far, so the last read is undefined.' })));
+    await panel.frames();
+    assert.equal(await panel.page.locator('.summary').isVisible(), true);
+    assert.equal(await panel.page.locator('.finding').isVisible(), true);
+    assert.equal(await panel.page.locator('.answer').isVisible(), false, 'the prose folds once findings say it');
+    const toggle = panel.page.locator('.answer-toggle');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await toggle.click();
+    assert.equal(await panel.page.locator('.answer').isVisible(), true);
+    assert.match(await panel.page.locator('.answer').innerText(), /one step too far, so the last read/);
+    // Without findings the prose is the answer: nothing folds.
+    await panel.send(started(running('r2'), 'r2'));
+    await panel.send(finished('r2', result({ summary: '', findings: [], prose: 'Nothing wrong here.' })));
+    await panel.frames();
+    assert.equal(await panel.page.locator('.answer').isVisible(), true);
+    assert.equal(await panel.page.locator('.answer-toggle').isVisible(), false);
+  });
+});

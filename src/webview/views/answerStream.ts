@@ -34,11 +34,12 @@ export class AnswerStream {
   constructor(
     /** Ask for a `flush` call on the next animation frame. */
     private readonly requestFrame: () => void,
+    answerId: string,
   ) {
     this.answerBox = el('div', { className: 'answer markdown', attrs: { 'aria-label': 'Answer' } });
     this.writer = new AnswerWriter(this.answerBox);
     this.preparing = el('p', { className: 'muted preparing' }, icon('loading'), ' Preparing findings…');
-    this.answerBox.id = `answer-${Math.random().toString(36).slice(2)}`;
+    this.answerBox.id = answerId;
     this.toggle = el(
       'button',
       { className: 'answer-toggle', attrs: { type: 'button', 'aria-controls': this.answerBox.id, 'aria-expanded': 'false' } },

@@ -73,7 +73,7 @@ export class RunCard {
       host.setTraceOpen(this.id, open);
       host.changed();
     });
-    this.answer = new AnswerStream(() => host.requestFrame(this));
+    this.answer = new AnswerStream(() => host.requestFrame(this), `answer-${cssId(header.id)}`);
     this.resultBox = el('div', { className: 'result' });
     this.usageLine = el('p', { className: 'usage muted' });
 
