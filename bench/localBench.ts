@@ -264,7 +264,7 @@ async function parent(): Promise<void> {
   const shape = RANDOM_SHAPES['qwen2-1.5b'];
   const size = statSync(modelPath).size;
   const date = new Date().toISOString().slice(0, 10);
-  let os = '';
+  let os: string;
   try {
     os = execFileSync('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"'], { encoding: 'utf8' }).trim();
   } catch {

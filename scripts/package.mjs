@@ -1,14 +1,21 @@
 // `npm run package [-- --target linux-x64 ... | --all]`: one VSIX per platform (default: this
-// machine's), each carrying only its own
-// node-llama-cpp binaries. The extension, webview and CLI are bundled; the only node_modules in a
-// VSIX are the runtime ones (openai, node-llama-cpp and theirs) plus that platform's binaries.
+// machine's), each carrying only its own node-llama-cpp binaries. The extension, webview and CLI are
+// bundled; the only node_modules in a VSIX are the packages the bundles load at run time (the
+// externals in esbuild.mjs: openai and node-llama-cpp, with what they depend on) plus that
+// platform's binaries. Which of the project's own files ship is .vscodeignore's one decision.
+// The README's pictures and links point into the repository (package.json `repository`), as
+// absolute URLs set here, so they resolve on the Marketplace and in the Extensions view.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const llamaVersion = JSON.parse(readFileSync(join(root, 'node_modules/node-llama-cpp/package.json'), 'utf8')).version;
+const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
+
+/** The packages the bundles import at run time (esbuild.mjs keeps them external). */
+const RUNTIME_PACKAGES = ['openai', 'node-llama-cpp'];
 
 /** VS Code target -> node-llama-cpp binary packages. CUDA builds (180-360 MB) are left out: GPU `auto` uses Vulkan or the CPU. */
 const TARGETS = {
@@ -29,14 +36,48 @@ for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; 
 
 const run = (cmd, cmdArgs, options = {}) => execFileSync(cmd, cmdArgs, { stdio: 'inherit', ...options });
 const npmCli = process.env.npm_execpath && existsSync(process.env.npm_execpath) ? [process.execPath, process.env.npm_execpath] : ['npm'];
-const npm = (cmdArgs, options) => run(npmCli[0], [...npmCli.slice(1), ...cmdArgs], options);
+
+/** https://github.com/owner/name from package.json's repository field. */
+function repositoryUrl() {
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  const match = /github\.com[/:]([^/]+\/[^/#]+?)(?:\.git)?\/?$/.exec(url ?? '');
+  if (!match) throw new Error(`package.json "repository" must name a GitHub repository (the README's pictures resolve there), not ${JSON.stringify(url)}`);
+  return `https://github.com/${match[1]}`;
+}
+const repository = repositoryUrl();
 
 run(process.execPath, ['esbuild.mjs', 'extension', 'webview', 'cli'], { cwd: root, env: { ...process.env, NODE_ENV: 'production' } });
 
-/** Runtime packages (not dev, not the binary packages) as folders under node_modules. */
+/** The project's own files that ship: what .vscodeignore leaves (vsce's own reading of it). */
+function ownFiles() {
+  const out = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
+  return out.split('\n').map((line) => line.trim()).filter(Boolean);
+}
+
+/** RUNTIME_PACKAGES and everything they depend on, as folders under node_modules (npm's hoisted layout). */
 function runtimeModules() {
-  const out = execFileSync(npmCli[0], [...npmCli.slice(1), 'ls', '--omit=dev', '--omit=optional', '--all', '--parseable'], { cwd: root, encoding: 'utf8' });
-  return out.split('\n').filter((p) => p.includes('node_modules')).map((p) => relative(root, p)).filter((p) => !p.includes('@node-llama-cpp'));
+  const found = new Set();
+  const visit = (name, from) => {
+    let dir = from;
+    let folder;
+    for (;;) {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) {
+        folder = candidate;
+        break;
+      }
+      if (dir === root) throw new Error(`${name} (needed by ${relative(root, from) || 'ThinkLens'}) is not installed; run npm ci`);
+      dir = dirname(dir);
+      if (dir.endsWith('node_modules')) dir = dirname(dir);
+    }
+    const path = relative(root, folder);
+    if (found.has(path)) return;
+    found.add(path);
+    // Optional dependencies are platform binaries (node-llama-cpp's come per target below).
+    for (const dep of Object.keys(JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).dependencies ?? {})) visit(dep, folder);
+  };
+  for (const name of RUNTIME_PACKAGES) visit(name, root);
+  return [...found];
 }
 
 const cache = join(root, '.cache', 'package');
@@ -66,21 +107,20 @@ function packageTarget(target) {
   const stage = join(cache, target);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const manifest = { ...pkg, devDependencies: undefined, scripts: undefined, allowScripts: undefined };
-  writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2));
-  // The pictures live in the repository (relative links vsce cannot resolve without a repository URL).
-  const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/## What it looks like[\s\S]*?(?=\n## )/, '');
-  writeFileSync(join(stage, 'README.md'), readme);
-  for (const file of ['LICENSE', 'dist/extension.js', 'dist/cli.js', 'media', 'samples/src/cart.ts']) {
-    if (existsSync(join(root, file))) cpSync(join(root, file), join(stage, file), { recursive: true });
-  }
+  for (const file of ownFiles()) cpSync(join(root, file), join(stage, file), { dereference: true });
+  cpSync(join(root, '.vscodeignore'), join(stage, '.vscodeignore'));
+  // The VSIX's own dependencies are the runtime packages alone (the rest is bundled), so vsce's
+  // `npm list` in the stage sees a complete tree.
+  const dependencies = Object.fromEntries(RUNTIME_PACKAGES.map((name) => [name, pkg.dependencies?.[name] ?? pkg.optionalDependencies?.[name]]));
+  const manifest = { ...pkg, dependencies, optionalDependencies: undefined, devDependencies: undefined, scripts: undefined, allowScripts: undefined };
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const mod of modules) cpSync(join(root, mod), join(stage, mod), { recursive: true, dereference: true });
   // This platform's binaries: from node_modules when installed here, else fetched from the registry.
   for (const binary of TARGETS[target]) {
     const name = `@node-llama-cpp/${binary}`;
     const dest = join(stage, 'node_modules', name);
     const local = join(root, 'node_modules', name);
-    if (existsSync(local)) cpSync(local, dest, { recursive: true });
+    if (existsSync(local)) cpSync(local, dest, { recursive: true, dereference: true });
     else {
       const tmp = join(cache, 'tarballs');
       mkdirSync(tmp, { recursive: true });
@@ -95,12 +135,7 @@ function packageTarget(target) {
       run('tar', ['xzf', join(tmp, file), '-C', dest, '--strip-components=1']);
     }
   }
-  writeFileSync(join(stage, '.vscodeignore'), [
-    '**/*.map', '**/*.d.ts', '**/*.md', '!README.md', '!media/walkthrough/*.md', '**/test/**', '**/tests/**',
-    'node_modules/node-llama-cpp/llama/gitRelease.bundle', 'node_modules/node-llama-cpp/templates/**',
-    'node_modules/openai/src/**', '**/*.mts', '**/*.cts',
-  ].join('\n'));
   const vsix = join(outDir, `thinklens-${target}-${pkg.version}.vsix`);
-  run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--allow-missing-repository', '--out', vsix], { cwd: stage });
+  run(process.execPath, [vsce, 'package', '--target', target, '--baseContentUrl', `${repository}/blob/HEAD`, '--baseImagesUrl', `${repository}/raw/HEAD`, '--out', vsix], { cwd: stage });
   sizes.push([target, TARGETS[target].join(', '), (statSync(vsix).size / 1024 ** 2).toFixed(1)]);
 }

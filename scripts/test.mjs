@@ -1,6 +1,6 @@
-// `npm test`: every layer in order — type-check, unit (src/core + CLI), llamaserver (the CLI against
-// llama.cpp's own server, built once from the source node-llama-cpp ships), webview (real
-// Chromium), integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
+// `npm test`: every layer in order — lint (ESLint, eslint.config.mjs), type-check, unit (src/core +
+// CLI), llamaserver (the CLI against llama.cpp's own server, built once from the source node-llama-cpp
+// ships), webview (real Chromium), integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
 // `N passed, N failed`. A layer that cannot run fails with what to install; none is skipped.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
@@ -36,6 +36,7 @@ function run(command, args) {
 }
 
 const layers = {
+  lint: () => (run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1, note: 'npm run lint lists the problems' }),
   typecheck: () => (run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
   unit: () => {
     if (!run(process.execPath, ['esbuild.mjs', 'cli'])) return { passed: 0, failed: 1, note: 'CLI build failed' };

@@ -93,7 +93,6 @@ export function seedUserSettings(userDataDir, settings) {
  * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer(options) {
-  const { install } = options;
   const tempDir = mkdtempSync(join(tmpdir(), 'thinklens-code-server-'));
   const removeTemp = onCleanup(() => rmSync(tempDir, { recursive: true, force: true }));
   const userDataDir = options.userDataDir ?? join(tempDir, 'user-data');

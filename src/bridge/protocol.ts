@@ -1,90 +1,143 @@
 // The messages between the extension host and the review panel, and the view models they carry.
 // Both sides import this file; neither trusts the other's messages before `isHostMessage` /
 // `isWebviewMessage` has checked them. No `vscode` and no DOM here.
-import { BACKEND_IDS, type BackendId, type Usage } from '../core/types';
-import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../core/contract';
+//
+// Each view model and message is written once, as a valibot schema; its TypeScript type is derived
+// from the schema (`v.InferOutput`), so a field cannot exist without its check, and a misspelt key
+// fails at type-check. Add a field to the schema, never a type beside it. Keys a schema does not
+// list are let through unchecked and unused (the checks test, they do not rewrite messages).
+import * as v from 'valibot';
+import { BACKEND_IDS } from '../core/types';
+import { CATEGORIES, CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
 import { COMMAND } from './commandIds';
 
 // The panel names and sorts findings by the answer contract's own tables.
-export { categoryLabel, severityRank, type Category, type Severity } from '../core/contract';
+export { categoryLabel, severityRank, type Category, type Confidence, type Severity } from '../core/contract';
 // ... and hides a streaming answer's JSON block where the parser would read it.
 export { AnswerBlockScanner } from '../core/answerBlock';
 
+// ---- Building blocks ----
+
+/** An object with these checked keys; its type is readonly, as the panel never edits a message in place. */
+const record = <const E extends v.ObjectEntries>(entries: E) => v.pipe(v.object(entries), v.readonly());
+const list = <const T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.readonly());
+/** May be absent or undefined. */
+const maybe = v.optional;
+
+const text = v.string();
+const flag = v.boolean();
+/** Token counts, prices, epoch milliseconds, columns: finite and not negative. */
+const count = v.pipe(v.number(), v.finite(), v.minValue(0));
+/** A 1-based line number. */
+const line = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** Run, finding and thread ids. */
+const id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
+
 // ---- View models ----
 
-export type RunViewKind = 'explain' | 'review' | 'follow-up';
-export type DisplayMode = 'expanded' | 'collapsed' | 'hidden';
-export type RunStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
+const RunViewKindSchema = v.picklist(['explain', 'review', 'follow-up']);
+export type RunViewKind = v.InferOutput<typeof RunViewKindSchema>;
+const DisplayModeSchema = v.picklist(['expanded', 'collapsed', 'hidden']);
+export type DisplayMode = v.InferOutput<typeof DisplayModeSchema>;
+const RunStatusSchema = v.picklist(['running', 'done', 'error', 'cancelled', 'interrupted']);
+export type RunStatus = v.InferOutput<typeof RunStatusSchema>;
+const BackendIdSchema = v.picklist(BACKEND_IDS);
 
 /** A file as the panel shows it: the URI the host resolves, the path a person reads. */
-export interface FileRef {
-  readonly uri: string;
-  readonly path: string;
-}
+const FileRefSchema = record({ uri: text, path: text });
+export type FileRef = v.InferOutput<typeof FileRefSchema>;
 
-export interface RunHeader {
-  readonly id: string;
-  readonly kind: RunViewKind;
-  readonly title: string;
-  readonly file?: FileRef;
+const RunHeaderSchema = record({
+  id,
+  kind: RunViewKindSchema,
+  title: text,
+  file: maybe(FileRefSchema),
   /** Backend id or label, e.g. `deepseek`. */
-  readonly backend: string;
-  readonly model: string;
+  backend: text,
+  model: text,
   /** Epoch milliseconds. */
-  readonly startedAt: number;
+  startedAt: count,
   /** The prompt sent to the model, kept for export. */
-  readonly prompt?: string;
+  prompt: maybe(text),
   /** For follow-ups: the run this one continues; the panel shows them as one conversation. */
-  readonly parentRunId?: string;
-}
+  parentRunId: maybe(id),
+});
+export type RunHeader = v.InferOutput<typeof RunHeaderSchema>;
 
 /** Where a finding sits: lines 1-based inclusive; columns (when known) 0-based UTF-16, end exclusive. */
-export interface FindingRange {
-  readonly startLine: number;
-  readonly endLine: number;
-  readonly startColumn?: number;
-  readonly endColumn?: number;
-}
+const FindingRangeSchema = record({
+  startLine: line,
+  endLine: line,
+  startColumn: maybe(count),
+  endColumn: maybe(count),
+});
+export type FindingRange = v.InferOutput<typeof FindingRangeSchema>;
 
-export interface FindingView {
-  readonly id: string;
-  readonly title: string;
-  readonly severity: Severity;
-  readonly category: Category;
-  readonly file: FileRef;
-  readonly range: FindingRange;
-  /** Markdown from the model; the panel sanitizes it. */
-  readonly explanation: string;
-  readonly hasFix: boolean;
-  /** Why the fix was withheld. */
-  readonly fixRefused?: string;
-  readonly locationUncertain: boolean;
-  /** The document changed since the review; the finding may no longer apply. */
-  readonly stale?: boolean;
-  readonly applied?: boolean;
-  readonly dismissed?: boolean;
-  /** The change the fix makes, shown before it is applied: whole lines from `startLine`. */
-  readonly fix?: FixPreview;
-  /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
-  readonly withdrawn?: 'replaced' | 'cleared';
-}
-
-export interface FixPreview {
-  readonly startLine: number;
+const FixPreviewSchema = record({
+  startLine: line,
   /** The lines the fix replaces, as they are in the file. */
-  readonly removed: string;
+  removed: text,
   /** The lines it puts there. */
-  readonly added: string;
-}
+  added: text,
+});
+export type FixPreview = v.InferOutput<typeof FixPreviewSchema>;
 
-export interface UsageView {
-  readonly promptTokens: number;
-  readonly reasoningTokens: number;
-  readonly answerTokens: number;
-  readonly cachedPromptTokens?: number;
-  readonly costUsd?: number;
-  readonly tokensPerSecond?: number;
-}
+/** 0-based character offsets into a reasoning trace, end exclusive. */
+const EvidenceSpanSchema = record({ start: count, end: count });
+export type EvidenceSpan = v.InferOutput<typeof EvidenceSpanSchema>;
+
+const AgreementViewSchema = record({ count, of: count });
+export type AgreementView = v.InferOutput<typeof AgreementViewSchema>;
+
+/** One of several samples of a review: its own reasoning, and why it failed if it did. */
+const SampleViewSchema = record({ reasoning: text, error: maybe(text) });
+export type SampleView = v.InferOutput<typeof SampleViewSchema>;
+
+const FindingViewSchema = record({
+  id,
+  title: text,
+  severity: v.picklist(SEVERITIES),
+  category: v.picklist(CATEGORIES),
+  file: FileRefSchema,
+  range: FindingRangeSchema,
+  /** Markdown from the model; the panel sanitizes it. */
+  explanation: text,
+  hasFix: flag,
+  /** Why the fix was withheld. */
+  fixRefused: maybe(text),
+  locationUncertain: flag,
+  /** The document changed since the review; the finding may no longer apply. */
+  stale: maybe(flag),
+  applied: maybe(flag),
+  dismissed: maybe(flag),
+  /** The change the fix makes, shown before it is applied: whole lines from `startLine`. */
+  fix: maybe(FixPreviewSchema),
+  /** Left the editor without the person acting on it: a newer run over its code replaced it, or Clear Findings removed it. */
+  withdrawn: maybe(v.picklist(['replaced', 'cleared'])),
+  /** The passages of the reasoning that led to it: offsets into the trace of sample `sample` (or the run's reasoning). */
+  evidence: maybe(list(EvidenceSpanSchema)),
+  confidence: maybe(v.picklist(CONFIDENCES_ASCENDING)),
+  /** Why the confidence is not high, for people. */
+  confidenceReasons: maybe(list(text)),
+  /** With several samples: in how many of them it came up. */
+  agreement: maybe(AgreementViewSchema),
+  /** With several samples: which one (0-based) its text and evidence come from. */
+  sample: maybe(count),
+});
+export type FindingView = v.InferOutput<typeof FindingViewSchema>;
+
+const usageEntries = {
+  promptTokens: count,
+  reasoningTokens: count,
+  answerTokens: count,
+  cachedPromptTokens: maybe(count),
+  costUsd: maybe(count),
+  tokensPerSecond: maybe(count),
+};
+const UsageViewSchema = record(usageEntries);
+export type UsageView = v.InferOutput<typeof UsageViewSchema>;
+const SessionUsageViewSchema = record({ ...usageEntries, runs: count });
+export type SessionUsageView = v.InferOutput<typeof SessionUsageViewSchema>;
 
 /** Commands the panel may ask the host to run: a fixed list, never a name taken from model output. */
 export const PANEL_COMMANDS = [
@@ -94,289 +147,172 @@ export const PANEL_COMMANDS = [
   COMMAND.showLog,
   COMMAND.exportTrace,
 ] as const;
-export type PanelCommand = (typeof PANEL_COMMANDS)[number];
+const PanelCommandSchema = v.picklist(PANEL_COMMANDS);
+export type PanelCommand = v.InferOutput<typeof PanelCommandSchema>;
+export const isPanelCommand = (x: unknown): x is PanelCommand => v.is(PanelCommandSchema, x);
 
 /** A button under an error: run an allowed command, or run the same request again. */
-export interface ErrorAction {
-  readonly label: string;
-  readonly command: PanelCommand | 'rerun';
+const ErrorActionSchema = record({
+  label: text,
+  command: v.picklist([...PANEL_COMMANDS, 'rerun']),
   /** The backend the command is about (Set API key asks for the key of the backend that failed). */
-  readonly backend?: BackendId;
-}
+  backend: maybe(BackendIdSchema),
+});
+export type ErrorAction = v.InferOutput<typeof ErrorActionSchema>;
 
-export interface ErrorView {
+const ErrorViewSchema = record({
   /** A `BackendErrorKind` or another short machine-readable kind. */
-  readonly kind: string;
+  kind: text,
   /** What happened, for a person. */
-  readonly message: string;
+  message: text,
   /** What to do about it. */
-  readonly hint?: string;
+  hint: maybe(text),
   /** The server's own words, redacted. */
-  readonly detail?: string;
-  readonly actions: readonly ErrorAction[];
-}
+  detail: maybe(text),
+  actions: list(ErrorActionSchema),
+});
+export type ErrorView = v.InferOutput<typeof ErrorViewSchema>;
 
-export interface RunResult {
-  readonly summary: string;
+const RunResultSchema = record({
+  summary: text,
   /** The answer without its JSON block. */
-  readonly prose: string;
-  readonly findings: readonly FindingView[];
+  prose: text,
+  findings: list(FindingViewSchema),
   /** Set when the answer had no readable findings block. */
-  readonly problem?: string;
-  readonly error?: ErrorView;
-  readonly cancelled?: boolean;
-}
+  problem: maybe(text),
+  error: maybe(ErrorViewSchema),
+  cancelled: maybe(flag),
+  /**
+   * With several samples of a review: each one's trace, the first being the run's own `reasoning`
+   * (the one that streamed). Findings' `sample` indexes this.
+   */
+  samples: maybe(list(SampleViewSchema)),
+});
+export type RunResult = v.InferOutput<typeof RunResultSchema>;
 
 /** Everything the panel knows about one run. */
-export interface RunView {
-  readonly header: RunHeader;
-  readonly status: RunStatus;
-  readonly reasoning: string;
-  readonly answer: string;
+const RunViewSchema = record({
+  header: RunHeaderSchema,
+  status: RunStatusSchema,
+  reasoning: text,
+  answer: text,
   /** Streamed pieces so far: a close estimate of tokens until the server reports usage. */
-  readonly reasoningPieces: number;
-  readonly answerPieces: number;
-  readonly answerStartedAt?: number;
-  readonly finishedAt?: number;
-  readonly usage?: UsageView;
-  readonly result?: RunResult;
+  reasoningPieces: count,
+  answerPieces: count,
+  answerStartedAt: maybe(count),
+  finishedAt: maybe(count),
+  usage: maybe(UsageViewSchema),
+  result: maybe(RunResultSchema),
   /** The stored copy of a long trace was shortened. */
-  readonly trimmed?: boolean;
+  trimmed: maybe(flag),
   /** From an earlier session (history): its findings are no longer in the editor, so they cannot be fixed or dismissed. */
-  readonly restored?: boolean;
-}
+  restored: maybe(flag),
+});
+export type RunView = v.InferOutput<typeof RunViewSchema>;
+/** Also checks stored history before the host trusts it. */
+export const isRunView = (x: unknown): x is RunView => v.is(RunViewSchema, x);
 
-export interface HistoryEntry {
+const HistoryEntrySchema = record({
   /** The first run of the conversation. */
-  readonly threadId: string;
-  readonly title: string;
-  readonly kind: RunViewKind;
-  readonly file?: FileRef;
-  readonly startedAt: number;
-  readonly status: RunStatus;
-  readonly findings: number;
-  readonly runs: number;
-}
+  threadId: id,
+  title: text,
+  kind: RunViewKindSchema,
+  file: maybe(FileRefSchema),
+  startedAt: count,
+  status: RunStatusSchema,
+  findings: count,
+  runs: count,
+});
+export type HistoryEntry = v.InferOutput<typeof HistoryEntrySchema>;
+const HistorySchema = list(HistoryEntrySchema);
 
-export interface SessionUsageView extends UsageView {
-  readonly runs: number;
-}
+const SetupViewSchema = record({ reason: text });
+export type SetupView = v.InferOutput<typeof SetupViewSchema>;
 
-export interface SetupView {
-  readonly reason: string;
-}
-
-export interface PanelSnapshot {
-  readonly display: DisplayMode;
-  readonly setup?: SetupView;
-  readonly session: SessionUsageView;
-  readonly history: readonly HistoryEntry[];
+const PanelSnapshotSchema = record({
+  display: DisplayModeSchema,
+  setup: maybe(SetupViewSchema),
+  session: SessionUsageViewSchema,
+  history: HistorySchema,
   /** The conversation on screen, oldest run first. */
-  readonly thread: readonly RunView[];
-}
+  thread: list(RunViewSchema),
+});
+export type PanelSnapshot = v.InferOutput<typeof PanelSnapshotSchema>;
 
 /** One run's coalesced deltas since the previous post. */
-export interface RunDelta {
-  readonly runId: string;
-  readonly reasoning: string;
-  readonly answer: string;
-  readonly reasoningPieces: number;
-  readonly answerPieces: number;
-  readonly answerStartedAt?: number;
-}
+const RunDeltaSchema = record({
+  runId: id,
+  reasoning: text,
+  answer: text,
+  reasoningPieces: count,
+  answerPieces: count,
+  answerStartedAt: maybe(count),
+});
+export type RunDelta = v.InferOutput<typeof RunDeltaSchema>;
 
 // ---- Messages ----
 
-export type HostToWebview =
-  | { readonly type: 'snapshot'; readonly snapshot: PanelSnapshot }
-  | { readonly type: 'runStarted'; readonly run: RunView; readonly threadId: string; readonly history: readonly HistoryEntry[] }
-  | { readonly type: 'deltas'; readonly items: readonly RunDelta[] }
-  | { readonly type: 'usage'; readonly runId: string; readonly usage: UsageView; readonly session: SessionUsageView }
-  | {
-      readonly type: 'runFinished';
-      readonly runId: string;
-      readonly status: RunStatus;
-      readonly result: RunResult;
-      readonly finishedAt: number;
-      readonly history: readonly HistoryEntry[];
-    }
-  | { readonly type: 'findings'; readonly runId: string; readonly findings: readonly FindingView[] }
-  | { readonly type: 'thread'; readonly thread: readonly RunView[] }
-  | { readonly type: 'history'; readonly history: readonly HistoryEntry[] }
-  | { readonly type: 'setup'; readonly setup: SetupView | null }
-  | { readonly type: 'display'; readonly mode: DisplayMode }
-  | { readonly type: 'focusRun'; readonly runId: string; readonly showTrace: boolean }
+/** Messages are told apart by `type`; an unknown type, a missing key or a wrong value rejects the whole message. */
+const message = <const T extends string, const E extends v.ObjectEntries>(type: T, entries: E) =>
+  v.object({ type: v.literal(type), ...entries });
+
+const HostMessageSchema = v.variant('type', [
+  message('snapshot', { snapshot: PanelSnapshotSchema }),
+  message('runStarted', { run: RunViewSchema, threadId: id, history: HistorySchema }),
+  message('deltas', { items: list(RunDeltaSchema) }),
+  message('usage', { runId: id, usage: UsageViewSchema, session: SessionUsageViewSchema }),
+  message('runFinished', { runId: id, status: RunStatusSchema, result: RunResultSchema, finishedAt: count, history: HistorySchema }),
+  message('findings', { runId: id, findings: list(FindingViewSchema) }),
+  message('thread', { thread: list(RunViewSchema) }),
+  message('history', { history: HistorySchema }),
+  message('setup', { setup: v.nullable(SetupViewSchema) }),
+  message('display', { mode: DisplayModeSchema }),
+  /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
+  message('focusRun', { runId: id, showTrace: flag, findingId: maybe(id) }),
   /** The view's title-bar History button: show (or hide) the list of recent conversations. */
-  | { readonly type: 'showHistory' };
+  message('showHistory', {}),
+]);
+export type HostToWebview = Readonly<v.InferOutput<typeof HostMessageSchema>>;
 
 export const MAX_FOLLOW_UP_LENGTH = 8000;
 
-export type WebviewToHost =
-  | { readonly type: 'ready' }
-  | { readonly type: 'revealFinding'; readonly runId: string; readonly findingId: string }
-  | { readonly type: 'applyFix'; readonly runId: string; readonly findingId: string }
+/** Which finding of which run. */
+const findingRef = { runId: id, findingId: id };
+
+const WebviewMessageSchema = v.variant('type', [
+  message('ready', {}),
+  message('revealFinding', findingRef),
+  message('applyFix', findingRef),
   /** Apply through VS Code's refactor preview, where the person confirms or discards the change. */
-  | { readonly type: 'previewFix'; readonly runId: string; readonly findingId: string }
-  | { readonly type: 'dismissFinding'; readonly runId: string; readonly findingId: string }
-  | { readonly type: 'cancelRun'; readonly runId: string }
-  | { readonly type: 'rerun'; readonly runId: string }
-  | { readonly type: 'followUp'; readonly runId: string; readonly question: string }
-  | { readonly type: 'runCommand'; readonly command: PanelCommand; readonly backend?: BackendId }
-  | { readonly type: 'exportRun'; readonly runId: string }
-  | { readonly type: 'openThread'; readonly threadId: string }
+  message('previewFix', findingRef),
+  message('dismissFinding', findingRef),
+  message('cancelRun', { runId: id }),
+  message('rerun', { runId: id }),
+  message('followUp', {
+    runId: id,
+    question: v.pipe(
+      v.string(),
+      v.check((question) => question.trim().length > 0),
+      v.maxLength(MAX_FOLLOW_UP_LENGTH),
+    ),
+  }),
+  message('runCommand', { command: PanelCommandSchema, backend: maybe(BackendIdSchema) }),
+  message('exportRun', { runId: id }),
+  message('openThread', { threadId: id }),
   /** The host asks the person before opening; only http and https. */
-  | { readonly type: 'openLink'; readonly href: string };
+  message('openLink', { href: v.pipe(v.string(), v.check(isWebLink)) }),
+]);
+export type WebviewToHost = Readonly<v.InferOutput<typeof WebviewMessageSchema>>;
 
-// ---- Runtime checks ----
-
-type Check<T> = (x: unknown) => x is T;
-
+/** Arrays are objects to valibot; a message never is one. */
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isString = (x: unknown): x is string => typeof x === 'string';
-const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
-const isLine = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1;
-const isBoolean = (x: unknown): x is boolean => typeof x === 'boolean';
-const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 200;
-const oneOf =
-  <T extends string>(values: readonly T[]): Check<T> =>
-  (x: unknown): x is T =>
-    typeof x === 'string' && (values as readonly string[]).includes(x);
-const arrayOf =
-  <T>(item: Check<T>): Check<readonly T[]> =>
-  (x: unknown): x is readonly T[] =>
-    Array.isArray(x) && x.every(item);
-/** An object whose listed keys pass their checks; a key marked optional may be absent or undefined. */
-function shape<T>(required: Record<string, Check<unknown>>, optional: Record<string, Check<unknown>> = {}): Check<T> {
-  return (x: unknown): x is T => {
-    if (!isRecord(x)) return false;
-    for (const [key, check] of Object.entries(required)) if (!check(x[key])) return false;
-    for (const [key, check] of Object.entries(optional)) if (x[key] !== undefined && !check(x[key])) return false;
-    return true;
-  };
-}
-
-const isRunKind = oneOf<RunViewKind>(['explain', 'review', 'follow-up']);
-const isDisplayMode = oneOf<DisplayMode>(['expanded', 'collapsed', 'hidden']);
-const isRunStatus = oneOf<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
-export const isPanelCommand = oneOf<PanelCommand>(PANEL_COMMANDS);
-
-const isFileRef = shape<FileRef>({ uri: isString, path: isString });
-const isRunHeader = shape<RunHeader>(
-  { id: isId, kind: isRunKind, title: isString, backend: isString, model: isString, startedAt: isCount },
-  { file: isFileRef, prompt: isString, parentRunId: isId },
-);
-const isFindingRange = shape<FindingRange>(
-  { startLine: isLine, endLine: isLine },
-  { startColumn: isCount, endColumn: isCount },
-);
-const isFindingView = shape<FindingView>(
-  {
-    id: isId,
-    title: isString,
-    severity: oneOf(SEVERITIES),
-    category: oneOf(CATEGORIES),
-    file: isFileRef,
-    range: isFindingRange,
-    explanation: isString,
-    hasFix: isBoolean,
-    locationUncertain: isBoolean,
-  },
-  {
-    fixRefused: isString,
-    stale: isBoolean,
-    applied: isBoolean,
-    dismissed: isBoolean,
-    withdrawn: oneOf(['replaced', 'cleared']),
-    fix: shape<FixPreview>({ startLine: isLine, removed: isString, added: isString }),
-  },
-);
-const usageFields = { promptTokens: isCount, reasoningTokens: isCount, answerTokens: isCount };
-const usageOptional = { cachedPromptTokens: isCount, costUsd: isCount, tokensPerSecond: isCount };
-const isUsageView = shape<UsageView>(usageFields, usageOptional);
-const isSessionUsage = shape<SessionUsageView>({ ...usageFields, runs: isCount }, usageOptional);
-const isBackendId = oneOf<BackendId>(BACKEND_IDS);
-const isErrorAction = shape<ErrorAction>(
-  {
-    label: isString,
-    command: (x: unknown) => x === 'rerun' || isPanelCommand(x),
-  },
-  { backend: isBackendId },
-);
-const isErrorView = shape<ErrorView>({ kind: isString, message: isString, actions: arrayOf(isErrorAction) }, { hint: isString, detail: isString });
-const isRunResult = shape<RunResult>(
-  { summary: isString, prose: isString, findings: arrayOf(isFindingView) },
-  { problem: isString, error: isErrorView, cancelled: isBoolean },
-);
-/** Also checks stored history before the host trusts it. */
-export const isRunView = shape<RunView>(
-  {
-    header: isRunHeader,
-    status: isRunStatus,
-    reasoning: isString,
-    answer: isString,
-    reasoningPieces: isCount,
-    answerPieces: isCount,
-  },
-  { answerStartedAt: isCount, finishedAt: isCount, usage: isUsageView, result: isRunResult, trimmed: isBoolean, restored: isBoolean },
-);
-const isHistoryEntry = shape<HistoryEntry>(
-  { threadId: isId, title: isString, kind: isRunKind, startedAt: isCount, status: isRunStatus, findings: isCount, runs: isCount },
-  { file: isFileRef },
-);
-const isHistory = arrayOf(isHistoryEntry);
-const isSetupView = shape<SetupView>({ reason: isString });
-const isSnapshot = shape<PanelSnapshot>(
-  { display: isDisplayMode, session: isSessionUsage, history: isHistory, thread: arrayOf(isRunView) },
-  { setup: isSetupView },
-);
-const isRunDelta = shape<RunDelta>(
-  { runId: isId, reasoning: isString, answer: isString, reasoningPieces: isCount, answerPieces: isCount },
-  { answerStartedAt: isCount },
-);
-
-const hostChecks: { readonly [K in HostToWebview['type']]: Check<unknown> } = {
-  snapshot: shape({ snapshot: isSnapshot }),
-  runStarted: shape({ run: isRunView, threadId: isId, history: isHistory }),
-  deltas: shape({ items: arrayOf(isRunDelta) }),
-  usage: shape({ runId: isId, usage: isUsageView, session: isSessionUsage }),
-  runFinished: shape({ runId: isId, status: isRunStatus, result: isRunResult, finishedAt: isCount, history: isHistory }),
-  findings: shape({ runId: isId, findings: arrayOf(isFindingView) }),
-  thread: shape({ thread: arrayOf(isRunView) }),
-  history: shape({ history: isHistory }),
-  setup: shape({ setup: (x: unknown) => x === null || isSetupView(x) }),
-  display: shape({ mode: isDisplayMode }),
-  focusRun: shape({ runId: isId, showTrace: isBoolean }),
-  showHistory: isRecord,
-};
-
-const isFollowUpQuestion = (x: unknown): x is string =>
-  typeof x === 'string' && x.trim().length > 0 && x.length <= MAX_FOLLOW_UP_LENGTH;
-const findingRef = shape({ runId: isId, findingId: isId });
-const webviewChecks: { readonly [K in WebviewToHost['type']]: Check<unknown> } = {
-  ready: isRecord,
-  revealFinding: findingRef,
-  applyFix: findingRef,
-  previewFix: findingRef,
-  dismissFinding: findingRef,
-  cancelRun: shape({ runId: isId }),
-  rerun: shape({ runId: isId }),
-  followUp: shape({ runId: isId, question: isFollowUpQuestion }),
-  runCommand: shape({ command: isPanelCommand }, { backend: isBackendId }),
-  exportRun: shape({ runId: isId }),
-  openThread: shape({ threadId: isId }),
-  openLink: shape({ href: (x: unknown): x is string => typeof x === 'string' && isWebLink(x) }),
-};
-
-function hasCheck<K extends string>(table: { readonly [P in K]: Check<unknown> }, type: unknown): type is K {
-  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(table, type);
-}
 
 export function isHostMessage(x: unknown): x is HostToWebview {
-  return isRecord(x) && hasCheck(hostChecks, x.type) && hostChecks[x.type](x);
+  return isRecord(x) && v.is(HostMessageSchema, x);
 }
 
 export function isWebviewMessage(x: unknown): x is WebviewToHost {
-  return isRecord(x) && hasCheck(webviewChecks, x.type) && webviewChecks[x.type](x);
+  return isRecord(x) && v.is(WebviewMessageSchema, x);
 }
 
 /** Only absolute http(s) URLs may leave the panel; everything else (javascript:, command:, data:, file:) is refused. */
@@ -387,71 +323,5 @@ export function isWebLink(href: string): boolean {
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
   } catch {
     return false;
-  }
-}
-
-// ---- Helpers the host uses to fill the view models ----
-
-/** Engine usage to panel usage: `completionTokens` counts reasoning too, so the answer is the rest. */
-export function usageViewFromUsage(usage: Usage): UsageView {
-  const reasoningTokens = usage.reasoningTokens ?? 0;
-  return {
-    promptTokens: usage.promptTokens,
-    reasoningTokens,
-    answerTokens: Math.max(0, usage.completionTokens - reasoningTokens),
-    ...(usage.cachedPromptTokens !== undefined ? { cachedPromptTokens: usage.cachedPromptTokens } : {}),
-    ...(usage.costUsd !== undefined ? { costUsd: usage.costUsd } : {}),
-    ...(usage.tokensPerSecond !== undefined ? { tokensPerSecond: usage.tokensPerSecond } : {}),
-  };
-}
-
-/** The buttons that fix each kind of failure (all from the allow-list). */
-export function defaultErrorActions(kind: string, backend?: string): ErrorAction[] {
-  const local = backend === 'local';
-  const failing = isBackendId(backend) ? { backend } : {};
-  switch (kind) {
-    case 'auth':
-    case 'out-of-balance':
-      return [
-        { label: 'Set API key', command: COMMAND.setApiKey, ...failing },
-        { label: 'Switch backend', command: COMMAND.selectBackend },
-      ];
-    case 'model-not-found':
-      return local
-        ? [
-            { label: 'Download model', command: COMMAND.downloadModel },
-            { label: 'Pick model', command: COMMAND.selectBackend },
-          ]
-        : [{ label: 'Pick model', command: COMMAND.selectBackend }];
-    case 'network':
-      return [
-        { label: 'Try again', command: 'rerun' },
-        { label: 'Switch backend', command: COMMAND.selectBackend },
-        { label: 'Show log', command: COMMAND.showLog },
-      ];
-    case 'rate-limit':
-    case 'timeout':
-    case 'server':
-      return [
-        { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: COMMAND.showLog },
-      ];
-    case 'setup':
-      return local
-        ? [
-            { label: 'Download model', command: COMMAND.downloadModel },
-            { label: 'Select backend', command: COMMAND.selectBackend },
-          ]
-        : [
-            { label: 'Select backend', command: COMMAND.selectBackend },
-            { label: 'Set API key', command: COMMAND.setApiKey },
-          ];
-    case 'cancelled':
-      return [{ label: 'Run again', command: 'rerun' }];
-    default:
-      return [
-        { label: 'Try again', command: 'rerun' },
-        { label: 'Show log', command: COMMAND.showLog },
-      ];
   }
 }

@@ -6,6 +6,7 @@ import { DOCUMENT_KINDS, type DocumentKind } from '../core/documentKind';
 import { CONFIDENCES_ASCENDING } from '../core/contract';
 import { BACKEND_IDS, FOCUS_AREAS, type BackendId, type Confidence, type Focus, type LineRange, type Severity } from '../core/types';
 import { MAX_TIMER_SECONDS } from '../core/inputLimits';
+import { MAX_SAMPLES } from '../core/samples';
 import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'codequality'] as const;
@@ -69,7 +70,6 @@ export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: '
 export class UsageError extends Error {}
 
 /** Each sample is a full run (and a full bill): more than this is a mistake, not a review. */
-const MAX_SAMPLES = 16;
 
 /** The most files in flight at once (the queue lowers it further when the server pushes back). */
 const MAX_CONCURRENCY = 64;

@@ -9,8 +9,9 @@ import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pric
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
 import { prepareRun, runPlanned } from '../core/plannedRun';
 import { estimateTokens, ownValue, splitLines } from '../core/text';
-import { filterFindings, voteAcrossSamples } from '../core/triage';
-import type { Backend, BackendConfig, CodeUnderReview, Severity, Usage } from '../core/types';
+import { filterFindings } from '../core/triage';
+import { limiter, runSamples, sumUsage, type Limiter } from '../core/samples';
+import type { Backend, BackendConfig, CodeUnderReview, Severity } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest } from './args';
 import { Baseline } from './baseline';
 import { defaultCacheDir, ResultCache, withCache } from './cache';
@@ -223,12 +224,10 @@ async function runOne(
   let cached = false;
   const runBackend = cache ? withCache(backend, cache, server, () => (cached = true)) : backend;
   const { samples } = request;
-  const runSample = (index: number) =>
+  const sampled = await runSamples(samples, request.seed, (index, seed) =>
     slot(async () => {
       const label = [several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
       const trace = request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
-      // Each sample gets its own seed, so that servers which honour seeds do not repeat one answer.
-      const seed = samples > 1 ? (request.seed ?? 0) + index + 1 : request.seed;
       // The same planner as the extension: the window, reserves and answer constraint come from the profile.
       const plan = await prepareRun(backend, { code, settings: { seed } }, signal);
       const output = await runPlanned({
@@ -243,18 +242,12 @@ async function runOne(
       });
       trace?.end();
       return output;
-    });
-  const outputs = await Promise.all(Array.from({ length: samples }, (_, index) => runSample(index)));
+    }),
+  );
+  const { outputs, error } = sampled;
   const first = outputs[0]!;
   const finished = outputs.filter((o) => !o.error);
-  const failed = outputs.find((o) => o.error);
-  const voted = voteAcrossSamples(finished.map((o) => o.parsed?.findings ?? []));
-  // Evidence offsets point into the reasoning of the sample a finding came from: number the
-  // samples among all of them (a failed sample has no findings).
-  const found = voted.map((f) => (f.sample === undefined ? f : { ...f, sample: outputs.indexOf(finished[f.sample]!) }));
-  const filtered = filterFindings(found, { minSeverity: request.minSeverity, minConfidence: request.minConfidence, focus: request.focus });
-  // With several samples the file fails only when every sample failed; the others still vote.
-  const error = (samples === 1 || finished.length === 0) && failed?.error ? failed.error : undefined;
+  const filtered = filterFindings(sampled.findings, { minSeverity: request.minSeverity, minConfidence: request.minConfidence, focus: request.focus });
   const report: RunReport = {
     file: input.file,
     absPath: input.absPath,
@@ -280,41 +273,6 @@ async function runOne(
 }
 
 const errorOf = (error: BackendError) => ({ kind: error.kind, message: error.message, hint: error.hint });
-
-type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
-
-function limiter(size: number): Limiter {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    while (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-/** The usage of all samples together (tokens and cost add up). */
-function sumUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
-  const known = usages.filter((u): u is Usage => u !== undefined);
-  if (known.length <= 1) return known[0];
-  const add = (pick: (u: Usage) => number | undefined) =>
-    known.some((u) => pick(u) !== undefined) ? known.reduce((sum, u) => sum + (pick(u) ?? 0), 0) : undefined;
-  const reasoningTokens = add((u) => u.reasoningTokens);
-  const cachedPromptTokens = add((u) => u.cachedPromptTokens);
-  const costUsd = add((u) => u.costUsd);
-  return {
-    promptTokens: add((u) => u.promptTokens) ?? 0,
-    completionTokens: add((u) => u.completionTokens) ?? 0,
-    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
-    ...(cachedPromptTokens !== undefined ? { cachedPromptTokens } : {}),
-    ...(costUsd !== undefined ? { costUsd } : {}),
-  };
-}
 
 /** A 429 before any output: the file goes back in the queue (unless the wait is a quota's hours). */
 function pushbackOf(error: BackendError | undefined, received: string): Pushback | undefined {
@@ -417,5 +375,5 @@ process.stderr.on('error', () => undefined);
 
 main(process.argv.slice(2)).then(finish, (error: unknown) => {
   fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-  finish(EXIT_RUN_FAILED);
+  return finish(EXIT_RUN_FAILED);
 });

@@ -5,6 +5,7 @@
 // starts, one short request checks that the file exists and the host answers, because the
 // downloader itself retries a dead connection for minutes before it gives up; offline, a person
 // should learn that in seconds, with what to do instead.
+import { raceAbort } from './abort';
 import { BackendError } from './errors';
 
 export interface RecommendedModel {
@@ -197,7 +198,7 @@ export async function downloadModel(
   const { createModelDownloader } = await import('node-llama-cpp');
   const endpoints = options.huggingFaceEndpoint ? { huggingFace: options.huggingFaceEndpoint } : undefined;
   try {
-    const downloader = await abortable(
+    const downloader = await raceAbort(
       createModelDownloader({
         modelUri,
         dirPath,
@@ -209,6 +210,7 @@ export async function downloadModel(
         onProgress: ({ downloadedSize, totalSize }) => onProgress({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
       }),
       signal,
+      cancelled,
     );
     return await downloader.download({ signal });
   } catch (error) {
@@ -228,14 +230,3 @@ export async function downloadModel(
   }
 }
 
-/** Resolves with `promise`, or rejects at once when `signal` aborts (the work itself goes on). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
-}

@@ -3,7 +3,8 @@
 
 import { buildFollowUp, buildPrompt } from './prompt';
 import { parseAnswer } from './answerParser';
-import { BackendError, toBackendError } from './errors';
+import { raceAbort } from './abort';
+import { BackendError, cancelledError, toBackendError } from './errors';
 import { timerSeconds } from './inputLimits';
 import type {
   Backend,
@@ -95,7 +96,7 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
       else finishReason = event.finishReason;
       onEvent?.(event);
     }
-    if (deadline.signal.aborted) throw new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.');
+    if (deadline.signal.aborted) throw cancelledError();
   } catch (error) {
     const failure = deadline.expired ? deadline.error() : toBackendError(error, { backend: backend.id });
     // A backend still waiting inside (it ignored the signal) is told to finish; nobody waits for it.
@@ -124,26 +125,12 @@ function runDeadline(outer: AbortSignal, seconds: number | undefined) {
     expired = true;
     controller.abort();
   }, limit * 1000);
-  let rejectWait: ((reason: unknown) => void) | undefined;
-  const onAbort = () => rejectWait?.(new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.'));
-  controller.signal.addEventListener('abort', onAbort, { once: true });
   return {
     signal: controller.signal,
     get expired() {
       return expired;
     },
-    race<T>(wait: Promise<T>): Promise<T> {
-      if (controller.signal.aborted) {
-        wait.catch(() => undefined);
-        return Promise.reject(new BackendError('cancelled', 'The run was cancelled.', 'Run it again when you are ready.'));
-      }
-      return new Promise<T>((resolve, reject) => {
-        rejectWait = reject;
-        wait.then(resolve, reject).finally(() => {
-          if (rejectWait === reject) rejectWait = undefined;
-        });
-      });
-    },
+    race: <T>(wait: Promise<T>): Promise<T> => raceAbort(wait, controller.signal),
     error(): BackendError {
       return new BackendError(
         'timeout',
@@ -154,7 +141,6 @@ function runDeadline(outer: AbortSignal, seconds: number | undefined) {
     dispose() {
       clearTimeout(timer);
       outer.removeEventListener('abort', stop);
-      controller.signal.removeEventListener('abort', onAbort);
     },
   };
 }

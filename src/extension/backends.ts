@@ -44,8 +44,9 @@ export class Backends implements vscode.Disposable {
     await old?.backend.dispose?.();
   }
 
-  dispose(): void {
-    void this.reset();
+  /** Unloads a local model; deactivate() waits for it (VS Code waits a few seconds at most). */
+  dispose(): Promise<void> {
+    return this.reset();
   }
 
   private async resolveConfig(config: ThinkLensConfig): Promise<{ ok: true; config: BackendConfig; reason: string } | { ok: false; setup: string }> {

@@ -2,7 +2,7 @@
 // "Explain with ThinkLens" on everyone else's, and a fix-all source action.
 
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_SOURCE, type FindingStore } from './findings';
+import { DIAGNOSTIC_SOURCE, inEditor, type FindingStore } from './findings';
 import { fixAllEnabled } from './settingsPolicy';
 import { COMMAND, INTERNAL_COMMAND } from '../bridge/commandIds';
 
@@ -26,7 +26,7 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
     }
     // A fix-all applies model edits without a look (also from a repository's codeActionsOnSave):
     // offered only when the person opted in in user settings, and never with a destructive fix.
-    const fixable = this.findings.all(document.uri).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive);
+    const fixable = this.findings.all(document.uri).filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive);
     const optedIn = fixAllEnabled(vscode.workspace.getConfiguration('thinklens').inspect<boolean>('fixAll.enabled'));
     if (fixable.length > 0 && optedIn && wants(FIX_ALL_KIND)) {
       const action = new vscode.CodeAction(`Apply all ThinkLens fixes in file (${fixable.length})`, FIX_ALL_KIND);

@@ -8,7 +8,7 @@ import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/de
 import { THINKING_MODEL } from '../core/backends/models';
 import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
-import type { FindingStore } from './findings';
+import { inEditor, type FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
 import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
 import type { Log } from './log';
@@ -52,7 +52,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return active;
   };
   const analyse = async (target: Promise<AnalysisTarget>, kind?: 'explain' | 'review') => {
-    await panel.reveal();
+    panel.reveal();
     const resolved = await target;
     // Nothing was selected: say what was taken instead.
     if (resolved.scopeNote) vscode.window.setStatusBarMessage(`ThinkLens: ${resolved.scopeNote}`, 10_000);
@@ -140,7 +140,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(INTERNAL_COMMAND.applyAllFixes, async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
       // Destructive fixes are never part of a fix-all: each needs its own look.
-      const ids = findings.all(target).filter((f) => f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
+      const ids = findings.all(target).filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
         void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
@@ -150,7 +150,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(INTERNAL_COMMAND.dismissFinding, (id) => findings.dismiss(String(id))),
     guarded(INTERNAL_COMMAND.showFinding, async (id) => {
       const stamped = findings.get(String(id));
-      if (stamped) await panel.reveal(stamped.runId);
+      if (stamped) panel.reveal(stamped.runId, stamped.id);
     }),
   ];
 }
@@ -273,7 +273,7 @@ async function pickCommit(): Promise<string | undefined> {
 async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[]): Promise<RunOutcome[]> {
   const { runs, panel, log } = deps;
   const limit = readConfig().maxConcurrency;
-  await panel.reveal();
+  panel.reveal();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'ThinkLens review', cancellable: true },
     async (progress, token) => {

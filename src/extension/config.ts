@@ -2,8 +2,11 @@
 // user (machine) settings only: a repository's .vscode/settings.json must never redirect code or keys.
 
 import * as vscode from 'vscode';
-import type { BackendId, ReasoningEffort } from '../core/types';
+import { CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
+import { FOCUS_AREAS, type BackendId, type Confidence, type Focus, type ReasoningEffort, type Severity } from '../core/types';
 import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
+import { MAX_SAMPLES } from '../core/samples';
+import type { FindingFilter } from '../core/triage';
 import { timerSeconds } from '../core/inputLimits';
 import { USER_ONLY_SETTINGS, userValue } from './settingsPolicy';
 
@@ -31,6 +34,10 @@ export interface ThinkLensConfig {
   };
   readonly reasoningDisplay: ReasoningDisplay;
   readonly maxConcurrency: number;
+  /** Independent samples of each review, matched by fingerprint (1: no voting). User settings only. */
+  readonly samples: number;
+  /** Which findings are shown at all (the same filter as the CLI's --min-severity, --min-confidence, --focus). */
+  readonly filter: FindingFilter;
   readonly pricing: Record<string, unknown>;
 }
 
@@ -45,6 +52,11 @@ function userOnly<T>(settings: vscode.WorkspaceConfiguration, key: (typeof USER_
 function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
+
+const oneOf = <T extends string>(value: unknown, allowed: readonly T[]): T | undefined =>
+  (allowed as readonly unknown[]).includes(value) ? (value as T) : undefined;
+const listOf = <T extends string>(value: unknown, allowed: readonly T[]): T[] =>
+  Array.isArray(value) ? [...new Set(value.filter((v): v is T => (allowed as readonly unknown[]).includes(v)))] : [];
 
 const nonEmpty = (value: string | undefined): string | undefined => (value && value.trim() ? value.trim() : undefined);
 
@@ -73,6 +85,12 @@ export function readConfig(): ThinkLensConfig {
     },
     reasoningDisplay: s.get<ReasoningDisplay>('reasoning.display', 'expanded'),
     maxConcurrency: Math.min(16, Math.max(1, Math.floor(numberOr(s.get<number>('review.maxConcurrency'), 2)))),
+    samples: Math.min(MAX_SAMPLES, Math.max(1, Math.floor(numberOr(userOnly<number>(s, 'review.samples'), 1)))),
+    filter: {
+      minSeverity: oneOf<Severity>(s.get('review.minSeverity'), SEVERITIES),
+      minConfidence: oneOf<Confidence>(s.get('review.minConfidence'), CONFIDENCES_ASCENDING),
+      focus: listOf<Focus>(s.get('review.focus'), FOCUS_AREAS),
+    },
     pricing: userOnly<Record<string, unknown>>(s, 'pricing') ?? {},
   };
 }

@@ -21,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const log = track(new Log());
   const keys = new ApiKeys(context.secrets);
   const backends = track(new Backends(keys, log));
+  unloadOnDeactivate = () => backends.dispose();
   const findings = track(new FindingStore());
   const status = track(new StatusBar());
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
@@ -57,7 +58,16 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   return { findings, runs, panel, status };
 }
 
-export function deactivate(): void {}
+/**
+ * VS Code waits (a few seconds at most) for the promise deactivate() returns, but not for the
+ * subscriptions it disposes: so the local model's unload is waited for here.
+ */
+export function deactivate(): Promise<void> | undefined {
+  return unloadOnDeactivate?.();
+}
+
+/** Set by activate(): unloads a local model (backends.ts). */
+let unloadOnDeactivate: (() => Promise<void>) | undefined;
 
 /** What the extension exports, for its own integration tests. */
 export interface ThinkLensApi {

@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { Finding } from '../core/types';
-import type { FindingStore, StampedFinding } from './findings';
+import { inEditor, type FindingStore, type StampedFinding } from './findings';
 import { INTERNAL_COMMAND } from '../bridge/commandIds';
 
 /** A hover is read at a glance: long passages are cut. */
@@ -17,7 +17,7 @@ export class FindingHover implements vscode.HoverProvider {
   constructor(private readonly findings: FindingStore) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const here = this.findings.all(document.uri).filter((f) => f.range.contains(position));
+    const here = this.findings.all(document.uri).filter((f) => inEditor(f) && f.range.contains(position));
     if (here.length === 0) return undefined;
     return new vscode.Hover(here.map((f) => hoverMarkdown(f, document)), here[0]!.range);
   }

@@ -25,6 +25,15 @@ export interface StampedFinding {
   edited?: boolean;
 }
 
+/**
+ * Low-confidence findings do not squiggle the code (no diagnostic, no Problems row, no hover, no
+ * fix-all): the panel lists them under "N more, lower confidence", where they can still be opened
+ * and fixed one by one.
+ */
+export function inEditor(stamped: StampedFinding): boolean {
+  return stamped.finding.confidence !== 'low';
+}
+
 export type FixOutcome = { applied: true } | { applied: false; reason: string };
 
 /** Why a finding left the editor: its fix was applied, the person dismissed or cleared it, or a newer run over its code replaced it. */
@@ -344,7 +353,7 @@ export class FindingStore implements vscode.Disposable {
 
   private refresh(uri: vscode.Uri): void {
     const findings = this.byUri.get(uri.toString()) ?? [];
-    this.diagnostics.set(uri, findings.map(toDiagnostic));
+    this.diagnostics.set(uri, findings.filter(inEditor).map(toDiagnostic));
     // The panel's Clear Findings button shows only when there is something to clear.
     void vscode.commands.executeCommand('setContext', 'thinklens.hasFindings', [...this.byUri.values()].some((list) => list.length > 0));
     this.changeEmitter.fire(uri);

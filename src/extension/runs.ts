@@ -7,8 +7,11 @@ import { prepareRun, runPlanned } from '../core/plannedRun';
 import type { RunSettings } from '../core/plan';
 import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
-import type { Finding } from '../core/types';
-import { defaultErrorActions, usageViewFromUsage, type ErrorView, type FindingView, type RunHeader } from '../bridge/protocol';
+import { limiter, runSamples, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
+import { filterFindings, type FindingFilter } from '../core/triage';
+import type { Finding, Usage } from '../core/types';
+import type { ErrorView, FindingView, RunHeader, SampleView } from '../bridge/protocol';
+import { defaultErrorActions, usageViewFromUsage } from './panel/viewModels';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
 import { confirmHostedUse } from './consent';
@@ -140,10 +143,15 @@ export class RunController implements vscode.Disposable {
     const controller = new AbortController();
     this.active.set(record.id, controller);
     void this.updateRunningContext();
+    // Samples apply to analyses; a follow-up continues one conversation.
+    const samples = followUp ? 1 : config.samples;
+    // The focus shapes the prompt (core/prompt.ts) as the CLI's --focus does; the filter follows in finish.
+    const code = { ...target.code, focus: config.filter.focus };
+    const settings = runSettingsOf(config);
     // One planner for the CLI and the extension: the server's window, the reserves, the answer constraint.
-    const plan = await prepareRun(backend, { code: target.code, settings: runSettingsOf(config), followUp }, controller.signal);
-    const messages = plan.ok ? plan.requests[0]!.request.messages : [];
-    for (const warning of plan.ok ? plan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
+    const firstPlan = await prepareRun(backend, { code, settings: { ...settings, seed: sampleSeed(samples, 0, settings.seed) }, followUp }, controller.signal);
+    const messages = firstPlan.ok ? firstPlan.requests[0]!.request.messages : [];
+    for (const warning of firstPlan.ok ? firstPlan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
     panel.startRun({
       id: record.id,
       kind: record.kind,
@@ -155,32 +163,49 @@ export class RunController implements vscode.Disposable {
       model: backend.model,
       startedAt: Date.now(),
     });
-    log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model}); ${choice.reason}`);
+    log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${choice.reason}`);
     status.setState('thinking');
 
-    const output = await runPlanned({
-      backend,
-      code: target.code,
-      plan,
-      signal: controller.signal,
-      deadlineSeconds: config.deadlineSeconds,
-      onEvent: (event) => {
-        if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
-        else if (event.kind === 'answer') {
-          status.setState('answering');
-          panel.appendAnswer(record.id, event.text);
-        } else if (event.kind === 'usage') panel.setUsage(record.id, usageViewFromUsage(event.usage));
-      },
-    });
-    record.output = output;
+    // The first sample streams into the panel; the others run beside it (within the concurrency
+    // setting) and their traces join the run card when they finish.
+    const slot = limiter(config.maxConcurrency);
+    const sampleUsage: (Usage | undefined)[] = [];
+    const sampled = await runSamples(samples, settings.seed, (index, seed) =>
+      slot(async () => {
+        const plan = index === 0 ? firstPlan : await prepareRun(backend, { code, settings: { ...settings, seed }, followUp }, controller.signal);
+        return runPlanned({
+          backend,
+          code,
+          plan,
+          signal: controller.signal,
+          deadlineSeconds: config.deadlineSeconds,
+          onEvent: (event) => {
+            if (event.kind === 'usage') {
+              sampleUsage[index] = event.usage;
+              panel.setUsage(record.id, usageViewFromUsage(sumUsage(sampleUsage)!));
+            }
+            if (index !== 0) return;
+            if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
+            else if (event.kind === 'answer') {
+              status.setState('answering');
+              panel.appendAnswer(record.id, event.text);
+            }
+          },
+        });
+      }),
+    );
+    record.output = sampled.outputs[0]!;
     this.active.delete(record.id);
     void this.updateRunningContext();
-    return this.finish(record, output, backend.id);
+    return this.finish(record, sampled, config.filter, backend.id);
   }
 
-  private finish(record: RunRecord, output: RunOutput, backendId: string): RunOutcome {
+  private finish(record: RunRecord, sampled: SampledRun<RunOutput>, filter: FindingFilter, backendId: string): RunOutcome {
     const { panel, findings, status, log } = this.deps;
-    const { error, parsed } = output;
+    const output = sampled.outputs[0]!;
+    const { error } = sampled;
+    // With several samples the first may have failed while the others voted: its text is still what streamed.
+    const parsed = output.parsed ?? sampled.outputs.find((o) => o.parsed)?.parsed;
     if (error) {
       const cancelled = error.kind === 'cancelled';
       status.setState(cancelled ? 'idle' : 'error');
@@ -198,7 +223,7 @@ export class RunController implements vscode.Disposable {
       return { runId: record.id, findings: [], error, cancelled };
     }
     status.setState('idle');
-    const found = relevantFindings(record.target, parsed?.findings ?? []);
+    const found = filterFindings(relevantFindings(record.target, sampled.findings), filter);
     // A follow-up that names findings supersedes the conversation's earlier ones in this file; any
     // other run replaces the earlier findings on the code it analysed, as a linter's recheck does.
     const replaces = found.length ? record.thread ?? [] : [];
@@ -207,11 +232,13 @@ export class RunController implements vscode.Disposable {
     const problem = published
       ? parsed?.problem
       : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';
+    const samples = sampled.outputs.length > 1 ? sampled.outputs.map(sampleView) : undefined;
     panel.finishRun(record.id, {
       summary: parsed?.summary ?? '',
       prose: parsed?.prose ?? output.answer,
       findings: (published ?? []).map(toFindingView),
       problem,
+      ...(samples ? { samples } : {}),
     });
     log.info(`run ${record.id} done: ${published?.length ?? 0} findings${problem ? `; ${problem}` : ''}`);
     return { runId: record.id, findings: published ?? [] };
@@ -249,6 +276,10 @@ async function currentTarget(target: AnalysisTarget): Promise<AnalysisTarget> {
   return { ...target, document, version: document.version, code: { ...target.code, fileText: document.getText() } };
 }
 
+function sampleView(output: RunOutput): SampleView {
+  return { reasoning: output.reasoning, ...(output.error ? { error: output.error.message } : {}) };
+}
+
 function relevantFindings(target: AnalysisTarget, found: readonly Finding[]): readonly Finding[] {
   return target.changedLinesOnly ? keepNearChanges(found, target.code.ranges) : found;
 }
@@ -281,6 +312,11 @@ export function toFindingView(stamped: StampedFinding): FindingView {
     fixRefused: stamped.fixUnavailable,
     locationUncertain: finding.locationUncertain,
     stale: stamped.edited,
+    evidence: finding.evidence.map(({ start, end }) => ({ start, end })),
+    confidence: finding.confidence,
+    ...(finding.confidenceReasons.length ? { confidenceReasons: finding.confidenceReasons } : {}),
+    ...(finding.agreement ? { agreement: finding.agreement } : {}),
+    ...(finding.sample !== undefined ? { sample: finding.sample } : {}),
   };
 }
 

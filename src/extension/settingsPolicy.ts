@@ -15,6 +15,7 @@ export const USER_ONLY_SETTINGS = [
   'pricing', // the cost the person sees
   'maxTokens', // how much one run may spend
   'reasoningEffort', // how much one run may spend
+  'review.samples', // N samples cost N times one review
   'fixAll.enabled', // whether model edits apply without a look (source.fixAll, on save)
   'local.modelPath', // which file is loaded and run
   'local.modelUri', // what is downloaded
@@ -23,7 +24,7 @@ export const USER_ONLY_SETTINGS = [
   'local.contextSize',
 ] as const;
 
-/** What a repository may set: how the panel looks, sampling, parallelism and time limits. */
+/** What a repository may set: how the panel looks, sampling, parallelism, time limits, and which findings show. */
 export const WORKSPACE_SETTINGS = [
   'temperature',
   'topP',
@@ -32,6 +33,9 @@ export const WORKSPACE_SETTINGS = [
   'deadlineSeconds',
   'reasoning.display',
   'review.maxConcurrency',
+  'review.minSeverity',
+  'review.minConfidence',
+  'review.focus',
 ] as const;
 
 export interface Inspected<T> {

@@ -212,6 +212,7 @@ export class PanelApp implements RunCardHost {
         break;
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
+        if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
         break;
       case 'showHistory':
         this.setHistoryOpen(this.historySection.hidden);

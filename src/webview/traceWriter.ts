@@ -8,6 +8,10 @@
 // simply stays text: nothing on screen is rendered and then taken back. Closed formulas are
 // rendered within a time budget per frame, so a burst of text holding hundreds of them (a trace
 // restored at once, a fast local model) spreads over frames instead of stalling one.
+//
+// The writer also remembers where each piece of the reasoning went (text node and offset, or the
+// formula that replaced it), so that a passage given as character offsets into the reasoning (a
+// finding's evidence) maps to a DOM Range without reading the trace back.
 import { renderMath, MAX_TEX_CHARS } from './math';
 import { closes, type MathDelimiter } from './mathSyntax';
 
@@ -33,6 +37,7 @@ interface ClosedMath {
   readonly source: HTMLElement;
   readonly tex: string;
   readonly display: boolean;
+  readonly placed: PlacedMath;
 }
 
 interface OpenMath {
@@ -41,7 +46,30 @@ interface OpenMath {
   /** The source shown while the formula streams. */
   readonly source: HTMLElement;
   readonly sourceText: Text;
+  readonly placed: PlacedMath;
 }
+
+/** Reasoning characters [from, to) are the characters of `node` from `at` on, one for one. */
+interface PlacedText {
+  readonly from: number;
+  to: number;
+  readonly node: Text;
+  readonly at: number;
+}
+
+/** Reasoning characters [from, to) are a formula: its source while it streams, then its rendering. */
+interface PlacedMath {
+  readonly math: true;
+  readonly from: number;
+  to: number;
+  /** The source span's text (the source itself, from `from`), while it is on screen. */
+  readonly node: Text;
+  readonly at: 0;
+  /** The rendered formula that replaced the source. */
+  rendered?: Element;
+}
+
+type Placed = PlacedText | PlacedMath;
 /** Paragraphs per chunk: chunks out of view skip layout and paint (content-visibility), and few chunks keep that check cheap. */
 const BLOCKS_PER_CHUNK = 32;
 /** ... and formulas per chunk: each is dozens of nodes, and the visible chunk is what layout and paint redo. */
@@ -64,6 +92,10 @@ export class TraceWriter {
   private formulasInChunk = 0;
   private math: OpenMath | undefined;
   private readonly closedMath: ClosedMath[] = [];
+  /** Where the reasoning went, in reasoning order; characters not on screen (fences, backticks, blank lines) are in none. */
+  private readonly placed: Placed[] = [];
+  /** The reasoning offset of the token being written. */
+  private offset = 0;
   private mathFrame = 0;
 
   constructor(private readonly root: HTMLElement) {}
@@ -96,6 +128,7 @@ export class TraceWriter {
     this.root.replaceChildren();
     this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = this.math = undefined;
     this.closedMath.length = 0;
+    this.placed.length = 0;
     if (this.mathFrame) cancelAnimationFrame(this.mathFrame);
     this.mathFrame = 0;
     this.blocksInChunk = 0;
@@ -108,10 +141,12 @@ export class TraceWriter {
 
   private write(text: string): void {
     if (!text) return;
+    const base = this.length;
     this.length += text.length;
     TOKEN.lastIndex = 0;
     for (let match = TOKEN.exec(text); match; match = TOKEN.exec(text)) {
       const token = match[0];
+      this.offset = base + match.index;
       // Undefined only at the very end of the stream: a held-back tail always has a next character.
       const next = text[TOKEN.lastIndex];
       const lineStart = this.atLineStart;
@@ -137,7 +172,9 @@ export class TraceWriter {
     source.appendChild(sourceText);
     this.ensureParagraph().appendChild(source);
     this.formulasInChunk++;
-    this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText };
+    const placed: PlacedMath = { math: true, from: this.offset, to: this.offset + token.length, node: sourceText, at: 0 };
+    this.placed.push(placed);
+    this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText, placed };
     this.textNode = undefined;
   }
 
@@ -149,9 +186,10 @@ export class TraceWriter {
       this.newline(token);
       return;
     }
+    math.placed.to = this.offset + token.length;
     if (token === math.delimiter.close && closes(math.delimiter, math.tex.slice(-1), next)) {
       math.sourceText.appendData(token);
-      this.closedMath.push({ source: math.source, tex: math.tex, display: math.delimiter.display });
+      this.closedMath.push({ source: math.source, tex: math.tex, display: math.delimiter.display, placed: math.placed });
       this.scheduleMath();
       this.math = undefined;
       this.textNode = undefined;
@@ -173,7 +211,9 @@ export class TraceWriter {
     let done = 0;
     while (done < this.closedMath.length && (done === 0 || performance.now() - started < MATH_BUDGET_MS)) {
       const formula = this.closedMath[done++]!;
-      formula.source.replaceWith(renderMath(formula.tex, formula.display));
+      const rendered = renderMath(formula.tex, formula.display);
+      formula.source.replaceWith(rendered);
+      formula.placed.rendered = rendered;
     }
     this.closedMath.splice(0, done);
     if (this.closedMath.length) this.scheduleMath();
@@ -193,6 +233,7 @@ export class TraceWriter {
       this.skippingInfo = false;
       if (token.length === 1) return;
       token = token.slice(1);
+      this.offset++;
     }
     if (token[0] === '`' && lineStart && token.length >= this.blockTicks) {
       this.block = undefined;
@@ -277,5 +318,52 @@ export class TraceWriter {
       this.textNode = document.createTextNode(text);
       parent.appendChild(this.textNode);
     }
+    this.place(this.textNode, this.textNode.length - text.length, text.length);
   }
+
+  private place(node: Text, at: number, length: number): void {
+    const last = this.placed[this.placed.length - 1];
+    // Contiguous text in the same node extends the last entry: about one entry per text node.
+    if (last && !('math' in last) && last.node === node && last.to === this.offset && last.at + (last.to - last.from) === at) {
+      last.to += length;
+      return;
+    }
+    this.placed.push({ from: this.offset, to: this.offset + length, node, at });
+  }
+
+  /**
+   * The DOM range that shows reasoning characters [start, end), or undefined when none of them is
+   * on screen. A formula the range touches is taken whole.
+   */
+  rangeOf(start: number, end: number): Range | undefined {
+    const first = this.firstEndingAfter(start);
+    if (first < 0) return undefined;
+    let last = first;
+    while (last + 1 < this.placed.length && this.placed[last + 1]!.from < end) last++;
+    const a = this.placed[first]!;
+    const b = this.placed[last]!;
+    if (a.from >= end) return undefined;
+    const range = document.createRange();
+    if (isRendered(a)) range.setStartBefore(a.rendered!);
+    else range.setStart(a.node, a.at + Math.max(0, start - a.from));
+    if (isRendered(b)) range.setEndAfter(b.rendered!);
+    else range.setEnd(b.node, b.at + Math.min(b.to, end) - b.from);
+    return range;
+  }
+
+  /** The first placed entry that ends after `offset` (binary search), or -1. */
+  private firstEndingAfter(offset: number): number {
+    let low = 0;
+    let high = this.placed.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.placed[middle]!.to <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return low < this.placed.length ? low : -1;
+  }
+}
+
+function isRendered(placed: Placed): placed is PlacedMath {
+  return 'math' in placed && placed.rendered !== undefined;
 }

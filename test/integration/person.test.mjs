@@ -565,6 +565,41 @@ test('Explain This Bug on a selection: the reasoning streams into the panel, the
   await picture(page, 'run-6');
 });
 
+test('Why on the finding highlights the passage of the reasoning that led to it, and Back returns to the finding', { timeout: 60_000 }, async () => {
+  const page = workbench.page;
+  const frame = panelFrame(page);
+  const card = frame.locator('article.run').last();
+  const why = card.locator('.finding .finding-why').first();
+  await why.scrollIntoViewIfNeeded();
+  await why.click();
+  await card.locator('.evidence-bar:not([hidden])').waitFor({ state: 'visible', timeout: 10_000 });
+  const shown = await card.evaluate((node) => ({
+    passages: [...(CSS.highlights.get('thinklens-evidence') ?? [])].map((range) => range.toString()),
+    where: node.querySelector('.evidence-where')?.textContent ?? '',
+    expanded: node.querySelector('.trace-toggle')?.getAttribute('aria-expanded'),
+    focused: document.activeElement?.className ?? '',
+    inView: (() => {
+      const range = [...(CSS.highlights.get('thinklens-evidence-current') ?? [])][0];
+      const box = node.querySelector('.trace-body')?.getBoundingClientRect();
+      const rect = range?.getBoundingClientRect();
+      return Boolean(rect && box && rect.top >= box.top && rect.bottom <= box.bottom);
+    })(),
+  }));
+  assert.equal(shown.expanded, 'true', 'Why did not open the reasoning');
+  assert.ok(shown.passages.length > 0, `no passage is highlighted; the bar says: ${shown.where}`);
+  for (const passage of shown.passages) assert.ok(squash(REASONING).includes(squash(passage)), `the highlight is not a passage of the reasoning: ${passage}`);
+  assert.ok(shown.passages.some((p) => /items\.length|items\[i\]/.test(p)), `the passages do not speak of the loop: ${shown.passages.join(' | ')}`);
+  assert.match(shown.where, /passage 1 of \d/);
+  assert.equal(shown.inView, true, 'the trace is not scrolled to the passage');
+  assert.match(shown.focused, /evidence-back/, 'focus is not on Back to finding');
+  await picture(page, 'panel-why', await panelClip(page));
+
+  await card.locator('.evidence-back').click();
+  const back = await card.evaluate(() => ({ passages: CSS.highlights.get('thinklens-evidence')?.size ?? 0, focused: document.activeElement?.className ?? '' }));
+  assert.equal(back.passages, 0, 'Back did not clear the highlight');
+  assert.match(back.focused, /finding-why/, 'Back did not return to the finding');
+});
+
 test('a follow-up question in the panel gets a second answer, with usage and cost', { timeout: 60_000 }, async () => {
   const page = workbench.page;
   const frame = panelFrame(page);

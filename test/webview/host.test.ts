@@ -7,7 +7,8 @@ import { panelCsp, renderPanelHtml } from '../../src/extension/panel/panelHtml';
 import { PanelModel, shorten } from '../../src/extension/panel/panelModel';
 import { PanelSession } from '../../src/extension/panel/panelSession';
 import { runToJson, runToMarkdown } from '../../src/extension/panel/traceExport';
-import { isHostMessage, isWebLink, isWebviewMessage, usageViewFromUsage } from '../../src/bridge/protocol';
+import { isHostMessage, isWebLink, isWebviewMessage } from '../../src/bridge/protocol';
+import { usageViewFromUsage } from '../../src/extension/panel/viewModels';
 import { finding, header, result } from './fixtures';
 import type { CoalescerTimers } from '../../src/extension/panel/deltaCoalescer';
 import type { PanelSessionEvents } from '../../src/extension/panel/panelSession';
@@ -383,6 +384,47 @@ describe('panel HTML and protocol checks', () => {
     assert.equal(isHostMessage({ type: 'display', mode: 'expanded' }), true);
     assert.equal(isHostMessage({ type: 'display', mode: 'loud' }), false);
     assert.equal(isHostMessage({ type: 'findings', runId: 'r', findings: [{ ...finding('f'), range: { startLine: 0, endLine: 1 } }] }), false, 'lines are 1-based');
+  });
+
+  it('rejects a message whose field has the wrong type, in each direction', () => {
+    // Panel to host: the host drops the message whole and reports it.
+    const events = recordingEvents();
+    const session = new PanelSession(events, { timers: manualTimers() });
+    session.attach(() => undefined);
+    session.receive({ type: 'ready' });
+    session.startRun(header('r1'));
+    session.finishRun('r1', result({ findings: [finding('f1')] }));
+    const wrong: unknown[] = [
+      { type: 'applyFix', runId: 'r1', findingId: 1 },
+      { type: 'cancelRun', runId: ['r1'] },
+      { type: 'followUp', runId: 'r1', question: { text: 'why?' } },
+      { type: 'runCommand', command: 'thinklens.setApiKey', backend: 42 },
+      { type: 'openLink', href: new String('https://example.com') },
+    ];
+    for (const message of wrong) {
+      assert.equal(isWebviewMessage(message), false, JSON.stringify(message));
+      session.receive(message);
+    }
+    assert.deepEqual(events.calls, wrong.map(() => 'rejected'));
+    session.receive({ type: 'applyFix', runId: 'r1', findingId: 'f1' });
+    assert.deepEqual(events.calls.at(-1), 'applyFix r1 f1', 'the same message with the right types goes through');
+
+    // Host to panel: the panel would drop these, so the host refuses to send them.
+    const good = { type: 'focusRun', runId: 'r1', showTrace: true };
+    assert.equal(isHostMessage(good), true);
+    assert.equal(isHostMessage({ ...good, showTrace: 'yes' }), false);
+    assert.equal(isHostMessage({ type: 'usage', runId: 'r1', usage: { promptTokens: '10', reasoningTokens: 0, answerTokens: 0 }, session: { promptTokens: 0, reasoningTokens: 0, answerTokens: 0, runs: 1 } }), false);
+    assert.equal(isHostMessage({ type: 'findings', runId: 'r1', findings: [{ ...finding('f'), hasFix: 'true' }] }), false);
+    assert.equal(isHostMessage({ type: 'findings', runId: 'r1', findings: [{ ...finding('f'), range: { startLine: 1.5, endLine: 2 } }] }), false, 'lines are whole');
+    assert.equal(isHostMessage({ type: 'setup', setup: undefined }), false, 'setup is cleared with null, not left out');
+    assert.equal(isHostMessage([{ type: 'display', mode: 'expanded' }]), false);
+    const sent: HostToWebview[] = [];
+    session.attach((m) => sent.push(m));
+    session.receive({ type: 'ready' });
+    sent.length = 0;
+    session.updateFindings('r1', [finding('f1', { explanation: 7 as unknown as string })]);
+    assert.equal(sent.some((m) => m.type === 'findings'), false);
+    assert.ok(events.calls.includes('unsendable findings'));
   });
 
   it('turns engine usage into panel usage', () => {

@@ -56,6 +56,22 @@ describe('handshake and loading', () => {
     assert.equal(await panel.page.locator('.run').count(), 1);
     assert.equal(await traceText(), '');
   });
+
+  it('drops a whole message when one field has the wrong type', async () => {
+    await panel.send({ type: 'snapshot', snapshot: snapshot({ thread: [running('r1')] }) });
+    const well = { runId: 'r1', reasoning: 'kept', answer: '', reasoningPieces: 1, answerPieces: 0 };
+    await panel.page.evaluate((item) => {
+      window.postMessage({ type: 'deltas', items: [{ ...item, reasoning: 'wrong count type', reasoningPieces: '1' }] }, '*');
+      window.postMessage({ type: 'deltas', items: [{ ...item, reasoning: 'wrong run id type', runId: 1 }] }, '*');
+      window.postMessage({ type: 'focusRun', runId: 'r1', showTrace: 'yes' }, '*');
+      window.postMessage({ type: 'deltas', items: [item] }, '*');
+    }, well);
+    // The last, well-formed message is painted; the ones before it left nothing behind.
+    await panel.page.waitForFunction(() => document.querySelector('.trace-body')?.textContent?.includes('kept'));
+    await panel.frames();
+    assert.equal(await traceText(), 'kept');
+    assert.deepEqual(panel.pageErrors, []);
+  });
 });
 
 describe('live reasoning trace', () => {

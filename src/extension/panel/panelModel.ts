@@ -283,8 +283,13 @@ export class PanelModel {
     const { restored: _restored, ...view } = toView(run);
     const reasoning = shorten(view.reasoning, this.limits.maxStoredTraceChars);
     const answer = view.answer.length > this.limits.maxStoredAnswerChars ? view.answer.slice(0, this.limits.maxStoredAnswerChars) : view.answer;
-    const trimmed = run.trimmed || reasoning !== view.reasoning || answer !== view.answer;
-    return { ...view, reasoning, answer, ...(trimmed ? { trimmed } : {}) };
+    // Several samples share one run's room; evidence offsets hold only in a trace kept whole (the panel checks `trimmed`).
+    const samples = view.result?.samples;
+    const storedSamples = samples?.map((sample) => ({ ...sample, reasoning: shorten(sample.reasoning, Math.floor(this.limits.maxStoredTraceChars / samples.length)) }));
+    const samplesTrimmed = storedSamples?.some((sample, i) => sample.reasoning !== samples![i]!.reasoning) ?? false;
+    const trimmed = run.trimmed || reasoning !== view.reasoning || answer !== view.answer || samplesTrimmed;
+    const result = view.result && storedSamples ? { ...view.result, samples: storedSamples } : view.result;
+    return { ...view, reasoning, answer, ...(result ? { result } : {}), ...(trimmed ? { trimmed } : {}) };
   }
 
   private running(runId: string): RunRecord | undefined {

@@ -64,7 +64,7 @@ export class PanelSession {
   private display: DisplayMode = 'expanded';
   private setup: SetupView | undefined;
   /** A "Show reasoning" that came before the webview was ready. */
-  private pendingFocus: string | undefined;
+  private pendingFocus: { runId: string; findingId?: string } | undefined;
   private pendingHistory = false;
 
   constructor(
@@ -158,15 +158,18 @@ export class PanelSession {
     this.postNow({ type: 'display', mode });
   }
 
-  /** Puts the run's conversation on screen and opens its reasoning, now or once the webview is ready. */
-  focus(runId: string): void {
+  /**
+   * Puts the run's conversation on screen and opens its reasoning, now or once the webview is ready;
+   * with a finding, reveals it and highlights the passages of the reasoning behind it.
+   */
+  focus(runId: string, findingId?: string): void {
     if (!this.model.has(runId)) return;
     const threadId = this.model.threadOf(runId);
     if (threadId && threadId !== this.model.shownThreadId) {
       this.model.showThread(threadId);
       this.postNow({ type: 'thread', thread: this.model.thread() });
     }
-    this.pendingFocus = runId;
+    this.pendingFocus = { runId, ...(findingId ? { findingId } : {}) };
     this.sendPendingFocus();
   }
 
@@ -232,7 +235,7 @@ export class PanelSession {
       this.post({ type: 'showHistory' });
     }
     if (!this.ready || !this.pendingFocus) return;
-    this.post({ type: 'focusRun', runId: this.pendingFocus, showTrace: true });
+    this.post({ type: 'focusRun', ...this.pendingFocus, showTrace: true });
     this.pendingFocus = undefined;
   }
 

@@ -139,9 +139,9 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     return this.session.model.run(runId);
   }
 
-  /** Shows the panel; with a run, puts its conversation on screen and opens its reasoning. */
-  reveal(runId?: string): void {
-    if (runId) this.session.focus(runId);
+  /** Shows the panel; with a run, puts its conversation on screen and opens its reasoning (at a finding's passages, with one). */
+  reveal(runId?: string, findingId?: string): void {
+    if (runId) this.session.focus(runId, findingId);
     if (this.view) this.view.show(true);
     // Not resolved yet: VS Code's generated focus command creates the view; `ready` follows.
     else void vscode.commands.executeCommand(`${ReviewPanel.viewId}.focus`);

@@ -11,14 +11,34 @@ function lines(f: FindingView): string {
   return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
 }
 
+/** What a finding card asks of its run card beyond host messages. */
+export interface FindingsHost {
+  /** "Why": show the passages of the reasoning behind the finding. */
+  why(findingId: string): void;
+  /** Whether the "N more, lower confidence" group is unfolded (kept across re-renders). */
+  lowerOpen(): boolean;
+  setLowerOpen(open: boolean): void;
+}
+
+/** "3 of 3 samples", for a finding of a run with several samples. */
+export function agreementText(f: FindingView): string | undefined {
+  return f.agreement && f.agreement.of > 1 ? `${f.agreement.count} of ${f.agreement.of} samples` : undefined;
+}
+
+/** Low-confidence findings do not squiggle the code; the run lists them apart, folded. */
+export const isLowerConfidence = (f: FindingView): boolean => f.confidence === 'low';
+
 /** `actionable` is false for runs restored from history: the editor no longer holds their findings. */
 export function renderFindings(
   runId: string,
   findings: readonly FindingView[],
   post: (message: WebviewToHost) => void,
   actionable = true,
+  host?: FindingsHost,
 ): HTMLElement | null {
-  const open = findings.filter((f) => !f.dismissed && !f.withdrawn);
+  const shown = findings.filter((f) => !f.dismissed && !f.withdrawn);
+  const open = shown.filter((f) => !isLowerConfidence(f));
+  const lower = shown.filter(isLowerConfidence);
   const dismissed = findings.filter((f) => f.dismissed).length;
   const replaced = findings.filter((f) => f.withdrawn === 'replaced').length;
   const cleared = findings.filter((f) => f.withdrawn === 'cleared').length;
@@ -51,10 +71,11 @@ export function renderFindings(
         'div',
         { className: 'file-group' },
         el('h4', { className: 'file-path', attrs: { title: file.path } }, icon('file'), el('span', {}, file.path)),
-        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post, actionable))),
+        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post, actionable, host))),
       ),
     );
   }
+  if (lower.length) section.append(renderLowerGroup(runId, lower, post, actionable, host));
   const gone = [
     dismissed ? `${dismissed} dismissed` : '',
     replaced ? `${replaced} replaced by a newer run over the same code` : '',
@@ -64,7 +85,32 @@ export function renderFindings(
   return section;
 }
 
-function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean): HTMLElement {
+/** "N more, lower confidence": folded by default, a disclosure button with the list it controls. */
+function renderLowerGroup(runId: string, lower: FindingView[], post: (message: WebviewToHost) => void, actionable: boolean, host?: FindingsHost): HTMLElement {
+  const listId = `lower-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const open = host?.lowerOpen() ?? false;
+  const sorted = [...lower].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.path.localeCompare(b.file.path) || a.range.startLine - b.range.startLine);
+  const list = el('ul', { className: 'finding-list', id: listId, attrs: { role: 'list' } }, ...sorted.map((f) => renderFinding(runId, f, post, actionable, host)));
+  list.hidden = !open;
+  const toggle = el(
+    'button',
+    { className: 'lower-toggle link-button', attrs: { type: 'button', 'aria-expanded': String(open), 'aria-controls': listId } },
+    icon(open ? 'chevron-down' : 'chevron-right'),
+    ` ${lower.length} more, lower confidence`,
+  );
+  toggle.title = 'Findings ThinkLens doubts (the trace retracted them, no reasoning leads to them, or the code was not found). They do not squiggle the editor.';
+  toggle.addEventListener('click', () => {
+    const next = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(next));
+    toggle.firstElementChild?.classList.toggle('codicon-chevron-down', next);
+    toggle.firstElementChild?.classList.toggle('codicon-chevron-right', !next);
+    list.hidden = !next;
+    host?.setLowerOpen(next);
+  });
+  return el('div', { className: 'lower-confidence' }, toggle, list);
+}
+
+function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean, host?: FindingsHost): HTMLElement {
   const reveal = () => post({ type: 'revealFinding', runId, findingId: f.id });
   const title = el(
     'button',
@@ -89,7 +135,14 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
         ' location uncertain',
       ),
     f.stale && el('span', { className: 'finding-stale' }, icon('history'), ' code changed since the review'),
+    agreementText(f) && el('span', { className: 'finding-agreement', attrs: { title: 'In how many independent samples of this review the same finding (by fingerprint) came up' } }, icon('organization'), ` ${agreementText(f)}`),
+    f.confidence && f.confidence !== 'high' && el('span', { className: `finding-confidence confidence-${f.confidence}`, attrs: { title: f.confidenceReasons?.join('; ') ?? '' } }, `${f.confidence} confidence`),
   );
+  let why: HTMLElement | null = null;
+  if (host) {
+    why = el('button', { className: 'finding-why link-button', attrs: { type: 'button', title: 'Show the passages of the reasoning that led to this finding' } }, icon('lightbulb'), ' Why');
+    why.addEventListener('click', () => host.why(f.id));
+  }
 
   const notes = el('div', { className: 'finding-notes' });
   if (f.fixRefused) notes.append(el('p', { className: 'finding-refused' }, icon('shield'), ` Fix withheld: ${f.fixRefused}`));
@@ -124,7 +177,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
   return el(
     'li',
     { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}`, attrs: { 'data-finding-id': f.id } },
-    el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title),
+    el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title, why),
     meta,
     explanation,
     diff,

@@ -2,10 +2,10 @@
 // the answer could not be read, and the findings (or "No findings.").
 import { button, el, icon } from '../dom';
 import { renderMarkdownInto } from '../markdown';
-import { renderFindings } from './findingsView';
+import { renderFindings, type FindingsHost } from './findingsView';
 import type { ErrorView, RunView, WebviewToHost } from '../../bridge/protocol';
 
-export function renderResult(run: RunView, post: (message: WebviewToHost) => void): Node[] {
+export function renderResult(run: RunView, post: (message: WebviewToHost) => void, findingsHost?: FindingsHost): Node[] {
   const parts: Node[] = [];
   const result = run.result;
   if (result?.error) parts.push(renderError(run.header.id, result.error, post));
@@ -16,7 +16,7 @@ export function renderResult(run: RunView, post: (message: WebviewToHost) => voi
       parts.push(el('section', { className: 'summary-section' }, el('h3', { className: 'section-title' }, 'Summary'), summary));
     }
     if (result.problem) parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
-    const findings = renderFindings(run.header.id, result.findings, post, !run.restored);
+    const findings = renderFindings(run.header.id, result.findings, post, !run.restored, findingsHost);
     if (findings) parts.push(findings);
     else if (!result.problem && !result.cancelled && run.status === 'done') parts.push(el('p', { className: 'no-findings' }, icon('pass'), ' No findings.'));
   }

@@ -8,6 +8,8 @@ import { AnswerStream } from './answerStream';
 import { renderResult } from './resultView';
 import { describeRunStatus } from './runStatus';
 import { TraceSection } from './traceSection';
+import { TraceNavigator } from './traceNavigator';
+import { isLowerConfidence, type FindingsHost } from './findingsView';
 import type { AnswerShown } from './answerStream';
 import type { ScrollState } from '../stickyScroll';
 import type { DisplayMode, FindingView, RunDelta, RunResult, RunStatus, RunView, UsageView, WebviewToHost } from '../../bridge/protocol';
@@ -47,6 +49,10 @@ export class RunCard {
   private readonly answer: AnswerStream;
   private readonly resultBox: HTMLElement;
   private readonly usageLine: HTMLElement;
+  /** Why / Back to finding, and the sample switcher. */
+  private readonly navigator: TraceNavigator;
+  private readonly findingsHost: FindingsHost;
+  private lowerOpen = false;
 
   /** "Show reasoning" asked for the trace, whatever the display setting. */
   private forceTrace = false;
@@ -73,6 +79,21 @@ export class RunCard {
       host.setTraceOpen(this.id, open);
       host.changed();
     });
+    this.navigator = new TraceNavigator(this.trace, {
+      findings: () => this.data.result?.findings ?? [],
+      reasoning: () => this.data.reasoning,
+      samples: () => this.data.result?.samples,
+      trimmed: () => this.data.trimmed === true,
+      running: () => this.isRunning,
+      openTrace: () => this.focus(true, false),
+      findingElement: (id) => this.findingElement(id),
+      announce: (message) => host.announce(message),
+    });
+    this.findingsHost = {
+      why: (id) => this.navigator.why(id),
+      lowerOpen: () => this.lowerOpen,
+      setLowerOpen: (open) => (this.lowerOpen = open),
+    };
     this.answer = new AnswerStream(() => host.requestFrame(this), `answer-${cssId(header.id)}`);
     this.resultBox = el('div', { className: 'result' });
     this.usageLine = el('p', { className: 'usage muted' });
@@ -204,13 +225,28 @@ export class RunCard {
   }
 
   /** "Show reasoning": bring this run into view with its trace open, whatever the display setting. */
-  focus(showTrace: boolean): void {
+  focus(showTrace: boolean, scroll = true): void {
     if (showTrace) {
       this.forceTrace = true;
       this.host.setTraceOpen(this.id, true);
       this.applyDisplay();
     }
-    this.element.scrollIntoView({ block: 'start' });
+    if (scroll) this.element.scrollIntoView({ block: 'start' });
+  }
+
+  /** "Open in panel" from the editor: the finding's passages highlighted, as its Why button does. */
+  showFinding(findingId: string): void {
+    this.navigator.why(findingId);
+  }
+
+  /** A finding's card, unfolding "N more, lower confidence" when it is in there. */
+  private findingElement(findingId: string): HTMLElement | null {
+    const finding = this.data.result?.findings.find((f) => f.id === findingId);
+    if (finding && isLowerConfidence(finding) && !this.lowerOpen) {
+      this.lowerOpen = true;
+      this.renderResult();
+    }
+    return this.resultBox.querySelector<HTMLElement>(`[data-finding-id="${CSS.escape(findingId)}"]`);
   }
 
   /** Once a second while running, and on any change: status line and trace statistics. */
@@ -272,7 +308,8 @@ export class RunCard {
   }
 
   private renderResult(): void {
-    this.resultBox.replaceChildren(...renderResult(this.data, (m) => this.host.post(m)));
+    this.resultBox.replaceChildren(...renderResult(this.data, (m) => this.host.post(m), this.findingsHost));
+    this.navigator.update();
     this.renderUsage();
   }
 

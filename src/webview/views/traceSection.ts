@@ -15,6 +15,8 @@ export class TraceSection {
   private readonly stats: HTMLElement;
   private readonly body: HTMLElement;
   private readonly note: HTMLElement;
+  /** Above the trace: the sample switcher and the evidence bar (traceNavigator.ts). */
+  readonly tools: HTMLElement;
   private readonly writer: TraceWriter;
   private readonly scroll: StickyScroll;
   /** Text received but not yet written. */
@@ -48,7 +50,8 @@ export class TraceSection {
       attrs: { role: 'region', 'aria-label': `Reasoning for ${title}`, tabindex: '0' },
     });
     this.note = el('p', { className: 'trace-note muted' });
-    this.element = el('section', { className: 'trace' }, this.toggle, this.body, this.note);
+    this.tools = el('div', { className: 'trace-tools' });
+    this.element = el('section', { className: 'trace' }, this.toggle, this.tools, this.body, this.note);
     this.writer = new TraceWriter(this.body);
     this.scroll = new StickyScroll(this.body, initialScroll);
   }
@@ -69,6 +72,28 @@ export class TraceSection {
       this.writer.end();
       this.ended = true;
     }
+  }
+
+  /** Shows another complete trace in place of this one (another sample's). */
+  replaceAll(text: string): void {
+    this.pending = [];
+    this.writer.clear();
+    this.writeAll(text, true);
+  }
+
+  /** Writes everything still queued now (a passage is about to be looked up), ending the trace if the run ended. */
+  writeBacklog(runEnded: boolean): void {
+    while (this.pending.length) this.flush(runEnded);
+    this.flush(runEnded);
+  }
+
+  /** The DOM range showing reasoning characters [start, end) of the trace on screen, if any is shown. */
+  rangeOf(start: number, end: number): Range | undefined {
+    return this.writer.rangeOf(start, end);
+  }
+
+  get isOpen(): boolean {
+    return !this.element.hidden && !this.body.hidden;
   }
 
   /** Queues streamed text for the next frames. */
