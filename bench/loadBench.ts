@@ -75,7 +75,7 @@ function panelSession(): { session: PanelSession; posted: () => number } {
   let posts = 0;
   const noop = () => undefined;
   const events: PanelSessionEvents = {
-    revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, cancelRun: noop, rerun: noop, followUp: noop, runCommand: noop,
+    revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, undismissFinding: noop, markFinding: noop, showDismissed: noop, cancelRun: noop, rerun: noop, followUp: noop, runCommand: noop,
     exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
   };
   const session = new PanelSession(events, { frameMs: 0 });

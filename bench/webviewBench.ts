@@ -198,7 +198,7 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
   let opening: Promise<PanelPage> | undefined;
   const noop = () => undefined;
   const events: PanelSessionEvents = {
-    revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, cancelRun: noop, rerun: noop, followUp: noop,
+    revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, undismissFinding: noop, markFinding: noop, showDismissed: noop, cancelRun: noop, rerun: noop, followUp: noop,
     runCommand: noop, exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
   };
   const session = new PanelSession(events);

@@ -25,6 +25,8 @@ export const COMMAND = {
   showLog: 'thinklens.showLog',
   detectLocalServers: 'thinklens.detectLocalServers',
   openSample: 'thinklens.openSample',
+  showDismissedFindings: 'thinklens.showDismissedFindings',
+  hideDismissedFindings: 'thinklens.hideDismissedFindings',
 } as const;
 
 /** Commands behind code actions, hovers and the panel: registered, never contributed (not in the palette). */
@@ -33,6 +35,8 @@ export const INTERNAL_COMMAND = {
   previewFix: 'thinklens.previewFix',
   applyAllFixes: 'thinklens.applyAllFixes',
   dismissFinding: 'thinklens.dismissFinding',
+  undismissFinding: 'thinklens.undismissFinding',
+  markFinding: 'thinklens.markFinding',
   showFinding: 'thinklens.showFinding',
 } as const;
 

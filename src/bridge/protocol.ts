@@ -93,6 +93,11 @@ export type AgreementView = v.InferOutput<typeof AgreementViewSchema>;
 const SampleViewSchema = record({ reasoning: text, error: maybe(text) });
 export type SampleView = v.InferOutput<typeof SampleViewSchema>;
 
+/** The person's mark on a finding. */
+export const FEEDBACK_MARKS = ['helpful', 'not-helpful'] as const;
+const FeedbackMarkSchema = v.picklist(FEEDBACK_MARKS);
+export type FeedbackMark = v.InferOutput<typeof FeedbackMarkSchema>;
+
 const FindingViewSchema = record({
   id,
   title: text,
@@ -123,6 +128,12 @@ const FindingViewSchema = record({
   agreement: maybe(AgreementViewSchema),
   /** With several samples: which one (0-based) its text and evidence come from. */
   sample: maybe(count),
+  /** Identity across runs and edits (see src/core/fingerprint.ts): what dismissals and marks are kept by. */
+  fingerprint: maybe(id),
+  /** It was already dismissed in this workspace when this run found it, so it came back hidden. */
+  dismissedBefore: maybe(flag),
+  /** The person's helpful / not helpful mark, kept in workspace storage by fingerprint. */
+  feedback: maybe(FeedbackMarkSchema),
 });
 export type FindingView = v.InferOutput<typeof FindingViewSchema>;
 
@@ -236,6 +247,8 @@ const PanelSnapshotSchema = record({
   history: HistorySchema,
   /** The conversation on screen, oldest run first. */
   thread: list(RunViewSchema),
+  /** The person asked to see dismissed findings (in this window). */
+  showDismissed: maybe(flag),
 });
 export type PanelSnapshot = v.InferOutput<typeof PanelSnapshotSchema>;
 
@@ -271,6 +284,8 @@ const HostMessageSchema = v.variant('type', [
   message('focusRun', { runId: id, showTrace: flag, findingId: maybe(id) }),
   /** The view's title-bar History button: show (or hide) the list of recent conversations. */
   message('showHistory', {}),
+  /** Dismissed findings are shown (with Undismiss) or hidden, everywhere. */
+  message('dismissedShown', { show: flag }),
 ]);
 export type HostToWebview = Readonly<v.InferOutput<typeof HostMessageSchema>>;
 
@@ -286,6 +301,12 @@ const WebviewMessageSchema = v.variant('type', [
   /** Apply through VS Code's refactor preview, where the person confirms or discards the change. */
   message('previewFix', findingRef),
   message('dismissFinding', findingRef),
+  /** Forget a dismissal: the finding is open again, here and on later runs. */
+  message('undismissFinding', findingRef),
+  /** Show or hide the findings dismissed in this workspace. */
+  message('showDismissed', { show: flag }),
+  /** Mark a finding helpful or not helpful, or clear the mark with 'none'. */
+  message('markFinding', { ...findingRef, mark: v.picklist([...FEEDBACK_MARKS, 'none']) }),
   message('cancelRun', { runId: id }),
   message('rerun', { runId: id }),
   message('followUp', {

@@ -62,9 +62,15 @@ export class ThinkLensCodeActions implements vscode.CodeActionProvider {
     const show = new vscode.CodeAction('Show reasoning', vscode.CodeActionKind.QuickFix);
     show.diagnostics = [diagnostic];
     show.command = { command: INTERNAL_COMMAND.showFinding, title: show.title, arguments: [stamped.id] };
-    const dismiss = new vscode.CodeAction('Dismiss', vscode.CodeActionKind.QuickFix);
+    // A dismissed finding is only here while the person asks to see dismissed findings: offer to undo the dismissal.
+    const dismissed = this.findings.isDismissed(stamped);
+    const dismiss = new vscode.CodeAction(dismissed ? 'Undismiss' : 'Dismiss', vscode.CodeActionKind.QuickFix);
     dismiss.diagnostics = [diagnostic];
-    dismiss.command = { command: INTERNAL_COMMAND.dismissFinding, title: dismiss.title, arguments: [stamped.id] };
+    dismiss.command = {
+      command: dismissed ? INTERNAL_COMMAND.undismissFinding : INTERNAL_COMMAND.dismissFinding,
+      title: dismiss.title,
+      arguments: [stamped.id],
+    };
     return [...actions, show, dismiss];
   }
 }

@@ -148,6 +148,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return result;
     }),
     guarded(INTERNAL_COMMAND.dismissFinding, (id) => findings.dismiss(String(id))),
+    guarded(INTERNAL_COMMAND.undismissFinding, (id) => findings.undismiss(String(id))),
+    guarded(INTERNAL_COMMAND.markFinding, (id, mark) => findings.mark(String(id), mark === 'helpful' || mark === 'not-helpful' ? mark : undefined)),
+    // Both ways: the findings dismissed in this workspace come back as diagnostics and in the panel, or hide again.
+    guarded(COMMAND.showDismissedFindings, () => {
+      findings.memory.setShowDismissed(true);
+      const count = findings.memory.dismissedCount;
+      vscode.window.setStatusBarMessage(`ThinkLens: showing findings dismissed in this workspace (${count} remembered)`, 5_000);
+      return count;
+    }),
+    guarded(COMMAND.hideDismissedFindings, () => findings.memory.setShowDismissed(false)),
     guarded(INTERNAL_COMMAND.showFinding, async (id) => {
       const stamped = findings.get(String(id));
       if (stamped) panel.reveal(stamped.runId, stamped.id);

@@ -7,6 +7,7 @@ import { ThinkLensCodeActions } from './codeActions';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workspaceOverridesIgnored } from './config';
 import { FindingStore } from './findings';
+import { FindingMemory } from './findingMemory';
 import { FindingHover } from './findingHover';
 import { Log } from './log';
 import { ReviewPanel } from './panel/reviewPanel';
@@ -22,19 +23,27 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const keys = new ApiKeys(context.secrets);
   const backends = track(new Backends(keys, log));
   unloadOnDeactivate = () => backends.dispose();
-  const findings = track(new FindingStore());
+  // Dismissals and marks live in this workspace's storage only; nothing of them is sent anywhere.
+  const memory = new FindingMemory(context.workspaceState, undefined, (err) => log.warn(`Saving dismissed findings and marks failed: ${String(err)}`));
+  const findings = track(new FindingStore(memory));
   const status = track(new StatusBar());
   const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
     revealFinding: (_runId, id) => void revealFinding(findings, id),
     applyFix: (_runId, id) => void vscode.commands.executeCommand(INTERNAL_COMMAND.applyFix, id),
     previewFix: (_runId, id) => void vscode.commands.executeCommand(INTERNAL_COMMAND.previewFix, id),
     dismissFinding: (_runId, id) => findings.dismiss(id),
+    undismissFinding: (_runId, id) => void findings.undismiss(id),
+    markFinding: (_runId, id, mark) => void findings.mark(id, mark),
+    showDismissed: (show) => memory.setShowDismissed(show),
     cancelRun: (runId) => runs.cancel(runId),
     rerun: (runId) => void runs.rerun(runId),
     followUp: (runId, question) => void runs.followUp(runId, question),
     runCommand: (command, backend) => void vscode.commands.executeCommand(command, ...(backend ? [backend] : [])),
   }, context.workspaceState, log));
   const runs = track(new RunController({ log, panel, findings, backends, status, globalState: context.globalState }));
+  track(memory.onDidChange((change) => {
+    if (change === 'shown') panel.setShowDismissed(memory.showDismissed);
+  }));
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
   track(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata));

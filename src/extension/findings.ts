@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
+import { FindingMemory, type FeedbackMark } from './findingMemory';
 
 export const DIAGNOSTIC_SOURCE = 'ThinkLens';
 
@@ -23,6 +24,8 @@ export interface StampedFinding {
   version: number;
   /** The flagged code was edited after the analysis. */
   edited?: boolean;
+  /** Its fingerprint was already dismissed in this workspace when the run published it. */
+  readonly dismissedBefore?: boolean;
 }
 
 /**
@@ -89,13 +92,38 @@ export class FindingStore implements vscode.Disposable {
   /** Fires with the document whose findings changed (published, moved, dismissed, applied). */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor() {
+  /**
+   * `memory` holds the fingerprints the person dismissed in this workspace: findings with one stay
+   * tracked (so they are in the right place when shown) but are neither diagnostics nor returned by
+   * `all()` until the person asks to see dismissed findings.
+   */
+  constructor(readonly memory: FindingMemory = new FindingMemory()) {
+    const listening = memory.onDidChange((change) => {
+      if (change === 'feedback') {
+        // Marks change no diagnostic; the panel's cards show them.
+        for (const key of this.byUri.keys()) this.changeEmitter.fire(vscode.Uri.parse(key));
+        return;
+      }
+      for (const key of this.byUri.keys()) this.refresh(vscode.Uri.parse(key));
+      void vscode.commands.executeCommand('setContext', 'thinklens.showingDismissed', memory.showDismissed);
+    });
     this.subscriptions.push(
       this.diagnostics,
       this.changeEmitter,
+      listening,
       vscode.workspace.onDidChangeTextDocument((event) => this.track(event)),
       vscode.workspace.onDidOpenTextDocument((document) => this.reattach(document)),
     );
+  }
+
+  /** The person dismissed this finding (now, or an earlier finding with the same fingerprint). */
+  isDismissed(stamped: StampedFinding): boolean {
+    return this.memory.isDismissed(stamped.finding.fingerprint);
+  }
+
+  /** Shown in the editor: not dismissed, or the person asked to see dismissed findings. */
+  private isShown(stamped: StampedFinding): boolean {
+    return this.memory.showDismissed || !this.isDismissed(stamped);
   }
 
   /**
@@ -121,7 +149,7 @@ export class FindingStore implements vscode.Disposable {
     const kept: StampedFinding[] = [];
     for (const f of this.byUri.get(key) ?? []) {
       if (superseded.has(f.runId) || onCoveredLines(f)) {
-        if (f.runId !== runId) this.settled.set(f.id, { finding: f, how: 'replaced' });
+        if (f.runId !== runId) this.settled.set(f.id, { finding: f, how: this.isDismissed(f) ? 'dismissed' : 'replaced' });
       } else kept.push(f);
     }
     const added = findings.map((finding) => this.stamp(document, runId, finding));
@@ -130,7 +158,13 @@ export class FindingStore implements vscode.Disposable {
     return added;
   }
 
+  /** The findings in the editor (dismissed ones only while the person asks to see them). */
   all(uri?: vscode.Uri): readonly StampedFinding[] {
+    return this.tracked(uri).filter((f) => this.isShown(f));
+  }
+
+  /** Every finding still tracked in the editor, dismissed or not. */
+  tracked(uri?: vscode.Uri): readonly StampedFinding[] {
     if (uri) return this.byUri.get(uri.toString()) ?? [];
     return [...this.byUri.values()].flat();
   }
@@ -150,11 +184,33 @@ export class FindingStore implements vscode.Disposable {
     return [...this.settled.values()].filter((s) => s.finding.runId === runId);
   }
 
+  /**
+   * Dismisses a finding in this workspace: it and every finding with its fingerprint leave the
+   * editor, now and on later runs, until undismissed or shown.
+   */
   dismiss(id: string): void {
     const found = this.get(id);
     if (!found) return;
+    if (found.finding.fingerprint) {
+      this.memory.dismiss(found.finding.fingerprint, found.finding.title);
+      return;
+    }
     this.settled.set(id, { finding: found, how: 'dismissed' });
     this.remove(found.uri, (f) => f.id === id);
+  }
+
+  /** The person's helpful / not helpful mark on a finding (kept by fingerprint), or `undefined` to clear it. */
+  mark(id: string, mark: FeedbackMark | undefined): boolean {
+    const found = this.tracked().find((f) => f.id === id) ?? this.settled.get(id)?.finding;
+    if (!found) return false;
+    this.memory.setFeedback(found.finding.fingerprint, mark);
+    return true;
+  }
+
+  /** Forgets the dismissal of a finding's fingerprint: it is in the editor again, now and on later runs. */
+  undismiss(id: string): boolean {
+    const found = this.tracked().find((f) => f.id === id) ?? this.settled.get(id)?.finding;
+    return found ? this.memory.undismiss(found.finding.fingerprint) : false;
   }
 
   /** Removes the findings of one document, or of every document; the panel shows them as cleared. */
@@ -169,7 +225,9 @@ export class FindingStore implements vscode.Disposable {
 
   /** The documents that have findings, and how many each. */
   counts(): { uri: vscode.Uri; findings: number }[] {
-    return [...this.byUri.entries()].filter(([, list]) => list.length > 0).map(([key, list]) => ({ uri: vscode.Uri.parse(key), findings: list.length }));
+    return [...this.byUri.keys()]
+      .map((key) => ({ uri: vscode.Uri.parse(key), findings: this.all(vscode.Uri.parse(key)).length }))
+      .filter((entry) => entry.findings > 0);
   }
 
   /**
@@ -247,6 +305,7 @@ export class FindingStore implements vscode.Disposable {
       finding,
       range: findingRange(document, finding),
       version: document.version,
+      ...(this.memory.isDismissed(finding.fingerprint) ? { dismissedBefore: true } : {}),
     };
     if (finding.fixRefused) stamped.fixUnavailable = `the fix was refused: ${finding.fixRefused}`;
     else if (finding.fix && finding.fix.startLine >= 1 && finding.fix.endLine <= document.lineCount) {
@@ -352,10 +411,9 @@ export class FindingStore implements vscode.Disposable {
   }
 
   private refresh(uri: vscode.Uri): void {
-    const findings = this.byUri.get(uri.toString()) ?? [];
-    this.diagnostics.set(uri, findings.filter(inEditor).map(toDiagnostic));
+    this.diagnostics.set(uri, this.all(uri).filter(inEditor).map((f) => toDiagnostic(f, this.isDismissed(f))));
     // The panel's Clear Findings button shows only when there is something to clear.
-    void vscode.commands.executeCommand('setContext', 'thinklens.hasFindings', [...this.byUri.values()].some((list) => list.length > 0));
+    void vscode.commands.executeCommand('setContext', 'thinklens.hasFindings', this.all().length > 0);
     this.changeEmitter.fire(uri);
   }
 }
@@ -397,11 +455,13 @@ function textRangeAt(document: vscode.TextDocument, start: vscode.Position, text
   return document.validateRange(range).isEqual(range) && document.getText(range) === text ? range : undefined;
 }
 
-function toDiagnostic(stamped: StampedFinding): vscode.Diagnostic {
+function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagnostic {
   const { finding } = stamped;
   const notes = [
     finding.locationUncertain ? 'location uncertain: the quoted code was not found' : '',
     stamped.edited ? 'edited since the analysis' : '',
+    // Only shown while the person asks to see dismissed findings.
+    dismissed ? 'dismissed' : '',
   ].filter(Boolean);
   // The title names the problem; the explanation's first sentence says why, right in the Problems list.
   const why = firstSentenceOf(finding.explanation);

@@ -236,7 +236,7 @@ export class RunController implements vscode.Disposable {
     panel.finishRun(record.id, {
       summary: parsed?.summary ?? '',
       prose: parsed?.prose ?? output.answer,
-      findings: (published ?? []).map(toFindingView),
+      findings: (published ?? []).map((f) => toFindingView(f, findings)),
       problem,
       ...(samples ? { samples } : {}),
     });
@@ -245,15 +245,17 @@ export class RunController implements vscode.Disposable {
   }
 
   private refreshPanelFindings(uri: vscode.Uri): void {
-    const current = this.deps.findings.all(uri);
+    const store = this.deps.findings;
+    // Dismissed findings are still tracked: the card counts them, and lists them when asked.
+    const current = store.tracked(uri);
     for (const record of this.runs.values()) {
       if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
-      const open = current.filter((f) => f.runId === record.id).map(toFindingView);
+      const open = current.filter((f) => f.runId === record.id).map((f) => toFindingView(f, store));
       // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
       const settled = this.deps.findings
         .settledFor(record.id)
         .map(({ finding, how }) => ({
-          ...toFindingView(finding),
+          ...toFindingView(finding, store),
           hasFix: false,
           fixRefused: undefined,
           stale: false,
@@ -295,8 +297,11 @@ export function runSettingsOf(config: ThinkLensConfig): RunSettings {
   };
 }
 
-export function toFindingView(stamped: StampedFinding): FindingView {
+/** The panel's view of a finding; `memory` adds what the person said about it (dismissed, their mark). */
+export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore, 'memory'>): FindingView {
   const { finding, range } = stamped;
+  const { memory } = store;
+  const feedback = memory.feedback(finding.fingerprint);
   return {
     id: stamped.id,
     title: finding.title,
@@ -317,6 +322,10 @@ export function toFindingView(stamped: StampedFinding): FindingView {
     ...(finding.confidenceReasons.length ? { confidenceReasons: finding.confidenceReasons } : {}),
     ...(finding.agreement ? { agreement: finding.agreement } : {}),
     ...(finding.sample !== undefined ? { sample: finding.sample } : {}),
+    ...(finding.fingerprint ? { fingerprint: finding.fingerprint } : {}),
+    ...(memory.isDismissed(finding.fingerprint) ? { dismissed: true } : {}),
+    ...(stamped.dismissedBefore ? { dismissedBefore: true } : {}),
+    ...(feedback ? { feedback } : {}),
   };
 }
 

@@ -46,6 +46,7 @@ const EMPTY_SESSION: SessionUsageView = { runs: 0, promptTokens: 0, reasoningTok
 
 export class PanelApp implements RunCardHost {
   private display_: DisplayMode = 'expanded';
+  private showDismissed_ = false;
   private setup: SetupView | undefined;
   private session: SessionUsageView = EMPTY_SESSION;
   private history: readonly HistoryEntry[] = [];
@@ -217,6 +218,11 @@ export class PanelApp implements RunCardHost {
       case 'showHistory':
         this.setHistoryOpen(this.historySection.hidden);
         break;
+      case 'dismissedShown':
+        this.showDismissed_ = message.show;
+        for (const card of this.cards) card.refreshFindings();
+        this.announce(message.show ? 'Dismissed findings shown' : 'Dismissed findings hidden');
+        break;
     }
     // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
     // it is saved with the next change of any other kind.
@@ -235,6 +241,10 @@ export class PanelApp implements RunCardHost {
 
   display(): DisplayMode {
     return this.display_;
+  }
+
+  showDismissed(): boolean {
+    return this.showDismissed_;
   }
 
   traceOpen(runId: string): boolean | undefined {
@@ -284,6 +294,7 @@ export class PanelApp implements RunCardHost {
 
   private applySnapshot(snapshot: PanelSnapshot): void {
     this.display_ = snapshot.display;
+    this.showDismissed_ = snapshot.showDismissed === true;
     this.setup = snapshot.setup;
     this.session = snapshot.session;
     this.history = snapshot.history;
@@ -361,6 +372,7 @@ export class PanelApp implements RunCardHost {
         session: this.session,
         history: this.history,
         thread: this.cards.map((c) => savedCopy(c.toView())),
+        ...(this.showDismissed_ ? { showDismissed: true } : {}),
       },
       ui: this.ui,
     };

@@ -282,7 +282,7 @@ describe('accessibility and theme', () => {
         }),
       );
     }
-    const order = ['Show log', 'Run again', 'Export this run', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Ask a follow-up'];
+    const order = ['Show log', 'Run again', 'Export this run', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Helpful', 'Not helpful', 'Ask a follow-up'];
     let at = -1;
     for (const want of order) {
       const found = reached.findIndex((r, i) => i > at && r.includes(want));

@@ -10,6 +10,7 @@ import type { CoalescerTimers } from './deltaCoalescer';
 import type { BackendId } from '../../core/types';
 import type {
   DisplayMode,
+  FeedbackMark,
   FindingRange,
   FindingView,
   HostToWebview,
@@ -26,6 +27,11 @@ export interface PanelHandlers {
   applyFix(runId: string, findingId: string): void;
   previewFix(runId: string, findingId: string): void;
   dismissFinding(runId: string, findingId: string): void;
+  undismissFinding(runId: string, findingId: string): void;
+  /** The person's helpful / not helpful mark, or `undefined` to clear it. */
+  markFinding(runId: string, findingId: string, mark: FeedbackMark | undefined): void;
+  /** Show or hide the findings dismissed in this workspace (the host then tells the panel with `setShowDismissed`). */
+  showDismissed(show: boolean): void;
   cancelRun(runId: string): void;
   rerun(runId: string): void;
   followUp(runId: string, question: string): void;
@@ -63,6 +69,7 @@ export class PanelSession {
   private ready = false;
   private display: DisplayMode = 'expanded';
   private setup: SetupView | undefined;
+  private showingDismissed = false;
   /** A "Show reasoning" that came before the webview was ready. */
   private pendingFocus: { runId: string; findingId?: string } | undefined;
   private pendingHistory = false;
@@ -153,6 +160,13 @@ export class PanelSession {
     this.postNow({ type: 'setup', setup: null });
   }
 
+  /** Dismissed findings are now shown (or hidden) in the editor; the cards follow. */
+  setShowDismissed(show: boolean): void {
+    if (this.showingDismissed === show) return;
+    this.showingDismissed = show;
+    this.postNow({ type: 'dismissedShown', show });
+  }
+
   setDisplay(mode: DisplayMode): void {
     this.display = mode;
     this.postNow({ type: 'display', mode });
@@ -192,19 +206,29 @@ export class PanelSession {
         if (!this.send) return;
         this.ready = true;
         this.coalescer.clear(); // the snapshot carries all text so far
-        this.post({ type: 'snapshot', snapshot: model.snapshot(this.display, this.setup) });
+        this.post({ type: 'snapshot', snapshot: { ...model.snapshot(this.display, this.setup), ...(this.showingDismissed ? { showDismissed: true } : {}) } });
         this.sendPendingFocus();
         return;
       case 'revealFinding':
       case 'applyFix':
       case 'previewFix':
-      case 'dismissFinding': {
+      case 'dismissFinding':
+      case 'undismissFinding': {
         const finding = model.findFinding(message.runId, message.findingId);
         if (!finding) return;
         if (model.isFromThisSession(message.runId)) events[message.type](message.runId, message.findingId);
         else if (message.type === 'revealFinding') events.openLocation(finding.file.uri, finding.range);
         return;
       }
+      case 'markFinding':
+        // Runs restored from history keep the marks they had; the editor no longer tracks their findings.
+        if (model.findFinding(message.runId, message.findingId) && model.isFromThisSession(message.runId)) {
+          events.markFinding(message.runId, message.findingId, message.mark === 'none' ? undefined : message.mark);
+        }
+        return;
+      case 'showDismissed':
+        events.showDismissed(message.show);
+        return;
       case 'cancelRun':
         if (model.isRunning(message.runId)) events.cancelRun(message.runId);
         return;

@@ -42,6 +42,9 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       applyFix: (runId, findingId) => handlers.applyFix(runId, findingId),
       previewFix: (runId, findingId) => handlers.previewFix(runId, findingId),
       dismissFinding: (runId, findingId) => handlers.dismissFinding(runId, findingId),
+      undismissFinding: (runId, findingId) => handlers.undismissFinding(runId, findingId),
+      markFinding: (runId, findingId, mark) => handlers.markFinding(runId, findingId, mark),
+      showDismissed: (show) => handlers.showDismissed(show),
       cancelRun: (runId) => handlers.cancelRun(runId),
       rerun: (runId) => handlers.rerun(runId),
       followUp: (runId, question) => handlers.followUp(runId, question),
@@ -127,6 +130,10 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
 
   setDisplay(mode: DisplayMode): void {
     this.session.setDisplay(mode);
+  }
+
+  setShowDismissed(show: boolean): void {
+    this.session.setShowDismissed(show);
   }
 
   /** The newest run the panel holds, if any. */

@@ -1,6 +1,23 @@
 // A run as a file a person can keep or attach to an issue: Markdown to read, JSON to process.
 // No `vscode` import; ReviewPanel asks where to save.
-import type { FindingView, RunView, UsageView } from '../../bridge/protocol';
+import type { EvidenceSpan, FeedbackMark, FindingView, RunView, UsageView } from '../../bridge/protocol';
+
+/** A passage of the reasoning behind a finding: offsets into the trace it came from, and the text there. */
+export interface ExportedEvidence extends EvidenceSpan {
+  /** Absent when the text at the offsets is not in this copy (see `evidenceNote`). */
+  readonly text?: string;
+}
+
+/**
+ * A finding as exported: the panel's view, with the text of each evidence passage and the person's
+ * mark (`null` when unmarked, so marked and unmarked findings can be counted).
+ */
+export interface ExportedFinding extends Omit<FindingView, 'evidence' | 'feedback'> {
+  readonly evidence: readonly ExportedEvidence[];
+  /** Why some passages have no text. */
+  readonly evidenceNote?: string;
+  readonly feedback: FeedbackMark | null;
+}
 
 export interface ExportedRun {
   readonly format: 'thinklens-trace';
@@ -22,8 +39,27 @@ export interface ExportedRun {
   readonly summary?: string;
   readonly problem?: string;
   readonly error?: { readonly kind: string; readonly message: string; readonly detail?: string };
-  readonly findings: readonly FindingView[];
+  readonly findings: readonly ExportedFinding[];
   readonly usage?: UsageView;
+}
+
+/** Each finding with the reasoning text at its evidence offsets, from the trace of the sample it came from. */
+export function exportedFindings(run: RunView): ExportedFinding[] {
+  const samples = run.result?.samples;
+  return (run.result?.findings ?? []).map((finding) => {
+    const { evidence = [], feedback, ...rest } = finding;
+    // Offsets point into the trace of the sample the finding came from; the first sample's is the run's own.
+    const trace = finding.sample !== undefined && finding.sample > 0 ? samples?.[finding.sample]?.reasoning : run.reasoning;
+    const shortened = run.trimmed === true && (finding.sample ?? 0) === 0;
+    let note: string | undefined;
+    const passages = evidence.map(({ start, end }): ExportedEvidence => {
+      if (shortened) note = 'the saved copy of the reasoning was shortened, so the passages are given by their offsets only';
+      else if (trace === undefined || end > trace.length || start > end) note = 'some offsets fall outside the reasoning in this copy';
+      else return { start, end, text: trace.slice(start, end) };
+      return { start, end };
+    });
+    return { ...rest, evidence: passages, ...(note ? { evidenceNote: note } : {}), feedback: feedback ?? null };
+  });
 }
 
 export function runToJson(run: RunView): ExportedRun {
@@ -50,7 +86,7 @@ export function runToJson(run: RunView): ExportedRun {
     ...(result?.error
       ? { error: { kind: result.error.kind, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } }
       : {}),
-    findings: result?.findings ?? [],
+    findings: exportedFindings(run),
     ...(run.usage ? { usage: run.usage } : {}),
   };
 }
@@ -70,7 +106,7 @@ function quoted(text: string): string {
     .join('\n');
 }
 
-function lines(f: FindingView): string {
+function lines(f: Pick<FindingView, 'range'>): string {
   const { startLine, endLine } = f.range;
   return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
 }
@@ -85,6 +121,23 @@ export function formatUsage(usage: UsageView): string {
   if (usage.costUsd !== undefined) parts.push(`$${usage.costUsd.toFixed(usage.costUsd < 0.01 ? 4 : 2)}`);
   if (usage.tokensPerSecond !== undefined) parts.push(`${usage.tokensPerSecond.toFixed(1)} tokens/s`);
   return parts.join(' · ');
+}
+
+const MARK_TEXT: Readonly<Record<FeedbackMark, string>> = { helpful: 'helpful', 'not-helpful': 'not helpful' };
+
+/** Confidence, agreement, the person's mark, the fingerprint, and the reasoning passages quoted. */
+function findingProvenance(f: ExportedFinding): string[] {
+  const out: string[] = [];
+  if (f.confidence) out.push(`- Confidence: ${f.confidence}${f.confidenceReasons?.length ? ` (${f.confidenceReasons.join('; ')})` : ''}`);
+  if (f.agreement) out.push(`- Agreement: ${f.agreement.count} of ${f.agreement.of} samples`);
+  if (f.feedback) out.push(`- Your mark: ${MARK_TEXT[f.feedback]}`);
+  if (f.fingerprint) out.push(`- Fingerprint: \`${f.fingerprint}\``);
+  for (const passage of f.evidence) {
+    const where = `characters ${passage.start}–${passage.end} of the ${f.sample ? `reasoning of sample ${f.sample + 1}` : 'reasoning'}`;
+    if (passage.text !== undefined) out.push('', `Evidence (${where}):`, '', quoted(passage.text));
+  }
+  if (f.evidenceNote) out.push('', `_Evidence: ${f.evidenceNote}._`);
+  return out;
 }
 
 export function runToMarkdown(run: RunView): string {
@@ -106,7 +159,7 @@ export function runToMarkdown(run: RunView): string {
   if (result?.summary) out.push('## Summary', '', quoted(result.summary), '');
   if (result?.problem) out.push(`_Findings could not be read: ${result.problem}_`, '');
   if (result?.error) out.push('## Error', '', quoted(result.error.message), '');
-  const findings = result?.findings ?? [];
+  const findings = exportedFindings(run);
   if (findings.length) {
     out.push('## Findings', '');
     for (const f of findings) {
@@ -126,6 +179,7 @@ export function runToMarkdown(run: RunView): string {
         '',
       );
       if (f.fixRefused) out.push(`Fix withheld: ${f.fixRefused}`, '');
+      out.push(...findingProvenance(f), '');
     }
   }
   return out.join('\n');

@@ -2,7 +2,7 @@
 // explanations are sanitized markdown.
 import { button, el, icon } from '../dom';
 import { renderMarkdown } from '../markdown';
-import { categoryLabel, severityRank, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../bridge/protocol';
+import { categoryLabel, severityRank, type FeedbackMark, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../bridge/protocol';
 
 const SEVERITY_ICON: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'info' };
 
@@ -18,6 +18,8 @@ export interface FindingsHost {
   /** Whether the "N more, lower confidence" group is unfolded (kept across re-renders). */
   lowerOpen(): boolean;
   setLowerOpen(open: boolean): void;
+  /** The person asked to see the findings dismissed in this workspace. */
+  showDismissed(): boolean;
 }
 
 /** "3 of 3 samples", for a finding of a run with several samples. */
@@ -28,7 +30,11 @@ export function agreementText(f: FindingView): string | undefined {
 /** Low-confidence findings do not squiggle the code; the run lists them apart, folded. */
 export const isLowerConfidence = (f: FindingView): boolean => f.confidence === 'low';
 
-/** `actionable` is false for runs restored from history: the editor no longer holds their findings. */
+/**
+ * `actionable` is false for runs restored from history: the editor no longer holds their findings.
+ * Dismissed findings (now, or dismissed before in this workspace) are listed only while the host
+ * says the person asked to see them.
+ */
 export function renderFindings(
   runId: string,
   findings: readonly FindingView[],
@@ -36,10 +42,14 @@ export function renderFindings(
   actionable = true,
   host?: FindingsHost,
 ): HTMLElement | null {
-  const shown = findings.filter((f) => !f.dismissed && !f.withdrawn);
+  const showDismissed = host?.showDismissed() ?? false;
+  const dismissedAll = findings.filter((f) => f.dismissed && !f.withdrawn);
+  const hiddenBefore = dismissedAll.filter((f) => f.dismissedBefore).length;
+  const dismissed = dismissedAll.length - hiddenBefore;
+  const shown = findings.filter((f) => !f.withdrawn && (!f.dismissed || showDismissed));
   const open = shown.filter((f) => !isLowerConfidence(f));
   const lower = shown.filter(isLowerConfidence);
-  const dismissed = findings.filter((f) => f.dismissed).length;
+  const openCount = open.filter((f) => !f.dismissed).length;
   const replaced = findings.filter((f) => f.withdrawn === 'replaced').length;
   const cleared = findings.filter((f) => f.withdrawn === 'cleared').length;
   if (!findings.length) return null;
@@ -59,7 +69,7 @@ export function renderFindings(
   const section = el(
     'section',
     { className: 'findings', attrs: { 'aria-label': 'Findings' } },
-    el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(open.length))),
+    el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(openCount))),
   );
   if (!actionable) {
     section.append(el('p', { className: 'muted restored-note' }, icon('history'), ' From an earlier session: fixes are no longer available here. Run the review again to get them.'));
@@ -77,11 +87,24 @@ export function renderFindings(
   }
   if (lower.length) section.append(renderLowerGroup(runId, lower, post, actionable, host));
   const gone = [
-    dismissed ? `${dismissed} dismissed` : '',
+    dismissed && !showDismissed ? `${dismissed} dismissed` : '',
+    hiddenBefore && !showDismissed ? `${hiddenBefore} hidden because you dismissed ${hiddenBefore === 1 ? 'it' : 'them'} before` : '',
     replaced ? `${replaced} replaced by a newer run over the same code` : '',
     cleared ? `${cleared} cleared from the editor` : '',
   ].filter(Boolean);
   if (gone.length) section.append(el('p', { className: 'muted findings-gone' }, gone.join(' · ')));
+  if (dismissedAll.length && host) {
+    // One toggle for the whole workspace: the host shows or hides dismissed findings in the editor too.
+    const label = showDismissed ? 'Hide dismissed' : `Show ${dismissedAll.length} dismissed`;
+    const toggle = el(
+      'button',
+      { className: 'link-button dismissed-toggle', attrs: { type: 'button', 'aria-pressed': String(showDismissed) } },
+      icon(showDismissed ? 'eye-closed' : 'eye'),
+      ` ${label}`,
+    );
+    toggle.addEventListener('click', () => post({ type: 'showDismissed', show: !showDismissed }));
+    section.append(el('p', { className: 'dismissed-control' }, toggle));
+  }
   return section;
 }
 
@@ -137,6 +160,7 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     f.stale && el('span', { className: 'finding-stale' }, icon('history'), ' code changed since the review'),
     agreementText(f) && el('span', { className: 'finding-agreement', attrs: { title: 'In how many independent samples of this review the same finding (by fingerprint) came up' } }, icon('organization'), ` ${agreementText(f)}`),
     f.confidence && f.confidence !== 'high' && el('span', { className: `finding-confidence confidence-${f.confidence}`, attrs: { title: f.confidenceReasons?.join('; ') ?? '' } }, `${f.confidence} confidence`),
+    f.dismissed && el('span', { className: 'finding-dismissed' }, icon('eye-closed'), f.dismissedBefore ? ' dismissed before' : ' dismissed'),
   );
   let why: HTMLElement | null = null;
   if (host) {
@@ -170,19 +194,51 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
     dismiss.classList.add('dismiss');
     actions.append(dismiss);
   }
+  if (actionable && f.dismissed) {
+    const undismiss = button('Undismiss', 'eye', () => post({ type: 'undismissFinding', runId, findingId: f.id }), { secondary: true });
+    undismiss.classList.add('undismiss');
+    actions.append(undismiss);
+  }
 
   const explanation = el('div', { className: 'finding-explanation markdown' });
   explanation.append(renderMarkdown(f.explanation));
 
   return el(
     'li',
-    { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}`, attrs: { 'data-finding-id': f.id } },
+    { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}${f.dismissed ? ' dismissed-shown' : ''}`, attrs: { 'data-finding-id': f.id } },
     el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title, why),
     meta,
     explanation,
     diff,
     notes.childElementCount ? notes : null,
     actions.childElementCount ? actions : null,
+    renderFeedback(runId, f, post, actionable),
+  );
+}
+
+const MARK_LABEL: Readonly<Record<FeedbackMark, string>> = { helpful: 'Helpful', 'not-helpful': 'Not helpful' };
+
+/** Helpful / Not helpful: two toggles (a pressed one clears the mark); kept in workspace storage, never sent anywhere. */
+function renderFeedback(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean): HTMLElement | null {
+  if (!actionable) {
+    return f.feedback ? el('p', { className: 'feedback muted' }, `Marked ${MARK_LABEL[f.feedback].toLowerCase()}`) : null;
+  }
+  const toggle = (mark: FeedbackMark, codicon: string) => {
+    const pressed = f.feedback === mark;
+    const node = el(
+      'button',
+      { className: `link-button feedback-${mark}`, attrs: { type: 'button', 'aria-pressed': String(pressed), title: `${MARK_LABEL[mark]} (kept only in this workspace)` } },
+      icon(codicon),
+      ` ${MARK_LABEL[mark]}`,
+    );
+    node.addEventListener('click', () => post({ type: 'markFinding', runId, findingId: f.id, mark: pressed ? 'none' : mark }));
+    return node;
+  };
+  return el(
+    'div',
+    { className: 'feedback', attrs: { role: 'group', 'aria-label': 'Was this finding helpful?' } },
+    toggle('helpful', 'thumbsup'),
+    toggle('not-helpful', 'thumbsdown'),
   );
 }
 

@@ -31,6 +31,8 @@ export interface RunCardHost {
   answerStarted(card: RunCard): void;
   /** More of the run's answer is on screen. */
   answerGrew(card: RunCard): void;
+  /** The person asked to see dismissed findings. */
+  showDismissed(): boolean;
 }
 
 const KIND_ICON = { explain: 'bug', review: 'checklist', 'follow-up': 'comment-discussion' } as const;
@@ -93,6 +95,7 @@ export class RunCard {
       why: (id) => this.navigator.why(id),
       lowerOpen: () => this.lowerOpen,
       setLowerOpen: (open) => (this.lowerOpen = open),
+      showDismissed: () => host.showDismissed(),
     };
     this.answer = new AnswerStream(() => host.requestFrame(this), `answer-${cssId(header.id)}`);
     this.resultBox = el('div', { className: 'result' });
@@ -206,6 +209,11 @@ export class RunCard {
     if (!this.data.result) return;
     this.data.result = { ...this.data.result, findings };
     this.renderResult();
+  }
+
+  /** Renders the findings again (dismissed ones were shown or hidden). */
+  refreshFindings(): void {
+    if (this.data.result) this.renderResult();
   }
 
   applyDisplay(): void {
