@@ -8,10 +8,10 @@
 //
 // Writes bench/results/load.md.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startReplayServerProcess } from '../test/support/serverProcess';
 import { createOpenAiBackend } from '../src/core/backends/openaiCompatible';
 import { PRESETS } from '../src/core/backends/presets';
 import { runAnalysis } from '../src/core/run';
@@ -40,19 +40,8 @@ async function startServer(dir: string): Promise<{ baseUrl: string; stop: () => 
     default: { stream: 'deepseek', model: 'fast', reasoning, answer: ANSWER, pieces: 200 },
     models: { slow: Array.from({ length: 20 }, () => ({ stream: 'deepseek', model: 'slow', reasoning, answer: ANSWER, pieces: 400, delayMs: 25 })) },
   };
-  const file = join(dir, 'script.json');
-  writeFileSync(file, JSON.stringify(script));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/replayServerMain.ts', '--script', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`replay server exited with ${code}`)));
-  });
-  return { baseUrl, stop: () => child.kill('SIGTERM') };
+  const server = await startReplayServerProcess(dir, script);
+  return { baseUrl: server.url, stop: server.stop };
 }
 
 interface Snapshot {

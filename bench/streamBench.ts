@@ -8,12 +8,12 @@
 //
 // Writes bench/results/stream.md.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
+import { startReplayServerProcess } from '../test/support/serverProcess';
 import { createOpenAiBackend } from '../src/core/backends/openaiCompatible';
 import { PRESETS } from '../src/core/backends/presets';
 
@@ -37,19 +37,8 @@ async function startServer(dir: string): Promise<{ baseUrl: string; stop: () => 
   const reasoning = tokens(REASONING_TOKENS, 'r');
   const answer = tokens(ANSWER_TOKENS, 'answer');
   const spec = { stream: 'deepseek', model: MODEL, reasoning, answer, pieces: REASONING_TOKENS, chunking: { bytes: 16_384 } };
-  const scriptFile = join(dir, 'script.json');
-  writeFileSync(scriptFile, JSON.stringify({ default: spec }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/replayServerMain.ts', '--script', scriptFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`replay server exited with ${code}`)));
-  });
-  return { baseUrl, stop: () => child.kill('SIGTERM') };
+  const server = await startReplayServerProcess(dir, { default: spec });
+  return { baseUrl: server.url, stop: server.stop };
 }
 
 interface Sample {

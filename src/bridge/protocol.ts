@@ -240,6 +240,30 @@ const HistorySchema = list(HistoryEntrySchema);
 const SetupViewSchema = record({ reason: text });
 export type SetupView = v.InferOutput<typeof SetupViewSchema>;
 
+/** Where one file of a review over several files stands. */
+const BatchFileStateSchema = v.picklist(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type BatchFileState = v.InferOutput<typeof BatchFileStateSchema>;
+
+const BatchFileViewSchema = record({
+  file: FileRefSchema,
+  state: BatchFileStateSchema,
+  /** Findings the file's run published (0 until it is done). */
+  findings: count,
+  /** The file's run once it started; choosing the row puts that run on screen. */
+  runId: maybe(id),
+});
+export type BatchFileView = v.InferOutput<typeof BatchFileViewSchema>;
+
+/** Several files reviewed at once (Review Changes, several files picked): one row per file. */
+const BatchViewSchema = record({
+  id,
+  /** What kind of review, e.g. "Review staged changes". */
+  title: text,
+  startedAt: count,
+  files: list(BatchFileViewSchema),
+});
+export type BatchView = v.InferOutput<typeof BatchViewSchema>;
+
 const PanelSnapshotSchema = record({
   display: DisplayModeSchema,
   setup: maybe(SetupViewSchema),
@@ -247,6 +271,8 @@ const PanelSnapshotSchema = record({
   history: HistorySchema,
   /** The conversation on screen, oldest run first. */
   thread: list(RunViewSchema),
+  /** This session's reviews over several files, newest last. */
+  batches: maybe(list(BatchViewSchema)),
   /** The person asked to see dismissed findings (in this window). */
   showDismissed: maybe(flag),
 });
@@ -280,6 +306,8 @@ const HostMessageSchema = v.variant('type', [
   message('history', { history: HistorySchema }),
   message('setup', { setup: v.nullable(SetupViewSchema) }),
   message('display', { mode: DisplayModeSchema }),
+  /** A review over several files started or moved on (a file started, finished, failed). */
+  message('batch', { batch: BatchViewSchema }),
   /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
   message('focusRun', { runId: id, showTrace: flag, findingId: maybe(id) }),
   /** The view's title-bar History button: show (or hide) the list of recent conversations. */

@@ -66,7 +66,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return [];
     }
     log.info(`reviewing ${found.files.length} files: ${found.label}`);
-    return reviewMany(deps, found.files);
+    return reviewMany(deps, found.files, reviewKind(scope), `Review ${found.label}`);
   };
 
   return [
@@ -77,12 +77,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
     guarded(COMMAND.reviewSelection, () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
-    guarded(COMMAND.checkProof, () => analyse(targetFromEditor(editor(), 'review', undefined, 'proof'), 'review')),
+    guarded(COMMAND.checkProof, () => analyse(titled(targetFromEditor(editor(), 'review', undefined, 'proof'), 'Check proof'), 'review')),
     guarded(COMMAND.reviewFile, (uri, uris) => {
       const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
         ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(titled(targetFromFile(doc), 'Review file'), 'review'))
-        : reviewMany(deps, chosen.map((u) => ({ uri: u })));
+        : reviewMany(deps, chosen.map((u) => ({ uri: u })), 'Review file', 'Review files');
     }),
     guarded(COMMAND.reviewChanges, async () => {
       // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
@@ -95,7 +95,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage('ThinkLens: there are no uncommitted changes to review.');
         return [];
       }
-      return reviewMany(deps, changes);
+      return reviewMany(deps, changes, reviewKind({ kind: 'uncommitted' }), 'Review uncommitted changes');
     }),
     guarded(COMMAND.reviewStaged, () => reviewScope({ kind: 'staged' }, 'there are no staged changes to review.')),
     guarded(COMMAND.reviewUnstaged, () => reviewScope({ kind: 'unstaged' }, 'there are no unstaged changes to review.')),
@@ -116,7 +116,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(COMMAND.downloadModel, () => downloadModelCommand(log)),
     guarded(COMMAND.clearFindings, (scope, options) =>
       clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
-    guarded(COMMAND.exportTrace, (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
+    guarded(COMMAND.exportTrace, (runId, target) =>
+      panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined)),
     guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
@@ -247,7 +248,23 @@ async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Pro
   return editor;
 }
 
-/** Run titles say what kind of review it was: "Review changes: src/a.ts (2 changes)". */
+/** What kind of review a run over changes was, for its title: "Review staged changes: src/a.ts:3-9". */
+function reviewKind(scope: ChangeScope): string {
+  switch (scope.kind) {
+    case 'uncommitted':
+      return 'Review uncommitted changes';
+    case 'staged':
+      return 'Review staged changes';
+    case 'unstaged':
+      return 'Review unstaged changes';
+    case 'branch':
+      return 'Review branch changes';
+    case 'commit':
+      return `Review commit ${scope.ref.slice(0, 7)}`;
+  }
+}
+
+/** Run titles say what kind of review it was: "Review file: src/a.ts", "Review staged changes: src/a.ts:3-9". */
 async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
   const t = await target;
   return { ...t, title: `${kind}: ${t.title}` };
@@ -279,33 +296,45 @@ async function pickCommit(): Promise<string | undefined> {
   return picked?.hash;
 }
 
-/** Reviews many files with bounded concurrency, a cancellable progress notification and counts. */
-async function reviewMany(deps: CommandDeps, files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[]): Promise<RunOutcome[]> {
+/**
+ * Reviews many files with bounded concurrency, a cancellable progress notification and an overview
+ * in the panel (each file, its state, its findings). Cancelling stops this review's runs only.
+ * `kind` starts each run's title ("Review staged changes: …"), `title` names the whole review.
+ */
+async function reviewMany(
+  deps: CommandDeps,
+  files: readonly { uri: vscode.Uri; ranges?: readonly { startLine: number; endLine: number }[] }[],
+  kind: string,
+  title: string,
+): Promise<RunOutcome[]> {
   const { runs, panel, log } = deps;
   const limit = readConfig().maxConcurrency;
   panel.reveal();
+  const batchId = runs.startBatch(title, files.map((f) => ({ uri: f.uri.toString(), path: vscode.workspace.asRelativePath(f.uri) })));
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'ThinkLens review', cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `ThinkLens: ${title}`, cancellable: true },
     async (progress, token) => {
       const outcomes: RunOutcome[] = [];
       let next = 0;
       let done = 0;
       let found = 0;
-      token.onCancellationRequested(() => runs.cancel());
+      token.onCancellationRequested(() => runs.cancelBatch(batchId));
       const report = () => progress.report({ message: `${done} of ${files.length} files, ${found} findings`, increment: 100 / files.length });
       progress.report({ message: `0 of ${files.length} files` });
       const worker = async () => {
         while (next < files.length && !token.isCancellationRequested) {
-          const file = files[next++]!;
+          const index = next++;
+          const file = files[index]!;
           try {
             const document = await vscode.workspace.openTextDocument(file.uri);
             const target = file.ranges?.length
-              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), 'Review changes')
-              : titled(targetFromFile(document), 'Review file');
-            const outcome = await runs.analyse(await target, 'review');
+              ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), kind)
+              : titled(targetFromFile(document), kind);
+            const outcome = await runs.analyse(await target, 'review', { batchId, index });
             outcomes.push(outcome);
             found += outcome.findings.length;
           } catch (error) {
+            runs.batchFileFailed({ batchId, index });
             log.warn(`review of ${file.uri.fsPath} skipped: ${error instanceof Error ? error.message : String(error)}`);
           }
           done++;

@@ -10,11 +10,11 @@ import { FindingStore } from './findings';
 import { FindingMemory } from './findingMemory';
 import { FindingHover } from './findingHover';
 import { Log } from './log';
+import { panelRoutes } from './panel/panelRoutes';
 import { ReviewPanel } from './panel/reviewPanel';
 import { RunController } from './runs';
 import { ApiKeys } from './secrets';
 import { StatusBar } from './statusBar';
-import { INTERNAL_COMMAND } from '../bridge/commandIds';
 
 export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const started = performance.now();
@@ -27,22 +27,11 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const memory = new FindingMemory(context.workspaceState, undefined, (err) => log.warn(`Saving dismissed findings and marks failed: ${String(err)}`));
   const findings = track(new FindingStore(memory));
   const status = track(new StatusBar());
-  const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, {
-    revealFinding: (_runId, id) => void revealFinding(findings, id),
-    applyFix: (_runId, id) => void vscode.commands.executeCommand(INTERNAL_COMMAND.applyFix, id),
-    previewFix: (_runId, id) => void vscode.commands.executeCommand(INTERNAL_COMMAND.previewFix, id),
-    dismissFinding: (_runId, id) => findings.dismiss(id),
-    undismissFinding: (_runId, id) => void findings.undismiss(id),
-    markFinding: (_runId, id, mark) => void findings.mark(id, mark),
-    showDismissed: (show) => memory.setShowDismissed(show),
-    cancelRun: (runId) => runs.cancel(runId),
-    rerun: (runId) => void runs.rerun(runId),
-    followUp: (runId, question) => void runs.followUp(runId, question),
-    runCommand: (command, backend) => void vscode.commands.executeCommand(command, ...(backend ? [backend] : [])),
-  }, context.workspaceState, log));
+  // The panel's messages go straight from its one check to their handlers (panelRoutes.ts).
+  const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, panelRoutes({ findings, runs: () => runs, log }), context.workspaceState, context.globalState, log));
   const runs = track(new RunController({ log, panel, findings, backends, status, globalState: context.globalState }));
   track(memory.onDidChange((change) => {
-    if (change === 'shown') panel.setShowDismissed(memory.showDismissed);
+    if (change === 'shown') panel.session.setShowDismissed(memory.showDismissed);
   }));
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
@@ -53,12 +42,12 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const setup = track(new SetupWatch(backends, status, panel, runs));
   track(keys.onDidChange(() => setup.changed()));
   track(onConfigChange((config, changed) => {
-    if (changed('reasoning.display')) panel.setDisplay(config.reasoningDisplay);
+    if (changed('reasoning.display')) panel.session.setDisplay(config.reasoningDisplay);
     if (['backend', 'baseUrl', 'model', 'requestTimeoutSeconds', 'local'].some(changed)) setup.changed();
   }));
-  panel.setDisplay(readConfig().reasoningDisplay);
+  panel.session.setDisplay(readConfig().reasoningDisplay);
   const ignored = workspaceOverridesIgnored();
-  if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent`);
+  if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent, what a run may spend (thinklens.review.samples multiplies it) and whether fixes apply themselves`);
 
   setup.check();
   // Export shows once there is a run to export (runs restored from history count).
@@ -130,22 +119,14 @@ class SetupWatch implements vscode.Disposable {
       if (this.timer) clearInterval(this.timer);
       this.timer = undefined;
       this.status.setBackend(choice.backend, choice.reason);
-      this.panel.hideSetup();
+      this.panel.session.hideSetup();
       void vscode.commands.executeCommand('setContext', 'thinklens.backendReady', true);
       void this.runs.resumeAfterSetup();
       return;
     }
     this.status.setBackend(undefined);
     void vscode.commands.executeCommand('setContext', 'thinklens.backendReady', false);
-    if (!this.runs.hasRunWaitingForSetup) this.panel.showSetup(choice.setup);
+    if (!this.runs.hasRunWaitingForSetup) this.panel.session.showSetup(choice.setup);
     this.timer ??= setInterval(() => this.check(), SETUP_RECHECK_MS);
   }
-}
-
-async function revealFinding(findings: FindingStore, id: string): Promise<void> {
-  const stamped = findings.get(id);
-  if (!stamped) return;
-  const editor = await vscode.window.showTextDocument(stamped.uri, { preserveFocus: false });
-  editor.selection = new vscode.Selection(stamped.range.start, stamped.range.end);
-  editor.revealRange(stamped.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }

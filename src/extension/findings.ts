@@ -3,8 +3,10 @@
 // still exactly what the model saw.
 
 import * as vscode from 'vscode';
+import { shiftRange as shiftPlainRange } from '../core/rangeShift';
 import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
+import { INTERNAL_COMMAND } from '../bridge/commandIds';
 import { FindingMemory, type FeedbackMark } from './findingMemory';
 
 export const DIAGNOSTIC_SOURCE = 'ThinkLens';
@@ -470,32 +472,14 @@ function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagn
   const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.
-  diagnostic.code = { value: finding.category, target: vscode.Uri.parse(`command:thinklens.showFinding?${encodeURIComponent(JSON.stringify([stamped.id]))}`) };
+  diagnostic.code = { value: finding.category, target: vscode.Uri.parse(`command:${INTERNAL_COMMAND.showFinding}?${encodeURIComponent(JSON.stringify([stamped.id]))}`) };
   return diagnostic;
 }
 
-/**
- * Where `range` is after `change`, and whether the change edited inside it. Typing right before or
- * after a range moves it or leaves it alone; only an overlapping change counts as touching it.
- */
-export function shiftRange(range: vscode.Range, change: vscode.TextDocumentContentChangeEvent): { range: vscode.Range; touched: boolean } {
-  const changed = change.range;
-  if (changed.end.isBeforeOrEqual(range.start)) {
-    return { range: new vscode.Range(shiftPosition(range.start, change), shiftPosition(range.end, change)), touched: false };
-  }
-  if (changed.start.isAfterOrEqual(range.end)) return { range, touched: false };
-  const start = changed.start.isBefore(range.start) ? changed.start : range.start;
-  const end = changed.end.isBeforeOrEqual(range.end) ? shiftPosition(range.end, change) : shiftPosition(changed.end, change);
-  return { range: new vscode.Range(start, end), touched: true };
-}
-
-function shiftPosition(position: vscode.Position, change: vscode.TextDocumentContentChangeEvent): vscode.Position {
-  const lines = change.text.split(/\r\n|\r|\n/);
-  const addedLines = lines.length - 1;
-  const removedLines = change.range.end.line - change.range.start.line;
-  if (position.line > change.range.end.line) return position.translate(addedLines - removedLines, 0);
-  // Same line as the end of the change: the column moves too.
-  const lastInserted = lines[lines.length - 1]!.length;
-  const newColumnBase = addedLines === 0 ? change.range.start.character + lastInserted : lastInserted;
-  return new vscode.Position(change.range.start.line + addedLines, newColumnBase + (position.character - change.range.end.character));
+/** core/rangeShift.ts's `shiftRange` on VS Code's ranges. */
+function shiftRange(range: vscode.Range, change: vscode.TextDocumentContentChangeEvent): { range: vscode.Range; touched: boolean } {
+  const moved = shiftPlainRange(range, change);
+  if (moved.range === range) return { range, touched: moved.touched };
+  const { start, end } = moved.range;
+  return { range: new vscode.Range(start.line, start.character, end.line, end.character), touched: moved.touched };
 }

@@ -10,7 +10,7 @@ import type { BackendError } from '../core/errors';
 import { limiter, runSamples, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
 import { filterFindings, type FindingFilter } from '../core/triage';
 import type { Finding, Usage } from '../core/types';
-import type { ErrorView, FindingView, RunHeader, SampleView } from '../bridge/protocol';
+import type { BatchFileView, BatchView, ErrorView, FileRef, FindingView, RunHeader, SampleView } from '../bridge/protocol';
 import { defaultErrorActions, usageViewFromUsage } from './panel/viewModels';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -22,13 +22,34 @@ import type { ReviewPanel } from './panel/reviewPanel';
 import type { StatusBar } from './statusBar';
 import { COMMAND } from '../bridge/commandIds';
 
+/**
+ * The host's one record of a run: what it analyses, where it stands, what it produced. The panel's
+ * view of the run (PanelModel) carries the same id and parent; the conversation is the chain of
+ * `parentRunId`s, kept nowhere else.
+ */
 interface RunRecord {
   readonly id: string;
   readonly target: AnalysisTarget;
   readonly kind: RunHeader['kind'];
-  /** The runs of the conversation this follow-up continues, oldest first. */
-  readonly thread?: readonly string[];
+  /** For a follow-up: the run it continues. */
+  readonly parentRunId?: string;
+  /** For a file of a review over several files: the review and the file's row. */
+  readonly batch?: { readonly id: string; readonly index: number };
+  /** Set while the run is in flight; aborting it cancels this run only. */
+  abort?: AbortController;
   output?: RunOutput;
+}
+
+/** A review over several files: its rows as the panel shows them. */
+interface BatchRecord {
+  view: BatchView;
+  cancelled: boolean;
+}
+
+/** Says which review over several files a run belongs to, and which of its files it is. */
+export interface BatchSlot {
+  readonly batchId: string;
+  readonly index: number;
 }
 
 export interface RunControllerDeps {
@@ -50,7 +71,7 @@ export interface RunOutcome {
 
 export class RunController implements vscode.Disposable {
   private readonly runs = new Map<string, RunRecord>();
-  private readonly active = new Map<string, AbortController>();
+  private readonly batches = new Map<string, BatchRecord>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private counter = 0;
   /** A run asked for before any backend was set up: it starts by itself once one works. */
@@ -61,12 +82,37 @@ export class RunController implements vscode.Disposable {
   }
 
   get running(): boolean {
-    return this.active.size > 0;
+    return [...this.runs.values()].some((r) => r.abort);
   }
 
-  /** Analyses a target from the start. */
-  analyse(target: AnalysisTarget, kind: RunHeader['kind'] = target.code.kind): Promise<RunOutcome> {
-    return this.execute({ id: this.newId(), target, kind });
+  /** Analyses a target from the start; `slot` places it in a review over several files. */
+  analyse(target: AnalysisTarget, kind: RunHeader['kind'] = target.code.kind, slot?: BatchSlot): Promise<RunOutcome> {
+    return this.execute({ id: this.newId(), target, kind, ...(slot ? { batch: { id: slot.batchId, index: slot.index } } : {}) });
+  }
+
+  /** Starts the overview of a review over several files; each file then runs with `analyse(…, slot)`. */
+  startBatch(title: string, files: readonly FileRef[]): string {
+    const id = `batch-${Date.now().toString(36)}-${++this.counter}`;
+    const view: BatchView = { id, title, startedAt: Date.now(), files: files.map((file) => ({ file, state: 'queued', findings: 0 })) };
+    this.batches.set(id, { view, cancelled: false });
+    this.deps.panel.session.setBatch(view);
+    return id;
+  }
+
+  /** A file of the review that could not run (unreadable, gone). */
+  batchFileFailed(slot: BatchSlot): void {
+    this.updateBatch(slot, { state: 'failed' });
+  }
+
+  /** Cancels one review over several files: its running runs stop, its queued files never start; other runs go on. */
+  cancelBatch(batchId: string): void {
+    const batch = this.batches.get(batchId);
+    if (!batch) return;
+    batch.cancelled = true;
+    for (const record of this.runs.values()) if (record.batch?.id === batchId) record.abort?.abort();
+    batch.view.files.forEach((f, index) => {
+      if (f.state === 'queued') this.updateBatch({ batchId, index }, { state: 'cancelled' });
+    });
   }
 
   /** Continues a run's conversation with a question; its answers (never its reasoning) go back. */
@@ -77,8 +123,7 @@ export class RunController implements vscode.Disposable {
       return { findings: [] };
     }
     const target = await currentTarget(previous.target);
-    const thread = [...(previous.thread ?? []), previous.id];
-    return this.execute({ id: this.newId(), target, kind: 'follow-up', thread }, { history: conversationOf(previous.output), question });
+    return this.execute({ id: this.newId(), target, kind: 'follow-up', parentRunId: previous.id }, { history: conversationOf(previous.output), question });
   }
 
   async rerun(runId: string): Promise<RunOutcome> {
@@ -104,7 +149,7 @@ export class RunController implements vscode.Disposable {
 
   /** Cancels one run, or all of them; what arrived stays on screen. */
   cancel(runId?: string): void {
-    for (const [id, controller] of this.active) if (!runId || id === runId) controller.abort();
+    for (const record of this.runs.values()) if (!runId || record.id === runId) record.abort?.abort();
   }
 
   /** The newest run, for follow-up and export commands. */
@@ -122,12 +167,14 @@ export class RunController implements vscode.Disposable {
   }
 
   private async execute(record: RunRecord, followUp?: { history: RunOutput['messages']; question: string }): Promise<RunOutcome> {
-    const { log, panel, backends, status } = this.deps;
+    const { log, backends, status } = this.deps;
+    const panel = this.deps.panel.session;
     const config = readConfig();
     const choice = await backends.choose(config);
     if (!choice.ok) {
       status.setBackend(undefined);
       this.waitingForSetup = { record, ...(followUp ? { followUp } : {}) };
+      if (record.batch) this.updateBatch(slotOf(record), { state: 'failed' });
       panel.showSetup(`${choice.setup} Your ${record.kind === 'follow-up' ? 'follow-up' : record.kind} of ${record.target.code.path} starts by itself once a backend works.`);
       log.warn(choice.setup);
       return { findings: [] };
@@ -135,13 +182,17 @@ export class RunController implements vscode.Disposable {
     const { backend } = choice;
     panel.hideSetup();
     status.setBackend(backend, choice.reason);
-    if (!(await confirmHostedUse(this.deps.globalState, backend))) return { findings: [], cancelled: true };
+    if (!(await confirmHostedUse(this.deps.globalState, backend)) || this.batchCancelled(record)) {
+      if (record.batch) this.updateBatch(slotOf(record), { state: 'cancelled' });
+      return { findings: [], cancelled: true };
+    }
 
     const { target } = record;
+    const controller = new AbortController();
+    record.abort = controller;
     this.runs.set(record.id, record);
     void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
-    const controller = new AbortController();
-    this.active.set(record.id, controller);
+    status.runStarted(record.id);
     void this.updateRunningContext();
     // Samples apply to analyses; a follow-up continues one conversation.
     const samples = followUp ? 1 : config.samples;
@@ -158,13 +209,13 @@ export class RunController implements vscode.Disposable {
       title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
       file: { uri: target.document.uri.toString(), path: target.code.path },
       prompt: messages[messages.length - 1]?.content,
-      parentRunId: record.thread?.[record.thread.length - 1],
+      parentRunId: record.parentRunId,
       backend: backend.id,
       model: backend.model,
       startedAt: Date.now(),
     });
+    if (record.batch) this.updateBatch(slotOf(record), { state: 'running', runId: record.id });
     log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${choice.reason}`);
-    status.setState('thinking');
 
     // The first sample streams into the panel; the others run beside it (within the concurrency
     // setting) and their traces join the run card when they finish.
@@ -187,7 +238,7 @@ export class RunController implements vscode.Disposable {
             if (index !== 0) return;
             if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
             else if (event.kind === 'answer') {
-              status.setState('answering');
+              status.runAnswering(record.id);
               panel.appendAnswer(record.id, event.text);
             }
           },
@@ -195,20 +246,26 @@ export class RunController implements vscode.Disposable {
       }),
     );
     record.output = sampled.outputs[0]!;
-    this.active.delete(record.id);
+    record.abort = undefined;
     void this.updateRunningContext();
-    return this.finish(record, sampled, config.filter, backend.id);
+    const outcome = this.finish(record, sampled, config.filter, backend.id);
+    status.runEnded(record.id, outcome.cancelled ? 'cancelled' : outcome.error ? 'error' : 'done');
+    if (record.batch) {
+      const state = outcome.cancelled ? 'cancelled' : outcome.error ? 'failed' : 'done';
+      this.updateBatch(slotOf(record), { state, findings: outcome.findings.length });
+    }
+    return outcome;
   }
 
   private finish(record: RunRecord, sampled: SampledRun<RunOutput>, filter: FindingFilter, backendId: string): RunOutcome {
-    const { panel, findings, status, log } = this.deps;
+    const { findings, log } = this.deps;
+    const panel = this.deps.panel.session;
     const output = sampled.outputs[0]!;
     const { error } = sampled;
     // With several samples the first may have failed while the others voted: its text is still what streamed.
     const parsed = output.parsed ?? sampled.outputs.find((o) => o.parsed)?.parsed;
     if (error) {
       const cancelled = error.kind === 'cancelled';
-      status.setState(cancelled ? 'idle' : 'error');
       panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorView(error, backendId) });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
@@ -217,16 +274,15 @@ export class RunController implements vscode.Disposable {
         void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${error.hint}`, ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
           const action = actions.find((a) => a.label === pick);
           if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
-          else if (pick) panel.reveal(record.id);
+          else if (pick) this.deps.panel.reveal(record.id);
         });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
       return { runId: record.id, findings: [], error, cancelled };
     }
-    status.setState('idle');
     const found = filterFindings(relevantFindings(record.target, sampled.findings), filter);
     // A follow-up that names findings supersedes the conversation's earlier ones in this file; any
     // other run replaces the earlier findings on the code it analysed, as a linter's recheck does.
-    const replaces = found.length ? record.thread ?? [] : [];
+    const replaces = found.length ? this.earlierInConversation(record) : [];
     const covering = record.kind === 'follow-up' ? [] : record.target.code.ranges;
     const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces, covering);
     const problem = published
@@ -263,13 +319,38 @@ export class RunController implements vscode.Disposable {
         }));
       // Finding ids count up in publishing order; keep the list in that order.
       const byId = (a: FindingView, b: FindingView) => Number(a.id.slice(1)) - Number(b.id.slice(1));
-      this.deps.panel.updateFindings(record.id, [...open, ...settled].sort(byId));
+      this.deps.panel.session.updateFindings(record.id, [...open, ...settled].sort(byId));
     }
+  }
+
+  /** The runs this follow-up continues, oldest first. */
+  private earlierInConversation(record: RunRecord): string[] {
+    const earlier: string[] = [];
+    for (let parent = record.parentRunId; parent !== undefined && !earlier.includes(parent); parent = this.runs.get(parent)?.parentRunId) {
+      earlier.unshift(parent);
+    }
+    return earlier;
+  }
+
+  private batchCancelled(record: RunRecord): boolean {
+    return record.batch !== undefined && this.batches.get(record.batch.id)?.cancelled === true;
+  }
+
+  private updateBatch({ batchId, index }: BatchSlot, change: Partial<BatchFileView>): void {
+    const batch = this.batches.get(batchId);
+    const file = batch?.view.files[index];
+    if (!batch || !file) return;
+    batch.view = { ...batch.view, files: batch.view.files.map((f, i) => (i === index ? { ...f, ...change } : f)) };
+    this.deps.panel.session.setBatch(batch.view);
   }
 
   private updateRunningContext(): Thenable<unknown> {
     return vscode.commands.executeCommand('setContext', 'thinklens.running', this.running);
   }
+}
+
+function slotOf(record: RunRecord): BatchSlot {
+  return { batchId: record.batch!.id, index: record.batch!.index };
 }
 
 /** The same code as `target`, stamped with the document's text and version as they are now. */

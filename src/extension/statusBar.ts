@@ -3,14 +3,14 @@
 import * as vscode from 'vscode';
 import type { Backend } from '../core/types';
 import { COMMAND } from '../bridge/commandIds';
-
-export type RunState = 'idle' | 'thinking' | 'answering' | 'error';
+import { RunActivity, type RunEnd } from './runActivity';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('thinklens.status', vscode.StatusBarAlignment.Right, 100);
   private backend = 'not set up';
   private why = '';
-  private state: RunState = 'idle';
+  /** Per run: one run ending leaves the others showing. */
+  private readonly activity = new RunActivity();
 
   constructor() {
     this.item.name = 'ThinkLens';
@@ -26,8 +26,18 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  setState(state: RunState): void {
-    this.state = state;
+  runStarted(runId: string): void {
+    this.activity.started(runId);
+    this.render();
+  }
+
+  runAnswering(runId: string): void {
+    this.activity.answering(runId);
+    this.render();
+  }
+
+  runEnded(runId: string, how: RunEnd): void {
+    this.activity.ended(runId, how);
     this.render();
   }
 
@@ -41,8 +51,9 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const icon = { idle: '$(lightbulb-sparkle)', thinking: '$(loading~spin)', answering: '$(loading~spin)', error: '$(warning)' }[this.state];
-    const state = this.state === 'idle' ? '' : ` · ${this.state}`;
+    const icon = { idle: '$(lightbulb-sparkle)', thinking: '$(loading~spin)', answering: '$(loading~spin)', error: '$(warning)' }[this.activity.state];
+    const label = this.activity.label;
+    const state = label ? ` · ${label}` : '';
     this.item.text = `${icon} ${this.backend}${state}`;
     this.item.tooltip = `ThinkLens backend: ${this.backend}${this.why ? ` (${this.why})` : ''}\nClick to choose another backend.`;
   }

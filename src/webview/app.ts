@@ -6,6 +6,7 @@ import { PageFollow } from './pageFollow';
 import { el, icon, iconButton, setText } from './dom';
 import { formatCost, formatCount } from './format';
 import { FollowUpBox } from './views/followUpBox';
+import { renderBatch } from './views/batchView';
 import { HistoryList } from './views/historyView';
 import { RunCard } from './views/runCard';
 import { renderSetup } from './views/setupView';
@@ -15,6 +16,7 @@ import type { HostChannel } from './vscodeApi';
 import type { RunCardHost } from './views/runCard';
 import type { ScrollState } from './stickyScroll';
 import type {
+  BatchView,
   DisplayMode,
   HistoryEntry,
   HostToWebview,
@@ -50,12 +52,14 @@ export class PanelApp implements RunCardHost {
   private setup: SetupView | undefined;
   private session: SessionUsageView = EMPTY_SESSION;
   private history: readonly HistoryEntry[] = [];
+  private batches: readonly BatchView[] = [];
   private cards: RunCard[] = [];
   private readonly byId = new Map<string, RunCard>();
   private ui: UiState = { traceOpen: {}, traceScroll: {}, draft: '', historyOpen: false };
 
   private readonly announcer = new Announcer();
   private readonly setupBox = el('div', { className: 'setup-box' });
+  private readonly batchBox = el('div', { className: 'batch-box' });
   private readonly threadBox = el('div', { className: 'thread' });
   private readonly emptyState: HTMLElement;
   private readonly followUp: FollowUpBox;
@@ -129,7 +133,7 @@ export class PanelApp implements RunCardHost {
     // Titles scrolled into view land below the sticky toolbar, however tall it wraps.
     new ResizeObserver(() => document.documentElement.style.setProperty('--sticky-top', `${toolbar.offsetHeight}px`)).observe(toolbar);
     this.follow = new PageFollow(() => toolbar.offsetHeight);
-    root.replaceChildren(this.announcer.element, toolbar, this.historySection, this.setupBox, this.emptyState, this.threadBox, this.followUp.element);
+    root.replaceChildren(this.announcer.element, toolbar, this.historySection, this.setupBox, this.emptyState, this.batchBox, this.threadBox, this.followUp.element);
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
     document.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;
@@ -223,6 +227,10 @@ export class PanelApp implements RunCardHost {
         for (const card of this.cards) card.refreshFindings();
         this.announce(message.show ? 'Dismissed findings shown' : 'Dismissed findings hidden');
         break;
+      case 'batch':
+        this.batches = [...this.batches.filter((b) => b.id !== message.batch.id), message.batch];
+        this.renderBatch();
+        break;
     }
     // Streamed text is not worth a save per frame (a reload gets it from the host's snapshot);
     // it is saved with the next change of any other kind.
@@ -298,6 +306,7 @@ export class PanelApp implements RunCardHost {
     this.setup = snapshot.setup;
     this.session = snapshot.session;
     this.history = snapshot.history;
+    this.batches = snapshot.batches ?? [];
     const pageTop = window.scrollY;
     this.showThread(snapshot.thread);
     this.renderChrome();
@@ -372,6 +381,7 @@ export class PanelApp implements RunCardHost {
         session: this.session,
         history: this.history,
         thread: this.cards.map((c) => savedCopy(c.toView())),
+        ...(this.batches.length ? { batches: this.batches } : {}),
         ...(this.showDismissed_ ? { showDismissed: true } : {}),
       },
       ui: this.ui,
@@ -386,6 +396,7 @@ export class PanelApp implements RunCardHost {
     this.emptyState.hidden = this.cards.length > 0 || this.setup !== undefined;
     this.renderFollowUp();
     this.renderHistory();
+    this.renderBatch();
     this.renderSession();
     if (!this.cards.some((c) => c.isRunning)) this.stopTicker();
   }
@@ -415,6 +426,13 @@ export class PanelApp implements RunCardHost {
     } else if (hadFocus) {
       this.threadBox.querySelector<HTMLElement>('button, vscode-button, [tabindex="0"]')?.focus();
     }
+  }
+
+  /** The overview of the review over several files that the run on screen belongs to, if any. */
+  private renderBatch(): void {
+    const shown = this.shownThreadId;
+    const batch = shown === undefined ? undefined : [...this.batches].reverse().find((b) => b.files.some((f) => f.runId === shown));
+    this.batchBox.replaceChildren(...(batch ? [renderBatch(batch, shown, (m) => this.post(m))] : []));
   }
 
   private renderSession(): void {

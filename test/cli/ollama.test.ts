@@ -4,7 +4,6 @@
 // the window, with the base URL given with or without /v1; failures are one line with exit 1.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { sourceWithLoops } from '../support/longSource';
 import { R1_MODEL, startOllamaServer, type OllamaServer } from '../support/ollamaServer';
 import { runCli, type CliOptions } from '../support/cliProcess';
+import { startServerProcess } from '../support/serverProcess';
 
 
 let server: OllamaServer;
@@ -96,17 +96,9 @@ test('Ctrl-C while the model thinks: the partial reasoning is kept, the run says
 });
 
 test('the replay server from the command line: the CLI reviews against it, and its records say no truncation', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'ollamaServerMain.ts'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await startServerProcess('ollamaServerMain.ts', ['--port', '0']);
+  const root = server.url;
   try {
-    const root = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const match = /listening (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-    });
     const result = await cli(['review', file, '--backend', 'ollama', '--base-url', `${root}/v1`, '--model', R1_MODEL, '--format', 'json']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).runs[0].findings.length, 2);
@@ -115,6 +107,6 @@ test('the replay server from the command line: the CLI reviews against it, and i
     assert.equal(chats[0]!.truncated, false);
     assert.ok(chats[0]!.numCtx > 4096);
   } finally {
-    child.kill('SIGTERM');
+    server.stop();
   }
 });

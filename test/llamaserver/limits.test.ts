@@ -2,27 +2,15 @@
 // request that cannot fit is refused before anything is sent, and the answer is constrained to the
 // answer contract's JSON schema while the thinking stays free.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createBackend } from '../../src/core/backends/createBackend';
-import { writeScriptedModel, type ScriptedModelInfo } from '../support/gguf/scriptedModel';
-import { cachedLlamaServer, startLlamaServer, type RunningLlamaServer } from '../support/llamaServer';
+import type { ScriptedModelInfo } from '../support/gguf/scriptedModel';
+import { startScriptedLlamaServers, type RunningLlamaServer, type ScriptedLlamaServers } from '../support/llamaServer';
 import { runCli } from '../support/cliProcess';
 
 const SMALL_WINDOW = 2048;
-
-const SOURCE = [
-  'export function sum(items: number[]): number {',
-  '  let total = 0;',
-  '  for (let i = 0; i <= items.length; i++) {',
-  '    total += items[i];',
-  '  }',
-  '  return total;',
-  '}',
-  '',
-].join('\n');
 
 let dir: string;
 let file: string;
@@ -30,27 +18,22 @@ let minified: string;
 let model: ScriptedModelInfo;
 let small: RunningLlamaServer;
 let large: RunningLlamaServer;
+let fixture: ScriptedLlamaServers<'small' | 'large'> | undefined;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'thinklens-llamaserver-limits-'));
-  file = join(dir, 'sum.ts');
-  writeFileSync(file, SOURCE);
+  fixture = await startScriptedLlamaServers('thinklens-llamaserver-limits-', {
+    small: { reasoningFormat: 'deepseek', contextSize: SMALL_WINDOW },
+    large: { reasoningFormat: 'deepseek', contextSize: 16384 },
+  });
+  ({ dir, file, model, servers: { small, large } } = fixture);
   // One line far longer than the small window: no split at symbol boundaries can make it fit.
   minified = join(dir, 'bundle.min.js');
   writeFileSync(minified, `${Array.from({ length: 3000 }, (_, i) => `var v${i}=${i}*2;`).join('')}\nexport default v0;\n`);
-  model = await writeScriptedModel(join(dir, 'scripted-r1.gguf'));
-  const build = await cachedLlamaServer();
-  [small, large] = await Promise.all([
-    startLlamaServer(build, model.path, { reasoningFormat: 'deepseek', contextSize: SMALL_WINDOW }),
-    startLlamaServer(build, model.path, { reasoningFormat: 'deepseek', contextSize: 16384 }),
-  ]);
 });
 
 after(async () => {
-  await Promise.all([small?.stop(), large?.stop()]);
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
-
 
 const cli = (args: readonly string[]) => runCli(args, { killAfterMs: 120_000 });
 

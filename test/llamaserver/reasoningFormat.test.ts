@@ -4,50 +4,29 @@
 // answer. With `--reasoning-format deepseek` the server splits that into `reasoning_content`; with
 // `none` it leaves the tags in `content` and ThinkLens's own splitter must find them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { writeScriptedModel, type ScriptedModelInfo } from '../support/gguf/scriptedModel';
-import { cachedLlamaServer, startLlamaServer, type RunningLlamaServer } from '../support/llamaServer';
+import type { ScriptedModelInfo } from '../support/gguf/scriptedModel';
+import { startScriptedLlamaServers, type RunningLlamaServer, type ScriptedLlamaServers } from '../support/llamaServer';
 import { runCli, type CliResult } from '../support/cliProcess';
 
-
-const SOURCE = [
-  'export function sum(items: number[]): number {',
-  '  let total = 0;',
-  '  for (let i = 0; i <= items.length; i++) {',
-  '    total += items[i];',
-  '  }',
-  '  return total;',
-  '}',
-  '',
-].join('\n');
-
-let dir: string;
 let file: string;
 let model: ScriptedModelInfo;
 let splitting: RunningLlamaServer;
 let inline: RunningLlamaServer;
+let fixture: ScriptedLlamaServers<'splitting' | 'inline'> | undefined;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'thinklens-llamaserver-'));
-  file = join(dir, 'sum.ts');
-  writeFileSync(file, SOURCE);
-  model = await writeScriptedModel(join(dir, 'scripted-r1.gguf'));
-  const build = await cachedLlamaServer();
   // The scripted model's vocabulary has no ordinary words, so prompts cost about a token per byte.
-  [splitting, inline] = await Promise.all([
-    startLlamaServer(build, model.path, { reasoningFormat: 'deepseek', contextSize: 16384 }),
-    startLlamaServer(build, model.path, { reasoningFormat: 'none', contextSize: 16384 }),
-  ]);
+  fixture = await startScriptedLlamaServers('thinklens-llamaserver-', {
+    splitting: { reasoningFormat: 'deepseek', contextSize: 16384 },
+    inline: { reasoningFormat: 'none', contextSize: 16384 },
+  });
+  ({ file, model, servers: { splitting, inline } } = fixture);
 });
 
 after(async () => {
-  await Promise.all([splitting?.stop(), inline?.stop()]);
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
-
 
 const cli = (args: readonly string[]) => runCli(args, { killAfterMs: 120_000 });
 

@@ -2,7 +2,10 @@
 // that talk to a real OpenAI-compatible server: its own chat templates, reasoning parser, grammar
 // constraints and context limits, not a replay of them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeScriptedModel, type ScriptedModelInfo } from './gguf/scriptedModel';
 
 export interface LlamaServerBuildInfo {
   readonly server: string;
@@ -134,4 +137,57 @@ function tail(text: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The file the llama-server tests review: an off-by-one loop bound. */
+export const SUM_SOURCE = [
+  'export function sum(items: number[]): number {',
+  '  let total = 0;',
+  '  for (let i = 0; i <= items.length; i++) {',
+  '    total += items[i];',
+  '  }',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
+
+export interface ScriptedLlamaServers<K extends string> {
+  /** A fresh temporary folder holding `sum.ts` and the model; `stop()` removes it. */
+  readonly dir: string;
+  /** `dir/sum.ts`, with SUM_SOURCE. */
+  readonly file: string;
+  readonly model: ScriptedModelInfo;
+  readonly servers: Record<K, RunningLlamaServer>;
+  /** Stops every server and removes the folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The llama-server tests' start-up: a temporary folder with SUM_SOURCE and the scripted model
+ * (test/support/gguf), and one llama-server on that model for each entry of `servers`, started
+ * together. If one fails to start, the others are stopped and the folder removed.
+ */
+export async function startScriptedLlamaServers<K extends string>(prefix: string, servers: Record<K, LlamaServerOptions>): Promise<ScriptedLlamaServers<K>> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const file = join(dir, 'sum.ts');
+  writeFileSync(file, SUM_SOURCE);
+  const started: RunningLlamaServer[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const model = await writeScriptedModel(join(dir, 'scripted-r1.gguf'));
+    const build = await cachedLlamaServer();
+    const names = Object.keys(servers) as K[];
+    const running = await Promise.all(names.map(async (name) => {
+      const server = await startLlamaServer(build, model.path, servers[name]);
+      started.push(server);
+      return server;
+    }));
+    return { dir, file, model, servers: Object.fromEntries(names.map((name, i) => [name, running[i]!])) as Record<K, RunningLlamaServer>, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -18,7 +18,8 @@ import { answerJsonSchema } from '../../src/core/contract';
 import { BackendError } from '../../src/core/errors';
 import Ajv from 'ajv-draft-04';
 import { runAnalysis } from '../../src/core/run';
-import type { Backend, BackendConfig, BackendRequest, CodeUnderReview, ReasoningEvent, Usage } from '../../src/core/types';
+import type { Backend, BackendConfig, BackendRequest, CodeUnderReview, ReasoningEvent } from '../../src/core/types';
+import { assertPersonReadable, collectStream } from '../support/backendStream';
 import { sourceWithLoops } from '../support/longSource';
 import { R1_MODEL, startOllamaServer, type OllamaServer } from '../support/ollamaServer';
 
@@ -62,40 +63,11 @@ function backendFor(extra: Partial<BackendConfig> = {}, root = server.root): Bac
   return createBackend({ backend: 'ollama', baseUrl: root, model: R1_MODEL, ...extra }, {});
 }
 
-interface Collected {
-  events: ReasoningEvent[];
-  reasoning: string;
-  answer: string;
-  usage?: Usage;
-  finishReason?: string;
-  error?: BackendError;
-}
-
-async function collect(backend: Backend, request: BackendRequest = CART_REQUEST, signal = new AbortController().signal, onEvent?: (e: ReasoningEvent) => void): Promise<Collected> {
-  const out: Collected = { events: [], reasoning: '', answer: '' };
-  try {
-    for await (const event of backend.stream(request, signal)) {
-      out.events.push(event);
-      if (event.kind === 'reasoning') out.reasoning += event.text;
-      else if (event.kind === 'answer') out.answer += event.text;
-      else if (event.kind === 'usage') out.usage = event.usage;
-      else out.finishReason = event.finishReason;
-      onEvent?.(event);
-    }
-  } catch (err) {
-    assert.ok(err instanceof BackendError, `expected a BackendError, got ${String(err)}`);
-    out.error = err;
-  }
-  return out;
-}
+const collect = (backend: Backend, request: BackendRequest = CART_REQUEST, signal?: AbortSignal, onEvent?: (e: ReasoningEvent) => void) =>
+  collectStream(backend, request, signal, onEvent);
 
 const lastChat = () => server.chats.at(-1)!;
 
-function assertPersonReadable(error: BackendError): void {
-  assert.ok(error.message.length > 0 && !error.message.includes('\n'), `one line: ${JSON.stringify(error.message)}`);
-  assert.ok(error.hint.length > 0, 'has a hint');
-  for (const text of [error.message, error.hint, error.detail ?? '', String(error)]) assert.ok(!text.includes(KEY), `key leaked in ${JSON.stringify(text)}`);
-}
 
 describe('streaming through /api/chat', () => {
   test('thinking arrives as reasoning, content as the answer, in order, with usage and tokens/s', async () => {
@@ -250,7 +222,7 @@ describe('the window', () => {
     assert.equal(result.error?.kind, 'context-too-long');
     assert.match(result.error!.message, /about 10012 tokens/);
     assert.match(result.error!.message, /8192/);
-    assertPersonReadable(result.error!);
+    assertPersonReadable(result.error!, KEY);
     assert.equal(server.chats.length, before, 'nothing was sent');
   });
 
@@ -330,7 +302,7 @@ describe('failures', () => {
     assert.equal(result.error?.kind, 'model-not-found');
     assert.match(result.error!.message, /deepseek-r1:70b/);
     assert.match(result.error!.hint, /ollama pull deepseek-r1:70b/);
-    assertPersonReadable(result.error!);
+    assertPersonReadable(result.error!, KEY);
   });
 
   test('connection refused: is the server running?, at once', async () => {
@@ -351,7 +323,7 @@ describe('failures', () => {
     assert.equal(result.error?.kind, 'server');
     assert.equal(result.error!.status, 500);
     assert.match(result.error!.detail ?? '', /llama runner process has terminated/);
-    assertPersonReadable(result.error!);
+    assertPersonReadable(result.error!, KEY);
   });
 
   test('503 (Ollama’s queue is full) before any token: retried after a backoff, then it answers', async () => {
@@ -399,7 +371,7 @@ describe('failures', () => {
     assert.equal(result.error?.kind, 'server');
     assert.match(result.error!.message, /model runner has unexpectedly stopped/);
     assert.ok(result.reasoning.length > 0, 'partial reasoning arrived');
-    assertPersonReadable(result.error!);
+    assertPersonReadable(result.error!, KEY);
   });
 
   test('a stream cut before its done line is a network error', async () => {

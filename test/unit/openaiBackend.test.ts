@@ -7,6 +7,7 @@ import { createOpenAiBackend, usageOf } from '../../src/core/backends/openaiComp
 import { PRESETS } from '../../src/core/backends/presets';
 import { BackendError, toBackendError } from '../../src/core/errors';
 import type { Backend, BackendConfig, BackendRequest, ChatMessage, ReasoningEvent, Usage } from '../../src/core/types';
+import { assertPersonReadable, collectStream } from '../support/backendStream';
 import type { ReplayResponse, ReplayServer, StreamOptions } from '../support/replayServer';
 import {
   chunkEvent,
@@ -58,43 +59,14 @@ function backendFor(backend: BackendConfig['backend'], model: string, extra: Par
   return createBackend({ backend, baseUrl: server.baseUrl, model, apiKey: KEY, ...extra }, {});
 }
 
-interface Collected {
-  events: ReasoningEvent[];
-  reasoning: string;
-  answer: string;
-  usage?: Usage;
-  finishReason?: string;
-  error?: BackendError;
-}
-
-async function collect(backend: Backend, request: BackendRequest = REQUEST, signal = new AbortController().signal, onEvent?: (e: ReasoningEvent) => void): Promise<Collected> {
-  const out: Collected = { events: [], reasoning: '', answer: '' };
-  try {
-    for await (const event of backend.stream(request, signal)) {
-      out.events.push(event);
-      if (event.kind === 'reasoning') out.reasoning += event.text;
-      else if (event.kind === 'answer') out.answer += event.text;
-      else if (event.kind === 'usage') out.usage = event.usage;
-      else out.finishReason = event.finishReason;
-      onEvent?.(event);
-    }
-  } catch (err) {
-    assert.ok(err instanceof BackendError, `expected a BackendError, got ${String(err)}`);
-    out.error = err;
-  }
-  return out;
-}
+const collect = (backend: Backend, request: BackendRequest = REQUEST, signal?: AbortSignal, onEvent?: (e: ReasoningEvent) => void) =>
+  collectStream(backend, request, signal, onEvent);
 
 function requestsFor(model: string) {
   return server.requests.filter((r) => r.model === model);
 }
 
 /** A person-readable error: one line, no key anywhere. */
-function assertPersonReadable(error: BackendError): void {
-  assert.ok(error.message.length > 0 && !error.message.includes('\n'), `one line: ${JSON.stringify(error.message)}`);
-  assert.ok(error.hint.length > 0, 'has a hint');
-  for (const text of [error.message, error.hint, error.detail ?? '', String(error)]) assert.ok(!text.includes(KEY), `key leaked in ${JSON.stringify(text)}`);
-}
 
 describe('each server format streams and splits exactly', () => {
   const formats: Array<[string, BackendConfig['backend'], (o: StreamOptions) => ReplayResponse, Partial<Usage>]> = [
@@ -297,7 +269,7 @@ describe('faults become the right BackendError', () => {
     assert.equal(error.status, 401);
     assert.equal(error.message, 'DeepSeek rejected the API key (401).');
     assert.match(error.hint, /DEEPSEEK_API_KEY/);
-    assertPersonReadable(error);
+    assertPersonReadable(error, KEY);
   });
   test('403: auth', async () => {
     const { error } = await collect(backendFor('openrouter', scripted(errorResponse(403, 'Forbidden')), noRetry));
@@ -307,7 +279,7 @@ describe('faults become the right BackendError', () => {
   test('402: out of balance', async () => {
     const { error } = await collect(backendFor('deepseek', scripted(errorResponse(402, 'Insufficient Balance')), noRetry));
     assert.equal(error?.kind, 'out-of-balance');
-    assertPersonReadable(error);
+    assertPersonReadable(error, KEY);
   });
   test('404: model not found, naming the model and the base URL', async () => {
     const model = scripted(errorResponse(404, 'model "x" not found'));
@@ -315,7 +287,7 @@ describe('faults become the right BackendError', () => {
     assert.equal(error?.kind, 'model-not-found');
     assert.ok(error.message.includes(model) && error.message.includes(server.baseUrl), error.message);
     assert.match(error.hint, /thinklens\.model/);
-    assertPersonReadable(error);
+    assertPersonReadable(error, KEY);
   });
   test('404 with an HTML page: bad response, check the base URL', async () => {
     const { error } = await collect(backendFor('vllm', scripted(htmlPage(404)), noRetry));
@@ -329,7 +301,7 @@ describe('faults become the right BackendError', () => {
     assert.match(first.error.detail ?? '', /131072/);
     const second = await collect(backendFor('vllm', scripted(errorResponse(413, 'Request Entity Too Large')), noRetry));
     assert.equal(second.error?.kind, 'context-too-long');
-    assertPersonReadable(second.error);
+    assertPersonReadable(second.error, KEY);
   });
   test('400 about max_tokens is not a context problem', async () => {
     const { error } = await collect(backendFor('deepseek', scripted(errorResponse(400, 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]')), noRetry));
@@ -341,7 +313,7 @@ describe('faults become the right BackendError', () => {
     assert.equal(error?.kind, 'rate-limit');
     assert.equal(error.retryAfterSeconds, 7);
     assert.match(error.message, /Retry in 7 s/);
-    assertPersonReadable(error);
+    assertPersonReadable(error, KEY);
   });
   test('500 and 503: server error', async () => {
     for (const status of [500, 503]) {
@@ -366,7 +338,7 @@ describe('faults become the right BackendError', () => {
     assert.equal(result.reasoning, R, 'every reasoning piece sent before the cut was emitted');
     assert.equal(result.events.at(-1)?.kind, 'reasoning');
     assert.equal(requestsFor(model).length, 1, 'never repeated after tokens arrived');
-    assertPersonReadable(result.error);
+    assertPersonReadable(result.error, KEY);
   });
   test('a stream that ends cleanly without a finish reason: network error', async () => {
     const result = await collect(backendFor('openrouter', scripted(openrouterStream({ reasoning: R, answer: A, fault: 'end-early' })), noRetry));
@@ -462,8 +434,9 @@ describe('retries', () => {
     const times = requestsFor(model).map((r) => r.receivedAt);
     assert.equal(times.length, 3);
     const [gap1, gap2] = [times[1]! - times[0]!, times[2]! - times[1]!];
-    assert.ok(gap1 >= 150 && gap1 < 400, `first wait ${gap1} ms (200 ms +-20%)`);
-    assert.ok(gap2 >= 310 && gap2 < 700, `second wait ${gap2} ms (400 ms +-20%)`);
+    // Lower bounds only: the waits happened and grew. A loaded machine can only make them longer.
+    assert.ok(gap1 >= 150, `first wait ${gap1} ms (200 ms +-20%)`);
+    assert.ok(gap2 >= 310, `second wait ${gap2} ms (400 ms +-20%)`);
   });
   test('gives up after maxRetries', async () => {
     const model = scripted(errorResponse(500, 'a'), errorResponse(502, 'b'), errorResponse(503, 'c'), deepseekStream({ reasoning: 'r', answer: 'a' }));
@@ -502,7 +475,8 @@ describe('cancellation', () => {
       }
     });
     assert.equal(result.error?.kind, 'cancelled');
-    assert.ok(Date.now() - abortedAt < 200, `threw ${Date.now() - abortedAt} ms after the abort`);
+    // The whole stream takes 2 s: well under that means the abort ended it (and not the stream's end).
+    assert.ok(Date.now() - abortedAt < 1000, `threw ${Date.now() - abortedAt} ms after the abort`);
     const sent = requestsFor(model)[0]!;
     await server.waitForClientClose(sent.index, 500);
     assert.ok(result.reasoning.length < R.length, 'stopped before the whole reasoning');
@@ -606,7 +580,7 @@ describe('toBackendError', () => {
     assert.match(reset.hint, /Is the LM Studio server running\? Start it/);
     assert.equal(toBackendError({ status: 429, message: 'slow down' }, ctx).kind, 'rate-limit');
     const odd = toBackendError(new Error(`weird failure with ${KEY}`), ctx);
-    assertPersonReadable(odd);
+    assertPersonReadable(odd, KEY);
   });
 });
 

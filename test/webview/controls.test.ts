@@ -93,7 +93,7 @@ describe('usage, run controls and errors', () => {
     await panel.frames();
     assert.match(await panel.page.locator('.status-text').innerText(), /Cancelled after/);
     await panel.page.getByRole('button', { name: 'Run again' }).click();
-    await panel.page.getByRole('button', { name: 'Export this run as Markdown and JSON' }).click();
+    await panel.page.getByRole('button', { name: 'Export this conversation as Markdown and JSON' }).click();
     await panel.page.getByRole('button', { name: 'Show log' }).click();
     assert.deepEqual(await panel.posted(), [
       { type: 'cancelRun', runId: 'r1' },
@@ -282,7 +282,7 @@ describe('accessibility and theme', () => {
         }),
       );
     }
-    const order = ['Show log', 'Run again', 'Export this run', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Helpful', 'Not helpful', 'Ask a follow-up'];
+    const order = ['Show log', 'Run again', 'Export this conversation', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Helpful', 'Not helpful', 'Ask a follow-up'];
     let at = -1;
     for (const want of order) {
       const found = reached.findIndex((r, i) => i > at && r.includes(want));

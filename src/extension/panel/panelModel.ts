@@ -2,6 +2,7 @@
 // follow-ups), the one on screen, this session's usage, and a bounded history that survives a
 // restart. No `vscode` import; ReviewPanel wires it to the webview and to workspaceState.
 import type {
+  BatchView,
   FindingView,
   HistoryEntry,
   PanelSnapshot,
@@ -32,13 +33,17 @@ export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
   maxStoredAnswerChars: 60_000,
 };
 
+/** Reviews over several files the panel keeps an overview of. */
+const MAX_BATCHES = 5;
+
 /** The stored form; `version` lets a later release drop what it cannot read. */
 export interface StoredHistory {
   readonly version: 1;
   readonly runs: readonly RunView[];
 }
 
-interface RunRecord {
+/** What the panel shows of one run. The host's record of the run itself (its code, its answer) is RunRecord in runs.ts. */
+interface ShownRun {
   header: RunHeader;
   threadId: string;
   status: RunStatus;
@@ -57,8 +62,10 @@ interface RunRecord {
 
 export class PanelModel {
   /** Insertion order is start order. */
-  private readonly runs = new Map<string, RunRecord>();
+  private readonly runs = new Map<string, ShownRun>();
   private shownThread: string | undefined;
+  /** Reviews over several files in this session, newest last (not stored: their runs are). */
+  private batches: BatchView[] = [];
   /** This session's usage, summed as runs report it: evicting old runs from memory never lowers it. */
   private readonly totals = { runs: 0, promptTokens: 0, reasoningTokens: 0, answerTokens: 0, cachedPromptTokens: 0, costUsd: 0, priced: false };
 
@@ -201,13 +208,18 @@ export class PanelModel {
     return run && toView(run);
   }
 
+  /** Every run started in this window that the panel still holds, oldest first. */
+  sessionRuns(): RunView[] {
+    return [...this.runs.values()].filter((r) => r.thisSession).map(toView);
+  }
+
   thread(threadId = this.shownThread): RunView[] {
     return threadId ? this.threadRuns(threadId).map(toView) : [];
   }
 
   /** Conversations, newest first. */
   history(): HistoryEntry[] {
-    const threads = new Map<string, RunRecord[]>();
+    const threads = new Map<string, ShownRun[]>();
     for (const run of this.runs.values()) {
       const list = threads.get(run.threadId) ?? [];
       list.push(run);
@@ -231,13 +243,24 @@ export class PanelModel {
     return entries.sort((a, b) => b.startedAt - a.startedAt);
   }
 
+  setBatch(batch: BatchView): void {
+    this.batches = [...this.batches.filter((b) => b.id !== batch.id), batch].slice(-MAX_BATCHES);
+  }
+
   session(): SessionUsageView {
     const { priced, costUsd, ...counts } = this.totals;
     return { ...counts, ...(priced ? { costUsd } : {}) };
   }
 
   snapshot(display: PanelSnapshot['display'], setup: PanelSnapshot['setup']): PanelSnapshot {
-    return { display, ...(setup ? { setup } : {}), session: this.session(), history: this.history(), thread: this.thread() };
+    return {
+      display,
+      ...(setup ? { setup } : {}),
+      session: this.session(),
+      history: this.history(),
+      thread: this.thread(),
+      ...(this.batches.length ? { batches: this.batches } : {}),
+    };
   }
 
   /** The history to store: finished copies, long traces shortened, within the size limit. */
@@ -279,7 +302,7 @@ export class PanelModel {
     this.evict();
   }
 
-  private storedCopy(run: RunRecord): RunView {
+  private storedCopy(run: ShownRun): RunView {
     const { restored: _restored, ...view } = toView(run);
     const reasoning = shorten(view.reasoning, this.limits.maxStoredTraceChars);
     const answer = view.answer.length > this.limits.maxStoredAnswerChars ? view.answer.slice(0, this.limits.maxStoredAnswerChars) : view.answer;
@@ -292,12 +315,12 @@ export class PanelModel {
     return { ...view, reasoning, answer, ...(result ? { result } : {}), ...(trimmed ? { trimmed } : {}) };
   }
 
-  private running(runId: string): RunRecord | undefined {
+  private running(runId: string): ShownRun | undefined {
     const run = this.runs.get(runId);
     return run?.status === 'running' ? run : undefined;
   }
 
-  private threadRuns(threadId: string): RunRecord[] {
+  private threadRuns(threadId: string): ShownRun[] {
     return [...this.runs.values()].filter((r) => r.threadId === threadId);
   }
 
@@ -313,7 +336,7 @@ export class PanelModel {
   }
 }
 
-function toView(run: RunRecord): RunView {
+function toView(run: ShownRun): RunView {
   return {
     header: run.header,
     status: run.status,

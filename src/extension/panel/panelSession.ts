@@ -9,6 +9,7 @@ import { isHostMessage, isPanelCommand, isWebviewMessage } from '../../bridge/pr
 import type { CoalescerTimers } from './deltaCoalescer';
 import type { BackendId } from '../../core/types';
 import type {
+  BatchView,
   DisplayMode,
   FeedbackMark,
   FindingRange,
@@ -22,7 +23,12 @@ import type {
   WebviewToHost,
 } from '../../bridge/protocol';
 
-export interface PanelHandlers {
+/**
+ * What the host does for each message from the webview, once the session has checked it and found
+ * the run (and finding) it names: one handler per message type, in one table (see panelRoutes.ts).
+ * `ready` and `openThread` change only what the panel shows, so the session answers them itself.
+ */
+export interface PanelRoutes {
   revealFinding(runId: string, findingId: string): void;
   applyFix(runId: string, findingId: string): void;
   previewFix(runId: string, findingId: string): void;
@@ -37,15 +43,15 @@ export interface PanelHandlers {
   followUp(runId: string, question: string): void;
   /** Error actions and setup buttons; only the fixed allow-list, never a command named by model output. */
   runCommand(command: PanelCommand, backend?: BackendId): void;
+  exportRun(runId: string): void;
+  /** Already checked to be http(s); the handler still asks the person. */
+  openLink(href: string): void;
+  /** Shows a place in a file: for findings of runs restored from history, which the extension no longer tracks (their `revealFinding`). */
+  openLocation(uri: string, range: FindingRange): void;
 }
 
-/** What the session asks of its owner besides the extension's handlers. */
-export interface PanelSessionEvents extends PanelHandlers {
-  exportRun(runId: string): void;
-  /** Already checked to be http(s); the owner still asks the person. */
-  openLink(href: string): void;
-  /** Shows a place in a file: for findings of runs restored from history, which the extension no longer tracks. */
-  openLocation(uri: string, range: FindingRange): void;
+/** The routes, and what the session tells its owner about itself. */
+export interface PanelSessionEvents extends PanelRoutes {
   /** A message from the webview that failed its check (logged, never acted on). */
   rejected(message: unknown): void;
   /** A message of ours that the webview would refuse (a bug in what the extension passed in): logged, not sent. */
@@ -170,6 +176,12 @@ export class PanelSession {
   setDisplay(mode: DisplayMode): void {
     this.display = mode;
     this.postNow({ type: 'display', mode });
+  }
+
+  /** Shows a review over several files as it moves on (a file started, finished, failed). */
+  setBatch(batch: BatchView): void {
+    this.model.setBatch(batch);
+    this.postNow({ type: 'batch', batch });
   }
 
   /**

@@ -1,16 +1,16 @@
 // The review panel's VS Code side: serves the webview (strict CSP, files only from media/),
-// connects it to the PanelSession, keeps history in workspaceState, asks before opening links,
-// and saves exports. The webview is not retained while hidden: each time it is shown it says
+// connects it to the PanelSession (which routes its messages, see panelRoutes.ts), keeps history
+// in workspaceState, and saves exports. The webview is not retained while hidden: each time it is shown it says
 // `ready` and gets a full snapshot.
 import * as vscode from 'vscode';
 import { makeNonce, renderPanelHtml } from './panelHtml';
 import { PanelSession } from './panelSession';
-import { runToJson, runToMarkdown } from './traceExport';
-import { isWebLink } from '../../bridge/protocol';
-import type { PanelHandlers } from './panelSession';
-import type { DisplayMode, FindingRange, FindingView, RunHeader, RunResult, RunView, UsageView } from '../../bridge/protocol';
+import { homedir } from 'node:os';
+import { defaultExportFolder, exportFileName, LAST_EXPORT_FOLDER_KEY } from './exportLocation';
+import { conversationToJson, conversationToMarkdown } from './traceExport';
+import type { PanelRoutes } from './panelSession';
+import type { RunView } from '../../bridge/protocol';
 
-export type { PanelHandlers } from './panelSession';
 export type { DisplayMode, ErrorView, FindingView, RunHeader, RunResult, UsageView } from '../../bridge/protocol';
 
 /** Where the panel reports what it refused or failed to do (the extension's LogOutputChannel fits). */
@@ -25,7 +25,8 @@ const SAVE_DELAY_MS = 500;
 export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'thinklens.panel';
 
-  private readonly session: PanelSession;
+  /** What the panel shows, and the one place its messages are checked and routed: runs stream into it directly. */
+  readonly session: PanelSession;
   private view: vscode.WebviewView | undefined;
   private viewDisposables: vscode.Disposable[] = [];
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -33,25 +34,14 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    handlers: PanelHandlers,
+    routes: PanelRoutes,
     private readonly storage: vscode.Memento,
+    /** Remembers where the last export went. */
+    private readonly globalState: vscode.Memento,
     private readonly log: PanelLog = { warn: () => undefined, error: () => undefined },
   ) {
     this.session = new PanelSession({
-      revealFinding: (runId, findingId) => handlers.revealFinding(runId, findingId),
-      applyFix: (runId, findingId) => handlers.applyFix(runId, findingId),
-      previewFix: (runId, findingId) => handlers.previewFix(runId, findingId),
-      dismissFinding: (runId, findingId) => handlers.dismissFinding(runId, findingId),
-      undismissFinding: (runId, findingId) => handlers.undismissFinding(runId, findingId),
-      markFinding: (runId, findingId, mark) => handlers.markFinding(runId, findingId, mark),
-      showDismissed: (show) => handlers.showDismissed(show),
-      cancelRun: (runId) => handlers.cancelRun(runId),
-      rerun: (runId) => handlers.rerun(runId),
-      followUp: (runId, question) => handlers.followUp(runId, question),
-      runCommand: (command, backend) => handlers.runCommand(command, backend),
-      exportRun: (runId) => void this.exportRun(runId),
-      openLink: (href) => void this.openLink(href),
-      openLocation: (uri, range) => void this.openLocation(uri, range),
+      ...routes,
       rejected: (message) =>
         this.log.warn(`The panel sent a message the host does not accept; ignored: ${JSON.stringify(message)?.slice(0, 300)}`),
       unsendable: (message) =>
@@ -96,46 +86,6 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     ];
   }
 
-  startRun(run: RunHeader): void {
-    this.session.startRun(run);
-  }
-
-  appendReasoning(runId: string, text: string): void {
-    this.session.appendReasoning(runId, text);
-  }
-
-  appendAnswer(runId: string, text: string): void {
-    this.session.appendAnswer(runId, text);
-  }
-
-  setUsage(runId: string, usage: UsageView): void {
-    this.session.setUsage(runId, usage);
-  }
-
-  finishRun(runId: string, result: RunResult): void {
-    this.session.finishRun(runId, result);
-  }
-
-  updateFindings(runId: string, findings: FindingView[]): void {
-    this.session.updateFindings(runId, findings);
-  }
-
-  showSetup(reason: string): void {
-    this.session.showSetup(reason);
-  }
-
-  hideSetup(): void {
-    this.session.hideSetup();
-  }
-
-  setDisplay(mode: DisplayMode): void {
-    this.session.setDisplay(mode);
-  }
-
-  setShowDismissed(show: boolean): void {
-    this.session.setShowDismissed(show);
-  }
-
   /** The newest run the panel holds, if any. */
   latestRunId(): string | undefined {
     return this.session.model.latestRunId();
@@ -160,36 +110,52 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     this.reveal();
   }
 
-  async exportRun(runId?: string): Promise<void> {
+  /**
+   * Saves a conversation (the run `runId` belongs to, with every follow-up) or, without a run, every
+   * run of this window (the panel's title-bar Export), as Markdown with a JSON copy beside it. The dialog starts in the folder used
+   * last, never in the workspace (see exportLocation.ts); `target` skips the dialog (for tests).
+   */
+  async exportRun(runId?: string, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const model = this.session.model;
-    const id = runId ?? model.latestRunId();
-    const run = id ? model.run(id) : undefined;
-    if (!run) {
+    const threadId = runId ? model.threadOf(runId) : undefined;
+    // Without a run: this window's runs, or (only runs restored from history) the conversation on screen.
+    const session = runId ? [] : model.sessionRuns();
+    const scope = !runId && session.length ? 'session' : 'conversation';
+    const runs = threadId ? model.thread(threadId) : runId ? [] : session.length ? session : model.thread();
+    const first = runs[0];
+    if (!first) {
       void vscode.window.showInformationMessage('ThinkLens has no run to export yet. Explain or review some code first.');
-      return;
+      return undefined;
     }
-    const stamp = new Date(run.header.startedAt).toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    const slug = run.header.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || run.header.kind;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = `thinklens-${stamp}-${slug}.md`;
-    const target = await vscode.window.showSaveDialog({
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
-      filters: { Markdown: ['md'] },
-      saveLabel: 'Export trace',
-      title: 'Export the reasoning trace (a JSON copy is saved beside it)',
-    });
-    if (!target) return;
-    const jsonTarget = target.with({ path: target.path.replace(/\.md$/i, '') + '.json' });
+    const title = scope === 'session' ? `session ${first.header.title}` : first.header.title;
+    const name = exportFileName(first.header.startedAt, title, first.header.kind);
+    const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const folder = defaultExportFolder(this.globalState.get<string>(LAST_EXPORT_FOLDER_KEY), workspaceFolders, homedir());
+    const chosen =
+      target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(vscode.Uri.file(folder), name),
+        filters: { Markdown: ['md'] },
+        saveLabel: 'Export',
+        title: `Export the ${scope === 'session' ? "session's runs" : 'conversation'} (a JSON copy is saved beside it)`,
+      }));
+    if (!chosen) return undefined;
+    const jsonTarget = chosen.with({ path: chosen.path.replace(/\.md$/i, '') + '.json' });
     try {
-      await vscode.workspace.fs.writeFile(target, Buffer.from(runToMarkdown(run), 'utf8'));
-      await vscode.workspace.fs.writeFile(jsonTarget, Buffer.from(JSON.stringify(runToJson(run), null, 2) + '\n', 'utf8'));
-      void vscode.window.showInformationMessage(
-        `Saved the trace as ${vscode.workspace.asRelativePath(target)} and ${vscode.workspace.asRelativePath(jsonTarget)}.`,
-      );
+      await vscode.workspace.fs.writeFile(chosen, Buffer.from(conversationToMarkdown(runs, scope), 'utf8'));
+      await vscode.workspace.fs.writeFile(jsonTarget, Buffer.from(JSON.stringify(conversationToJson(runs, scope, Date.now()), null, 2) + '\n', 'utf8'));
     } catch (err) {
-      this.log.error(`Export of run ${run.header.id} to ${target.toString()} failed: ${describe(err)}`);
+      this.log.error(`Export of ${runs.length} runs to ${chosen.toString()} failed: ${describe(err)}`);
       void vscode.window.showErrorMessage(`ThinkLens could not save the trace: ${describe(err)}. Pick a folder you can write to and try again.`);
+      return undefined;
     }
+    await this.globalState.update(LAST_EXPORT_FOLDER_KEY, vscode.Uri.joinPath(chosen, '..').fsPath);
+    const open = 'Open';
+    const where = chosen.scheme === 'file' ? chosen.fsPath : chosen.toString();
+    void vscode.window
+      .showInformationMessage(`ThinkLens saved ${runs.length} run${runs.length === 1 ? '' : 's'} to ${where} (and a JSON copy beside it).`, open)
+      .then((pick) => (pick === open ? vscode.window.showTextDocument(chosen) : undefined));
+    return chosen;
   }
 
   dispose(): void {
@@ -198,31 +164,6 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     this.saveNow();
     this.session.dispose();
     this.disposeView();
-  }
-
-  private async openLink(href: string): Promise<void> {
-    if (!isWebLink(href)) return;
-    const open = 'Open Link';
-    const copy = 'Copy Link';
-    const choice = await vscode.window.showWarningMessage(
-      'Open a link from the model’s answer?',
-      { modal: true, detail: `${href}\n\nModel output is untrusted: check the address before you open it.` },
-      open,
-      copy,
-    );
-    if (choice === open) await vscode.env.openExternal(vscode.Uri.parse(href, true));
-    else if (choice === copy) await vscode.env.clipboard.writeText(href);
-  }
-
-  private async openLocation(uri: string, range: FindingRange): Promise<void> {
-    const start = new vscode.Position(range.startLine - 1, range.startColumn ?? 0);
-    const end = range.endColumn !== undefined ? new vscode.Position(range.endLine - 1, range.endColumn) : new vscode.Position(range.endLine, 0);
-    try {
-      await vscode.window.showTextDocument(vscode.Uri.parse(uri, true), { selection: new vscode.Range(start, end), preview: true });
-    } catch (err) {
-      this.log.warn(`Opening ${uri} for a finding from history failed: ${describe(err)}`);
-      void vscode.window.showWarningMessage(`ThinkLens could not open ${uri}: ${describe(err)}. The file may have moved since that run.`);
-    }
   }
 
   private scheduleSave(): void {

@@ -184,3 +184,29 @@ export function runToMarkdown(run: RunView): string {
   }
   return out.join('\n');
 }
+
+/** Several runs in one file: a conversation (a run and its follow-ups) or a whole session. */
+export interface ExportedConversation {
+  readonly format: 'thinklens-conversation';
+  readonly version: 1;
+  /** What the file holds: "conversation" (one run and its follow-ups) or "session" (every run of the window). */
+  readonly scope: 'conversation' | 'session';
+  readonly exportedAt: string;
+  /** Oldest first; each as `runToJson` gives it. */
+  readonly runs: readonly ExportedRun[];
+}
+
+export function conversationToJson(runs: readonly RunView[], scope: ExportedConversation['scope'], exportedAt: number): ExportedConversation {
+  return { format: 'thinklens-conversation', version: 1, scope, exportedAt: new Date(exportedAt).toISOString(), runs: runs.map(runToJson) };
+}
+
+/** Every run in order, each with its prompt, reasoning, answer and findings, separated by rules. */
+export function conversationToMarkdown(runs: readonly RunView[], scope: ExportedConversation['scope']): string {
+  const first = runs[0];
+  const what = scope === 'session' ? 'session' : 'conversation';
+  const intro = [
+    `<!-- ThinkLens ${what}: ${runs.length} run${runs.length === 1 ? '' : 's'}${first ? `, from ${new Date(first.header.startedAt).toISOString()}` : ''} -->`,
+    '',
+  ];
+  return intro.join('\n') + runs.map(runToMarkdown).join('\n---\n\n');
+}

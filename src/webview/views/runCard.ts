@@ -336,7 +336,7 @@ export class RunCard {
     } else {
       children.push(
         iconButton('refresh', 'Run again', () => this.host.post({ type: 'rerun', runId: this.id })),
-        iconButton('export', 'Export this run as Markdown and JSON', () => this.host.post({ type: 'exportRun', runId: this.id })),
+        iconButton('export', 'Export this conversation as Markdown and JSON', () => this.host.post({ type: 'exportRun', runId: this.id })),
       );
     }
     this.controls.replaceChildren(...children);

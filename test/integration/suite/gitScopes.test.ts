@@ -9,6 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ThinkLensApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { startReplayServer, type ReplayServer } from '../../support/replayServer';
 
@@ -91,6 +92,9 @@ describe('Git scopes and the enclosing function', function () {
     assert.match(prompts['cart.ts']!, /19\s*\|\s*return total - total \* stagedPercent;/);
     assert.doesNotMatch(prompts['cart.ts']!, /workingTreePercent/);
     assert.doesNotMatch(prompts['cart.ts']!, /\b4\s*\|\s*sku: string;/, 'unchanged code far from the hunk was sent as code under review');
+    // The run's title says what kind of review it was.
+    const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    assert.match(thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '', /^Review staged changes: .*cart\.ts/);
   });
 
   it('Review Unstaged Changes reviews the working tree against the index', async () => {
@@ -115,8 +119,10 @@ describe('Git scopes and the enclosing function', function () {
 
   it('Review Commit (as from the timeline: an item with ref) reviews that commit\'s text and hunks', async () => {
     const start = server.requests.length;
-    await vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewCommit', { ref: commitHash, previousRef: `${commitHash}~1` });
+    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewCommit', { ref: commitHash, previousRef: `${commitHash}~1` });
     const prompts = promptsSince(start);
+    const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    assert.match(thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '', new RegExp(`^Review commit ${commitHash.slice(0, 7)}: .*util\\.ts`));
     assert.deepEqual(Object.keys(prompts), ['util.ts']);
     assert.match(prompts['util.ts']!, /5\s*\|\s*export const u5 = committedOnBranch\(\);/);
     assert.doesNotMatch(prompts['util.ts']!, /unstagedEdit/, 'the commit\'s own text was not the one reviewed');
