@@ -11,12 +11,13 @@
 // Run by test/integration/runTests.mjs, or alone: node --test test/integration/person.test.mjs
 // (builds first unless THINKLENS_WORKBENCH_BUILT=1).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { installSignalHandlers, onCleanup } from '../../scripts/vscode/cleanup.mjs';
+import { installSignalHandlers } from '../../scripts/vscode/cleanup.mjs';
+import { startReplay, writeMachineSettings } from './replay.mjs';
 import {
   openFile,
   openProblems,
@@ -116,42 +117,7 @@ let replay;
 let folder;
 let scratch;
 
-// ---- The model stand-in: the replay server in its own process (it is TypeScript; tsx runs it) ----
-
-async function startReplay() {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test', 'support', 'replayServerMain.ts'), '--port', '0'], {
-    cwd: projectRoot,
-    // In this process's group: a runner that stops the group (runTests.mjs, Ctrl+C) stops it too.
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const unregister = onCleanup(() => child.kill('SIGKILL'));
-  const stop = () => {
-    child.kill('SIGTERM');
-    unregister();
-  };
-  let errors = '';
-  child.stderr.on('data', (chunk) => (errors += chunk));
-  const baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the replay server did not start within 20 s: ${errors}`)), 20_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening (\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the replay server exited (${code}): ${errors}`));
-    });
-  }).catch((error) => {
-    stop();
-    throw error;
-  });
-  return { baseUrl, stop };
-}
+// ---- The model stand-in (test/integration/replay.mjs) ----
 
 /** Queues the next response of the model: a DeepSeek-style stream of `reasoning` then `answer`. */
 async function script(stream) {
@@ -167,12 +133,6 @@ async function replayRequests() {
   return /** @type {Promise<Array<{ body: { messages?: { role: string, content: string }[] }, clientClosed: boolean, written: boolean }>>} */ (
     (await fetch(`${replay.baseUrl}/__replay/requests`)).json()
   );
-}
-
-/** Writes `<user-data-dir>/Machine/settings.json`: the settings of the machine code-server runs on. */
-function writeMachineSettings(userDataDir, settings) {
-  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 // ---- What a person does in the editor ----

@@ -5,11 +5,12 @@
 //     @vscode/test-electron where it can be downloaded (under xvfb-run without a display), else
 //     code-server from the npm registry with VS Code's own test payload (ENVIRONMENT.md);
 //  3. runs the Playwright checks of the workbench (test/integration/workbench.test.mjs and
-//     person.test.mjs) against code-server, the way a person uses it;
+//     person.test.mjs) against code-server, the way a person uses it, then vsix.test.mjs: the
+//     packaged VSIX installed into code-server, with no development path;
 //  4. prints `integration: N passed, N failed` last and exits non-zero on any failure.
 //
 // Environment: THINKLENS_VSCODE=auto|desktop|code-server chooses the host of step 2 (default
-// auto); THINKLENS_INTEGRATION_TIMEOUT_S bounds the whole run (default 1200 s, including a first
+// auto); THINKLENS_INTEGRATION_TIMEOUT_S bounds the whole run (default 1800 s, including a first
 // install of code-server); THINKLENS_TEST_GREP filters mocha tests; THINKLENS_SKIP_WORKBENCH=1
 // skips step 3. Every process started here is ended on exit, failure, timeout and Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,7 +50,7 @@ installSignalHandlers({
   },
 });
 
-const overallMs = Number(process.env.THINKLENS_INTEGRATION_TIMEOUT_S ?? 1200) * 1000;
+const overallMs = Number(process.env.THINKLENS_INTEGRATION_TIMEOUT_S ?? 1800) * 1000;
 const overallTimer = setTimeout(() => {
   say(`the integration run did not finish within ${seconds(overallMs)} (THINKLENS_INTEGRATION_TIMEOUT_S); stopping every process it started`);
   counts.failed += 1;
@@ -137,7 +138,7 @@ async function runWorkbenchChecks() {
     process.execPath,
     ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`, join(root, 'test', 'integration', 'workbench.test.mjs'),
-      join(root, 'test', 'integration', 'person.test.mjs')],
+      join(root, 'test', 'integration', 'person.test.mjs'), join(root, 'test', 'integration', 'vsix.test.mjs')],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: process.platform !== 'win32', env: { ...process.env, THINKLENS_WORKBENCH_BUILT: '1' } },
   );
   // SIGTERM first: the child's own handlers stop its code-server group and Chromium.
@@ -149,7 +150,8 @@ async function runWorkbenchChecks() {
     killProcessGroup(child.pid);
   };
   const unregister = onCleanup(stopChild);
-  const timeoutMs = 300_000;
+  // A guard against a hung check, not a speed limit: vsix.test.mjs packages and installs a VSIX first.
+  const timeoutMs = 600_000;
   let timer;
   const status = await new Promise((resolvePromise) => {
     timer = setTimeout(() => {

@@ -31,7 +31,9 @@ export const extensionId = 'thinklens.thinklens';
 /**
  * Starts code-server with ThinkLens in development mode, opens `folder` in Chromium and waits
  * until the workbench shows the ThinkLens activity-bar item (the extension is registered).
- * @param {{ folder: string, extensionDevelopmentPath?: string, settings?: Record<string, unknown>,
+ * `extensionDevelopmentPath: null` loads no development extension: ThinkLens must then be installed
+ * in `extensionsDir` (code-server --install-extension), as a person's would be.
+ * @param {{ folder: string, extensionDevelopmentPath?: string | null, extensionsDir?: string, settings?: Record<string, unknown>,
  *   env?: Record<string, string>, log?: (line: string) => void, viewport?: { width: number, height: number } }} options
  * @returns {Promise<Workbench>}
  */
@@ -41,6 +43,7 @@ export async function openWorkbench(options) {
   const server = await startCodeServer({
     install,
     smokeTestDriver: true,
+    extensionsDir: options.extensionsDir,
     settings: options.settings,
     env: { ...noGalleryEnv, ...(options.env ?? {}) },
     log: options.log ? (line) => options.log?.(`[code-server] ${line}`) : undefined,
@@ -59,7 +62,7 @@ export async function openWorkbench(options) {
     await page.exposeFunction('codeAutomationExit', () => undefined);
     const url = server.workbenchUrl({
       folder: options.folder,
-      payload: [['extensionDevelopmentPath', server.remoteUri(options.extensionDevelopmentPath ?? projectRoot)]],
+      payload: options.extensionDevelopmentPath === null ? [] : [['extensionDevelopmentPath', server.remoteUri(options.extensionDevelopmentPath ?? projectRoot)]],
     });
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
