@@ -21,6 +21,7 @@ export const COMMAND = {
   downloadModel: 'thinklens.downloadModel',
   clearFindings: 'thinklens.clearFindings',
   exportTrace: 'thinklens.exportTrace',
+  showHistory: 'thinklens.showHistory',
   showLog: 'thinklens.showLog',
   detectLocalServers: 'thinklens.detectLocalServers',
   openSample: 'thinklens.openSample',

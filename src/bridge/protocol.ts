@@ -310,6 +310,8 @@ const HostMessageSchema = v.variant('type', [
   message('batch', { batch: BatchViewSchema }),
   /** With `findingId`: reveal that finding and highlight the passages of the reasoning behind it. */
   message('focusRun', { runId: id, showTrace: flag, findingId: maybe(id) }),
+  /** The view's title-bar History button: show (or hide) the list of recent conversations. */
+  message('showHistory', {}),
   /** Dismissed findings are shown (with Undismiss) or hidden, everywhere. */
   message('dismissedShown', { show: flag }),
 ]);

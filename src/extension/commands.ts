@@ -118,6 +118,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
     guarded(COMMAND.exportTrace, (runId, target) =>
       panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined)),
+    guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
     guarded(COMMAND.openSample, () => openSample(deps.extensionUri, deps.storageUri)),

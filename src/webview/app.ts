@@ -2,11 +2,12 @@
 // DOM write per animation frame, and keeps its state with setState so a reload (the view is not
 // retained while hidden) shows the same thing at once, before the host's snapshot arrives.
 import { Announcer } from './announcer';
+import { PageFollow } from './pageFollow';
 import { el, icon, iconButton, setText } from './dom';
 import { formatCost, formatCount } from './format';
 import { FollowUpBox } from './views/followUpBox';
 import { renderBatch } from './views/batchView';
-import { renderHistory } from './views/historyView';
+import { HistoryList } from './views/historyView';
 import { RunCard } from './views/runCard';
 import { renderSetup } from './views/setupView';
 import { warmUpRenderer } from './markdown';
@@ -62,9 +63,10 @@ export class PanelApp implements RunCardHost {
   private readonly threadBox = el('div', { className: 'thread' });
   private readonly emptyState: HTMLElement;
   private readonly followUp: FollowUpBox;
-  private readonly historyBox = el('div', { className: 'history-box' });
-  private readonly historySection: HTMLElement & { open?: boolean };
+  private readonly historyList: HistoryList;
+  private readonly historySection: HTMLElement;
   private readonly sessionLine = el('span', { className: 'session muted' });
+  private readonly follow: PageFollow;
 
   private readonly dirtyCards = new Set<RunCard>();
   private frame: number | undefined;
@@ -99,19 +101,39 @@ export class PanelApp implements RunCardHost {
         this.changed();
       },
     );
-    this.historySection = el('vscode-collapsible', { className: 'history', attrs: { title: 'Recent runs' } }, this.historyBox);
-    this.historySection.addEventListener('vsc-collapsible-toggle', () => {
-      this.ui.historyOpen = this.historySection.open === true;
-      this.changed();
+    // Behind the view's title-bar History button (the host sends `showHistory`), above the runs.
+    this.historyList = new HistoryList(
+      (m) => this.post(m),
+      () => this.setHistoryOpen(false),
+    );
+    this.historySection = el(
+      'section',
+      { className: 'history', attrs: { 'aria-labelledby': 'history-title' } },
+      el(
+        'div',
+        { className: 'history-head' },
+        el('h2', { id: 'history-title' }, icon('history'), ' Recent runs'),
+        iconButton('close', 'Close history', () => this.setHistoryOpen(false)),
+      ),
+      this.historyList.element,
+    );
+    this.historySection.hidden = true;
+    this.historySection.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault(); // Escape closes the list here; it cancels a run only elsewhere
+      this.setHistoryOpen(false);
     });
     const toolbar = el(
       'div',
       { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'ThinkLens' } },
       this.sessionLine,
-      iconButton('plug', 'Switch backend', () => this.post({ type: 'runCommand', command: COMMAND.selectBackend })),
+      // Select Backend, Export and Clear are the view's title-bar buttons; the panel does not repeat them.
       iconButton('output', 'Show log', () => this.post({ type: 'runCommand', command: COMMAND.showLog })),
     );
-    root.replaceChildren(this.announcer.element, toolbar, this.setupBox, this.emptyState, this.batchBox, this.threadBox, this.followUp.element, this.historySection);
+    // Titles scrolled into view land below the sticky toolbar, however tall it wraps.
+    new ResizeObserver(() => document.documentElement.style.setProperty('--sticky-top', `${toolbar.offsetHeight}px`)).observe(toolbar);
+    this.follow = new PageFollow(() => toolbar.offsetHeight);
+    root.replaceChildren(this.announcer.element, toolbar, this.historySection, this.setupBox, this.emptyState, this.batchBox, this.threadBox, this.followUp.element);
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
     document.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;
@@ -151,7 +173,8 @@ export class PanelApp implements RunCardHost {
         else this.addCard(message.run);
         this.setup = undefined;
         this.renderChrome();
-        this.byId.get(message.run.header.id)?.element.scrollIntoView({ block: 'nearest' });
+        const card = this.byId.get(message.run.header.id);
+        if (card) this.follow.runStarted(card.element);
         this.announce(`Started: ${message.run.header.title}`);
         warmUpRenderer(message.run.header.file?.path);
         this.startTicker();
@@ -195,6 +218,9 @@ export class PanelApp implements RunCardHost {
       case 'focusRun':
         this.byId.get(message.runId)?.focus(message.showTrace);
         if (message.findingId) this.byId.get(message.runId)?.showFinding(message.findingId);
+        break;
+      case 'showHistory':
+        this.setHistoryOpen(this.historySection.hidden);
         break;
       case 'dismissedShown':
         this.showDismissed_ = message.show;
@@ -244,6 +270,14 @@ export class PanelApp implements RunCardHost {
   isLast(card: RunCard): boolean {
     const last = this.cards[this.cards.length - 1];
     return last ? last === card : true;
+  }
+
+  answerStarted(card: RunCard): void {
+    if (this.isLast(card)) this.follow.answerStarted(card.element);
+  }
+
+  answerGrew(card: RunCard): void {
+    if (this.isLast(card) && card.isRunning) this.follow.answerGrew(card.answerElement);
   }
 
   requestFrame(card: RunCard): void {
@@ -331,7 +365,7 @@ export class PanelApp implements RunCardHost {
       };
     }
     this.followUp.setDraft(this.ui.draft);
-    this.historySection.open = this.ui.historyOpen;
+    this.historySection.hidden = !this.ui.historyOpen;
     this.applySnapshot(snapshot as PanelSnapshot);
   }
 
@@ -377,8 +411,21 @@ export class PanelApp implements RunCardHost {
   }
 
   private renderHistory(): void {
-    this.historyBox.replaceChildren(renderHistory(this.history, this.shownThreadId, (m) => this.post(m)));
-    this.historySection.setAttribute('description', this.history.length ? String(this.history.length) : '');
+    this.historyList.update(this.history, this.shownThreadId);
+  }
+
+  /** The title-bar button toggles the list; choosing a run, Close or Escape hides it. */
+  private setHistoryOpen(open: boolean): void {
+    const hadFocus = this.historySection.contains(document.activeElement);
+    this.historySection.hidden = !open;
+    this.ui.historyOpen = open;
+    this.changed();
+    if (open) {
+      window.scrollTo({ top: 0 });
+      this.historyList.focus();
+    } else if (hadFocus) {
+      this.threadBox.querySelector<HTMLElement>('button, vscode-button, [tabindex="0"]')?.focus();
+    }
   }
 
   /** The overview of the review over several files that the run on screen belongs to, if any. */

@@ -95,3 +95,25 @@ test('VS Code reports that ThinkLens activated within its start-up budget', { ti
   const budget = Number(process.env.THINKLENS_ACTIVATION_BUDGET_MS ?? 3000);
   assert.ok(ms < budget, `activation took ${ms} ms, over the ${budget} ms budget (THINKLENS_ACTIVATION_BUDGET_MS)`);
 });
+
+test('History is a button in the view\'s title bar that opens the list in the panel; Export and Clear wait for a run', { timeout: 90_000 }, async () => {
+  const page = workbench.page;
+  const frame = await openThinkLensView(page);
+  const sideBar = page.locator('.part.sidebar');
+  const historyButton = sideBar.getByRole('button', { name: 'Show History' });
+  await historyButton.waitFor({ state: 'visible', timeout: 30_000 });
+  // A fresh workspace has no run: nothing to export, nothing to clear.
+  assert.equal(await sideBar.getByRole('button', { name: 'Export Reasoning Trace' }).count(), 0, 'Export shows before any run');
+  assert.equal(await sideBar.getByRole('button', { name: 'Clear Findings' }).count(), 0, 'Clear shows before any finding');
+  // Only one button per command: the panel's own toolbar does not repeat Select Backend.
+  assert.equal(await sideBar.getByRole('button', { name: 'Select Backend' }).count(), 1);
+  assert.equal(await frame.getByRole('button', { name: 'Switch backend' }).count(), 0);
+
+  const history = frame.locator('section.history');
+  assert.equal(await history.isVisible(), false, 'history is not on screen until asked for');
+  await historyButton.click();
+  await history.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match(await history.innerText(), /Recent runs/);
+  await historyButton.click();
+  await history.waitFor({ state: 'hidden', timeout: 15_000 });
+});

@@ -86,7 +86,7 @@ describe('usage, run controls and errors', () => {
     assert.doesNotMatch(await panel.page.locator('.trace-stats').innerText(), /≈/);
   });
 
-  it('cancels a running run; reruns and exports a finished one; switches backend', async () => {
+  it('cancels a running run; reruns and exports a finished one; shows the log', async () => {
     await panel.send(started(running('r1')));
     await panel.frames();
     await panel.clearPosted();
@@ -96,12 +96,12 @@ describe('usage, run controls and errors', () => {
     assert.match(await panel.page.locator('.status-text').innerText(), /Cancelled after/);
     await panel.page.getByRole('button', { name: 'Run again' }).click();
     await panel.page.getByRole('button', { name: 'Export this conversation as Markdown and JSON' }).click();
-    await panel.page.getByRole('button', { name: 'Switch backend' }).click();
+    await panel.page.getByRole('button', { name: 'Show log' }).click();
     assert.deepEqual(await panel.posted(), [
       { type: 'cancelRun', runId: 'r1' },
       { type: 'rerun', runId: 'r1' },
       { type: 'exportRun', runId: 'r1' },
-      { type: 'runCommand', command: 'thinklens.selectBackend' },
+      { type: 'runCommand', command: 'thinklens.showLog' },
     ]);
   });
 
@@ -205,20 +205,67 @@ describe('history', () => {
     ];
     const newRun: RunView = { ...running('new', { title: 'Review: parser.ts' }), status: 'done', result: result() };
     await panel.send({ type: 'snapshot', snapshot: snapshot({ history, thread: [newRun] }) });
-    await panel.page.locator('vscode-collapsible.history').click();
+    assert.equal(await panel.page.locator('.history').isVisible(), false, 'history waits behind the title-bar button');
+    await panel.send({ type: 'showHistory' });
     await panel.frames();
     const items = panel.page.locator('.history-item');
-    assert.equal(await items.count(), 2);
+    assert.equal(await items.count(), 2, 'a failed run with follow-ups and no findings is folded away');
     assert.equal(await items.nth(0).getAttribute('aria-current'), 'true');
-    assert.match(await items.nth(1).innerText(), /Explain: off-by-one[\s\S]*1 follow-up/);
+    await items.nth(1).click(); // "1 failed or cancelled"
+    assert.equal(await items.count(), 3);
+    assert.match(await items.nth(2).innerText(), /Explain: off-by-one[\s\S]*1 follow-up/);
+    await panel.page.locator('.history-item').nth(0).focus();
+    await panel.send({ type: 'showHistory' });
+    assert.equal(await panel.page.locator('.history').isVisible(), false, 'the button toggles the list');
+    await panel.send({ type: 'showHistory' });
+    await panel.frames();
     await panel.clearPosted();
-    await items.nth(1).click();
+    await items.nth(2).click();
     assert.deepEqual(await panel.posted(), [{ type: 'openThread', threadId: 'old' }]);
+    assert.equal(await panel.page.locator('.history').isVisible(), false, 'choosing a run closes the list');
     const old: RunView = { ...running('old', { title: 'Explain: off-by-one' }), status: 'done', reasoning: 'Old reasoning.', result: result() };
     await panel.send({ type: 'thread', thread: [old, { ...running('old2', { kind: 'follow-up', title: 'And then?' }), status: 'done', result: result() }] });
     await panel.frames();
     assert.deepEqual(await panel.page.locator('article.run').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))), ['old', 'old2']);
-    assert.equal(await panel.page.locator('.history-item').nth(1).getAttribute('aria-current'), 'true');
+    await panel.send({ type: 'showHistory' });
+    await panel.frames();
+    assert.equal(await panel.page.locator('.history-item[aria-current=true]').innerText().then((t) => /off-by-one/.test(t)), true);
+  });
+
+  it('is one Tab stop with the arrow keys inside, and Escape closes it without cancelling a run', async () => {
+    const history: HistoryEntry[] = ['a', 'b', 'c', 'd'].map((id, i) => ({
+      threadId: id,
+      title: `Review ${id}`,
+      kind: 'review' as const,
+      startedAt: Date.now() - i * 1000,
+      status: id === 'a' ? ('running' as const) : ('done' as const),
+      findings: 1,
+      runs: 1,
+    }));
+    await panel.send({ type: 'snapshot', snapshot: snapshot({ history, thread: [running('a', { title: 'Review a' })] }) });
+    await panel.send({ type: 'showHistory' });
+    await panel.frames();
+    const focused = () => panel.page.evaluate(() => document.activeElement?.getAttribute('data-thread-id') ?? document.activeElement?.getAttribute('aria-label') ?? '');
+    assert.equal(await focused(), 'a', 'the list takes focus on the conversation on screen');
+    assert.deepEqual(await panel.page.locator('.history-item').evaluateAll((els) => els.map((e) => e.getAttribute('tabindex'))), ['0', '-1', '-1', '-1']);
+    await panel.page.keyboard.press('ArrowDown');
+    await panel.page.keyboard.press('ArrowDown');
+    assert.equal(await focused(), 'c');
+    await panel.page.keyboard.press('End');
+    assert.equal(await focused(), 'd');
+    await panel.page.keyboard.press('ArrowUp');
+    await panel.page.keyboard.press('Home');
+    await panel.page.keyboard.press('ArrowDown');
+    assert.equal(await focused(), 'b');
+    assert.deepEqual(await panel.page.locator('.history-item').evaluateAll((els) => els.map((e) => e.getAttribute('tabindex'))), ['-1', '0', '-1', '-1']);
+    await panel.page.keyboard.press('Tab');
+    assert.notEqual(await panel.page.evaluate(() => document.activeElement?.classList.contains('history-item')), true, 'one Tab leaves the list');
+    await panel.page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), 'b', 'Shift+Tab comes back to the item last chosen');
+    await panel.clearPosted();
+    await panel.page.keyboard.press('Escape');
+    assert.equal(await panel.page.locator('.history').isVisible(), false);
+    assert.deepEqual(await panel.posted(), [], 'Escape in the list does not cancel the running run');
   });
 });
 
@@ -272,7 +319,7 @@ describe('accessibility and theme', () => {
         }),
       );
     }
-    const order = ['Switch backend', 'Show log', 'Run again', 'Export this conversation', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Helpful', 'Not helpful', 'Ask a follow-up'];
+    const order = ['Show log', 'Run again', 'Export this conversation', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Helpful', 'Not helpful', 'Ask a follow-up'];
     let at = -1;
     for (const want of order) {
       const found = reached.findIndex((r, i) => i > at && r.includes(want));

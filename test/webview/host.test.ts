@@ -111,6 +111,20 @@ describe('DeltaCoalescer', () => {
 });
 
 describe('PanelSession', () => {
+  it('the title-bar History button opens the list once the view is ready, after its snapshot', () => {
+    const timers = manualTimers();
+    const sent: HostToWebview[] = [];
+    const session = new PanelSession(recordingEvents(), { timers });
+    session.attach((m) => sent.push(m));
+    session.showHistory(); // the view is being created: nothing can be sent yet
+    assert.equal(sent.length, 0);
+    session.receive({ type: 'ready' });
+    assert.deepEqual(sent.map((m) => m.type), ['snapshot', 'showHistory']);
+    session.showHistory();
+    assert.deepEqual(sent.map((m) => m.type), ['snapshot', 'showHistory', 'showHistory']);
+    assert.ok(isHostMessage(JSON.parse(JSON.stringify(sent[2]))), 'passes the webview-side check');
+  });
+
   it('sends nothing before ready, then a snapshot with everything so far', () => {
     const timers = manualTimers();
     const sent: HostToWebview[] = [];

@@ -283,6 +283,7 @@ describe('answer and findings', () => {
     await panel.send(finished('r1', result({ prose: 'See [the docs](https://example.com/docs?a=1) and [this](command:workbench.action.quit).' })));
     await panel.frames();
     await panel.clearPosted();
+    await panel.page.locator('.answer-toggle').click(); // with findings, the prose is folded behind "Full answer"
     const link = panel.page.locator('.answer .external-link');
     assert.equal(await link.count(), 1, 'only the https link is a link');
     assert.equal(await link.getAttribute('href'), null);

@@ -181,7 +181,7 @@ describe('untrusted model output', () => {
       history: PAYLOADS.map((title, i) => ({ threadId: `h${i}`, title, kind: 'review' as const, file: { uri: 'file:///y', path: title }, startedAt: Date.now(), status: 'done' as const, findings: 1, runs: 1 })),
     });
     await panel.send({ type: 'setup', setup: { reason: ALL } });
-    await panel.page.locator('vscode-collapsible.history').evaluate((el) => ((el as HTMLElement & { open: boolean }).open = true));
+    await panel.send({ type: 'showHistory' });
     await panel.frames();
     await assertInert('errors, setup and history');
   });

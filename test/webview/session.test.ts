@@ -112,7 +112,7 @@ describe('PanelSession with the real panel', () => {
     await panel.page.locator('[data-finding-id="f1"] vscode-button.dismiss').click();
     await panel.page.locator('.follow-up-input textarea').fill('What if items is empty?');
     await panel.page.locator('.follow-up-input textarea').press('Enter');
-    await panel.page.getByRole('button', { name: 'Switch backend' }).click();
+    await panel.page.getByRole('button', { name: 'Show log' }).click();
     await panel.page.getByRole('button', { name: 'Run again' }).click();
     await panel.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length >= 6);
     await new Promise((ok) => setTimeout(ok, 50));
@@ -121,7 +121,7 @@ describe('PanelSession with the real panel', () => {
       'applyFix s1 f2',
       'dismissFinding s1 f1',
       'followUp s1 What if items is empty?',
-      'runCommand thinklens.selectBackend',
+      'runCommand thinklens.showLog',
       'rerun s1',
     ]);
   });

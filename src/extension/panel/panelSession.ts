@@ -78,6 +78,7 @@ export class PanelSession {
   private showingDismissed = false;
   /** A "Show reasoning" that came before the webview was ready. */
   private pendingFocus: { runId: string; findingId?: string } | undefined;
+  private pendingHistory = false;
 
   constructor(
     private readonly events: PanelSessionEvents,
@@ -198,6 +199,12 @@ export class PanelSession {
     this.sendPendingFocus();
   }
 
+  /** The view's title-bar History button: the panel shows its list, now or once the webview is ready. */
+  showHistory(): void {
+    this.pendingHistory = true;
+    this.sendPendingFocus();
+  }
+
   dispose(): void {
     this.coalescer.dispose();
     this.send = undefined;
@@ -259,6 +266,10 @@ export class PanelSession {
   }
 
   private sendPendingFocus(): void {
+    if (this.ready && this.pendingHistory) {
+      this.pendingHistory = false;
+      this.post({ type: 'showHistory' });
+    }
     if (!this.ready || !this.pendingFocus) return;
     this.post({ type: 'focusRun', ...this.pendingFocus, showTrace: true });
     this.pendingFocus = undefined;

@@ -104,6 +104,12 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     else void vscode.commands.executeCommand(`${ReviewPanel.viewId}.focus`);
   }
 
+  /** The view's title-bar History button. */
+  showHistory(): void {
+    this.session.showHistory();
+    this.reveal();
+  }
+
   /**
    * Saves a conversation (the run `runId` belongs to, with every follow-up) or, without a run, every
    * run of this window (the panel's title-bar Export), as Markdown with a JSON copy beside it. The dialog starts in the folder used

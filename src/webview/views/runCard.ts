@@ -27,6 +27,10 @@ export interface RunCardHost {
   /** Ask for a `flushFrame` call on the next animation frame. */
   requestFrame(card: RunCard): void;
   isLast(card: RunCard): boolean;
+  /** The run's answer began (its reasoning folds now). */
+  answerStarted(card: RunCard): void;
+  /** More of the run's answer is on screen. */
+  answerGrew(card: RunCard): void;
   /** The person asked to see dismissed findings. */
   showDismissed(): boolean;
 }
@@ -93,7 +97,7 @@ export class RunCard {
       setLowerOpen: (open) => (this.lowerOpen = open),
       showDismissed: () => host.showDismissed(),
     };
-    this.answer = new AnswerStream(() => host.requestFrame(this));
+    this.answer = new AnswerStream(() => host.requestFrame(this), `answer-${cssId(header.id)}`);
     this.resultBox = el('div', { className: 'result' });
     this.usageLine = el('p', { className: 'usage muted' });
 
@@ -116,6 +120,7 @@ export class RunCard {
       el('header', { className: 'run-header' }, heading, meta),
       el('div', { className: 'run-status' }, this.statusRing, this.statusText, this.controls),
       this.trace.element,
+      this.answer.toggle,
       this.answer.answerBox,
       this.answer.preparing,
       this.resultBox,
@@ -163,7 +168,10 @@ export class RunCard {
     if (delta.answer) {
       const first = !this.data.answer.trim();
       this.data.answer += delta.answer;
-      if (first && this.data.answer.trim()) this.applyDisplay();
+      if (first && this.data.answer.trim()) {
+        this.applyDisplay();
+        this.host.answerStarted(this);
+      }
       this.answer.changed();
       if (!this.announcedAnswer) {
         this.announcedAnswer = true;
@@ -264,8 +272,13 @@ export class RunCard {
   flushFrame(): void {
     this.tick(Date.now());
     if (this.trace.flush(!this.isRunning)) this.host.requestFrame(this);
-    this.answer.flush(this.answerShown());
+    if (this.answer.flush(this.answerShown())) this.host.answerGrew(this);
     this.updateBusy();
+  }
+
+  /** The answer's box, for keeping it on screen. */
+  get answerElement(): HTMLElement {
+    return this.answer.answerBox;
   }
 
   scrollState(): ScrollState {
@@ -283,7 +296,11 @@ export class RunCard {
   private answerShown(): AnswerShown {
     const { result, answer } = this.data;
     const streaming = this.isRunning;
-    if (result && !result.error) return { streaming, answer, final: result.prose || (result.findings.length ? '' : answer) };
+    if (result && !result.error) {
+      // The summary and the findings carry the conclusion; the prose is a click away.
+      const folds = result.findings.length > 0;
+      return { streaming, answer, final: result.prose || (result.findings.length ? '' : answer), folds };
+    }
     if (result?.error) return { streaming, answer, final: answer };
     return { streaming, answer };
   }
