@@ -17,7 +17,10 @@ const katexWoff2Only = {
   name: 'katex-woff2-only',
   setup(build) {
     build.onLoad({ filter: /katex[\\/]dist[\\/]katex\.css$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace(/,\s*url\([^)]*\.woff\) format\("woff"\)\s*,\s*url\([^)]*\.ttf\) format\("truetype"\)/g, ''),
+      contents: readFileSync(args.path, 'utf8').replace(
+        /,\s*url\([^)]*\.woff\) format\("woff"\)\s*,\s*url\([^)]*\.ttf\) format\("truetype"\)/g,
+        '',
+      ),
       loader: 'css',
       resolveDir: dirname(args.path),
     }));
@@ -26,7 +29,9 @@ const katexWoff2Only = {
 
 const integrationTests = () =>
   existsSync('test/integration/suite')
-    ? readdirSync('test/integration/suite').filter((f) => f.endsWith('.ts')).map((f) => join('test/integration/suite', f))
+    ? readdirSync('test/integration/suite')
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join('test/integration/suite', f))
     : [];
 
 const targets = {

@@ -19,7 +19,10 @@ export default defineConfig(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // tsc reports unused parameters already (tsconfig noUnusedParameters); `_name` marks a variable kept on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // `any` appears only at the edges (JSON from servers, untyped VS Code APIs) and is narrowed right after.
       '@typescript-eslint/no-explicit-any': 'off',
       // An empty catch is a deliberate best-effort clean-up; an empty function is a valid no-op callback.

@@ -46,7 +46,9 @@ async function main(): Promise<void> {
       });
       const idle = await worstGapWhile(() => new Promise((resolve) => setTimeout(resolve, load.tookMs)));
       await backend.dispose();
-      rows.push(`| ${round} | ${load.tookMs.toFixed(0)} | ${load.worstMs.toFixed(0)} | ${idle.worstMs.toFixed(0)} | ${(load.worstMs / idle.worstMs).toFixed(2)}x |`);
+      rows.push(
+        `| ${round} | ${load.tookMs.toFixed(0)} | ${load.worstMs.toFixed(0)} | ${idle.worstMs.toFixed(0)} | ${(load.worstMs / idle.worstMs).toFixed(2)}x |`,
+      );
       console.log(rows[rows.length - 1]);
     }
   } finally {

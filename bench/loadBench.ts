@@ -31,14 +31,17 @@ const CODE: CodeUnderReview = {
   fileText: 'let total = 0;\nfor (let i = 0; i <= items.length; i++) total += items[i];\n',
   ranges: [{ startLine: 1, endLine: 2 }],
 };
-const ANSWER = 'Off by one.\n\n```json\n{"summary": "i <= n", "findings": [{"title": "Off-by-one", "severity": "error", "category": "bug", "startLine": 2, "endLine": 2, "quote": "i <= items.length", "explanation": "Reads past the end."}]}\n```';
+const ANSWER =
+  'Off by one.\n\n```json\n{"summary": "i <= n", "findings": [{"title": "Off-by-one", "severity": "error", "category": "bug", "startLine": 2, "endLine": 2, "quote": "i <= items.length", "explanation": "Reads past the end."}]}\n```';
 
 async function startServer(dir: string): Promise<{ baseUrl: string; stop: () => void }> {
   const reasoning = 'Checking the loop bound and the index. '.repeat(200);
   const script = {
     // Fast: the 200-in-a-row runs. Slow: 20 at once, cancelled while they stream.
     default: { stream: 'deepseek', model: 'fast', reasoning, answer: ANSWER, pieces: 200 },
-    models: { slow: Array.from({ length: 20 }, () => ({ stream: 'deepseek', model: 'slow', reasoning, answer: ANSWER, pieces: 400, delayMs: 25 })) },
+    models: {
+      slow: Array.from({ length: 20 }, () => ({ stream: 'deepseek', model: 'slow', reasoning, answer: ANSWER, pieces: 400, delayMs: 25 })),
+    },
   };
   const server = await startReplayServerProcess(dir, script);
   return { baseUrl: server.url, stop: server.stop };
@@ -64,8 +67,23 @@ function panelSession(): { session: PanelSession; posted: () => number } {
   let posts = 0;
   const noop = () => undefined;
   const events: PanelSessionEvents = {
-    revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, undismissFinding: noop, markFinding: noop, showDismissed: noop, cancelRun: noop, rerun: noop, followUp: noop, runCommand: noop,
-    exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
+    revealFinding: noop,
+    applyFix: noop,
+    previewFix: noop,
+    dismissFinding: noop,
+    undismissFinding: noop,
+    markFinding: noop,
+    showDismissed: noop,
+    cancelRun: noop,
+    rerun: noop,
+    followUp: noop,
+    runCommand: noop,
+    exportRun: noop,
+    openLink: noop,
+    openLocation: noop,
+    rejected: noop,
+    unsendable: noop,
+    historyChanged: noop,
   };
   const session = new PanelSession(events, { frameMs: 0 });
   session.attach(() => void posts++);
@@ -77,7 +95,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'thinklens-loadbench-'));
   const server = await startServer(dir);
   const loadBefore = loadavg();
-  const backendFor = (model: string) => createOpenAiBackend({ preset: PRESETS['openai-compatible'], baseUrl: server.baseUrl, model, hosted: false });
+  const backendFor = (model: string) =>
+    createOpenAiBackend({ preset: PRESETS['openai-compatible'], baseUrl: server.baseUrl, model, hosted: false });
   const { session, posted } = panelSession();
   let runNumber = 0;
 
@@ -93,7 +112,12 @@ async function main(): Promise<void> {
         else if (event.kind === 'answer') session.appendAnswer(id, event.text);
       },
     });
-    session.finishRun(id, { summary: output.parsed?.summary ?? '', prose: output.answer, findings: [], cancelled: output.error?.kind === 'cancelled' });
+    session.finishRun(id, {
+      summary: output.parsed?.summary ?? '',
+      prose: output.answer,
+      findings: [],
+      cancelled: output.error?.kind === 'cancelled',
+    });
     return output;
   }
 

@@ -102,7 +102,10 @@ async function openThinkLens(modelPath: string): Promise<Session> {
       let tokens = 0;
       let tokensPerSecond = 0;
       try {
-        for await (const event of backend.stream({ messages: [{ role: 'user', content: PROMPT }], maxTokens, seed: 1 }, controller.signal)) {
+        for await (const event of backend.stream(
+          { messages: [{ role: 'user', content: PROMPT }], maxTokens, seed: 1 },
+          controller.signal,
+        )) {
           if ((event.kind === 'reasoning' || event.kind === 'answer') && first === undefined) first = performance.now() - t0;
           if (event.kind === 'usage') {
             tokens = event.usage.completionTokens;
@@ -136,7 +139,10 @@ async function openPlain(modelPath: string, threads: number | undefined): Promis
     loadMs,
     promptTokens: () =>
       // As the chat template renders it, like the backend's count.
-      lib.resolveChatWrapper(model).generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] }).contextText.tokenize(model.tokenizer).length,
+      lib
+        .resolveChatWrapper(model)
+        .generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] })
+        .contextText.tokenize(model.tokenizer).length,
     async run() {
       const chat = new lib.LlamaChat({ contextSequence: sequence });
       const controller = new AbortController();
@@ -167,7 +173,12 @@ async function openPlain(modelPath: string, threads: number | undefined): Promis
         chat.dispose({ disposeSequence: false });
       }
       const seconds = first === undefined ? 0 : (last - first) / 1000;
-      return { ttftMs: first ?? NaN, tokens, tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : 0, stoppedAtLimit: controller.signal.aborted };
+      return {
+        ttftMs: first ?? NaN,
+        tokens,
+        tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : 0,
+        stoppedAtLimit: controller.signal.aborted,
+      };
     },
     async close() {
       await context.dispose();
@@ -178,7 +189,10 @@ async function openPlain(modelPath: string, threads: number | undefined): Promis
 }
 
 async function child(config: ConfigName, modelPath: string): Promise<void> {
-  const session = config === 'thinklens' ? await openThinkLens(modelPath) : await openPlain(modelPath, config === 'plain-cores' ? availableParallelism() : undefined);
+  const session =
+    config === 'thinklens'
+      ? await openThinkLens(modelPath)
+      : await openPlain(modelPath, config === 'plain-cores' ? availableParallelism() : undefined);
   const cold = await session.run();
   const warm = await session.run();
   const result: ConfigResult = {
@@ -233,7 +247,8 @@ function runChild<T>(args: string[], label: string): Promise<T> {
 }
 
 const s = (ms: number): string => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '—');
-const rate = (r: RunFigures): string => `${r.tokensPerSecond.toFixed(2)}${r.stoppedAtLimit ? ` (stopped at ${RUN_LIMIT_MS / 1000} s, ${r.tokens} tokens)` : ''}`;
+const rate = (r: RunFigures): string =>
+  `${r.tokensPerSecond.toFixed(2)}${r.stoppedAtLimit ? ` (stopped at ${RUN_LIMIT_MS / 1000} s, ${r.tokens} tokens)` : ''}`;
 const ratio = (a: number, b: number): string => (b > 0 && a > 0 ? `${(a / b).toFixed(2)}×` : '—');
 const median = (xs: readonly number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -242,7 +257,10 @@ const median = (xs: readonly number[]): number => {
 };
 
 async function parent(): Promise<void> {
-  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ');
   const loadBefore = load();
   const started = Date.now();
   const modelPath = await ensureRandomModel('qwen2-1.5b');

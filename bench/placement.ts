@@ -17,15 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CORPUS_DIR,
-  evaluateCase,
-  figuresOf,
-  loadCorpus,
-  percent,
-  type CaseResult,
-  type Figures,
-} from '../test/support/placementCorpus';
+import { CORPUS_DIR, evaluateCase, figuresOf, loadCorpus, percent, type CaseResult, type Figures } from '../test/support/placementCorpus';
 import { sweepFixOffsets, type SweepRow } from '../test/support/placementSweep';
 
 /** Engines worth comparing against, oldest first: before the corpus existed, and when the held-out cases were written. */
@@ -41,7 +33,10 @@ const compareArg = args.includes('--compare') ? args[args.indexOf('--compare') +
 const history = args.includes('--no-compare')
   ? []
   : compareArg
-    ? compareArg.split(',').filter(Boolean).map((rev) => ({ rev, label: rev }))
+    ? compareArg
+        .split(',')
+        .filter(Boolean)
+        .map((rev) => ({ rev, label: rev }))
     : DEFAULT_HISTORY;
 
 type SetName = 'first 44' | 'held-out' | 'all';
@@ -113,7 +108,7 @@ const MISTAKES: Readonly<Record<string, string>> = {
   'quote-multiline': 'multi-line quote',
   'quote-middle-line': 'quote from a later claimed line',
   'quote-comment': 'quote from a comment line',
-  'quote-altered-quotes': "quote with ' for \"",
+  'quote-altered-quotes': 'quote with \' for "',
   'quote-json-escape': 'quote with a \\n that lost its JSON escape',
   'quote-not-in-file': 'quote not in the file (paraphrased)',
   'same-line-twice': 'two findings on one line',
@@ -209,7 +204,7 @@ function main(): void {
     'A quality measurement, not a timing one. Each case of `test/fixtures/placement` is a real-looking buggy file, the',
     'editable ranges of a run, an R1-style answer with the mistakes real models make, and the expected outcome: the exact',
     'range of every finding (or `uncertain`) and the exact file after applying every fix (or `refused`). The answer goes',
-    'through `parseAnswer`; each fix is applied as the extension applies it (whole lines, the file\'s line endings) by',
+    "through `parseAnswer`; each fix is applied as the extension applies it (whole lines, the file's line endings) by",
     '`test/support/applyFix.ts`, which also rejects any edit outside the editable ranges.',
     '',
     'The first 44 cases were written before the engine changes they led to. The 10 held-out cases were written after',
@@ -234,7 +229,10 @@ function main(): void {
       '| engine | set | on the exact range | fixes producing the intended file | refusals right | wrong placements | wrong edits |',
       '|---|---|---|---|---|---|---|',
     );
-    const rows: { label: string; scored: Scored | string }[] = [...past.map((p) => ({ label: p.label, scored: p.figures })), { label: `now (${head})`, scored: { sets, sweep } }];
+    const rows: { label: string; scored: Scored | string }[] = [
+      ...past.map((p) => ({ label: p.label, scored: p.figures })),
+      { label: `now (${head})`, scored: { sets, sweep } },
+    ];
     for (const { label, scored } of rows) {
       if (typeof scored === 'string') {
         lines.push(`| ${label} | – | ${scored} | | | | |`);
@@ -250,7 +248,11 @@ function main(): void {
   }
 
   const engines: { label: string; rows: readonly SweepRow[] }[] = [
-    ...past.flatMap((p) => (typeof p.figures === 'string' ? [] : [{ label: p.label.replace(/ \(.*$/, '').replace(/^after the changes.*/, 'first changes'), rows: p.figures.sweep }])),
+    ...past.flatMap((p) =>
+      typeof p.figures === 'string'
+        ? []
+        : [{ label: p.label.replace(/ \(.*$/, '').replace(/^after the changes.*/, 'first changes'), rows: p.figures.sweep }],
+    ),
     { label: 'now', rows: sweep },
   ];
   const cell = (row: SweepRow | undefined): string =>
@@ -260,8 +262,8 @@ function main(): void {
     '## Synthetic sweep: which lines does a fix replace?',
     '',
     'At every three-line block of every corpus file (no blank lines, a distinctive quote), a model claims the block',
-    'with a fix. Either its lines are right and it quotes the block\'s second line, or its lines are one or two too',
-    'early and it quotes the block\'s first line, as the prompt asks, which then falls on the claim\'s second or third',
+    "with a fix. Either its lines are right and it quotes the block's second line, or its lines are one or two too",
+    "early and it quotes the block's first line, as the prompt asks, which then falls on the claim's second or third",
     'line. From the quote alone the readings look the same; only the fix can tell. Cells: fix on the block / withheld /',
     '**on other lines (a wrong edit)**.',
     '',
@@ -284,12 +286,20 @@ function main(): void {
     '## By mistake in the answer (all cases; a case usually has several)',
     '',
     ...breakdownHeader,
-    ...breakdown(results, (r) => r.case.mistakes, (key) => MISTAKES[key] ?? key),
+    ...breakdown(
+      results,
+      (r) => r.case.mistakes,
+      (key) => MISTAKES[key] ?? key,
+    ),
     '',
     '## By language',
     '',
     ...breakdownHeader,
-    ...breakdown(results, (r) => [r.case.languageId], (key) => key),
+    ...breakdown(
+      results,
+      (r) => [r.case.languageId],
+      (key) => key,
+    ),
   );
   const missed = misses(results);
   lines.push('', '## Findings or fixes not as expected', '', ...(missed.length > 0 ? missed : ['None.']));
@@ -300,7 +310,7 @@ function main(): void {
     '- *On the exact range*: the finding is placed (not uncertain) with `range` equal to the expected line and UTF-16 columns.',
     '- *On the right line*: placed on the expected start and end lines, columns aside.',
     '- *Uncertain where expected*: the quote cannot be placed with confidence (not in the file, or equally near two copies) and the finding says so.',
-    '- *Missed (left uncertain)*: a placeable finding left uncertain. Safe: the person sees the model\'s own lines, marked uncertain.',
+    "- *Missed (left uncertain)*: a placeable finding left uncertain. Safe: the person sees the model's own lines, marked uncertain.",
     '- *Fixes producing the intended file*: applying the fix gives exactly the expected file, byte for byte (line endings included).',
     '- *Fixes withheld*: a fix with an intended result that the engine refused. Safe, but a loss.',
     '- *Refusals right*: a fix that must not be applied (outside the editable ranges, eliding code, unplaceable, unchanged) was refused with a reason.',

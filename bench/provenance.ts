@@ -82,7 +82,8 @@ for (const entry of PROVENANCE_CORPUS) {
   for (const finding of prepared.findings) {
     const claimed = { ...finding, endLine: finding.endLine ?? finding.startLine };
     const { evidence, stance } = provenanceOf(claimed, trace);
-    if (!score(ours, evidence, finding.gold)) misses.push(`${entry.name}/${finding.id}: ${evidence.map((e) => JSON.stringify(e.text.slice(0, 60))).join(' | ') || 'no evidence'}`);
+    if (!score(ours, evidence, finding.gold))
+      misses.push(`${entry.name}/${finding.id}: ${evidence.map((e) => JSON.stringify(e.text.slice(0, 60))).join(' | ') || 'no evidence'}`);
     score(reference, quoteMatcher(prepared.reasoning, finding.quote), finding.gold);
     // The model's own statement is left out: this measures what ThinkLens adds by reading the trace.
     const { confidence } = judgeConfidence({ locationUncertain: false, hasReasoning: true, evidenceFound: evidence.length > 0, stance });
@@ -118,7 +119,7 @@ in the trace (\`bench/provenanceCorpus.ts\`). Run: \`npm run bench -- provenance
 | matcher | findings | hit (some passage overlaps the marked one) | every passage on target | precision (chars) | recall (chars) | no evidence |
 |---|---|---|---|---|---|---|
 ${row('ThinkLens (quote, identifiers, line references, words; stance)', ours)}
-${row('reference: the sentence with most of the quote\'s identifiers', reference)}
+${row("reference: the sentence with most of the quote's identifiers", reference)}
 
 ## Confidence on findings the trace retracts
 

@@ -38,8 +38,21 @@ Let me double check the loop once more. Yes, the <= is the bug; < is what it sho
 
 So the main bug is the loop bound, and I'll mention the quantity thing only as a note.`,
     findings: [
-      { id: 'loop', title: 'Off-by-one in loop bound', explanation: 'On the last pass `items[i]` is undefined and `.price` throws.', quote: 'for (let i = 0; i <= items.length; i++) {', startLine: 3 },
-      { id: 'qty', title: 'Negative quantity lowers the total', explanation: 'A negative `qty` reduces the total.', quote: 'total += items[i].price * items[i].qty;', startLine: 4, retracted: true },
+      {
+        id: 'loop',
+        title: 'Off-by-one in loop bound',
+        explanation: 'On the last pass `items[i]` is undefined and `.price` throws.',
+        quote: 'for (let i = 0; i <= items.length; i++) {',
+        startLine: 3,
+      },
+      {
+        id: 'qty',
+        title: 'Negative quantity lowers the total',
+        explanation: 'A negative `qty` reduces the total.',
+        quote: 'total += items[i].price * items[i].qty;',
+        startLine: 4,
+        retracted: true,
+      },
     ],
   },
   {
@@ -56,8 +69,21 @@ What about very large lists, overflow? JavaScript numbers go up to 1.8e308, so s
 
 So the one real bug is the empty list division.`,
     findings: [
-      { id: 'empty', title: 'Average of an empty list is NaN', explanation: 'Dividing by `values.length` when it is 0 gives `NaN`.', quote: 'return sum / values.length;', startLine: 6 },
-      { id: 'nulls', title: 'Null elements lower the average', explanation: '`sum += null` adds 0, so the average is too low.', quote: 'sum += v;', startLine: 4, retracted: true },
+      {
+        id: 'empty',
+        title: 'Average of an empty list is NaN',
+        explanation: 'Dividing by `values.length` when it is 0 gives `NaN`.',
+        quote: 'return sum / values.length;',
+        startLine: 6,
+      },
+      {
+        id: 'nulls',
+        title: 'Null elements lower the average',
+        explanation: '`sum += null` adds 0, so the average is too low.',
+        quote: 'sum += v;',
+        startLine: 4,
+        retracted: true,
+      },
     ],
   },
   {
@@ -74,8 +100,21 @@ Also the connection is never released? It uses pool.query which releases automat
 
 So: SQL injection is the finding.`,
     findings: [
-      { id: 'sqli', title: 'SQL injection through name', explanation: 'The query interpolates `name` from the request; use a parameterized query.', quote: "const sql = `SELECT * FROM users WHERE name = '${name}'`;", startLine: 2 },
-      { id: 'first', title: 'Missing user is undefined', explanation: '`rows[0]` is undefined when no user matches.', quote: 'return rows[0];', startLine: 4, retracted: true },
+      {
+        id: 'sqli',
+        title: 'SQL injection through name',
+        explanation: 'The query interpolates `name` from the request; use a parameterized query.',
+        quote: "const sql = `SELECT * FROM users WHERE name = '${name}'`;",
+        startLine: 2,
+      },
+      {
+        id: 'first',
+        title: 'Missing user is undefined',
+        explanation: '`rows[0]` is undefined when no user matches.',
+        quote: 'return rows[0];',
+        startLine: 4,
+        retracted: true,
+      },
     ],
   },
   {
@@ -90,8 +129,21 @@ Next, the watcher callback sets cached = undefined. Good, invalidation works.
 
 Let me reconsider the first point once more: with the double watcher, it's a leak too. Yes, definitely report it.`,
     findings: [
-      { id: 'race', title: 'Concurrent first calls load twice', explanation: 'Both calls see `cached` unset and call `load()`, registering two watchers.', quote: 'if (!cached) {', startLine: 3 },
-      { id: 'reject', title: 'A failed load is retried on every call', explanation: 'When `load()` rejects, `cached` stays undefined.', quote: 'cached = await load();', startLine: 4, retracted: true },
+      {
+        id: 'race',
+        title: 'Concurrent first calls load twice',
+        explanation: 'Both calls see `cached` unset and call `load()`, registering two watchers.',
+        quote: 'if (!cached) {',
+        startLine: 3,
+      },
+      {
+        id: 'reject',
+        title: 'A failed load is retried on every call',
+        explanation: 'When `load()` rejects, `cached` stays undefined.',
+        quote: 'cached = await load();',
+        startLine: 4,
+        retracted: true,
+      },
     ],
   },
   {
@@ -108,8 +160,20 @@ Then "80abc" parses as 80, which is lenient but documented.
 
 So the main bug is NaN slipping through the range check.`,
     findings: [
-      { id: 'nan', title: 'NaN passes the range check', explanation: '`parseInt("abc")` is `NaN`, and both comparisons are false, so `NaN` is returned.', quote: 'if (port < 1 || port > 65535) throw new RangeError(value);', startLine: 3 },
-      { id: 'radix', title: 'parseInt without a radix', explanation: '`parseInt("0x1F")` reads hex.', quote: 'const port = parseInt(value);', startLine: 2 },
+      {
+        id: 'nan',
+        title: 'NaN passes the range check',
+        explanation: '`parseInt("abc")` is `NaN`, and both comparisons are false, so `NaN` is returned.',
+        quote: 'if (port < 1 || port > 65535) throw new RangeError(value);',
+        startLine: 3,
+      },
+      {
+        id: 'radix',
+        title: 'parseInt without a radix',
+        explanation: '`parseInt("0x1F")` reads hex.',
+        quote: 'const port = parseInt(value);',
+        startLine: 2,
+      },
     ],
   },
   {
@@ -124,8 +188,21 @@ Also the function returns the list it mutated, which is fine.
 
 So: mutable default argument.`,
     findings: [
-      { id: 'mutable', title: 'Mutable default argument', explanation: 'The default `tags=[]` is shared between calls.', quote: 'def add_tag(tag, tags=[]):', startLine: 1 },
-      { id: 'none', title: 'None tag is appended', explanation: '`tag` may be `None`.', quote: 'tags.append(tag)', startLine: 2, retracted: true },
+      {
+        id: 'mutable',
+        title: 'Mutable default argument',
+        explanation: 'The default `tags=[]` is shared between calls.',
+        quote: 'def add_tag(tag, tags=[]):',
+        startLine: 1,
+      },
+      {
+        id: 'none',
+        title: 'None tag is appended',
+        explanation: '`tag` may be `None`.',
+        quote: 'tags.append(tag)',
+        startLine: 2,
+        retracted: true,
+      },
     ],
   },
   {
@@ -144,8 +221,21 @@ One more: path could be relative. That's the caller's business, not a bug here.
 
 So report the missing Close.`,
     findings: [
-      { id: 'close', title: 'File is never closed', explanation: '`f` is opened but never closed; add `defer f.Close()`.', quote: 'f, err := os.Open(path)', startLine: 2 },
-      { id: 'huge', title: 'ReadAll on a large file', explanation: '`io.ReadAll` reads the whole file into memory.', quote: 'data, err := io.ReadAll(f)', startLine: 6, retracted: true },
+      {
+        id: 'close',
+        title: 'File is never closed',
+        explanation: '`f` is opened but never closed; add `defer f.Close()`.',
+        quote: 'f, err := os.Open(path)',
+        startLine: 2,
+      },
+      {
+        id: 'huge',
+        title: 'ReadAll on a large file',
+        explanation: '`io.ReadAll` reads the whole file into memory.',
+        quote: 'data, err := io.ReadAll(f)',
+        startLine: 6,
+        retracted: true,
+      },
     ],
   },
   {
@@ -160,8 +250,21 @@ Now the loop body: if arr[mid] < target, lo = mid + 1; else if arr[mid] > target
 
 So the real bug is the return value when not found.`,
     findings: [
-      { id: 'notfound', title: 'Returns 0 when the target is missing', explanation: 'Callers check for `-1`; returning `0` looks like a hit at index 0.', quote: 'return 0;', startLine: 11 },
-      { id: 'overflow', title: 'Midpoint can overflow', explanation: '`(lo + hi) / 2` overflows for very large arrays.', quote: 'int mid = (lo + hi) / 2;', startLine: 4, retracted: true },
+      {
+        id: 'notfound',
+        title: 'Returns 0 when the target is missing',
+        explanation: 'Callers check for `-1`; returning `0` looks like a hit at index 0.',
+        quote: 'return 0;',
+        startLine: 11,
+      },
+      {
+        id: 'overflow',
+        title: 'Midpoint can overflow',
+        explanation: '`(lo + hi) / 2` overflows for very large arrays.',
+        quote: 'int mid = (lo + hi) / 2;',
+        startLine: 4,
+        retracted: true,
+      },
     ],
   },
   {
@@ -176,9 +279,28 @@ So the real bug is the return value when not found.`,
 
 Let me double-check: headers['x-token'] is undefined when absent; process.env.TOKEN is undefined when unset; undefined === undefined is true. Yes, confirmed.`,
     findings: [
-      { id: 'timing', title: 'Token comparison is not constant-time', explanation: 'Use `crypto.timingSafeEqual` instead of `===`.', quote: 'return given === expected;', startLine: 2 },
-      { id: 'undef', title: 'Missing token matches an unset secret', explanation: 'When `TOKEN` is unset and the header is absent, `undefined === undefined` is true.', quote: 'return given === expected;', startLine: 2 },
-      { id: 'length', title: 'Longer tokens are not rejected early', explanation: 'A longer `given` is only rejected by `===`.', quote: 'return given === expected;', startLine: 2, retracted: true },
+      {
+        id: 'timing',
+        title: 'Token comparison is not constant-time',
+        explanation: 'Use `crypto.timingSafeEqual` instead of `===`.',
+        quote: 'return given === expected;',
+        startLine: 2,
+      },
+      {
+        id: 'undef',
+        title: 'Missing token matches an unset secret',
+        explanation: 'When `TOKEN` is unset and the header is absent, `undefined === undefined` is true.',
+        quote: 'return given === expected;',
+        startLine: 2,
+      },
+      {
+        id: 'length',
+        title: 'Longer tokens are not rejected early',
+        explanation: 'A longer `given` is only rejected by `===`.',
+        quote: 'return given === expected;',
+        startLine: 2,
+        retracted: true,
+      },
     ],
   },
   {
@@ -195,8 +317,21 @@ What about ms being 0? setTimeout with 0 still defers; fine.
 
 So: no cancel on dispose.`,
     findings: [
-      { id: 'cancel', title: 'Pending call fires after dispose', explanation: 'There is no `cancel()`; a pending save runs after the editor is disposed.', quote: 'timer = setTimeout(() => fn(...args), ms);', startLine: 4 },
-      { id: 'this', title: 'this is lost', explanation: 'The arrow function calls `fn` without the caller\'s `this`.', quote: 'return (...args) => {', startLine: 3, retracted: true },
+      {
+        id: 'cancel',
+        title: 'Pending call fires after dispose',
+        explanation: 'There is no `cancel()`; a pending save runs after the editor is disposed.',
+        quote: 'timer = setTimeout(() => fn(...args), ms);',
+        startLine: 4,
+      },
+      {
+        id: 'this',
+        title: 'this is lost',
+        explanation: "The arrow function calls `fn` without the caller's `this`.",
+        quote: 'return (...args) => {',
+        startLine: 3,
+        retracted: true,
+      },
     ],
   },
 ];

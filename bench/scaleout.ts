@@ -32,18 +32,38 @@ function makeFiles(count: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'thinklens-scaleout-'));
   for (let i = 0; i < count; i++) {
     const name = `f${String(i).padStart(4, '0')}.ts`;
-    writeFileSync(join(dir, name), `export function f${i}(items: number[]): number {\n  let total = 0;\n  for (let j = 0; j <= items.length; j++) total += items[j];\n  return total;\n}\n`);
+    writeFileSync(
+      join(dir, name),
+      `export function f${i}(items: number[]): number {\n  let total = 0;\n  for (let j = 0; j <= items.length; j++) total += items[j];\n  return total;\n}\n`,
+    );
   }
   return dir;
 }
 
 function runCli(cwd: string, server: ReplayServer, concurrency: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'review', '.', '--base-url', server.baseUrl, '--model', 'bench', '--concurrency', String(concurrency), '--format', 'json', '--no-cache'], {
-      cwd,
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'review',
+        '.',
+        '--base-url',
+        server.baseUrl,
+        '--model',
+        'bench',
+        '--concurrency',
+        String(concurrency),
+        '--format',
+        'json',
+        '--no-cache',
+      ],
+      {
+        cwd,
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -67,7 +87,13 @@ async function measure(concurrency: number, files: number): Promise<Row> {
   const server = await startReplayServer({
     maxInFlight: SERVER_LIMIT,
     busyRetryAfterSeconds: 1,
-    defaultResponse: deepseekStream({ model: 'bench', reasoning: 'Checking the loop bound. '.repeat(8), answer: 'No problems.\n\n```json\n{"summary": "ok", "findings": []}\n```\n', pieces: PIECES, delayMs: PIECE_DELAY_MS }),
+    defaultResponse: deepseekStream({
+      model: 'bench',
+      reasoning: 'Checking the loop bound. '.repeat(8),
+      answer: 'No problems.\n\n```json\n{"summary": "ok", "findings": []}\n```\n',
+      pieces: PIECES,
+      delayMs: PIECE_DELAY_MS,
+    }),
   });
   const dir = makeFiles(files);
   try {
@@ -106,7 +132,9 @@ async function main(): Promise<void> {
   for (const { concurrency, files } of ROWS) {
     const row = await measure(concurrency, files);
     rows.push(row);
-    process.stdout.write(`concurrency ${concurrency}: ${row.filesPerMinute.toFixed(0)} files/min (ideal ${row.idealPerMinute.toFixed(0)}), ${row.turnedAway} turned away\n`);
+    process.stdout.write(
+      `concurrency ${concurrency}: ${row.filesPerMinute.toFixed(0)} files/min (ideal ${row.idealPerMinute.toFixed(0)}), ${row.turnedAway} turned away\n`,
+    );
   }
   const loadAfter = loadavg();
   const cpu = cpus();
@@ -118,11 +146,14 @@ async function main(): Promise<void> {
     '',
     `The built CLI (\`thinklens review <folder> --concurrency N --no-cache\`) against the replay server on loopback, standing in for a deployment behind one base URL: each request streams ${PIECES} pieces ${PIECE_DELAY_MS} ms apart (${PIECES * PIECE_DELAY_MS} ms on an idle machine), and the server serves at most **${SERVER_LIMIT}** at once; one more gets \`429\` with \`Retry-After: 1\`. Timed from the first request the server receives to the last byte it writes.`,
     '',
-    'Ideal = latency × files ÷ concurrency, as files per minute, with the concurrency capped at the server\'s limit; the latency is the mean time the server took per request in the same row (the table shows it), so the ratio says how well the CLI keeps the server busy.',
+    "Ideal = latency × files ÷ concurrency, as files per minute, with the concurrency capped at the server's limit; the latency is the mean time the server took per request in the same row (the table shows it), so the ratio says how well the CLI keeps the server busy.",
     '',
     '| concurrency | files | latency per request (ms) | seconds | files/min | ideal files/min | of ideal | 429s | most in flight at the server |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.concurrency} | ${r.files} | ${r.serviceMs.toFixed(0)} | ${r.seconds.toFixed(2)} | ${r.filesPerMinute.toFixed(0)} | ${r.idealPerMinute.toFixed(0)} | ${((r.filesPerMinute / r.idealPerMinute) * 100).toFixed(0)}% | ${r.turnedAway} | ${r.peakInFlight} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.concurrency} | ${r.files} | ${r.serviceMs.toFixed(0)} | ${r.seconds.toFixed(2)} | ${r.filesPerMinute.toFixed(0)} | ${r.idealPerMinute.toFixed(0)} | ${((r.filesPerMinute / r.idealPerMinute) * 100).toFixed(0)}% | ${r.turnedAway} | ${r.peakInFlight} |`,
+    ),
     '',
     'Notes:',
     `- Up to the server's limit (1, 4, 16) no request is refused and the CLI keeps that many in flight; the gap to the ideal is the CLI's own work between one file's answer and the next file's request (answer parsing, the next prompt) on a machine whose load average was about ${loadBefore[0]!.toFixed(0)} on ${cpu.length} cores. The latency column shows that load: the same stream takes ${PIECES * PIECE_DELAY_MS} ms on an idle machine.`,

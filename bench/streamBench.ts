@@ -26,7 +26,25 @@ const MODEL = 'bench-model';
 
 /** Word-sized pieces like a tokenizer's: one SSE event per token. */
 function tokens(n: number, seed: string): string {
-  const words = ['the', ' loop', ' bound', ' is', ' off', ' by', ' one', ',', ' so', ' items', '[i]', ' reads', ' past', ' the', ' end', '.', '\n'];
+  const words = [
+    'the',
+    ' loop',
+    ' bound',
+    ' is',
+    ' off',
+    ' by',
+    ' one',
+    ',',
+    ' so',
+    ' items',
+    '[i]',
+    ' reads',
+    ' past',
+    ' the',
+    ' end',
+    '.',
+    '\n',
+  ];
   let out = '';
   for (let i = 0; i < n; i++) out += words[(i * 7 + seed.length) % words.length];
   return out;
@@ -112,7 +130,8 @@ async function main(): Promise<void> {
   server.stop();
   rmSync(dir, { recursive: true, force: true });
   // The splitter trims the whitespace that starts the reasoning and the answer: a few characters.
-  if (Math.abs(a[0]!.chars - b[0]!.chars) > 4) throw new Error(`the two paths read different text: ${a[0]!.chars} vs ${b[0]!.chars} characters`);
+  if (Math.abs(a[0]!.chars - b[0]!.chars) > 4)
+    throw new Error(`the two paths read different text: ${a[0]!.chars} vs ${b[0]!.chars} characters`);
 
   const ratio = median(b.map((s) => s.cpuMs)) / median(a.map((s) => s.cpuMs));
   const pairRatios = b.map((s, i) => s.cpuMs / a[i]!.cpuMs);
@@ -130,7 +149,11 @@ async function main(): Promise<void> {
     '| path | CPU ms, median | wall ms, median | CPU ms, every run | CPU vs plain SDK loop |',
     '|---|---|---|---|---|',
     row('plain `openai` SDK stream loop (reference)', a, '1.00×'),
-    row('ThinkLens backend: SDK request + own SSE parsing + splitter + events', b, `${ratio.toFixed(2)}× (median of pair ratios ${median(pairRatios).toFixed(2)}×)`),
+    row(
+      'ThinkLens backend: SDK request + own SSE parsing + splitter + events',
+      b,
+      `${ratio.toFixed(2)}× (median of pair ratios ${median(pairRatios).toFixed(2)}×)`,
+    ),
     '',
     'The target is at most 1.00× the plain SDK loop. ThinkLens takes the raw response from the SDK (`asResponse()`), decodes it once, parses the SSE with eventsource-parser (linear: an unfinished line is kept as pieces and joined once), and ends at `[DONE]`; the SDK path decodes lines with its own buffer and then parses each event again.',
     '',

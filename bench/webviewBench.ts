@@ -50,7 +50,10 @@ function printLongTasks(events: TraceEvent[]): void {
       if (e === task || e.tid !== task.tid || e.ph !== 'X' || e.ts < task.ts || e.ts >= task.ts + (task.dur ?? 0)) continue;
       inner.set(e.name, (inner.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
     }
-    const top = [...inner.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, ms]) => `${n} ${ms.toFixed(0)}`);
+    const top = [...inner.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([n, ms]) => `${n} ${ms.toFixed(0)}`);
     process.stderr.write(`long task ${((task.dur ?? 0) / 1000).toFixed(0)} ms: ${top.join(', ')}\n`);
   }
 }
@@ -60,7 +63,9 @@ function printProfile(p: CpuProfile): void {
   const self = new Map<string, number>();
   p.samples.forEach((id, i) => {
     const frame = byId.get(id)?.callFrame;
-    const key = frame ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}` : '?';
+    const key = frame
+      ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`
+      : '?';
     self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   });
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
@@ -69,7 +74,33 @@ function printProfile(p: CpuProfile): void {
 
 /** Realistic reasoning pieces: words of a few characters, inline code, paragraph breaks, a code block now and then. */
 function reasoningTokens(count: number): string[] {
-  const words = ['the', 'loop', 'runs', 'while', 'i', '<=', 'items', '.length', ',', 'so', 'on', 'last', 'pass', 'it', 'reads', 'undefined', 'and', 'adds', 'NaN', 'wait', 'let', 'me', 'check', 'caller', 'again'];
+  const words = [
+    'the',
+    'loop',
+    'runs',
+    'while',
+    'i',
+    '<=',
+    'items',
+    '.length',
+    ',',
+    'so',
+    'on',
+    'last',
+    'pass',
+    'it',
+    'reads',
+    'undefined',
+    'and',
+    'adds',
+    'NaN',
+    'wait',
+    'let',
+    'me',
+    'check',
+    'caller',
+    'again',
+  ];
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
     if (i % 97 === 96) tokens.push('.\n\n');
@@ -198,8 +229,23 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
   let opening: Promise<PanelPage> | undefined;
   const noop = () => undefined;
   const events: PanelSessionEvents = {
-    revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, undismissFinding: noop, markFinding: noop, showDismissed: noop, cancelRun: noop, rerun: noop, followUp: noop,
-    runCommand: noop, exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
+    revealFinding: noop,
+    applyFix: noop,
+    previewFix: noop,
+    dismissFinding: noop,
+    undismissFinding: noop,
+    markFinding: noop,
+    showDismissed: noop,
+    cancelRun: noop,
+    rerun: noop,
+    followUp: noop,
+    runCommand: noop,
+    exportRun: noop,
+    openLink: noop,
+    openLocation: noop,
+    rejected: noop,
+    unsendable: noop,
+    historyChanged: noop,
   };
   const session = new PanelSession(events);
   session.attach((message) => {
@@ -211,7 +257,14 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
   try {
     await delivery;
     const runId = `bench-${mode}`;
-    session.startRun({ id: runId, kind: 'review', title: 'Review: samples/sum.ts', backend: 'local', model: 'bench', startedAt: Date.now() });
+    session.startRun({
+      id: runId,
+      kind: 'review',
+      title: 'Review: samples/sum.ts',
+      backend: 'local',
+      model: 'bench',
+      startedAt: Date.now(),
+    });
     const reasoning = math ? mathReasoningTokens(TOTAL_TOKENS) : reasoningTokens(TOTAL_TOKENS);
     const answer = math ? mathAnswerTokens(ANSWER_TOKENS) : answerTokens(ANSWER_TOKENS);
 
@@ -234,7 +287,10 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.start');
       cdp.on('Tracing.dataCollected', (e) => traceEvents.push(...(e.value as unknown as TraceEvent[])));
-      await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+      await cdp.send('Tracing.start', {
+        categories: 'devtools.timeline,disabled-by-default-devtools.timeline',
+        transferMode: 'ReportEvents',
+      });
     }
     const postsBefore = posts.length;
     const started = performance.now();
@@ -287,19 +343,27 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
     const page = (await panel.page.evaluate('window.__bench')) as PageStats;
     const measured = posts.slice(postsBefore);
     // A flush right before usage/finish keeps their order; it is counted apart from the timed posts.
-    const forced = measured.filter((p, i) => p.message.type === 'deltas' && measured[i + 1] && measured[i + 1].message.type !== 'deltas' && measured[i + 1].at - p.at < 2);
+    const forced = measured.filter(
+      (p, i) =>
+        p.message.type === 'deltas' && measured[i + 1] && measured[i + 1].message.type !== 'deltas' && measured[i + 1].at - p.at < 2,
+    );
     const deltaTimes = measured.filter((p) => p.message.type === 'deltas' && !forced.includes(p)).map((p) => p.at);
     let minGap = Infinity;
     for (let i = 1; i < deltaTimes.length; i++) minGap = Math.min(minGap, deltaTimes[i] - deltaTimes[i - 1]);
     const traceChars = await panel.page.locator('.trace-body').evaluate((el) => (el.textContent ?? '').length);
     const domNodes = await panel.page.evaluate(() => document.querySelectorAll('*').length);
     // Closed formulas render within a budget per frame; the run is over when the last one is drawn.
-    if (math) await panel.page.waitForFunction(() => !document.querySelector('.trace-body .math-pending'), undefined, { timeout: 600_000, polling: 250 });
+    if (math)
+      await panel.page.waitForFunction(() => !document.querySelector('.trace-body .math-pending'), undefined, {
+        timeout: 600_000,
+        polling: 250,
+      });
     const formulas = await panel.page.evaluate(() => document.querySelectorAll('.trace-body .math .katex, .answer .math .katex').length);
     if (math && formulas < TOTAL_TOKENS / 20) throw new Error(`only ${formulas} formulas were rendered`);
     const findingsShown = await panel.page.locator('.finding').count();
     const status = await panel.page.locator('.status-text').innerText();
-    if (findingsShown !== 8 || !status.startsWith('Done')) throw new Error(`the run did not finish on screen: ${findingsShown} findings, status "${status}"`);
+    if (findingsShown !== 8 || !status.startsWith('Done'))
+      throw new Error(`the run did not finish on screen: ${findingsShown} findings, status "${status}"`);
     const heapMb = await heapUsedMb(panel);
     const measuredTokens = TOTAL_TOKENS - measuredFrom + ANSWER_TOKENS;
     return {
@@ -344,7 +408,9 @@ function report(results: Scenario[]): string {
     const handling = `${percentile(r.page.panelMessageMs, 99).toFixed(1)} / ${Math.max(0, ...r.page.panelMessageMs).toFixed(1)}`;
     return `| ${r.name}${math ? ` | ${r.formulas.toLocaleString('en-US')}` : ''} | ${work} | ${handling} | ${r.measuredTokens.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${r.posts} (${r.deltaPosts} timed deltas, ${r.forcedFlushes} flushed before finish) | ${r.postsPerSecond.toFixed(1)} | ${r.minDeltaGapMs.toFixed(1)} | ${r.page.maxDeltaMessagesPerFrame} (${r.page.framesWithTwoOrMore} of ${r.page.frames}) | ${r.page.longTasks.length} / ${longest} | ${percentile(gaps, 95).toFixed(1)} / ${Math.max(...gaps).toFixed(1)} | ${r.heapMb.toFixed(1)} | ${r.domNodes.toLocaleString('en-US')} | ${r.traceChars.toLocaleString('en-US')} |`;
   });
-  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
   const onePostPerFrame = results.every((r) => r.minDeltaGapMs >= 16 || !Number.isFinite(r.minDeltaGapMs));
   const noLongTasks = results.every((r) => r.page.longTasks.length === 0);
   const panelWork = Math.max(...results.flatMap((r) => r.page.panelFrameMs));

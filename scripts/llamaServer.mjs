@@ -196,7 +196,10 @@ export async function ensureLlamaServer(options = {}) {
     rmSync(source, { recursive: true, force: true });
     for (const entry of readdirSync(build)) if (entry !== 'bin') rmSync(join(build, entry), { recursive: true, force: true });
     const seconds = Math.round((Date.now() - started) / 1000);
-    writeFileSync(join(staging, '.complete'), JSON.stringify({ release: llamaCppRelease(), cmakeOptions, jobs, buildSeconds: seconds }, null, 2) + '\n');
+    writeFileSync(
+      join(staging, '.complete'),
+      JSON.stringify({ release: llamaCppRelease(), cmakeOptions, jobs, buildSeconds: seconds }, null, 2) + '\n',
+    );
     rmSync(p.home, { recursive: true, force: true });
     renameSync(staging, p.home);
     log(`Built llama-server in ${seconds} s.`);
@@ -214,7 +217,11 @@ export async function ensureLlamaServer(options = {}) {
 /** What `llama-server --version` prints, for logs. */
 export function llamaServerVersion(build) {
   const result = spawnSync(build.server, ['--version'], { env: build.env, encoding: 'utf8' });
-  return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').filter((line) => /version|built/i.test(line)).join('; ');
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`
+    .trim()
+    .split('\n')
+    .filter((line) => /version|built/i.test(line))
+    .join('; ');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

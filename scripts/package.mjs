@@ -41,7 +41,10 @@ const npmCli = process.env.npm_execpath && existsSync(process.env.npm_execpath) 
 function repositoryUrl() {
   const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
   const match = /github\.com[/:]([^/]+\/[^/#]+?)(?:\.git)?\/?$/.exec(url ?? '');
-  if (!match) throw new Error(`package.json "repository" must name a GitHub repository (the README's pictures resolve there), not ${JSON.stringify(url)}`);
+  if (!match)
+    throw new Error(
+      `package.json "repository" must name a GitHub repository (the README's pictures resolve there), not ${JSON.stringify(url)}`,
+    );
   return `https://github.com/${match[1]}`;
 }
 const repository = repositoryUrl();
@@ -51,7 +54,10 @@ run(process.execPath, ['esbuild.mjs', 'extension', 'webview', 'cli'], { cwd: roo
 /** The project's own files that ship: what .vscodeignore leaves (vsce's own reading of it). */
 function ownFiles() {
   const out = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
-  return out.split('\n').map((line) => line.trim()).filter(Boolean);
+  return out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 /** RUNTIME_PACKAGES and everything they depend on, as folders under node_modules (npm's hoisted layout). */
@@ -111,8 +117,17 @@ function packageTarget(target) {
   cpSync(join(root, '.vscodeignore'), join(stage, '.vscodeignore'));
   // The VSIX's own dependencies are the runtime packages alone (the rest is bundled), so vsce's
   // `npm list` in the stage sees a complete tree.
-  const dependencies = Object.fromEntries(RUNTIME_PACKAGES.map((name) => [name, pkg.dependencies?.[name] ?? pkg.optionalDependencies?.[name]]));
-  const manifest = { ...pkg, dependencies, optionalDependencies: undefined, devDependencies: undefined, scripts: undefined, allowScripts: undefined };
+  const dependencies = Object.fromEntries(
+    RUNTIME_PACKAGES.map((name) => [name, pkg.dependencies?.[name] ?? pkg.optionalDependencies?.[name]]),
+  );
+  const manifest = {
+    ...pkg,
+    dependencies,
+    optionalDependencies: undefined,
+    devDependencies: undefined,
+    scripts: undefined,
+    allowScripts: undefined,
+  };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const mod of modules) cpSync(join(root, mod), join(stage, mod), { recursive: true, dereference: true });
   // This platform's binaries: from node_modules when installed here, else fetched from the registry.
@@ -126,7 +141,13 @@ function packageTarget(target) {
       mkdirSync(tmp, { recursive: true });
       let file;
       try {
-        file = execFileSync(npmCli[0], [...npmCli.slice(1), 'pack', `${name}@${llamaVersion}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop();
+        file = execFileSync(npmCli[0], [...npmCli.slice(1), 'pack', `${name}@${llamaVersion}`, '--silent', '--pack-destination', tmp], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        })
+          .trim()
+          .split('\n')
+          .pop();
       } catch {
         // The binaries must match node-llama-cpp's own version exactly, or it refuses to load them.
         throw new Error(`${name}@${llamaVersion} could not be fetched from the npm registry`);
@@ -136,6 +157,21 @@ function packageTarget(target) {
     }
   }
   const vsix = join(outDir, `thinklens-${target}-${pkg.version}.vsix`);
-  run(process.execPath, [vsce, 'package', '--target', target, '--baseContentUrl', `${repository}/blob/HEAD`, '--baseImagesUrl', `${repository}/raw/HEAD`, '--out', vsix], { cwd: stage });
+  run(
+    process.execPath,
+    [
+      vsce,
+      'package',
+      '--target',
+      target,
+      '--baseContentUrl',
+      `${repository}/blob/HEAD`,
+      '--baseImagesUrl',
+      `${repository}/raw/HEAD`,
+      '--out',
+      vsix,
+    ],
+    { cwd: stage },
+  );
   sizes.push([target, TARGETS[target].join(', '), (statSync(vsix).size / 1024 ** 2).toFixed(1)]);
 }

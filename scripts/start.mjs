@@ -67,7 +67,10 @@ function startWatcher() {
 const desktop = flags.has('--code-server') || flags.has('--check') ? undefined : onPath('code');
 if (desktop) {
   say(`Opening ${folder} in VS Code with ThinkLens in development mode ...`);
-  const result = spawnSync(desktop, [`--extensionDevelopmentPath=${root}`, folder], { stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = spawnSync(desktop, [`--extensionDevelopmentPath=${root}`, folder], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (result.status !== 0) {
     console.error(`\`code\` exited with ${result.status ?? result.signal}; try npm start -- --code-server`);
     process.exit(1);
@@ -120,7 +123,14 @@ if (desktop) {
 /** Best effort: a desktop session gets the URL opened for it. */
 function openInBrowser(url) {
   if (!process.stdout.isTTY) return;
-  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? undefined : (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && onPath('xdg-open') ? 'xdg-open' : undefined;
+  const opener =
+    process.platform === 'darwin'
+      ? 'open'
+      : process.platform === 'win32'
+        ? undefined
+        : (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && onPath('xdg-open')
+          ? 'xdg-open'
+          : undefined;
   if (!opener) return;
   const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);

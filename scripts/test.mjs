@@ -1,4 +1,4 @@
-// `npm test`: every layer in order — lint (ESLint, eslint.config.mjs), type-check, unit (src/core +
+// `npm test`: every layer in order — lint (ESLint, eslint.config.mjs, then Prettier's check), type-check, unit (src/core +
 // CLI), llamaserver (the CLI against llama.cpp's own server, built once from the source node-llama-cpp
 // ships), webview (real Chromium), integration (real VS Code). `node scripts/test.mjs unit webview` runs some. Ends with one line
 // `N passed, N failed`. A layer that cannot run fails with what to install; none is skipped.
@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const testFiles = (dir) =>
-  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f)) : [];
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => join(dir, f))
+    : [];
 
 /** Runs node's test runner with a spec reporter for people and a TAP file for the counts. */
 function nodeTests(files) {
@@ -17,9 +21,17 @@ function nodeTests(files) {
   const tap = join(dir, 'report.tap');
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
     { stdio: 'inherit' },
   );
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
@@ -36,8 +48,16 @@ function run(command, args) {
 }
 
 const layers = {
-  lint: () => (run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1, note: 'npm run lint lists the problems' }),
-  typecheck: () => (run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
+  lint: () => {
+    if (!run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']))
+      return { passed: 0, failed: 1, note: 'npm run lint lists the problems' };
+    if (!run(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '.'])) {
+      return { passed: 0, failed: 1, note: 'the files above are not formatted: npm run format' };
+    }
+    return { passed: 1, failed: 0 };
+  },
+  typecheck: () =>
+    run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 },
   unit: () => {
     if (!run(process.execPath, ['esbuild.mjs', 'cli'])) return { passed: 0, failed: 1, note: 'CLI build failed' };
     return nodeTests([...testFiles('test/unit'), ...testFiles('test/cli')]);

@@ -32,7 +32,9 @@ export function findChromium() {
     for (const name of names) if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('Chromium is needed to drive VS Code in a browser but was not found.\nrun: apt-get install -y chromium\n(or set CHROMIUM_PATH to a Chromium or Chrome executable)');
+  throw new Error(
+    'Chromium is needed to drive VS Code in a browser but was not found.\nrun: apt-get install -y chromium\n(or set CHROMIUM_PATH to a Chromium or Chrome executable)',
+  );
 }
 
 /**

@@ -97,7 +97,14 @@ export async function startCodeServer(options) {
   const removeTemp = onCleanup(() => rmSync(tempDir, { recursive: true, force: true }));
   const userDataDir = options.userDataDir ?? join(tempDir, 'user-data');
   const extensionsDir = options.extensionsDir ?? join(tempDir, 'extensions');
-  for (const dir of [userDataDir, extensionsDir, join(tempDir, 'tmp'), join(tempDir, 'config'), join(tempDir, 'data'), join(tempDir, 'cache')]) {
+  for (const dir of [
+    userDataDir,
+    extensionsDir,
+    join(tempDir, 'tmp'),
+    join(tempDir, 'config'),
+    join(tempDir, 'data'),
+    join(tempDir, 'cache'),
+  ]) {
     mkdirSync(dir, { recursive: true });
   }
   seedUserSettings(userDataDir, { ...quietSettings, ...(options.settings ?? {}) });
@@ -133,9 +140,12 @@ async function launch({ install, port, tempDir, userDataDir, extensionsDir, smok
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
     install.entry,
-    '--config', configFile,
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--config',
+    configFile,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -191,12 +201,16 @@ async function launch({ install, port, tempDir, userDataDir, extensionsDir, smok
     if (exited) {
       killProcessGroup(child.pid);
       killNow();
-      throw new Error(`code-server exited while starting (${exited.error?.message ?? exited.signal ?? `exit ${exited.code}`}):\n${output.trim()}`);
+      throw new Error(
+        `code-server exited while starting (${exited.error?.message ?? exited.signal ?? `exit ${exited.code}`}):\n${output.trim()}`,
+      );
     }
     if (Date.now() > deadline) {
       killProcessGroup(child.pid);
       killNow();
-      throw new Error(`code-server did not answer ${origin}/healthz within ${((startTimeoutMs ?? 60_000) / 1000).toFixed(0)} s:\n${output.trim()}`);
+      throw new Error(
+        `code-server did not answer ${origin}/healthz within ${((startTimeoutMs ?? 60_000) / 1000).toFixed(0)} s:\n${output.trim()}`,
+      );
     }
     try {
       const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });

@@ -108,7 +108,12 @@ export async function downloadDesktopVSCode(options = {}) {
   try {
     // test-electron warns with a full error when it falls back to a cached copy; one line is enough.
     console.warn = (message) => options.log?.(`[test-electron] ${String(message)}`);
-    const executable = await downloadAndUnzipVSCode({ version: 'stable', cachePath: options.cacheDir ?? defaultCacheDir, timeout: timeoutMs, reporter: quiet });
+    const executable = await downloadAndUnzipVSCode({
+      version: 'stable',
+      cachePath: options.cacheDir ?? defaultCacheDir,
+      timeout: timeoutMs,
+      reporter: quiet,
+    });
     return { executable };
   } catch (error) {
     return { reason: error instanceof Error ? error.message : String(error) };

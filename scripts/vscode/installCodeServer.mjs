@@ -80,7 +80,8 @@ export function findCodeServer(cacheDir = defaultCacheDir) {
  * under Node 20 and refuse, and npm_config_node_gyp would point at the outer npm's node-gyp.
  */
 function nestedNpmEnv() {
-  const inherited = /^(npm_package_|npm_lifecycle_|npm_execpath$|npm_node_execpath$|npm_command$|npm_config_(user_agent|node_gyp|local_prefix|global_prefix|npm_version|nodedir)$)/i;
+  const inherited =
+    /^(npm_package_|npm_lifecycle_|npm_execpath$|npm_node_execpath$|npm_command$|npm_config_(user_agent|node_gyp|local_prefix|global_prefix|npm_version|nodedir)$)/i;
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !inherited.test(key)));
 }
 
@@ -156,7 +157,8 @@ export async function ensureCodeServer(options = {}) {
     await installInto(p.nodeHome, `${nodePackageName()}@${nodeVersion}`, { env: nestedNpmEnv(), node: process.execPath, log });
   }
   const version = spawnSync(p.node, ['--version'], { encoding: 'utf8' }).stdout?.trim();
-  if (version !== `v${nodeVersion}`) throw new Error(`the Node in ${p.nodeDir} reports "${version}", expected v${nodeVersion}; delete ${cacheDir} and retry`);
+  if (version !== `v${nodeVersion}`)
+    throw new Error(`the Node in ${p.nodeDir} reports "${version}", expected v${nodeVersion}; delete ${cacheDir} and retry`);
 
   if (!existsSync(join(p.codeServerHome, '.complete')) || !existsSync(p.entry)) {
     log(`Installing code-server ${codeServerVersion} into ${p.codeServerHome} (about 2 minutes and 620 MB, once) ...`);
@@ -170,7 +172,8 @@ export async function ensureCodeServer(options = {}) {
     await installInto(p.codeServerHome, `code-server@${codeServerVersion}`, { env, node: p.node, log });
   }
   const installed = findCodeServer(cacheDir);
-  if (!installed) throw new Error(`code-server was installed into ${p.codeServerHome} but ${p.entry} is missing; delete ${cacheDir} and retry`);
+  if (!installed)
+    throw new Error(`code-server was installed into ${p.codeServerHome} but ${p.entry} is missing; delete ${cacheDir} and retry`);
   log(`Installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return installed;
 }

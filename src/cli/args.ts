@@ -85,7 +85,12 @@ interface Flag {
 
 const FLAGS: readonly Flag[] = [
   { name: 'backend', type: 'string', value: 'B', help: `${['auto', ...BACKEND_IDS].join(' | ')} (default: auto)` },
-  { name: 'base-url', type: 'string', value: 'U', help: "the server's base URL: OpenAI-compatible ones end in /v1; for Ollama http://host:11434 with or without /v1" },
+  {
+    name: 'base-url',
+    type: 'string',
+    value: 'U',
+    help: "the server's base URL: OpenAI-compatible ones end in /v1; for Ollama http://host:11434 with or without /v1",
+  },
   { name: 'model', type: 'string', value: 'M', help: "model id (default: the backend's default)" },
   { name: 'model-path', type: 'string', value: 'P', help: 'GGUF file for --backend local' },
   { name: 'format', type: 'string', value: 'F', help: `${OUTPUT_FORMATS.join(' | ')} (default: text)` },
@@ -93,20 +98,50 @@ const FLAGS: readonly Flag[] = [
   { name: 'staged', type: 'boolean', help: 'review the staged changes' },
   { name: 'shard', type: 'string', value: 'I/N', help: 'review only shard I of N (files split by a hash of their path)' },
   { name: 'fail-on', type: 'string', value: 'S', help: 'exit 3 when a new finding at or above error | warning | info remains' },
-  { name: 'baseline', type: 'string', value: 'FILE', help: 'earlier SARIF: findings already in it are "unchanged", left out of the text and of --fail-on' },
+  {
+    name: 'baseline',
+    type: 'string',
+    value: 'FILE',
+    help: 'earlier SARIF: findings already in it are "unchanged", left out of the text and of --fail-on',
+  },
   { name: 'max-cost', type: 'string', value: 'USD', help: 'stop starting requests once the estimated spend would pass this budget' },
   { name: 'cache-dir', type: 'string', value: 'DIR', help: "result cache folder (default: the user's cache folder)" },
   { name: 'no-cache', type: 'boolean', help: 'neither read nor write the result cache' },
   { name: 'concurrency', type: 'string', value: 'N', help: 'most files reviewed at once; fewer while the server pushes back (default: 2)' },
-  { name: 'timeout', type: 'string', value: 'S', help: 'seconds to wait for the server, and the longest silence in a stream (default: 60)' },
-  { name: 'deadline', type: 'string', value: 'S', help: `longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})` },
+  {
+    name: 'timeout',
+    type: 'string',
+    value: 'S',
+    help: 'seconds to wait for the server, and the longest silence in a stream (default: 60)',
+  },
+  {
+    name: 'deadline',
+    type: 'string',
+    value: 'S',
+    help: `longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})`,
+  },
   { name: 'seed', type: 'string', value: 'N', help: 'sampling seed, where the backend honours it' },
   { name: 'question', type: 'string', value: 'TEXT', help: 'what to ask about the code (explain)' },
-  { name: 'kind', type: 'string', value: 'K', help: 'proof | code: check a mathematical argument or review code (default: from the file extension; .tex, .txt and Markdown with math are proofs)' },
+  {
+    name: 'kind',
+    type: 'string',
+    value: 'K',
+    help: 'proof | code: check a mathematical argument or review code (default: from the file extension; .tex, .txt and Markdown with math are proofs)',
+  },
   { name: 'min-severity', type: 'string', value: 'S', help: `${[...SEVERITIES].reverse().join(' | ')}: leave out findings below S` },
   { name: 'min-confidence', type: 'string', value: 'C', help: `${CONFIDENCES_ASCENDING.join(' | ')}: leave out findings below C` },
-  { name: 'focus', type: 'string', value: 'LIST', help: `any of ${FOCUS_AREAS.join(',')} (comma-separated): the prompt asks only for these, and the rest are left out` },
-  { name: 'samples', type: 'string', value: 'N', help: `review each file N times (in parallel, within --concurrency; up to ${MAX_SAMPLES}) and report how many samples found each finding (default: 1)` },
+  {
+    name: 'focus',
+    type: 'string',
+    value: 'LIST',
+    help: `any of ${FOCUS_AREAS.join(',')} (comma-separated): the prompt asks only for these, and the rest are left out`,
+  },
+  {
+    name: 'samples',
+    type: 'string',
+    value: 'N',
+    help: `review each file N times (in parallel, within --concurrency; up to ${MAX_SAMPLES}) and report how many samples found each finding (default: 1)`,
+  },
   { name: 'show-reasoning', type: 'boolean', help: "stream the model's reasoning to stderr" },
   { name: 'help', type: 'boolean', short: 'h', help: 'this help' },
   { name: 'version', type: 'boolean', short: 'v', help: 'the version' },
@@ -163,18 +198,21 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   const scope = scopeOf(text('diff'), flag('staged'));
   if (scope.kind !== 'paths' && command === 'explain') throw new UsageError('--diff and --staged are for review, not explain');
-  if (paths.length === 0 && scope.kind === 'paths') throw new UsageError(`${command} needs at least one file, directory or glob (or --diff <ref> / --staged)`);
+  if (paths.length === 0 && scope.kind === 'paths')
+    throw new UsageError(`${command} needs at least one file, directory or glob (or --diff <ref> / --staged)`);
   const targets = paths.map(parseTarget);
   if (command === 'explain' && (targets.length !== 1 || !targets[0]!.range)) {
     throw new UsageError('explain takes exactly one <path>:<start>-<end>');
   }
-  if (scope.kind !== 'paths' && targets.some((t) => t.range)) throw new UsageError(`with --${scope.kind} the changed hunks are the lines to review; leave out :<start>-<end>`);
+  if (scope.kind !== 'paths' && targets.some((t) => t.range))
+    throw new UsageError(`with --${scope.kind} the changed hunks are the lines to review; leave out :<start>-<end>`);
   const backend = text('backend') ?? (text('model-path') ? 'local' : text('base-url') ? 'openai-compatible' : 'auto');
   if (backend !== 'auto' && !(BACKEND_IDS as readonly string[]).includes(backend)) {
     throw new UsageError(`unknown backend "${backend}"; use one of: auto, ${BACKEND_IDS.join(', ')}`);
   }
   const format = text('format') ?? 'text';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}"; use ${OUTPUT_FORMATS.join(', ')}`);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`unknown format "${format}"; use ${OUTPUT_FORMATS.join(', ')}`);
   if (backend === 'local' && !text('model-path')) throw new UsageError('--backend local needs --model-path <file.gguf>');
   const baseUrl = text('base-url');
   if (baseUrl !== undefined && !/^https?:\/\/\S+$/.test(baseUrl)) {
@@ -185,8 +223,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError(`unknown kind "${documentKind}"; use ${DOCUMENT_KINDS.join(' or ')}`);
   }
   const failOn = text('fail-on');
-  if (failOn !== undefined && !(SEVERITIES as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be error, warning or info, not "${failOn}"`);
-  if (flag('no-cache') && text('cache-dir') !== undefined) throw new UsageError('--no-cache and --cache-dir contradict each other; use one');
+  if (failOn !== undefined && !(SEVERITIES as readonly string[]).includes(failOn))
+    throw new UsageError(`--fail-on must be error, warning or info, not "${failOn}"`);
+  if (flag('no-cache') && text('cache-dir') !== undefined)
+    throw new UsageError('--no-cache and --cache-dir contradict each other; use one');
   return {
     kind: 'run',
     request: {
@@ -226,10 +266,15 @@ function oneOf<T extends string>(value: string | undefined, name: string, allowe
 }
 
 function focusList(value: string): Focus[] {
-  const wanted = value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean);
+  const wanted = value
+    .split(',')
+    .map((part) => part.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = wanted.filter((part) => !(FOCUS_AREAS as readonly string[]).includes(part));
   if (wanted.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--focus takes a comma-separated list of ${FOCUS_AREAS.join(', ')}${unknown.length ? `; "${unknown.join('", "')}" is not one` : ''}`);
+    throw new UsageError(
+      `--focus takes a comma-separated list of ${FOCUS_AREAS.join(', ')}${unknown.length ? `; "${unknown.join('", "')}" is not one` : ''}`,
+    );
   }
   return [...new Set(wanted)] as Focus[];
 }
@@ -259,13 +304,15 @@ export function parseShard(value: string): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(value);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be I/N with 1 <= I <= N (for example 2/4), not "${value}"`);
+  if (!match || count < 1 || index < 1 || index > count)
+    throw new UsageError(`--shard must be I/N with 1 <= I <= N (for example 2/4), not "${value}"`);
   return { index, count };
 }
 
 function dollars(value: string): number {
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n)) throw new UsageError(`--max-cost must be an amount of US dollars such as 0.50, not "${value}"`);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n))
+    throw new UsageError(`--max-cost must be an amount of US dollars such as 0.50, not "${value}"`);
   return n;
 }
 

@@ -9,7 +9,10 @@ import { FINGERPRINT_VERSION } from '../core/fingerprint';
 import { UsageError } from './args';
 
 export class Baseline {
-  private constructor(private readonly known: ReadonlySet<string>, readonly size: number) {}
+  private constructor(
+    private readonly known: ReadonlySet<string>,
+    readonly size: number,
+  ) {}
 
   static async load(path: string, srcRoot: string): Promise<Baseline> {
     let sarif: unknown;
@@ -17,7 +20,11 @@ export class Baseline {
       sarif = JSON.parse(await readFile(path, 'utf8'));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(code === 'ENOENT' ? `no such baseline file: ${path}` : `--baseline ${path} is not SARIF JSON: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(
+        code === 'ENOENT'
+          ? `no such baseline file: ${path}`
+          : `--baseline ${path} is not SARIF JSON: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const runs = (sarif as { runs?: unknown })?.runs;
     if (!Array.isArray(runs)) throw new UsageError(`--baseline ${path} has no "runs": is it a SARIF file?`);

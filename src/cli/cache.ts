@@ -25,7 +25,11 @@ interface StoredRun {
 }
 
 /** The user's cache folder: THINKLENS_CACHE_DIR, else the platform's convention. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home = homedir(),
+): string {
   if (env.THINKLENS_CACHE_DIR) return env.THINKLENS_CACHE_DIR;
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'thinklens', 'Cache');
   if (platform === 'darwin') return join(home, 'Library', 'Caches', 'thinklens');
@@ -37,7 +41,14 @@ export class ResultCache {
 
   /** What identifies a result: every field that reaches the server, and which server. */
   static key(backend: Pick<Backend, 'id' | 'model'>, server: string | undefined, request: BackendRequest): string {
-    const identity = JSON.stringify({ format: CACHE_FORMAT, engine: ENGINE_BUILD, backend: backend.id, model: backend.model, server: server ?? '', request });
+    const identity = JSON.stringify({
+      format: CACHE_FORMAT,
+      engine: ENGINE_BUILD,
+      backend: backend.id,
+      model: backend.model,
+      server: server ?? '',
+      request,
+    });
     return createHash('sha256').update(identity).digest('hex');
   }
 

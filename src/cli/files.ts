@@ -23,7 +23,22 @@ const GIT_METADATA = new Set(['.git', '.gitignore', '.gitattributes', '.gitmodul
 /** Git's own test for binary content looks for a NUL byte in the first 8000 bytes. */
 const BINARY_PROBE_BYTES = 8000;
 
-const VENDORED_DIRS = new Set(['node_modules', 'vendor', 'vendors', 'third_party', 'third-party', 'thirdparty', 'bower_components', 'Pods', 'Carthage', '.yarn', 'jspm_packages', 'site-packages', '.venv', 'venv']);
+const VENDORED_DIRS = new Set([
+  'node_modules',
+  'vendor',
+  'vendors',
+  'third_party',
+  'third-party',
+  'thirdparty',
+  'bower_components',
+  'Pods',
+  'Carthage',
+  '.yarn',
+  'jspm_packages',
+  'site-packages',
+  '.venv',
+  'venv',
+]);
 /** Lock files and build products recognised by name. */
 const GENERATED_NAMES = [
   /(^|[.-])lock(\.json|\.yaml)?$/i, // package-lock.json, yarn.lock, pnpm-lock.yaml, Cargo.lock, poetry.lock
@@ -97,7 +112,11 @@ export async function expandPaths(cwd: string, paths: readonly string[]): Promis
 }
 
 /** Why a file found by a walk (or named in a diff) should not be reviewed, or undefined. */
-export async function classify(file: string, rules?: IgnoreRules, content?: Buffer): Promise<{ reason: SkipReason; detail: string } | undefined> {
+export async function classify(
+  file: string,
+  rules?: IgnoreRules,
+  content?: Buffer,
+): Promise<{ reason: SkipReason; detail: string } | undefined> {
   const segments = toPosix(file).split('/');
   const vendoredDir = segments.slice(0, -1).find((s) => VENDORED_DIRS.has(s));
   if (vendoredDir) return { reason: 'vendored', detail: `${vendoredDir}/` };
@@ -107,13 +126,15 @@ export async function classify(file: string, rules?: IgnoreRules, content?: Buff
   const byName = GENERATED_NAMES.find((r) => r.test(name));
   if (byName) return { reason: 'generated', detail: 'file name' };
   const size = content?.length ?? (await stat(file)).size;
-  if (size > MAX_REVIEW_FILE_BYTES) return { reason: 'too large', detail: `${Math.round(size / 1024)} KiB, over ${MAX_REVIEW_FILE_BYTES / 1024} KiB` };
+  if (size > MAX_REVIEW_FILE_BYTES)
+    return { reason: 'too large', detail: `${Math.round(size / 1024)} KiB, over ${MAX_REVIEW_FILE_BYTES / 1024} KiB` };
   const head = content ? content.subarray(0, BINARY_PROBE_BYTES) : await readHead(file, BINARY_PROBE_BYTES);
   if (unreviewableReason(file, head)) return { reason: 'binary', detail: 'NUL byte' };
   const top = head.toString('utf8').split('\n').slice(0, 10).join('\n');
   if (GENERATED_HEADER.test(top)) return { reason: 'generated', detail: `"${GENERATED_HEADER.exec(top)![0]}" header` };
   const lines = head.toString('utf8').split('\n');
-  if (head.length >= 2000 && head.length / lines.length > MINIFIED_MEAN_LINE) return { reason: 'generated', detail: 'minified (very long lines)' };
+  if (head.length >= 2000 && head.length / lines.length > MINIFIED_MEAN_LINE)
+    return { reason: 'generated', detail: 'minified (very long lines)' };
   return undefined;
 }
 
@@ -247,7 +268,10 @@ export function globToRegExp(pattern: string): RegExp {
       const end = pattern.indexOf(']', i + 1);
       if (end < 0) out += '\\[';
       else {
-        out += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        out += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else if (c === '{') {

@@ -64,7 +64,9 @@ export async function mergeBase(cwd: string, ref: string): Promise<string> {
   try {
     await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   } catch {
-    throw new UsageError(`git does not know "${ref}". In CI, fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`);
+    throw new UsageError(
+      `git does not know "${ref}". In CI, fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`,
+    );
   }
   try {
     return (await git(cwd, ['merge-base', '--end-of-options', ref, 'HEAD'])).trim();

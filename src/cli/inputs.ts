@@ -41,20 +41,25 @@ export async function collectInputs(request: CliRequest, cwd: string, srcRoot: s
   if (request.scope.kind === 'paths') {
     // Ranged targets are files by definition; the rest may be folders or globs.
     const ranged = new Map(request.targets.filter((t) => t.range).map((t) => [t.path, t.range!]));
-    const expansion = await expandPaths(cwd, request.targets.map((t) => t.path));
+    const expansion = await expandPaths(
+      cwd,
+      request.targets.map((t) => t.path),
+    );
     skipped.push(...expansion.skipped);
     for (const found of expansion.files) {
       const text = await readText(found.absPath, found.display);
       const range = ranged.get(found.display);
       if (range) {
         const lineCount = splitLines(text).length;
-        if (range.endLine > lineCount) throw new UsageError(`${found.display}:${range.startLine}-${range.endLine} is past the end of the file (${lineCount} lines)`);
+        if (range.endLine > lineCount)
+          throw new UsageError(`${found.display}:${range.startLine}-${range.endLine} is past the end of the file (${lineCount} lines)`);
       }
       files.push({ file: found.display, absPath: found.absPath, rootPath: rootPath(found.absPath), text, ...(range ? { range } : {}) });
     }
   } else {
     const pathspecs = request.targets.map((t) => t.path);
-    const changed: ChangedFile[] = request.scope.kind === 'diff' ? await diffScope(cwd, request.scope.ref, pathspecs) : await stagedScope(cwd, pathspecs);
+    const changed: ChangedFile[] =
+      request.scope.kind === 'diff' ? await diffScope(cwd, request.scope.ref, pathspecs) : await stagedScope(cwd, pathspecs);
     const rules = new IgnoreRules();
     for (const change of changed) {
       const display = toPosix(relative(cwd, change.absPath));
@@ -63,7 +68,13 @@ export async function collectInputs(request: CliRequest, cwd: string, srcRoot: s
         skipped.push({ path: display, ...reason });
         continue;
       }
-      files.push({ file: display, absPath: change.absPath, rootPath: rootPath(change.absPath), text: change.text.toString('utf8'), changes: { hunks: change.ranges } });
+      files.push({
+        file: display,
+        absPath: change.absPath,
+        rootPath: rootPath(change.absPath),
+        text: change.text.toString('utf8'),
+        changes: { hunks: change.ranges },
+      });
     }
   }
   const total = files.length;

@@ -46,8 +46,8 @@ async function main(argv: readonly string[]): Promise<number> {
   let request: CliRequest;
   try {
     const parsed = parseCommandLine(argv);
-    if (parsed.kind === 'help') return print(USAGE), EXIT_OK;
-    if (parsed.kind === 'version') return print(VERSION), EXIT_OK;
+    if (parsed.kind === 'help') return (print(USAGE), EXIT_OK);
+    if (parsed.kind === 'version') return (print(VERSION), EXIT_OK);
     request = parsed.request;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -70,12 +70,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (inputs.skipped.length) fail(skippedLine(inputs.skipped));
 
   const config = await backendConfig(request);
-  if (!config) return fail(SETUP_HINT), EXIT_RUN_FAILED;
+  if (!config) return (fail(SETUP_HINT), EXIT_RUN_FAILED);
   let backend: Backend;
   try {
     backend = createBackend(config, process.env, { prices });
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error)), EXIT_RUN_FAILED;
+    return (fail(error instanceof Error ? error.message : String(error)), EXIT_RUN_FAILED);
   }
   if (request.maxCostUsd !== undefined && !priceFor(backend.id, backend.model, prices)) {
     await backend.dispose?.();
@@ -111,8 +111,17 @@ async function main(argv: readonly string[]): Promise<number> {
           : {
               maxUsd: request.maxCostUsd,
               estimate: (input) => {
-                const completionTokens = answerTokens.length ? answerTokens.reduce((a, b) => a + b, 0) / answerTokens.length : FIRST_ANSWER_TOKENS_ESTIMATE;
-                return costOf({ promptTokens: estimateTokens(input.text) + PROMPT_OVERHEAD_TOKENS, completionTokens }, backend.id, backend.model, prices) ?? 0;
+                const completionTokens = answerTokens.length
+                  ? answerTokens.reduce((a, b) => a + b, 0) / answerTokens.length
+                  : FIRST_ANSWER_TOKENS_ESTIMATE;
+                return (
+                  costOf(
+                    { promptTokens: estimateTokens(input.text) + PROMPT_OVERHEAD_TOKENS, completionTokens },
+                    backend.id,
+                    backend.model,
+                    prices,
+                  ) ?? 0
+                );
               },
               spent: (result) => (result.report.cached ? 0 : (result.report.usage?.costUsd ?? 0)),
             },
@@ -137,11 +146,14 @@ async function main(argv: readonly string[]): Promise<number> {
       budget: request.maxCostUsd === undefined ? undefined : { maxUsd: request.maxCostUsd, spentUsd: outcome.spentUsd },
     };
     const output =
-      request.format === 'json' ? toJson(reports, context)
-      : request.format === 'sarif' ? toSarif(reports, context)
-      : request.format === 'codequality' ? toCodeQuality(reports, context)
-      // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
-      : forTerminal(toText(reports, !request.showReasoning));
+      request.format === 'json'
+        ? toJson(reports, context)
+        : request.format === 'sarif'
+          ? toSarif(reports, context)
+          : request.format === 'codequality'
+            ? toCodeQuality(reports, context)
+            : // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
+              forTerminal(toText(reports, !request.showReasoning));
     process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
     if (request.failOn && gateFindings(reports, request.failOn) > 0) {
       fail(`${gateFindings(reports, request.failOn)} new finding(s) at or above ${request.failOn} (--fail-on ${request.failOn})`);
@@ -159,14 +171,18 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Findings at or above `threshold` that the baseline does not already have. */
 function gateFindings(reports: readonly RunReport[], threshold: Severity): number {
   return reports.reduce(
-    (n, r) => n + r.findings.filter((f, i) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold] && r.baselineStates?.[i] !== 'unchanged').length,
+    (n, r) =>
+      n +
+      r.findings.filter((f, i) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold] && r.baselineStates?.[i] !== 'unchanged').length,
     0,
   );
 }
 
 function withBaseline(report: RunReport, baseline: Baseline | undefined): RunReport {
   if (!baseline) return report;
-  const states: BaselineState[] = report.findings.map((f) => (baseline.has(report.rootPath ?? report.file, f.fingerprint) ? 'unchanged' : 'new'));
+  const states: BaselineState[] = report.findings.map((f) =>
+    baseline.has(report.rootPath ?? report.file, f.fingerprint) ? 'unchanged' : 'new',
+  );
   return { ...report, baselineStates: states };
 }
 
@@ -248,7 +264,11 @@ async function runOne(
   const { outputs, error } = sampled;
   const first = outputs[0]!;
   const finished = outputs.filter((o) => !o.error);
-  const filtered = filterFindings(sampled.findings, { minSeverity: request.minSeverity, minConfidence: request.minConfidence, focus: request.focus });
+  const filtered = filterFindings(sampled.findings, {
+    minSeverity: request.minSeverity,
+    minConfidence: request.minConfidence,
+    focus: request.focus,
+  });
   const report: RunReport = {
     file: input.file,
     absPath: input.absPath,
@@ -323,7 +343,12 @@ function reasoningWriter(prefix: string) {
       pending += text;
       const cut = pending.lastIndexOf('\n');
       if (cut < 0) return;
-      process.stderr.write(pending.slice(0, cut + 1).replace(/^/gm, prefix).replace(new RegExp(`${escapeRegExp(prefix)}$`), ''));
+      process.stderr.write(
+        pending
+          .slice(0, cut + 1)
+          .replace(/^/gm, prefix)
+          .replace(new RegExp(`${escapeRegExp(prefix)}$`), ''),
+      );
       pending = pending.slice(cut + 1);
     },
     end() {
@@ -337,10 +362,33 @@ function reasoningWriter(prefix: string) {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const LANGUAGES: Record<string, string> = {
-  ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
-  py: 'python', go: 'go', rs: 'rust', java: 'java', kt: 'kotlin', c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp',
-  cs: 'csharp', rb: 'ruby', php: 'php', swift: 'swift', scala: 'scala', sh: 'shellscript', sql: 'sql', lua: 'lua',
-  lean: 'lean', v: 'coq', ...PROSE_EXTENSIONS,
+  ts: 'typescript',
+  tsx: 'typescriptreact',
+  js: 'javascript',
+  jsx: 'javascriptreact',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  py: 'python',
+  go: 'go',
+  rs: 'rust',
+  java: 'java',
+  kt: 'kotlin',
+  c: 'c',
+  h: 'c',
+  cc: 'cpp',
+  cpp: 'cpp',
+  hpp: 'cpp',
+  cs: 'csharp',
+  rb: 'ruby',
+  php: 'php',
+  swift: 'swift',
+  scala: 'scala',
+  sh: 'shellscript',
+  sql: 'sql',
+  lua: 'lua',
+  lean: 'lean',
+  v: 'coq',
+  ...PROSE_EXTENSIONS,
 };
 const languageOf = (path: string) => ownValue(LANGUAGES, /\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? '') ?? 'plaintext';
 

@@ -86,7 +86,16 @@ export function toJson(reports: readonly RunReport[], context?: ReportContext): 
           endLine: f.endLine,
           locationUncertain: f.locationUncertain,
           explanation: f.explanation,
-          ...(f.fix ? { fix: { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement, ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}) } } : {}),
+          ...(f.fix
+            ? {
+                fix: {
+                  startLine: f.fix.startLine,
+                  endLine: f.fix.endLine,
+                  replacement: f.fix.replacement,
+                  ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}),
+                },
+              }
+            : {}),
           ...(f.fixRefused ? { fixRefused: f.fixRefused } : {}),
           ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
           ...(f.sample !== undefined && r.sampleTraces ? { sample: f.sample } : {}),
@@ -131,7 +140,11 @@ export function toText(reports: readonly RunReport[], withReasoning: boolean): s
       ].filter(Boolean);
       out.push(`${r.file}:${lines}: ${f.severity} [${f.category}] ${f.title}${notes.length ? ` (${notes.join('; ')})` : ''}`);
       if (f.explanation) out.push(indent(f.explanation));
-      if (f.fix) out.push(`  fix (lines ${f.fix.startLine}-${f.fix.endLine})${f.fix.destructive ? `, destructive: ${f.fix.destructive}` : ''}:`, indent(f.fix.replacement, '    '));
+      if (f.fix)
+        out.push(
+          `  fix (lines ${f.fix.startLine}-${f.fix.endLine})${f.fix.destructive ? `, destructive: ${f.fix.destructive}` : ''}:`,
+          indent(f.fix.replacement, '    '),
+        );
       else if (f.fixRefused) out.push(`  fix refused: ${f.fixRefused}`);
     }
     const known = r.findings.length - shown.length;
@@ -152,13 +165,24 @@ export function usageLine(u: Usage): string {
   return parts.join(', ');
 }
 
-const indent = (text: string, pad = '  ') => text.split('\n').map((l) => pad + l).join('\n');
+const indent = (text: string, pad = '  ') =>
+  text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 const INFORMATION_URI = 'https://github.com/thinklens/thinklens';
 
 /** One rule per category, always all of them in this order, so `ruleIndex` never moves. */
-const RULES: readonly { category: Category; name: string; short: string; help: string; level: 'error' | 'warning' | 'note'; tags: string[] }[] = [
+const RULES: readonly {
+  category: Category;
+  name: string;
+  short: string;
+  help: string;
+  level: 'error' | 'warning' | 'note';
+  tags: string[];
+}[] = [
   {
     category: 'bug',
     name: 'Bug',
@@ -263,7 +287,10 @@ export function toSarif(reports: readonly RunReport[], context: ReportContext): 
   );
   const notifications = [
     ...reports.filter((r) => r.error).map((r) => ({ level: 'error', message: { text: `${r.file}: ${r.error!.message}` } })),
-    ...(context.notReviewed ?? []).map((file) => ({ level: 'error', message: { text: `${file}: not reviewed, the --max-cost budget would have been passed` } })),
+    ...(context.notReviewed ?? []).map((file) => ({
+      level: 'error',
+      message: { text: `${file}: not reviewed, the --max-cost budget would have been passed` },
+    })),
     ...(context.skipped ?? []).map((s) => ({ level: 'note', message: { text: `${s.path}: skipped (${s.reason}: ${s.detail})` } })),
   ];
   const shard = context.shard ? `shard-${context.shard.index}-of-${context.shard.count}/` : '';
@@ -338,7 +365,10 @@ export function toCodeQuality(reports: readonly RunReport[], context: ReportCont
       check_name: ruleId(f.category),
       categories: [RULES.find((rule) => rule.category === f.category)?.name ?? 'Bug'],
       // GitLab tells issues apart by fingerprint alone, so the path is part of it here.
-      fingerprint: createHash('sha256').update(`${rootRelative(r, context.srcRoot)}\0${f.fingerprint}`).digest('hex').slice(0, 32),
+      fingerprint: createHash('sha256')
+        .update(`${rootRelative(r, context.srcRoot)}\0${f.fingerprint}`)
+        .digest('hex')
+        .slice(0, 32),
       severity: ownValue(CODE_QUALITY_SEVERITY, f.severity) ?? 'major',
       location: { path: rootRelative(r, context.srcRoot), lines: { begin: f.startLine, end: f.endLine } },
     })),

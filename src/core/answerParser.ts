@@ -51,9 +51,7 @@ function parse(text: string, code: CodeUnderReview): Omit<ParsedAnswer, 'finding
     if (!read) continue;
     // A model that forgot the closing fence may still have written prose after the JSON.
     const end =
-      candidate.unclosedFenceBodyStart !== undefined && !read.truncated
-        ? candidate.unclosedFenceBodyStart + read.valueEnd
-        : candidate.end;
+      candidate.unclosedFenceBodyStart !== undefined && !read.truncated ? candidate.unclosedFenceBodyStart + read.valueEnd : candidate.end;
     // Prose around the block is the explanation; an answer that is JSON alone carries it in a field.
     const prose = tidyProse(text.slice(0, candidate.start) + '\n\n' + text.slice(end)) || read.explanation.trim();
     const { findings, unreadable } = placeFindings(read.rawFindings, code);

@@ -79,7 +79,18 @@ export const CATEGORY_DEFS = [
     // "logic error" reads as this too).
     id: 'logic',
     label: 'logic',
-    aliases: ['reasoning', 'gap', 'proof gap', 'unjustified', 'unjustified claim', 'circular', 'circular argument', 'circularity', 'non sequitur', 'notation'],
+    aliases: [
+      'reasoning',
+      'gap',
+      'proof gap',
+      'unjustified',
+      'unjustified claim',
+      'circular',
+      'circular argument',
+      'circularity',
+      'non sequitur',
+      'notation',
+    ],
     inProofs: 'an unjustified claim, a circular argument, a conclusion that does not follow, or notation used before it is defined',
     proofsOnly: true,
   },
@@ -113,7 +124,10 @@ export const CATEGORY_WORDS: Readonly<Record<string, Category>> = Object.fromEnt
 );
 
 export function normaliseCategoryWord(word: string): string {
-  return word.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return word
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 }
 
 // ---- confidence ----
@@ -178,7 +192,9 @@ export const FIX_FIELDS: Readonly<Record<string, FieldDef>> = {
 
 const exampleOf = (field: FieldDef, proof: boolean): string => (proof && field.proofExample) || field.example;
 const fixExample = (proof: boolean): string =>
-  `{ ${Object.entries(FIX_FIELDS).map(([key, f]) => `"${key}": ${exampleOf(f, proof)}`).join(', ')} }`;
+  `{ ${Object.entries(FIX_FIELDS)
+    .map(([key, f]) => `"${key}": ${exampleOf(f, proof)}`)
+    .join(', ')} }`;
 
 /** A finding's fields, in the order the model writes them (the grammar keeps this order). */
 export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
@@ -186,8 +202,7 @@ export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
   severity: {
     schema: { enum: SEVERITIES },
     example: `"${SEVERITIES.join(' | ')}"`,
-    rule: ({ proof }) =>
-      `- severity: ${SEVERITY_DEFS.map((d) => `"${d.id}" = ${proof ? d.proofMeaning : d.meaning}`).join('; ')}.`,
+    rule: ({ proof }) => `- severity: ${SEVERITY_DEFS.map((d) => `"${d.id}" = ${proof ? d.proofMeaning : d.meaning}`).join('; ')}.`,
   },
   category: {
     schema: { enum: CATEGORIES },
@@ -195,7 +210,9 @@ export const FINDING_FIELDS: Readonly<Record<string, FieldDef>> = {
     proofExample: `"${offeredCategories(true).join(' | ')}"`,
     rule: ({ proof }) =>
       proof
-        ? `- category: ${CATEGORY_DEFS.filter((d: CategoryDef) => d.inProofs).map((d: CategoryDef) => `"${d.id}" = ${d.inProofs}`).join('; ')}.`
+        ? `- category: ${CATEGORY_DEFS.filter((d: CategoryDef) => d.inProofs)
+            .map((d: CategoryDef) => `"${d.id}" = ${d.inProofs}`)
+            .join('; ')}.`
         : '',
   },
   startLine: {
@@ -274,7 +291,9 @@ function objectSchema(fields: Readonly<Record<string, FieldDef>>): JsonSchema {
   return {
     type: 'object',
     properties: Object.fromEntries(Object.entries(fields).map(([key, f]) => [key, f.schema])),
-    required: Object.entries(fields).filter(([, f]) => !f.optional).map(([key]) => key),
+    required: Object.entries(fields)
+      .filter(([, f]) => !f.optional)
+      .map(([key]) => key),
     additionalProperties: false,
   };
 }

@@ -51,7 +51,8 @@ export function withContext(ranges: readonly LineRange[], context: number, lineC
   const merged: LineRange[] = [];
   for (const range of widened) {
     const last = merged[merged.length - 1];
-    if (last && range.startLine <= last.endLine + 1) merged[merged.length - 1] = { startLine: last.startLine, endLine: Math.max(last.endLine, range.endLine) };
+    if (last && range.startLine <= last.endLine + 1)
+      merged[merged.length - 1] = { startLine: last.startLine, endLine: Math.max(last.endLine, range.endLine) };
     else merged.push(range);
   }
   return merged;
@@ -64,7 +65,10 @@ export const HUNK_CONTEXT = 3;
 export const CHANGES_QUESTION = 'Review only the changed code; report problems elsewhere only when they are severe.';
 
 /** In a review of changes, findings away from the changed lines are noise unless they are errors. */
-export function keepNearChanges<T extends LineRange & { readonly severity: string }>(findings: readonly T[], ranges: readonly LineRange[]): T[] {
+export function keepNearChanges<T extends LineRange & { readonly severity: string }>(
+  findings: readonly T[],
+  ranges: readonly LineRange[],
+): T[] {
   const near = (f: T) => ranges.some((r) => f.startLine <= r.endLine + 1 && f.endLine >= r.startLine - 1);
   return findings.filter((f) => f.severity === 'error' || near(f));
 }

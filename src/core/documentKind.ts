@@ -26,7 +26,8 @@ export const PROSE_EXTENSIONS: Readonly<Record<string, string>> = {
 };
 
 /** `$x$`, `$$…$$`, `\(…\)`, `\[…\]` or a LaTeX math environment: text that is mathematics. */
-const MATH = /\$\$[\s\S]+?\$\$|(^|[^\\$])\$[^\s$](?:[^$\n]*[^\s$\\])?\$(?!\d)|\\\(|\\\[|\\begin\{(?:equation|align|gather|multline|theorem|lemma|proof|proposition|corollary)\*?\}/m;
+const MATH =
+  /\$\$[\s\S]+?\$\$|(^|[^\\$])\$[^\s$](?:[^$\n]*[^\s$\\])?\$(?!\d)|\\\(|\\\[|\\begin\{(?:equation|align|gather|multline|theorem|lemma|proof|proposition|corollary)\*?\}/m;
 
 /** Whether `text` holds mathematics (Markdown notes with math read as proofs). */
 export function hasMath(text: string): boolean {

@@ -33,7 +33,11 @@ export class BackendError extends Error {
     super(stripUrlCredentials(oneLine(message)), options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.remedies = remedies.map((r) =>
-      r.kind === 'advice' ? { ...r, text: stripUrlCredentials(r.text) } : r.kind === 'start-server' && r.url ? { ...r, url: stripUrlCredentials(r.url) } : r,
+      r.kind === 'advice'
+        ? { ...r, text: stripUrlCredentials(r.text) }
+        : r.kind === 'start-server' && r.url
+          ? { ...r, url: stripUrlCredentials(r.url) }
+          : r,
     );
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
@@ -77,7 +81,12 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
 
   if (status === 401 || status === 403) {
     const what = status === 401 ? 'rejected the API key' : 'refused access with this API key';
-    return new BackendError('auth', `${name} ${what} (${status}).`, [{ kind: 'set-key', backend: ctx.backend }, { kind: 'choose-backend' }], options);
+    return new BackendError(
+      'auth',
+      `${name} ${what} (${status}).`,
+      [{ kind: 'set-key', backend: ctx.backend }, { kind: 'choose-backend' }],
+      options,
+    );
   }
   if (status === 402) {
     return new BackendError(
@@ -100,7 +109,12 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
     return new BackendError(
       'server',
       `${name} had a server error (${status}).`,
-      [{ kind: 'retry' }, local ? { kind: 'server-log', server: name } : { kind: 'advice', text: 'If it keeps failing, the provider may be having an outage.' }],
+      [
+        { kind: 'retry' },
+        local
+          ? { kind: 'server-log', server: name }
+          : { kind: 'advice', text: 'If it keeps failing, the provider may be having an outage.' },
+      ],
       options,
     );
   }
@@ -118,8 +132,14 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
       'model-not-found',
       `${name} has no model "${ctx.model ?? '?'}" at ${ctx.baseUrl ?? 'its base URL'} (404).`,
       ctx.backend === 'ollama'
-        ? [{ kind: 'pull-model', model: ctx.model ?? '<model>' }, { kind: 'set-option', option: 'model', to: 'a model the server has' }]
-        : [{ kind: 'set-option', option: 'model', to: 'a model the server serves' }, { kind: 'set-option', option: 'baseUrl', to: "the server's API root" }],
+        ? [
+            { kind: 'pull-model', model: ctx.model ?? '<model>' },
+            { kind: 'set-option', option: 'model', to: 'a model the server has' },
+          ]
+        : [
+            { kind: 'set-option', option: 'model', to: 'a model the server serves' },
+            { kind: 'set-option', option: 'baseUrl', to: "the server's API root" },
+          ],
       options,
     );
   }
@@ -142,7 +162,13 @@ export function htmlPage(ctx: ErrorContext, status?: number): BackendError {
   return new BackendError(
     'bad-response',
     `${where} returned an HTML page instead of an API response${status ? ` (${status})` : ''}; check the base URL.`,
-    [{ kind: 'set-option', option: 'baseUrl', to: 'the OpenAI-compatible API root, usually ending in /v1 (for example http://127.0.0.1:11434/v1)' }],
+    [
+      {
+        kind: 'set-option',
+        option: 'baseUrl',
+        to: 'the OpenAI-compatible API root, usually ending in /v1 (for example http://127.0.0.1:11434/v1)',
+      },
+    ],
     status === undefined ? {} : { status },
   );
 }
@@ -185,28 +211,20 @@ export function malformedStreamError(ctx: ErrorContext, cause?: unknown): Backen
 
 export function idleTimeoutError(ctx: ErrorContext): BackendError {
   const seconds = ctx.idleTimeoutSeconds ?? 60;
-  return new BackendError(
-    'timeout',
-    `${labelOf(ctx)} sent nothing for ${seconds} s, so the request was stopped.`,
-    [
-      { kind: 'advice', text: 'The server may be overloaded or stuck.' },
-      { kind: 'retry' },
-      { kind: 'raise-option', option: 'requestTimeoutSeconds', value: seconds },
-    ],
-  );
+  return new BackendError('timeout', `${labelOf(ctx)} sent nothing for ${seconds} s, so the request was stopped.`, [
+    { kind: 'advice', text: 'The server may be overloaded or stuck.' },
+    { kind: 'retry' },
+    { kind: 'raise-option', option: 'requestTimeoutSeconds', value: seconds },
+  ]);
 }
 
 export function requestTimeoutError(ctx: ErrorContext): BackendError {
   const seconds = ctx.requestTimeoutSeconds ?? 60;
-  return new BackendError(
-    'timeout',
-    `${labelOf(ctx)} did not start answering within ${seconds} s.`,
-    [
-      ...(isLocal(ctx) ? [{ kind: 'advice', text: 'A local server may still be loading the model.' } as const] : []),
-      { kind: 'retry' },
-      { kind: 'raise-option', option: 'requestTimeoutSeconds', value: seconds },
-    ],
-  );
+  return new BackendError('timeout', `${labelOf(ctx)} did not start answering within ${seconds} s.`, [
+    ...(isLocal(ctx) ? [{ kind: 'advice', text: 'A local server may still be loading the model.' } as const] : []),
+    { kind: 'retry' },
+    { kind: 'raise-option', option: 'requestTimeoutSeconds', value: seconds },
+  ]);
 }
 
 export function cancelledError(): BackendError {
@@ -281,13 +299,16 @@ export function redact(text: string, ctx?: Pick<ErrorContext, 'secrets'>): strin
   for (const secret of ctx?.secrets ?? []) {
     if (secret && secret.length >= 4) out = out.split(secret).join('***');
   }
-  out = stripUrlCredentials(out).replace(/\bsk-[A-Za-z0-9_-]{6,}/g, '***').replace(/Bearer\s+\S+/gi, 'Bearer ***');
+  out = stripUrlCredentials(out)
+    .replace(/\bsk-[A-Za-z0-9_-]{6,}/g, '***')
+    .replace(/Bearer\s+\S+/gi, 'Bearer ***');
   return truncate(oneLine(out), 500);
 }
 
 // `scheme://user:pass@host` and query parameters that carry a credential (`?api_key=`, `&token=`).
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
-const CREDENTIAL_PARAM = /([?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|authorization|password|passwd|pwd|secret|client[_-]?secret|sig|signature|code)=)[^&#\s"'<>]*/gi;
+const CREDENTIAL_PARAM =
+  /([?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|authorization|password|passwd|pwd|secret|client[_-]?secret|sig|signature|code)=)[^&#\s"'<>]*/gi;
 
 /** Text with every URL's user info and credential query parameters replaced by `***`. */
 export function stripUrlCredentials(text: string): string {
@@ -319,14 +340,10 @@ function decodeSafe(text: string): string {
 /** A stream event or a whole response past its cap: the server is broken or hostile. */
 export function streamTooLargeError(ctx: ErrorContext, what: 'event' | 'response', size: number, cap: number, unit: string): BackendError {
   const said = what === 'event' ? `one stream event longer than ${cap} ${unit}` : `a response longer than ${cap} ${unit} (${size} so far)`;
-  return new BackendError(
-    'bad-response',
-    `${labelOf(ctx)} sent ${said}, so the request was stopped.`,
-    [
-      { kind: 'advice', text: 'The server is misbehaving or is not an OpenAI-compatible API; the reasoning so far is kept.' },
-      { kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server' },
-    ],
-  );
+  return new BackendError('bad-response', `${labelOf(ctx)} sent ${said}, so the request was stopped.`, [
+    { kind: 'advice', text: 'The server is misbehaving or is not an OpenAI-compatible API; the reasoning so far is kept.' },
+    { kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server' },
+  ]);
 }
 
 function labelOf(ctx: ErrorContext): string {

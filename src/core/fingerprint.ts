@@ -115,8 +115,32 @@ const BOUND_FUNCTION =
 /** `name(args) {`, `public int name(args) throws X {`, `async name(args): T {` — a method head. */
 const METHOD_HEAD = /^\s*(?:[\w$<>[\],.?*&:@]+\s+)*([\p{L}_$~][\p{L}\p{N}_$]*)\s*\([^;]*\)\s*[^;=]*\{?\s*$/u;
 const NOT_A_NAME = new Set([
-  'if', 'for', 'while', 'switch', 'catch', 'return', 'else', 'do', 'try', 'with', 'elif', 'except', 'match', 'when',
-  'foreach', 'using', 'lock', 'synchronized', 'new', 'await', 'yield', 'throw', 'typeof', 'sizeof', 'assert', 'print',
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'return',
+  'else',
+  'do',
+  'try',
+  'with',
+  'elif',
+  'except',
+  'match',
+  'when',
+  'foreach',
+  'using',
+  'lock',
+  'synchronized',
+  'new',
+  'await',
+  'yield',
+  'throw',
+  'typeof',
+  'sizeof',
+  'assert',
+  'print',
 ]);
 
 function declaredName(line: string): string | undefined {

@@ -29,7 +29,8 @@ export function unreviewableTextReason(path: string, text: string): string | und
   if (bytes > MAX_REVIEW_FILE_BYTES) {
     return `${path} is ${formatBytes(bytes)}, over the ${formatBytes(MAX_REVIEW_FILE_BYTES)} ThinkLens sends for review; select a part of it and review the selection.`;
   }
-  if (text.slice(0, BINARY_SNIFF_BYTES).includes('\u0000')) return `${path} looks like a binary file (it contains NUL characters); ThinkLens reviews text source files only.`;
+  if (text.slice(0, BINARY_SNIFF_BYTES).includes('\u0000'))
+    return `${path} looks like a binary file (it contains NUL characters); ThinkLens reviews text source files only.`;
   return undefined;
 }
 

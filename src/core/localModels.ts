@@ -58,7 +58,9 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
   },
 ];
 
-const URI_HINT: readonly Remedy[] = [{ kind: 'advice', text: 'Use a recommended model, an hf:<user>/<repo>/<file>.gguf URI, or an https:// URL of a .gguf file.' }];
+const URI_HINT: readonly Remedy[] = [
+  { kind: 'advice', text: 'Use a recommended model, an hf:<user>/<repo>/<file>.gguf URI, or an https:// URL of a .gguf file.' },
+];
 
 /**
  * Normalises what a person typed (a recommended model's id or label, an `hf:` URI, a Hugging Face
@@ -123,12 +125,28 @@ function checkUrlFor(uri: string, endpoint: string): { url: string; method: 'HEA
   const repo = repoWithTag.split(':')[0];
   if (file.length > 0) {
     const encoded = file.map(encodeURIComponent).join('/');
-    return { url: `${endpoint}${encodeURIComponent(user)}/${encodeURIComponent(repo)}/resolve/${encodeURIComponent(branch)}/${encoded}`, method: 'HEAD' };
+    return {
+      url: `${endpoint}${encodeURIComponent(user)}/${encodeURIComponent(repo)}/resolve/${encodeURIComponent(branch)}/${encoded}`,
+      method: 'HEAD',
+    };
   }
   return { url: `${endpoint}api/models/${encodeURIComponent(user)}/${encodeURIComponent(repo)}`, method: 'GET' };
 }
 
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'CERT_HAS_EXPIRED', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'CERT_HAS_EXPIRED',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
 
 function errorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
@@ -144,7 +162,9 @@ const RESUME_HINT: readonly Remedy[] = [
 ];
 
 function cancelled(): BackendError {
-  return new BackendError('cancelled', 'The model download was cancelled.', [{ kind: 'advice', text: 'Run the download again to resume it.' }]);
+  return new BackendError('cancelled', 'The model download was cancelled.', [
+    { kind: 'advice', text: 'Run the download again to resume it.' },
+  ]);
 }
 
 /** One short request: does the host answer, and does the file exist? */
@@ -157,11 +177,13 @@ async function checkReachable(uri: string, options: DownloadOptions, signal: Abo
     response = await fetch(url, { method, redirect: 'follow', signal: AbortSignal.any([signal, timeout]) });
   } catch (error) {
     if (signal.aborted) throw cancelled();
-    const code = timeout.aborted ? 'no answer in time' : errorCode(error) ?? (error instanceof Error ? error.message : String(error));
+    const code = timeout.aborted ? 'no answer in time' : (errorCode(error) ?? (error instanceof Error ? error.message : String(error)));
     const offline = timeout.aborted || OFFLINE_CODES.has(code) || /fetch failed/i.test(code);
     throw new BackendError(
       'network',
-      offline ? `Could not download ${uri}: ${host} cannot be reached (${code}); this machine may be offline.` : `Could not download ${uri}: ${code}.`,
+      offline
+        ? `Could not download ${uri}: ${host} cannot be reached (${code}); this machine may be offline.`
+        : `Could not download ${uri}: ${code}.`,
       RESUME_HINT,
       { detail: `${method} ${url}: ${String(error)}`, cause: error },
     );
@@ -170,7 +192,12 @@ async function checkReachable(uri: string, options: DownloadOptions, signal: Abo
   if (response.ok) return;
   const status = response.status;
   if (status === 404) {
-    throw new BackendError('model-not-found', `No model file at ${uri} (404).`, [{ kind: 'advice', text: 'Check the user, repository and file name.' }, ...URI_HINT], { status });
+    throw new BackendError(
+      'model-not-found',
+      `No model file at ${uri} (404).`,
+      [{ kind: 'advice', text: 'Check the user, repository and file name.' }, ...URI_HINT],
+      { status },
+    );
   }
   if (status === 401 || status === 403) {
     throw new BackendError(
@@ -222,15 +249,29 @@ export async function downloadModel(
     if (error instanceof BackendError) throw error;
     const code = errorCode(error);
     if (code === 'ENOSPC') {
-      throw new BackendError('setup', `The disk is full: ${dirPath} has no room for the model.`, [{ kind: 'advice', text: 'Free some space (the partial download is kept) and run the download again.' }], { cause: error });
+      throw new BackendError(
+        'setup',
+        `The disk is full: ${dirPath} has no room for the model.`,
+        [{ kind: 'advice', text: 'Free some space (the partial download is kept) and run the download again.' }],
+        { cause: error },
+      );
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new BackendError('setup', `Cannot write the model to ${dirPath} (${code}).`, [{ kind: 'advice', text: 'Choose a folder you can write to.' }], { cause: error });
+      throw new BackendError(
+        'setup',
+        `Cannot write the model to ${dirPath} (${code}).`,
+        [{ kind: 'advice', text: 'Choose a folder you can write to.' }],
+        { cause: error },
+      );
     }
-    throw new BackendError('network', `The download of ${modelUri} failed: ${error instanceof Error ? error.message : String(error)}`, RESUME_HINT, {
-      detail: String(error),
-      cause: error,
-    });
+    throw new BackendError(
+      'network',
+      `The download of ${modelUri} failed: ${error instanceof Error ? error.message : String(error)}`,
+      RESUME_HINT,
+      {
+        detail: String(error),
+        cause: error,
+      },
+    );
   }
 }
-

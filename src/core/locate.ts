@@ -44,12 +44,7 @@ const MIN_FOR_ANY_QUOTES = 12;
  * wrapping backticks, `...`/`…` truncation, string quotes swapped (`'` for `"`) and a `\n` escape
  * that lost its backslash in the JSON. Columns are UTF-16 code units, like VS Code's.
  */
-export function locateQuote(
-  fileText: string,
-  quote: string,
-  claimed: LineRange,
-  options?: LocateOptions,
-): TextRange | undefined {
+export function locateQuote(fileText: string, quote: string, claimed: LineRange, options?: LocateOptions): TextRange | undefined {
   return locateQuoteInLines(splitLines(fileText), quote, claimed, options);
 }
 
@@ -175,7 +170,12 @@ function quoteVariants(quote: string): string[][] {
   add(quote);
   const unwrapped = unwrap(quote.trim());
   add(unwrapped);
-  add(unwrapped.split(/\r\n|\r|\n/).map(stripOnePrefix).join('\n'));
+  add(
+    unwrapped
+      .split(/\r\n|\r|\n/)
+      .map(stripOnePrefix)
+      .join('\n'),
+  );
   // A `\n` inside a string literal that the model did not escape twice in its JSON arrives as a
   // real line break; tried after the quote as written, which may really span lines.
   if (/\S[ \t]*(\r\n|\r|\n)/.test(unwrapped.trim())) add(unwrapped.trim().replace(/\r\n|\r|\n/g, '\\n'));
@@ -277,9 +277,9 @@ class Window {
 
   find(pieces: readonly string[], tier: Tier): TextRange[] {
     const flat = this.flat(tier);
-    const needles = pieces.map((p) => (this.prose ? texSpacesAsBlanks(p) : p)).map((p) =>
-      tier === 'collapsed' ? p.replace(/\s+/g, ' ').trim() : sameQuotes(p.replace(/\s+/g, ''), tier),
-    );
+    const needles = pieces
+      .map((p) => (this.prose ? texSpacesAsBlanks(p) : p))
+      .map((p) => (tier === 'collapsed' ? p.replace(/\s+/g, ' ').trim() : sameQuotes(p.replace(/\s+/g, ''), tier)));
     if (needles.some((n) => n === '')) return [];
     const results: TextRange[] = [];
     let from = 0;

@@ -139,7 +139,13 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
     const recipe: PromptRecipe = { kind: 'follow-up', history: input.followUp.history, question: input.followUp.question };
     const tokens = fit(messagesOf(code, recipe, jsonAnswer));
     if (tokens + answerReserve + minReasoning > profile.contextWindow) {
-      return refuse(profile, `The conversation so far needs about ${n(tokens)} tokens`, tokens, answerReserve + minReasoning, 'Start a new run instead of a follow-up.');
+      return refuse(
+        profile,
+        `The conversation so far needs about ${n(tokens)} tokens`,
+        tokens,
+        answerReserve + minReasoning,
+        'Start a new run instead of a follow-up.',
+      );
     }
     return finish({ ok: true, profile, requests: [size(code, recipe)], warnings }, thinks);
   }
@@ -157,7 +163,12 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   if (!isWholeFileReview(code, editable, lines.length)) {
     const codeTokens = estimateTokens(editable.map((r) => lines.slice(r.startLine - 1, r.endLine).join('\n')).join('\n'));
     const what = code.kind === 'explain' ? 'The selected code' : 'The code under review';
-    return refuse(profile, `${what} (${editable.map(formatLines).join(', ')}) needs about ${n(codeTokens)} tokens, with the instructions ${n(tokens)}`, tokens, answerReserve + minReasoning);
+    return refuse(
+      profile,
+      `${what} (${editable.map(formatLines).join(', ')}) needs about ${n(codeTokens)} tokens, with the instructions ${n(tokens)}`,
+      tokens,
+      answerReserve + minReasoning,
+    );
   }
 
   // A file review: overlapping parts, each as large as the window allows while thinking keeps its target.
@@ -165,7 +176,13 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   const codeBudget = profile.contextWindow - answerReserve - reasoningTarget - overhead;
   const width = String(lines.length).length + 3;
   if (codeBudget < estimateTokens('x'.repeat(width + 80)) * 20) {
-    return refuse(profile, `Even a part of ${code.path} of 20 lines does not fit beside the instructions (${n(overhead)} tokens)`, overhead, answerReserve + reasoningTarget, 'Use a model with a larger window.');
+    return refuse(
+      profile,
+      `Even a part of ${code.path} of 20 lines does not fit beside the instructions (${n(overhead)} tokens)`,
+      overhead,
+      answerReserve + reasoningTarget,
+      'Use a model with a larger window.',
+    );
   }
   const parts = splitForWindow(lines, codeBudget, width);
   const requests = parts.map((range, index) => {
@@ -198,7 +215,8 @@ function finish(plan: RunPlan, thinks: boolean): RunPlan {
   const smallest = Math.min(...plan.requests.map((r) => r.reasoningReserve));
   if (smallest >= WARN_REASONING) return plan;
   const first = plan.requests.find((r) => r.reasoningReserve === smallest)!;
-  const why = first.limitedBy === 'setting' ? 'Raise the maximum tokens per answer, or lower the reasoning effort.' : plan.profile.raiseWindow;
+  const why =
+    first.limitedBy === 'setting' ? 'Raise the maximum tokens per answer, or lower the reasoning effort.' : plan.profile.raiseWindow;
   return {
     ...plan,
     warnings: [
@@ -254,7 +272,8 @@ function isWholeFileReview(code: CodeUnderReview, editable: readonly LineRange[]
 }
 
 /** A line where a part may end: blank, or the last before a line that starts a top-level symbol. */
-const SYMBOL_START = /^(?:export\s|async\s|function\b|class\b|def\s|fn\s|pub\s|func\s|public\s|private\s|protected\s|static\s|const\s|let\s|var\s|interface\s|type\s|impl\b|struct\s|enum\s|module\s|@|#\[|\/\*\*|\/\/\/|package\s|import\s|from\s)/;
+const SYMBOL_START =
+  /^(?:export\s|async\s|function\b|class\b|def\s|fn\s|pub\s|func\s|public\s|private\s|protected\s|static\s|const\s|let\s|var\s|interface\s|type\s|impl\b|struct\s|enum\s|module\s|@|#\[|\/\*\*|\/\/\/|package\s|import\s|from\s)/;
 
 /**
  * Lines 1..N cut into parts whose numbered text fits `budget` tokens. A part ends at a blank line or

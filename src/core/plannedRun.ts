@@ -11,7 +11,17 @@ import { sessionProfiles, type ProfileCache } from './backends/profile';
 import { answerShape } from './contract';
 import { BackendError } from './errors';
 import type { Remedy } from './remedies';
-import { MAX_TOKENS_REMEDIES, messagesOf, windowRemedies, planRun, type PlanInput, type PlannedRequest, type RefusedPlan, type RunPlan, type RunSettings } from './plan';
+import {
+  MAX_TOKENS_REMEDIES,
+  messagesOf,
+  windowRemedies,
+  planRun,
+  type PlanInput,
+  type PlannedRequest,
+  type RefusedPlan,
+  type RunPlan,
+  type RunSettings,
+} from './plan';
 import { runAnalysis, type RunOutput } from './run';
 import { estimateTokens, formatLines, stripThink } from './text';
 import type { Backend, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
@@ -63,7 +73,14 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
   let usage: Usage | undefined;
 
   const send = async (part: PlannedRequest, request = part.request, forward = onEvent): Promise<RunOutput> => {
-    const output = await runAnalysis({ backend, code: part.code, request, signal, deadlineSeconds: input.deadlineSeconds, onEvent: forward });
+    const output = await runAnalysis({
+      backend,
+      code: part.code,
+      request,
+      signal,
+      deadlineSeconds: input.deadlineSeconds,
+      onEvent: forward,
+    });
     usage = addUsage(usage, output.usage);
     return output;
   };
@@ -90,7 +107,17 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
     const ending = ranOutWhileThinking(output, part, plan.profile);
     if (ending) {
       if (plan.requests.length === 1) {
-        return { plan, notes, repaired, messages: output.messages, reasoning, answer, usage, finishReason: output.finishReason, error: ending };
+        return {
+          plan,
+          notes,
+          repaired,
+          messages: output.messages,
+          reasoning,
+          answer,
+          usage,
+          finishReason: output.finishReason,
+          error: ending,
+        };
       }
       notes.push(`Part ${part.part!.index + 1} (lines ${formatLines(part.part!.lines)}): ${ending.message}`);
       outputs.push({ part, output });
@@ -162,7 +189,11 @@ function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: B
       : part.limitedBy === 'server'
         ? [{ kind: 'advice', text: `The server caps one answer at ${limit} tokens; lower the reasoning effort or select less code.` }]
         : [...windowRemedies(profile), { kind: 'advice', text: 'A lower reasoning effort also helps.' }];
-  return new BackendError('context-too-long', `The model ran out of tokens while thinking (${of}) and wrote no answer; its reasoning is kept.`, remedies);
+  return new BackendError(
+    'context-too-long',
+    `The model ran out of tokens while thinking (${of}) and wrote no answer; its reasoning is kept.`,
+    remedies,
+  );
 }
 
 /** A server that still refused the prompt: say what the plan sent, so the numbers can be compared. */
@@ -199,7 +230,10 @@ function mergeParsed(outputs: readonly { part: PlannedRequest; parsed?: ParsedAn
     .filter((p) => p.parsed.prose.trim() !== '')
     .map((p) => (several ? label(p.part) : '') + p.parsed.prose)
     .join('\n\n');
-  const summary = parsedParts.map((p) => p.parsed.summary.trim()).filter(Boolean).join(several ? '\n\n' : ' ');
+  const summary = parsedParts
+    .map((p) => p.parsed.summary.trim())
+    .filter(Boolean)
+    .join(several ? '\n\n' : ' ');
   const problems = [...parsedParts.map((p) => p.parsed.problem).filter((p): p is string => Boolean(p)), ...notes];
   const problem = [...new Set(problems)].join(' ');
   const jsonMissing = parsedParts.length > 0 && parsedParts.every((p) => p.parsed.jsonMissing);

@@ -55,7 +55,13 @@ export function priceFor(backend: BackendId, model: string, table: PriceTable = 
  * price; completion tokens (reasoning included, as providers bill them) at the output price. `at`
  * is when the request was made (peak windows are priced by request time).
  */
-export function costOf(usage: Usage, backend: BackendId, model: string, table: PriceTable = DEFAULT_PRICES, at: Date = new Date()): number | undefined {
+export function costOf(
+  usage: Usage,
+  backend: BackendId,
+  model: string,
+  table: PriceTable = DEFAULT_PRICES,
+  at: Date = new Date(),
+): number | undefined {
   const entry = priceFor(backend, model, table);
   if (!entry) return undefined;
   const price = entry.peak && isPeak(entry, at) ? entry.peak : entry;
@@ -67,7 +73,13 @@ export function costOf(usage: Usage, backend: BackendId, model: string, table: P
 }
 
 /** The usage with `costUsd` filled from the table when the server did not report a cost. */
-export function withCost(usage: Usage, backend: BackendId, model: string, table: PriceTable = DEFAULT_PRICES, at: Date = new Date()): Usage {
+export function withCost(
+  usage: Usage,
+  backend: BackendId,
+  model: string,
+  table: PriceTable = DEFAULT_PRICES,
+  at: Date = new Date(),
+): Usage {
   if (usage.costUsd !== undefined) return usage;
   const cost = costOf(usage, backend, model, table, at);
   return cost === undefined ? usage : { ...usage, costUsd: cost };
@@ -135,7 +147,11 @@ function isHourWindows(value: unknown): value is ReadonlyArray<readonly [number,
   return (
     Array.isArray(value) &&
     value.every(
-      (w) => Array.isArray(w) && w.length === 2 && w.every((h) => typeof h === 'number' && h >= 0 && h <= 24) && (w[0] as number) < (w[1] as number),
+      (w) =>
+        Array.isArray(w) &&
+        w.length === 2 &&
+        w.every((h) => typeof h === 'number' && h >= 0 && h <= 24) &&
+        (w[0] as number) < (w[1] as number),
     )
   );
 }

@@ -28,11 +28,7 @@ export interface FollowUpOptions {
  * The lines `range` of `fileText`, each prefixed with its absolute line number: `  12 | code`.
  * `width` pads the numbers (default: the digits of the range's last line).
  */
-export function numberLines(
-  fileText: string | readonly string[],
-  range: LineRange,
-  options?: { readonly width?: number },
-): string {
+export function numberLines(fileText: string | readonly string[], range: LineRange, options?: { readonly width?: number }): string {
   const lines = typeof fileText === 'string' ? splitLines(fileText) : fileText;
   const start = clamp(Math.min(range.startLine, range.endLine), 1, lines.length);
   const end = clamp(Math.max(range.startLine, range.endLine), start, lines.length);
@@ -60,9 +56,11 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
   const fenceLang = fenceLanguage(code.languageId);
 
   const proof = code.document === 'proof';
-  const head = [proof ? proofTaskSentence(code) : taskSentence(code), proof ? '' : focusSentence(code.focus), codeSection(lines, editable, width, fenceLang, proof)].filter(
-    (part) => part !== '',
-  );
+  const head = [
+    proof ? proofTaskSentence(code) : taskSentence(code),
+    proof ? '' : focusSentence(code.focus),
+    codeSection(lines, editable, width, fenceLang, proof),
+  ].filter((part) => part !== '');
   const tail = [
     diagnosticsSection(code, lines.length),
     code.question?.trim() ? `The person asks: ${code.question.trim()}` : '',
@@ -97,11 +95,7 @@ export function buildPrompt(code: CodeUnderReview, options?: PromptOptions): Cha
  * Continues a conversation: earlier assistant turns keep only their final answers
  * (docs/ARCHITECTURE.md "Conversations") and the new question restates the JSON contract briefly so its findings parse.
  */
-export function buildFollowUp(
-  history: readonly ChatMessage[],
-  question: string,
-  options?: FollowUpOptions,
-): ChatMessage[] {
+export function buildFollowUp(history: readonly ChatMessage[], question: string, options?: FollowUpOptions): ChatMessage[] {
   const earlier = history.map((message): ChatMessage =>
     message.role === 'assistant' ? { role: 'assistant', content: stripThink(message.content).trim() } : message,
   );
@@ -166,13 +160,7 @@ function proofTaskSentence(code: CodeUnderReview): string {
   return `Check the proof in this ${where}. ${questions}`;
 }
 
-function codeSection(
-  lines: readonly string[],
-  editable: readonly LineRange[],
-  width: number,
-  fenceLang: string,
-  proof = false,
-): string {
+function codeSection(lines: readonly string[], editable: readonly LineRange[], width: number, fenceLang: string, proof = false): string {
   const note = `Each line starts with its line number in the file and " | ", which is not part of the ${proof ? 'text' : 'code'}.`;
   const subject = proof ? 'Text under review' : 'Code under review';
   if (editable.length === 0) {
@@ -186,14 +174,10 @@ function codeSection(
     ].join('\n');
   }
   const blocks = editable.map((range, i) =>
-    [
-      `Block ${i + 1} of ${editable.length}, ${linesLabel(range)}:`,
-      fenced(numberLines(lines, range, { width }), fenceLang),
-    ].join('\n'),
+    [`Block ${i + 1} of ${editable.length}, ${linesLabel(range)}:`, fenced(numberLines(lines, range, { width }), fenceLang)].join('\n'),
   );
   return [
-    `${subject}: ${editable.length} separate blocks (the only lines you may change; ` +
-      `lines between them are not shown). ${note}`,
+    `${subject}: ${editable.length} separate blocks (the only lines you may change; ` + `lines between them are not shown). ${note}`,
     ...blocks,
   ].join('\n');
 }
@@ -217,8 +201,7 @@ function contextSection(
   if (dropped.length > 0) {
     const names = dropped.map((s) => `${s.label} (${linesLabel(snippetRange(s))})`).join('; ');
     parts.push(
-      `Reference context left out to fit the context window: ${names}. ` +
-        'If a finding depends on it, say what you had to assume.',
+      `Reference context left out to fit the context window: ${names}. ` + 'If a finding depends on it, say what you had to assume.',
     );
   }
   return parts.join('\n');

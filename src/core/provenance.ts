@@ -83,8 +83,10 @@ const STOP_WORDS = new Set(
 
 /** Words that name language syntax, not the code's own things. */
 const KEYWORDS = new Set(
-  ('const let var function return if else for while do switch case break continue new this class extends import export from def self ' +
-    'fn func pub mut impl struct enum int str bool true false null undefined none nil void public private protected static async await try catch finally throw throws raise').split(' '),
+  (
+    'const let var function return if else for while do switch case break continue new this class extends import export from def self ' +
+    'fn func pub mut impl struct enum int str bool true false null undefined none nil void public private protected static async await try catch finally throw throws raise'
+  ).split(' '),
 );
 
 const stem = (word: string): string => word.replace(/(?:ing|ed|es|s)$/, '') || word;
@@ -179,7 +181,7 @@ function cluesOf(finding: Pick<Finding, 'title' | 'explanation' | 'quote' | 'sta
   for (const term of termsOf(prose.replace(/`[^`\n]+`/g, ' '))) {
     if (term.length < 3 || STOP_WORDS.has(term) || identifiers.has(term)) continue;
     // camelCase, snake_case and dotted words in prose are identifiers too.
-    if (/[a-z][A-Z]|_|\./.test(term) ) identifiers.add(term);
+    if (/[a-z][A-Z]|_|\./.test(term)) identifiers.add(term);
     else words.add(term);
   }
   for (const match of prose.matchAll(/\b[a-z]+[A-Z][\w$]*|\b[\w$]+_[\w$]+/g)) identifiers.add(match[0].toLowerCase());
@@ -203,7 +205,10 @@ function scoreSegment(segment: Segment, clues: Clues, trace: IndexedTrace): numb
 }
 
 /** The passages that led to `finding`, and what the trace says about it in the end. */
-export function provenanceOf(finding: Pick<Finding, 'title' | 'explanation' | 'quote' | 'startLine' | 'endLine'>, trace: IndexedTrace): Provenance {
+export function provenanceOf(
+  finding: Pick<Finding, 'title' | 'explanation' | 'quote' | 'startLine' | 'endLine'>,
+  trace: IndexedTrace,
+): Provenance {
   const { segments } = trace;
   if (segments.length === 0) return { evidence: [], stance: 'unknown' };
   const clues = cluesOf(finding);
@@ -339,7 +344,10 @@ export function judgeConfidence(input: {
 }
 
 /** Evidence, stance and confidence for every finding of one run (the reasoning is read once). */
-export function withProvenance(findings: readonly Omit<Finding, 'evidence' | 'confidence' | 'confidenceReasons'>[], reasoning: string): Finding[] {
+export function withProvenance(
+  findings: readonly Omit<Finding, 'evidence' | 'confidence' | 'confidenceReasons'>[],
+  reasoning: string,
+): Finding[] {
   const trace = indexTrace(reasoning);
   const hasReasoning = reasoning.trim() !== '';
   return findings.map((finding) => {

@@ -21,7 +21,10 @@ export function reflowLikeOriginal(replacement: readonly string[], original: rea
   // Kept words stay on their lines. Between two kept words, new words take the lines of the words
   // they replace, spread evenly; where nothing was replaced (an insertion) they join the line of
   // the kept word before them, and a whole line of the fix that is new stays a line of its own.
-  const pairs = commonWords(before.map((w) => w.text), after.map((w) => w.text));
+  const pairs = commonWords(
+    before.map((w) => w.text),
+    after.map((w) => w.text),
+  );
   const anchors: [number, number][] = [[-1, -1], ...pairs, [before.length, after.length]];
   const lineOf: number[] = new Array(after.length);
   const ownLine: boolean[] = new Array(after.length).fill(false);
@@ -58,7 +61,10 @@ export function reflowLikeOriginal(replacement: readonly string[], original: rea
 }
 
 function wordsOf(line: string): string[] {
-  return line.trim().split(/\s+/).filter((w) => w !== '');
+  return line
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
 }
 
 function indentationOf(line: string): string {

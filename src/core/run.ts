@@ -6,15 +6,7 @@ import { parseAnswer } from './answerParser';
 import { raceAbort } from './abort';
 import { BackendError, cancelledError, toBackendError } from './errors';
 import { timerSeconds } from './inputLimits';
-import type {
-  Backend,
-  BackendRequest,
-  ChatMessage,
-  CodeUnderReview,
-  ParsedAnswer,
-  ReasoningEvent,
-  Usage,
-} from './types';
+import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
 export interface SamplingOptions {
   readonly temperature?: number;
@@ -50,7 +42,6 @@ export interface RunInput {
  * few seconds (which keeps any idle timer alive) still ends here.
  */
 export const DEFAULT_DEADLINE_SECONDS = 1800;
-
 
 export interface RunOutput {
   readonly messages: readonly ChatMessage[];
@@ -132,11 +123,10 @@ function runDeadline(outer: AbortSignal, seconds: number | undefined) {
     },
     race: <T>(wait: Promise<T>): Promise<T> => raceAbort(wait, controller.signal),
     error(): BackendError {
-      return new BackendError(
-        'timeout',
-        `The run passed its deadline of ${limit} s and was stopped; the reasoning so far is kept.`,
-        [{ kind: 'raise-option', option: 'deadlineSeconds', value: limit }, { kind: 'smaller-input' }],
-      );
+      return new BackendError('timeout', `The run passed its deadline of ${limit} s and was stopped; the reasoning so far is kept.`, [
+        { kind: 'raise-option', option: 'deadlineSeconds', value: limit },
+        { kind: 'smaller-input' },
+      ]);
     },
     dispose() {
       clearTimeout(timer);

@@ -57,9 +57,7 @@ export function mergeRanges(ranges: readonly LineRange[]): LineRange[] {
 
 /** Formats a line range for people and prompts: `12` or `12–14`. */
 export function formatLines(range: LineRange): string {
-  return range.startLine === range.endLine
-    ? `${range.startLine}`
-    : `${range.startLine}–${range.endLine}`;
+  return range.startLine === range.endLine ? `${range.startLine}` : `${range.startLine}–${range.endLine}`;
 }
 
 /**
@@ -137,7 +135,11 @@ export function estimateTokens(text: string): number {
  * cut at the first `.`, `!` or `?` followed by a space (so `items.length` stays whole), at most `max` characters.
  */
 export function firstSentenceOf(markdown: string, max = 160): string {
-  const plain = markdown.replace(/```[\s\S]*?(```|$)/g, ' ').replace(/[`*_#>]/g, '').replace(/\s+/g, ' ').trim();
+  const plain = markdown
+    .replace(/```[\s\S]*?(```|$)/g, ' ')
+    .replace(/[`*_#>]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const end = /[.!?](?=\s|$)/.exec(plain);
   const sentence = end ? plain.slice(0, end.index + 1) : plain;
   return sentence.length > max ? `${sentence.slice(0, max - 1).trimEnd()}…` : sentence;

@@ -35,7 +35,10 @@ export function passesFilter(finding: Pick<Finding, 'severity' | 'confidence' | 
   );
 }
 
-export function filterFindings<T extends Pick<Finding, 'severity' | 'confidence' | 'category'>>(findings: readonly T[], filter: FindingFilter): T[] {
+export function filterFindings<T extends Pick<Finding, 'severity' | 'confidence' | 'category'>>(
+  findings: readonly T[],
+  filter: FindingFilter,
+): T[] {
   return findings.filter((f) => passesFilter(f, filter));
 }
 
@@ -70,7 +73,10 @@ function votedConfidence(finding: Finding, agreement: { count: number; of: numbe
   if (agreement.of < 2) return finding;
   if (agreement.count * 2 <= agreement.of) {
     const lower: Confidence = finding.confidence === 'high' ? 'medium' : 'low';
-    return { confidence: lower, confidenceReasons: [...finding.confidenceReasons, `only ${agreement.count} of ${agreement.of} samples found it`] };
+    return {
+      confidence: lower,
+      confidenceReasons: [...finding.confidenceReasons, `only ${agreement.count} of ${agreement.of} samples found it`],
+    };
   }
   return finding;
 }

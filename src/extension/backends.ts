@@ -12,13 +12,16 @@ import type { ApiKeys } from './secrets';
 import { mergePriceTable } from '../core/pricing';
 
 export type BackendChoice =
-  | { readonly ok: true; readonly backend: Backend; readonly reason: string }
-  | { readonly ok: false; readonly setup: string };
+  { readonly ok: true; readonly backend: Backend; readonly reason: string } | { readonly ok: false; readonly setup: string };
 
 export class Backends implements vscode.Disposable {
   private current?: { key: string; backend: Backend; reason: string };
 
-  constructor(private readonly keys: ApiKeys, private readonly log: Log, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly keys: ApiKeys,
+    private readonly log: Log,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   async choose(config: ThinkLensConfig): Promise<BackendChoice> {
     const resolved = await this.resolveConfig(config);
@@ -49,17 +52,30 @@ export class Backends implements vscode.Disposable {
     return this.reset();
   }
 
-  private async resolveConfig(config: ThinkLensConfig): Promise<{ ok: true; config: BackendConfig; reason: string } | { ok: false; setup: string }> {
-    const common = { model: config.model, requestTimeoutSeconds: config.requestTimeoutSeconds, idleTimeoutSeconds: config.requestTimeoutSeconds };
+  private async resolveConfig(
+    config: ThinkLensConfig,
+  ): Promise<{ ok: true; config: BackendConfig; reason: string } | { ok: false; setup: string }> {
+    const common = {
+      model: config.model,
+      requestTimeoutSeconds: config.requestTimeoutSeconds,
+      idleTimeoutSeconds: config.requestTimeoutSeconds,
+    };
     const local = config.local.modelPath
       ? { modelPath: config.local.modelPath, gpu: config.local.gpu, threads: config.local.threads, contextSize: config.local.contextSize }
       : undefined;
     if (config.backend !== 'auto') {
       if (config.backend === 'local' && !local) {
-        return { ok: false, setup: 'The local backend needs a GGUF model: run "ThinkLens: Download a Local Model" or set thinklens.local.modelPath.' };
+        return {
+          ok: false,
+          setup: 'The local backend needs a GGUF model: run "ThinkLens: Download a Local Model" or set thinklens.local.modelPath.',
+        };
       }
       const apiKey = await this.keys.get(config.backend);
-      return { ok: true, config: { backend: config.backend, baseUrl: config.baseUrl, apiKey, local, ...common }, reason: 'chosen in settings' };
+      return {
+        ok: true,
+        config: { backend: config.backend, baseUrl: config.baseUrl, apiKey, local, ...common },
+        reason: 'chosen in settings',
+      };
     }
     const auto = await chooseAutoBackend({
       localModelPath: local?.modelPath,

@@ -81,7 +81,9 @@ function explainAction(document: vscode.TextDocument, diagnostic: vscode.Diagnos
   action.command = {
     command: COMMAND.explainBug,
     title: action.title,
-    arguments: [{ uri: document.uri.toString(), range: serializeRange(diagnostic.range), message: diagnostic.message, source: diagnostic.source }],
+    arguments: [
+      { uri: document.uri.toString(), range: serializeRange(diagnostic.range), message: diagnostic.message, source: diagnostic.source },
+    ],
   };
   return action;
 }
@@ -98,6 +100,13 @@ const serializeRange = (r: vscode.Range): ExplainDiagnosticArgs['range'] => [r.s
 
 export function isExplainDiagnosticArgs(value: unknown): value is ExplainDiagnosticArgs {
   const v = value as ExplainDiagnosticArgs | undefined;
-  return typeof v === 'object' && v !== null && typeof v.uri === 'string' && typeof v.message === 'string' &&
-    Array.isArray(v.range) && v.range.length === 4 && v.range.every((n) => Number.isInteger(n) && n >= 0);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.uri === 'string' &&
+    typeof v.message === 'string' &&
+    Array.isArray(v.range) &&
+    v.range.length === 4 &&
+    v.range.every((n) => Number.isInteger(n) && n >= 0)
+  );
 }

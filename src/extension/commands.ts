@@ -32,7 +32,6 @@ export interface CommandDeps {
   readonly storageUri: vscode.Uri;
 }
 
-
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { log, runs, findings, panel } = deps;
   const guarded = (name: CommandId, body: (...args: unknown[]) => unknown) =>
@@ -72,22 +71,32 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     guarded(COMMAND.explainBug, (args) =>
       isExplainDiagnosticArgs(args)
-        ? vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri)).then((doc) =>
-            analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
-        : analyse(targetFromEditor(editor(), 'explain'), 'explain')),
+        ? vscode.workspace
+            .openTextDocument(vscode.Uri.parse(args.uri))
+            .then((doc) => analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
+        : analyse(targetFromEditor(editor(), 'explain'), 'explain'),
+    ),
     guarded(COMMAND.reviewSelection, () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
     guarded(COMMAND.checkProof, () => analyse(titled(targetFromEditor(editor(), 'review', undefined, 'proof'), 'Check proof'), 'review')),
     guarded(COMMAND.reviewFile, (uri, uris) => {
-      const chosen = Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
+      const chosen =
+        Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
       return chosen.length === 1
         ? vscode.workspace.openTextDocument(chosen[0]!).then((doc) => analyse(titled(targetFromFile(doc), 'Review file'), 'review'))
-        : reviewMany(deps, chosen.map((u) => ({ uri: u })), 'Review file', 'Review files');
+        : reviewMany(
+            deps,
+            chosen.map((u) => ({ uri: u })),
+            'Review file',
+            'Review files',
+          );
     }),
     guarded(COMMAND.reviewChanges, async () => {
       // git reads the repository's own config (hooks, fsmonitor, diff drivers can run programs).
       if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.');
+        void vscode.window.showWarningMessage(
+          'ThinkLens: Review Uncommitted Changes runs git in the workspace, so it needs a trusted workspace. Review a file or a selection instead.',
+        );
         return [];
       }
       const changes = await uncommittedChanges();
@@ -107,17 +116,28 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(COMMAND.followUp, async (runId, question) => {
       const id = typeof runId === 'string' ? runId : runs.latestRunId();
       if (!id) throw new TargetError('Run an analysis first; a follow-up continues its conversation.');
-      const text = typeof question === 'string' ? question : await vscode.window.showInputBox({ prompt: 'Ask a follow-up question about the last run', ignoreFocusOut: true });
+      const text =
+        typeof question === 'string'
+          ? question
+          : await vscode.window.showInputBox({ prompt: 'Ask a follow-up question about the last run', ignoreFocusOut: true });
       return text?.trim() ? runs.followUp(id, text.trim()) : undefined;
     }),
     guarded(COMMAND.cancel, () => runs.cancel()),
     guarded(COMMAND.selectBackend, () => selectBackend(deps)),
-    guarded(COMMAND.setApiKey, (backend) => setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined)),
+    guarded(COMMAND.setApiKey, (backend) =>
+      setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined),
+    ),
     guarded(COMMAND.downloadModel, () => downloadModelCommand(log)),
     guarded(COMMAND.clearFindings, (scope, options) =>
-      clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined, (options as { confirmed?: unknown } | undefined)?.confirmed === true)),
+      clearFindings(
+        findings,
+        scope === 'file' || scope === 'all' ? scope : undefined,
+        (options as { confirmed?: unknown } | undefined)?.confirmed === true,
+      ),
+    ),
     guarded(COMMAND.exportTrace, (runId, target) =>
-      panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined)),
+      panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined),
+    ),
     guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
@@ -126,7 +146,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     guarded(INTERNAL_COMMAND.applyFix, async (id) => {
       const destructive = findings.get(String(id))?.finding.fix?.destructive;
       if (destructive) {
-        const pick = await vscode.window.showWarningMessage(`ThinkLens: ${destructive}`, { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' }, 'Apply Anyway');
+        const pick = await vscode.window.showWarningMessage(
+          `ThinkLens: ${destructive}`,
+          { modal: true, detail: 'The model proposes deleting most of the code under review. Look at the finding and its fix first.' },
+          'Apply Anyway',
+        );
         if (pick !== 'Apply Anyway') return { applied: false, reason: 'not confirmed' };
       }
       const outcome = await findings.applyFix(String(id));
@@ -135,22 +159,30 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     guarded(INTERNAL_COMMAND.previewFix, async (id) => {
       const outcome = await findings.applyFix(String(id), { preview: true });
-      if (!outcome.applied && !/not confirmed/.test(outcome.reason)) void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
+      if (!outcome.applied && !/not confirmed/.test(outcome.reason))
+        void vscode.window.showWarningMessage(`ThinkLens did not apply the fix: ${outcome.reason}.`);
       return outcome;
     }),
     guarded(INTERNAL_COMMAND.applyAllFixes, async (uri) => {
       const target = uri instanceof vscode.Uri ? uri : editor().document.uri;
       // Destructive fixes are never part of a fix-all: each needs its own look.
-      const ids = findings.all(target).filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive).map((f) => f.id);
+      const ids = findings
+        .all(target)
+        .filter((f) => inEditor(f) && f.fix && !f.fixUnavailable && !f.finding.fix?.destructive)
+        .map((f) => f.id);
       const result = await findings.applyFixes(ids);
       if (result.refused.length) {
-        void vscode.window.showWarningMessage(`ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`);
+        void vscode.window.showWarningMessage(
+          `ThinkLens applied ${result.applied.length} fixes and refused ${result.refused.length}: ${result.refused.map((r) => r.reason).join('; ')}.`,
+        );
       }
       return result;
     }),
     guarded(INTERNAL_COMMAND.dismissFinding, (id) => findings.dismiss(String(id))),
     guarded(INTERNAL_COMMAND.undismissFinding, (id) => findings.undismiss(String(id))),
-    guarded(INTERNAL_COMMAND.markFinding, (id, mark) => findings.mark(String(id), mark === 'helpful' || mark === 'not-helpful' ? mark : undefined)),
+    guarded(INTERNAL_COMMAND.markFinding, (id, mark) =>
+      findings.mark(String(id), mark === 'helpful' || mark === 'not-helpful' ? mark : undefined),
+    ),
     // Both ways: the findings dismissed in this workspace come back as diagnostics and in the panel, or hide again.
     guarded(COMMAND.showDismissedFindings, () => {
       findings.memory.setShowDismissed(true);
@@ -185,7 +217,15 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
     if (here && counts.length === 1) chosen = 'file';
     else {
       const items = [
-        ...(here ? [{ scope: 'file' as const, label: 'This file', description: `${plural(here.findings, 'finding')} in ${vscode.workspace.asRelativePath(here.uri)}` }] : []),
+        ...(here
+          ? [
+              {
+                scope: 'file' as const,
+                label: 'This file',
+                description: `${plural(here.findings, 'finding')} in ${vscode.workspace.asRelativePath(here.uri)}`,
+              },
+            ]
+          : []),
         { scope: 'all' as const, label: 'All files', description: `${plural(total, 'finding')} in ${plural(counts.length, 'file')}` },
       ];
       chosen = (await vscode.window.showQuickPick(items, { title: 'ThinkLens: clear findings from' }))?.scope;
@@ -204,7 +244,10 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
     const clear = 'Clear All';
     const answer = await vscode.window.showWarningMessage(
       `Clear all ${plural(total, 'ThinkLens finding')} in ${plural(counts.length, 'file')}?`,
-      { modal: true, detail: 'The squiggles and quick fixes go away; the runs stay in the panel. Run the analyses again to get them back.' },
+      {
+        modal: true,
+        detail: 'The squiggles and quick fixes go away; the runs stay in the panel. Run the analyses again to get them back.',
+      },
       clear,
     );
     if (answer !== clear) return 0;
@@ -221,7 +264,11 @@ async function reportLocalServers(): Promise<{ backend: string; baseUrl: string;
   );
   if (!running.length) {
     const ports = LOCAL_SERVER_CANDIDATES.map((c) => `${PRESETS[c.backend].label} (${new URL(c.baseUrl).port})`).join(', ');
-    void vscode.window.showInformationMessage(`ThinkLens: no local model server answers on ${ports}. Start one, or choose a hosted API or a model inside VS Code.`, 'Select Backend')
+    void vscode.window
+      .showInformationMessage(
+        `ThinkLens: no local model server answers on ${ports}. Start one, or choose a hosted API or a model inside VS Code.`,
+        'Select Backend',
+      )
       .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
     return [];
   }
@@ -230,7 +277,8 @@ async function reportLocalServers(): Promise<{ backend: string; baseUrl: string;
     const models = `${s.models.length} model${s.models.length === 1 ? '' : 's'}`;
     return `${PRESETS[s.backend].label} at ${s.baseUrl} (${models}${reasoning.length ? `; reasoning: ${reasoning.slice(0, 3).join(', ')}` : '; none named as a reasoning model'})`;
   });
-  void vscode.window.showInformationMessage(`ThinkLens found ${described.join(' and ')}.`, 'Select Backend')
+  void vscode.window
+    .showInformationMessage(`ThinkLens found ${described.join(' and ')}.`, 'Select Backend')
     .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
   return running;
 }
@@ -310,7 +358,10 @@ async function reviewMany(
   const { runs, panel, log } = deps;
   const limit = readConfig().maxConcurrency;
   panel.reveal();
-  const batchId = runs.startBatch(title, files.map((f) => ({ uri: f.uri.toString(), path: vscode.workspace.asRelativePath(f.uri) })));
+  const batchId = runs.startBatch(
+    title,
+    files.map((f) => ({ uri: f.uri.toString(), path: vscode.workspace.asRelativePath(f.uri) })),
+  );
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `ThinkLens: ${title}`, cancellable: true },
     async (progress, token) => {
@@ -319,7 +370,8 @@ async function reviewMany(
       let done = 0;
       let found = 0;
       token.onCancellationRequested(() => runs.cancelBatch(batchId));
-      const report = () => progress.report({ message: `${done} of ${files.length} files, ${found} findings`, increment: 100 / files.length });
+      const report = () =>
+        progress.report({ message: `${done} of ${files.length} files, ${found} findings`, increment: 100 / files.length });
       progress.report({ message: `0 of ${files.length} files` });
       const worker = async () => {
         while (next < files.length && !token.isCancellationRequested) {
@@ -373,12 +425,14 @@ async function setApiKey(deps: CommandDeps, backend?: BackendId): Promise<void> 
   if (!chosen) return;
   const key = await vscode.window.showInputBox({
     title: `API key for ${PRESETS[chosen].label}`,
-    prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove the key.',
+    prompt: "Stored in VS Code's secret storage, never in settings. Leave empty to remove the key.",
     password: true,
     ignoreFocusOut: true,
   });
   if (key === undefined) return;
   await deps.keys.set(chosen, key.trim() || undefined);
   await deps.backends.reset();
-  void vscode.window.showInformationMessage(key.trim() ? `ThinkLens: the ${PRESETS[chosen].label} key is stored.` : `ThinkLens: the ${PRESETS[chosen].label} key is removed.`);
+  void vscode.window.showInformationMessage(
+    key.trim() ? `ThinkLens: the ${PRESETS[chosen].label} key is stored.` : `ThinkLens: the ${PRESETS[chosen].label} key is removed.`,
+  );
 }

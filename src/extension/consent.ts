@@ -20,8 +20,7 @@ export async function confirmHostedUse(state: vscode.Memento, backend: Backend):
     `ThinkLens will send the code you analyse to ${endpoint} (${backend.id}, model ${backend.model}), a server on another machine. Continue?`,
     {
       modal: true,
-      detail:
-        'You are asked once for each endpoint. Choose a local backend with "ThinkLens: Select Backend" to keep code on this machine.',
+      detail: 'You are asked once for each endpoint. Choose a local backend with "ThinkLens: Select Backend" to keep code on this machine.',
     },
     send,
   );

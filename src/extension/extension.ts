@@ -24,30 +24,58 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
   const backends = track(new Backends(keys, log));
   unloadOnDeactivate = () => backends.dispose();
   // Dismissals and marks live in this workspace's storage only; nothing of them is sent anywhere.
-  const memory = new FindingMemory(context.workspaceState, undefined, (err) => log.warn(`Saving dismissed findings and marks failed: ${String(err)}`));
+  const memory = new FindingMemory(context.workspaceState, undefined, (err) =>
+    log.warn(`Saving dismissed findings and marks failed: ${String(err)}`),
+  );
   const findings = track(new FindingStore(memory));
   const status = track(new StatusBar());
   // The panel's messages go straight from its one check to their handlers (panelRoutes.ts).
-  const panel: ReviewPanel = track(new ReviewPanel(context.extensionUri, panelRoutes({ findings, runs: () => runs, log }), context.workspaceState, context.globalState, log));
+  const panel: ReviewPanel = track(
+    new ReviewPanel(
+      context.extensionUri,
+      panelRoutes({ findings, runs: () => runs, log }),
+      context.workspaceState,
+      context.globalState,
+      log,
+    ),
+  );
   const runs = track(new RunController({ log, panel, findings, backends, status, globalState: context.globalState }));
-  track(memory.onDidChange((change) => {
-    if (change === 'shown') panel.session.setShowDismissed(memory.showDismissed);
-  }));
+  track(
+    memory.onDidChange((change) => {
+      if (change === 'shown') panel.session.setShowDismissed(memory.showDismissed);
+    }),
+  );
 
   track(vscode.window.registerWebviewViewProvider(ReviewPanel.viewId, panel));
-  track(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata));
+  track(
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ThinkLensCodeActions(findings), ThinkLensCodeActions.metadata),
+  );
   track(vscode.languages.registerHoverProvider({ scheme: 'file' }, new FindingHover(findings)));
-  registerCommands({ log, runs, findings, panel, keys, backends, extensionUri: context.extensionUri, storageUri: context.globalStorageUri }).forEach(track);
+  registerCommands({
+    log,
+    runs,
+    findings,
+    panel,
+    keys,
+    backends,
+    extensionUri: context.extensionUri,
+    storageUri: context.globalStorageUri,
+  }).forEach(track);
   // The setup card, the status bar and a run waiting for setup follow every change of the setup.
   const setup = track(new SetupWatch(backends, status, panel, runs));
   track(keys.onDidChange(() => setup.changed()));
-  track(onConfigChange((config, changed) => {
-    if (changed('reasoning.display')) panel.session.setDisplay(config.reasoningDisplay);
-    if (['backend', 'baseUrl', 'model', 'requestTimeoutSeconds', 'local'].some(changed)) setup.changed();
-  }));
+  track(
+    onConfigChange((config, changed) => {
+      if (changed('reasoning.display')) panel.session.setDisplay(config.reasoningDisplay);
+      if (['backend', 'baseUrl', 'model', 'requestTimeoutSeconds', 'local'].some(changed)) setup.changed();
+    }),
+  );
   panel.session.setDisplay(readConfig().reasoningDisplay);
   const ignored = workspaceOverridesIgnored();
-  if (ignored.length) log.warn(`ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent, what a run may spend (thinklens.review.samples multiplies it) and whether fixes apply themselves`);
+  if (ignored.length)
+    log.warn(
+      `ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent, what a run may spend (thinklens.review.samples multiplies it) and whether fixes apply themselves`,
+    );
 
   setup.check();
   // Export shows once there is a run to export (runs restored from history count).
@@ -88,7 +116,12 @@ class SetupWatch implements vscode.Disposable {
   private checking: Promise<void> | undefined;
   private again = false;
 
-  constructor(private readonly backends: Backends, private readonly status: StatusBar, private readonly panel: ReviewPanel, private readonly runs: RunController) {}
+  constructor(
+    private readonly backends: Backends,
+    private readonly status: StatusBar,
+    private readonly panel: ReviewPanel,
+    private readonly runs: RunController,
+  ) {}
 
   changed(): void {
     void this.backends.reset().then(() => this.check());

@@ -19,7 +19,10 @@ export class FindingHover implements vscode.HoverProvider {
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const here = this.findings.all(document.uri).filter((f) => inEditor(f) && f.range.contains(position));
     if (here.length === 0) return undefined;
-    return new vscode.Hover(here.map((f) => hoverMarkdown(f, document)), here[0]!.range);
+    return new vscode.Hover(
+      here.map((f) => hoverMarkdown(f, document)),
+      here[0]!.range,
+    );
   }
 }
 
@@ -60,7 +63,9 @@ export function fixDiff(current: string, replacement: string): string {
   const before = current.split(/\r?\n/);
   const after = replacement.split(/\r?\n/);
   const lines = [...before.map((l) => `- ${l}`), ...after.map((l) => `+ ${l}`)];
-  return lines.length > MAX_DIFF_LINES ? [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more lines`].join('\n') : lines.join('\n');
+  return lines.length > MAX_DIFF_LINES
+    ? [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more lines`].join('\n')
+    : lines.join('\n');
 }
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text);

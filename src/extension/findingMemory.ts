@@ -129,7 +129,9 @@ export class FindingMemory {
       isRecord(value) && isTime(value.at) && typeof value.title === 'string' ? [[key, { at: value.at, title: value.title }] as const] : [],
     );
     const marks = entries(stored.feedback).flatMap(([key, value]) =>
-      isRecord(value) && isTime(value.at) && (FEEDBACK_MARKS as readonly unknown[]).includes(value.mark) ? [[key, { mark: value.mark as FeedbackMark, at: value.at }] as const] : [],
+      isRecord(value) && isTime(value.at) && (FEEDBACK_MARKS as readonly unknown[]).includes(value.mark)
+        ? [[key, { mark: value.mark as FeedbackMark, at: value.at }] as const]
+        : [],
     );
     for (const [key, value] of dismissed.sort((a, b) => a[1].at - b[1].at)) this.dismissed.set(key, value);
     for (const [key, value] of marks.sort((a, b) => a[1].at - b[1].at)) this.marks.set(key, value);

@@ -242,7 +242,10 @@ export class FindingStore implements vscode.Disposable {
   }
 
   /** Applies several fixes of one document in one edit (one undo step); refuses the stale ones. */
-  async applyFixes(ids: readonly string[], options: { preview?: boolean } = {}): Promise<{ applied: string[]; refused: { id: string; reason: string }[] }> {
+  async applyFixes(
+    ids: readonly string[],
+    options: { preview?: boolean } = {},
+  ): Promise<{ applied: string[]; refused: { id: string; reason: string }[] }> {
     const refused: { id: string; reason: string }[] = [];
     const chosen: StampedFinding[] = [];
     for (const id of ids) {
@@ -355,7 +358,8 @@ export class FindingStore implements vscode.Disposable {
         fix.range = fixMoved.range;
         continue;
       }
-      const at = event.reason === vscode.TextDocumentChangeReason.Redo ? textRangeAt(document, fixMoved.range.start, fix.replacement) : undefined;
+      const at =
+        event.reason === vscode.TextDocumentChangeReason.Redo ? textRangeAt(document, fixMoved.range.start, fix.replacement) : undefined;
       if (at) {
         redone.push({ finding, how: 'applied', applied: { at, fix: { ...fix }, squiggle } });
         continue;
@@ -396,7 +400,10 @@ export class FindingStore implements vscode.Disposable {
     if (!findings?.length) return;
     for (const finding of findings) {
       if (finding.version === document.version) continue;
-      if (finding.fix && (finding.fix.range.end.line >= document.lineCount || document.getText(finding.fix.range) !== finding.fix.expectedText)) {
+      if (
+        finding.fix &&
+        (finding.fix.range.end.line >= document.lineCount || document.getText(finding.fix.range) !== finding.fix.expectedText)
+      ) {
         finding.fix = undefined;
         finding.fixUnavailable = 'the file changed while it was closed; run the analysis again';
       }
@@ -408,12 +415,20 @@ export class FindingStore implements vscode.Disposable {
 
   private remove(uri: vscode.Uri, predicate: (f: StampedFinding) => boolean): void {
     const key = uri.toString();
-    this.byUri.set(key, (this.byUri.get(key) ?? []).filter((f) => !predicate(f)));
+    this.byUri.set(
+      key,
+      (this.byUri.get(key) ?? []).filter((f) => !predicate(f)),
+    );
     this.refresh(uri);
   }
 
   private refresh(uri: vscode.Uri): void {
-    this.diagnostics.set(uri, this.all(uri).filter(inEditor).map((f) => toDiagnostic(f, this.isDismissed(f))));
+    this.diagnostics.set(
+      uri,
+      this.all(uri)
+        .filter(inEditor)
+        .map((f) => toDiagnostic(f, this.isDismissed(f))),
+    );
     // The panel's Clear Findings button shows only when there is something to clear.
     void vscode.commands.executeCommand('setContext', 'thinklens.hasFindings', this.all().length > 0);
     this.changeEmitter.fire(uri);
@@ -472,7 +487,10 @@ function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagn
   const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.
-  diagnostic.code = { value: finding.category, target: vscode.Uri.parse(`command:${INTERNAL_COMMAND.showFinding}?${encodeURIComponent(JSON.stringify([stamped.id]))}`) };
+  diagnostic.code = {
+    value: finding.category,
+    target: vscode.Uri.parse(`command:${INTERNAL_COMMAND.showFinding}?${encodeURIComponent(JSON.stringify([stamped.id]))}`),
+  };
   return diagnostic;
 }
 

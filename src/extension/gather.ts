@@ -28,8 +28,13 @@ const AROUND = 12;
 export class TargetError extends Error {}
 
 const SYMBOL_KINDS = new Set([
-  vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor,
-  vscode.SymbolKind.Class, vscode.SymbolKind.Interface, vscode.SymbolKind.Module, vscode.SymbolKind.Namespace,
+  vscode.SymbolKind.Function,
+  vscode.SymbolKind.Method,
+  vscode.SymbolKind.Constructor,
+  vscode.SymbolKind.Class,
+  vscode.SymbolKind.Interface,
+  vscode.SymbolKind.Module,
+  vscode.SymbolKind.Namespace,
 ]);
 
 /** What "the enclosing function" means when nothing is selected. */
@@ -41,7 +46,12 @@ const FUNCTION_KINDS = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Me
  * (review). `documentKind` overrides the kind read from the document (Check This Proof asks for
  * `proof`, which takes the whole file when nothing is selected).
  */
-export async function targetFromEditor(editor: vscode.TextEditor, kind: RunKind, question?: string, documentKind?: DocumentKind): Promise<AnalysisTarget> {
+export async function targetFromEditor(
+  editor: vscode.TextEditor,
+  kind: RunKind,
+  question?: string,
+  documentKind?: DocumentKind,
+): Promise<AnalysisTarget> {
   const { document, selection } = editor;
   if (!selection.isEmpty) return buildTarget(document, kind, [selectedLines(selection)], question, documentKind);
   if (kind === 'review' && documentKind === 'proof') return targetFromFile(document, documentKind);
@@ -51,14 +61,24 @@ export async function targetFromEditor(editor: vscode.TextEditor, kind: RunKind,
     const lines = { startLine: fn.range.start.line + 1, endLine: fn.range.end.line + 1 };
     const what = `${vscode.SymbolKind[fn.kind].toLowerCase()} ${fn.name}`;
     const target = await buildTarget(document, kind, [lines], question, documentKind);
-    return { ...target, title: `${target.title} (${what})`, scopeNote: `No selection: ${verb} the enclosing ${what} (lines ${lines.startLine}-${lines.endLine}).` };
+    return {
+      ...target,
+      title: `${target.title} (${what})`,
+      scopeNote: `No selection: ${verb} the enclosing ${what} (lines ${lines.startLine}-${lines.endLine}).`,
+    };
   }
   if (kind === 'review') {
-    return { ...(await targetFromFile(document, documentKind)), scopeNote: 'No selection and no enclosing function: reviewing the whole file.' };
+    return {
+      ...(await targetFromFile(document, documentKind)),
+      scopeNote: 'No selection and no enclosing function: reviewing the whole file.',
+    };
   }
   const lines = await aroundPosition(document, selection.active);
   const target = await buildTarget(document, kind, [lines], question, documentKind);
-  return { ...target, scopeNote: `No selection and no enclosing function: ${verb} lines ${lines.startLine}-${lines.endLine} around the cursor.` };
+  return {
+    ...target,
+    scopeNote: `No selection and no enclosing function: ${verb} lines ${lines.startLine}-${lines.endLine} around the cursor.`,
+  };
 }
 
 export async function targetFromFile(document: vscode.TextDocument, documentKind?: DocumentKind): Promise<AnalysisTarget> {
@@ -71,14 +91,23 @@ export async function targetFromFile(document: vscode.TextDocument, documentKind
 }
 
 /** Explains another tool's diagnostic: the code around it, with its message as the question. */
-export async function targetFromDiagnostic(document: vscode.TextDocument, range: vscode.Range, message: string, source?: string): Promise<AnalysisTarget> {
+export async function targetFromDiagnostic(
+  document: vscode.TextDocument,
+  range: vscode.Range,
+  message: string,
+  source?: string,
+): Promise<AnalysisTarget> {
   const lines = await aroundPosition(document, range.start, { startLine: range.start.line + 1, endLine: range.end.line + 1 });
   const question = `Explain this ${source ? `${source} ` : ''}diagnostic on line ${range.start.line + 1} and how to fix it: ${message}`;
   return buildTarget(document, 'explain', [lines], question);
 }
 
 /** Several ranges of one document (changed hunks). */
-export async function targetFromRanges(document: vscode.TextDocument, ranges: readonly LineRange[], question?: string): Promise<AnalysisTarget> {
+export async function targetFromRanges(
+  document: vscode.TextDocument,
+  ranges: readonly LineRange[],
+  question?: string,
+): Promise<AnalysisTarget> {
   return { ...(await buildTarget(document, 'review', ranges, question)), changedLinesOnly: true };
 }
 
@@ -109,8 +138,11 @@ async function buildTarget(
 ): Promise<AnalysisTarget> {
   const path = vscode.workspace.asRelativePath(document.uri);
   // The same refusal as the CLI's: binary content, or more code under review than any model takes.
-  const refused = unreviewableTextReason(path, ranges.map((r) => linesOf(document, r.startLine, r.endLine)).join('\n')) ??
-    (document.getText(new vscode.Range(0, 0, Math.min(document.lineCount, 200), 0)).includes('\u0000') ? unreviewableTextReason(path, '\u0000') : undefined);
+  const refused =
+    unreviewableTextReason(path, ranges.map((r) => linesOf(document, r.startLine, r.endLine)).join('\n')) ??
+    (document.getText(new vscode.Range(0, 0, Math.min(document.lineCount, 200), 0)).includes('\u0000')
+      ? unreviewableTextReason(path, '\u0000')
+      : undefined);
   if (refused) throw new TargetError(refused);
   const context: ContextSnippet[] = [];
   // The enclosing symbol is reference, not editable, when the selection is only part of it.
@@ -122,7 +154,11 @@ async function buildTarget(
       const start = symbol.range.start.line + 1;
       const end = symbol.range.end.line + 1;
       if ((start < only.startLine || end > only.endLine) && end - start < 300) {
-        context.push({ label: `enclosing ${vscode.SymbolKind[symbol.kind].toLowerCase()} ${symbol.name}`, startLine: start, text: linesOf(document, start, end) });
+        context.push({
+          label: `enclosing ${vscode.SymbolKind[symbol.kind].toLowerCase()} ${symbol.name}`,
+          startLine: start,
+          text: linesOf(document, start, end),
+        });
       }
     }
   }
@@ -165,10 +201,17 @@ function foreignDiagnostics(document: vscode.TextDocument, ranges: readonly Line
 }
 
 /** The innermost function, method or class (or of `kinds`) containing `range`, from the document symbol provider. */
-export async function enclosingSymbol(document: vscode.TextDocument, range: vscode.Range, kinds: ReadonlySet<vscode.SymbolKind> = SYMBOL_KINDS): Promise<vscode.DocumentSymbol | undefined> {
+export async function enclosingSymbol(
+  document: vscode.TextDocument,
+  range: vscode.Range,
+  kinds: ReadonlySet<vscode.SymbolKind> = SYMBOL_KINDS,
+): Promise<vscode.DocumentSymbol | undefined> {
   let symbols: (vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined;
   try {
-    symbols = await vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[]>('vscode.executeDocumentSymbolProvider', document.uri);
+    symbols = await vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[]>(
+      'vscode.executeDocumentSymbolProvider',
+      document.uri,
+    );
   } catch {
     return undefined; // no symbol provider for this language: callers fall back to nearby lines
   }
@@ -187,8 +230,32 @@ export async function enclosingSymbol(document: vscode.TextDocument, range: vsco
 /** Names followed by `(`: calls, in most languages ThinkLens sees. */
 const CALL = /\b([A-Za-z_$][\w$]*)\s*\(/g;
 const NOT_CALLS = new Set([
-  'if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'typeof', 'new', 'await', 'super', 'import',
-  'require', 'def', 'elif', 'print', 'len', 'range', 'sizeof', 'assert', 'with', 'lambda', 'in', 'not', 'and', 'or',
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'function',
+  'return',
+  'typeof',
+  'new',
+  'await',
+  'super',
+  'import',
+  'require',
+  'def',
+  'elif',
+  'print',
+  'len',
+  'range',
+  'sizeof',
+  'assert',
+  'with',
+  'lambda',
+  'in',
+  'not',
+  'and',
+  'or',
 ]);
 const MAX_SIGNATURES = 12;
 const SIGNATURE_LINES = 4;
@@ -212,7 +279,11 @@ export async function calledSignatures(document: vscode.TextDocument, ranges: re
   const inReview = (uri: vscode.Uri, line: number) =>
     uri.toString() === document.uri.toString() && ranges.some((r) => line + 1 >= r.startLine && line + 1 <= r.endLine);
   const lookup = async (name: string, position: vscode.Position): Promise<ContextSnippet | undefined> => {
-    const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', document.uri, position);
+    const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+      'vscode.executeDefinitionProvider',
+      document.uri,
+      position,
+    );
     const first = found?.[0];
     if (!first) return undefined;
     const uri = 'targetUri' in first ? first.targetUri : first.uri;
@@ -226,7 +297,11 @@ export async function calledSignatures(document: vscode.TextDocument, ranges: re
       lines.push(text);
       if (/[{:;]\s*$|=>/.test(text)) break;
     }
-    return { label: `signature of ${name} (${vscode.workspace.asRelativePath(uri)}:${start + 1})`, startLine: start + 1, text: lines.join('\n') };
+    return {
+      label: `signature of ${name} (${vscode.workspace.asRelativePath(uri)}:${start + 1})`,
+      startLine: start + 1,
+      text: lines.join('\n'),
+    };
   };
   // Lookups that have not answered in time are left out; the ones that did are kept.
   const found: ContextSnippet[] = [];

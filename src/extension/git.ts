@@ -113,7 +113,11 @@ export async function changes(scope: ChangeScope): Promise<Changes> {
   return { files, label: [...new Set(labels)].join(', ') };
 }
 
-async function repositoryChanges(api: GitApi, repository: GitRepository, scope: Exclude<ChangeScope, { kind: 'commit' }>): Promise<Changes> {
+async function repositoryChanges(
+  api: GitApi,
+  repository: GitRepository,
+  scope: Exclude<ChangeScope, { kind: 'commit' }>,
+): Promise<Changes> {
   const { workingTreeChanges, indexChanges, untrackedChanges = [] } = repository.state;
   const untracked = untrackedChanges.length ? untrackedChanges : workingTreeChanges.filter((c) => c.status === UNTRACKED);
   const live = (list: readonly GitChange[]) => unique(list.filter((c) => !DELETED.has(c.status)));
@@ -121,7 +125,9 @@ async function repositoryChanges(api: GitApi, repository: GitRepository, scope: 
     case 'uncommitted': {
       const files: ChangedFile[] = [];
       for (const change of live([...indexChanges, ...workingTreeChanges, ...untracked])) {
-        files.push(change.status === UNTRACKED ? { uri: change.uri } : withRanges(change.uri, await repository.diffWithHEAD(change.uri.fsPath)));
+        files.push(
+          change.status === UNTRACKED ? { uri: change.uri } : withRanges(change.uri, await repository.diffWithHEAD(change.uri.fsPath)),
+        );
       }
       return { files, label: 'uncommitted changes' };
     }
@@ -152,7 +158,8 @@ async function repositoryChanges(api: GitApi, repository: GitRepository, scope: 
       for (const change of live(await repository.diffWith(base))) {
         files.push(withRanges(change.uri, await repository.diffWith(base, change.uri.fsPath)));
       }
-      for (const change of live(untracked)) if (!files.some((f) => f.uri.toString() === change.uri.toString())) files.push({ uri: change.uri });
+      for (const change of live(untracked))
+        if (!files.some((f) => f.uri.toString() === change.uri.toString())) files.push({ uri: change.uri });
       return { files, label: `${repository.state.HEAD?.name ?? 'HEAD'} against ${against} (merge-base ${base.slice(0, 7)})` };
     }
   }
@@ -175,7 +182,9 @@ async function branchBase(repository: GitRepository): Promise<{ base: string; ag
     const base = await repository.getMergeBase('HEAD', upstream).catch(() => undefined);
     if (base) return { base, against: upstream };
   }
-  throw new Error(`Found no default branch (main or master, local or on origin) or upstream that ${head?.name ?? 'HEAD'} has moved on from.`);
+  throw new Error(
+    `Found no default branch (main or master, local or on origin) or upstream that ${head?.name ?? 'HEAD'} has moved on from.`,
+  );
 }
 
 async function commitChanges(api: GitApi, repository: GitRepository, ref: string): Promise<Changes> {

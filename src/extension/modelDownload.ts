@@ -26,22 +26,30 @@ export async function downloadModelCommand(log: Log): Promise<string | undefined
 
   let modelPath: string | undefined;
   if (picked.action === 'file') {
-    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, title: 'Choose a GGUF model' });
+    const files = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'GGUF model': ['gguf'] },
+      title: 'Choose a GGUF model',
+    });
     modelPath = files?.[0]?.fsPath;
   } else {
-    const uri = picked.uri ?? (await vscode.window.showInputBox({
-      prompt: 'Model URI, for example hf:user/repo/model-Q4_K_M.gguf',
-      ignoreFocusOut: true,
-      validateInput: (v) => (/^(hf:|https?:\/\/)\S+$/.test(v.trim()) ? undefined : 'Enter an hf: URI or an https:// URL of a .gguf file'),
-    }));
+    const uri =
+      picked.uri ??
+      (await vscode.window.showInputBox({
+        prompt: 'Model URI, for example hf:user/repo/model-Q4_K_M.gguf',
+        ignoreFocusOut: true,
+        validateInput: (v) => (/^(hf:|https?:\/\/)\S+$/.test(v.trim()) ? undefined : 'Enter an hf: URI or an https:// URL of a .gguf file'),
+      }));
     if (!uri) return undefined;
     modelPath = await downloadWithProgress(uri.trim(), log);
   }
   if (!modelPath) return undefined;
   await vscode.workspace.getConfiguration('thinklens').update('local.modelPath', modelPath, vscode.ConfigurationTarget.Global);
-  void vscode.window.showInformationMessage(`ThinkLens will use the local model ${path.basename(modelPath)}.`, 'Use Local Backend').then(async (pick) => {
-    if (pick) await vscode.workspace.getConfiguration('thinklens').update('backend', 'local', vscode.ConfigurationTarget.Global);
-  });
+  void vscode.window
+    .showInformationMessage(`ThinkLens will use the local model ${path.basename(modelPath)}.`, 'Use Local Backend')
+    .then(async (pick) => {
+      if (pick) await vscode.workspace.getConfiguration('thinklens').update('backend', 'local', vscode.ConfigurationTarget.Global);
+    });
   return modelPath;
 }
 
@@ -58,17 +66,22 @@ function downloadWithProgress(uri: string, log: Log): Thenable<string | undefine
       const started = Date.now();
       let lastFraction = 0;
       try {
-        const file = await downloadModel(uri, modelsFolder(), ({ downloadedBytes, totalBytes }) => {
-          const fraction = totalBytes > 0 ? downloadedBytes / totalBytes : 0;
-          const seconds = (Date.now() - started) / 1000;
-          const speed = seconds > 0 ? downloadedBytes / seconds : 0;
-          const left = speed > 0 && totalBytes > 0 ? (totalBytes - downloadedBytes) / speed : undefined;
-          progress.report({
-            increment: Math.max(0, (fraction - lastFraction) * 100),
-            message: `${(downloadedBytes / GB).toFixed(2)} of ${(totalBytes / GB).toFixed(2)} GB, ${(speed / 1024 ** 2).toFixed(1)} MB/s${left !== undefined ? `, ${formatDuration(left)} left` : ''}`,
-          });
-          lastFraction = fraction;
-        }, controller.signal);
+        const file = await downloadModel(
+          uri,
+          modelsFolder(),
+          ({ downloadedBytes, totalBytes }) => {
+            const fraction = totalBytes > 0 ? downloadedBytes / totalBytes : 0;
+            const seconds = (Date.now() - started) / 1000;
+            const speed = seconds > 0 ? downloadedBytes / seconds : 0;
+            const left = speed > 0 && totalBytes > 0 ? (totalBytes - downloadedBytes) / speed : undefined;
+            progress.report({
+              increment: Math.max(0, (fraction - lastFraction) * 100),
+              message: `${(downloadedBytes / GB).toFixed(2)} of ${(totalBytes / GB).toFixed(2)} GB, ${(speed / 1024 ** 2).toFixed(1)} MB/s${left !== undefined ? `, ${formatDuration(left)} left` : ''}`,
+            });
+            lastFraction = fraction;
+          },
+          controller.signal,
+        );
         log.info(`downloaded ${uri} to ${file}`);
         return file;
       } catch (error) {

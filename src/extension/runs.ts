@@ -124,7 +124,10 @@ export class RunController implements vscode.Disposable {
       return { findings: [] };
     }
     const target = await currentTarget(previous.target);
-    return this.execute({ id: this.newId(), target, kind: 'follow-up', parentRunId: previous.id }, { history: conversationOf(previous.output), question });
+    return this.execute(
+      { id: this.newId(), target, kind: 'follow-up', parentRunId: previous.id },
+      { history: conversationOf(previous.output), question },
+    );
   }
 
   async rerun(runId: string): Promise<RunOutcome> {
@@ -176,7 +179,9 @@ export class RunController implements vscode.Disposable {
       status.setBackend(undefined);
       this.waitingForSetup = { record, ...(followUp ? { followUp } : {}) };
       if (record.batch) this.updateBatch(slotOf(record), { state: 'failed' });
-      panel.showSetup(`${choice.setup} Your ${record.kind === 'follow-up' ? 'follow-up' : record.kind} of ${record.target.code.path} starts by itself once a backend works.`);
+      panel.showSetup(
+        `${choice.setup} Your ${record.kind === 'follow-up' ? 'follow-up' : record.kind} of ${record.target.code.path} starts by itself once a backend works.`,
+      );
       log.warn(choice.setup);
       return { findings: [] };
     }
@@ -201,7 +206,11 @@ export class RunController implements vscode.Disposable {
     const code = { ...target.code, focus: config.filter.focus };
     const settings = runSettingsOf(config);
     // One planner for the CLI and the extension: the server's window, the reserves, the answer constraint.
-    const firstPlan = await prepareRun(backend, { code, settings: { ...settings, seed: sampleSeed(samples, 0, settings.seed) }, followUp }, controller.signal);
+    const firstPlan = await prepareRun(
+      backend,
+      { code, settings: { ...settings, seed: sampleSeed(samples, 0, settings.seed) }, followUp },
+      controller.signal,
+    );
     const messages = firstPlan.ok ? firstPlan.requests[0]!.request.messages : [];
     for (const warning of firstPlan.ok ? firstPlan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
     panel.startRun({
@@ -216,7 +225,9 @@ export class RunController implements vscode.Disposable {
       startedAt: Date.now(),
     });
     if (record.batch) this.updateBatch(slotOf(record), { state: 'running', runId: record.id });
-    log.info(`run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${choice.reason}`);
+    log.info(
+      `run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${choice.reason}`,
+    );
 
     // The first sample streams into the panel; the others run beside it (within the concurrency
     // setting) and their traces join the run card when they finish.
@@ -224,7 +235,8 @@ export class RunController implements vscode.Disposable {
     const sampleUsage: (Usage | undefined)[] = [];
     const sampled = await runSamples(samples, settings.seed, (index, seed) =>
       slot(async () => {
-        const plan = index === 0 ? firstPlan : await prepareRun(backend, { code, settings: { ...settings, seed }, followUp }, controller.signal);
+        const plan =
+          index === 0 ? firstPlan : await prepareRun(backend, { code, settings: { ...settings, seed }, followUp }, controller.signal);
         return runPlanned({
           backend,
           code,
@@ -267,17 +279,25 @@ export class RunController implements vscode.Disposable {
     const parsed = output.parsed ?? sampled.outputs.find((o) => o.parsed)?.parsed;
     if (error) {
       const cancelled = error.kind === 'cancelled';
-      panel.finishRun(record.id, { summary: '', prose: output.answer, findings: [], cancelled, error: cancelled ? undefined : errorViewOf(error) });
+      panel.finishRun(record.id, {
+        summary: '',
+        prose: output.answer,
+        findings: [],
+        cancelled,
+        error: cancelled ? undefined : errorViewOf(error),
+      });
       if (!cancelled) {
         log.error(`run ${record.id} failed (${error.kind}): ${error.message}`, error);
         // The notification offers the same fixes as the card, for the backend that failed.
         const advice = editorAdvice(error.remedies, error.note);
         const actions = advice.actions.filter((a) => a.command !== 'rerun' && a.command !== COMMAND.showLog);
-        void vscode.window.showErrorMessage(`ThinkLens: ${error.message} ${advice.text}`.trimEnd(), ...actions.map((a) => a.label), 'Show Reasoning').then((pick) => {
-          const action = actions.find((a) => a.label === pick);
-          if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
-          else if (pick) this.deps.panel.reveal(record.id);
-        });
+        void vscode.window
+          .showErrorMessage(`ThinkLens: ${error.message} ${advice.text}`.trimEnd(), ...actions.map((a) => a.label), 'Show Reasoning')
+          .then((pick) => {
+            const action = actions.find((a) => a.label === pick);
+            if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
+            else if (pick) this.deps.panel.reveal(record.id);
+          });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
       return { runId: record.id, findings: [], error, cancelled };
     }
@@ -310,15 +330,13 @@ export class RunController implements vscode.Disposable {
       if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
       const open = current.filter((f) => f.runId === record.id).map((f) => toFindingView(f, store));
       // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
-      const settled = this.deps.findings
-        .settledFor(record.id)
-        .map(({ finding, how }) => ({
-          ...toFindingView(finding, store),
-          hasFix: false,
-          fixRefused: undefined,
-          stale: false,
-          ...(how === 'applied' || how === 'dismissed' ? { [how]: true } : { withdrawn: how }),
-        }));
+      const settled = this.deps.findings.settledFor(record.id).map(({ finding, how }) => ({
+        ...toFindingView(finding, store),
+        hasFix: false,
+        fixRefused: undefined,
+        stale: false,
+        ...(how === 'applied' || how === 'dismissed' ? { [how]: true } : { withdrawn: how }),
+      }));
       // Finding ids count up in publishing order; keep the list in that order.
       const byId = (a: FindingView, b: FindingView) => Number(a.id.slice(1)) - Number(b.id.slice(1));
       this.deps.panel.session.updateFindings(record.id, [...open, ...settled].sort(byId));
@@ -391,7 +409,12 @@ export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore,
     severity: finding.severity,
     category: finding.category,
     file: { uri: stamped.uri.toString(), path: vscode.workspace.asRelativePath(stamped.uri) },
-    range: { startLine: range.start.line + 1, startColumn: range.start.character, endLine: range.end.line + 1, endColumn: range.end.character },
+    range: {
+      startLine: range.start.line + 1,
+      startColumn: range.start.character,
+      endLine: range.end.line + 1,
+      endColumn: range.end.character,
+    },
     explanation: finding.explanation,
     hasFix: Boolean(stamped.fix && !stamped.fixUnavailable),
     ...(stamped.fix && !stamped.fixUnavailable
@@ -411,4 +434,3 @@ export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore,
     ...(feedback ? { feedback } : {}),
   };
 }
-

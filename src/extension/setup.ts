@@ -15,7 +15,7 @@ export const BACKEND_DESCRIPTIONS: Record<BackendId, string> = {
   deepseek: 'DeepSeek API (hosted). Needs an API key.',
   openrouter: 'OpenRouter (hosted). Needs an API key.',
   ollama: 'Ollama on this machine (port 11434).',
-  lmstudio: 'LM Studio\'s local server (port 1234).',
+  lmstudio: "LM Studio's local server (port 1234).",
   llamacpp: 'llama.cpp server (port 8080).',
   vllm: 'vLLM server (port 8000), one machine or a multi-GPU deployment.',
   sglang: 'SGLang server (port 30000).',
@@ -92,7 +92,10 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
   const found = describeFound(preset.label, baseUrl, listing, model);
   const ok = listing.ok && (listing.models.length === 0 || listing.models.includes(model));
   if (ok) void vscode.window.showInformationMessage(`ThinkLens: ${found}`);
-  else void vscode.window.showWarningMessage(`ThinkLens: ${found}`, 'Select Backend').then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
+  else
+    void vscode.window
+      .showWarningMessage(`ThinkLens: ${found}`, 'Select Backend')
+      .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
   return { backend, baseUrl, model, found, ok };
 }
 
@@ -102,7 +105,10 @@ async function pickBackend(current: BackendSetting): Promise<BackendSetting | un
     id,
     label: id === 'auto' ? 'Automatic' : PRESETS[id].label,
     description: id === current ? 'current' : undefined,
-    detail: id === 'auto' ? 'A configured local model, else a local server that answers, else a hosted backend with a key.' : BACKEND_DESCRIPTIONS[id],
+    detail:
+      id === 'auto'
+        ? 'A configured local model, else a local server that answers, else a hosted backend with a key.'
+        : BACKEND_DESCRIPTIONS[id],
   }));
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'ThinkLens: where should code be sent? (1/4)';
@@ -112,15 +118,24 @@ async function pickBackend(current: BackendSetting): Promise<BackendSetting | un
   pick.activeItems = items.filter((i) => i.id === current);
   pick.busy = true;
   // Local servers that answer are marked while the person looks at the list.
-  void detectLocalServers(LOCAL_SERVER_CANDIDATES, 700).then((running) => {
-    if (!running.length) return;
-    const active = pick.activeItems;
-    pick.items = items.map((item) => {
-      const server = running.find((r) => r.backend === item.id);
-      return server ? { ...item, description: [item.description, `running · ${server.models.length} model${server.models.length === 1 ? '' : 's'}`].filter(Boolean).join(' · ') } : item;
-    });
-    pick.activeItems = pick.items.filter((i) => active.some((a) => a.id === i.id));
-  }).finally(() => (pick.busy = false));
+  void detectLocalServers(LOCAL_SERVER_CANDIDATES, 700)
+    .then((running) => {
+      if (!running.length) return;
+      const active = pick.activeItems;
+      pick.items = items.map((item) => {
+        const server = running.find((r) => r.backend === item.id);
+        return server
+          ? {
+              ...item,
+              description: [item.description, `running · ${server.models.length} model${server.models.length === 1 ? '' : 's'}`]
+                .filter(Boolean)
+                .join(' · '),
+            }
+          : item;
+      });
+      pick.activeItems = pick.items.filter((i) => active.some((a) => a.id === i.id));
+    })
+    .finally(() => (pick.busy = false));
   const chosen = await new Promise<BackendSetting | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems[0]?.id ?? pick.activeItems[0]?.id));
     pick.onDidHide(() => resolve(undefined));
@@ -130,11 +145,21 @@ async function pickBackend(current: BackendSetting): Promise<BackendSetting | un
   return chosen;
 }
 
-async function pickModel(label: string, listing: ModelListing, current: string | undefined, fallback: string | undefined): Promise<string | undefined> {
+async function pickModel(
+  label: string,
+  listing: ModelListing,
+  current: string | undefined,
+  fallback: string | undefined,
+): Promise<string | undefined> {
   type Item = vscode.QuickPickItem & { model?: string };
   const models = listing.ok ? reasoningModelsFirst(listing.models) : [];
   const items: Item[] = [
-    ...models.map((m) => ({ model: m, label: m, description: [m === current ? 'current' : '', THINKING_MODEL.test(m) ? 'reasoning model' : ''].filter(Boolean).join(' · ') || undefined })),
+    ...models.map((m) => ({
+      model: m,
+      label: m,
+      description:
+        [m === current ? 'current' : '', THINKING_MODEL.test(m) ? 'reasoning model' : ''].filter(Boolean).join(' · ') || undefined,
+    })),
     { label: TYPE_MODEL, alwaysShow: true },
   ];
   const pick = vscode.window.createQuickPick<Item>();

@@ -51,7 +51,9 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const icon = { idle: '$(lightbulb-sparkle)', thinking: '$(loading~spin)', answering: '$(loading~spin)', error: '$(warning)' }[this.activity.state];
+    const icon = { idle: '$(lightbulb-sparkle)', thinking: '$(loading~spin)', answering: '$(loading~spin)', error: '$(warning)' }[
+      this.activity.state
+    ];
     const label = this.activity.label;
     const state = label ? ` · ${label}` : '';
     this.item.text = `${icon} ${this.backend}${state}`;

@@ -133,7 +133,16 @@ export class PanelApp implements RunCardHost {
     // Titles scrolled into view land below the sticky toolbar, however tall it wraps.
     new ResizeObserver(() => document.documentElement.style.setProperty('--sticky-top', `${toolbar.offsetHeight}px`)).observe(toolbar);
     this.follow = new PageFollow(() => toolbar.offsetHeight);
-    root.replaceChildren(this.announcer.element, toolbar, this.historySection, this.setupBox, this.emptyState, this.batchBox, this.threadBox, this.followUp.element);
+    root.replaceChildren(
+      this.announcer.element,
+      toolbar,
+      this.historySection,
+      this.setupBox,
+      this.emptyState,
+      this.batchBox,
+      this.threadBox,
+      this.followUp.element,
+    );
     // Escape cancels the running run wherever focus is in the panel (trace, buttons, follow-up box).
     document.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;

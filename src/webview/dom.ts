@@ -43,7 +43,12 @@ export function icon(name: string, label?: string): HTMLSpanElement {
 }
 
 /** A vscode-elements button with a codicon before its label. */
-export function button(label: string, codicon: string | undefined, onClick: () => void, options: { secondary?: boolean; title?: string } = {}): HTMLElement {
+export function button(
+  label: string,
+  codicon: string | undefined,
+  onClick: () => void,
+  options: { secondary?: boolean; title?: string } = {},
+): HTMLElement {
   const node = el(
     'vscode-button',
     { attrs: { secondary: options.secondary === true, title: options.title } },

@@ -35,5 +35,7 @@ export function formatTime(epochMs: number, now = Date.now()): string {
   const sameDay = new Date(now).toDateString() === date.toDateString();
   return sameDay
     ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) + ' ' + date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) +
+        ' ' +
+        date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }

@@ -91,8 +91,33 @@ md.renderer.rules.math = (tokens, index) => {
 };
 
 const ALLOWED_TAGS = [
-  'a', 'blockquote', 'br', 'code', 'del', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'ol', 'p', 'pre', 's',
-  'span', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul',
+  'a',
+  'blockquote',
+  'br',
+  'code',
+  'del',
+  'em',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'li',
+  'ol',
+  'p',
+  'pre',
+  's',
+  'span',
+  'strong',
+  'table',
+  'tbody',
+  'td',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ];
 const ALLOWED_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+|math-(inline|display))$/;
 
@@ -141,10 +166,33 @@ export function renderMarkdownInto(target: HTMLElement, markdown: string): void 
 }
 
 const LANGUAGE_BY_EXTENSION: Record<string, string> = {
-  ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
-  js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript',
-  py: 'python', java: 'java', go: 'go', rs: 'rust', c: 'c', h: 'c', cpp: 'cpp', cc: 'cpp', hpp: 'cpp', cs: 'csharp',
-  json: 'json', sh: 'bash', bash: 'bash', sql: 'sql', yaml: 'yaml', yml: 'yaml', html: 'xml', xml: 'xml', diff: 'diff',
+  ts: 'typescript',
+  tsx: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+  js: 'javascript',
+  jsx: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  py: 'python',
+  java: 'java',
+  go: 'go',
+  rs: 'rust',
+  c: 'c',
+  h: 'c',
+  cpp: 'cpp',
+  cc: 'cpp',
+  hpp: 'cpp',
+  cs: 'csharp',
+  json: 'json',
+  sh: 'bash',
+  bash: 'bash',
+  sql: 'sql',
+  yaml: 'yaml',
+  yml: 'yaml',
+  html: 'xml',
+  xml: 'xml',
+  diff: 'diff',
 };
 
 const warmed = new Set<string>();
@@ -162,6 +210,8 @@ export function warmUpRenderer(filePath?: string): void {
   const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 200));
   idle(() => {
     warmUpMath();
-    renderMarkdown(`## Warm-up\n\nSome *text* with \`code\` and a [link](https://example.com).\n\n- one\n- two\n\n\`\`\`${language}\nfunction f(a) { return a + 1; }\n\`\`\`\n`);
+    renderMarkdown(
+      `## Warm-up\n\nSome *text* with \`code\` and a [link](https://example.com).\n\n- one\n- two\n\n\`\`\`${language}\nfunction f(a) { return a + 1; }\n\`\`\`\n`,
+    );
   });
 }

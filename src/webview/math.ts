@@ -42,9 +42,23 @@ const MATH_CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
 const KATEX_CLASS = /^[a-z][a-z0-9-]*$/i;
 /** The declarations KaTeX writes, and the only values they may have: lengths, colours, border styles. */
 const STYLE_PROPERTIES = new Set([
-  'height', 'width', 'min-width', 'vertical-align', 'top', 'bottom', 'margin-left', 'margin-right', 'padding-left',
-  'border-bottom-width', 'border-right-width', 'border-top-width', 'border-width', 'border-style', 'border-color',
-  'color', 'background-color',
+  'height',
+  'width',
+  'min-width',
+  'vertical-align',
+  'top',
+  'bottom',
+  'margin-left',
+  'margin-right',
+  'padding-left',
+  'border-bottom-width',
+  'border-right-width',
+  'border-top-width',
+  'border-width',
+  'border-style',
+  'border-color',
+  'color',
+  'background-color',
 ]);
 const STYLE_VALUE = /^(?:-?\d*\.?\d+(?:em|ex|px|%)?|#[0-9a-f]{3,8}|[a-z]+|rgba?\([\d.,\s%]+\))$/i;
 

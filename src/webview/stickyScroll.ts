@@ -13,7 +13,10 @@ export class StickyScroll {
   private savedTop = 0;
   private suspended = false;
 
-  constructor(private readonly box: HTMLElement, initial?: ScrollState) {
+  constructor(
+    private readonly box: HTMLElement,
+    initial?: ScrollState,
+  ) {
     if (initial) {
       this.following = initial.following;
       this.savedTop = initial.top;

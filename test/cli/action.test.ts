@@ -39,7 +39,21 @@ function yamlBlocks(markdown: string): unknown[] {
 test('action.yml: a composite action whose inputs all have descriptions and the documented defaults', () => {
   assert.equal(action.runs.using, 'composite');
   assert.ok(action.description.length > 20);
-  const expected = ['base-url', 'backend', 'model', 'api-key', 'base-ref', 'paths', 'fail-on', 'max-cost', 'concurrency', 'baseline', 'upload-sarif', 'sarif-file', 'node-version'];
+  const expected = [
+    'base-url',
+    'backend',
+    'model',
+    'api-key',
+    'base-ref',
+    'paths',
+    'fail-on',
+    'max-cost',
+    'concurrency',
+    'baseline',
+    'upload-sarif',
+    'sarif-file',
+    'node-version',
+  ];
   assert.deepEqual(Object.keys(action.inputs).sort(), [...expected].sort());
   for (const [name, input] of Object.entries(action.inputs)) {
     assert.ok(input.description?.length > 10, `input ${name} has no description`);
@@ -96,11 +110,14 @@ test("README's workflow uses the action with inputs it has, on pull requests, wi
   assert.equal((checkout.with as Record<string, unknown>)['fetch-depth'], 0);
   const use = steps.find((s) => s.uses?.startsWith('thinklens/thinklens@'))!;
   assert.ok(use, 'the workflow does not use the action');
-  for (const key of Object.keys(use.with ?? {})) assert.ok(key in action.inputs, `the README passes "${key}", which action.yml does not take`);
+  for (const key of Object.keys(use.with ?? {}))
+    assert.ok(key in action.inputs, `the README passes "${key}", which action.yml does not take`);
 });
 
 test('docs/ci.md: the GitLab job reviews the merge request diff, shards, and reports Code Quality', () => {
-  const [gitlab] = yamlBlocks(read('docs/ci.md')) as { thinklens: { script: string[]; parallel: number; artifacts: { reports: { codequality: string } } } }[];
+  const [gitlab] = yamlBlocks(read('docs/ci.md')) as {
+    thinklens: { script: string[]; parallel: number; artifacts: { reports: { codequality: string } } };
+  }[];
   const job = gitlab!.thinklens;
   const command = job.script.find((line) => line.includes('cli.js review'))!;
   assert.match(command, /--diff "origin\/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"/);

@@ -21,7 +21,6 @@ import {
 } from '../support/replayServer';
 import { runCli } from '../support/cliProcess';
 
-
 const CART = [
   'export function cartTotal(items: { price: number; qty: number }[]): number {',
   '  let total = 0;',
@@ -37,21 +36,25 @@ const ANSWER = [
   'The loop reads one element past the end of `items`.',
   '',
   '```json',
-  JSON.stringify({
-    summary: 'Off-by-one: the loop runs while i <= items.length.',
-    findings: [
-      {
-        title: 'Off-by-one in loop bound',
-        severity: 'error',
-        category: 'bug',
-        startLine: 5, // wrong on purpose: the quote is on line 3
-        endLine: 5,
-        quote: 'for (let i = 0; i <= items.length; i++) {',
-        explanation: 'On the last pass `items[i]` is undefined and `.price` throws.',
-        fix: { startLine: 5, endLine: 5, replacement: '  for (let i = 0; i < items.length; i++) {' },
-      },
-    ],
-  }, null, 1),
+  JSON.stringify(
+    {
+      summary: 'Off-by-one: the loop runs while i <= items.length.',
+      findings: [
+        {
+          title: 'Off-by-one in loop bound',
+          severity: 'error',
+          category: 'bug',
+          startLine: 5, // wrong on purpose: the quote is on line 3
+          endLine: 5,
+          quote: 'for (let i = 0; i <= items.length; i++) {',
+          explanation: 'On the last pass `items[i]` is undefined and `.price` throws.',
+          fix: { startLine: 5, endLine: 5, replacement: '  for (let i = 0; i < items.length; i++) {' },
+        },
+      ],
+    },
+    null,
+    1,
+  ),
   '```',
 ].join('\n');
 const REASONING = 'Okay, the loop bound uses <= so i reaches items.length. Let me check the </thin edge: yes.';
@@ -70,7 +73,6 @@ after(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
 
 // The result cache goes to this test's folder, never the user's.
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env } });
@@ -99,7 +101,9 @@ test('json: reasoning and answer split exactly, the finding lands on the quoted 
 });
 
 test('inline <think> without the opening tag, cut at odd places, splits the same', async () => {
-  server.script('inline', [inlineThinkStream({ reasoning: REASONING, answer: ANSWER, openTag: false, model: 'inline', chunking: { bytes: 3 }, pieces: 11 })]);
+  server.script('inline', [
+    inlineThinkStream({ reasoning: REASONING, answer: ANSWER, openTag: false, model: 'inline', chunking: { bytes: 3 }, pieces: 11 }),
+  ]);
   const result = await review('inline', '--format', 'json');
   assert.equal(result.code, 0, result.stderr);
   const run = JSON.parse(result.stdout).runs[0];
@@ -145,10 +149,25 @@ test('several files with --concurrency: one run each, in argument order', async 
     deepseekStream({ reasoning: 'first', answer: ANSWER, model: 'many', delayMs: 20 }),
     deepseekStream({ reasoning: 'second', answer: ANSWER, model: 'many' }),
   ]);
-  const result = await cli(['review', file, second, '--base-url', server.baseUrl, '--model', 'many', '--concurrency', '2', '--format', 'json']);
+  const result = await cli([
+    'review',
+    file,
+    second,
+    '--base-url',
+    server.baseUrl,
+    '--model',
+    'many',
+    '--concurrency',
+    '2',
+    '--format',
+    'json',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const runs = JSON.parse(result.stdout).runs;
-  assert.deepEqual(runs.map((r: { file: string }) => r.file), [file, second]);
+  assert.deepEqual(
+    runs.map((r: { file: string }) => r.file),
+    [file, second],
+  );
   assert.ok(runs.every((r: { findings: unknown[] }) => r.findings.length === 1));
 });
 
@@ -207,7 +226,18 @@ test('a .tex file is checked as a proof (referee prompt, finding on the flawed l
   assert.equal(finding.fix.replacement, '  1 + 3 + \\dots + (2k-1) + (2k+1) = k^2 + 2k + 1 = (k+1)^2,');
 
   server.script('as-code', [deepseekStream({ reasoning, answer, model: 'as-code' })]);
-  const code = await cli(['review', `${tex}:12-19`, '--kind', 'code', '--base-url', server.baseUrl, '--model', 'as-code', '--format', 'json']);
+  const code = await cli([
+    'review',
+    `${tex}:12-19`,
+    '--kind',
+    'code',
+    '--base-url',
+    server.baseUrl,
+    '--model',
+    'as-code',
+    '--format',
+    'json',
+  ]);
   assert.equal(code.code, 0, code.stderr);
   assert.match(promptOf('as-code'), /Review this LaTeX code from/);
   assert.doesNotMatch(promptOf('as-code'), /Check the proof/);
@@ -247,7 +277,9 @@ test('bad arguments exit 2 with the reason', async () => {
 test('the API key is read from the environment and never printed', async () => {
   const key = 'sk-test-SECRET-0123456789';
   server.script('keyed', [errorResponse(401, `Incorrect API key provided: ${key}`)]);
-  const result = await cli(['review', file, '--base-url', server.baseUrl, '--model', 'keyed', '--format', 'json'], { THINKLENS_API_KEY: key });
+  const result = await cli(['review', file, '--base-url', server.baseUrl, '--model', 'keyed', '--format', 'json'], {
+    THINKLENS_API_KEY: key,
+  });
   assert.equal(result.code, 1);
   const sent = server.requests.find((r) => r.model === 'keyed');
   assert.equal(sent?.headers.authorization, `Bearer ${key}`);

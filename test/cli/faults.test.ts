@@ -14,7 +14,16 @@ import { deepseekStream, errorResponse, startReplayServer, type ReplayServer } f
 const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 30_000 }, fn);
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
-const CART = ['function cartTotal(items) {', '  let total = 0;', '  for (let i = 0; i <= items.length; i++) {', '    total += items[i].price;', '  }', '  return total;', '}', ''].join('\n');
+const CART = [
+  'function cartTotal(items) {',
+  '  let total = 0;',
+  '  for (let i = 0; i <= items.length; i++) {',
+  '    total += items[i].price;',
+  '  }',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
 
 let server: ReplayServer;
 let dir: string;
@@ -46,7 +55,11 @@ function cli(args: string[], options: { readAfterMs?: number; cwd?: string } = {
     // The result cache in this test's folder, never the user's.
     const env = { PATH: process.env.PATH, THINKLENS_CACHE_DIR: join(dir, 'cache') };
     const child = options.readAfterMs
-      ? spawn('sh', ['-c', `{ "$0" "$@"; echo "exit=$?" >&2; } | { sleep ${options.readAfterMs / 1000}; cat; }`, process.execPath, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd })
+      ? spawn(
+          'sh',
+          ['-c', `{ "$0" "$@"; echo "exit=$?" >&2; } | { sleep ${options.readAfterMs / 1000}; cat; }`, process.execPath, CLI, ...args],
+          { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd },
+        )
       : spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
     const out: Buffer[] = [];
     let stderr = '';
@@ -65,7 +78,10 @@ function cli(args: string[], options: { readAfterMs?: number; cwd?: string } = {
 let modelCounter = 0;
 function scripted(reasoning: string, answer: string, times = 1): string {
   const model = `cli-fault-${++modelCounter}`;
-  server.script(model, Array.from({ length: times }, () => deepseekStream({ reasoning, answer, model })));
+  server.script(
+    model,
+    Array.from({ length: times }, () => deepseekStream({ reasoning, answer, model })),
+  );
   return model;
 }
 
@@ -77,13 +93,17 @@ function answerWith(findings: unknown[], summary = 'Checked.'): string {
 }
 
 // Everything a terminal obeys: ESC (CSI, OSC), BEL, CR, backspace, C1 CSI, DEL, bidi overrides.
-const HOSTILE = '\u001b[2J\u001b]0;pwned\u0007\u001b]52;c;ZWNobyBoaQ==\u0007\u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\ \rall checks passed\b\b\u009b31m\u007f\u202eevil\u202c\u2066';
+const HOSTILE =
+  '\u001b[2J\u001b]0;pwned\u0007\u001b]52;c;ZWNobyBoaQ==\u0007\u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\ \rall checks passed\b\b\u009b31m\u007f\u202eevil\u202c\u2066';
 const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 test('class 1: a big JSON result to a slow pipe is written whole before the exit code', async () => {
   const reasoning = 'r'.repeat(400 * 1024);
   const model = scripted(reasoning, answerWith([]));
-  const result = await cli(['review', `${file}:1-7`, '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', model, '--format', 'json'], { readAfterMs: 2500 });
+  const result = await cli(
+    ['review', `${file}:1-7`, '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', model, '--format', 'json'],
+    { readAfterMs: 2500 },
+  );
   assert.equal(result.code, 0, result.stderr);
   const parsed = JSON.parse(result.stdout);
   assert.equal(parsed.runs[0].reasoning.length, reasoning.length, 'every byte arrived');
@@ -92,7 +112,20 @@ test('class 1: a big JSON result to a slow pipe is written whole before the exit
 test('class 2: --format text and --show-reasoning print no terminal control from the model', async () => {
   const model = scripted(
     `Thinking ${HOSTILE} more`,
-    answerWith([{ title: `Bug ${HOSTILE}`, severity: 'error', category: 'bug', startLine: 3, endLine: 3, quote: 'for (let i = 0; i <= items.length; i++) {', explanation: `Because ${HOSTILE}` }], `Summary ${HOSTILE}`),
+    answerWith(
+      [
+        {
+          title: `Bug ${HOSTILE}`,
+          severity: 'error',
+          category: 'bug',
+          startLine: 3,
+          endLine: 3,
+          quote: 'for (let i = 0; i <= items.length; i++) {',
+          explanation: `Because ${HOSTILE}`,
+        },
+      ],
+      `Summary ${HOSTILE}`,
+    ),
   );
   const result = await review(model, `${file}:1-7`, '--format', 'text', '--show-reasoning');
   assert.equal(result.code, 0, result.stderr);
@@ -113,8 +146,24 @@ test('class 2: a server error message with escapes reaches stderr neutralized', 
 
 test('class 6: "__proto__", "constructor" and "toString" as severity or category stay plain values in JSON, text and SARIF', async () => {
   const findings = [
-    { title: 'A', severity: '__proto__', category: 'constructor', startLine: 3, endLine: 3, quote: 'for (let i = 0; i <= items.length; i++) {', explanation: 'x' },
-    { title: 'B', severity: 'toString', category: '__proto__', startLine: 4, endLine: 4, quote: 'total += items[i].price;', explanation: 'y' },
+    {
+      title: 'A',
+      severity: '__proto__',
+      category: 'constructor',
+      startLine: 3,
+      endLine: 3,
+      quote: 'for (let i = 0; i <= items.length; i++) {',
+      explanation: 'x',
+    },
+    {
+      title: 'B',
+      severity: 'toString',
+      category: '__proto__',
+      startLine: 4,
+      endLine: 4,
+      quote: 'total += items[i].price;',
+      explanation: 'y',
+    },
     { title: 'C', severity: 'constructor', category: 'hasOwnProperty', startLine: 6, endLine: 6, quote: 'return total;', explanation: 'z' },
   ];
   const severities = new Set(['error', 'warning', 'info']);
@@ -129,7 +178,8 @@ test('class 6: "__proto__", "constructor" and "toString" as severity or category
   const text = await review(scripted('r', answerWith(findings)), `${file}:1-7`, '--format', 'text');
   assert.doesNotMatch(text.stdout, /function|\[object|native code/);
   const sarif = await review(scripted('r', answerWith(findings)), `${file}:1-7`, '--format', 'sarif');
-  for (const r of JSON.parse(sarif.stdout).runs[0].results) assert.ok(['error', 'warning', 'note'].includes(r.level), `level ${JSON.stringify(r.level)}`);
+  for (const r of JSON.parse(sarif.stdout).runs[0].results)
+    assert.ok(['error', 'warning', 'note'].includes(r.level), `level ${JSON.stringify(r.level)}`);
 });
 
 test('class 6: a file extension named like an Object method is plain text, not a crash', async () => {
@@ -145,9 +195,36 @@ test('class 7: negative, non-numeric and past-the-end fix lines are refused, not
   const quote = 'for (let i = 0; i <= items.length; i++) {';
   const fixed = '  for (let i = 0; i < items.length; i++) {';
   const findings = [
-    { title: 'neg', severity: 'error', category: 'bug', startLine: 3, endLine: 3, quote, explanation: 'x', fix: { startLine: -2, endLine: -2, replacement: fixed } },
-    { title: 'nan', severity: 'error', category: 'bug', startLine: 3, endLine: 3, quote, explanation: 'x', fix: { startLine: 'three', endLine: 'three', replacement: fixed } },
-    { title: 'eof', severity: 'error', category: 'bug', startLine: 3, endLine: 3, quote, explanation: 'x', fix: { startLine: 900, endLine: 901, replacement: fixed } },
+    {
+      title: 'neg',
+      severity: 'error',
+      category: 'bug',
+      startLine: 3,
+      endLine: 3,
+      quote,
+      explanation: 'x',
+      fix: { startLine: -2, endLine: -2, replacement: fixed },
+    },
+    {
+      title: 'nan',
+      severity: 'error',
+      category: 'bug',
+      startLine: 3,
+      endLine: 3,
+      quote,
+      explanation: 'x',
+      fix: { startLine: 'three', endLine: 'three', replacement: fixed },
+    },
+    {
+      title: 'eof',
+      severity: 'error',
+      category: 'bug',
+      startLine: 3,
+      endLine: 3,
+      quote,
+      explanation: 'x',
+      fix: { startLine: 900, endLine: 901, replacement: fixed },
+    },
   ];
   const result = await review(scripted('r', answerWith(findings)), `${file}:1-7`, '--format', 'json');
   assert.equal(result.code, 0, result.stderr);
@@ -158,7 +235,18 @@ test('class 7: negative, non-numeric and past-the-end fix lines are refused, not
 });
 
 test('class 7: a fix that deletes every reviewed line is marked destructive', async () => {
-  const findings = [{ title: 'wipe', severity: 'error', category: 'bug', startLine: 1, endLine: 7, quote: 'function cartTotal(items) {', explanation: 'x', fix: { startLine: 1, endLine: 7, replacement: '' } }];
+  const findings = [
+    {
+      title: 'wipe',
+      severity: 'error',
+      category: 'bug',
+      startLine: 1,
+      endLine: 7,
+      quote: 'function cartTotal(items) {',
+      explanation: 'x',
+      fix: { startLine: 1, endLine: 7, replacement: '' },
+    },
+  ];
   const result = await review(scripted('r', answerWith(findings)), `${file}:1-7`, '--format', 'json');
   assert.equal(result.code, 0, result.stderr);
   const [finding] = JSON.parse(result.stdout).runs[0].findings;
@@ -196,8 +284,33 @@ test('class 9: --timeout and --deadline past what a timer holds, or not numbers,
 test('class 11: SARIF declares %SRCROOT% in originalUriBaseIds and never carries a ../ URI', async () => {
   const inner = join(dir, 'project');
   mkdirSync(inner, { recursive: true });
-  const findings = [{ title: 'A', severity: 'error', category: 'bug', startLine: 3, endLine: 3, quote: 'for (let i = 0; i <= items.length; i++) {', explanation: 'x' }];
-  const result = await cli(['review', '../cart.js:1-7', './../project/../cart.js:1-7', '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', scripted('r', answerWith(findings), 2), '--format', 'sarif'], { cwd: inner });
+  const findings = [
+    {
+      title: 'A',
+      severity: 'error',
+      category: 'bug',
+      startLine: 3,
+      endLine: 3,
+      quote: 'for (let i = 0; i <= items.length; i++) {',
+      explanation: 'x',
+    },
+  ];
+  const result = await cli(
+    [
+      'review',
+      '../cart.js:1-7',
+      './../project/../cart.js:1-7',
+      '--backend',
+      'openai-compatible',
+      '--base-url',
+      server.baseUrl,
+      '--model',
+      scripted('r', answerWith(findings), 2),
+      '--format',
+      'sarif',
+    ],
+    { cwd: inner },
+  );
   assert.equal(result.code, 0, result.stderr);
   const run = JSON.parse(result.stdout).runs[0];
   assert.ok(run.originalUriBaseIds?.['%SRCROOT%']?.uri?.startsWith('file://'), JSON.stringify(run.originalUriBaseIds));

@@ -13,7 +13,6 @@ import { R1_MODEL, startOllamaServer, type OllamaServer } from '../support/ollam
 import { runCli, type CliOptions } from '../support/cliProcess';
 import { startServerProcess } from '../support/serverProcess';
 
-
 let server: OllamaServer;
 let dir: string;
 let file: string;
@@ -29,17 +28,30 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 // A fresh result cache per run (never the user's): every run here must reach the server.
 const cli = (args: string[], onStderr?: CliOptions['onStderr']) => runCli(args, { onStderr });
 
 for (const suffix of ['', '/v1']) {
   test(`done when: a 700-line file through Ollama's defaults gets its findings (base URL ${suffix ? 'with' : 'without'} /v1)`, async () => {
     const before = server.chats.length;
-    const result = await cli(['review', file, '--backend', 'ollama', '--base-url', `${server.root}${suffix}`, '--model', R1_MODEL, '--format', 'json']);
+    const result = await cli([
+      'review',
+      file,
+      '--backend',
+      'ollama',
+      '--base-url',
+      `${server.root}${suffix}`,
+      '--model',
+      R1_MODEL,
+      '--format',
+      'json',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const run = JSON.parse(result.stdout).runs[0];
-    assert.deepEqual(run.findings.map((f: { startLine: number }) => f.startLine), [11, 691]);
+    assert.deepEqual(
+      run.findings.map((f: { startLine: number }) => f.startLine),
+      [11, 691],
+    );
     assert.match(run.reasoning, /^The task is to review the code/);
     assert.ok(run.usage.tokensPerSecond > 0);
 

@@ -12,7 +12,6 @@ import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.jso
 import { deepseekStream, startReplayServer, type ReplayServer } from '../support/replayServer';
 import { runCli } from '../support/cliProcess';
 
-
 const CART = [
   'export function cartTotal(items: { price: number; qty: number }[]): number {',
   '  let total = 0;',
@@ -61,12 +60,23 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 // A fresh result cache per run: every run here must reach the server.
 const cli = (args: string[]) => runCli(args);
 
 async function reviewJson(file: string, model: string, ...extra: string[]) {
-  const result = await cli(['review', file, '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', model, '--format', 'json', ...extra]);
+  const result = await cli([
+    'review',
+    file,
+    '--backend',
+    'openai-compatible',
+    '--base-url',
+    server.baseUrl,
+    '--model',
+    model,
+    '--format',
+    'json',
+    ...extra,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout);
 }
@@ -105,17 +115,33 @@ function twoFindings(): string {
     JSON.stringify({
       summary: 'Off-by-one.',
       findings: [
-        { title: 'Off-by-one in loop bound', severity: 'error', category: 'bug', confidence: 'high', startLine: 3, endLine: 3, quote: LOOP,
-          explanation: 'On the last pass `items[i]` is undefined and `.price` throws.' },
-        { title: 'Negative qty lowers the total', severity: 'warning', category: 'edge-case', confidence: 'medium', startLine: 4, endLine: 4,
-          quote: 'total += items[i].price * items[i].qty;', explanation: 'A negative `qty` makes the total smaller.' },
+        {
+          title: 'Off-by-one in loop bound',
+          severity: 'error',
+          category: 'bug',
+          confidence: 'high',
+          startLine: 3,
+          endLine: 3,
+          quote: LOOP,
+          explanation: 'On the last pass `items[i]` is undefined and `.price` throws.',
+        },
+        {
+          title: 'Negative qty lowers the total',
+          severity: 'warning',
+          category: 'edge-case',
+          confidence: 'medium',
+          startLine: 4,
+          endLine: 4,
+          quote: 'total += items[i].price * items[i].qty;',
+          explanation: 'A negative `qty` makes the total smaller.',
+        },
       ],
     }),
     '```',
   ].join('\n');
 }
 
-test('evidence offsets point into the run\'s reasoning; confidence follows the trace\'s retraction', async () => {
+test("evidence offsets point into the run's reasoning; confidence follows the trace's retraction", async () => {
   const file = join(dir, 'evidence.ts');
   writeFileSync(file, CART);
   server.script('ev', [deepseekStream({ reasoning: TRACE, answer: twoFindings(), model: 'ev', chunking: { bytes: 7 } })]);
@@ -147,12 +173,21 @@ test('--min-confidence and --min-severity leave findings out; --focus narrows th
     deepseekStream({ reasoning: TRACE, answer: twoFindings(), model: 'filter' }),
   ]);
   const confident = (await reviewJson(file, 'filter', '--min-confidence', 'medium')).runs[0];
-  assert.deepEqual(confident.findings.map((f: { title: string }) => f.title), ['Off-by-one in loop bound']);
+  assert.deepEqual(
+    confident.findings.map((f: { title: string }) => f.title),
+    ['Off-by-one in loop bound'],
+  );
   const severe = (await reviewJson(file, 'filter', '--min-severity', 'error')).runs[0];
-  assert.deepEqual(severe.findings.map((f: { severity: string }) => f.severity), ['error']);
+  assert.deepEqual(
+    severe.findings.map((f: { severity: string }) => f.severity),
+    ['error'],
+  );
   const before = server.requests.length;
   const focused = (await reviewJson(file, 'filter', '--focus', 'edge-cases')).runs[0];
-  assert.deepEqual(focused.findings.map((f: { category: string }) => f.category), ['edge-case']);
+  assert.deepEqual(
+    focused.findings.map((f: { category: string }) => f.category),
+    ['edge-case'],
+  );
   const prompt = JSON.stringify((server.requests[before]!.body as { messages: unknown[] }).messages);
   assert.match(prompt, /Focus only on edge cases/);
 
@@ -171,7 +206,11 @@ test('--samples 3: three requests with different seeds, findings matched by fing
   server.script('vote', [
     deepseekStream({ reasoning: TRACE, answer: twoFindings(), model: 'vote' }),
     deepseekStream({ reasoning: `Second look. ${TRACE}`, answer: loopOnly, model: 'vote' }),
-    deepseekStream({ reasoning: 'Third look: the loop bound <= items.length is off by one; items[i] is undefined at the end.', answer: answerAt(2), model: 'vote' }),
+    deepseekStream({
+      reasoning: 'Third look: the loop bound <= items.length is off by one; items[i] is undefined at the end.',
+      answer: answerAt(2),
+      model: 'vote',
+    }),
   ]);
   const before = server.requests.length;
   const run = (await reviewJson(file, 'vote', '--samples', '3', '--concurrency', '2', '--seed', '10')).runs[0];
@@ -195,7 +234,18 @@ test('sarif: evidence under properties.evidence, valid against SARIF 2.1.0', asy
   const file = join(dir, 'sarif.ts');
   writeFileSync(file, CART);
   server.script('sarif-ev', [deepseekStream({ reasoning: TRACE, answer: twoFindings(), model: 'sarif-ev' })]);
-  const result = await cli(['review', file, '--backend', 'openai-compatible', '--base-url', server.baseUrl, '--model', 'sarif-ev', '--format', 'sarif']);
+  const result = await cli([
+    'review',
+    file,
+    '--backend',
+    'openai-compatible',
+    '--base-url',
+    server.baseUrl,
+    '--model',
+    'sarif-ev',
+    '--format',
+    'sarif',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const sarif = JSON.parse(result.stdout);
   const ajv = new Ajv({ strict: false, unicodeRegExp: false });

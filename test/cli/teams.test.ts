@@ -60,7 +60,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 const cli = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, entry?: string) =>
   runCli(args, { cwd, entry, killAfterMs: 60_000, env: { THINKLENS_CACHE_DIR: join(dir, 'cache'), ...env } });
 
@@ -78,10 +77,14 @@ function makeRepo(name: string): { root: string; git: (...args: string[]) => str
   const root = join(dir, name);
   mkdirSync(root, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    execFileSync(
+      'git',
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
   git('init', '-q');
   return { root, git };
 }
@@ -198,10 +201,12 @@ describe('folders and globs', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(filesOf(result.stdout), ['pkg/four.js', 'src/deep/two.ts', 'src/one.ts']);
     const skipped = JSON.parse(result.stdout).skipped as { path: string; reason: string }[];
-    assert.deepEqual(
-      skipped.map((s) => `${s.path}:${s.reason}`).sort(),
-      ['node_modules/dep/index.js:vendored', 'src/gen.ts:generated', 'src/logo.png:binary', 'vendor/lib.go:vendored'],
-    );
+    assert.deepEqual(skipped.map((s) => `${s.path}:${s.reason}`).sort(), [
+      'node_modules/dep/index.js:vendored',
+      'src/gen.ts:generated',
+      'src/logo.png:binary',
+      'vendor/lib.go:vendored',
+    ]);
     assert.match(result.stderr, /^thinklens: skipped 4 files: .*src\/logo\.png \(binary: NUL byte\)/m);
   });
 
@@ -260,7 +265,7 @@ describe('the CI gate', () => {
     assert.equal(elsewhere.requests.length, 5, '--cache-dir did not start from an empty cache');
   });
 
-  test('the cache: another engine build never serves this build\'s stored results (it may split or parse differently)', async () => {
+  test("the cache: another engine build never serves this build's stored results (it may split or parse differently)", async () => {
     const first = await review(root, 'cache-build', ['a.ts', '--format', 'json']);
     assert.equal(first.requests.length, 1, first.stderr);
     assert.equal((await review(root, 'cache-build', ['a.ts', '--format', 'json'])).requests.length, 0, 'the same build reuses its result');
@@ -271,9 +276,18 @@ describe('the CI gate', () => {
     writeFileSync(other, bundle.replaceAll(build, 'f'.repeat(build.length)));
     try {
       const before = server.requests.length;
-      const result = await cli(root, ['review', 'a.ts', '--format', 'json', '--base-url', server.baseUrl, '--model', 'cache-build'], {}, other);
+      const result = await cli(
+        root,
+        ['review', 'a.ts', '--format', 'json', '--base-url', server.baseUrl, '--model', 'cache-build'],
+        {},
+        other,
+      );
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(server.requests.slice(before).filter((r) => r.model === 'cache-build').length, 1, 'another build reused a stored result');
+      assert.equal(
+        server.requests.slice(before).filter((r) => r.model === 'cache-build').length,
+        1,
+        'another build reused a stored result',
+      );
     } finally {
       rmSync(other, { force: true });
     }
@@ -292,10 +306,18 @@ describe('the CI gate', () => {
       const model = `fail-on-${threshold}-${findings.map((f) => f.severity).join('')}`;
       server.script(model, [respond(model, findings)]);
       const result = await review(root, model, ['a.ts', '--fail-on', threshold, '--no-cache']);
-      assert.equal(result.code, code, `--fail-on ${threshold} with ${findings.map((f) => f.severity).join(',') || 'no findings'}: ${result.stderr}`);
+      assert.equal(
+        result.code,
+        code,
+        `--fail-on ${threshold} with ${findings.map((f) => f.severity).join(',') || 'no findings'}: ${result.stderr}`,
+      );
       if (code === 3) assert.match(result.stderr, new RegExp(`at or above ${threshold}`));
     }
-    server.script('fail-on-broken', [{ status: 500, body: '{"error":{"message":"boom"}}' }, { status: 500, body: '{"error":{"message":"boom"}}' }, { status: 500, body: '{"error":{"message":"boom"}}' }]);
+    server.script('fail-on-broken', [
+      { status: 500, body: '{"error":{"message":"boom"}}' },
+      { status: 500, body: '{"error":{"message":"boom"}}' },
+      { status: 500, body: '{"error":{"message":"boom"}}' },
+    ]);
     const broken = await review(root, 'fail-on-broken', ['a.ts', '--fail-on', 'error', '--no-cache']);
     assert.equal(broken.code, 1, broken.stderr);
     const bad = await review(root, 'fail-on-bad', ['a.ts', '--fail-on', 'fatal']);
@@ -318,7 +340,11 @@ describe('the CI gate', () => {
     server.script('baseline', [respond('baseline', findings), respond('baseline', findings), respond('baseline', findings)]);
     const sarifRun = await review(root, 'baseline', ['a.ts', '--format', 'sarif', '--baseline', baselineFile, '--no-cache']);
     assert.equal(sarifRun.code, 0, sarifRun.stderr);
-    const results = JSON.parse(sarifRun.stdout).runs[0].results as { message: { text: string }; baselineState: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+    const results = JSON.parse(sarifRun.stdout).runs[0].results as {
+      message: { text: string };
+      baselineState: string;
+      locations: { physicalLocation: { region: { startLine: number } } }[];
+    }[];
     const states = Object.fromEntries(results.map((r) => [r.message.text.split(':')[0], r.baselineState]));
     assert.deepEqual(states, { 'Off-by-one in loop bound': 'unchanged', 'New problem': 'new' });
     assert.equal(results.find((r) => r.baselineState === 'unchanged')!.locations[0]!.physicalLocation.region.startLine, 5);
@@ -341,7 +367,10 @@ describe('the CI gate', () => {
     // 1 USD per 1M prompt tokens and 100 per 1M completion: each replayed run (812 + 2310 tokens) costs about $0.2318.
     const env = { THINKLENS_PRICING: JSON.stringify({ 'openai-compatible/budget': { inputCacheHit: 0, inputCacheMiss: 1, output: 100 } }) };
     const usage = { prompt: 812, completion: 2310, reasoning: 1984 };
-    server.script('budget', Array.from({ length: 5 }, () => deepseekStream({ model: 'budget', reasoning: 'r', answer: answer([]), usage })));
+    server.script(
+      'budget',
+      Array.from({ length: 5 }, () => deepseekStream({ model: 'budget', reasoning: 'r', answer: answer([]), usage })),
+    );
     const result = await review(root, 'budget', ['.', '--max-cost', '0.95', '--concurrency', '1', '--format', 'json', '--no-cache'], env);
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.requests.length, 4, 'four runs fit in $0.95, the fifth would not');
@@ -361,7 +390,19 @@ describe('the CI gate', () => {
     const busy = await startReplayServer({ maxInFlight: 2, busyRetryAfterSeconds: 1, defaultResponse: respond('busy', [], 40) });
     try {
       const started = Date.now();
-      const result = await cli(root, ['review', '.', '--base-url', busy.baseUrl, '--model', 'busy', '--concurrency', '5', '--format', 'json', '--no-cache']);
+      const result = await cli(root, [
+        'review',
+        '.',
+        '--base-url',
+        busy.baseUrl,
+        '--model',
+        'busy',
+        '--concurrency',
+        '5',
+        '--format',
+        'json',
+        '--no-cache',
+      ]);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(JSON.parse(result.stdout).runs.length, 5);
       assert.ok(busy.load.turnedAway > 0, 'the server never pushed back; the test proves nothing');
@@ -370,7 +411,10 @@ describe('the CI gate', () => {
       assert.ok(Date.now() - started >= 1000, 'the Retry-After of 1 s was not waited for');
       const turnedAway = busy.requests.filter((r) => r.busy);
       const retryAfterFirstRefusal = busy.requests.filter((r) => !r.busy && r.receivedAt > turnedAway[0]!.receivedAt);
-      assert.ok(retryAfterFirstRefusal.every((r) => r.receivedAt - turnedAway[0]!.receivedAt >= 950), 'a request started before the Retry-After had passed');
+      assert.ok(
+        retryAfterFirstRefusal.every((r) => r.receivedAt - turnedAway[0]!.receivedAt >= 950),
+        'a request started before the Retry-After had passed',
+      );
       assert.equal(result.stderr, '', 'stderr is not a terminal, so no progress should be written');
     } finally {
       await busy.close();

@@ -36,7 +36,14 @@ const PICTURES = join(projectRoot, 'docs', 'images');
 const UPDATE_PICTURES = process.env.THINKLENS_UPDATE_PICTURES === '1';
 const MAX_PICTURE_BYTES = 400 * 1024;
 /** The pictures the README shows; the others stay in test-results/person/. */
-const README_PICTURES = new Set(['panel-dark-streaming', 'panel-dark', 'panel-light-streaming', 'panel-light', 'panel-follow-up', ...[1, 2, 3, 4, 5, 6].map((n) => `run-${n}`)]);
+const README_PICTURES = new Set([
+  'panel-dark-streaming',
+  'panel-dark',
+  'panel-light-streaming',
+  'panel-light',
+  'panel-follow-up',
+  ...[1, 2, 3, 4, 5, 6].map((n) => `run-${n}`),
+]);
 const VIEWPORT = { width: 1280, height: 800 };
 const SIDEBAR_WIDTH = 470;
 
@@ -74,7 +81,8 @@ const ANSWER = [
           startLine: 11,
           endLine: 11,
           quote: BUGGY_LOOP,
-          explanation: 'With `i <= items.length` the last iteration reads `items[items.length]` (undefined), so `items[i].unitPrice` throws. `cartTotal([])` already fails.',
+          explanation:
+            'With `i <= items.length` the last iteration reads `items[items.length]` (undefined), so `items[i].unitPrice` throws. `cartTotal([])` already fails.',
           fix: { startLine: 11, endLine: 11, replacement: `  ${FIXED_LOOP}` },
         },
       ],
@@ -200,10 +208,14 @@ async function editorLineNow(page, line) {
   return page.evaluate((wanted) => {
     const editor = document.querySelector('.editor-group-container.active .monaco-editor');
     if (!editor) return undefined;
-    const number = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find((n) => n.textContent?.trim() === String(wanted));
+    const number = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find(
+      (n) => n.textContent?.trim() === String(wanted),
+    );
     const row = number?.closest('.margin-view-overlays > div');
     if (!(row instanceof HTMLElement)) return undefined;
-    const text = [...editor.querySelectorAll('.view-lines .view-line')].find((l) => l instanceof HTMLElement && l.style.top === row.style.top);
+    const text = [...editor.querySelectorAll('.view-lines .view-line')].find(
+      (l) => l instanceof HTMLElement && l.style.top === row.style.top,
+    );
     return text?.textContent?.replace(/\u00a0/g, ' ');
   }, line);
 }
@@ -282,7 +294,8 @@ async function waitForRun(frame, predicate, what, timeoutMs = 20_000) {
   for (;;) {
     last = await newestRun(frame).catch(() => undefined);
     if (last && predicate(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the newest run: ${JSON.stringify(last)?.slice(0, 600)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the newest run: ${JSON.stringify(last)?.slice(0, 600)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -305,7 +318,10 @@ async function picture(page, name, clip) {
   const colours = await distinctColours(buffer);
   assert.ok(colours > 40, `${name}.png looks blank (${colours} colours)`);
   if (UPDATE_PICTURES && README_PICTURES.has(name)) {
-    assert.ok(buffer.length <= MAX_PICTURE_BYTES, `${name}.png is ${Math.round(buffer.length / 1024)} KB, over ${MAX_PICTURE_BYTES / 1024} KB`);
+    assert.ok(
+      buffer.length <= MAX_PICTURE_BYTES,
+      `${name}.png is ${Math.round(buffer.length / 1024)} KB, over ${MAX_PICTURE_BYTES / 1024} KB`,
+    );
     mkdirSync(PICTURES, { recursive: true });
     writeFileSync(join(PICTURES, `${name}.png`), buffer);
   }
@@ -316,18 +332,22 @@ async function picture(page, name, clip) {
 async function distinctColours(buffer) {
   const scratch = await workbench.browser.newPage();
   try {
-    return await scratch.evaluate(async (dataUrl) => {
-      const image = new Image();
-      image.src = dataUrl;
-      await image.decode();
-      const canvas = new OffscreenCanvas(image.width, image.height);
-      const context = canvas.getContext('2d');
-      context.drawImage(image, 0, 0);
-      const pixels = context.getImageData(0, 0, image.width, image.height).data;
-      const seen = new Set();
-      for (let i = 0; i < pixels.length && seen.size < 1000; i += 4 * 7) seen.add((pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]);
-      return seen.size;
-    }, `data:image/png;base64,${buffer.toString('base64')}`);
+    return await scratch.evaluate(
+      async (dataUrl) => {
+        const image = new Image();
+        image.src = dataUrl;
+        await image.decode();
+        const canvas = new OffscreenCanvas(image.width, image.height);
+        const context = canvas.getContext('2d');
+        context.drawImage(image, 0, 0);
+        const pixels = context.getImageData(0, 0, image.width, image.height).data;
+        const seen = new Set();
+        for (let i = 0; i < pixels.length && seen.size < 1000; i += 4 * 7)
+          seen.add((pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]);
+        return seen.size;
+      },
+      `data:image/png;base64,${buffer.toString('base64')}`,
+    );
   } finally {
     await scratch.close();
   }
@@ -366,7 +386,10 @@ async function tryPickColorTheme(page, text, loose) {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
   const row = (name, exact) =>
-    widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact ? new RegExp(`^\\s*${name}\\s*$`) : name }) }).first();
+    widget
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: exact ? new RegExp(`^\\s*${name}\\s*$`) : name }) })
+      .first();
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -384,58 +407,66 @@ async function tryPickColorTheme(page, text, loose) {
 }
 
 async function themeKind(page) {
-  return page.locator('.monaco-workbench').evaluate((node) => (node.classList.contains('vs-dark') ? 'dark' : node.classList.contains('vs') ? 'light' : 'other'));
+  return page
+    .locator('.monaco-workbench')
+    .evaluate((node) => (node.classList.contains('vs-dark') ? 'dark' : node.classList.contains('vs') ? 'light' : 'other'));
 }
 
 // ---- The run ----
 
-before(async () => {
-  if (process.env.THINKLENS_WORKBENCH_BUILT !== '1') {
-    const built = spawnSync(process.execPath, ['esbuild.mjs', 'extension', 'webview'], { cwd: projectRoot, stdio: 'inherit' });
-    assert.equal(built.status, 0, 'the build failed (node esbuild.mjs extension webview)');
-  }
-  installSignalHandlers(); // before the replay server starts: Ctrl+C must stop it too
-  // A copy: the checks edit cart.ts, and samples/ must stay as it is.
-  scratch = mkdtempSync(join(tmpdir(), 'thinklens-person-'));
-  folder = join(scratch, 'samples'); // the window title reads "samples", as with npm start
-  cpSync(join(projectRoot, 'samples'), folder, { recursive: true });
-  replay = await startReplay();
-  const started = Date.now();
-  workbench = await openWorkbench({
-    folder,
-    viewport: VIEWPORT,
-    settings: {
-      'thinklens.requestTimeoutSeconds': 20,
-      'editor.minimap.enabled': false,
-      'workbench.statusBar.visible': true,
-      'breadcrumbs.enabled': false,
-    },
-  });
-  const page = workbench.page;
-  // Where code goes is machine-scoped: in code-server (a remote window) it is read from the
-  // machine's settings, not the browser's user settings. Written after start-up, then the window
-  // reloads so VS Code reads it as a person's configured machine would have it from the start.
-  // The model (what a key is billed for) and the prices are machine-scoped for the same reason.
-  writeMachineSettings(workbench.server.userDataDir, {
-    'thinklens.backend': 'openai-compatible',
-    'thinklens.baseUrl': replay.baseUrl,
-    'thinklens.model': MODEL,
-    // DeepSeek's off-peak prices, so the usage line shows what the run would cost there.
-    'thinklens.pricing': { [`openai-compatible/${MODEL}`]: { inputCacheHit: 0.003, inputCacheMiss: 0.15, output: 0.6 } },
-  });
-  await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await thinkLensActivityItem(page).waitFor({ timeout: 60_000 });
-  await pickColorTheme(page, 'Dark Modern', 'dark');
-  // The status bar names the configured backend once ThinkLens is active; then back to the Explorer.
-  await openThinkLensView(page);
-  await page.locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  // Wide enough to read the reasoning (the side bar keeps one width for all its views).
-  await widenSideBar(page, SIDEBAR_WIDTH);
-  await page.keyboard.press('Control+Shift+E');
-  await page.locator('.part.sidebar .explorer-folders-view').first().waitFor({ state: 'visible', timeout: 10_000 });
-  console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}, { timeout: 900_000 }); // a first run may install code-server (minutes)
+before(
+  async () => {
+    if (process.env.THINKLENS_WORKBENCH_BUILT !== '1') {
+      const built = spawnSync(process.execPath, ['esbuild.mjs', 'extension', 'webview'], { cwd: projectRoot, stdio: 'inherit' });
+      assert.equal(built.status, 0, 'the build failed (node esbuild.mjs extension webview)');
+    }
+    installSignalHandlers(); // before the replay server starts: Ctrl+C must stop it too
+    // A copy: the checks edit cart.ts, and samples/ must stay as it is.
+    scratch = mkdtempSync(join(tmpdir(), 'thinklens-person-'));
+    folder = join(scratch, 'samples'); // the window title reads "samples", as with npm start
+    cpSync(join(projectRoot, 'samples'), folder, { recursive: true });
+    replay = await startReplay();
+    const started = Date.now();
+    workbench = await openWorkbench({
+      folder,
+      viewport: VIEWPORT,
+      settings: {
+        'thinklens.requestTimeoutSeconds': 20,
+        'editor.minimap.enabled': false,
+        'workbench.statusBar.visible': true,
+        'breadcrumbs.enabled': false,
+      },
+    });
+    const page = workbench.page;
+    // Where code goes is machine-scoped: in code-server (a remote window) it is read from the
+    // machine's settings, not the browser's user settings. Written after start-up, then the window
+    // reloads so VS Code reads it as a person's configured machine would have it from the start.
+    // The model (what a key is billed for) and the prices are machine-scoped for the same reason.
+    writeMachineSettings(workbench.server.userDataDir, {
+      'thinklens.backend': 'openai-compatible',
+      'thinklens.baseUrl': replay.baseUrl,
+      'thinklens.model': MODEL,
+      // DeepSeek's off-peak prices, so the usage line shows what the run would cost there.
+      'thinklens.pricing': { [`openai-compatible/${MODEL}`]: { inputCacheHit: 0.003, inputCacheMiss: 0.15, output: 0.6 } },
+    });
+    await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await thinkLensActivityItem(page).waitFor({ timeout: 60_000 });
+    await pickColorTheme(page, 'Dark Modern', 'dark');
+    // The status bar names the configured backend once ThinkLens is active; then back to the Explorer.
+    await openThinkLensView(page);
+    await page
+      .locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    // Wide enough to read the reasoning (the side bar keeps one width for all its views).
+    await widenSideBar(page, SIDEBAR_WIDTH);
+    await page.keyboard.press('Control+Shift+E');
+    await page.locator('.part.sidebar .explorer-folders-view').first().waitFor({ state: 'visible', timeout: 10_000 });
+    console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  },
+  { timeout: 900_000 },
+); // a first run may install code-server (minutes)
 
 after(async () => {
   await workbench?.close();
@@ -444,128 +475,159 @@ after(async () => {
 });
 
 afterEach(async (context) => {
-  if (workbench) await screenshot(workbench.page, join(RESULTS, `after-${context.name.replace(/[^\w-]+/g, '_').slice(0, 80)}.png`)).catch(() => undefined);
+  if (workbench)
+    await screenshot(workbench.page, join(RESULTS, `after-${context.name.replace(/[^\w-]+/g, '_').slice(0, 80)}.png`)).catch(
+      () => undefined,
+    );
 });
 
-test('Explain This Bug on a selection: the reasoning streams into the panel, the finding reaches the Problems panel, Quick Fix repairs line 11', { timeout: 120_000 }, async () => {
-  const page = workbench.page;
-  assert.equal(await themeKind(page), 'dark');
-  await openFile(page, 'src/cart.ts');
-  assert.equal(await editorLine(page, 11, `  ${BUGGY_LOOP}`), `  ${BUGGY_LOOP}`, 'cart.ts does not show the buggy loop on line 11');
+test(
+  'Explain This Bug on a selection: the reasoning streams into the panel, the finding reaches the Problems panel, Quick Fix repairs line 11',
+  { timeout: 120_000 },
+  async () => {
+    const page = workbench.page;
+    assert.equal(await themeKind(page), 'dark');
+    await openFile(page, 'src/cart.ts');
+    assert.equal(await editorLine(page, 11, `  ${BUGGY_LOOP}`), `  ${BUGGY_LOOP}`, 'cart.ts does not show the buggy loop on line 11');
 
-  await selectLines(page, 9, 15);
-  const selected = /Ln 15, Col 2 \(\d+ selected\)/;
-  assert.match(await cursorStatus(page, selected), selected, 'lines 9-15 are not selected');
+    await selectLines(page, 9, 15);
+    const selected = /Ln 15, Col 2 \(\d+ selected\)/;
+    assert.match(await cursorStatus(page, selected), selected, 'lines 9-15 are not selected');
 
-  await script(EXPLAIN_STREAM);
-  await typeCommand(page, 'ThinkLens: Explain This Bug', () => picture(page, 'run-1'));
+    await script(EXPLAIN_STREAM);
+    await typeCommand(page, 'ThinkLens: Explain This Bug', () => picture(page, 'run-1'));
 
-  // The panel opens by itself, with the run for exactly the selected lines.
-  const frame = panelFrame(page);
-  await frame.locator('article.run').first().waitFor({ state: 'attached', timeout: 30_000 });
-  assert.equal(await frame.locator('article.run .run-title').innerText(), 'src/cart.ts:9-15');
-  const early = await waitForRun(frame, (r) => r.running && r.trace.length > 0, 'the first reasoning text');
-  assert.equal(early.expanded, true, 'the reasoning is folded while it streams');
-  assert.ok(squash(REASONING).startsWith(squash(early.trace)), `the trace does not show the model's reasoning: ${early.trace.slice(0, 80)}`);
-  const later = await waitForRun(frame, (r) => r.trace.length > early.trace.length + 40, 'the reasoning to grow');
-  assert.equal(later.running, true, 'the run ended before the trace was seen growing');
-  assert.match(later.status, /Thinking…/);
-  assert.equal(later.traceVisible, true);
-  await picture(page, 'panel-dark-streaming', await panelClip(page));
-  await picture(page, 'run-2');
-  const prompt = (await replayRequests()).at(-1).body.messages?.[0]?.content ?? '';
-  assert.match(prompt, /\n\s*9 \| export function cartTotal/, 'the model was not sent line 9');
-  assert.match(prompt, /\n\s*15 \| \}/, 'the model was not sent line 15');
+    // The panel opens by itself, with the run for exactly the selected lines.
+    const frame = panelFrame(page);
+    await frame.locator('article.run').first().waitFor({ state: 'attached', timeout: 30_000 });
+    assert.equal(await frame.locator('article.run .run-title').innerText(), 'src/cart.ts:9-15');
+    const early = await waitForRun(frame, (r) => r.running && r.trace.length > 0, 'the first reasoning text');
+    assert.equal(early.expanded, true, 'the reasoning is folded while it streams');
+    assert.ok(
+      squash(REASONING).startsWith(squash(early.trace)),
+      `the trace does not show the model's reasoning: ${early.trace.slice(0, 80)}`,
+    );
+    const later = await waitForRun(frame, (r) => r.trace.length > early.trace.length + 40, 'the reasoning to grow');
+    assert.equal(later.running, true, 'the run ended before the trace was seen growing');
+    assert.match(later.status, /Thinking…/);
+    assert.equal(later.traceVisible, true);
+    await picture(page, 'panel-dark-streaming', await panelClip(page));
+    await picture(page, 'run-2');
+    const prompt = (await replayRequests()).at(-1).body.messages?.[0]?.content ?? '';
+    assert.match(prompt, /\n\s*9 \| export function cartTotal/, 'the model was not sent line 9');
+    assert.match(prompt, /\n\s*15 \| \}/, 'the model was not sent line 15');
 
-  const answering = await waitForRun(frame, (r) => r.answer.length > 20, 'the answer to start streaming');
-  assert.equal(answering.running, true, 'the answer was only seen after the run ended');
-  assert.ok(!answering.answer.includes('"findings"'), 'the JSON block shows as answer text');
-  assert.match(answering.status, /Answering…/);
-  await picture(page, 'run-3');
+    const answering = await waitForRun(frame, (r) => r.answer.length > 20, 'the answer to start streaming');
+    assert.equal(answering.running, true, 'the answer was only seen after the run ended');
+    assert.ok(!answering.answer.includes('"findings"'), 'the JSON block shows as answer text');
+    assert.match(answering.status, /Answering…/);
+    await picture(page, 'run-3');
 
-  const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish');
-  assert.match(done.status, /^Done in /);
-  assert.equal(squash(done.trace), squash(REASONING), 'the finished trace is not the whole reasoning');
-  assert.match(done.summary, /reads one element past the end/);
-  assert.deepEqual(done.findings, [{ title: 'Off-by-one in loop bound', lines: 'line 11', canApply: true }]);
-  assert.match(done.usage, /812 in \(512 cached\) · 262 reasoning · \d+ answer · \$0\.\d+/, 'no usage and cost line');
-  // Scrolled down to the findings, as a person reading the answer would.
-  await frame.locator('article.run .usage').scrollIntoViewIfNeeded();
-  await picture(page, 'panel-dark', await panelClip(page));
+    const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish');
+    assert.match(done.status, /^Done in /);
+    assert.equal(squash(done.trace), squash(REASONING), 'the finished trace is not the whole reasoning');
+    assert.match(done.summary, /reads one element past the end/);
+    assert.deepEqual(done.findings, [{ title: 'Off-by-one in loop bound', lines: 'line 11', canApply: true }]);
+    assert.match(done.usage, /812 in \(512 cached\) · 262 reasoning · \d+ answer · \$0\.\d+/, 'no usage and cost line');
+    // Scrolled down to the findings, as a person reading the answer would.
+    await frame.locator('article.run .usage').scrollIntoViewIfNeeded();
+    await picture(page, 'panel-dark', await panelClip(page));
 
-  // The Problems panel: one ThinkLens row on line 11.
-  await openProblems(page);
-  const row = problemRows(page).filter({ hasText: 'Off-by-one in loop bound' });
-  await row.first().waitFor({ state: 'visible', timeout: 15_000 });
-  const label = (await row.first().getAttribute('aria-label')) ?? (await row.first().innerText());
-  assert.match(label, /ThinkLens/, `the problem row does not name ThinkLens: ${label}`);
-  assert.match(`${label} ${await row.first().innerText()}`, /(Ln|line) 11\b|\[Ln 11,|11:3/, `the problem is not on line 11: ${label}`);
-  await picture(page, 'run-4');
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    // The Problems panel: one ThinkLens row on line 11.
+    await openProblems(page);
+    const row = problemRows(page).filter({ hasText: 'Off-by-one in loop bound' });
+    await row.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const label = (await row.first().getAttribute('aria-label')) ?? (await row.first().innerText());
+    assert.match(label, /ThinkLens/, `the problem row does not name ThinkLens: ${label}`);
+    assert.match(`${label} ${await row.first().innerText()}`, /(Ln|line) 11\b|\[Ln 11,|11:3/, `the problem is not on line 11: ${label}`);
+    await picture(page, 'run-4');
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
 
-  // The cursor on the squiggle shows the light bulb; Quick Fix (Ctrl+.) lists "Apply fix".
-  await goToLine(page, 11, 8);
-  await page.locator('.editor-group-container.active .lightBulbWidget').first().waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Control+.');
-  const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
-  await menu.waitFor({ state: 'visible', timeout: 10_000 });
-  const apply = menu.locator('.monaco-list-row.action', { hasText: 'Apply fix: Off-by-one in loop bound' }).first();
-  await apply.waitFor({ state: 'visible', timeout: 10_000 });
-  await picture(page, 'run-5');
-  await apply.click();
-  await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+    // The cursor on the squiggle shows the light bulb; Quick Fix (Ctrl+.) lists "Apply fix".
+    await goToLine(page, 11, 8);
+    await page.locator('.editor-group-container.active .lightBulbWidget').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Control+.');
+    const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
+    await menu.waitFor({ state: 'visible', timeout: 10_000 });
+    const apply = menu.locator('.monaco-list-row.action', { hasText: 'Apply fix: Off-by-one in loop bound' }).first();
+    await apply.waitFor({ state: 'visible', timeout: 10_000 });
+    await picture(page, 'run-5');
+    await apply.click();
+    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
 
-  assert.equal(await editorLine(page, 11, `  ${FIXED_LOOP}`), `  ${FIXED_LOOP}`, 'line 11 does not read i < items.length after Apply fix');
-  const next = '    total += items[i].unitPrice * items[i].quantity;';
-  assert.equal(await editorLine(page, 12, next), next, 'the fix moved other lines');
-  // The fixed finding leaves the Problems panel, and the panel no longer offers its fix.
-  await problemRows(page).filter({ hasText: 'Off-by-one in loop bound' }).first().waitFor({ state: 'detached', timeout: 10_000 });
-  await waitForRun(frame, (r) => r.findings.every((f) => !f.canApply), 'the panel to stop offering the applied fix');
-  await page.mouse.move(VIEWPORT.width - 100, VIEWPORT.height - 120); // no hover box over the code
-  await picture(page, 'run-6');
-});
+    assert.equal(
+      await editorLine(page, 11, `  ${FIXED_LOOP}`),
+      `  ${FIXED_LOOP}`,
+      'line 11 does not read i < items.length after Apply fix',
+    );
+    const next = '    total += items[i].unitPrice * items[i].quantity;';
+    assert.equal(await editorLine(page, 12, next), next, 'the fix moved other lines');
+    // The fixed finding leaves the Problems panel, and the panel no longer offers its fix.
+    await problemRows(page).filter({ hasText: 'Off-by-one in loop bound' }).first().waitFor({ state: 'detached', timeout: 10_000 });
+    await waitForRun(frame, (r) => r.findings.every((f) => !f.canApply), 'the panel to stop offering the applied fix');
+    await page.mouse.move(VIEWPORT.width - 100, VIEWPORT.height - 120); // no hover box over the code
+    await picture(page, 'run-6');
+  },
+);
 
-test('Why on the finding highlights the passage of the reasoning that led to it, and Back returns to the finding', { timeout: 60_000 }, async () => {
-  const page = workbench.page;
-  const frame = panelFrame(page);
-  const card = frame.locator('article.run').last();
-  const why = card.locator('.finding .finding-why').first();
-  await why.scrollIntoViewIfNeeded();
-  await why.click();
-  await card.locator('.evidence-bar:not([hidden])').waitFor({ state: 'visible', timeout: 10_000 });
-  const shown = await card.evaluate((node) => ({
-    passages: [...(CSS.highlights.get('thinklens-evidence') ?? [])].map((range) => range.toString()),
-    where: node.querySelector('.evidence-where')?.textContent ?? '',
-    expanded: node.querySelector('.trace-toggle')?.getAttribute('aria-expanded'),
-    focused: document.activeElement?.className ?? '',
-    inView: (() => {
-      const range = [...(CSS.highlights.get('thinklens-evidence-current') ?? [])][0];
-      const box = node.querySelector('.trace-body')?.getBoundingClientRect();
-      const rect = range?.getBoundingClientRect();
-      return Boolean(rect && box && rect.top >= box.top && rect.bottom <= box.bottom);
-    })(),
-  }));
-  assert.equal(shown.expanded, 'true', 'Why did not open the reasoning');
-  assert.ok(shown.passages.length > 0, `no passage is highlighted; the bar says: ${shown.where}`);
-  for (const passage of shown.passages) assert.ok(squash(REASONING).includes(squash(passage)), `the highlight is not a passage of the reasoning: ${passage}`);
-  assert.ok(shown.passages.some((p) => /items\.length|items\[i\]/.test(p)), `the passages do not speak of the loop: ${shown.passages.join(' | ')}`);
-  assert.match(shown.where, /passage 1 of \d/);
-  assert.equal(shown.inView, true, 'the trace is not scrolled to the passage');
-  assert.match(shown.focused, /evidence-back/, 'focus is not on Back to finding');
-  await picture(page, 'panel-why', await panelClip(page));
+test(
+  'Why on the finding highlights the passage of the reasoning that led to it, and Back returns to the finding',
+  { timeout: 60_000 },
+  async () => {
+    const page = workbench.page;
+    const frame = panelFrame(page);
+    const card = frame.locator('article.run').last();
+    const why = card.locator('.finding .finding-why').first();
+    await why.scrollIntoViewIfNeeded();
+    await why.click();
+    await card.locator('.evidence-bar:not([hidden])').waitFor({ state: 'visible', timeout: 10_000 });
+    const shown = await card.evaluate((node) => ({
+      passages: [...(CSS.highlights.get('thinklens-evidence') ?? [])].map((range) => range.toString()),
+      where: node.querySelector('.evidence-where')?.textContent ?? '',
+      expanded: node.querySelector('.trace-toggle')?.getAttribute('aria-expanded'),
+      focused: document.activeElement?.className ?? '',
+      inView: (() => {
+        const range = [...(CSS.highlights.get('thinklens-evidence-current') ?? [])][0];
+        const box = node.querySelector('.trace-body')?.getBoundingClientRect();
+        const rect = range?.getBoundingClientRect();
+        return Boolean(rect && box && rect.top >= box.top && rect.bottom <= box.bottom);
+      })(),
+    }));
+    assert.equal(shown.expanded, 'true', 'Why did not open the reasoning');
+    assert.ok(shown.passages.length > 0, `no passage is highlighted; the bar says: ${shown.where}`);
+    for (const passage of shown.passages)
+      assert.ok(squash(REASONING).includes(squash(passage)), `the highlight is not a passage of the reasoning: ${passage}`);
+    assert.ok(
+      shown.passages.some((p) => /items\.length|items\[i\]/.test(p)),
+      `the passages do not speak of the loop: ${shown.passages.join(' | ')}`,
+    );
+    assert.match(shown.where, /passage 1 of \d/);
+    assert.equal(shown.inView, true, 'the trace is not scrolled to the passage');
+    assert.match(shown.focused, /evidence-back/, 'focus is not on Back to finding');
+    await picture(page, 'panel-why', await panelClip(page));
 
-  await card.locator('.evidence-back').click();
-  const back = await card.evaluate(() => ({ passages: CSS.highlights.get('thinklens-evidence')?.size ?? 0, focused: document.activeElement?.className ?? '' }));
-  assert.equal(back.passages, 0, 'Back did not clear the highlight');
-  assert.match(back.focused, /finding-why/, 'Back did not return to the finding');
-});
+    await card.locator('.evidence-back').click();
+    const back = await card.evaluate(() => ({
+      passages: CSS.highlights.get('thinklens-evidence')?.size ?? 0,
+      focused: document.activeElement?.className ?? '',
+    }));
+    assert.equal(back.passages, 0, 'Back did not clear the highlight');
+    assert.match(back.focused, /finding-why/, 'Back did not return to the finding');
+  },
+);
 
 test('a follow-up question in the panel gets a second answer, with usage and cost', { timeout: 60_000 }, async () => {
   const page = workbench.page;
   const frame = panelFrame(page);
   const before = await newestRun(frame);
   assert.equal(before?.count, 1);
-  await script({ reasoning: FOLLOW_UP_REASONING, answer: FOLLOW_UP_ANSWER, pieces: 40, delayMs: 20, usage: { prompt: 1304, completion: 118, reasoning: 36, cached: 1024 } });
+  await script({
+    reasoning: FOLLOW_UP_REASONING,
+    answer: FOLLOW_UP_ANSWER,
+    pieces: 40,
+    delayMs: 20,
+    usage: { prompt: 1304, completion: 118, reasoning: 36, cached: 1024 },
+  });
 
   const box = frame.locator('.follow-up-input textarea');
   await box.click();
@@ -585,7 +647,10 @@ test('a follow-up question in the panel gets a second answer, with usage and cos
   // The conversation went back to the model: the first answer, then the question.
   const requests = await replayRequests();
   const messages = requests[requests.length - 1].body.messages ?? [];
-  assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user']);
+  assert.deepEqual(
+    messages.map((m) => m.role),
+    ['user', 'assistant', 'user'],
+  );
   assert.ok(messages[2].content.includes(FOLLOW_UP_QUESTION));
   await frame.locator('article.run').last().locator('.usage').scrollIntoViewIfNeeded();
   await picture(page, 'panel-follow-up', await panelClip(page));
@@ -639,7 +704,8 @@ test('Escape cancels a running run, with focus in the trace or on the Cancel but
     await selectLines(page, 9, 15);
     await page.keyboard.press('Control+Alt+E');
     await waitForRun(frame, (r) => r.count === 1 && r.running && r.trace.length > 30, `a run streaming (Escape in the ${where})`);
-    const target = where === 'trace' ? frame.locator('article.run .trace-body') : frame.locator('article.run.is-running vscode-button.cancel');
+    const target =
+      where === 'trace' ? frame.locator('article.run .trace-body') : frame.locator('article.run.is-running vscode-button.cancel');
     await target.focus();
     await page.keyboard.press('Escape');
     const stopped = await waitForRun(frame, (r) => !r.running && !r.busy, `Escape in the ${where} to stop the run`);
@@ -665,7 +731,11 @@ test('in the Light Modern theme the panel follows the theme, mid-stream and fini
     await page.locator('.part.panel').waitFor({ state: 'hidden', timeout: 5_000 });
   }
   await typeCommand(page, 'ThinkLens: Explain This Bug');
-  await waitForRun(frame, (r) => r.count === 1 && r.running && r.trace.length > REASONING.length / 2, 'the reasoning streaming in the light theme');
+  await waitForRun(
+    frame,
+    (r) => r.count === 1 && r.running && r.trace.length > REASONING.length / 2,
+    'the reasoning streaming in the light theme',
+  );
   await picture(page, 'panel-light-streaming', await panelClip(page));
   const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish');
   assert.match(done.status, /^Done in /);

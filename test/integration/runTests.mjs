@@ -20,7 +20,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from '../../scripts/vscode/browser.mjs';
 import { installSignalHandlers, killProcessGroup, onCleanup, processGroupAlive, runCleanup } from '../../scripts/vscode/cleanup.mjs';
-import { desktopDisplay, downloadDesktopVSCode, runTestsInCodeServer, runTestsInDesktopVSCode } from '../../scripts/vscode/extensionTests.mjs';
+import {
+  desktopDisplay,
+  downloadDesktopVSCode,
+  runTestsInCodeServer,
+  runTestsInDesktopVSCode,
+} from '../../scripts/vscode/extensionTests.mjs';
 import { ensureCodeServer } from '../../scripts/vscode/installCodeServer.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,7 +57,9 @@ installSignalHandlers({
 
 const overallMs = Number(process.env.THINKLENS_INTEGRATION_TIMEOUT_S ?? 1800) * 1000;
 const overallTimer = setTimeout(() => {
-  say(`the integration run did not finish within ${seconds(overallMs)} (THINKLENS_INTEGRATION_TIMEOUT_S); stopping every process it started`);
+  say(
+    `the integration run did not finish within ${seconds(overallMs)} (THINKLENS_INTEGRATION_TIMEOUT_S); stopping every process it started`,
+  );
   counts.failed += 1;
   finish(1);
   runCleanup();
@@ -69,7 +76,10 @@ function build() {
 
 /** Parses the suite's own count line (see suite/index.ts) out of the extension host's output. */
 function mochaCounts(lines, exitCode) {
-  const line = [...lines].reverse().map((l) => /mocha-counts: (\d+) passed, (\d+) failed/.exec(l)).find(Boolean);
+  const line = [...lines]
+    .reverse()
+    .map((l) => /mocha-counts: (\d+) passed, (\d+) failed/.exec(l))
+    .find(Boolean);
   const passed = line ? Number(line[1]) : 0;
   let failed = line ? Number(line[2]) : 0;
   // A crash, a timeout or a failing run() without a count still has to count as a failure.
@@ -79,7 +89,8 @@ function mochaCounts(lines, exitCode) {
 
 async function chooseHost() {
   const wanted = process.env.THINKLENS_VSCODE ?? 'auto';
-  if (!['auto', 'desktop', 'code-server'].includes(wanted)) throw new Error(`THINKLENS_VSCODE must be auto, desktop or code-server, not "${wanted}"`);
+  if (!['auto', 'desktop', 'code-server'].includes(wanted))
+    throw new Error(`THINKLENS_VSCODE must be auto, desktop or code-server, not "${wanted}"`);
   if (wanted !== 'code-server') {
     const display = desktopDisplay();
     if (display.reason) {
@@ -119,11 +130,14 @@ async function runMochaSuite(host) {
     log,
   };
   say(`running the mocha suite in ${host.kind === 'desktop' ? 'desktop VS Code' : 'code-server'}`);
-  const result = host.kind === 'desktop'
-    ? await runTestsInDesktopVSCode({ ...common, executable: host.executable, wrap: host.wrap })
-    : await runTestsInCodeServer({ ...common, install: host.install });
+  const result =
+    host.kind === 'desktop'
+      ? await runTestsInDesktopVSCode({ ...common, executable: host.executable, wrap: host.wrap })
+      : await runTestsInCodeServer({ ...common, install: host.install });
   const { passed, failed } = mochaCounts(lines, result.exitCode);
-  say(`mocha suite in ${result.host}: exit ${result.exitCode}, ${passed} passed, ${failed} failed, ${seconds(result.durationMs)}${result.timedOut ? ' (timed out)' : ''}`);
+  say(
+    `mocha suite in ${result.host}: exit ${result.exitCode}, ${passed} passed, ${failed} failed, ${seconds(result.durationMs)}${result.timedOut ? ' (timed out)' : ''}`,
+  );
   return { passed, failed };
 }
 
@@ -136,10 +150,23 @@ async function runWorkbenchChecks() {
   say('running the workbench checks (Playwright in code-server)');
   const child = spawn(
     process.execPath,
-    ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`, join(root, 'test', 'integration', 'workbench.test.mjs'),
-      join(root, 'test', 'integration', 'person.test.mjs'), join(root, 'test', 'integration', 'vsix.test.mjs')],
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: process.platform !== 'win32', env: { ...process.env, THINKLENS_WORKBENCH_BUILT: '1' } },
+    [
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      join(root, 'test', 'integration', 'workbench.test.mjs'),
+      join(root, 'test', 'integration', 'person.test.mjs'),
+      join(root, 'test', 'integration', 'vsix.test.mjs'),
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: process.platform !== 'win32',
+      env: { ...process.env, THINKLENS_WORKBENCH_BUILT: '1' },
+    },
   );
   // SIGTERM first: the child's own handlers stop its code-server group and Chromium.
   const stopChild = () => {

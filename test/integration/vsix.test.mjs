@@ -83,7 +83,8 @@ function packageVsix() {
   const started = Date.now();
   runOrExplain('packaging the VSIX (npm run package)', process.execPath, ['scripts/package.mjs']);
   const built = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.vsix')) : [];
-  if (built.length !== 1) throw new Error(`packaging the VSIX (npm run package) left ${built.length} .vsix files in ${outDir}, not one: ${built.join(', ')}`);
+  if (built.length !== 1)
+    throw new Error(`packaging the VSIX (npm run package) left ${built.length} .vsix files in ${outDir}, not one: ${built.join(', ')}`);
   console.log(`# packaged ${built[0]} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return join(outDir, built[0]);
 }
@@ -109,7 +110,8 @@ async function waitForRun(frame, predicate, what, timeoutMs = 30_000) {
   for (;;) {
     last = await newestRun(frame).catch(() => undefined);
     if (last && predicate(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the newest run: ${JSON.stringify(last)?.slice(0, 600)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the newest run: ${JSON.stringify(last)?.slice(0, 600)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -125,48 +127,62 @@ async function openAtLine(page, relativePath, line) {
   const name = relativePath.split('/').pop();
   await widget.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Enter');
-  await page.locator('.statusbar-item[id="status.editor.selection"]', { hasText: new RegExp(`Ln ${line},`) }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page
+    .locator('.statusbar-item[id="status.editor.selection"]', { hasText: new RegExp(`Ln ${line},`) })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
 }
 
-before(async () => {
-  installSignalHandlers();
-  scratch = mkdtempSync(join(tmpdir(), 'thinklens-vsix-'));
-  vsix = process.env.THINKLENS_VSIX || packageVsix();
+before(
+  async () => {
+    installSignalHandlers();
+    scratch = mkdtempSync(join(tmpdir(), 'thinklens-vsix-'));
+    vsix = process.env.THINKLENS_VSIX || packageVsix();
 
-  const install = await ensureCodeServer({ cacheDir: join(projectRoot, '.vscode-test') });
-  const extensionsDir = join(scratch, 'extensions');
-  const home = join(scratch, 'install-home');
-  for (const dir of [extensionsDir, home]) mkdirSync(dir, { recursive: true });
-  const said = runOrExplain(
-    `installing ${vsix} into code-server (--install-extension)`,
-    install.node,
-    [install.entry, '--extensions-dir', extensionsDir, '--user-data-dir', join(scratch, 'install-user-data'), '--install-extension', vsix],
-    { env: { ...process.env, XDG_CONFIG_HOME: home, XDG_DATA_HOME: home, XDG_CACHE_HOME: home, VSCODE_IPC_HOOK_CLI: '' } },
-  );
-  assert.match(said, /was successfully installed/, `code-server did not report the install: ${said}`);
-  installed = readdirSync(extensionsDir).find((name) => name.startsWith(`${extensionId}-`));
-  assert.ok(installed, `no ${extensionId} folder in the extensions folder after the install: ${readdirSync(extensionsDir).join(', ')}`);
+    const install = await ensureCodeServer({ cacheDir: join(projectRoot, '.vscode-test') });
+    const extensionsDir = join(scratch, 'extensions');
+    const home = join(scratch, 'install-home');
+    for (const dir of [extensionsDir, home]) mkdirSync(dir, { recursive: true });
+    const said = runOrExplain(
+      `installing ${vsix} into code-server (--install-extension)`,
+      install.node,
+      [
+        install.entry,
+        '--extensions-dir',
+        extensionsDir,
+        '--user-data-dir',
+        join(scratch, 'install-user-data'),
+        '--install-extension',
+        vsix,
+      ],
+      { env: { ...process.env, XDG_CONFIG_HOME: home, XDG_DATA_HOME: home, XDG_CACHE_HOME: home, VSCODE_IPC_HOOK_CLI: '' } },
+    );
+    assert.match(said, /was successfully installed/, `code-server did not report the install: ${said}`);
+    installed = readdirSync(extensionsDir).find((name) => name.startsWith(`${extensionId}-`));
+    assert.ok(installed, `no ${extensionId} folder in the extensions folder after the install: ${readdirSync(extensionsDir).join(', ')}`);
 
-  // A copy of the samples: the workspace is the person's, not the repository.
-  const folder = join(scratch, 'samples');
-  cpSync(join(projectRoot, 'samples'), folder, { recursive: true });
-  replay = await startReplay();
-  workbench = await openWorkbench({
-    folder,
-    extensionDevelopmentPath: null,
-    extensionsDir,
-    settings: { 'thinklens.requestTimeoutSeconds': 20, 'editor.minimap.enabled': false },
-  });
-  writeMachineSettings(workbench.server.userDataDir, {
-    'thinklens.backend': 'openai-compatible',
-    'thinklens.baseUrl': replay.baseUrl,
-    'thinklens.model': MODEL,
-  });
-  const page = workbench.page;
-  await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await thinkLensActivityItem(page).waitFor({ timeout: 60_000 });
-}, { timeout: 900_000 }); // packaging, and a first run may install code-server
+    // A copy of the samples: the workspace is the person's, not the repository.
+    const folder = join(scratch, 'samples');
+    cpSync(join(projectRoot, 'samples'), folder, { recursive: true });
+    replay = await startReplay();
+    workbench = await openWorkbench({
+      folder,
+      extensionDevelopmentPath: null,
+      extensionsDir,
+      settings: { 'thinklens.requestTimeoutSeconds': 20, 'editor.minimap.enabled': false },
+    });
+    writeMachineSettings(workbench.server.userDataDir, {
+      'thinklens.backend': 'openai-compatible',
+      'thinklens.baseUrl': replay.baseUrl,
+      'thinklens.model': MODEL,
+    });
+    const page = workbench.page;
+    await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await thinkLensActivityItem(page).waitFor({ timeout: 60_000 });
+  },
+  { timeout: 900_000 },
+); // packaging, and a first run may install code-server
 
 after(async () => {
   await workbench?.close();
@@ -177,7 +193,8 @@ after(async () => {
 });
 
 afterEach(async (context) => {
-  if (workbench) await screenshot(workbench.page, join(RESULTS, `${context.name.replace(/[^\w-]+/g, '_').slice(0, 80)}.png`)).catch(() => undefined);
+  if (workbench)
+    await screenshot(workbench.page, join(RESULTS, `${context.name.replace(/[^\w-]+/g, '_').slice(0, 80)}.png`)).catch(() => undefined);
 });
 
 test('the VSIX carries the bundles and the runtime packages, and code-server installed it', () => {
@@ -187,7 +204,16 @@ test('the VSIX carries the bundles and the runtime packages, and code-server ins
     `extensions.json does not list ${extensionId}`,
   );
   const root = join(workbench.server.extensionsDir, installed);
-  for (const file of ['dist/extension.js', 'dist/cli.js', 'media/dist/webview.js', 'media/icon.png', 'samples/src/cart.ts', 'changelog.md', 'node_modules/openai/package.json', 'node_modules/node-llama-cpp/package.json']) {
+  for (const file of [
+    'dist/extension.js',
+    'dist/cli.js',
+    'media/dist/webview.js',
+    'media/icon.png',
+    'samples/src/cart.ts',
+    'changelog.md',
+    'node_modules/openai/package.json',
+    'node_modules/node-llama-cpp/package.json',
+  ]) {
     assert.ok(existsSync(join(root, file)), `the installed extension has no ${file}`);
   }
   for (const absent of ['src', 'test', 'bench', 'docs', 'scripts', 'dist/extension.js.map']) {
@@ -195,43 +221,56 @@ test('the VSIX carries the bundles and the runtime packages, and code-server ins
   }
 });
 
-test('Explain This Bug with the installed VSIX: the reasoning streams into the panel and the finding reaches the Problems panel', { timeout: 180_000 }, async () => {
-  const page = workbench.page;
-  // Quick Open with `file:line` opens cart.ts with the cursor in cartTotal's loop. It finds files only
-  // once the workspace is indexed, which a loaded machine may take a while to do: a person tries again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await openAtLine(page, 'src/cart.ts', 11);
-      break;
-    } catch (error) {
-      if (attempt === 3) throw error;
+test(
+  'Explain This Bug with the installed VSIX: the reasoning streams into the panel and the finding reaches the Problems panel',
+  { timeout: 180_000 },
+  async () => {
+    const page = workbench.page;
+    // Quick Open with `file:line` opens cart.ts with the cursor in cartTotal's loop. It finds files only
+    // once the workspace is indexed, which a loaded machine may take a while to do: a person tries again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await openAtLine(page, 'src/cart.ts', 11);
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
     }
-  }
 
-  const scripted = await fetch(`${replay.baseUrl}/__replay/script`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: MODEL, responses: [{ stream: 'deepseek', model: MODEL, reasoning: REASONING, answer: ANSWER, pieces: 300, delayMs: 50 }] }),
-  });
-  assert.equal(scripted.status, 200, `the replay server refused the script: ${await scripted.text()}`);
-  await runCommandFromPalette(page, 'ThinkLens: Explain This Bug');
+    const scripted = await fetch(`${replay.baseUrl}/__replay/script`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: MODEL,
+        responses: [{ stream: 'deepseek', model: MODEL, reasoning: REASONING, answer: ANSWER, pieces: 300, delayMs: 50 }],
+      }),
+    });
+    assert.equal(scripted.status, 200, `the replay server refused the script: ${await scripted.text()}`);
+    await runCommandFromPalette(page, 'ThinkLens: Explain This Bug');
 
-  const frame = panelFrame(page);
-  const early = await waitForRun(frame, (r) => r.running && r.trace.length > 0, 'the first reasoning text', 60_000);
-  assert.ok(REASONING.replace(/\s+/g, '').startsWith(early.trace.replace(/\s+/g, '')), `the panel shows other text than the reasoning: ${early.trace.slice(0, 80)}`);
-  const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish', 60_000);
-  // The run went to the backend set in the machine's settings (the status bar names it).
-  await page.locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  // Paragraphs render as separate blocks, so the text is compared without its whitespace.
-  assert.equal(done.trace.replace(/\s+/g, ''), REASONING.replace(/\s+/g, ''), 'the finished trace is not the whole reasoning');
-  assert.deepEqual(done.findings, ['Off-by-one in loop bound']);
+    const frame = panelFrame(page);
+    const early = await waitForRun(frame, (r) => r.running && r.trace.length > 0, 'the first reasoning text', 60_000);
+    assert.ok(
+      REASONING.replace(/\s+/g, '').startsWith(early.trace.replace(/\s+/g, '')),
+      `the panel shows other text than the reasoning: ${early.trace.slice(0, 80)}`,
+    );
+    const done = await waitForRun(frame, (r) => !r.running && !r.busy, 'the run to finish', 60_000);
+    // The run went to the backend set in the machine's settings (the status bar names it).
+    await page
+      .locator('.statusbar-item', { hasText: `openai-compatible: ${MODEL}` })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    // Paragraphs render as separate blocks, so the text is compared without its whitespace.
+    assert.equal(done.trace.replace(/\s+/g, ''), REASONING.replace(/\s+/g, ''), 'the finished trace is not the whole reasoning');
+    assert.deepEqual(done.findings, ['Off-by-one in loop bound']);
 
-  const requests = await (await fetch(`${replay.baseUrl}/__replay/requests`)).json();
-  assert.match(requests.at(-1)?.body?.messages?.[0]?.content ?? '', /i <= items\.length/, 'the model was not sent the buggy loop');
+    const requests = await (await fetch(`${replay.baseUrl}/__replay/requests`)).json();
+    assert.match(requests.at(-1)?.body?.messages?.[0]?.content ?? '', /i <= items\.length/, 'the model was not sent the buggy loop');
 
-  await openProblems(page);
-  const row = problemRows(page).filter({ hasText: 'Off-by-one in loop bound' }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  const label = `${(await row.getAttribute('aria-label')) ?? ''} ${await row.innerText()}`;
-  assert.match(label, /ThinkLens/, `the problem row does not name ThinkLens: ${label}`);
-});
+    await openProblems(page);
+    const row = problemRows(page).filter({ hasText: 'Off-by-one in loop bound' }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    const label = `${(await row.getAttribute('aria-label')) ?? ''} ${await row.innerText()}`;
+    assert.match(label, /ThinkLens/, `the problem row does not name ThinkLens: ${label}`);
+  },
+);

@@ -62,7 +62,10 @@ export async function openWorkbench(options) {
     await page.exposeFunction('codeAutomationExit', () => undefined);
     const url = server.workbenchUrl({
       folder: options.folder,
-      payload: options.extensionDevelopmentPath === null ? [] : [['extensionDevelopmentPath', server.remoteUri(options.extensionDevelopmentPath ?? projectRoot)]],
+      payload:
+        options.extensionDevelopmentPath === null
+          ? []
+          : [['extensionDevelopmentPath', server.remoteUri(options.extensionDevelopmentPath ?? projectRoot)]],
     });
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -106,7 +109,10 @@ export async function runCommandFromPalette(page, title, options = {}) {
   const input = widget.locator('.quick-input-box input');
   for (;;) {
     await page.keyboard.press('Escape');
-    await page.locator('.monaco-workbench').focus().catch(() => undefined);
+    await page
+      .locator('.monaco-workbench')
+      .focus()
+      .catch(() => undefined);
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(`>${title}`);
@@ -120,9 +126,14 @@ export async function runCommandFromPalette(page, title, options = {}) {
       return;
     } catch (error) {
       if (Date.now() >= deadline) {
-        const shown = await widget.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+        const shown = await widget
+          .locator('.quick-input-list .monaco-list-row .label-name')
+          .allInnerTexts()
+          .catch(() => []);
         await page.keyboard.press('Escape');
-        throw new Error(`the command palette has no command titled "${title}" (it lists: ${shown.join(' | ') || 'nothing'})`, { cause: error });
+        throw new Error(`the command palette has no command titled "${title}" (it lists: ${shown.join(' | ') || 'nothing'})`, {
+          cause: error,
+        });
       }
     }
   }
@@ -148,7 +159,10 @@ export async function openFile(page, relativePath) {
   const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Enter');
-  await page.locator(`.tabs-container .tab[data-resource-name="${name}"], .tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator(`.tabs-container .tab[data-resource-name="${name}"], .tabs-container .tab[aria-label^="${name}"]`)
+    .first()
+    .waitFor({ timeout: 15_000 });
 }
 
 /** Opens the Problems panel (Ctrl+Shift+M) and returns its container. */
@@ -173,7 +187,11 @@ export async function outputPanel(page) {
   const view = page.locator('.part.panel .output-view');
   await view.waitFor({ state: 'visible', timeout: 10_000 });
   const channel = await page.locator('.part.panel select[aria-label="Switch Output"]').first().inputValue();
-  const text = await view.locator('.view-lines').first().innerText().catch(() => '');
+  const text = await view
+    .locator('.view-lines')
+    .first()
+    .innerText()
+    .catch(() => '');
   return { channel, text };
 }
 
@@ -206,7 +224,9 @@ export async function activationTimeMs(page, id = extensionId) {
   await runCommandFromPalette(page, 'Developer: Show Running Extensions');
   const list = page.locator('.runtime-extensions-editor .monaco-list').first();
   await list.waitFor({ state: 'visible', timeout: 15_000 });
-  const row = list.locator('.monaco-list-row').filter({ has: page.locator('.name', { hasText: new RegExp(`^(${escapeRegExp(id)}|ThinkLens)$`) }) });
+  const row = list
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.name', { hasText: new RegExp(`^(${escapeRegExp(id)}|ThinkLens)$`) }) });
   const box = await list.boundingBox();
   if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   for (let step = 0; step < 60 && (await row.count()) === 0; step++) {

@@ -31,15 +31,18 @@ function workspaceFolder() {
   return scratch;
 }
 
-before(async () => {
-  if (process.env.THINKLENS_WORKBENCH_BUILT !== '1') {
-    const built = spawnSync(process.execPath, ['esbuild.mjs', 'extension', 'webview'], { cwd: projectRoot, stdio: 'inherit' });
-    assert.equal(built.status, 0, 'the build failed (node esbuild.mjs extension webview)');
-  }
-  const started = Date.now();
-  workbench = await openWorkbench({ folder: workspaceFolder() });
-  console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}, { timeout: 900_000 }); // a first run may install code-server (minutes)
+before(
+  async () => {
+    if (process.env.THINKLENS_WORKBENCH_BUILT !== '1') {
+      const built = spawnSync(process.execPath, ['esbuild.mjs', 'extension', 'webview'], { cwd: projectRoot, stdio: 'inherit' });
+      assert.equal(built.status, 0, 'the build failed (node esbuild.mjs extension webview)');
+    }
+    const started = Date.now();
+    workbench = await openWorkbench({ folder: workspaceFolder() });
+    console.log(`# workbench with ThinkLens ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  },
+  { timeout: 900_000 },
+); // a first run may install code-server (minutes)
 
 after(async () => {
   await workbench?.close();
@@ -48,7 +51,10 @@ after(async () => {
 
 afterEach(async (context) => {
   // Every check leaves a picture of the window (about 0.3 s each): what a person would have seen.
-  if (workbench) await screenshot(workbench.page, join(projectRoot, 'test-results', 'workbench', `${context.name.replace(/[^\w-]+/g, '_')}.png`)).catch(() => undefined);
+  if (workbench)
+    await screenshot(workbench.page, join(projectRoot, 'test-results', 'workbench', `${context.name.replace(/[^\w-]+/g, '_')}.png`)).catch(
+      () => undefined,
+    );
 });
 
 test('"ThinkLens: Show Log" from the command palette shows the ThinkLens log in the Output panel', { timeout: 60_000 }, async () => {
@@ -61,16 +67,20 @@ test('"ThinkLens: Show Log" from the command palette shows the ThinkLens log in 
   const outputView = page.locator('.part.panel .output-view');
   // The first command also activates the extension; on a busy machine code-server has been seen to
   // drop that first reveal (the panel never opened). A person would run the command again.
-  if (!(await outputView.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false))) {
+  if (
+    !(await outputView.waitFor({ state: 'visible', timeout: 15_000 }).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await runCommandFromPalette(page, 'ThinkLens: Show Log');
     await outputView.waitFor({ state: 'visible', timeout: 15_000 });
   }
   await assert.doesNotReject(
-    page.waitForFunction(
-      () => document.querySelector('.part.panel select[aria-label="Switch Output"]')?.value === 'ThinkLens',
-      undefined,
-      { timeout: 15_000, polling: 100 },
-    ),
+    page.waitForFunction(() => document.querySelector('.part.panel select[aria-label="Switch Output"]')?.value === 'ThinkLens', undefined, {
+      timeout: 15_000,
+      polling: 100,
+    }),
     'the Output panel opened but does not show the ThinkLens channel',
   );
   const { channel } = await outputPanel(page);
@@ -96,24 +106,28 @@ test('VS Code reports that ThinkLens activated within its start-up budget', { ti
   assert.ok(ms < budget, `activation took ${ms} ms, over the ${budget} ms budget (THINKLENS_ACTIVATION_BUDGET_MS)`);
 });
 
-test('History is a button in the view\'s title bar that opens the list in the panel; Export and Clear wait for a run', { timeout: 90_000 }, async () => {
-  const page = workbench.page;
-  const frame = await openThinkLensView(page);
-  const sideBar = page.locator('.part.sidebar');
-  const historyButton = sideBar.getByRole('button', { name: 'Show History' });
-  await historyButton.waitFor({ state: 'visible', timeout: 30_000 });
-  // A fresh workspace has no run: nothing to export, nothing to clear.
-  assert.equal(await sideBar.getByRole('button', { name: 'Export Reasoning Trace' }).count(), 0, 'Export shows before any run');
-  assert.equal(await sideBar.getByRole('button', { name: 'Clear Findings' }).count(), 0, 'Clear shows before any finding');
-  // Only one button per command: the panel's own toolbar does not repeat Select Backend.
-  assert.equal(await sideBar.getByRole('button', { name: 'Select Backend' }).count(), 1);
-  assert.equal(await frame.getByRole('button', { name: 'Switch backend' }).count(), 0);
+test(
+  "History is a button in the view's title bar that opens the list in the panel; Export and Clear wait for a run",
+  { timeout: 90_000 },
+  async () => {
+    const page = workbench.page;
+    const frame = await openThinkLensView(page);
+    const sideBar = page.locator('.part.sidebar');
+    const historyButton = sideBar.getByRole('button', { name: 'Show History' });
+    await historyButton.waitFor({ state: 'visible', timeout: 30_000 });
+    // A fresh workspace has no run: nothing to export, nothing to clear.
+    assert.equal(await sideBar.getByRole('button', { name: 'Export Reasoning Trace' }).count(), 0, 'Export shows before any run');
+    assert.equal(await sideBar.getByRole('button', { name: 'Clear Findings' }).count(), 0, 'Clear shows before any finding');
+    // Only one button per command: the panel's own toolbar does not repeat Select Backend.
+    assert.equal(await sideBar.getByRole('button', { name: 'Select Backend' }).count(), 1);
+    assert.equal(await frame.getByRole('button', { name: 'Switch backend' }).count(), 0);
 
-  const history = frame.locator('section.history');
-  assert.equal(await history.isVisible(), false, 'history is not on screen until asked for');
-  await historyButton.click();
-  await history.waitFor({ state: 'visible', timeout: 15_000 });
-  assert.match(await history.innerText(), /Recent runs/);
-  await historyButton.click();
-  await history.waitFor({ state: 'hidden', timeout: 15_000 });
-});
+    const history = frame.locator('section.history');
+    assert.equal(await history.isVisible(), false, 'history is not on screen until asked for');
+    await historyButton.click();
+    await history.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await history.innerText(), /Recent runs/);
+    await historyButton.click();
+    await history.waitFor({ state: 'hidden', timeout: 15_000 });
+  },
+);

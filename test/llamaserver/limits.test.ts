@@ -25,7 +25,12 @@ before(async () => {
     small: { reasoningFormat: 'deepseek', contextSize: SMALL_WINDOW },
     large: { reasoningFormat: 'deepseek', contextSize: 16384 },
   });
-  ({ dir, file, model, servers: { small, large } } = fixture);
+  ({
+    dir,
+    file,
+    model,
+    servers: { small, large },
+  } = fixture);
   // One line far longer than the small window: no split at symbol boundaries can make it fit.
   minified = join(dir, 'bundle.min.js');
   writeFileSync(minified, `${Array.from({ length: 3000 }, (_, i) => `var v${i}=${i}*2;`).join('')}\nexport default v0;\n`);
@@ -52,7 +57,18 @@ test('window discovery: the llama.cpp backend learns the window the server was s
 
 test('code that cannot fit the window is refused before any request, with the numbers', async () => {
   const tasksBefore = small.completionTasks();
-  const result = await cli(['review', `${minified}:1-1`, '--backend', 'llamacpp', '--base-url', small.baseUrl, '--format', 'json', '--timeout', '60']);
+  const result = await cli([
+    'review',
+    `${minified}:1-1`,
+    '--backend',
+    'llamacpp',
+    '--base-url',
+    small.baseUrl,
+    '--format',
+    'json',
+    '--timeout',
+    '60',
+  ]);
   assert.notEqual(result.code, 0, 'a refused run fails');
   const said = `${result.stdout}\n${result.stderr}`;
   assert.match(said, /window for \S+ is 2,048 tokens \(from \/props\)/, `names the window and where it came from:\n${said}`);

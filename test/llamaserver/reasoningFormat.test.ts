@@ -21,7 +21,11 @@ before(async () => {
     splitting: { reasoningFormat: 'deepseek', contextSize: 16384 },
     inline: { reasoningFormat: 'none', contextSize: 16384 },
   });
-  ({ file, model, servers: { splitting, inline } } = fixture);
+  ({
+    file,
+    model,
+    servers: { splitting, inline },
+  } = fixture);
 });
 
 after(async () => {
@@ -36,7 +40,9 @@ function firstRun(result: CliResult) {
 }
 
 test('--reasoning-format deepseek: the server splits, the CLI shows its reasoning and the whole answer', async () => {
-  const run = firstRun(await cli(['review', file, '--backend', 'llamacpp', '--base-url', splitting.baseUrl, '--format', 'json', '--timeout', '120']));
+  const run = firstRun(
+    await cli(['review', file, '--backend', 'llamacpp', '--base-url', splitting.baseUrl, '--format', 'json', '--timeout', '120']),
+  );
   assert.equal(run.error, undefined, JSON.stringify(run.error));
   assert.equal(run.reasoning, model.reasoning);
   // The llama.cpp preset constrains the answer to the contract's schema: the JSON alone.
@@ -58,7 +64,22 @@ test('--reasoning-format none: the tags stay in the content and ThinkLens splits
   assert.ok(!message.reasoning_content, 'no reasoning field');
 
   // The generic preset sends no `reasoning_format`, so the server's own setting applies.
-  const run = firstRun(await cli(['review', file, '--backend', 'openai-compatible', '--base-url', inline.baseUrl, '--model', 'scripted', '--format', 'json', '--timeout', '120']));
+  const run = firstRun(
+    await cli([
+      'review',
+      file,
+      '--backend',
+      'openai-compatible',
+      '--base-url',
+      inline.baseUrl,
+      '--model',
+      'scripted',
+      '--format',
+      'json',
+      '--timeout',
+      '120',
+    ]),
+  );
   assert.equal(run.error, undefined, JSON.stringify(run.error));
   assert.equal(run.reasoning, model.reasoning);
   assert.equal(run.answer, model.freeAnswer);

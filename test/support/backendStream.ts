@@ -15,7 +15,12 @@ export interface Collected {
 }
 
 /** Reads `backend`'s stream for `request` to its end or its error. */
-export async function collectStream(backend: Backend, request: BackendRequest, signal = new AbortController().signal, onEvent?: (e: ReasoningEvent) => void): Promise<Collected> {
+export async function collectStream(
+  backend: Backend,
+  request: BackendRequest,
+  signal = new AbortController().signal,
+  onEvent?: (e: ReasoningEvent) => void,
+): Promise<Collected> {
   const out: Collected = { events: [], reasoning: '', answer: '' };
   try {
     for await (const event of backend.stream(request, signal)) {
@@ -37,5 +42,6 @@ export async function collectStream(backend: Backend, request: BackendRequest, s
 export function assertPersonReadable(error: BackendError, secret: string): void {
   assert.ok(error.message.length > 0 && !error.message.includes('\n'), `one line: ${JSON.stringify(error.message)}`);
   assert.ok(error.remedies.length > 0, 'has a remedy');
-  for (const text of [error.message, hints(error), error.detail ?? '', String(error)]) assert.ok(!text.includes(secret), `key leaked in ${JSON.stringify(text)}`);
+  for (const text of [error.message, hints(error), error.detail ?? '', String(error)])
+    assert.ok(!text.includes(secret), `key leaked in ${JSON.stringify(text)}`);
 }

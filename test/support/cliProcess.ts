@@ -34,7 +34,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   const started = Date.now();
   const env = { PATH: process.env.PATH, THINKLENS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'thinklens-cli-cache-')), ...options.env };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.entry ?? CLI_ENTRY, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.entry ?? CLI_ENTRY, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

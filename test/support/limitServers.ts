@@ -80,7 +80,9 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       if (path === '/v1/models') {
         return json(res, 200, {
           object: 'list',
-          data: [{ id: model, object: 'model', created: 1764460800, owned_by: kind, root: model, parent: null, max_model_len: contextWindow }],
+          data: [
+            { id: model, object: 'model', created: 1764460800, owned_by: kind, root: model, parent: null, max_model_len: contextWindow },
+          ],
         });
       }
     } else if (kind === 'lmstudio') {
@@ -105,11 +107,19 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
           ],
         });
       }
-      if (path === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'organization_owner' }] });
+      if (path === '/v1/models')
+        return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'organization_owner' }] });
     } else if (kind === 'llamacpp') {
       if (path === '/props') {
         return json(res, 200, {
-          default_generation_settings: { id: 0, id_task: -1, n_ctx: contextWindow, speculative: false, is_processing: false, params: { n_predict: -1 } },
+          default_generation_settings: {
+            id: 0,
+            id_task: -1,
+            n_ctx: contextWindow,
+            speculative: false,
+            is_processing: false,
+            params: { n_predict: -1 },
+          },
           total_slots: 1,
           model_path: `/models/${model}.gguf`,
           chat_template: '{{ messages }}',
@@ -119,7 +129,15 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       if (path === '/v1/models') {
         return json(res, 200, {
           object: 'list',
-          data: [{ id: model, object: 'model', created: 1764460800, owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 131072, n_embd: 3584, n_params: 7615616512, size: 4683073184 } }],
+          data: [
+            {
+              id: model,
+              object: 'model',
+              created: 1764460800,
+              owned_by: 'llamacpp',
+              meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 131072, n_embd: 3584, n_params: 7615616512, size: 4683073184 },
+            },
+          ],
         });
       }
     }
@@ -160,7 +178,13 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
         });
       }
       return json(res, 400, {
-        error: { code: 400, message: 'the request exceeds the available context size, try increasing it', type: 'exceed_context_size_error', n_prompt_tokens: promptTokens, n_ctx: contextWindow },
+        error: {
+          code: 400,
+          message: 'the request exceeds the available context size, try increasing it',
+          type: 'exceed_context_size_error',
+          n_prompt_tokens: promptTokens,
+          n_ctx: contextWindow,
+        },
       });
     }
     const turn = typeof options.turn === 'function' ? options.turn(body, index) : options.turn;
@@ -173,7 +197,9 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
     const cut = reasoningCost > room || serverTokens(turn.answer) > answerRoom;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (delta: Record<string, unknown>, finish: string | null = null) =>
-      res.write(`data: ${JSON.stringify({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', model: options.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', model: options.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+      );
     send({ role: 'assistant', content: '' });
     for (const piece of pieces(reasoning)) send({ [field]: piece });
     for (const piece of pieces(answer)) send({ content: piece });

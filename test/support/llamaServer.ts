@@ -43,19 +43,31 @@ export async function cachedLlamaServer(): Promise<LlamaServerBuildInfo> {
   return build;
 }
 
-export async function startLlamaServer(build: LlamaServerBuildInfo, modelPath: string, options: LlamaServerOptions = {}): Promise<RunningLlamaServer> {
+export async function startLlamaServer(
+  build: LlamaServerBuildInfo,
+  modelPath: string,
+  options: LlamaServerOptions = {},
+): Promise<RunningLlamaServer> {
   // One thread each: a tiny model is fastest that way on a shared two-core machine.
   const threads = String(Math.max(1, Math.min(2, cpus().length - 1)));
   const args = [
-    '--model', modelPath,
-    '--host', '127.0.0.1',
-    '--port', '0',
-    '--ctx-size', String(options.contextSize ?? 4096),
-    '--parallel', '1',
-    '--threads', threads,
-    '--threads-batch', threads,
+    '--model',
+    modelPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--ctx-size',
+    String(options.contextSize ?? 4096),
+    '--parallel',
+    '1',
+    '--threads',
+    threads,
+    '--threads-batch',
+    threads,
     '--jinja',
-    '--reasoning-format', options.reasoningFormat ?? 'deepseek',
+    '--reasoning-format',
+    options.reasoningFormat ?? 'deepseek',
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(build.server, args, { env: build.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
@@ -167,7 +179,10 @@ export interface ScriptedLlamaServers<K extends string> {
  * (test/support/gguf), and one llama-server on that model for each entry of `servers`, started
  * together. If one fails to start, the others are stopped and the folder removed.
  */
-export async function startScriptedLlamaServers<K extends string>(prefix: string, servers: Record<K, LlamaServerOptions>): Promise<ScriptedLlamaServers<K>> {
+export async function startScriptedLlamaServers<K extends string>(
+  prefix: string,
+  servers: Record<K, LlamaServerOptions>,
+): Promise<ScriptedLlamaServers<K>> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const file = join(dir, 'sum.ts');
   writeFileSync(file, SUM_SOURCE);
@@ -180,12 +195,20 @@ export async function startScriptedLlamaServers<K extends string>(prefix: string
     const model = await writeScriptedModel(join(dir, 'scripted-r1.gguf'));
     const build = await cachedLlamaServer();
     const names = Object.keys(servers) as K[];
-    const running = await Promise.all(names.map(async (name) => {
-      const server = await startLlamaServer(build, model.path, servers[name]);
-      started.push(server);
-      return server;
-    }));
-    return { dir, file, model, servers: Object.fromEntries(names.map((name, i) => [name, running[i]!])) as Record<K, RunningLlamaServer>, stop };
+    const running = await Promise.all(
+      names.map(async (name) => {
+        const server = await startLlamaServer(build, model.path, servers[name]);
+        started.push(server);
+        return server;
+      }),
+    );
+    return {
+      dir,
+      file,
+      model,
+      servers: Object.fromEntries(names.map((name, i) => [name, running[i]!])) as Record<K, RunningLlamaServer>,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

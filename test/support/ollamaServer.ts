@@ -148,7 +148,14 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
           modified_at: '2026-11-01T10:00:00Z',
           size: 4_683_087_332,
           digest: '0a8c266910232fd3291e71e5ba1e058cc5af9d411192cf88b6d30e92b6e73163',
-          details: { parent_model: '', format: 'gguf', family: spec.arch ?? 'qwen2', families: [spec.arch ?? 'qwen2'], parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: spec.arch ?? 'qwen2',
+            families: [spec.arch ?? 'qwen2'],
+            parameter_size: '7.6B',
+            quantization_level: 'Q4_K_M',
+          },
         })),
       });
     }
@@ -166,8 +173,20 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
           modelfile: `FROM ${name}`,
           parameters: 'stop "<｜begin▁of▁sentence｜>"\nstop "<｜end▁of▁sentence｜>"',
           template: '{{- range .Messages }}…{{ end }}',
-          details: { parent_model: '', format: 'gguf', family: arch, families: [arch], parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
-          model_info: { 'general.architecture': arch, 'general.parameter_count': 7_615_616_512, [`${arch}.context_length`]: spec.contextLength, [`${arch}.embedding_length`]: 3584 },
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: arch,
+            families: [arch],
+            parameter_size: '7.6B',
+            quantization_level: 'Q4_K_M',
+          },
+          model_info: {
+            'general.architecture': arch,
+            'general.parameter_count': 7_615_616_512,
+            [`${arch}.context_length`]: spec.contextLength,
+            [`${arch}.embedding_length`]: 3584,
+          },
           capabilities: capabilitiesOf(spec),
           modified_at: '2026-11-01T10:00:00Z',
         });
@@ -202,7 +221,9 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const prompt = renderPrompt(messages, mode === 'field');
     const promptTokens = ollamaTokens(prompt);
     const seen = truncate(prompt, promptTokens, numCtx);
-    const firstLine = String(messages.find((m) => m.role === 'user')?.content ?? '').split('\n')[0]!.trim();
+    const firstLine = String(messages.find((m) => m.role === 'user')?.content ?? '')
+      .split('\n')[0]!
+      .trim();
     const instructionsSeen = firstLine !== '' && seen.text.includes(firstLine);
 
     const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format);
@@ -276,7 +297,12 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
       }
       if (res.destroyed) return;
       const part = parts[i]!;
-      line({ model: name, created_at: created(), message: { role: 'assistant', content: part.content ?? '', ...(part.thinking ? { thinking: part.thinking } : {}) }, done: false });
+      line({
+        model: name,
+        created_at: created(),
+        message: { role: 'assistant', content: part.content ?? '', ...(part.thinking ? { thinking: part.thinking } : {}) },
+        done: false,
+      });
       if (options.lineDelayMs) await sleep(options.lineDelayMs);
     }
     const tokensPerSecond = options.tokensPerSecond ?? 50;
@@ -351,7 +377,8 @@ function compose(seen: string, instructionsSeen: boolean, spot: RegExp, format: 
   if (!instructionsSeen) {
     const summary = 'This looks like part of a source file, but there is no question or task to answer.';
     return {
-      reasoning: 'I see numbered lines of code and some rules about a JSON shape, but no request about them. ' +
+      reasoning:
+        'I see numbered lines of code and some rules about a JSON shape, but no request about them. ' +
         'Without knowing what is wanted, the safest answer is to report nothing.',
       answer: answerOf(summary, summary, []),
     };
@@ -385,11 +412,16 @@ function compose(seen: string, instructionsSeen: boolean, spot: RegExp, format: 
 
 /** Splits text into stream pieces of a few words, as a model emits it. */
 function pieces(text: string): string[] {
-  return text.match(/\S*\s*/g)?.filter(Boolean).reduce<string[]>((out, word, i) => {
-    if (i % 4 === 0) out.push(word);
-    else out[out.length - 1] += word;
-    return out;
-  }, []) ?? [];
+  return (
+    text
+      .match(/\S*\s*/g)
+      ?.filter(Boolean)
+      .reduce<string[]>((out, word, i) => {
+        if (i % 4 === 0) out.push(word);
+        else out[out.length - 1] += word;
+        return out;
+      }, []) ?? []
+  );
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

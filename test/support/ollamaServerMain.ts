@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${values.port}"`);
   const lineDelayMs = Number(values['line-delay-ms']);
-  if (!Number.isFinite(lineDelayMs) || lineDelayMs < 0) throw new Error(`--line-delay-ms must be a number of milliseconds, got "${values['line-delay-ms']}"`);
+  if (!Number.isFinite(lineDelayMs) || lineDelayMs < 0)
+    throw new Error(`--line-delay-ms must be a number of milliseconds, got "${values['line-delay-ms']}"`);
   const server = await startOllamaServer({ port, lineDelayMs });
   process.stdout.write(`listening ${server.root}\n`);
   const stop = () => void server.close().then(() => process.exit(0));

@@ -155,9 +155,7 @@ export function evaluateCase(c: PlacementCase): CaseResult {
   const code = codeOf(c);
   const parsed = parseAnswer(c.answer, code);
   const editable = editableRanges(code);
-  const findings = c.findings.map((expected, index) =>
-    scoreFinding(c, index, expected, parsed.findings[index], editable),
-  );
+  const findings = c.findings.map((expected, index) => scoreFinding(c, index, expected, parsed.findings[index], editable));
   return { case: c, parsed, findings, extra: parsed.findings.slice(c.findings.length) };
 }
 
@@ -235,7 +233,8 @@ function firstDifference(actual: string, expected: string): string {
   const a = actual.split(/\r?\n/);
   const e = expected.split(/\r?\n/);
   for (let i = 0; i < Math.max(a.length, e.length); i++) {
-    if (a[i] !== e[i]) return `line ${i + 1} is ${JSON.stringify(a[i] ?? '<end of file>')}, expected ${JSON.stringify(e[i] ?? '<end of file>')}`;
+    if (a[i] !== e[i])
+      return `line ${i + 1} is ${JSON.stringify(a[i] ?? '<end of file>')}, expected ${JSON.stringify(e[i] ?? '<end of file>')}`;
   }
   return 'line endings differ';
 }

@@ -32,7 +32,10 @@ const EDITS: readonly { name: string; make: (block: readonly string[], indent: s
   },
   { name: 'a line inserted', make: (b, indent) => [b[0]!, `${indent}guard();`, b[1]!, b[2]!] },
   { name: 'middle line rewritten', make: (b, indent) => [b[0]!, `${indent}const replaced = compute(input);`, b[2]!] },
-  { name: 'all rewritten (no evidence)', make: (_b, indent) => [`${indent}if (!ready) return;`, `${indent}const replaced = compute(input);`] },
+  {
+    name: 'all rewritten (no evidence)',
+    make: (_b, indent) => [`${indent}if (!ready) return;`, `${indent}const replaced = compute(input);`],
+  },
 ];
 
 export function sweepFixOffsets(cases: readonly PlacementCase[]): SweepRow[] {
@@ -54,7 +57,10 @@ export function sweepFixOffsets(cases: readonly PlacementCase[]): SweepRow[] {
           const key = `${scenario.name}\u0000${edit.name}`;
           const row = rows.get(key) ?? { scenario: scenario.name, edit: edit.name, fixes: 0, right: 0, withheld: 0, wrong: 0 };
           rows.set(key, row);
-          const answer = '```json\n' + JSON.stringify({ findings: [{ title: 't', ...claim, quote, fix: { ...claim, replacement: replacement.join('\n') } }] }) + '\n```';
+          const answer =
+            '```json\n' +
+            JSON.stringify({ findings: [{ title: 't', ...claim, quote, fix: { ...claim, replacement: replacement.join('\n') } }] }) +
+            '\n```';
           const finding = parseAnswer(answer, {
             kind: 'review',
             path: c.path,

@@ -104,7 +104,8 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     if (req.method === 'GET' && path.endsWith('/__replay/requests')) return sendJson(res, 200, requests);
     if (req.method === 'POST' && path.endsWith('/__replay/script')) {
       const parsed = parseJson(text) as { model?: unknown; responses?: unknown } | undefined;
-      if (typeof parsed?.model !== 'string' || !Array.isArray(parsed.responses)) return sendJson(res, 400, { error: { message: 'expected {model, responses}' } });
+      if (typeof parsed?.model !== 'string' || !Array.isArray(parsed.responses))
+        return sendJson(res, 400, { error: { message: 'expected {model, responses}' } });
       addScript(parsed.model, parsed.responses.map(responseFromSpec));
       return sendJson(res, 200, { ok: true });
     }
@@ -132,7 +133,11 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     if (options.maxInFlight !== undefined && load.inFlight >= options.maxInFlight) {
       record.busy = true;
       load.turnedAway++;
-      await play(res, rateLimited(options.busyRetryAfterSeconds ?? 1, `The server is at capacity (${options.maxInFlight} requests).`), () => {});
+      await play(
+        res,
+        rateLimited(options.busyRetryAfterSeconds ?? 1, `The server is at capacity (${options.maxInFlight} requests).`),
+        () => {},
+      );
       record.written = true;
       return;
     }
@@ -226,7 +231,9 @@ async function play(res: ServerResponse, response: ReplayResponse, markServerClo
   const status = response.status ?? 200;
   const isStream = response.body === undefined;
   res.writeHead(status, {
-    ...(isStream ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } : { 'content-type': 'application/json' }),
+    ...(isStream
+      ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+      : { 'content-type': 'application/json' }),
     ...response.headers,
   });
   res.flushHeaders();

@@ -78,7 +78,10 @@ export const SSE_DONE = 'data: [DONE]\n\n';
 
 /** One chat.completion.chunk event. */
 export function chunkEvent(model: string, delta: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}): string {
-  const choices = delta === undefined ? [] : [{ index: 0, delta, logprobs: null, finish_reason: null, ...pick(extra, 'finish_reason', 'native_finish_reason') }];
+  const choices =
+    delta === undefined
+      ? []
+      : [{ index: 0, delta, logprobs: null, finish_reason: null, ...pick(extra, 'finish_reason', 'native_finish_reason') }];
   const rest = Object.fromEntries(Object.entries(extra).filter(([key]) => key !== 'finish_reason' && key !== 'native_finish_reason'));
   return sseData({ id: 'chatcmpl-replay', object: 'chat.completion.chunk', created: CREATED, model, choices, ...rest });
 }
@@ -130,7 +133,10 @@ function assemble(shape: Shape, options: StreamOptions, texts?: { reasoning: str
     case 'stall':
       return clean({ ...base, events: before, ending: 'stall' });
     case 'malformed':
-      return clean({ ...base, events: [...before, 'data: {"choices":[{"index":0,"delta":{"content":"x"\n\n', ...shape.tail('stop', usage), SSE_DONE] });
+      return clean({
+        ...base,
+        events: [...before, 'data: {"choices":[{"index":0,"delta":{"content":"x"\n\n', ...shape.tail('stop', usage), SSE_DONE],
+      });
   }
 }
 
@@ -144,7 +150,11 @@ export function deepseekStream(options: StreamOptions = {}): ReplayResponse {
       reasoning: (p) => ({ content: null, reasoning_content: p }),
       answer: (p) => ({ content: p, reasoning_content: null }),
       tail: (finish, usage) => [
-        chunkEvent(model, { content: '', reasoning_content: null }, { finish_reason: finish, ...(usage ? { usage: deepseekUsage(usage) } : {}) }),
+        chunkEvent(
+          model,
+          { content: '', reasoning_content: null },
+          { finish_reason: finish, ...(usage ? { usage: deepseekUsage(usage) } : {}) },
+        ),
       ],
     },
     options,
@@ -185,11 +195,23 @@ export function openrouterStream(options: StreamOptions = {}): ReplayResponse {
     {
       model,
       head: [': OPENROUTER PROCESSING\n\n'],
-      reasoning: (p) => ({ role: 'assistant', content: '', reasoning: p, reasoning_details: [{ type: 'reasoning.text', text: p, format: 'unknown', index: 0 }] }),
+      reasoning: (p) => ({
+        role: 'assistant',
+        content: '',
+        reasoning: p,
+        reasoning_details: [{ type: 'reasoning.text', text: p, format: 'unknown', index: 0 }],
+      }),
       answer: (p) => ({ role: 'assistant', content: p, reasoning: null }),
       tail: (finish, usage) => [
         chunkEvent(model, { role: 'assistant', content: '' }, { finish_reason: finish, native_finish_reason: finish, provider: 'Replay' }),
-        ...(usage ? [chunkEvent(model, undefined, { provider: 'Replay', usage: standardUsage(usage, { cost: usage.cost ?? 0.0042, is_byok: false }) })] : []),
+        ...(usage
+          ? [
+              chunkEvent(model, undefined, {
+                provider: 'Replay',
+                usage: standardUsage(usage, { cost: usage.cost ?? 0.0042, is_byok: false }),
+              }),
+            ]
+          : []),
       ],
     },
     options,
@@ -245,7 +267,9 @@ export function ollamaStream(options: StreamOptions = {}): ReplayResponse {
       answer: (p) => ({ role: 'assistant', content: p }),
       tail: (finish, usage) => [
         chunkEvent(model, { role: 'assistant', content: '' }, { finish_reason: finish, ...extra }),
-        ...(usage ? [chunkEvent(model, undefined, { ...extra, usage: standardUsage({ ...usage, reasoning: undefined, cached: undefined }) })] : []),
+        ...(usage
+          ? [chunkEvent(model, undefined, { ...extra, usage: standardUsage({ ...usage, reasoning: undefined, cached: undefined }) })]
+          : []),
       ],
     },
     options,
@@ -265,7 +289,12 @@ export function llamacppStream(options: StreamOptions & { readonly field?: 'reas
       tail: (finish, usage) => [
         chunkEvent(model, {}, { finish_reason: finish }),
         ...(usage
-          ? [chunkEvent(model, undefined, { usage: standardUsage({ ...usage, reasoning: undefined, cached: undefined }), timings: { prompt_n: usage.prompt, predicted_n: usage.completion, predicted_per_second: 41.5 } })]
+          ? [
+              chunkEvent(model, undefined, {
+                usage: standardUsage({ ...usage, reasoning: undefined, cached: undefined }),
+                timings: { prompt_n: usage.prompt, predicted_n: usage.completion, predicted_per_second: 41.5 },
+              }),
+            ]
           : []),
       ],
     },
@@ -309,7 +338,11 @@ export function inlineThinkStream(options: StreamOptions & { readonly openTag?: 
       reasoning: (p) => ({ content: p }),
       answer: (p) => ({ content: p }),
       tail: (finish, usage) => [
-        chunkEvent(model, {}, { finish_reason: finish, ...(usage ? { usage: standardUsage({ ...usage, reasoning: undefined, cached: undefined }) } : {}) }),
+        chunkEvent(
+          model,
+          {},
+          { finish_reason: finish, ...(usage ? { usage: standardUsage({ ...usage, reasoning: undefined, cached: undefined }) } : {}) },
+        ),
       ],
     },
     options,
@@ -318,7 +351,11 @@ export function inlineThinkStream(options: StreamOptions & { readonly openTag?: 
 }
 
 /** A JSON error body the way OpenAI-compatible servers send one. */
-export function errorResponse(status: number, message: string, options: { readonly type?: string; readonly code?: string; readonly headers?: Readonly<Record<string, string>> } = {}): ReplayResponse {
+export function errorResponse(
+  status: number,
+  message: string,
+  options: { readonly type?: string; readonly code?: string; readonly headers?: Readonly<Record<string, string>> } = {},
+): ReplayResponse {
   return {
     status,
     headers: { 'content-type': 'application/json', ...options.headers },

@@ -21,10 +21,13 @@ test('raceAbort rejects with the cancelled error as soon as the signal aborts, t
   const controller = new AbortController();
   const waiting = raceAbort(never<number>(), controller.signal);
   controller.abort();
-  await assert.rejects(waiting, (error: unknown) => error instanceof BackendError && error.kind === 'cancelled' && error.message === cancelledError().message);
+  await assert.rejects(
+    waiting,
+    (error: unknown) => error instanceof BackendError && error.kind === 'cancelled' && error.message === cancelledError().message,
+  );
 });
 
-test('raceAbort on an aborted signal rejects at once and swallows the work\'s later failure', async () => {
+test("raceAbort on an aborted signal rejects at once and swallows the work's later failure", async () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
@@ -43,7 +46,13 @@ test('raceAbort on an aborted signal rejects at once and swallows the work\'s la
   }
 });
 
-const CODE: CodeUnderReview = { kind: 'review', path: 'cart.ts', languageId: 'typescript', fileText: 'let total = 0;\n', ranges: [{ startLine: 1, endLine: 1 }] };
+const CODE: CodeUnderReview = {
+  kind: 'review',
+  path: 'cart.ts',
+  languageId: 'typescript',
+  fileText: 'let total = 0;\n',
+  ranges: [{ startLine: 1, endLine: 1 }],
+};
 
 /** A backend that reasons once, then hangs and never looks at its signal. */
 function deafBackend(onStreaming: () => void): Backend {

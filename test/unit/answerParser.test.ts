@@ -96,7 +96,8 @@ test('a stream cut inside the JSON keeps only the findings written in full', () 
 });
 
 test('a stream cut before any finding was complete yields no findings, never a half-written fix', () => {
-  const text = '```json\n{"summary": "Loop bound", "findings": [{"title": "Off-by-one", "startLine": 6, "quote": "for (let i = 0;", "fix": {"startLine": 6, "endLine": 6, "replacement": "  for (let i = 0; i <';
+  const text =
+    '```json\n{"summary": "Loop bound", "findings": [{"title": "Off-by-one", "startLine": 6, "quote": "for (let i = 0;", "fix": {"startLine": 6, "endLine": 6, "replacement": "  for (let i = 0; i <';
   const parsed = parseAnswer(text, wholeCart);
   assert.deepEqual(parsed.findings, []);
   assert.equal(parsed.summary, 'Loop bound');
@@ -164,7 +165,8 @@ test('JSON that needs repair: comments, trailing commas, single quotes, unquoted
 });
 
 test('a top-level array of findings, extra keys, and findings missing altogether', () => {
-  const array = '```json\n[{"title": "A", "severity": "low", "category": "typo", "startLine": "15", "endLine": "15", "quote": "return sum / items.length;", "cwe": "CWE-369", "confidence": "high"}]\n```';
+  const array =
+    '```json\n[{"title": "A", "severity": "low", "category": "typo", "startLine": "15", "endLine": "15", "quote": "return sum / items.length;", "cwe": "CWE-369", "confidence": "high"}]\n```';
   const parsed = parseAnswer(array, wholeCart);
   const finding = only(parsed.findings);
   assert.equal(finding.severity, 'info');
@@ -188,7 +190,9 @@ test('severity and category synonyms', () => {
     ['warn', 'vulnerability', 'warning', 'security'],
     ['banana', 'banana', 'warning', 'bug'],
   ];
-  const answer = answerWith(cases.map(([severity, category], i) => ({ title: `F${i}`, severity, category, startLine: 15, quote: 'sum / items.length' })));
+  const answer = answerWith(
+    cases.map(([severity, category], i) => ({ title: `F${i}`, severity, category, startLine: 15, quote: 'sum / items.length' })),
+  );
   const findings = parseAnswer(answer, wholeCart).findings;
   assert.deepEqual(
     findings.map((f) => [f.severity, f.category]),
@@ -198,7 +202,13 @@ test('severity and category synonyms', () => {
 
 test('a fix as a string, or without a replacement, gives no fix; the string is kept for the reader', () => {
   const answer = answerWith([
-    { title: 'A', startLine: 15, quote: 'return sum / items.length;', explanation: 'Divides by zero.', fix: 'Return 0 when the cart is empty.' },
+    {
+      title: 'A',
+      startLine: 15,
+      quote: 'return sum / items.length;',
+      explanation: 'Divides by zero.',
+      fix: 'Return 0 when the cart is empty.',
+    },
     { title: 'B', startLine: 6, quote: 'i <= items.length', fix: { startLine: 6, endLine: 6 } },
   ]);
   const [a, b] = parseAnswer(answer, wholeCart).findings as [Finding, Finding];
@@ -219,7 +229,13 @@ test('a quote that appears twice: the occurrence nearest the claimed line wins',
 
 test('a quote not found keeps the finding at the claimed lines, clamped, uncertain, and withholds its fix', () => {
   const answer = answerWith([
-    { title: 'Ghost', startLine: 40, endLine: 44, quote: 'items.reduce((a, b) => a + b.price, 0)', fix: { startLine: 40, endLine: 40, replacement: 'x' } },
+    {
+      title: 'Ghost',
+      startLine: 40,
+      endLine: 44,
+      quote: 'items.reduce((a, b) => a + b.price, 0)',
+      fix: { startLine: 40, endLine: 40, replacement: 'x' },
+    },
   ]);
   const finding = only(parseAnswer(answer, wholeCart).findings);
   assert.equal(finding.locationUncertain, true);
@@ -244,7 +260,12 @@ test('without a quote the lines are the model’s claim: a fix that resembles th
 
 test('a fix whose lines are out of the file is rejected', () => {
   const answer = answerWith([
-    { title: 'A', startLine: 20, quote: 'return price - price * percent / 100;', fix: { startLine: 20, endLine: 25, replacement: '  return 0;' } },
+    {
+      title: 'A',
+      startLine: 20,
+      quote: 'return price - price * percent / 100;',
+      fix: { startLine: 20, endLine: 25, replacement: '  return 0;' },
+    },
   ]);
   const finding = only(parseAnswer(answer, wholeCart).findings);
   assert.equal(finding.startLine, 20);
@@ -278,7 +299,9 @@ test('a replacement written from column 0 is re-indented as a block; one with on
   const flush = 'for (const item of items) {\n  sum += item.price * item.qty;\n}';
   const firstOnly = 'for (const item of items) {\n    sum += item.price * item.qty;\n  }';
   for (const replacement of [flush, firstOnly]) {
-    const answer = answerWith([{ title: 'L', startLine: 6, endLine: 8, quote: 'i <= items.length', fix: { startLine: 6, endLine: 8, replacement } }]);
+    const answer = answerWith([
+      { title: 'L', startLine: 6, endLine: 8, quote: 'i <= items.length', fix: { startLine: 6, endLine: 8, replacement } },
+    ]);
     assert.equal(
       only(parseAnswer(answer, wholeCart).findings).fix?.replacement,
       '  for (const item of items) {\n    sum += item.price * item.qty;\n  }',
@@ -294,7 +317,11 @@ test('moving a multi-line finding picks the offset at which its fix matches the 
       startLine: 9,
       endLine: 11,
       quote: 'sum += items[i].price * items[i].qty;',
-      fix: { startLine: 9, endLine: 11, replacement: '  let sum = 0;\n  for (let i = 0; i < items.length; i++) {\n    sum += items[i].price * items[i].qty;' },
+      fix: {
+        startLine: 9,
+        endLine: 11,
+        replacement: '  let sum = 0;\n  for (let i = 0; i < items.length; i++) {\n    sum += items[i].price * items[i].qty;',
+      },
     },
   ]);
   const finding = only(parseAnswer(answer, totalOnly).findings);
@@ -306,7 +333,12 @@ test('moving a multi-line finding picks the offset at which its fix matches the 
 test('CRLF files: lines found, the replacement uses CRLF, columns do not count the carriage return', () => {
   const crlf = cart.replace(/\n/g, '\r\n');
   const answer = answerWith([
-    { title: 'Bound', startLine: 5, quote: 'for (let i = 0; i <= items.length; i++) {', fix: { startLine: 5, endLine: 7, replacement: '  for (const item of items) {\n    sum += item.price * item.qty;\n  }\n' } },
+    {
+      title: 'Bound',
+      startLine: 5,
+      quote: 'for (let i = 0; i <= items.length; i++) {',
+      fix: { startLine: 5, endLine: 7, replacement: '  for (const item of items) {\n    sum += item.price * item.qty;\n  }\n' },
+    },
   ]);
   const finding = only(parseAnswer(answer, review([{ startLine: 4, endLine: 10 }], crlf)).findings);
   assert.equal(finding.startLine, 6);
@@ -321,7 +353,12 @@ test('CRLF files: lines found, the replacement uses CRLF, columns do not count t
 test('tabs and non-ASCII: the range is in UTF-16 columns and the fix keeps tab indentation', () => {
   const file = ['function greet(名前) {', '\tconst msg = "👋 " + 名前;', '\tif (名前 = "") return msg;', '\treturn msg;', '}'].join('\n');
   const answer = answerWith([
-    { title: 'Assignment in condition', startLine: 2, quote: 'if (名前 = "") return msg;', fix: { startLine: 2, endLine: 2, replacement: 'if (名前 === "") return msg;' } },
+    {
+      title: 'Assignment in condition',
+      startLine: 2,
+      quote: 'if (名前 = "") return msg;',
+      fix: { startLine: 2, endLine: 2, replacement: 'if (名前 === "") return msg;' },
+    },
   ]);
   const finding = only(parseAnswer(answer, review([{ startLine: 1, endLine: 5 }], file, { languageId: 'javascript' })).findings);
   assert.equal(finding.startLine, 3);
@@ -330,10 +367,24 @@ test('tabs and non-ASCII: the range is in UTF-16 columns and the fix keeps tab i
 });
 
 test('changed hunks: a fix spanning two hunks reaches unchanged code between them and is refused', () => {
-  const code = review([{ startLine: 5, endLine: 7 }, { startLine: 13, endLine: 15 }]);
+  const code = review([
+    { startLine: 5, endLine: 7 },
+    { startLine: 13, endLine: 15 },
+  ]);
   const answer = answerWith([
-    { title: 'Span', startLine: 6, endLine: 13, quote: 'i <= items.length', fix: { startLine: 6, endLine: 13, replacement: '  // rewritten' } },
-    { title: 'In hunk', startLine: 15, quote: 'sum / items.length', fix: { startLine: 15, endLine: 15, replacement: '  return sum / Math.max(items.length, 1);' } },
+    {
+      title: 'Span',
+      startLine: 6,
+      endLine: 13,
+      quote: 'i <= items.length',
+      fix: { startLine: 6, endLine: 13, replacement: '  // rewritten' },
+    },
+    {
+      title: 'In hunk',
+      startLine: 15,
+      quote: 'sum / items.length',
+      fix: { startLine: 15, endLine: 15, replacement: '  return sum / Math.max(items.length, 1);' },
+    },
   ]);
   const [span, inHunk] = parseAnswer(answer, code).findings as [Finding, Finding];
   assert.equal(span.fix, undefined);
@@ -342,14 +393,23 @@ test('changed hunks: a fix spanning two hunks reaches unchanged code between the
 });
 
 test('a fix identical to the current code is not offered', () => {
-  const answer = answerWith([{ title: 'Same', startLine: 15, quote: 'sum / items.length', fix: { startLine: 15, endLine: 15, replacement: 'return sum / items.length;' } }]);
+  const answer = answerWith([
+    {
+      title: 'Same',
+      startLine: 15,
+      quote: 'sum / items.length',
+      fix: { startLine: 15, endLine: 15, replacement: 'return sum / items.length;' },
+    },
+  ]);
   const finding = only(parseAnswer(answer, wholeCart).findings);
   assert.equal(finding.fix, undefined);
   assert.match(finding.fixRefused ?? '', /same as the current code/);
 });
 
 test('a finding with no lines is placed by its quote; its fix takes the quoted lines', () => {
-  const answer = answerWith([{ title: 'Nowhere', quote: 'return sum / items.length;', fix: { replacement: '  return items.length ? sum / items.length : 0;' } }]);
+  const answer = answerWith([
+    { title: 'Nowhere', quote: 'return sum / items.length;', fix: { replacement: '  return items.length ? sum / items.length : 0;' } },
+  ]);
   const finding = only(parseAnswer(answer, wholeCart).findings);
   assert.equal(finding.startLine, 15);
   assert.equal(finding.locationUncertain, false);
@@ -357,14 +417,18 @@ test('a finding with no lines is placed by its quote; its fix takes the quoted l
 });
 
 test('a JSON-only answer (response_format json_object) has empty prose', () => {
-  const parsed = parseAnswer(JSON.stringify({ summary: 'The loop reads past the end.', findings: [{ title: 'A', startLine: 6, quote: 'i <= items.length' }] }), wholeCart);
+  const parsed = parseAnswer(
+    JSON.stringify({ summary: 'The loop reads past the end.', findings: [{ title: 'A', startLine: 6, quote: 'i <= items.length' }] }),
+    wholeCart,
+  );
   assert.equal(parsed.prose, '');
   assert.equal(parsed.summary, 'The loop reads past the end.');
   assert.equal(only(parsed.findings).startLine, 6);
 });
 
 test('an object literal in a TypeScript block does not pass for the answer', () => {
-  const text = 'Use this instead:\n\n```ts\n{ title: "x", line: 3 }\n```\n\n```json\n{"summary": "s", "findings": []}\n```\n\nAnd in the test:\n\n```ts\nconst f = { title: "t", line: 1 };\n```';
+  const text =
+    'Use this instead:\n\n```ts\n{ title: "x", line: 3 }\n```\n\n```json\n{"summary": "s", "findings": []}\n```\n\nAnd in the test:\n\n```ts\nconst f = { title: "t", line: 1 };\n```';
   const parsed = parseAnswer(text, wholeCart);
   assert.deepEqual(parsed.findings, []);
   assert.equal(parsed.summary, 's');
@@ -423,12 +487,16 @@ test('nonsense never throws', { timeout: 120_000 }, () => {
 
 test('code that really starts with `1 | ` is not mistaken for a copied line number', () => {
   const file = 'const mask =\n  1 | 2 |\n  4;\n';
-  const answer = answerWith([{ title: 'Missing flag', startLine: 2, quote: '1 | 2 |', fix: { startLine: 2, endLine: 2, replacement: '  1 | 2 | 8 |' } }]);
+  const answer = answerWith([
+    { title: 'Missing flag', startLine: 2, quote: '1 | 2 |', fix: { startLine: 2, endLine: 2, replacement: '  1 | 2 | 8 |' } },
+  ]);
   const finding = only(parseAnswer(answer, review([{ startLine: 1, endLine: 3 }], file)).findings);
   assert.deepEqual(finding.fix, { startLine: 2, endLine: 2, replacement: '  1 | 2 | 8 |' });
   // Prefixes whose numbers do not increase are not line numbers either.
   const flags = 'let a = 0;\nlet b = 0;\n';
-  const odd = answerWith([{ title: 'x', startLine: 1, quote: 'let a = 0;', fix: { startLine: 1, endLine: 2, replacement: '3 | a\n1 | b' } }]);
+  const odd = answerWith([
+    { title: 'x', startLine: 1, quote: 'let a = 0;', fix: { startLine: 1, endLine: 2, replacement: '3 | a\n1 | b' } },
+  ]);
   assert.equal(only(parseAnswer(odd, review([{ startLine: 1, endLine: 2 }], flags)).findings).fix?.replacement, '3 | a\n1 | b');
 });
 

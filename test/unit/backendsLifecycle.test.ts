@@ -19,7 +19,8 @@ let modelPath: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'thinklens-backends-'));
   const answer = { summary: 'Nothing wrong.', findings: [] };
-  modelPath = (await writeScriptedModel(join(dir, 'scripted-r1.gguf'), { reasoning: 'The code looks fine.', prose: 'Fine.\n\n', answer })).path;
+  modelPath = (await writeScriptedModel(join(dir, 'scripted-r1.gguf'), { reasoning: 'The code looks fine.', prose: 'Fine.\n\n', answer }))
+    .path;
 });
 
 after(async () => {

@@ -36,7 +36,10 @@ test('shards: every path in exactly one of n shards, the same one every time, an
       assert.equal(owners.length, 1, `${path} in ${owners.length} of ${count} shards`);
       sizes[owners[0]! - 1]!++;
     }
-    assert.ok(sizes.every((n) => n > (paths.length / count) * 0.6), `uneven shards: ${sizes}`);
+    assert.ok(
+      sizes.every((n) => n > (paths.length / count) * 0.6),
+      `uneven shards: ${sizes}`,
+    );
   }
 });
 
@@ -69,7 +72,10 @@ test('the queue: pushback lowers the limit to what is in flight, waits Retry-Aft
     },
     pushbackOf: (r) => (r.busy ? { retryAfterMs: 50 } : undefined),
   });
-  assert.deepEqual(outcome.results.map((r) => r?.item), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    outcome.results.map((r) => r?.item),
+    [0, 1, 2, 3, 4, 5],
+  );
   assert.ok(outcome.results.every((r) => r && !r.busy));
   assert.ok(outcome.pushbacks >= 4, `pushbacks ${outcome.pushbacks}`);
   assert.ok(outcome.finalLimit <= 2, `limit ${outcome.finalLimit}`);
@@ -82,7 +88,10 @@ test('the queue: a budget that fits three items runs three and lists the rest', 
     run: async (item) => item,
     budget: { maxUsd: 3.5, estimate: () => 1, spent: () => 1 },
   });
-  assert.deepEqual(outcome.results.filter((r) => r !== undefined), [1, 2, 3]);
+  assert.deepEqual(
+    outcome.results.filter((r) => r !== undefined),
+    [1, 2, 3],
+  );
   assert.deepEqual(outcome.overBudget, [4, 5]);
   assert.equal(outcome.spentUsd, 3);
 });

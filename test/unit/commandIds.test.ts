@@ -27,17 +27,25 @@ function manifestCommands(): Record<string, string[]> {
   const steps = walkthroughs.flatMap((w) => w.steps);
   return {
     'contributes.commands': commands.map((c) => c.command),
-    'contributes.menus': Object.values(menus).flat().flatMap((m) => (m.command ? [m.command] : [])),
+    'contributes.menus': Object.values(menus)
+      .flat()
+      .flatMap((m) => (m.command ? [m.command] : [])),
     'contributes.keybindings': keybindings.map((k) => k.command),
     'walkthrough links': steps.flatMap((s) => [...(s.description ?? '').matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!)),
-    'walkthrough completion events': steps.flatMap((s) => (s.completionEvents ?? []).flatMap((e) => (e.startsWith('onCommand:') ? [e.slice('onCommand:'.length)] : []))),
+    'walkthrough completion events': steps.flatMap((s) =>
+      (s.completionEvents ?? []).flatMap((e) => (e.startsWith('onCommand:') ? [e.slice('onCommand:'.length)] : [])),
+    ),
   };
 }
 
 test('every command package.json names is in the command-id table', () => {
   for (const [where, ids] of Object.entries(manifestCommands())) {
     assert.ok(ids.length > 0, `${where}: found no commands; has the manifest's shape changed?`);
-    assert.deepEqual(sorted(ids.filter((id) => !table.has(id))), [], `${where} names commands that src/bridge/commandIds.ts's COMMAND lacks`);
+    assert.deepEqual(
+      sorted(ids.filter((id) => !table.has(id))),
+      [],
+      `${where} names commands that src/bridge/commandIds.ts's COMMAND lacks`,
+    );
   }
 });
 
@@ -45,7 +53,11 @@ test('every public id in the table is contributed in package.json, and no intern
   const contributed = new Set(manifest.contributes.commands.map((c) => c.command));
   assert.deepEqual(sorted([...table].filter((id) => !contributed.has(id))), [], 'COMMAND ids missing from contributes.commands');
   const named = new Set(Object.values(manifestCommands()).flat());
-  assert.deepEqual(sorted([...internal].filter((id) => named.has(id))), [], 'INTERNAL_COMMAND ids that package.json names (move them to COMMAND)');
+  assert.deepEqual(
+    sorted([...internal].filter((id) => named.has(id))),
+    [],
+    'INTERNAL_COMMAND ids that package.json names (move them to COMMAND)',
+  );
 });
 
 test('the table keeps each id once and every key names its own id', () => {

@@ -23,7 +23,13 @@ import { isHostMessage } from '../../src/bridge/protocol';
 import type { CodeUnderReview } from '../../src/core/types';
 
 const cart = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'answers', 'cart.ts.txt'), 'utf8');
-const code: CodeUnderReview = { kind: 'review', path: 'src/cart.ts', languageId: 'typescript', fileText: cart, ranges: [{ startLine: 1, endLine: 22 }] };
+const code: CodeUnderReview = {
+  kind: 'review',
+  path: 'src/cart.ts',
+  languageId: 'typescript',
+  fileText: cart,
+  ranges: [{ startLine: 1, endLine: 22 }],
+};
 const finding = (extra: Record<string, unknown> = {}) => ({
   title: 'Off by one',
   severity: 'error',
@@ -49,7 +55,10 @@ test('every severity and category reaches the prompt, the JSON schema and the gr
     for (const d of SEVERITY_DEFS) assert.ok(proof.includes(`"${d.id}" = ${d.proofMeaning}`), d.id);
   }
   // Every category is offered to code reviews, proofs, or both.
-  assert.deepEqual(CATEGORIES.filter((c) => !offeredCategories(false).includes(c) && !offeredCategories(true).includes(c)), []);
+  assert.deepEqual(
+    CATEGORIES.filter((c) => !offeredCategories(false).includes(c) && !offeredCategories(true).includes(c)),
+    [],
+  );
   const schema = answerJsonSchema() as Schema;
   const item = schema.properties.findings.items;
   assert.deepEqual(item.properties.severity.enum, SEVERITIES);
@@ -66,10 +75,13 @@ test('every severity and category reaches the prompt, the JSON schema and the gr
   const grammar = answerGrammarSchema() as Schema;
   const text = JSON.stringify(grammar);
   assert.doesNotMatch(text, /"required"|"additionalProperties"|"minimum"/, 'only what node-llama-cpp reads');
-  assert.deepEqual(grammar.oneOf.map((v: Schema) => Object.keys(v.properties)), [
-    ['summary', 'explanation', 'findings'],
-    ['summary', 'findings'],
-  ]);
+  assert.deepEqual(
+    grammar.oneOf.map((v: Schema) => Object.keys(v.properties)),
+    [
+      ['summary', 'explanation', 'findings'],
+      ['summary', 'findings'],
+    ],
+  );
   const shapes = grammar.oneOf[0].properties.findings.items.oneOf.map((v: Schema) => Object.keys(v.properties));
   const without = (...left: string[]) => Object.keys(FINDING_FIELDS).filter((k) => !left.includes(k));
   assert.deepEqual(shapes, [without(), without('fix'), without('confidence'), without('confidence', 'fix')]);
@@ -97,8 +109,15 @@ test('the protocol accepts every category and severity and rejects others; the p
     runId: 'r1',
     findings: [
       {
-        id: 'f1', title: 't', severity, category, file: { uri: 'file:///a.ts', path: 'a.ts' },
-        range: { startLine: 1, endLine: 1 }, explanation: '', hasFix: false, locationUncertain: false,
+        id: 'f1',
+        title: 't',
+        severity,
+        category,
+        file: { uri: 'file:///a.ts', path: 'a.ts' },
+        range: { startLine: 1, endLine: 1 },
+        explanation: '',
+        hasFix: false,
+        locationUncertain: false,
       },
     ],
   });
@@ -118,7 +137,10 @@ test('an answer that is JSON alone carries its prose in "explanation"; answers w
   assert.equal(jsonOnly.findings.length, 1);
   assert.equal(jsonOnly.problem, undefined);
 
-  const withProse = parseAnswer(`The loop is off by one.\n\n\`\`\`json\n${JSON.stringify({ summary: 'S', findings: [finding()] })}\n\`\`\``, code);
+  const withProse = parseAnswer(
+    `The loop is off by one.\n\n\`\`\`json\n${JSON.stringify({ summary: 'S', findings: [finding()] })}\n\`\`\``,
+    code,
+  );
   assert.equal(withProse.prose, 'The loop is off by one.', 'the text around the block stays the prose');
 
   const older = parseAnswer(JSON.stringify({ summary: 'S', findings: [finding()] }), code);

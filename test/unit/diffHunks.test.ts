@@ -10,7 +10,8 @@ import { changedLineRanges, withContext } from '../../src/core/diffHunks';
 function gitPatch(before: string, after: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'thinklens-diff-'));
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
     git('init', '-q');
     writeFileSync(join(dir, 'f.ts'), before);
     git('add', '.');
@@ -44,10 +45,21 @@ test('a file whose last line lost its newline still parses, and context merges t
   const patch = gitPatch(base.join('\n') + '\n', after.join('\n'));
   const ranges = changedLineRanges(patch);
   assert.deepEqual(ranges, [{ startLine: 39, endLine: 40 }]);
-  assert.deepEqual(withContext([{ startLine: 5, endLine: 5 }, { startLine: 9, endLine: 10 }, { startLine: 30, endLine: 30 }], 3, 32), [
-    { startLine: 2, endLine: 13 },
-    { startLine: 27, endLine: 32 },
-  ]);
+  assert.deepEqual(
+    withContext(
+      [
+        { startLine: 5, endLine: 5 },
+        { startLine: 9, endLine: 10 },
+        { startLine: 30, endLine: 30 },
+      ],
+      3,
+      32,
+    ),
+    [
+      { startLine: 2, endLine: 13 },
+      { startLine: 27, endLine: 32 },
+    ],
+  );
 });
 
 test('no hunks, no ranges', () => {

@@ -34,7 +34,14 @@ const proof = (extra: Partial<CodeUnderReview> = {}): CodeUnderReview => ({
 test('a proof gets a referee prompt: every question of the issue, severity as false vs unproven, logic among the categories', () => {
   const text = buildPrompt(proof())[0]!.content;
   assert.match(text, /Check the proof in this LaTeX document `notes\/odd\.tex`/);
-  for (const asked of [/wrong steps/, /without justification/, /missing cases and boundary conditions/, /circular arguments/, /do not follow/, /notation used before\s+it is defined/]) {
+  for (const asked of [
+    /wrong steps/,
+    /without justification/,
+    /missing cases and boundary conditions/,
+    /circular arguments/,
+    /do not follow/,
+    /notation used before\s+it is defined/,
+  ]) {
     assert.match(text, asked);
   }
   assert.match(text, /"error" = the result as stated is false/);
@@ -56,12 +63,19 @@ test('code keeps the code-review prompt', () => {
 test('prose locating: a quote across a line wrap, and one with LaTeX spacing written as plain spaces', () => {
   const file = ['By Lemma~\\ref{lem:a} we get', '$a \\le b$, so\\, in particular $a\\quad< c$.'].join('\n');
   assert.deepEqual(locateQuote(file, 'we get $a \\le b$', { startLine: 1, endLine: 1 }, { prose: true }), {
-    startLine: 1, startColumn: 21, endLine: 2, endColumn: 9,
+    startLine: 1,
+    startColumn: 21,
+    endLine: 2,
+    endColumn: 9,
   });
   assert.equal(locateQuote(file, 'By Lemma \\ref{lem:a}', { startLine: 1, endLine: 1 }, { prose: true })?.startColumn, 0);
   assert.equal(locateQuote(file, 'so in particular $a < c$', { startLine: 2, endLine: 2 }, { prose: true })?.startLine, 2);
   assert.equal(locateQuote(file, 'By Lemma \\ref{lem:a}', { startLine: 1, endLine: 1 }), undefined, 'code keeps ~ significant');
-  assert.equal(locateQuote(file, 'so in general $a < c$', { startLine: 2, endLine: 2 }, { prose: true }), undefined, 'other words are not a match');
+  assert.equal(
+    locateQuote(file, 'so in general $a < c$', { startLine: 2, endLine: 2 }, { prose: true }),
+    undefined,
+    'other words are not a match',
+  );
 });
 
 test('reflow: kept words stay on their lines, a changed word takes the line of the word it replaces, a new line stays a line', () => {
@@ -71,13 +85,16 @@ test('reflow: kept words stay on their lines, a changed word takes the line of t
     'therefore $c \\ge 0$, as claimed.',
   ]);
   assert.deepEqual(
-    reflowLikeOriginal(['We have $a + b = c$ by the lemma and', 'If $c = 0$ there is nothing to show.', 'therefore $c > 0$, as claimed.', 'x'], original).slice(0, 3),
+    reflowLikeOriginal(
+      ['We have $a + b = c$ by the lemma and', 'If $c = 0$ there is nothing to show.', 'therefore $c > 0$, as claimed.', 'x'],
+      original,
+    ).slice(0, 3),
     ['We have $a + b = c$ by the lemma and', 'If $c = 0$ there is nothing to show.', 'therefore $c > 0$, as claimed.'],
   );
   const same = ['one line', 'two lines'];
   assert.equal(reflowLikeOriginal(same, original), same, 'as many lines as the original: the model chose them');
   const blank = ['a', '', 'b c'];
-  assert.equal(reflowLikeOriginal(blank, original), blank, 'paragraph breaks are the model\'s');
+  assert.equal(reflowLikeOriginal(blank, original), blank, "paragraph breaks are the model's");
   const indented = ['  We have $x$', '  and $y$.'];
   assert.deepEqual(reflowLikeOriginal(['We have $x$ and $z$.'], indented), ['  We have $x$', '  and $z$.']);
 });

@@ -27,7 +27,10 @@ describe('where an export is offered to go', () => {
   });
 
   it('names the file after the time and the title', () => {
-    assert.equal(exportFileName(Date.UTC(2026, 10, 30, 11, 5, 9), 'Review file: src/cart.ts', 'review'), 'thinklens-2026-11-30-11-05-09-review-file-src-cart-ts.md');
+    assert.equal(
+      exportFileName(Date.UTC(2026, 10, 30, 11, 5, 9), 'Review file: src/cart.ts', 'review'),
+      'thinklens-2026-11-30-11-05-09-review-file-src-cart-ts.md',
+    );
     assert.equal(exportFileName(Date.UTC(2026, 10, 30), '***', 'session'), 'thinklens-2026-11-30-00-00-00-session.md');
   });
 });

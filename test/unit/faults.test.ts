@@ -99,10 +99,16 @@ describe('class 3: secrets outside the redaction', () => {
 
   test('class 3: an api_key query parameter in the base URL never appears in an error', async () => {
     const secret = 'qparam-secret-5566778899';
-    const model = scripted({ status: 404, body: JSON.stringify({ error: { message: `no model at ${server.baseUrl}?api_key=${secret}` } }) });
-    const output = await run(createBackend({ backend: 'openai-compatible', baseUrl: `${server.baseUrl}?api_key=${secret}`, model, maxRetries: 0 }, {}));
+    const model = scripted({
+      status: 404,
+      body: JSON.stringify({ error: { message: `no model at ${server.baseUrl}?api_key=${secret}` } }),
+    });
+    const output = await run(
+      createBackend({ backend: 'openai-compatible', baseUrl: `${server.baseUrl}?api_key=${secret}`, model, maxRetries: 0 }, {}),
+    );
     assert.equal(output.error?.kind, 'model-not-found');
-    for (const text of [output.error!.message, hints(output.error!), output.error!.detail ?? '']) assert.ok(!text.includes(secret), `api_key leaked: ${text}`);
+    for (const text of [output.error!.message, hints(output.error!), output.error!.detail ?? ''])
+      assert.ok(!text.includes(secret), `api_key leaked: ${text}`);
     assert.match(output.error!.message, /api_key=\*\*\*/, 'the URL is still shown, with the credential masked');
   });
 
@@ -145,7 +151,11 @@ describe('class 4: deadline and bounded parsing', () => {
   test('class 4: a line that never ends is cut at the cap even while bytes keep coming', async () => {
     const piece = 'y'.repeat(256 * 1024);
     const model = scripted({
-      events: [chunkEvent('endless', { reasoning_content: 'Started.' }), 'data: {"choices":[{"delta":{"reasoning_content":"', ...Array.from({ length: 40 }, () => piece)],
+      events: [
+        chunkEvent('endless', { reasoning_content: 'Started.' }),
+        'data: {"choices":[{"delta":{"reasoning_content":"',
+        ...Array.from({ length: 40 }, () => piece),
+      ],
       delayMs: 20,
       ending: 'stall',
     });
@@ -153,7 +163,10 @@ describe('class 4: deadline and bounded parsing', () => {
     assert.equal(output.error?.kind, 'bad-response');
     assert.match(output.error!.message, /longer than/);
     assert.equal(output.reasoning, 'Started.');
-    await server.waitForClientClose(server.requests.findIndex((r) => r.model === model), 5000);
+    await server.waitForClientClose(
+      server.requests.findIndex((r) => r.model === model),
+      5000,
+    );
   });
 
   test('class 4: a whole response over the cap ends the run with the numbers', async () => {
@@ -162,7 +175,14 @@ describe('class 4: deadline and bounded parsing', () => {
     // The cap is an option of the OpenAI-compatible backend; the CLI and extension use its default.
     const { createOpenAiBackend } = await import('../../src/core/backends/openaiCompatible');
     const { PRESETS } = await import('../../src/core/backends/presets');
-    const capped = createOpenAiBackend({ preset: PRESETS['openai-compatible'], baseUrl: server.baseUrl, model, hosted: false, maxRetries: 0, streamLimits: { maxResponseBytes: 100_000 } });
+    const capped = createOpenAiBackend({
+      preset: PRESETS['openai-compatible'],
+      baseUrl: server.baseUrl,
+      model,
+      hosted: false,
+      maxRetries: 0,
+      streamLimits: { maxResponseBytes: 100_000 },
+    });
     const output = await run(capped);
     assert.equal(output.error?.kind, 'bad-response');
     assert.match(output.error!.message, /a response longer than 100000 bytes/);
@@ -214,7 +234,10 @@ describe('class 12: load', () => {
     await new Promise((r) => setTimeout(r, 100));
     const before = timers();
     const models = Array.from({ length: 20 }, () =>
-      scripted({ ...deepseekStream({ reasoning: 'Checking the loop bound. '.repeat(40), answer: ANSWER, model: 'load', pieces: 200 }), delayMs: 20 }),
+      scripted({
+        ...deepseekStream({ reasoning: 'Checking the loop bound. '.repeat(40), answer: ANSWER, model: 'load', pieces: 200 }),
+        delayMs: 20,
+      }),
     );
     const controllers = models.map(() => new AbortController());
     let streaming = 0;
@@ -240,7 +263,11 @@ describe('class 12: load', () => {
     assert.equal(outputs.filter((o) => o.error?.kind === 'cancelled').length, 20);
     assert.equal(outputs.filter((o) => o.reasoning.length > 0).length, 20, 'each kept its partial reasoning');
     // The server saw each connection closed by the client: no socket is left open on our side.
-    for (const model of models) await server.waitForClientClose(server.requests.findIndex((r) => r.model === model), 5000);
+    for (const model of models)
+      await server.waitForClientClose(
+        server.requests.findIndex((r) => r.model === model),
+        5000,
+      );
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(timers() <= before, `timers left behind: ${JSON.stringify(process.getActiveResourcesInfo())}`);
   });

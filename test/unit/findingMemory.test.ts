@@ -109,7 +109,10 @@ test('the memory is bounded: past the limit the oldest entries are forgotten fir
   const memory = new FindingMemory(store, { maxEntries: 3 });
   for (let i = 0; i < 5; i++) memory.dismiss(String(i).repeat(32), `finding ${i}`, 100 + i);
   assert.equal(memory.dismissedCount, 3);
-  assert.deepEqual(['0', '1', '2', '3', '4'].map((d) => memory.isDismissed(d.repeat(32))), [false, false, true, true, true]);
+  assert.deepEqual(
+    ['0', '1', '2', '3', '4'].map((d) => memory.isDismissed(d.repeat(32))),
+    [false, false, true, true, true],
+  );
   for (let i = 0; i < 5; i++) memory.setFeedback(String(i).repeat(32), 'helpful', 200 + i);
   assert.equal(new FindingMemory(store, { maxEntries: 3 }).feedback('0'.repeat(32)), undefined);
   assert.equal(new FindingMemory(store, { maxEntries: 3 }).feedback('4'.repeat(32)), 'helpful');

@@ -137,14 +137,18 @@ test('enclosingSymbol names the declaration chain in brace and indentation langu
   assert.equal(enclosingSymbol(ts, 16).name, 'Cart.average');
   assert.equal(enclosingSymbol(ts, 4).name, 'Cart');
   assert.equal(enclosingSymbol(ts, 1).name, '');
-  const py = splitLines('class Store:\n    def get(self, key):\n        if key in self.d:\n            return self.d[key]\n\ndef helper():\n    pass\n');
+  const py = splitLines(
+    'class Store:\n    def get(self, key):\n        if key in self.d:\n            return self.d[key]\n\ndef helper():\n    pass\n',
+  );
   assert.equal(enclosingSymbol(py, 4).name, 'Store.get');
   assert.equal(enclosingSymbol(py, 7).name, 'helper');
   const go = splitLines('package main\n\nfunc (s *Server) Handle(w http.ResponseWriter) {\n\tif s.x {\n\t\treturn\n\t}\n}\n');
   assert.equal(enclosingSymbol(go, 5).name, 'Handle');
   const arrow = splitLines('export const load = async (id: string) => {\n  return fetch(id);\n};\n');
   assert.equal(enclosingSymbol(arrow, 2).name, 'load');
-  const java = splitLines('public class A {\n  public static int parse(String s) throws IOException {\n    return Integer.parseInt(s);\n  }\n}\n');
+  const java = splitLines(
+    'public class A {\n  public static int parse(String s) throws IOException {\n    return Integer.parseInt(s);\n  }\n}\n',
+  );
   assert.equal(enclosingSymbol(java, 3).name, 'A.parse');
 });
 
@@ -158,7 +162,12 @@ test('fingerprintParts shows what went into the hash', () => {
   });
   assert.deepEqual(parts, { category: 'bug', symbol: 'Cart.total', code: 'q:for(let i=0;i<=this.items.length;i++){', occurrence: 0 });
   assert.equal(
-    fingerprintOf({ category: 'bug', lines, range: { startLine: 8, startColumn: 4, endLine: 8, endColumn: 4 + LOOP.length }, place: { startLine: 8, endLine: 8 } }),
+    fingerprintOf({
+      category: 'bug',
+      lines,
+      range: { startLine: 8, startColumn: 4, endLine: 8, endColumn: 4 + LOOP.length },
+      place: { startLine: 8, endLine: 8 },
+    }),
     findingsOf(CART, [offByOne(8)])[0]!.fingerprint,
   );
 });

@@ -101,9 +101,18 @@ test('node-llama-cpp reads back the metadata and tensor table the writer wrote',
     assert.deepEqual([...meta.test.ints], [-1, 0, 7]);
 
     const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
-    assert.deepEqual(tensors.map((t) => t.name), ['a', 'b', 'c']);
-    assert.deepEqual(tensors.map((t) => t.dimensions.map(Number)), [[40, 3], [5], [64, 2]]);
-    assert.deepEqual(tensors.map((t) => t.ggmlType), [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0]);
+    assert.deepEqual(
+      tensors.map((t) => t.name),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(
+      tensors.map((t) => t.dimensions.map(Number)),
+      [[40, 3], [5], [64, 2]],
+    );
+    assert.deepEqual(
+      tensors.map((t) => t.ggmlType),
+      [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0],
+    );
     for (const t of tensors) assert.equal(Number(t.offset) % 32, 0, `tensor ${t.name} is aligned`);
     // The data section starts at the header's end rounded up to 32, and the last tensor ends the file.
     assert.ok(info.infoEndOffset !== undefined);
@@ -141,7 +150,10 @@ test('uniquePieces cuts text into unique pieces that join back to the text', () 
 test('contractJson writes the answer compactly in the schema key order', () => {
   const json = contractJson(defaultScript.answer);
   assert.deepEqual(JSON.parse(json), defaultScript.answer);
-  assert.match(json, /^\{"summary":.*"findings":\[\{"title":.*"severity":.*"category":.*"startLine":2,"endLine":2,"quote":.*"explanation":.*"fix":\{"startLine":2,"endLine":2,"replacement":/);
+  assert.match(
+    json,
+    /^\{"summary":.*"findings":\[\{"title":.*"severity":.*"category":.*"startLine":2,"endLine":2,"quote":.*"explanation":.*"fix":\{"startLine":2,"endLine":2,"replacement":/,
+  );
   assert.ok(!json.includes('\n'));
 });
 
@@ -152,7 +164,17 @@ test('the scripted model loads in node-llama-cpp with the DeepSeek chat wrapper 
       prose: 'One bug.\n\n',
       answer: {
         summary: 'Off by one.',
-        findings: [{ title: 'Loop bound', severity: 'warning', category: 'edge-case', startLine: 3, endLine: 4, quote: 'i <= n', explanation: 'Reads past the end.' }],
+        findings: [
+          {
+            title: 'Loop bound',
+            severity: 'warning',
+            category: 'edge-case',
+            startLine: 3,
+            endLine: 4,
+            quote: 'i <= n',
+            explanation: 'Reads past the end.',
+          },
+        ],
       },
     } as const;
     const path = join(dir, 'scripted.gguf');
@@ -169,7 +191,11 @@ test('the scripted model loads in node-llama-cpp with the DeepSeek chat wrapper 
     try {
       const chat = new LlamaChat({ contextSequence: context.getSequence() });
       assert.equal(chat.chatWrapper.wrapperName, 'DeepSeek');
-      for (const [temperature, seed] of [[0, 1], [0.6, 2], [1.5, 3]] as const) {
+      for (const [temperature, seed] of [
+        [0, 1],
+        [0.6, 2],
+        [1.5, 3],
+      ] as const) {
         let thought = '';
         let answer = '';
         const result = await chat.generateResponse([{ type: 'user', text: `Review this (${temperature}).` }], {
@@ -196,11 +222,24 @@ test('a random-weight model of a real shape has that shape in its file', async (
   await withTempDir(async (dir) => {
     const path = join(dir, 'random.gguf');
     // The real writer with a small shape (the real shapes are gigabytes: benchmarks only).
-    const shape = { ...RANDOM_SHAPES['qwen2-1.5b'], name: 'tiny qwen2', embedding: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 96, vocab: 2048 };
+    const shape = {
+      ...RANDOM_SHAPES['qwen2-1.5b'],
+      name: 'tiny qwen2',
+      embedding: 64,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 96,
+      vocab: 2048,
+    };
     await randomModelFile(path, shape, { type: GgmlType.Q8_0, seed: 7 });
     const { readGgufFileInfo } = await nodeLlamaCpp();
     const info = await readGgufFileInfo(path, { readTensorInfo: true });
-    const meta = info.metadata as unknown as { general: { architecture: string }; qwen2: Record<string, unknown>; tokenizer: { ggml: { tokens: string[] } } };
+    const meta = info.metadata as unknown as {
+      general: { architecture: string };
+      qwen2: Record<string, unknown>;
+      tokenizer: { ggml: { tokens: string[] } };
+    };
     assert.equal(meta.general.architecture, 'qwen2');
     assert.equal(meta.qwen2.embedding_length, 64);
     assert.equal(meta.qwen2.block_count, 2);
@@ -220,7 +259,12 @@ test('a random-weight model of a real shape has that shape in its file', async (
       assert.ok(tokens.length >= 4 && tokens.length <= 12, `n-gram tokens, got ${tokens.length}`);
       const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
       let generated = 0;
-      await completion.generateCompletion('the quick brown fox', { maxTokens: 5, onToken: (t) => { generated += t.length; } });
+      await completion.generateCompletion('the quick brown fox', {
+        maxTokens: 5,
+        onToken: (t) => {
+          generated += t.length;
+        },
+      });
       assert.ok(generated > 0);
     } finally {
       await context.dispose();
@@ -228,4 +272,3 @@ test('a random-weight model of a real shape has that shape in its file', async (
     }
   });
 });
-

@@ -23,7 +23,12 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function serve(kind: LimitServerKind, contextWindow: number, turn: ScriptedTurn | ((body: Record<string, unknown>, i: number) => ScriptedTurn), extra: { notLoaded?: boolean } = {}) {
+async function serve(
+  kind: LimitServerKind,
+  contextWindow: number,
+  turn: ScriptedTurn | ((body: Record<string, unknown>, i: number) => ScriptedTurn),
+  extra: { notLoaded?: boolean } = {},
+) {
   const server = await startLimitServer({ kind, model: 'r1-distill', contextWindow, turn, ...extra });
   servers.push(server);
   return server;
@@ -65,7 +70,10 @@ const REASONING = 'Checking every loop bound against the array length. '.repeat(
 function reviewer(body: Record<string, unknown>): ScriptedTurn {
   const prompt = (body.messages as { content: string }[]).at(-1)!.content;
   const holds = prompt.includes(`${bugLine} |   for (let i = 0; i <= items.length`);
-  return { reasoning: REASONING, answer: JSON.stringify({ summary: holds ? 'One bug.' : 'Nothing here.', explanation: 'Checked.', findings: holds ? [FINDING] : [] }) };
+  return {
+    reasoning: REASONING,
+    answer: JSON.stringify({ summary: holds ? 'One bug.' : 'Nothing here.', explanation: 'Checked.', findings: holds ? [FINDING] : [] }),
+  };
 }
 
 test('discovery: each server tells its window in its own shape', async () => {
@@ -113,7 +121,13 @@ test('a profile is resolved once per session and asked again after a failure', a
 test('a 700-line file on a 4K llama.cpp window is reviewed in overlapping parts that each fit, findings merged once', async () => {
   const server = await serve('llamacpp', 4096, reviewer);
   const backend = backendOn(server, 'llamacpp');
-  const code: CodeUnderReview = { kind: 'review', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(700), ranges: [{ startLine: 1, endLine: 700 }] };
+  const code: CodeUnderReview = {
+    kind: 'review',
+    path: 'src/totals.ts',
+    languageId: 'typescript',
+    fileText: longFile(700),
+    ranges: [{ startLine: 1, endLine: 700 }],
+  };
   const cache = new ProfileCache();
   const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), cache);
   assert.ok(plan.ok);
@@ -131,7 +145,11 @@ test('a 700-line file on a 4K llama.cpp window is reviewed in overlapping parts 
   assert.equal(output.parsed!.findings.length, 1, 'the bug seen by two overlapping parts is listed once');
   assert.equal(output.parsed!.findings[0]!.startLine, bugLine);
   for (const body of server.chats) {
-    assert.deepEqual((body.response_format as { json_schema: { schema: unknown } }).json_schema.schema, answerJsonSchema(), 'the answer is held to the contract');
+    assert.deepEqual(
+      (body.response_format as { json_schema: { schema: unknown } }).json_schema.schema,
+      answerJsonSchema(),
+      'the answer is held to the contract',
+    );
     assert.equal(body.reasoning_format, 'deepseek', 'the thinking stays free');
   }
 });
@@ -139,7 +157,13 @@ test('a 700-line file on a 4K llama.cpp window is reviewed in overlapping parts 
 test('selected code that cannot fit is refused before any request, with the numbers and the way out', async () => {
   const server = await serve('llamacpp', 4096, reviewer);
   const backend = backendOn(server, 'llamacpp');
-  const code: CodeUnderReview = { kind: 'explain', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(700), ranges: [{ startLine: 1, endLine: 400 }] };
+  const code: CodeUnderReview = {
+    kind: 'explain',
+    path: 'src/totals.ts',
+    languageId: 'typescript',
+    fileText: longFile(700),
+    ranges: [{ startLine: 1, endLine: 400 }],
+  };
   const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), new ProfileCache());
   assert.equal(plan.ok, false);
   const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(5000) });
@@ -157,7 +181,13 @@ test('a server that still refuses gets its real error, the plan numbers, and the
   const backend = backendOn(server, 'llamacpp');
   const cache = new ProfileCache();
   const stale = profileOf(backend, { contextWindow: 16384, source: '/props' });
-  const code: CodeUnderReview = { kind: 'review', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(300), ranges: [{ startLine: 1, endLine: 300 }] };
+  const code: CodeUnderReview = {
+    kind: 'review',
+    path: 'src/totals.ts',
+    languageId: 'typescript',
+    fileText: longFile(300),
+    ranges: [{ startLine: 1, endLine: 300 }],
+  };
   const plan = planRun({ code, profile: stale });
   const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000), profiles: cache });
   assert.equal(output.error?.kind, 'context-too-long');
@@ -168,7 +198,13 @@ test('a server that still refuses gets its real error, the plan numbers, and the
 
 test('a small reasoning reserve is a visible warning', () => {
   const backend = createBackend({ backend: 'llamacpp', model: 'm' }, {});
-  const code: CodeUnderReview = { kind: 'explain', path: 'a.ts', languageId: 'typescript', fileText: longFile(120), ranges: [{ startLine: 1, endLine: 20 }] };
+  const code: CodeUnderReview = {
+    kind: 'explain',
+    path: 'a.ts',
+    languageId: 'typescript',
+    fileText: longFile(120),
+    ranges: [{ startLine: 1, endLine: 20 }],
+  };
   const measured = planRun({ code, profile: profileOf(backend, { contextWindow: 32768, source: '/props' }) });
   assert.ok(measured.ok);
   // A window that leaves 600 tokens to think beside the prompt and the answer's 768.
@@ -182,9 +218,18 @@ test('a small reasoning reserve is a visible warning', () => {
 });
 
 test('constrained answers: each preset sends the contract the way its server applies it after thinking', () => {
-  const code: CodeUnderReview = { kind: 'explain', path: 'a.ts', languageId: 'typescript', fileText: longFile(30), ranges: [{ startLine: 1, endLine: 13 }] };
+  const code: CodeUnderReview = {
+    kind: 'explain',
+    path: 'a.ts',
+    languageId: 'typescript',
+    fileText: longFile(30),
+    ranges: [{ startLine: 1, endLine: 13 }],
+  };
   const body = (id: BackendId) => {
-    const backend = createBackend({ backend: id, model: 'm', apiKey: 'k', baseUrl: id === 'openai-compatible' ? 'http://127.0.0.1:1/v1' : undefined }, {});
+    const backend = createBackend(
+      { backend: id, model: 'm', apiKey: 'k', baseUrl: id === 'openai-compatible' ? 'http://127.0.0.1:1/v1' : undefined },
+      {},
+    );
     const plan = planRun({ code, profile: profileOf(backend, { contextWindow: 32768, source: 'test' }) });
     assert.ok(plan.ok);
     return { body: requestBody(PRESETS[id], 'm', plan.requests[0]!.request), prompt: plan.requests[0]!.request.messages[0]!.content };
@@ -210,7 +255,13 @@ test('no readable JSON from an unconstrained server: one short repair turn, and 
       : { reasoning: 'Reformatting my earlier answer as JSON.', answer: JSON.stringify({ summary: 'One bug.', findings: [FINDING] }) },
   );
   const backend = backendOn(server, 'openai-compatible');
-  const code: CodeUnderReview = { kind: 'explain', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(700), ranges: [{ startLine: 470, endLine: 500 }] };
+  const code: CodeUnderReview = {
+    kind: 'explain',
+    path: 'src/totals.ts',
+    languageId: 'typescript',
+    fileText: longFile(700),
+    ranges: [{ startLine: 470, endLine: 500 }],
+  };
   const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), new ProfileCache());
   const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
   assert.equal(output.error, undefined);
@@ -232,7 +283,13 @@ test('no readable JSON from an unconstrained server: one short repair turn, and 
 test('ran out of tokens while thinking: says so with the numbers and what to do, reasoning kept', async () => {
   const server = await serve('llamacpp', 4096, { reasoning: 'Thinking about the bounds again. '.repeat(1000), answer: '{}' });
   const backend = backendOn(server, 'llamacpp');
-  const code: CodeUnderReview = { kind: 'explain', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(100), ranges: [{ startLine: 40, endLine: 52 }] };
+  const code: CodeUnderReview = {
+    kind: 'explain',
+    path: 'src/totals.ts',
+    languageId: 'typescript',
+    fileText: longFile(100),
+    ranges: [{ startLine: 40, endLine: 52 }],
+  };
   const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), new ProfileCache());
   const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
   assert.equal(output.error?.kind, 'context-too-long');
@@ -247,7 +304,13 @@ test('DeepSeek JSON mode with blank content is sent once more without it', async
     const answer = `The loop is off by one.\n\n\`\`\`json\n${JSON.stringify({ summary: 'One bug.', findings: [FINDING] })}\n\`\`\``;
     replay.script('deepseek-flash', [deepseekStream({ reasoning: 'r', answer: '' }), deepseekStream({ reasoning: 'r', answer })]);
     const backend = createBackend({ backend: 'deepseek', baseUrl: replay.baseUrl, apiKey: 'k', maxRetries: 0 }, {});
-    const code: CodeUnderReview = { kind: 'explain', path: 'src/totals.ts', languageId: 'typescript', fileText: longFile(700), ranges: [{ startLine: 470, endLine: 500 }] };
+    const code: CodeUnderReview = {
+      kind: 'explain',
+      path: 'src/totals.ts',
+      languageId: 'typescript',
+      fileText: longFile(700),
+      ranges: [{ startLine: 470, endLine: 500 }],
+    };
     const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), new ProfileCache());
     const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
     assert.equal(replay.requests.length, 2);
@@ -267,7 +330,10 @@ test('splitting cuts at blank lines or symbols and overlaps', () => {
   for (const part of parts.slice(0, -1)) {
     const last = lines[part.endLine - 1]!;
     const next = lines[part.endLine] ?? '';
-    assert.ok(last.trim() === '' || /^export function/.test(next), `part ends at a boundary: ${JSON.stringify(last)} / ${JSON.stringify(next)}`);
+    assert.ok(
+      last.trim() === '' || /^export function/.test(next),
+      `part ends at a boundary: ${JSON.stringify(last)} / ${JSON.stringify(next)}`,
+    );
   }
 });
 
@@ -279,14 +345,38 @@ test('the CLI plans like the core: the same code and settings give the same requ
     const text = longFile(120);
     writeFileSync(file, text);
     const backend = backendOn(server, 'llamacpp');
-    const code: CodeUnderReview = { kind: 'review', path: file, languageId: 'typescript', fileText: text, ranges: [{ startLine: 1, endLine: 120 }] };
+    const code: CodeUnderReview = {
+      kind: 'review',
+      path: file,
+      languageId: 'typescript',
+      fileText: text,
+      ranges: [{ startLine: 1, endLine: 120 }],
+    };
     const plan = await prepareRun(backend, { code, settings: { seed: 7 } }, AbortSignal.timeout(5000), new ProfileCache());
     assert.ok(plan.ok);
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'dist', 'cli.js'), 'review', file, '--backend', 'llamacpp', '--base-url', server.baseUrl, '--model', 'r1-distill', '--seed', '7', '--format', 'json'], {
-        env: { PATH: process.env.PATH },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          join(import.meta.dirname, '..', '..', 'dist', 'cli.js'),
+          'review',
+          file,
+          '--backend',
+          'llamacpp',
+          '--base-url',
+          server.baseUrl,
+          '--model',
+          'r1-distill',
+          '--seed',
+          '7',
+          '--format',
+          'json',
+        ],
+        {
+          env: { PATH: process.env.PATH },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

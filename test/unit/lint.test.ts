@@ -13,7 +13,9 @@ type ResolvedConfig = { rules?: Record<string, unknown>; plugins?: Record<string
 const eslint = new ESLint();
 const severity = (entry: unknown) => (Array.isArray(entry) ? entry[0] : entry);
 const enabled = (config: ResolvedConfig) =>
-  Object.entries(config.rules ?? {}).filter(([, entry]) => ![0, 'off'].includes(severity(entry) as string | number)).map(([name]) => name);
+  Object.entries(config.rules ?? {})
+    .filter(([, entry]) => ![0, 'off'].includes(severity(entry) as string | number))
+    .map(([name]) => name);
 
 function ruleMeta(config: ResolvedConfig, name: string): RuleMeta | undefined {
   const slash = name.lastIndexOf('/');
@@ -21,7 +23,14 @@ function ruleMeta(config: ResolvedConfig, name: string): RuleMeta | undefined {
   return config.plugins?.[name.slice(0, slash)]?.rules?.[name.slice(slash + 1)];
 }
 
-const samples = ['src/core/run.ts', 'src/webview/app.ts', 'test/unit/lint.test.ts', 'test/integration/runTests.mjs', 'bench/run.mjs', 'eslint.config.mjs'];
+const samples = [
+  'src/core/run.ts',
+  'src/webview/app.ts',
+  'test/unit/lint.test.ts',
+  'test/integration/runTests.mjs',
+  'bench/run.mjs',
+  'eslint.config.mjs',
+];
 
 test('no formatting (layout) rule is on for any kind of file: formatting is Prettier’s', async () => {
   for (const file of samples) {
@@ -38,7 +47,12 @@ test('no formatting (layout) rule is on for any kind of file: formatting is Pret
 test('the type-aware bug rules are on for the shipped code', async () => {
   for (const file of ['src/core/run.ts', 'src/extension/commands.ts', 'src/webview/app.ts']) {
     const rules = enabled((await eslint.calculateConfigForFile(file)) as ResolvedConfig);
-    for (const rule of ['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises', '@typescript-eslint/await-thenable', 'no-console']) {
+    for (const rule of [
+      '@typescript-eslint/no-floating-promises',
+      '@typescript-eslint/no-misused-promises',
+      '@typescript-eslint/await-thenable',
+      'no-console',
+    ]) {
       assert.ok(rules.includes(rule), `${file}: ${rule} is off`);
     }
   }
@@ -47,5 +61,8 @@ test('the type-aware bug rules are on for the shipped code', async () => {
 test('the lint reports a bug the type checker lets through', async () => {
   // `==` against a string compiles; the configuration asks for `===` everywhere but null checks.
   const [result] = await eslint.lintText('export const same = (a: unknown) => a == "x";\n', { filePath: 'test/unit/probe.ts' });
-  assert.deepEqual(result?.messages.map((m) => m.ruleId), ['eqeqeq']);
+  assert.deepEqual(
+    result?.messages.map((m) => m.ruleId),
+    ['eqeqeq'],
+  );
 });

@@ -23,7 +23,8 @@ function tempDir(): string {
 
 /** Runs `ensureLlamaServer({ cacheDir })` in a fresh Node with the given PATH. */
 function ensureIn(cacheDir: string, path: string): { status: number | null; stdout: string; stderr: string } {
-  const code = `import(${JSON.stringify(SCRIPT)}).then((m) => m.ensureLlamaServer({ cacheDir: ${JSON.stringify(cacheDir)}, log: () => {} }))` +
+  const code =
+    `import(${JSON.stringify(SCRIPT)}).then((m) => m.ensureLlamaServer({ cacheDir: ${JSON.stringify(cacheDir)}, log: () => {} }))` +
     `.then((b) => console.log(JSON.stringify({ server: b.server, libraryPath: b.env.LD_LIBRARY_PATH })), (e) => { console.error(e.message); process.exit(1); })`;
   const result = spawnSync(process.execPath, ['-e', code], { env: { PATH: path }, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

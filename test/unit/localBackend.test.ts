@@ -22,7 +22,16 @@ let model: ScriptedModelInfo;
 let longModel: ScriptedModelInfo;
 const backends: LocalBackend[] = [];
 
-const sampleFile = ['function total(items) {', '  let sum = 0;', '  for (let i = 0; i <= items.length; i++) {', '    sum += items[i].price;', '  }', '  return sum;', '}', ''].join('\n');
+const sampleFile = [
+  'function total(items) {',
+  '  let sum = 0;',
+  '  for (let i = 0; i <= items.length; i++) {',
+  '    sum += items[i].price;',
+  '  }',
+  '  return sum;',
+  '}',
+  '',
+].join('\n');
 const answer: ScriptedAnswer = {
   summary: 'The loop reads one element past the end.',
   findings: [
@@ -90,7 +99,14 @@ async function collect(b: LocalBackend, req: BackendRequest, signal = new AbortC
   const text = (kind: 'reasoning' | 'answer') => events.flatMap((e) => (e.kind === kind ? [e.text] : [])).join('');
   const usage = events.find((e): e is { kind: 'usage'; usage: Usage } => e.kind === 'usage')?.usage;
   const done = events.find((e) => e.kind === 'done');
-  return { events, error, reasoning: text('reasoning'), answer: text('answer'), usage, finishReason: done?.kind === 'done' ? done.finishReason : undefined };
+  return {
+    events,
+    error,
+    reasoning: text('reasoning'),
+    answer: text('answer'),
+    usage,
+    finishReason: done?.kind === 'done' ? done.finishReason : undefined,
+  };
 }
 
 test('reasoning and answer split exactly as scripted; the answer is the JSON contract, fenced', async () => {
@@ -115,7 +131,13 @@ test('reasoning and answer split exactly as scripted; the answer is the JSON con
 });
 
 test('the whole engine reads a local run: findings parse and land on the quoted lines', async () => {
-  const code: CodeUnderReview = { kind: 'review', path: 'sample.js', languageId: 'javascript', fileText: sampleFile, ranges: [{ startLine: 1, endLine: 7 }] };
+  const code: CodeUnderReview = {
+    kind: 'review',
+    path: 'sample.js',
+    languageId: 'javascript',
+    fileText: sampleFile,
+    ranges: [{ startLine: 1, endLine: 7 }],
+  };
   const output = await runAnalysis({ backend: backend({ contextSize: 4096 }), code, signal: new AbortController().signal });
   assert.equal(output.error, undefined);
   assert.equal(output.reasoning, script.reasoning);
@@ -344,7 +366,11 @@ test('resolveModelUri accepts ids, hf: URIs and Hugging Face URLs, and refuses t
   assert.equal(resolveModelUri('huggingface.co/user/repo/resolve/dev/m.gguf'), 'hf:user/repo/m.gguf#dev');
   assert.equal(resolveModelUri('https://example.test/models/m.gguf'), 'https://example.test/models/m.gguf');
   for (const bad of ['hf:user', 'not a uri', 'ftp://x/m.gguf', 'https://example.test/model.bin']) {
-    assert.throws(() => resolveModelUri(bad), (e: unknown) => e instanceof BackendError && e.kind === 'setup', bad);
+    assert.throws(
+      () => resolveModelUri(bad),
+      (e: unknown) => e instanceof BackendError && e.kind === 'setup',
+      bad,
+    );
   }
 });
 
@@ -355,12 +381,24 @@ test('a download with no connection fails fast with a clear offline message', as
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
   const started = performance.now();
-  const error = await downloadModel('hf:someone/some-model-GGUF/some-model-Q4_K_M.gguf', join(dir, 'downloads'), () => undefined, new AbortController().signal, {
-    huggingFaceEndpoint: `http://127.0.0.1:${port}/`,
-  }).then(() => undefined, (e: unknown) => e);
+  const error = await downloadModel(
+    'hf:someone/some-model-GGUF/some-model-Q4_K_M.gguf',
+    join(dir, 'downloads'),
+    () => undefined,
+    new AbortController().signal,
+    {
+      huggingFaceEndpoint: `http://127.0.0.1:${port}/`,
+    },
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof BackendError, String(error));
   assert.equal(error.kind, 'network');
-  assert.match(error.message, /^Could not download hf:someone\/some-model-GGUF\/some-model-Q4_K_M\.gguf: 127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\); this machine may be offline\.$/);
+  assert.match(
+    error.message,
+    /^Could not download hf:someone\/some-model-GGUF\/some-model-Q4_K_M\.gguf: 127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\); this machine may be offline\.$/,
+  );
   assert.match(hints(error), /resumes/);
   assert.ok(performance.now() - started < 2000, 'fails in seconds, not after minutes of retries');
 });
@@ -375,9 +413,18 @@ test('a download of a file the server does not have is model-not-found; a cancel
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   try {
-    const error = await downloadModel('hf:someone/repo/missing.gguf', join(dir, 'downloads'), () => undefined, new AbortController().signal, {
-      huggingFaceEndpoint: endpoint,
-    }).then(() => undefined, (e: unknown) => e);
+    const error = await downloadModel(
+      'hf:someone/repo/missing.gguf',
+      join(dir, 'downloads'),
+      () => undefined,
+      new AbortController().signal,
+      {
+        huggingFaceEndpoint: endpoint,
+      },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof BackendError, String(error));
     assert.equal(error.kind, 'model-not-found');
     assert.equal(error.message, 'No model file at hf:someone/repo/missing.gguf (404).');
@@ -387,7 +434,10 @@ test('a download of a file the server does not have is model-not-found; a cancel
     controller.abort();
     const cancelled = await downloadModel('hf:someone/repo/missing.gguf', join(dir, 'downloads'), () => undefined, controller.signal, {
       huggingFaceEndpoint: endpoint,
-    }).then(() => undefined, (e: unknown) => e);
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(cancelled instanceof BackendError && cancelled.kind === 'cancelled');
   } finally {
     server.close();

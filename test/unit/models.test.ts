@@ -26,7 +26,9 @@ before(async () => {
       case '/keyed/v1/models':
         return req.headers.authorization === `Bearer ${KEY}`
           ? json(200, { data: [{ id: 'ok' }] })
-          : json(401, { error: { message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}. Get one at the dashboard.` } });
+          : json(401, {
+              error: { message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}. Get one at the dashboard.` },
+            });
       case '/html/models':
         return res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Welcome</body></html>');
       default:
@@ -44,11 +46,11 @@ describe('listModels', () => {
     assert.deepEqual(await listModels(`${base}/openai/v1/`), { ok: true, models: ['qwen2.5-coder', 'deepseek-r1:8b'], via: 'openai' });
   });
 
-  it('falls back to Ollama\'s /api/tags at the server root', async () => {
+  it("falls back to Ollama's /api/tags at the server root", async () => {
     assert.deepEqual(await listModels(`${base}/ollama/v1`), { ok: true, models: ['deepseek-r1:14b', 'llama3.2:3b'], via: 'ollama' });
   });
 
-  it('sends the key, and on a refusal shows the server\'s words without the key', async () => {
+  it("sends the key, and on a refusal shows the server's words without the key", async () => {
     const wrong = 'sk-wrong-abcdef0123456789';
     const refused = await listModels(`${base}/keyed/v1`, { apiKey: wrong });
     assert.equal(refused.ok, false);
@@ -66,7 +68,10 @@ describe('listModels', () => {
     await new Promise<void>((ok) => idle.close(() => ok()));
     const listing = await listModels(`http://127.0.0.1:${port}/v1`);
     assert.ok(!listing.ok && listing.kind === 'unreachable');
-    assert.match(listing.problem, new RegExp(`Nothing answered at http://127\\.0\\.0\\.1:${port}/v1 \\(connection refused\\)\\. Is the server running\\?`));
+    assert.match(
+      listing.problem,
+      new RegExp(`Nothing answered at http://127\\.0\\.0\\.1:${port}/v1 \\(connection refused\\)\\. Is the server running\\?`),
+    );
   });
 
   it('tells an HTML page from an API', async () => {
@@ -75,7 +80,7 @@ describe('listModels', () => {
     assert.match(listing.problem, /not with a model list.*API root/);
   });
 
-  it('puts reasoning models first, keeping the server\'s order otherwise', () => {
+  it("puts reasoning models first, keeping the server's order otherwise", () => {
     assert.deepEqual(reasoningModelsFirst(['llama3.2', 'deepseek-r1:8b', 'phi4', 'qwq']), ['deepseek-r1:8b', 'qwq', 'llama3.2', 'phi4']);
   });
 });

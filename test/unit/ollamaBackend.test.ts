@@ -38,7 +38,14 @@ const CART = [
   '}',
 ].join('\n');
 const CART_REQUEST: BackendRequest = {
-  messages: [{ role: 'user', content: `Review this code for bugs.\n\n${CART.split('\n').map((l, i) => `${i + 1} | ${l}`).join('\n')}` }],
+  messages: [
+    {
+      role: 'user',
+      content: `Review this code for bugs.\n\n${CART.split('\n')
+        .map((l, i) => `${i + 1} | ${l}`)
+        .join('\n')}`,
+    },
+  ],
   temperature: 0.6,
   topP: 0.95,
   seed: 7,
@@ -69,7 +76,6 @@ const collect = (backend: Backend, request: BackendRequest = CART_REQUEST, signa
 
 const lastChat = () => server.chats.at(-1)!;
 
-
 describe('streaming through /api/chat', () => {
   test('thinking arrives as reasoning, content as the answer, in order, with usage and tokens/s', async () => {
     const result = await collect(backendFor());
@@ -90,7 +96,14 @@ describe('streaming through /api/chat', () => {
   });
 
   test('the body: think on, the sampling options, num_ctx and num_predict; earlier reasoning never sent', async () => {
-    const request: BackendRequest = { ...CART_REQUEST, messages: [...CART_REQUEST.messages, { role: 'assistant', content: 'earlier answer' }, { role: 'user', content: 'And the empty cart?' }] };
+    const request: BackendRequest = {
+      ...CART_REQUEST,
+      messages: [
+        ...CART_REQUEST.messages,
+        { role: 'assistant', content: 'earlier answer' },
+        { role: 'user', content: 'And the empty cart?' },
+      ],
+    };
     await collect(backendFor(), request);
     const { body } = lastChat();
     assert.equal(body.think, true);
@@ -103,11 +116,19 @@ describe('streaming through /api/chat', () => {
     const prompt = estimatePromptTokens(request.messages);
     assert.equal(options.num_ctx, Math.ceil((prompt + DEFAULT_GENERATION_TOKENS) / 4096) * 4096);
     assert.equal(options.num_predict, (options.num_ctx as number) - prompt);
-    assert.deepEqual(body.messages, request.messages.map((m) => ({ role: m.role, content: m.content })));
+    assert.deepEqual(
+      body.messages,
+      request.messages.map((m) => ({ role: m.role, content: m.content })),
+    );
   });
 
   test('the effort goes as a think level (gpt-oss reads it; other thinking models read any level as on)', async () => {
-    for (const [effort, sent] of [['low', 'low'], ['medium', 'medium'], ['high', 'high'], ['max', 'high']] as const) {
+    for (const [effort, sent] of [
+      ['low', 'low'],
+      ['medium', 'medium'],
+      ['high', 'high'],
+      ['max', 'high'],
+    ] as const) {
       const result = await collect(backendFor(), { ...CART_REQUEST, reasoningEffort: effort });
       assert.equal(result.error, undefined, result.error?.message);
       assert.equal(lastChat().body.think, sent, effort);
@@ -183,16 +204,37 @@ describe('streaming through /api/chat', () => {
 describe('the window', () => {
   test('planWindow: rounded to 4K steps, never below the default, capped at the model maximum', () => {
     assert.deepEqual(planWindow({ promptTokens: 100, maxTokens: 1000, model: 'm' }), { numCtx: 4096, numPredict: 1000 });
-    assert.deepEqual(planWindow({ promptTokens: 9000, maxTokens: 32_768, modelMaximum: 131_072, model: 'm' }), { numCtx: 45_056, numPredict: 32_768 });
+    assert.deepEqual(planWindow({ promptTokens: 9000, maxTokens: 32_768, modelMaximum: 131_072, model: 'm' }), {
+      numCtx: 45_056,
+      numPredict: 32_768,
+    });
     assert.deepEqual(planWindow({ promptTokens: 9000, modelMaximum: 131_072, model: 'm' }), { numCtx: 24_576, numPredict: 24_576 - 9000 });
-    assert.deepEqual(planWindow({ promptTokens: 9000, contextWindow: 20_000, maxTokens: 32_768, model: 'm' }), { numCtx: 20_000, numPredict: 11_000 }, 'the plan wins; generation fits what is left');
-    assert.deepEqual(planWindow({ promptTokens: 9000, contextWindow: 200_000, modelMaximum: 131_072, model: 'm' }), { numCtx: 131_072, numPredict: 122_072 });
-    assert.deepEqual(planWindow({ promptTokens: 100, maxTokens: 1000, loadedWindow: 45_056, model: 'm' }), { numCtx: 45_056, numPredict: 1000 }, 'never below the loaded window');
-    assert.deepEqual(planWindow({ promptTokens: 100, maxTokens: 1000, loadedWindow: 200_000, modelMaximum: 131_072, model: 'm' }), { numCtx: 131_072, numPredict: 1000 });
+    assert.deepEqual(
+      planWindow({ promptTokens: 9000, contextWindow: 20_000, maxTokens: 32_768, model: 'm' }),
+      { numCtx: 20_000, numPredict: 11_000 },
+      'the plan wins; generation fits what is left',
+    );
+    assert.deepEqual(planWindow({ promptTokens: 9000, contextWindow: 200_000, modelMaximum: 131_072, model: 'm' }), {
+      numCtx: 131_072,
+      numPredict: 122_072,
+    });
+    assert.deepEqual(
+      planWindow({ promptTokens: 100, maxTokens: 1000, loadedWindow: 45_056, model: 'm' }),
+      { numCtx: 45_056, numPredict: 1000 },
+      'never below the loaded window',
+    );
+    assert.deepEqual(planWindow({ promptTokens: 100, maxTokens: 1000, loadedWindow: 200_000, modelMaximum: 131_072, model: 'm' }), {
+      numCtx: 131_072,
+      numPredict: 1000,
+    });
     assert.throws(
       () => planWindow({ promptTokens: 8100, modelMaximum: 8192, model: 'small-r1:1.5b' }),
       (e: unknown) =>
-        e instanceof BackendError && e.kind === 'context-too-long' && /about 8100 tokens/.test(e.message) && /maximum of 8192/.test(e.message) && /leaves 92/.test(e.message),
+        e instanceof BackendError &&
+        e.kind === 'context-too-long' &&
+        /about 8100 tokens/.test(e.message) &&
+        /maximum of 8192/.test(e.message) &&
+        /leaves 92/.test(e.message),
     );
   });
 
@@ -230,12 +272,18 @@ describe('the window', () => {
   test('control: the same long prompt without num_ctx is silently cut by the server, and the review comes back empty', async () => {
     // Proves the replay server truncates like Ollama, so the tests below would see a regression.
     const code = sourceWithLoops(700, [11, 691]);
-    const prompt = `Review this code for bugs.\n\n${code.split('\n').map((l, i) => `${String(i + 1).padStart(3)} | ${l}`).join('\n')}`;
+    const prompt = `Review this code for bugs.\n\n${code
+      .split('\n')
+      .map((l, i) => `${String(i + 1).padStart(3)} | ${l}`)
+      .join('\n')}`;
     const response = await fetch(`${server.root}/api/chat`, {
       method: 'POST',
       body: JSON.stringify({ model: R1_MODEL, messages: [{ role: 'user', content: prompt }], think: true, stream: false }),
     });
-    const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as { message: { content: string } });
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: { content: string } });
     const chat = lastChat();
     assert.equal(chat.numCtx, 4096);
     assert.equal(chat.truncated, true);
@@ -246,15 +294,28 @@ describe('the window', () => {
 
   test('done when: a 700-line file reviewed with Ollama’s defaults gets its findings because ThinkLens set the window', async () => {
     const fileText = sourceWithLoops(700, [11, 691]);
-    const code: CodeUnderReview = { kind: 'review', path: 'src/totals.ts', languageId: 'typescript', fileText, ranges: [{ startLine: 1, endLine: 700 }] };
+    const code: CodeUnderReview = {
+      kind: 'review',
+      path: 'src/totals.ts',
+      languageId: 'typescript',
+      fileText,
+      ranges: [{ startLine: 1, endLine: 700 }],
+    };
     for (const root of [server.root, `${server.root}/v1`, `${server.root}/v1/`]) {
       const output = await runAnalysis({ backend: backendFor({}, root), code, signal: new AbortController().signal });
       assert.equal(output.error, undefined, `${root}: ${output.error?.message}`);
       const chat = lastChat();
       assert.equal(chat.truncated, false, `${root}: the server never truncated`);
       assert.equal(chat.instructionsSeen, true);
-      assert.ok(chat.numCtx > 4096 && chat.numCtx >= chat.promptTokens + (chat.numPredict ?? 0), `${root}: window ${chat.numCtx} for ${chat.promptTokens} + ${chat.numPredict}`);
-      assert.deepEqual(output.parsed?.findings.map((f) => f.startLine), [11, 691], root);
+      assert.ok(
+        chat.numCtx > 4096 && chat.numCtx >= chat.promptTokens + (chat.numPredict ?? 0),
+        `${root}: window ${chat.numCtx} for ${chat.promptTokens} + ${chat.numPredict}`,
+      );
+      assert.deepEqual(
+        output.parsed?.findings.map((f) => f.startLine),
+        [11, 691],
+        root,
+      );
       assert.ok(output.parsed?.findings.every((f) => !f.locationUncertain && f.fix));
     }
   });
@@ -262,7 +323,14 @@ describe('the window', () => {
 
 describe('base URL and detection', () => {
   test('ollamaRoot accepts the root, /v1 and /api, with or without a slash; a proxy prefix stays', () => {
-    for (const url of ['http://h:11434', 'http://h:11434/', 'http://h:11434/v1', 'http://h:11434/v1/', 'http://h:11434/api', 'http://h:11434/V1']) {
+    for (const url of [
+      'http://h:11434',
+      'http://h:11434/',
+      'http://h:11434/v1',
+      'http://h:11434/v1/',
+      'http://h:11434/api',
+      'http://h:11434/V1',
+    ]) {
       assert.equal(ollamaRoot(url), 'http://h:11434', url);
     }
     assert.equal(ollamaRoot('https://gpu.example/ollama/v1'), 'https://gpu.example/ollama');
@@ -273,8 +341,14 @@ describe('base URL and detection', () => {
       const before = server.requests.length;
       const result = await collect(backendFor({}, root));
       assert.equal(result.error, undefined, `${root}: ${result.error?.message}`);
-      assert.ok(server.requests.slice(before).some((r) => r.path === '/api/chat'), root);
-      assert.ok(server.requests.slice(before).every((r) => r.path.startsWith('/api/')), `${root}: only native paths`);
+      assert.ok(
+        server.requests.slice(before).some((r) => r.path === '/api/chat'),
+        root,
+      );
+      assert.ok(
+        server.requests.slice(before).every((r) => r.path.startsWith('/api/')),
+        `${root}: only native paths`,
+      );
     }
   });
 
@@ -353,7 +427,11 @@ describe('failures', () => {
   });
 
   test('a 400 about the context length is context-too-long', async () => {
-    server.fault(R1_MODEL, { kind: 'status', status: 400, error: 'the prompt is longer than the context length currently available to the model' });
+    server.fault(R1_MODEL, {
+      kind: 'status',
+      status: 400,
+      error: 'the prompt is longer than the context length currently available to the model',
+    });
     const result = await collect(backendFor());
     assert.equal(result.error?.kind, 'context-too-long');
   });

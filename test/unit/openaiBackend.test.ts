@@ -72,7 +72,12 @@ function requestsFor(model: string) {
 describe('each server format streams and splits exactly', () => {
   const formats: Array<[string, BackendConfig['backend'], (o: StreamOptions) => ReplayResponse, Partial<Usage>]> = [
     ['DeepSeek reasoning_content', 'deepseek', deepseekStream, { reasoningTokens: 1984, cachedPromptTokens: 512 }],
-    ['OpenRouter reasoning + reasoning_details', 'openrouter', openrouterStream, { reasoningTokens: 1984, cachedPromptTokens: 512, costUsd: 0.0042 }],
+    [
+      'OpenRouter reasoning + reasoning_details',
+      'openrouter',
+      openrouterStream,
+      { reasoningTokens: 1984, cachedPromptTokens: 512, costUsd: 0.0042 },
+    ],
     ['vLLM reasoning', 'vllm', vllmStream, {}],
     ['vLLM (older) reasoning_content', 'vllm', (o) => vllmStream({ ...o, field: 'reasoning_content' }), {}],
     ['SGLang reasoning_content', 'sglang', sglangStream, { cachedPromptTokens: 512 }],
@@ -99,11 +104,18 @@ describe('each server format streams and splits exactly', () => {
         assert.equal(result.reasoning, R, `${label}: reasoning`);
         assert.equal(result.answer, A, `${label}: answer`);
         const firstAnswer = result.events.findIndex((e) => e.kind === 'answer');
-        assert.ok(result.events.slice(firstAnswer).every((e) => e.kind !== 'reasoning'), `${label}: no reasoning after the answer began`);
+        assert.ok(
+          result.events.slice(firstAnswer).every((e) => e.kind !== 'reasoning'),
+          `${label}: no reasoning after the answer began`,
+        );
         assert.equal(result.finishReason, 'stop');
         assert.equal(result.events.at(-1)?.kind, 'done', 'done comes last');
         assert.deepEqual(
-          { promptTokens: result.usage?.promptTokens, completionTokens: result.usage?.completionTokens, ...pickDefined(result.usage, Object.keys(usage)) },
+          {
+            promptTokens: result.usage?.promptTokens,
+            completionTokens: result.usage?.completionTokens,
+            ...pickDefined(result.usage, Object.keys(usage)),
+          },
           { promptTokens: 812, completionTokens: 2310, ...usage },
           `${label}: usage`,
         );
@@ -150,31 +162,51 @@ describe('each server format streams and splits exactly', () => {
 describe('usage', () => {
   test('DeepSeek cache hits come from prompt_cache_hit_tokens before prompt_tokens_details', () => {
     const usage = usageOf({
-      usage: { prompt_tokens: 100, completion_tokens: 50, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 40 } },
+      usage: {
+        prompt_tokens: 100,
+        completion_tokens: 50,
+        prompt_cache_hit_tokens: 64,
+        prompt_cache_miss_tokens: 36,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 40 },
+      },
     });
     assert.deepEqual(usage, { promptTokens: 100, completionTokens: 50, reasoningTokens: 40, cachedPromptTokens: 64 });
   });
   test('standard cached_tokens and OpenRouter cost', () => {
-    assert.deepEqual(usageOf({ usage: { prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 8 }, cost: 0.25 } }), {
-      promptTokens: 10,
-      completionTokens: 5,
-      cachedPromptTokens: 8,
-      costUsd: 0.25,
-    });
+    assert.deepEqual(
+      usageOf({ usage: { prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 8 }, cost: 0.25 } }),
+      {
+        promptTokens: 10,
+        completionTokens: 5,
+        cachedPromptTokens: 8,
+        costUsd: 0.25,
+      },
+    );
   });
   test('DeepSeek usage carries a cost from the price table; OpenRouter keeps its own', async () => {
-    server.script('deepseek-flash', [deepseekStream({ reasoning: 'r', answer: 'a', usage: { prompt: 1_000_000, completion: 1_000_000, cached: 1_000_000 } })]);
+    server.script('deepseek-flash', [
+      deepseekStream({ reasoning: 'r', answer: 'a', usage: { prompt: 1_000_000, completion: 1_000_000, cached: 1_000_000 } }),
+    ]);
     const { usage } = await collect(backendFor('deepseek', 'deepseek-flash'));
     const [sent] = requestsFor('deepseek-flash');
     const peak = [1, 2, 3, 6, 7, 8, 9].includes(new Date(sent!.receivedAt).getUTCHours());
     assert.ok(usage?.costUsd !== undefined && Math.abs(usage.costUsd - (peak ? 1.206 : 0.603)) < 1e-9, `cost ${usage?.costUsd}`);
-    const openrouter = await collect(backendFor('openrouter', scripted(openrouterStream({ reasoning: 'r', answer: 'a', usage: { prompt: 5, completion: 5, cost: 0.123 } }))));
+    const openrouter = await collect(
+      backendFor(
+        'openrouter',
+        scripted(openrouterStream({ reasoning: 'r', answer: 'a', usage: { prompt: 5, completion: 5, cost: 0.123 } })),
+      ),
+    );
     assert.equal(openrouter.usage?.costUsd, 0.123);
   });
   test('untrusted usage shapes give nothing or only the valid numbers', () => {
     assert.equal(usageOf({ usage: null }), undefined);
     assert.equal(usageOf({ usage: { prompt_tokens: 'many' } }), undefined);
-    assert.deepEqual(usageOf({ usage: { prompt_tokens: 3, completion_tokens: -1, cost: 'free' } }), { promptTokens: 3, completionTokens: 0 });
+    assert.deepEqual(usageOf({ usage: { prompt_tokens: 3, completion_tokens: -1, cost: 'free' } }), {
+      promptTokens: 3,
+      completionTokens: 0,
+    });
   });
 });
 
@@ -185,7 +217,15 @@ describe('request bodies carry each preset’s fields', () => {
     { role: 'assistant', content: 'It is off by one.', reasoning: 'SECRET REASONING' } as ChatMessage,
     { role: 'user', content: 'Why?' },
   ];
-  const full: BackendRequest = { messages: history, temperature: 0.6, topP: 0.95, seed: 7, maxTokens: 4000, reasoningEffort: 'high', jsonAnswer: true };
+  const full: BackendRequest = {
+    messages: history,
+    temperature: 0.6,
+    topP: 0.95,
+    seed: 7,
+    maxTokens: 4000,
+    reasoningEffort: 'high',
+    jsonAnswer: true,
+  };
 
   async function sentBody(backendId: BackendConfig['backend'], request: BackendRequest = full): Promise<Record<string, unknown>> {
     const model = scripted(deepseekStream({ reasoning: 'r', answer: 'a' }));
@@ -207,12 +247,30 @@ describe('request bodies carry each preset’s fields', () => {
     return body;
   }
 
-  const only = (body: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]]));
-  const KEYS = ['temperature', 'top_p', 'seed', 'thinking', 'reasoning_effort', 'reasoning', 'usage', 'response_format', 'reasoning_format', 'separate_reasoning'];
+  const only = (body: Record<string, unknown>, keys: string[]) =>
+    Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]]));
+  const KEYS = [
+    'temperature',
+    'top_p',
+    'seed',
+    'thinking',
+    'reasoning_effort',
+    'reasoning',
+    'usage',
+    'response_format',
+    'reasoning_format',
+    'separate_reasoning',
+  ];
 
   test('DeepSeek: thinking on, effort, JSON answer; no ignored sampling fields', async () => {
-    assert.deepEqual(only(await sentBody('deepseek'), KEYS), { thinking: { type: 'enabled' }, reasoning_effort: 'high', response_format: { type: 'json_object' } });
-    assert.deepEqual(only(await sentBody('deepseek', { ...full, reasoningEffort: 'none', jsonAnswer: false }), KEYS), { thinking: { type: 'disabled' } });
+    assert.deepEqual(only(await sentBody('deepseek'), KEYS), {
+      thinking: { type: 'enabled' },
+      reasoning_effort: 'high',
+      response_format: { type: 'json_object' },
+    });
+    assert.deepEqual(only(await sentBody('deepseek', { ...full, reasoningEffort: 'none', jsonAnswer: false }), KEYS), {
+      thinking: { type: 'disabled' },
+    });
     assert.deepEqual(only(await sentBody('deepseek', { ...full, reasoningEffort: 'max' }), KEYS).reasoning_effort, 'max');
     assert.deepEqual(only(await sentBody('deepseek', { ...full, reasoningEffort: 'low' }), KEYS).reasoning_effort, 'low');
   });
@@ -225,8 +283,14 @@ describe('request bodies carry each preset’s fields', () => {
       usage: { include: true },
     });
     assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: 'none' }), KEYS).reasoning, { enabled: false });
-    assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: 'max' }), KEYS).reasoning, { effort: 'high', exclude: false });
-    assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: undefined }), KEYS).reasoning, { enabled: true, exclude: false });
+    assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: 'max' }), KEYS).reasoning, {
+      effort: 'high',
+      exclude: false,
+    });
+    assert.deepEqual(only(await sentBody('openrouter', { ...full, reasoningEffort: undefined }), KEYS).reasoning, {
+      enabled: true,
+      exclude: false,
+    });
   });
   test('llama.cpp: reasoning_format deepseek; effort only to turn thinking off', async () => {
     assert.deepEqual(only(await sentBody('llamacpp'), KEYS), { temperature: 0.6, top_p: 0.95, seed: 7, reasoning_format: 'deepseek' });
@@ -236,7 +300,12 @@ describe('request bodies carry each preset’s fields', () => {
     assert.deepEqual(only(await sentBody('sglang'), KEYS), { temperature: 0.6, top_p: 0.95, seed: 7, separate_reasoning: true });
   });
   test('vLLM: nothing special, JSON answer allowed', async () => {
-    assert.deepEqual(only(await sentBody('vllm'), KEYS), { temperature: 0.6, top_p: 0.95, seed: 7, response_format: { type: 'json_object' } });
+    assert.deepEqual(only(await sentBody('vllm'), KEYS), {
+      temperature: 0.6,
+      top_p: 0.95,
+      seed: 7,
+      response_format: { type: 'json_object' },
+    });
   });
   test('LM Studio and any OpenAI-compatible server: sampling only', async () => {
     assert.deepEqual(only(await sentBody('lmstudio'), KEYS), { temperature: 0.6, top_p: 0.95, seed: 7 });
@@ -252,7 +321,10 @@ describe('request bodies carry each preset’s fields', () => {
       const headers = JSON.stringify(requestsFor(model)[0]?.headers);
       assert.ok(!headers.includes('should-not-leak'), headers);
     } finally {
-      for (const [name, value] of [['OPENAI_ORG_ID', saved.org], ['OPENAI_PROJECT_ID', saved.project]] as const) {
+      for (const [name, value] of [
+        ['OPENAI_ORG_ID', saved.org],
+        ['OPENAI_PROJECT_ID', saved.project],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -305,7 +377,9 @@ describe('faults become the right BackendError', () => {
     assertPersonReadable(second.error, KEY);
   });
   test('400 about max_tokens is not a context problem', async () => {
-    const { error } = await collect(backendFor('deepseek', scripted(errorResponse(400, 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]')), noRetry));
+    const { error } = await collect(
+      backendFor('deepseek', scripted(errorResponse(400, 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]')), noRetry),
+    );
     assert.equal(error?.kind, 'setup');
     assert.match(error.message, /rejected the request \(400\): Invalid max_tokens/);
   });
@@ -332,7 +406,10 @@ describe('faults become the right BackendError', () => {
     assert.equal(requestsFor(model).length, 1);
   });
   test('a stream cut without [DONE]: the reasoning so far arrives, then a network error, no retry', async () => {
-    const model = scripted(deepseekStream({ reasoning: R, answer: A, fault: 'cut', faultAfter: 3 }), deepseekStream({ reasoning: 'again', answer: 'again' }));
+    const model = scripted(
+      deepseekStream({ reasoning: R, answer: A, fault: 'cut', faultAfter: 3 }),
+      deepseekStream({ reasoning: 'again', answer: 'again' }),
+    );
     const result = await collect(backendFor('deepseek', model, { maxRetries: 2 }));
     assert.equal(result.error?.kind, 'network');
     assert.match(result.error.message, /ended before the answer finished/);
@@ -342,13 +419,17 @@ describe('faults become the right BackendError', () => {
     assertPersonReadable(result.error, KEY);
   });
   test('a stream that ends cleanly without a finish reason: network error', async () => {
-    const result = await collect(backendFor('openrouter', scripted(openrouterStream({ reasoning: R, answer: A, fault: 'end-early' })), noRetry));
+    const result = await collect(
+      backendFor('openrouter', scripted(openrouterStream({ reasoning: R, answer: A, fault: 'end-early' })), noRetry),
+    );
     assert.equal(result.error?.kind, 'network');
     assert.equal(result.reasoning, R);
     assert.equal(result.answer, A);
   });
   test('a malformed JSON line: bad response after the reasoning before it', async () => {
-    const result = await collect(backendFor('deepseek', scripted(deepseekStream({ reasoning: R, answer: A, fault: 'malformed', faultAfter: 3 })), noRetry));
+    const result = await collect(
+      backendFor('deepseek', scripted(deepseekStream({ reasoning: R, answer: A, fault: 'malformed', faultAfter: 3 })), noRetry),
+    );
     assert.equal(result.error?.kind, 'bad-response');
     assert.match(result.error.message, /not valid JSON/);
     assert.equal(result.reasoning, R);
@@ -359,7 +440,10 @@ describe('faults become the right BackendError', () => {
       {
         events: [
           chunkEvent(model, { reasoning: 'thinking' }),
-          sseData({ error: { code: 502, message: 'Upstream provider failed' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] }),
+          sseData({
+            error: { code: 502, message: 'Upstream provider failed' },
+            choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+          }),
         ],
       },
     ]);
@@ -427,8 +511,19 @@ describe('retries', () => {
     assert.ok(gap >= 950 && gap < 2000, `waited ${gap} ms`);
   });
   test('503 then a stream cut before any token: retried with growing backoff, then succeeds', async () => {
-    const model = scripted(errorResponse(503, 'overloaded'), deepseekStream({ reasoning: R, answer: A, fault: 'cut', faultAfter: 0 }), deepseekStream({ reasoning: R, answer: A }));
-    const backend = createOpenAiBackend({ preset: PRESETS.deepseek, baseUrl: server.baseUrl, model, apiKey: KEY, hosted: false, retryBaseDelayMs: 200 });
+    const model = scripted(
+      errorResponse(503, 'overloaded'),
+      deepseekStream({ reasoning: R, answer: A, fault: 'cut', faultAfter: 0 }),
+      deepseekStream({ reasoning: R, answer: A }),
+    );
+    const backend = createOpenAiBackend({
+      preset: PRESETS.deepseek,
+      baseUrl: server.baseUrl,
+      model,
+      apiKey: KEY,
+      hosted: false,
+      retryBaseDelayMs: 200,
+    });
     const result = await collect(backend);
     assert.equal(result.error, undefined, result.error?.message);
     assert.equal(result.reasoning, R);
@@ -440,8 +535,20 @@ describe('retries', () => {
     assert.ok(gap2 >= 310, `second wait ${gap2} ms (400 ms +-20%)`);
   });
   test('gives up after maxRetries', async () => {
-    const model = scripted(errorResponse(500, 'a'), errorResponse(502, 'b'), errorResponse(503, 'c'), deepseekStream({ reasoning: 'r', answer: 'a' }));
-    const backend = createOpenAiBackend({ preset: PRESETS.vllm, baseUrl: server.baseUrl, model, hosted: false, maxRetries: 2, retryBaseDelayMs: 20 });
+    const model = scripted(
+      errorResponse(500, 'a'),
+      errorResponse(502, 'b'),
+      errorResponse(503, 'c'),
+      deepseekStream({ reasoning: 'r', answer: 'a' }),
+    );
+    const backend = createOpenAiBackend({
+      preset: PRESETS.vllm,
+      baseUrl: server.baseUrl,
+      model,
+      hosted: false,
+      maxRetries: 2,
+      retryBaseDelayMs: 20,
+    });
     const { error } = await collect(backend);
     assert.equal(error?.kind, 'server');
     assert.equal(error.status, 503);
@@ -538,7 +645,11 @@ describe('createBackend', () => {
     );
   });
   test('openai-compatible needs a base URL and a model; bad URLs are refused', () => {
-    const setup = (config: BackendConfig) => assert.throws(() => createBackend(config, {}), (err: unknown) => err instanceof BackendError && err.kind === 'setup');
+    const setup = (config: BackendConfig) =>
+      assert.throws(
+        () => createBackend(config, {}),
+        (err: unknown) => err instanceof BackendError && err.kind === 'setup',
+      );
     setup({ backend: 'openai-compatible', model: 'm' });
     setup({ backend: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1' });
     setup({ backend: 'vllm', baseUrl: 'not a url' });
@@ -576,7 +687,10 @@ describe('toBackendError', () => {
     const own = new BackendError('auth', 'x', []);
     assert.equal(toBackendError(own, ctx), own);
     assert.equal(toBackendError(Object.assign(new Error('aborted'), { name: 'AbortError' }), ctx).kind, 'cancelled');
-    const reset = toBackendError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }), ctx);
+    const reset = toBackendError(
+      new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }),
+      ctx,
+    );
     assert.equal(reset.kind, 'network');
     assert.match(hints(reset), /Is the LM Studio server running\? Start it/);
     assert.equal(toBackendError({ status: 429, message: 'slow down' }, ctx).kind, 'rate-limit');

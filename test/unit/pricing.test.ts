@@ -24,13 +24,32 @@ test('deepseek-v4-pro prices', () => {
 
 test('peak windows are 01-04 and 06-10 UTC, end exclusive', () => {
   const entry = DEFAULT_PRICES['deepseek/deepseek-flash']!;
-  const peak = [[0, 59, false], [1, 0, true], [3, 59, true], [4, 0, false], [5, 59, false], [6, 0, true], [9, 59, true], [10, 0, false], [23, 0, false]] as const;
+  const peak = [
+    [0, 59, false],
+    [1, 0, true],
+    [3, 59, true],
+    [4, 0, false],
+    [5, 59, false],
+    [6, 0, true],
+    [9, 59, true],
+    [10, 0, false],
+    [23, 0, false],
+  ] as const;
   for (const [hh, mm, expected] of peak) assert.equal(isPeak(entry, utc(hh, mm)), expected, `${hh}:${mm}`);
 });
 
 test('no cache information means every prompt token is a miss; hits never exceed the prompt', () => {
   close(costOf({ promptTokens: 1_000_000, completionTokens: 0 }, 'deepseek', 'deepseek-flash', DEFAULT_PRICES, utc(12)), 0.15);
-  close(costOf({ promptTokens: 1_000_000, cachedPromptTokens: 5_000_000, completionTokens: 0 }, 'deepseek', 'deepseek-flash', DEFAULT_PRICES, utc(12)), 0.003);
+  close(
+    costOf(
+      { promptTokens: 1_000_000, cachedPromptTokens: 5_000_000, completionTokens: 0 },
+      'deepseek',
+      'deepseek-flash',
+      DEFAULT_PRICES,
+      utc(12),
+    ),
+    0.003,
+  );
 });
 
 test('unknown models and local backends have no table cost', () => {
@@ -70,19 +89,34 @@ test('invalid user entries are skipped and reported, never thrown', () => {
     'ollama/m1': { inputCacheHit: -1, inputCacheMiss: 1, output: 1 },
     'ollama/m2': { inputCacheHit: 1, output: 1 },
     'ollama/m3': 'cheap',
-    'ollama/m4': { inputCacheHit: 1, inputCacheMiss: 1, output: 1, peak: { inputCacheHit: 2, inputCacheMiss: 2, output: 2 }, peakHoursUtc: [[10, 5]] },
+    'ollama/m4': {
+      inputCacheHit: 1,
+      inputCacheMiss: 1,
+      output: 1,
+      peak: { inputCacheHit: 2, inputCacheMiss: 2, output: 2 },
+      peakHoursUtc: [[10, 5]],
+    },
     'ollama/ok': { inputCacheHit: 1, inputCacheMiss: 1, output: 1 },
   });
   assert.equal(problems.length, 5, problems.join('\n'));
   assert.ok(problems.every((p) => p.includes('skipped')));
-  assert.deepEqual(Object.keys(table).filter((k) => k.startsWith('ollama/')), ['ollama/ok']);
+  assert.deepEqual(
+    Object.keys(table).filter((k) => k.startsWith('ollama/')),
+    ['ollama/ok'],
+  );
   assert.deepEqual(mergePriceTable('nonsense').problems.length, 1);
   assert.deepEqual(mergePriceTable(undefined), { table: DEFAULT_PRICES, problems: [] });
 });
 
 test('a user entry with its own peak schedule', () => {
   const { table } = mergePriceTable({
-    'openai-compatible/m': { inputCacheHit: 0, inputCacheMiss: 1, output: 1, peak: { inputCacheHit: 0, inputCacheMiss: 3, output: 3 }, peakHoursUtc: [[20, 24]] },
+    'openai-compatible/m': {
+      inputCacheHit: 0,
+      inputCacheMiss: 1,
+      output: 1,
+      peak: { inputCacheHit: 0, inputCacheMiss: 3, output: 3 },
+      peakHoursUtc: [[20, 24]],
+    },
   });
   close(costOf({ promptTokens: 1_000_000, completionTokens: 0 }, 'openai-compatible', 'm', table, utc(21)), 3);
   close(costOf({ promptTokens: 1_000_000, completionTokens: 0 }, 'openai-compatible', 'm', table, utc(19)), 1);

@@ -30,7 +30,10 @@ const content = (messages: ChatMessage[]): string => {
 
 test('numberLines uses absolute numbers, pads them, and ignores carriage returns', () => {
   assert.equal(numberLines('a\r\nb\r\nc\r\n', { startLine: 2, endLine: 3 }), '2 | b\n3 | c');
-  assert.equal(numberLines(fileText, { startLine: 99, endLine: 100 }, { width: 4 }), '  99 |   for (let i = 0; i <= attempts; i++) {\n' + ' 100 |     if (job()) return true;');
+  assert.equal(
+    numberLines(fileText, { startLine: 99, endLine: 100 }, { width: 4 }),
+    '  99 |   for (let i = 0; i <= attempts; i++) {\n' + ' 100 |     if (job()) return true;',
+  );
   assert.equal(numberLines('x\ny', { startLine: 5, endLine: 9 }), '2 | y', 'a range past the end is clamped');
 });
 
@@ -38,15 +41,31 @@ test('the code under review goes in with absolute, padded line numbers and nothi
   const text = content(buildPrompt(code()));
   assert.match(text, /Review this JavaScript code from `src\/retry\.js` for bugs and edge cases/);
   assert.match(text, /Code under review, lines 99–101 \(the only lines you may change\)/);
-  assert.ok(text.includes('```javascript\n 99 |   for (let i = 0; i <= attempts; i++) {\n100 |     if (job()) return true;\n101 |   }\n```'), text);
+  assert.ok(
+    text.includes('```javascript\n 99 |   for (let i = 0; i <= attempts; i++) {\n100 |     if (job()) return true;\n101 |   }\n```'),
+    text,
+  );
   assert.doesNotMatch(text, /98 \| function retry/, 'lines outside the ranges are not shown as code under review');
   assert.doesNotMatch(text, /statement1\(\)/);
 });
 
 test('several hunks are numbered blocks', () => {
-  const text = content(buildPrompt(code({ ranges: [{ startLine: 10, endLine: 11 }, { startLine: 99, endLine: 99 }, { startLine: 12, endLine: 12 }] })));
+  const text = content(
+    buildPrompt(
+      code({
+        ranges: [
+          { startLine: 10, endLine: 11 },
+          { startLine: 99, endLine: 99 },
+          { startLine: 12, endLine: 12 },
+        ],
+      }),
+    ),
+  );
   assert.match(text, /Code under review: 2 separate blocks/);
-  assert.match(text, /Block 1 of 2, lines 10–12:\n```javascript\n 10 \| {3}statement10\(\);\n 11 \| {3}statement11\(\);\n 12 \| {3}statement12\(\);\n```/);
+  assert.match(
+    text,
+    /Block 1 of 2, lines 10–12:\n```javascript\n 10 \| {3}statement10\(\);\n 11 \| {3}statement11\(\);\n 12 \| {3}statement12\(\);\n```/,
+  );
   assert.match(text, /Block 2 of 2, line 99:\n```javascript\n 99 \| {3}for \(let i = 0;/);
   assert.match(text, /only within the lines under review \(10–12, 99\)/);
 });
@@ -63,7 +82,10 @@ test('reference context is labelled read-only, numbered, and folds the lines alr
     ),
   );
   assert.match(text, /Reference context \(read-only: for understanding only; do not edit it or put fixes in it\):/);
-  assert.match(text, /Enclosing function `retry`, lines 98–102:\n```javascript\n 98 \| function retry\(job, attempts\) \{\n {4}\| … lines 99–101: the code under review above …\n102 \| {3}statement102\(\);\n```/);
+  assert.match(
+    text,
+    /Enclosing function `retry`, lines 98–102:\n```javascript\n 98 \| function retry\(job, attempts\) \{\n {4}\| … lines 99–101: the code under review above …\n102 \| {3}statement102\(\);\n```/,
+  );
   assert.match(text, /Signature of `job`, line 5:\n```javascript\n {2}5 \| function job\(\): boolean\n```/);
   assert.ok(text.indexOf('Code under review') < text.indexOf('Reference context'));
 });
@@ -81,7 +103,10 @@ test("other tools' diagnostics and the person's question are included", () => {
       }),
     ),
   );
-  assert.match(text, /Diagnostics from other tools on this code:\n- line 99 \(ts\): 'i' is never reassigned\n- line 100 \(eslint, warning\): Unexpected constant condition/);
+  assert.match(
+    text,
+    /Diagnostics from other tools on this code:\n- line 99 \(ts\): 'i' is never reassigned\n- line 100 \(eslint, warning\): Unexpected constant condition/,
+  );
   assert.doesNotMatch(text, /out of the file/);
   assert.match(text, /The person asks: Why does it retry one time too many\?/);
 });
@@ -89,7 +114,19 @@ test("other tools' diagnostics and the person's question are included", () => {
 test('the answer contract: one fenced json block, exact field names and enums, absolute inclusive lines', () => {
   const text = content(buildPrompt(code()));
   assert.match(text, /end your answer with exactly one fenced ```json block/);
-  for (const field of ['"summary"', '"findings"', '"title"', '"severity"', '"category"', '"startLine"', '"endLine"', '"quote"', '"explanation"', '"fix"', '"replacement"']) {
+  for (const field of [
+    '"summary"',
+    '"findings"',
+    '"title"',
+    '"severity"',
+    '"category"',
+    '"startLine"',
+    '"endLine"',
+    '"quote"',
+    '"explanation"',
+    '"fix"',
+    '"replacement"',
+  ]) {
     assert.ok(text.includes(field), `missing ${field}`);
   }
   assert.ok(text.includes('"error | warning | info"'));
@@ -108,9 +145,16 @@ test('explain runs ask for the bug, its input and why', () => {
 
 test('the JSON-only variant asks for the bare object and puts the explanation in its own field', () => {
   const text = content(buildPrompt(code(), { jsonOnlyAnswer: true }));
-  assert.match(text, /answer with one JSON object and nothing else \(no prose, no code fences\); put your explanation for the person in "explanation"/);
+  assert.match(
+    text,
+    /answer with one JSON object and nothing else \(no prose, no code fences\); put your explanation for the person in "explanation"/,
+  );
   assert.ok(text.includes('"explanation": "<your explanation for the person, markdown>"'));
-  assert.doesNotMatch(content(buildPrompt(code())), /your explanation for the person, markdown/, 'with prose allowed it is written above the block');
+  assert.doesNotMatch(
+    content(buildPrompt(code())),
+    /your explanation for the person, markdown/,
+    'with prose allowed it is written above the block',
+  );
   assert.doesNotMatch(text, /```json/);
   assert.ok(text.includes('"findings": ['));
 });
@@ -128,14 +172,19 @@ test('a budget drops reference context, least important first, and says what was
   assert.doesNotMatch(cut, / 60 \| {3}statement60/);
 
   const tiny = content(buildPrompt(code({ context: [helper, enclosing] }), { contextTokenBudget: 10 }));
-  assert.match(tiny, /left out to fit the context window: Called function `backoff` \(lines 1–60\); Enclosing function `retry` \(lines 98–102\)/);
+  assert.match(
+    tiny,
+    /left out to fit the context window: Called function `backoff` \(lines 1–60\); Enclosing function `retry` \(lines 98–102\)/,
+  );
   assert.ok(tiny.includes('100 |     if (job()) return true;'), 'the code under review is never cut');
   assert.ok(tiny.includes('```json'), 'the contract is never cut');
 });
 
 test('code containing a fence gets a longer fence', () => {
   const md = 'Intro\n```js\nlet a = 1;\n```\nEnd';
-  const text = content(buildPrompt({ kind: 'review', path: 'README.md', languageId: 'markdown', fileText: md, ranges: [{ startLine: 1, endLine: 5 }] }));
+  const text = content(
+    buildPrompt({ kind: 'review', path: 'README.md', languageId: 'markdown', fileText: md, ranges: [{ startLine: 1, endLine: 5 }] }),
+  );
   assert.ok(text.includes('````markdown\n1 | Intro\n2 | ```js\n3 | let a = 1;\n4 | ```\n5 | End\n````'), text);
 });
 
@@ -152,7 +201,10 @@ test('a quote copied from the prompt with its number prefix parses back to the r
 test('a follow-up keeps answers only, appends the question and restates the contract', () => {
   const history: ChatMessage[] = [
     { role: 'user', content: 'first prompt' },
-    { role: 'assistant', content: '<think>private reasoning</think>The loop runs once too often.\n```json\n{"summary":"s","findings":[]}\n```' },
+    {
+      role: 'assistant',
+      content: '<think>private reasoning</think>The loop runs once too often.\n```json\n{"summary":"s","findings":[]}\n```',
+    },
   ];
   const messages = buildFollowUp(history, '  What if attempts is 0?  ');
   assert.equal(messages.length, 3);

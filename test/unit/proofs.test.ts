@@ -21,7 +21,10 @@ interface Expected {
 }
 const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Record<string, Expected>;
 
-function codeOf(expected: Expected, document = documentKindOf(expected.languageId, readFileSync(join(dir, expected.file), 'utf8'))): CodeUnderReview {
+function codeOf(
+  expected: Expected,
+  document = documentKindOf(expected.languageId, readFileSync(join(dir, expected.file), 'utf8')),
+): CodeUnderReview {
   return {
     kind: 'review',
     document,

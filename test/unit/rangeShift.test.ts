@@ -24,7 +24,7 @@ test('a line break typed as CRLF or CR counts as one line', () => {
   assert.deepEqual(shiftRange(finding, insert(1, 0, 'a\r\nb\rc')).range, range(5, 2, 5, 43));
 });
 
-test('typing on the finding\'s line before it moves its columns, not its line', () => {
+test("typing on the finding's line before it moves its columns, not its line", () => {
   assert.deepEqual(shiftRange(finding, insert(3, 0, '  ')), { range: range(3, 4, 3, 45), touched: false });
 });
 
@@ -50,7 +50,7 @@ test('an edit inside a finding touches it and stretches its end by what was type
   assert.deepEqual(shiftRange(finding, insert(3, 10, 'a\nb')), { range: range(3, 2, 4, 34), touched: true });
 });
 
-test('a replacement over a finding\'s start or past its end covers what replaced it', () => {
+test("a replacement over a finding's start or past its end covers what replaced it", () => {
   // From line 2 into the finding: it now starts where the replacement does.
   assert.deepEqual(shiftRange(finding, { range: range(2, 5, 3, 10), text: 'X' }), { range: range(2, 5, 2, 39), touched: true });
   // From inside the finding to past its end: it ends where the replacement does.

@@ -12,7 +12,8 @@ const R =
   'Okay, the loop runs while i <= n — one past the end. a < b, <b>bold</b>, </thin> and </thinking are not tags. 日本語で考える 🤔 café.';
 const A = 'The bug is an off-by-one in the loop bound (é, 🐛).\n\n```json\n{"summary": "x < y", "findings": []}\n```\n';
 
-type Field = 'reasoning_content' | 'reasoning' | 'openrouter' | 'details_text' | 'details_summary' | 'details_over_plain' | 'vllm_both' | 'content';
+type Field =
+  'reasoning_content' | 'reasoning' | 'openrouter' | 'details_text' | 'details_summary' | 'details_over_plain' | 'vllm_both' | 'content';
 
 interface Shape {
   readonly name: string;
@@ -26,39 +27,186 @@ interface Shape {
 }
 
 const shapes: Shape[] = [
-  { name: 'DeepSeek reasoning_content', segments: [['reasoning_content', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'DeepSeek, answer after blank lines', segments: [['reasoning_content', `${R}\n\n`], ['content', `\n\n${A}`]], expected: { reasoning: R, answer: A } },
-  { name: 'OpenRouter reasoning + reasoning_details (counted once)', segments: [['openrouter', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'reasoning_details text only', segments: [['details_text', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'reasoning_details summary only', segments: [['details_summary', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'vLLM reasoning', segments: [['reasoning', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'vLLM reasoning + reasoning_content duplicated', segments: [['vllm_both', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'reasoning field then content with literal tags', segments: [['reasoning', R], ['content', 'Use <think> and </think> literally.']], expected: { reasoning: R, answer: 'Use <think> and </think> literally.' } },
+  {
+    name: 'DeepSeek reasoning_content',
+    segments: [
+      ['reasoning_content', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'DeepSeek, answer after blank lines',
+    segments: [
+      ['reasoning_content', `${R}\n\n`],
+      ['content', `\n\n${A}`],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'OpenRouter reasoning + reasoning_details (counted once)',
+    segments: [
+      ['openrouter', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'reasoning_details text only',
+    segments: [
+      ['details_text', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'reasoning_details summary only',
+    segments: [
+      ['details_summary', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'vLLM reasoning',
+    segments: [
+      ['reasoning', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'vLLM reasoning + reasoning_content duplicated',
+    segments: [
+      ['vllm_both', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'reasoning field then content with literal tags',
+    segments: [
+      ['reasoning', R],
+      ['content', 'Use <think> and </think> literally.'],
+    ],
+    expected: { reasoning: R, answer: 'Use <think> and </think> literally.' },
+  },
   { name: 'inline with opening tag', segments: [['content', `<think>\n${R}\n</think>\n\n${A}`]], expected: { reasoning: R, answer: A } },
-  { name: 'inline with whitespace around tags', segments: [['content', `\n \n<think>\n\n  ${R}  \n\n</think>\n\n\n  ${A}`]], expected: { reasoning: R, answer: A } },
+  {
+    name: 'inline with whitespace around tags',
+    segments: [['content', `\n \n<think>\n\n  ${R}  \n\n</think>\n\n\n  ${A}`]],
+    expected: { reasoning: R, answer: A },
+  },
   { name: 'inline without opening tag', segments: [['content', `${R}\n</think>\n\n${A}`]], expected: { reasoning: R, answer: A } },
-  { name: 'inline without opening tag, leading newline', segments: [['content', `\n${R}</think>${A}`]], expected: { reasoning: R, answer: A } },
+  {
+    name: 'inline without opening tag, leading newline',
+    segments: [['content', `\n${R}</think>${A}`]],
+    expected: { reasoning: R, answer: A },
+  },
   { name: '</think> immediately', segments: [['content', `</think>\n\n${A}`]], expected: { reasoning: '', answer: A } },
   { name: '<think></think> immediately', segments: [['content', `<think></think>${A}`]], expected: { reasoning: '', answer: A } },
-  { name: 'empty think block with newlines', segments: [['content', `<think>\n\n</think>\n\n${A}`]], expected: { reasoning: '', answer: A } },
+  {
+    name: 'empty think block with newlines',
+    segments: [['content', `<think>\n\n</think>\n\n${A}`]],
+    expected: { reasoning: '', answer: A },
+  },
   { name: 'no reasoning at all', segments: [['content', A]], expected: { reasoning: '', answer: A } },
-  { name: 'no reasoning, answer starts like a tag', segments: [['content', '<thin ice> is <b>bold</b>']], expected: { reasoning: '', answer: '<thin ice> is <b>bold</b>' } },
+  {
+    name: 'no reasoning, answer starts like a tag',
+    segments: [['content', '<thin ice> is <b>bold</b>']],
+    expected: { reasoning: '', answer: '<thin ice> is <b>bold</b>' },
+  },
   { name: 'inline reasoning cut short (no </think>)', segments: [['content', `<think>\n${R}`]], expected: { reasoning: R, answer: '' } },
-  { name: 'DeepSeek with empty deltas', segments: [['reasoning_content', R], ['content', A]], expected: { reasoning: R, answer: A }, noise: true },
-  { name: 'inline without opening tag, empty deltas', segments: [['content', `${R}</think>\n${A}`]], expected: { reasoning: R, answer: A }, noise: true },
-  { name: 'OpenRouter with empty deltas', segments: [['openrouter', R], ['content', A]], expected: { reasoning: R, answer: A }, noise: true },
+  {
+    name: 'DeepSeek with empty deltas',
+    segments: [
+      ['reasoning_content', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+    noise: true,
+  },
+  {
+    name: 'inline without opening tag, empty deltas',
+    segments: [['content', `${R}</think>\n${A}`]],
+    expected: { reasoning: R, answer: A },
+    noise: true,
+  },
+  {
+    name: 'OpenRouter with empty deltas',
+    segments: [
+      ['openrouter', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+    noise: true,
+  },
   // inlineStart modes
-  { name: "'reasoning': untagged reasoning", inlineStart: 'reasoning', segments: [['content', `${R}\n</think>\n\n${A}`]], expected: { reasoning: R, answer: A } },
-  { name: "'reasoning': tagged reasoning", inlineStart: 'reasoning', segments: [['content', `<think>${R}</think>${A}`]], expected: { reasoning: R, answer: A } },
-  { name: "'reasoning': no close tag means all reasoning", inlineStart: 'reasoning', segments: [['content', A]], expected: { reasoning: A.trim(), answer: '' } },
-  { name: "'reasoning': reasoning field wins", inlineStart: 'reasoning', segments: [['reasoning_content', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: "'answer': untagged is answer", inlineStart: 'answer', segments: [['content', `${R}</think>${A}`]], expected: { reasoning: '', answer: `${R}</think>${A}` } },
-  { name: "'answer': tagged reasoning still split", inlineStart: 'answer', segments: [['content', `<think>${R}</think>${A}`]], expected: { reasoning: R, answer: A } },
+  {
+    name: "'reasoning': untagged reasoning",
+    inlineStart: 'reasoning',
+    segments: [['content', `${R}\n</think>\n\n${A}`]],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: "'reasoning': tagged reasoning",
+    inlineStart: 'reasoning',
+    segments: [['content', `<think>${R}</think>${A}`]],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: "'reasoning': no close tag means all reasoning",
+    inlineStart: 'reasoning',
+    segments: [['content', A]],
+    expected: { reasoning: A.trim(), answer: '' },
+  },
+  {
+    name: "'reasoning': reasoning field wins",
+    inlineStart: 'reasoning',
+    segments: [
+      ['reasoning_content', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: "'answer': untagged is answer",
+    inlineStart: 'answer',
+    segments: [['content', `${R}</think>${A}`]],
+    expected: { reasoning: '', answer: `${R}</think>${A}` },
+  },
+  {
+    name: "'answer': tagged reasoning still split",
+    inlineStart: 'answer',
+    segments: [['content', `<think>${R}</think>${A}`]],
+    expected: { reasoning: R, answer: A },
+  },
   // A server that splits reasoning itself but first sends a bare `<think>` as content.
-  { name: 'stray <think> content before a reasoning field', segments: [['content', '<think>'], ['content', '\n'], ['reasoning', R], ['content', A]], expected: { reasoning: R, answer: A } },
-  { name: 'stray tags around the answer of a reasoning field', segments: [['content', ' <think>'], ['reasoning', R], ['content', `</think>\n${A}`]], expected: { reasoning: R, answer: A } },
+  {
+    name: 'stray <think> content before a reasoning field',
+    segments: [
+      ['content', '<think>'],
+      ['content', '\n'],
+      ['reasoning', R],
+      ['content', A],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
+  {
+    name: 'stray tags around the answer of a reasoning field',
+    segments: [
+      ['content', ' <think>'],
+      ['reasoning', R],
+      ['content', `</think>\n${A}`],
+    ],
+    expected: { reasoning: R, answer: A },
+  },
   // Text before a block, and several blocks (interleaved thinking).
-  { name: 'answer text before a think block', segments: [['content', `Short version: off by one.\n<think>${R}</think>\n${A}`]], expected: { reasoning: R, answer: `Short version: off by one.\n\n${A}` } },
+  {
+    name: 'answer text before a think block',
+    segments: [['content', `Short version: off by one.\n<think>${R}</think>\n${A}`]],
+    expected: { reasoning: R, answer: `Short version: off by one.\n\n${A}` },
+  },
   {
     name: 'several think blocks between answer text',
     segments: [['content', `<think>Check the bound.</think>The bound is wrong.<think>\nAnd the sum? Fine.\n</think>The sum is fine.`]],
@@ -127,12 +275,24 @@ const shapes: Shape[] = [
   // Reasoning fields.
   {
     name: 'reasoning_details text preferred over a different reasoning text',
-    segments: [['details_over_plain', R], ['content', A]],
+    segments: [
+      ['details_over_plain', R],
+      ['content', A],
+    ],
     expected: { reasoning: R, answer: A },
   },
 ];
 
-const NOISE: unknown[] = [{}, { content: '' }, { content: null, reasoning_content: null }, { role: 'assistant' }, null, 'junk', { reasoning: '' }, []];
+const NOISE: unknown[] = [
+  {},
+  { content: '' },
+  { content: null, reasoning_content: null },
+  { role: 'assistant' },
+  null,
+  'junk',
+  { reasoning: '' },
+  [],
+];
 
 /** Cuts the shape's text at `cuts` (sorted UTF-16 offsets) and builds one delta per piece. */
 function deltasFor(shape: Shape, cuts: readonly number[]): unknown[] {
@@ -165,7 +325,10 @@ function addField(delta: Record<string, unknown>, field: Field, text: string): v
       delta.reasoning_details = [{ type: 'reasoning.text', text: delta.reasoning, format: 'unknown', index: 0 }];
       break;
     case 'details_text':
-      delta.reasoning_details = [{ type: 'reasoning.encrypted', data: 'opaque' }, { type: 'reasoning.text', text }];
+      delta.reasoning_details = [
+        { type: 'reasoning.encrypted', data: 'opaque' },
+        { type: 'reasoning.text', text },
+      ];
       break;
     case 'details_summary':
       delta.reasoning_details = [{ type: 'reasoning.summary', summary: text }];
@@ -189,7 +352,11 @@ function run(shape: Shape, deltas: readonly unknown[]): { reasoning: string; ans
   const pieces: SplitPiece[] = [];
   for (const delta of deltas) pieces.push(...splitter.push(delta));
   pieces.push(...splitter.end(shape.finishReason));
-  const joined = (kind: SplitPiece['kind']) => pieces.filter((p) => p.kind === kind).map((p) => p.text).join('');
+  const joined = (kind: SplitPiece['kind']) =>
+    pieces
+      .filter((p) => p.kind === kind)
+      .map((p) => p.text)
+      .join('');
   return { reasoning: joined('reasoning'), answer: joined('answer'), pieces };
 }
 
@@ -214,20 +381,28 @@ for (const shape of shapes) {
     const check = (cuts: number[], label: string) => {
       const result = run(shape, deltasFor(shape, cuts));
       if (result.reasoning !== shape.expected.reasoning || result.answer !== shape.expected.answer) {
-        assert.fail(`${label} cuts=${JSON.stringify(cuts)}\nreasoning=${JSON.stringify(result.reasoning)}\nanswer=${JSON.stringify(result.answer)}`);
+        assert.fail(
+          `${label} cuts=${JSON.stringify(cuts)}\nreasoning=${JSON.stringify(result.reasoning)}\nanswer=${JSON.stringify(result.answer)}`,
+        );
       }
     };
     // Every split point into two pieces.
     for (let i = 1; i < total; i++) check([i], 'two pieces');
     // One character per delta.
-    check(Array.from({ length: total - 1 }, (_, i) => i + 1), 'every character');
+    check(
+      Array.from({ length: total - 1 }, (_, i) => i + 1),
+      'every character',
+    );
     // Random multi-cuts with a fixed seed.
     const random = mulberry32(0x7153 + total);
     for (let round = 0; round < 300; round++) {
       const count = 1 + Math.floor(random() * 12);
       const cuts = new Set<number>();
       for (let c = 0; c < count; c++) cuts.add(1 + Math.floor(random() * (total - 1)));
-      check([...cuts].sort((x, y) => x - y), `random round ${round}`);
+      check(
+        [...cuts].sort((x, y) => x - y),
+        `random round ${round}`,
+      );
     }
   });
 }

@@ -19,7 +19,10 @@ function titlesIn(file: string): string[] {
 }
 
 test('every fault class 1-12 has a section with what the person sees and the tests that prove it', () => {
-  assert.deepEqual(sections.map((s) => Number(/^(\d+)\./.exec(s)?.[1])), Array.from({ length: 12 }, (_, i) => i + 1));
+  assert.deepEqual(
+    sections.map((s) => Number(/^(\d+)\./.exec(s)?.[1])),
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
   for (const section of sections) {
     assert.match(section, /What the person sees: \S/, section.split('\n')[0]);
     assert.match(section, /Proved by:\n- /, section.split('\n')[0]);
@@ -38,12 +41,14 @@ test('every test the page names exists in the file it names and belongs to that 
 
 test('every class test in the fault corpus is on the page', () => {
   for (const file of ['test/unit/faults.test.ts', 'test/cli/faults.test.ts', 'test/unit/settingsPolicy.test.ts']) {
-    for (const title of titlesIn(file).filter((t) => /^class \d+: /.test(t))) assert.ok(doc.includes(`\`${file}\`: ${title}\n`), `${file}: "${title}" is not listed`);
+    for (const title of titlesIn(file).filter((t) => /^class \d+: /.test(t)))
+      assert.ok(doc.includes(`\`${file}\`: ${title}\n`), `${file}: "${title}" is not listed`);
   }
 });
 
 test('the settings a repository may or may not set are the ones settingsPolicy.ts enforces', () => {
-  const list = (label: string) => [...(new RegExp(`^${label}[^:]*: (.+)$`, 'm').exec(doc)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+  const list = (label: string) =>
+    [...(new RegExp(`^${label}[^:]*: (.+)$`, 'm').exec(doc)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]);
   assert.deepEqual(list('User only'), [...USER_ONLY_SETTINGS]);
   assert.deepEqual(list('A workspace may set'), [...WORKSPACE_SETTINGS]);
 });

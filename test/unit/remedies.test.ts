@@ -39,7 +39,9 @@ const root = join(__dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
 const paletteTitles = new Map(manifest.contributes.commands.map((c) => [c.command, `${c.category ? `${c.category}: ` : ''}${c.title}`]));
 const configuration = manifest.contributes.configuration;
-const settings = new Set(Object.keys(Array.isArray(configuration) ? Object.assign({}, ...configuration.map((c) => c.properties)) : configuration.properties));
+const settings = new Set(
+  Object.keys(Array.isArray(configuration) ? Object.assign({}, ...configuration.map((c) => c.properties)) : configuration.properties),
+);
 const keyVariables = new Set(Object.values(PRESETS).flatMap((preset) => apiKeyEnvNames(preset)));
 
 const options = Object.keys(OPTIONS) as OptionName[];
@@ -48,9 +50,18 @@ const EXAMPLES: { readonly [K in RemedyKind]: readonly Extract<Remedy, { kind: K
   'set-key': BACKEND_IDS.map((backend) => ({ kind: 'set-key', backend })),
   'choose-backend': [{ kind: 'choose-backend' }],
   'set-option': options.map((option) => ({ kind: 'set-option', option, to: 'something that works' })),
-  'raise-option': options.flatMap((option) => [{ kind: 'raise-option', option }, { kind: 'raise-option', option, value: 60 }] as const),
+  'raise-option': options.flatMap(
+    (option) =>
+      [
+        { kind: 'raise-option', option },
+        { kind: 'raise-option', option, value: 60 },
+      ] as const,
+  ),
   'lower-option': options.map((option) => ({ kind: 'lower-option', option })),
-  'start-server': [{ kind: 'start-server', server: 'LM Studio', url: 'http://127.0.0.1:1234/v1' }, { kind: 'start-server', server: 'Ollama' }],
+  'start-server': [
+    { kind: 'start-server', server: 'LM Studio', url: 'http://127.0.0.1:1234/v1' },
+    { kind: 'start-server', server: 'Ollama' },
+  ],
   'pull-model': [{ kind: 'pull-model', model: 'deepseek-r1:8b' }],
   'get-local-model': [{ kind: 'get-local-model' }],
   retry: [{ kind: 'retry' }],
@@ -103,10 +114,15 @@ test('the editor names only palette commands and settings package.json has, and 
   for (const remedy of allRemedies()) {
     const { text, actions } = editorAdvice([remedy]);
     const where = JSON.stringify(remedy);
-    for (const [, named] of text.matchAll(/'(ThinkLens: [^']+)'/g)) assert.ok(titles.has(named!), `${where} names a command that does not exist: ${named}`);
-    for (const [named] of text.matchAll(/thinklens\.[A-Za-z.]*[A-Za-z]/g)) assert.ok(settings.has(named), `${where} names a setting that does not exist: ${named}`);
+    for (const [, named] of text.matchAll(/'(ThinkLens: [^']+)'/g))
+      assert.ok(titles.has(named!), `${where} names a command that does not exist: ${named}`);
+    for (const [named] of text.matchAll(/thinklens\.[A-Za-z.]*[A-Za-z]/g))
+      assert.ok(settings.has(named), `${where} names a setting that does not exist: ${named}`);
     for (const action of actions) {
-      assert.ok(action.command === 'rerun' || (PANEL_COMMANDS as readonly string[]).includes(action.command), `${where}: ${action.command}`);
+      assert.ok(
+        action.command === 'rerun' || (PANEL_COMMANDS as readonly string[]).includes(action.command),
+        `${where}: ${action.command}`,
+      );
       if (action.command !== 'rerun') assert.ok(paletteTitles.has(action.command), `${where}: ${action.command} is not in package.json`);
     }
     assert.ok(text || actions.length, `${where} renders to nothing in the editor`);
@@ -125,7 +141,8 @@ test('the CLI names only flags it parses and variables it reads, never an editor
       if (remedy.kind === 'advice') continue;
       assert.ok(CLI_FLAGS.includes(flag), `${where} names a flag the CLI does not have: ${flag}`);
     }
-    for (const [variable] of text.matchAll(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g)) assert.ok(keyVariables.has(variable), `${where}: ${variable}`);
+    for (const [variable] of text.matchAll(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g))
+      assert.ok(keyVariables.has(variable), `${where}: ${variable}`);
     if (remedy.kind !== 'show-log') assert.ok(text, `${where} renders to nothing at a terminal`);
   }
 });
@@ -134,7 +151,9 @@ test('advice in core names no command, setting or flag of ours (those are remedi
   const texts = new Set<string>();
   for (const remedy of allRemedies()) if (remedy.kind === 'advice') texts.add(remedy.text);
   // Every literal advice in the engine's source, including errors the walk above cannot build.
-  const files = readdirSync(join(root, 'src', 'core'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+  const files = readdirSync(join(root, 'src', 'core'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.ts'));
   let literals = 0;
   for (const file of files) {
     const source = readFileSync(join(root, 'src', 'core', file), 'utf8');
@@ -185,8 +204,14 @@ test('a local server that is down is said once: one sentence, and Try again as a
   assert.deepEqual(error.remedies, [{ kind: 'start-server', server: 'LM Studio', url: 'http://127.0.0.1:1234/v1' }, { kind: 'retry' }]);
   const editor = editorAdvice(error.remedies);
   assert.equal(editor.text, 'Is the LM Studio server running? Start it, or set thinklens.baseUrl to where it listens.');
-  assert.deepEqual(editor.actions.map((a) => a.label), ['Try again']);
-  assert.equal(terminalHint(error.remedies), 'Is the LM Studio server running? Start it, or pass --base-url with where it listens. Run again.');
+  assert.deepEqual(
+    editor.actions.map((a) => a.label),
+    ['Try again'],
+  );
+  assert.equal(
+    terminalHint(error.remedies),
+    'Is the LM Studio server running? Start it, or pass --base-url with where it listens. Run again.',
+  );
 });
 
 test('the local model remedies name the real download command, not one that does not exist', () => {
@@ -195,6 +220,9 @@ test('the local model remedies name the real download command, not one that does
   assert.deepEqual(actions, [{ label: 'Download model', command: COMMAND.downloadModel }]);
   assert.equal(terminalHint([{ kind: 'get-local-model' }]), 'Pass --model-path with a .gguf model file.');
   // Options the CLI cannot set are not dressed up as flags.
-  assert.equal(terminalHint(MAX_TOKENS_REMEDIES), 'A larger value for the maximum tokens per answer would help; the CLI uses the default. Or lower the reasoning effort.');
+  assert.equal(
+    terminalHint(MAX_TOKENS_REMEDIES),
+    'A larger value for the maximum tokens per answer would help; the CLI uses the default. Or lower the reasoning effort.',
+  );
   assert.equal(editorAdvice(MAX_TOKENS_REMEDIES).text, 'Raise thinklens.maxTokens. Or lower the reasoning effort.');
 });

@@ -10,19 +10,35 @@ import type { Finding } from '../../src/core/types';
 
 function finding(fingerprint: string): Finding {
   return {
-    title: fingerprint, severity: 'warning', category: 'bug', startLine: 1, endLine: 1, explanation: '', locationUncertain: false,
-    fingerprint, evidence: [], confidence: 'high', confidenceReasons: [],
+    title: fingerprint,
+    severity: 'warning',
+    category: 'bug',
+    startLine: 1,
+    endLine: 1,
+    explanation: '',
+    locationUncertain: false,
+    fingerprint,
+    evidence: [],
+    confidence: 'high',
+    confidenceReasons: [],
   };
 }
 
 function output(findings: Finding[] | 'failed', reasoning = ''): RunOutput {
-  if (findings === 'failed') return { messages: [], reasoning, answer: '', error: new BackendError('server', 'The server failed.', [{ kind: 'retry' }]) };
+  if (findings === 'failed')
+    return { messages: [], reasoning, answer: '', error: new BackendError('server', 'The server failed.', [{ kind: 'retry' }]) };
   return { messages: [], reasoning, answer: '', parsed: { summary: '', prose: '', findings } };
 }
 
 test('each sample gets its own seed; one sample keeps the setting as it is', () => {
-  assert.deepEqual([0, 1, 2].map((i) => sampleSeed(3, i, undefined)), [1, 2, 3]);
-  assert.deepEqual([0, 1, 2].map((i) => sampleSeed(3, i, 40)), [41, 42, 43]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => sampleSeed(3, i, undefined)),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => sampleSeed(3, i, 40)),
+    [41, 42, 43],
+  );
   assert.equal(sampleSeed(1, 0, undefined), undefined);
   assert.equal(sampleSeed(1, 0, 7), 7);
 });
@@ -65,10 +81,13 @@ test("a finding's sample numbers every sample, failed ones included; the review 
   });
   assert.deepEqual(seeds, [1, 2, 3]);
   assert.equal(run.error, undefined, 'two samples still voted');
-  assert.deepEqual(run.findings.map((f) => [f.fingerprint, f.sample, f.agreement]), [
-    ['a', 1, { count: 2, of: 2 }],
-    ['b', 2, { count: 1, of: 2 }],
-  ]);
+  assert.deepEqual(
+    run.findings.map((f) => [f.fingerprint, f.sample, f.agreement]),
+    [
+      ['a', 1, { count: 2, of: 2 }],
+      ['b', 2, { count: 1, of: 2 }],
+    ],
+  );
   assert.equal(run.outputs[run.findings[1]!.sample!]!.reasoning, 'third');
 
   const failed = await runSamples(2, undefined, async () => output('failed'));

@@ -14,7 +14,10 @@ const settingIds = Object.keys(properties).map((k) => k.replace(/^thinklens\./, 
 test('class 10: thinklens.model and thinklens.pricing cannot be set by a repository', () => {
   for (const key of ['model', 'pricing', 'backend', 'baseUrl', 'maxTokens', 'reasoningEffort']) {
     assert.ok((USER_ONLY_SETTINGS as readonly string[]).includes(key), `${key} is read from user settings only`);
-    assert.ok(['machine', 'application'].includes(properties[`thinklens.${key}`]?.scope ?? ''), `${key} has a user-only scope in package.json`);
+    assert.ok(
+      ['machine', 'application'].includes(properties[`thinklens.${key}`]?.scope ?? ''),
+      `${key} has a user-only scope in package.json`,
+    );
   }
 });
 
@@ -34,7 +37,12 @@ test('class 10: Restricted Mode is supported in part, and ignores the workspace 
   const trust = pkg.capabilities?.untrustedWorkspaces;
   assert.equal(trust?.supported, 'limited');
   assert.match(trust.description, /Restricted Mode/);
-  assert.deepEqual([...trust.restrictedConfigurations].sort(), WORKSPACE_SETTINGS.map((k) => `thinklens.${k}`).filter((k) => k !== 'thinklens.reasoning.display').sort());
+  assert.deepEqual(
+    [...trust.restrictedConfigurations].sort(),
+    WORKSPACE_SETTINGS.map((k) => `thinklens.${k}`)
+      .filter((k) => k !== 'thinklens.reasoning.display')
+      .sort(),
+  );
   const scm = pkg.contributes.menus['scm/title'].find((m: { command: string }) => m.command === 'thinklens.reviewChanges');
   assert.match(scm.when, /isWorkspaceTrusted/, 'git is never run for an untrusted workspace');
 });

@@ -60,7 +60,7 @@ test('a finding with no mark says so in the JSON (null), so a reader can count m
   assert.equal(f?.feedback, null);
 });
 
-test('evidence of a finding from another sample is read from that sample\'s trace', () => {
+test("evidence of a finding from another sample is read from that sample's trace", () => {
   const other = 'Sample two thinks: items[items.length] is undefined.';
   const start = other.indexOf('items[');
   const samples = [{ reasoning: REASONING }, { reasoning: other }];
@@ -84,5 +84,8 @@ test('the Markdown shows the evidence as quoted reasoning, and the confidence, a
   assert.match(md, /Agreement: 2 of 3 samples/);
   assert.match(md, /Your mark: not helpful/);
   assert.match(md, /Fingerprint: `c0ffee0+`/);
-  assert.match(md, new RegExp(`Evidence \\(characters ${at}–${at + passage.length} of the reasoning\\):\\n\\n> The loop runs while i <= items\\.length`));
+  assert.match(
+    md,
+    new RegExp(`Evidence \\(characters ${at}–${at + passage.length} of the reasoning\\):\\n\\n> The loop runs while i <= items\\.length`),
+  );
 });

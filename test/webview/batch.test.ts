@@ -28,7 +28,8 @@ function batch(files: BatchView['files']): HostToWebview {
   return { type: 'batch', batch: { id: 'b1', title: 'Review staged changes', startedAt: Date.now(), files } };
 }
 
-const rows = () => panel.page.locator('.batch-file').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-state')} ${e.textContent}`));
+const rows = () =>
+  panel.page.locator('.batch-file').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-state')} ${e.textContent}`));
 
 describe('review over several files', () => {
   it('lists each file with its state and findings, and follows the review as it moves on', async () => {
@@ -44,8 +45,16 @@ describe('review over several files', () => {
     await panel.frames();
     assert.match(await panel.page.locator('.batch-head').innerText(), /Review staged changes\s+3 files: 1 running, 2 queued · 0 findings/);
     assert.deepEqual(await rows(), ['running src/a.tsrunning', 'queued src/b.tsqueued', 'queued src/c.tsqueued']);
-    assert.equal(await panel.page.locator('.batch-file[aria-current=true]').getAttribute('data-run-id'), 'a', 'the run on screen is marked');
-    assert.equal(await panel.page.locator('.batch-file[data-state=queued]').first().isDisabled(), true, 'a file not started yet opens nothing');
+    assert.equal(
+      await panel.page.locator('.batch-file[aria-current=true]').getAttribute('data-run-id'),
+      'a',
+      'the run on screen is marked',
+    );
+    assert.equal(
+      await panel.page.locator('.batch-file[data-state=queued]').first().isDisabled(),
+      true,
+      'a file not started yet opens nothing',
+    );
 
     await panel.send(finished('a', result()));
     await panel.send(started(running('b', { kind: 'review', title: 'Review staged changes: src/b.ts' })));
@@ -83,19 +92,45 @@ describe('the host keeps the overviews', () => {
   it('sends each change of a review at once and keeps the newest five for the next snapshot', () => {
     const noop = () => undefined;
     const events: PanelSessionEvents = {
-      revealFinding: noop, applyFix: noop, previewFix: noop, dismissFinding: noop, undismissFinding: noop, markFinding: noop, showDismissed: noop, cancelRun: noop, rerun: noop, followUp: noop,
-      runCommand: noop, exportRun: noop, openLink: noop, openLocation: noop, rejected: noop, unsendable: noop, historyChanged: noop,
+      revealFinding: noop,
+      applyFix: noop,
+      previewFix: noop,
+      dismissFinding: noop,
+      undismissFinding: noop,
+      markFinding: noop,
+      showDismissed: noop,
+      cancelRun: noop,
+      rerun: noop,
+      followUp: noop,
+      runCommand: noop,
+      exportRun: noop,
+      openLink: noop,
+      openLocation: noop,
+      rejected: noop,
+      unsendable: noop,
+      historyChanged: noop,
     };
     const session = new PanelSession(events, { frameMs: 0 });
     const sent: HostToWebview[] = [];
     session.attach((m) => sent.push(m));
     session.receive({ type: 'ready' });
-    const view = (id: string, state: 'queued' | 'done'): BatchView => ({ id, title: 'Review files', startedAt: 1, files: [{ file: file('a.ts'), state, findings: 0 }] });
+    const view = (id: string, state: 'queued' | 'done'): BatchView => ({
+      id,
+      title: 'Review files',
+      startedAt: 1,
+      files: [{ file: file('a.ts'), state, findings: 0 }],
+    });
     session.setBatch(view('b0', 'queued'));
     session.setBatch(view('b0', 'done'));
-    assert.deepEqual(sent.filter((m) => m.type === 'batch').map((m) => m.type === 'batch' && m.batch.files[0]!.state), ['queued', 'done']);
+    assert.deepEqual(
+      sent.filter((m) => m.type === 'batch').map((m) => m.type === 'batch' && m.batch.files[0]!.state),
+      ['queued', 'done'],
+    );
     for (let i = 1; i <= 6; i++) session.setBatch(view(`b${i}`, 'done'));
     const kept = session.model.snapshot('expanded', undefined).batches ?? [];
-    assert.deepEqual(kept.map((b) => b.id), ['b2', 'b3', 'b4', 'b5', 'b6']);
+    assert.deepEqual(
+      kept.map((b) => b.id),
+      ['b2', 'b3', 'b4', 'b5', 'b6'],
+    );
   });
 });

@@ -54,7 +54,9 @@ describe('follow-up box', () => {
     assert.equal(await panel.page.locator('article.run').count(), 2, 'the follow-up joins the conversation');
     assert.equal(await panel.page.locator('.run-title.question').innerText(), 'Why does it return NaN?');
     assert.equal(await isDisabled(), true);
-    await textarea().press('Enter').catch(() => undefined);
+    await textarea()
+      .press('Enter')
+      .catch(() => undefined);
     assert.equal((await panel.posted()).length, 1, 'nothing sent while running');
   });
 
@@ -145,7 +147,7 @@ describe('usage, run controls and errors', () => {
     ]);
   });
 
-  it('builds the error card from the engine error: the advice once, the server\'s own words (redacted), the buttons its remedies name', async () => {
+  it("builds the error card from the engine error: the advice once, the server's own words (redacted), the buttons its remedies name", async () => {
     const key = 'sk-secret-key-1234567890';
     const refused = networkError({ backend: 'ollama', baseUrl: 'http://127.0.0.1:11434', secrets: [key] }, 'connection refused', {
       message: `connect ECONNREFUSED 127.0.0.1:11434 (Authorization: Bearer ${key})`,
@@ -156,20 +158,32 @@ describe('usage, run controls and errors', () => {
     await panel.frames();
     const box = panel.page.locator('.error-box');
     const card = await box.innerText();
-    assert.match(await box.locator('.error-message').innerText(), /Could not reach Ollama at http:\/\/127\.0\.0\.1:11434 \(connection refused\)/);
-    assert.equal(await box.locator('.error-hint').innerText(), 'Is the Ollama server running? Start it, or set thinklens.baseUrl to where it listens.');
+    assert.match(
+      await box.locator('.error-message').innerText(),
+      /Could not reach Ollama at http:\/\/127\.0\.0\.1:11434 \(connection refused\)/,
+    );
+    assert.equal(
+      await box.locator('.error-hint').innerText(),
+      'Is the Ollama server running? Start it, or set thinklens.baseUrl to where it listens.',
+    );
     assert.equal(card.match(/running\?/g)?.length, 1, 'the advice is said once');
     assert.match(await box.locator('.error-detail').innerText(), /^The server said: connect ECONNREFUSED 127\.0\.0\.1:11434/);
     assert.ok(await box.locator('.error-detail').isVisible(), "the server's words are on the card, not hidden");
     assert.ok(!card.includes(key), 'the key is redacted');
     assert.deepEqual(await box.locator('vscode-button').allInnerTexts(), ['Try again']);
 
-    const rejected = httpError({ status: 401, serverMessage: 'Authentication Fails (invalid api key)' }, { backend: 'deepseek', baseUrl: 'https://api.deepseek.com' });
+    const rejected = httpError(
+      { status: 401, serverMessage: 'Authentication Fails (invalid api key)' },
+      { backend: 'deepseek', baseUrl: 'https://api.deepseek.com' },
+    );
     await panel.send(started(running('r2', { backend: 'deepseek' })));
     await panel.send(finished('r2', { summary: '', prose: '', findings: [], error: errorViewOf(rejected) }, 'error'));
     await panel.frames();
     const second = panel.page.locator('.error-box').last();
-    assert.equal(await second.locator('.error-hint').innerText(), "Set a key with 'ThinkLens: Set API Key' or the DEEPSEEK_API_KEY environment variable.");
+    assert.equal(
+      await second.locator('.error-hint').innerText(),
+      "Set a key with 'ThinkLens: Set API Key' or the DEEPSEEK_API_KEY environment variable.",
+    );
     assert.match(await second.locator('.error-detail').innerText(), /The server said: Authentication Fails \(invalid api key\)/);
     await panel.clearPosted();
     await second.locator('vscode-button', { hasText: 'Set API key' }).click();
@@ -186,7 +200,8 @@ describe('usage, run controls and errors', () => {
     assert.match(await panel.page.locator('.setup-reason').innerText(), /No reasoning backend/);
     assert.equal(await panel.page.locator('.empty-state').isVisible(), false);
     await panel.clearPosted();
-    for (const label of ['Set API key', 'Select backend', 'Download model']) await panel.page.locator('.setup vscode-button', { hasText: label }).click();
+    for (const label of ['Set API key', 'Select backend', 'Download model'])
+      await panel.page.locator('.setup vscode-button', { hasText: label }).click();
     assert.deepEqual(
       (await panel.posted()).map((m) => (m.type === 'runCommand' ? m.command : m.type)),
       ['thinklens.setApiKey', 'thinklens.selectBackend', 'thinklens.downloadModel'],
@@ -201,7 +216,15 @@ describe('history', () => {
   it('lists recent conversations and reopens one', async () => {
     const history: HistoryEntry[] = [
       { threadId: 'new', title: 'Review: parser.ts', kind: 'review', startedAt: Date.now(), status: 'done', findings: 3, runs: 1 },
-      { threadId: 'old', title: 'Explain: off-by-one', kind: 'explain', startedAt: Date.now() - 60_000, status: 'error', findings: 0, runs: 2 },
+      {
+        threadId: 'old',
+        title: 'Explain: off-by-one',
+        kind: 'explain',
+        startedAt: Date.now() - 60_000,
+        status: 'error',
+        findings: 0,
+        runs: 2,
+      },
     ];
     const newRun: RunView = { ...running('new', { title: 'Review: parser.ts' }), status: 'done', result: result() };
     await panel.send({ type: 'snapshot', snapshot: snapshot({ history, thread: [newRun] }) });
@@ -223,13 +246,30 @@ describe('history', () => {
     await items.nth(2).click();
     assert.deepEqual(await panel.posted(), [{ type: 'openThread', threadId: 'old' }]);
     assert.equal(await panel.page.locator('.history').isVisible(), false, 'choosing a run closes the list');
-    const old: RunView = { ...running('old', { title: 'Explain: off-by-one' }), status: 'done', reasoning: 'Old reasoning.', result: result() };
-    await panel.send({ type: 'thread', thread: [old, { ...running('old2', { kind: 'follow-up', title: 'And then?' }), status: 'done', result: result() }] });
+    const old: RunView = {
+      ...running('old', { title: 'Explain: off-by-one' }),
+      status: 'done',
+      reasoning: 'Old reasoning.',
+      result: result(),
+    };
+    await panel.send({
+      type: 'thread',
+      thread: [old, { ...running('old2', { kind: 'follow-up', title: 'And then?' }), status: 'done', result: result() }],
+    });
     await panel.frames();
-    assert.deepEqual(await panel.page.locator('article.run').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))), ['old', 'old2']);
+    assert.deepEqual(await panel.page.locator('article.run').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))), [
+      'old',
+      'old2',
+    ]);
     await panel.send({ type: 'showHistory' });
     await panel.frames();
-    assert.equal(await panel.page.locator('.history-item[aria-current=true]').innerText().then((t) => /off-by-one/.test(t)), true);
+    assert.equal(
+      await panel.page
+        .locator('.history-item[aria-current=true]')
+        .innerText()
+        .then((t) => /off-by-one/.test(t)),
+      true,
+    );
   });
 
   it('is one Tab stop with the arrow keys inside, and Escape closes it without cancelling a run', async () => {
@@ -245,9 +285,17 @@ describe('history', () => {
     await panel.send({ type: 'snapshot', snapshot: snapshot({ history, thread: [running('a', { title: 'Review a' })] }) });
     await panel.send({ type: 'showHistory' });
     await panel.frames();
-    const focused = () => panel.page.evaluate(() => document.activeElement?.getAttribute('data-thread-id') ?? document.activeElement?.getAttribute('aria-label') ?? '');
+    const focused = () =>
+      panel.page.evaluate(
+        () => document.activeElement?.getAttribute('data-thread-id') ?? document.activeElement?.getAttribute('aria-label') ?? '',
+      );
     assert.equal(await focused(), 'a', 'the list takes focus on the conversation on screen');
-    assert.deepEqual(await panel.page.locator('.history-item').evaluateAll((els) => els.map((e) => e.getAttribute('tabindex'))), ['0', '-1', '-1', '-1']);
+    assert.deepEqual(await panel.page.locator('.history-item').evaluateAll((els) => els.map((e) => e.getAttribute('tabindex'))), [
+      '0',
+      '-1',
+      '-1',
+      '-1',
+    ]);
     await panel.page.keyboard.press('ArrowDown');
     await panel.page.keyboard.press('ArrowDown');
     assert.equal(await focused(), 'c');
@@ -257,9 +305,18 @@ describe('history', () => {
     await panel.page.keyboard.press('Home');
     await panel.page.keyboard.press('ArrowDown');
     assert.equal(await focused(), 'b');
-    assert.deepEqual(await panel.page.locator('.history-item').evaluateAll((els) => els.map((e) => e.getAttribute('tabindex'))), ['-1', '0', '-1', '-1']);
+    assert.deepEqual(await panel.page.locator('.history-item').evaluateAll((els) => els.map((e) => e.getAttribute('tabindex'))), [
+      '-1',
+      '0',
+      '-1',
+      '-1',
+    ]);
     await panel.page.keyboard.press('Tab');
-    assert.notEqual(await panel.page.evaluate(() => document.activeElement?.classList.contains('history-item')), true, 'one Tab leaves the list');
+    assert.notEqual(
+      await panel.page.evaluate(() => document.activeElement?.classList.contains('history-item')),
+      true,
+      'one Tab leaves the list',
+    );
     await panel.page.keyboard.press('Shift+Tab');
     assert.equal(await focused(), 'b', 'Shift+Tab comes back to the item last chosen');
     await panel.clearPosted();
@@ -288,7 +345,12 @@ describe('accessibility and theme', () => {
       const log: string[] = [];
       (window as unknown as { __said: string[] }).__said = log;
       const region = document.querySelector('[role=status]');
-      if (region) new MutationObserver(() => log.push(region.textContent ?? '')).observe(region, { childList: true, characterData: true, subtree: true });
+      if (region)
+        new MutationObserver(() => log.push(region.textContent ?? '')).observe(region, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
     });
     await panel.send(started(running('r1', { title: 'Explain: sum()' })));
     for (let i = 0; i < 5; i++) await panel.send(reasoningDelta('r1', paragraph(i)));
@@ -315,11 +377,28 @@ describe('accessibility and theme', () => {
         await panel.page.evaluate(() => {
           const el = document.activeElement;
           if (!el) return '';
-          return el.getAttribute('aria-label') ?? el.getAttribute('label') ?? el.getAttribute('title') ?? (el.textContent ?? '').trim().slice(0, 30);
+          return (
+            el.getAttribute('aria-label') ??
+            el.getAttribute('label') ??
+            el.getAttribute('title') ??
+            (el.textContent ?? '').trim().slice(0, 30)
+          );
         }),
       );
     }
-    const order = ['Show log', 'Run again', 'Export this conversation', 'Reasoning', 'Reasoning for', 'Go to samples/sum.ts', 'Apply', 'Dismiss', 'Helpful', 'Not helpful', 'Ask a follow-up'];
+    const order = [
+      'Show log',
+      'Run again',
+      'Export this conversation',
+      'Reasoning',
+      'Reasoning for',
+      'Go to samples/sum.ts',
+      'Apply',
+      'Dismiss',
+      'Helpful',
+      'Not helpful',
+      'Ask a follow-up',
+    ];
     let at = -1;
     for (const want of order) {
       const found = reached.findIndex((r, i) => i > at && r.includes(want));
@@ -332,7 +411,9 @@ describe('accessibility and theme', () => {
     const css = readFileSync(join(__dirname, '../../src/webview/panel.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
     const values = [...css.matchAll(/:\s*([^;{}]+);/g)].map((m) => m[1]);
     assert.ok(values.length > 100);
-    const literal = values.filter((v) => /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(|\b(white|black|red|green|blue|gray|grey|transparent)\b/i.test(v));
+    const literal = values.filter((v) =>
+      /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(|\b(white|black|red|green|blue|gray|grey|transparent)\b/i.test(v),
+    );
     assert.deepEqual(literal, [], 'no literal colours');
     await panel.send(started(running('r1')));
     await panel.send(finished('r1', result()));
@@ -397,7 +478,14 @@ describe('Escape and first paint', () => {
 
   it('says which findings were replaced by a newer run or cleared, instead of "No findings"', async () => {
     await panel.send(started(running('r1')));
-    await panel.send(finished('r1', result({ findings: [finding('f1', { withdrawn: 'replaced', hasFix: false }), finding('f2', { withdrawn: 'cleared', hasFix: false })] })));
+    await panel.send(
+      finished(
+        'r1',
+        result({
+          findings: [finding('f1', { withdrawn: 'replaced', hasFix: false }), finding('f2', { withdrawn: 'cleared', hasFix: false })],
+        }),
+      ),
+    );
     await panel.frames();
     assert.equal(await panel.page.locator('.no-findings').count(), 0);
     assert.equal(await panel.page.locator('li.finding').count(), 0, 'withdrawn findings are not listed as open');
@@ -407,7 +495,11 @@ describe('Escape and first paint', () => {
 
 describe('the fix before it is applied', () => {
   it('shows the change as removed and added lines, and offers the refactor preview beside Apply fix', async () => {
-    const fix = { startLine: 12, removed: '  for (let i = 0; i <= items.length; i++) {', added: '  for (let i = 0; i < items.length; i++) {' };
+    const fix = {
+      startLine: 12,
+      removed: '  for (let i = 0; i <= items.length; i++) {',
+      added: '  for (let i = 0; i < items.length; i++) {',
+    };
     await panel.send(started(running('r1')));
     await panel.send(finished('r1', result({ findings: [finding('f1', { fix })] })));
     await panel.frames();
@@ -416,7 +508,7 @@ describe('the fix before it is applied', () => {
     assert.equal(await diff.locator('.diff-line.added').count(), 1);
     assert.match(await diff.locator('.diff-line.removed').innerText(), /12 −\s*for \(let i = 0; i <= items\.length; i\+\+\) \{/);
     assert.match(await diff.locator('.diff-line.added').innerText(), /\+\s*for \(let i = 0; i < items\.length; i\+\+\) \{/);
-    assert.match(await diff.getAttribute('aria-label') ?? '', /1 line removed, 1 added/);
+    assert.match((await diff.getAttribute('aria-label')) ?? '', /1 line removed, 1 added/);
     await panel.clearPosted();
     await panel.page.locator('vscode-button.preview-fix').click();
     await panel.page.locator('vscode-button.apply-fix').click();

@@ -25,8 +25,20 @@ beforeEach(async () => {
 
 const hiddenBefore = [
   finding('open', { title: 'Still open', fingerprint: 'f'.repeat(32) }),
-  finding('old1', { title: 'Dismissed last week', fingerprint: 'a'.repeat(32), dismissed: true, dismissedBefore: true, range: { startLine: 20, endLine: 20 } }),
-  finding('old2', { title: 'Dismissed yesterday', fingerprint: 'b'.repeat(32), dismissed: true, dismissedBefore: true, range: { startLine: 30, endLine: 30 } }),
+  finding('old1', {
+    title: 'Dismissed last week',
+    fingerprint: 'a'.repeat(32),
+    dismissed: true,
+    dismissedBefore: true,
+    range: { startLine: 20, endLine: 20 },
+  }),
+  finding('old2', {
+    title: 'Dismissed yesterday',
+    fingerprint: 'b'.repeat(32),
+    dismissed: true,
+    dismissedBefore: true,
+    range: { startLine: 30, endLine: 30 },
+  }),
 ];
 
 async function showRun(findings = hiddenBefore): Promise<void> {
@@ -55,7 +67,11 @@ describe('dismissed before', () => {
 
     await panel.send({ type: 'dismissedShown', show: true });
     await panel.frames();
-    assert.deepEqual(await panel.page.locator('.finding-title').allInnerTexts(), ['Still open', 'Dismissed last week', 'Dismissed yesterday']);
+    assert.deepEqual(await panel.page.locator('.finding-title').allInnerTexts(), [
+      'Still open',
+      'Dismissed last week',
+      'Dismissed yesterday',
+    ]);
     const old = panel.page.locator('[data-finding-id="old1"]');
     assert.match(await old.locator('.finding-dismissed').innerText(), /dismissed before/);
     assert.equal(await old.locator('vscode-button.dismiss').count(), 0, 'no Dismiss on a dismissed finding');
@@ -76,7 +92,11 @@ describe('dismissed before', () => {
 
   it('an undismissed finding comes back as an open finding with Dismiss', async () => {
     await showRun();
-    await panel.send({ type: 'findings', runId: 'r1', findings: [hiddenBefore[0]!, { ...hiddenBefore[1]!, dismissed: undefined, dismissedBefore: undefined }, hiddenBefore[2]!] });
+    await panel.send({
+      type: 'findings',
+      runId: 'r1',
+      findings: [hiddenBefore[0]!, { ...hiddenBefore[1]!, dismissed: undefined, dismissedBefore: undefined }, hiddenBefore[2]!],
+    });
     await panel.frames();
     assert.deepEqual(await panel.page.locator('.finding-title').allInnerTexts(), ['Still open', 'Dismissed last week']);
     assert.equal(await panel.page.locator('[data-finding-id="old1"] vscode-button.dismiss').count(), 1);

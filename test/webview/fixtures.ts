@@ -1,13 +1,5 @@
 // Protocol values for the panel tests: small builders with realistic defaults.
-import type {
-  FindingView,
-  HostToWebview,
-  PanelSnapshot,
-  RunHeader,
-  RunResult,
-  RunView,
-  SessionUsageView,
-} from '../../src/bridge/protocol';
+import type { FindingView, HostToWebview, PanelSnapshot, RunHeader, RunResult, RunView, SessionUsageView } from '../../src/bridge/protocol';
 
 export const T0 = Date.UTC(2026, 9, 1, 12, 0, 0);
 
@@ -64,7 +56,17 @@ export function started(run: RunView, threadId = run.header.id): HostToWebview {
     type: 'runStarted',
     run,
     threadId,
-    history: [{ threadId: run.header.id, title: run.header.title, kind: run.header.kind, startedAt: run.header.startedAt, status: 'running', findings: 0, runs: 1 }],
+    history: [
+      {
+        threadId: run.header.id,
+        title: run.header.title,
+        kind: run.header.kind,
+        startedAt: run.header.startedAt,
+        status: 'running',
+        findings: 0,
+        runs: 1,
+      },
+    ],
   };
 }
 
@@ -78,7 +80,10 @@ export function reasoningDelta(runId: string, text: string): HostToWebview {
 
 export function answerDelta(runId: string, text: string): HostToWebview {
   const count = pieces.get(runId) ?? 0;
-  return { type: 'deltas', items: [{ runId, reasoning: '', answer: text, reasoningPieces: count, answerPieces: 1, answerStartedAt: Date.now() }] };
+  return {
+    type: 'deltas',
+    items: [{ runId, reasoning: '', answer: text, reasoningPieces: count, answerPieces: 1, answerStartedAt: Date.now() }],
+  };
 }
 
 export function finished(runId: string, res: RunResult = result(), status: 'done' | 'error' | 'cancelled' = 'done'): HostToWebview {

@@ -76,7 +76,12 @@ describe('DeltaCoalescer', () => {
   it('sends a burst of tokens as one post, then at most one post per interval', () => {
     const timers = manualTimers();
     const posts: RunDelta[][] = [];
-    const c = new DeltaCoalescer((items) => posts.push(items), () => ({ reasoningPieces: 7, answerPieces: 0 }), 16, timers);
+    const c = new DeltaCoalescer(
+      (items) => posts.push(items),
+      () => ({ reasoningPieces: 7, answerPieces: 0 }),
+      16,
+      timers,
+    );
     for (let i = 0; i < 1000; i++) c.push('r', 'reasoning', 'x');
     assert.equal(posts.length, 0, 'nothing synchronously');
     timers.advance(0);
@@ -85,7 +90,12 @@ describe('DeltaCoalescer', () => {
     assert.equal(posts[0][0].reasoningPieces, 7);
     // One token every 2 ms for 160 ms: about ten posts, never two within 16 ms.
     const times: number[] = [];
-    const c2 = new DeltaCoalescer(() => times.push(timers.now()), () => ({ reasoningPieces: 0, answerPieces: 0 }), 16, timers);
+    const c2 = new DeltaCoalescer(
+      () => times.push(timers.now()),
+      () => ({ reasoningPieces: 0, answerPieces: 0 }),
+      16,
+      timers,
+    );
     for (let t = 0; t < 160; t += 2) {
       c2.push('r', 'answer', 'y');
       timers.advance(2);
@@ -98,11 +108,22 @@ describe('DeltaCoalescer', () => {
   it('flushes on demand and drops text a snapshot already carries', () => {
     const timers = manualTimers();
     const posts: RunDelta[][] = [];
-    const c = new DeltaCoalescer((items) => posts.push(items), () => ({ reasoningPieces: 0, answerPieces: 0 }), 16, timers);
+    const c = new DeltaCoalescer(
+      (items) => posts.push(items),
+      () => ({ reasoningPieces: 0, answerPieces: 0 }),
+      16,
+      timers,
+    );
     c.push('a', 'reasoning', 'one');
     c.push('b', 'answer', 'two');
     c.flush();
-    assert.deepEqual(posts[0].map((d) => [d.runId, d.reasoning, d.answer]), [['a', 'one', ''], ['b', '', 'two']]);
+    assert.deepEqual(
+      posts[0].map((d) => [d.runId, d.reasoning, d.answer]),
+      [
+        ['a', 'one', ''],
+        ['b', '', 'two'],
+      ],
+    );
     c.push('a', 'reasoning', 'dropped');
     c.clear();
     timers.advance(100);
@@ -119,9 +140,15 @@ describe('PanelSession', () => {
     session.showHistory(); // the view is being created: nothing can be sent yet
     assert.equal(sent.length, 0);
     session.receive({ type: 'ready' });
-    assert.deepEqual(sent.map((m) => m.type), ['snapshot', 'showHistory']);
+    assert.deepEqual(
+      sent.map((m) => m.type),
+      ['snapshot', 'showHistory'],
+    );
     session.showHistory();
-    assert.deepEqual(sent.map((m) => m.type), ['snapshot', 'showHistory', 'showHistory']);
+    assert.deepEqual(
+      sent.map((m) => m.type),
+      ['snapshot', 'showHistory', 'showHistory'],
+    );
     assert.ok(isHostMessage(JSON.parse(JSON.stringify(sent[2]))), 'passes the webview-side check');
   });
 
@@ -154,7 +181,11 @@ describe('PanelSession', () => {
     for (let i = 0; i < 500; i++) session.appendReasoning('r1', `${i} `);
     session.appendAnswer('r1', 'Answer.');
     session.finishRun('r1', result());
-    assert.deepEqual(sent.map((m) => m.type), ['snapshot', 'runStarted', 'deltas', 'runFinished'], 'pending text goes before runFinished');
+    assert.deepEqual(
+      sent.map((m) => m.type),
+      ['snapshot', 'runStarted', 'deltas', 'runFinished'],
+      'pending text goes before runFinished',
+    );
     const deltas = sent[2] as Extract<HostToWebview, { type: 'deltas' }>;
     assert.equal(deltas.items[0].answer, 'Answer.');
     assert.equal(deltas.items[0].reasoningPieces, 500);
@@ -230,7 +261,10 @@ describe('what the host sends', () => {
     assert.ok(usage && usage.type === 'usage');
     assert.deepEqual(usage.usage, { promptTokens: 10, reasoningTokens: 5, answerTokens: 2 });
     session.finishRun('r1', result({ findings: [finding('bad', { range: { startLine: 0, endLine: 0 } })] }));
-    assert.equal(sent.some((m) => m.type === 'runFinished'), false);
+    assert.equal(
+      sent.some((m) => m.type === 'runFinished'),
+      false,
+    );
     assert.deepEqual(events.calls, ['unsendable runFinished']);
   });
 });
@@ -260,14 +294,20 @@ describe('PanelModel', () => {
     model.startRun(header('a2', { kind: 'follow-up', parentRunId: 'a', title: 'Why?', startedAt: 2 }), 2);
     model.finishRun('a2', result(), 2);
     assert.equal(model.threadOf('a2'), 'a');
-    assert.deepEqual(model.thread().map((r) => r.header.id), ['a', 'a2']);
+    assert.deepEqual(
+      model.thread().map((r) => r.header.id),
+      ['a', 'a2'],
+    );
     assert.equal(model.history()[0].runs, 2);
     for (let i = 0; i < 30; i++) {
       model.startRun(header(`r${i}`, { startedAt: 10 + i }), 10 + i);
       model.finishRun(`r${i}`, result(), 11 + i);
     }
     const history = model.history();
-    assert.equal(history.reduce((n, h) => n + h.runs, 0), 20);
+    assert.equal(
+      history.reduce((n, h) => n + h.runs, 0),
+      20,
+    );
     assert.equal(history[0].threadId, 'r29', 'newest first');
     assert.equal(model.has('a'), false, 'oldest conversation dropped whole');
   });
@@ -324,7 +364,14 @@ describe('PanelModel', () => {
     model.setUsage('a', { promptTokens: 100, reasoningTokens: 50, answerTokens: 10, cachedPromptTokens: 80, costUsd: 0.001 });
     model.startRun(header('b'), 2);
     model.setUsage('b', { promptTokens: 1, reasoningTokens: 2, answerTokens: 3, tokensPerSecond: 30 });
-    assert.deepEqual(model.session(), { runs: 2, promptTokens: 101, reasoningTokens: 52, answerTokens: 13, cachedPromptTokens: 80, costUsd: 0.001 });
+    assert.deepEqual(model.session(), {
+      runs: 2,
+      promptTokens: 101,
+      reasoningTokens: 52,
+      answerTokens: 13,
+      cachedPromptTokens: 80,
+      costUsd: 0.001,
+    });
   });
 
   it('shortens with a marker that says how much was left out', () => {
@@ -363,7 +410,12 @@ describe('export', () => {
 
 describe('panel HTML and protocol checks', () => {
   it('has a nonce CSP with nothing inline and only the panel files', () => {
-    const html = renderPanelHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', scriptUri: 'https://x.vscode-cdn.net/w.js', styleUri: 'https://x.vscode-cdn.net/w.css' });
+    const html = renderPanelHtml({
+      cspSource: 'https://x.vscode-cdn.net',
+      nonce: 'abc123',
+      scriptUri: 'https://x.vscode-cdn.net/w.js',
+      styleUri: 'https://x.vscode-cdn.net/w.css',
+    });
     assert.equal(
       panelCsp({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123' }),
       "default-src 'none'; script-src 'nonce-abc123'; style-src https://x.vscode-cdn.net 'nonce-abc123'; font-src https://x.vscode-cdn.net; img-src https://x.vscode-cdn.net data:",
@@ -375,7 +427,16 @@ describe('panel HTML and protocol checks', () => {
 
   it('accepts only absolute http(s) links', () => {
     for (const ok of ['https://example.com', 'http://localhost:8080/x?y=1#z']) assert.equal(isWebLink(ok), true, ok);
-    for (const bad of ['javascript:alert(1)', 'command:x', 'data:text/html,x', 'file:///etc/passwd', 'vscode://x', '/relative', 'https://', 'jav\tascript:x'])
+    for (const bad of [
+      'javascript:alert(1)',
+      'command:x',
+      'data:text/html,x',
+      'file:///etc/passwd',
+      'vscode://x',
+      '/relative',
+      'https://',
+      'jav\tascript:x',
+    ])
       assert.equal(isWebLink(bad), false, bad);
   });
 
@@ -386,7 +447,11 @@ describe('panel HTML and protocol checks', () => {
     assert.equal(isWebviewMessage({ type: 'toString' }), false);
     assert.equal(isHostMessage({ type: 'display', mode: 'expanded' }), true);
     assert.equal(isHostMessage({ type: 'display', mode: 'loud' }), false);
-    assert.equal(isHostMessage({ type: 'findings', runId: 'r', findings: [{ ...finding('f'), range: { startLine: 0, endLine: 1 } }] }), false, 'lines are 1-based');
+    assert.equal(
+      isHostMessage({ type: 'findings', runId: 'r', findings: [{ ...finding('f'), range: { startLine: 0, endLine: 1 } }] }),
+      false,
+      'lines are 1-based',
+    );
   });
 
   it('rejects a message whose field has the wrong type, in each direction', () => {
@@ -408,7 +473,10 @@ describe('panel HTML and protocol checks', () => {
       assert.equal(isWebviewMessage(message), false, JSON.stringify(message));
       session.receive(message);
     }
-    assert.deepEqual(events.calls, wrong.map(() => 'rejected'));
+    assert.deepEqual(
+      events.calls,
+      wrong.map(() => 'rejected'),
+    );
     session.receive({ type: 'applyFix', runId: 'r1', findingId: 'f1' });
     assert.deepEqual(events.calls.at(-1), 'applyFix r1 f1', 'the same message with the right types goes through');
 
@@ -416,9 +484,21 @@ describe('panel HTML and protocol checks', () => {
     const good = { type: 'focusRun', runId: 'r1', showTrace: true };
     assert.equal(isHostMessage(good), true);
     assert.equal(isHostMessage({ ...good, showTrace: 'yes' }), false);
-    assert.equal(isHostMessage({ type: 'usage', runId: 'r1', usage: { promptTokens: '10', reasoningTokens: 0, answerTokens: 0 }, session: { promptTokens: 0, reasoningTokens: 0, answerTokens: 0, runs: 1 } }), false);
+    assert.equal(
+      isHostMessage({
+        type: 'usage',
+        runId: 'r1',
+        usage: { promptTokens: '10', reasoningTokens: 0, answerTokens: 0 },
+        session: { promptTokens: 0, reasoningTokens: 0, answerTokens: 0, runs: 1 },
+      }),
+      false,
+    );
     assert.equal(isHostMessage({ type: 'findings', runId: 'r1', findings: [{ ...finding('f'), hasFix: 'true' }] }), false);
-    assert.equal(isHostMessage({ type: 'findings', runId: 'r1', findings: [{ ...finding('f'), range: { startLine: 1.5, endLine: 2 } }] }), false, 'lines are whole');
+    assert.equal(
+      isHostMessage({ type: 'findings', runId: 'r1', findings: [{ ...finding('f'), range: { startLine: 1.5, endLine: 2 } }] }),
+      false,
+      'lines are whole',
+    );
     assert.equal(isHostMessage({ type: 'setup', setup: undefined }), false, 'setup is cleared with null, not left out');
     assert.equal(isHostMessage([{ type: 'display', mode: 'expanded' }]), false);
     const sent: HostToWebview[] = [];
@@ -426,17 +506,23 @@ describe('panel HTML and protocol checks', () => {
     session.receive({ type: 'ready' });
     sent.length = 0;
     session.updateFindings('r1', [finding('f1', { explanation: 7 as unknown as string })]);
-    assert.equal(sent.some((m) => m.type === 'findings'), false);
+    assert.equal(
+      sent.some((m) => m.type === 'findings'),
+      false,
+    );
     assert.ok(events.calls.includes('unsendable findings'));
   });
 
   it('turns engine usage into panel usage', () => {
-    assert.deepEqual(usageViewFromUsage({ promptTokens: 10, completionTokens: 100, reasoningTokens: 80, cachedPromptTokens: 4, costUsd: 0.5 }), {
-      promptTokens: 10,
-      reasoningTokens: 80,
-      answerTokens: 20,
-      cachedPromptTokens: 4,
-      costUsd: 0.5,
-    });
+    assert.deepEqual(
+      usageViewFromUsage({ promptTokens: 10, completionTokens: 100, reasoningTokens: 80, cachedPromptTokens: 4, costUsd: 0.5 }),
+      {
+        promptTokens: 10,
+        reasoningTokens: 80,
+        answerTokens: 20,
+        cachedPromptTokens: 4,
+        costUsd: 0.5,
+      },
+    );
   });
 });

@@ -16,27 +16,31 @@ async function overflow(panel: PanelPage): Promise<{ page: [number, number]; cli
       const r = b.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue; // hidden
       const label = (b.getAttribute('aria-label') ?? b.textContent ?? b.tagName).trim().slice(0, 40);
-      if (r.left < 0 || r.right > doc.clientWidth + 0.5) clipped.push(`${label}: ${Math.round(r.left)}..${Math.round(r.right)} of ${doc.clientWidth}`);
+      if (r.left < 0 || r.right > doc.clientWidth + 0.5)
+        clipped.push(`${label}: ${Math.round(r.left)}..${Math.round(r.right)} of ${doc.clientWidth}`);
       // A button whose own content is cut (text wider than the button).
       const inner = (b.shadowRoot?.querySelector('.base') as HTMLElement | null) ?? (b as HTMLElement);
       if (inner.scrollWidth > inner.clientWidth + 1) clipped.push(`${label}: content ${inner.scrollWidth} in ${inner.clientWidth}`);
     }
     for (const e of document.querySelectorAll('body *')) {
       const r = e.getBoundingClientRect();
-      if (r.right > doc.clientWidth + 0.5 && r.width > 0) clipped.push(`WIDE ${e.tagName}.${e.className}: ${Math.round(r.left)}..${Math.round(r.right)}`);
+      if (r.right > doc.clientWidth + 0.5 && r.width > 0)
+        clipped.push(`WIDE ${e.tagName}.${e.className}: ${Math.round(r.left)}..${Math.round(r.right)}`);
     }
     const roots: (Document | ShadowRoot)[] = [document];
     for (let root = roots.pop(); root; root = roots.pop()) {
       for (const e of root.querySelectorAll('*')) {
         const r = e.getBoundingClientRect();
-        if (r.right > doc.clientWidth + 0.5) clipped.push(`DEEP ${e.tagName}.${e.className}: ${Math.round(r.left)}..${Math.round(r.right)}`);
+        if (r.right > doc.clientWidth + 0.5)
+          clipped.push(`DEEP ${e.tagName}.${e.className}: ${Math.round(r.left)}..${Math.round(r.right)}`);
         if (e.shadowRoot) roots.push(e.shadowRoot);
         for (const n of e.childNodes) {
           if (n.nodeType !== 3 || e.closest('.visually-hidden')) continue;
           const range = document.createRange();
           range.selectNode(n);
           const tr = range.getBoundingClientRect();
-          if (tr.right > doc.clientWidth + 0.5) clipped.push(`TEXT in ${e.tagName}.${e.className}: ${(n.textContent ?? '').slice(0, 30)} ${Math.round(tr.right)}`);
+          if (tr.right > doc.clientWidth + 0.5)
+            clipped.push(`TEXT in ${e.tagName}.${e.className}: ${(n.textContent ?? '').slice(0, 30)} ${Math.round(tr.right)}`);
         }
       }
     }
@@ -72,20 +76,66 @@ describe('a narrow side bar (180 px)', () => {
     await panel.frames();
     const whileRunning = await overflow(panel);
     assert.deepEqual(whileRunning.clipped, [], 'while running (the Cancel button beside the status)');
-    assert.ok(whileRunning.page[0] <= whileRunning.page[1], `page scrolls sideways while running: ${whileRunning.page[0]} > ${whileRunning.page[1]}`);
+    assert.ok(
+      whileRunning.page[0] <= whileRunning.page[1],
+      `page scrolls sideways while running: ${whileRunning.page[0]} > ${whileRunning.page[1]}`,
+    );
     await panel.send(answerDelta('r1', 'The loop bound `i <= items.length` is one past the end of `items`.'));
-    await panel.send({ type: 'usage', runId: 'r1', usage: { promptTokens: 12_345, reasoningTokens: 23_456, answerTokens: 3_456, cachedPromptTokens: 1_024, costUsd: 0.0123, tokensPerSecond: 42.5 }, session });
-    await panel.send(finished('r1', result({ findings: [finding('f1'), finding('f2', { severity: 'warning', title: 'AVeryLongIdentifierWithoutAnySpacesThatCannotBreakNaturally' })] })));
+    await panel.send({
+      type: 'usage',
+      runId: 'r1',
+      usage: {
+        promptTokens: 12_345,
+        reasoningTokens: 23_456,
+        answerTokens: 3_456,
+        cachedPromptTokens: 1_024,
+        costUsd: 0.0123,
+        tokensPerSecond: 42.5,
+      },
+      session,
+    });
+    await panel.send(
+      finished(
+        'r1',
+        result({
+          findings: [
+            finding('f1'),
+            finding('f2', { severity: 'warning', title: 'AVeryLongIdentifierWithoutAnySpacesThatCannotBreakNaturally' }),
+          ],
+        }),
+      ),
+    );
     const failed: RunView = { ...running('r2', { kind: 'follow-up', title: 'And why does the caller not notice?' }), status: 'running' };
     await panel.send(started(failed, 'r1'));
-    await panel.send(finished('r2', { summary: '', prose: '', findings: [], error: { kind: 'connection', message: 'The server refused the connection at http://127.0.0.1:11434/v1/chat/completions.', actions: [{ label: 'Select backend', command: 'thinklens.selectBackend' }, { label: 'Try again', command: 'rerun' }] } }, 'error'));
+    await panel.send(
+      finished(
+        'r2',
+        {
+          summary: '',
+          prose: '',
+          findings: [],
+          error: {
+            kind: 'connection',
+            message: 'The server refused the connection at http://127.0.0.1:11434/v1/chat/completions.',
+            actions: [
+              { label: 'Select backend', command: 'thinklens.selectBackend' },
+              { label: 'Try again', command: 'rerun' },
+            ],
+          },
+        },
+        'error',
+      ),
+    );
     await panel.frames();
     const { page, clipped } = await overflow(panel);
     assert.deepEqual(clipped, []);
     assert.ok(page[0] <= page[1], `page scrolls sideways: ${page[0]} > ${page[1]}`);
     const totals = await panel.page.locator('.session').evaluate((e) => [e.scrollWidth, e.clientWidth]);
     assert.ok(totals[0] <= totals[1], `the session totals are cut off: ${totals[0]} > ${totals[1]}`);
-    const stats = await panel.page.locator('.trace-stats').first().evaluate((e) => ({ right: e.getBoundingClientRect().right, width: document.documentElement.clientWidth }));
+    const stats = await panel.page
+      .locator('.trace-stats')
+      .first()
+      .evaluate((e) => ({ right: e.getBoundingClientRect().right, width: document.documentElement.clientWidth }));
     assert.ok(stats.right <= stats.width, `trace statistics run past the edge: ${stats.right} > ${stats.width}`);
   });
 });
@@ -106,7 +156,10 @@ describe('one clear action per card', () => {
     await panel.send({ type: 'snapshot', snapshot: snapshot({ setup: { reason: 'No backend is configured yet.' } }) });
     await panel.frames();
     const primaries = await panel.page.locator('.setup vscode-button:not([secondary])').allInnerTexts();
-    assert.deepEqual(primaries.map((t) => t.trim()), ['Select backend']);
+    assert.deepEqual(
+      primaries.map((t) => t.trim()),
+      ['Select backend'],
+    );
     await panel.clearPosted();
     const buttons = panel.page.locator('button:visible, vscode-button:visible');
     const count = await buttons.count();
@@ -188,7 +241,9 @@ describe('the result on screen', () => {
     await panel.send(started(running('r1', { title: 'Explain: sum()' })));
     for (let i = 0; i < 4; i++) await panel.send(reasoningDelta('r1', paragraph(i)));
     await panel.send(answerDelta('r1', Array.from({ length: 12 }, (_, i) => `Paragraph ${i} of the first answer.`).join('\n\n')));
-    await panel.send(finished('r1', result({ prose: Array.from({ length: 12 }, (_, i) => `Paragraph ${i} of the first answer.`).join('\n\n') })));
+    await panel.send(
+      finished('r1', result({ prose: Array.from({ length: 12 }, (_, i) => `Paragraph ${i} of the first answer.`).join('\n\n') })),
+    );
     await panel.frames();
   }
 
@@ -197,7 +252,10 @@ describe('the result on screen', () => {
     await panel.send(started(running('r2', { kind: 'follow-up', title: 'What if items is empty?' }), 'r1'));
     await panel.frames();
     let title = await where('.run-title');
-    assert.ok(title.top >= title.barBottom - 1 && title.bottom <= title.viewport, `the new run's title is on screen below the toolbar: ${JSON.stringify(title)}`);
+    assert.ok(
+      title.top >= title.barBottom - 1 && title.bottom <= title.viewport,
+      `the new run's title is on screen below the toolbar: ${JSON.stringify(title)}`,
+    );
     for (let i = 0; i < 6; i++) await panel.send(reasoningDelta('r2', paragraph(i)));
     await panel.send(answerDelta('r2', 'An empty array sums to 0.\n\n'));
     await panel.frames(4);

@@ -59,7 +59,11 @@ async function assertInert(where: string): Promise<void> {
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned: number }).__pwned), 0, `${where}: script ran`);
   assert.deepEqual(panel.dialogs, [], `${where}: dialog opened`);
   assert.deepEqual(panel.pageErrors, [], `${where}: page error`);
-  assert.deepEqual(panel.requests.filter((url) => !isOwnResource(url, panel.origin)), [], `${where}: foreign request`);
+  assert.deepEqual(
+    panel.requests.filter((url) => !isOwnResource(url, panel.origin)),
+    [],
+    `${where}: foreign request`,
+  );
   assert.deepEqual(await panel.cspViolations(), [], `${where}: something tried what the CSP forbids`);
   const bad = await page.evaluate(() => {
     const found: string[] = [];
@@ -71,7 +75,8 @@ async function assertInert(where: string): Promise<void> {
       const inMath = node.closest('.math') !== null;
       if (!inMath && ['svg', 'math'].includes(node.tagName.toLowerCase())) found.push(`<${node.tagName.toLowerCase()}> outside a formula`);
       for (const attr of node.getAttributeNames()) {
-        if (attr.startsWith('on') || ['href', 'src', 'srcdoc', 'xlink:href', 'action', 'id'].includes(attr)) found.push(`${node.tagName}[${attr}]`);
+        if (attr.startsWith('on') || ['href', 'src', 'srcdoc', 'xlink:href', 'action', 'id'].includes(attr))
+          found.push(`${node.tagName}[${attr}]`);
         if (attr === 'style') {
           const value = node.getAttribute('style') ?? '';
           if (!inMath || /url|expression|javascript|position|@import/i.test(value)) found.push(`${node.tagName}[style=${value}]`);
@@ -84,7 +89,7 @@ async function assertInert(where: string): Promise<void> {
 }
 
 describe('math in the panel', () => {
-  it('renders the trace\'s math while it streams; an unfinished formula shows as its source and is rendered once', async () => {
+  it("renders the trace's math while it streams; an unfinished formula shows as its source and is rendered once", async () => {
     await panel.send({ type: 'snapshot', snapshot: snapshot({ history: [] }) });
     await panel.send(started(running('math')));
     // Count rendered formulas that ever leave the page: none may (no flicker, no re-render).
@@ -92,7 +97,9 @@ describe('math in the panel', () => {
       const w = window as unknown as { __removedFormulas: number };
       w.__removedFormulas = 0;
       new MutationObserver((records) => {
-        for (const r of records) for (const n of r.removedNodes) if (n instanceof Element && (n.matches('.math') || n.querySelector('.math'))) w.__removedFormulas++;
+        for (const r of records)
+          for (const n of r.removedNodes)
+            if (n instanceof Element && (n.matches('.math') || n.querySelector('.math'))) w.__removedFormulas++;
       }).observe(document.body, { childList: true, subtree: true });
     });
     for (let i = 0; i < TRACE.length; i += 3) {
@@ -118,11 +125,21 @@ describe('math in the panel', () => {
     await panel.page.waitForFunction(() => document.querySelectorAll('.trace-body .math').length === 6, undefined, { timeout: 5000 });
     assert.equal(await trace.locator('.math-pending').count(), 0);
     assert.equal(await trace.locator('.math-inline').last().getAttribute('data-tex'), 'x + y');
-    assert.equal(await panel.page.evaluate(() => (window as unknown as { __removedFormulas: number }).__removedFormulas), 0, 'no rendered formula was replaced');
+    assert.equal(
+      await panel.page.evaluate(() => (window as unknown as { __removedFormulas: number }).__removedFormulas),
+      0,
+      'no rendered formula was replaced',
+    );
     // KaTeX's fonts come from the panel's own files.
-    assert.ok(panel.requests.some((url) => /\/media\/dist\/KaTeX_Main-Regular-[A-Z0-9]+\.woff2$/.test(url)), 'KaTeX_Main is loaded from media/dist');
+    assert.ok(
+      panel.requests.some((url) => /\/media\/dist\/KaTeX_Main-Regular-[A-Z0-9]+\.woff2$/.test(url)),
+      'KaTeX_Main is loaded from media/dist',
+    );
     // The sizes KaTeX sets inline survive the CSP (set through the CSSOM): a fraction has height.
-    const struts = await trace.locator('.math .strut').first().evaluate((el) => (el as HTMLElement).style.height);
+    const struts = await trace
+      .locator('.math .strut')
+      .first()
+      .evaluate((el) => (el as HTMLElement).style.height);
     assert.match(struts, /em$/);
     await assertInert('trace');
   });
@@ -132,7 +149,9 @@ describe('math in the panel', () => {
     for (let i = 0; i < answer.length; i += 5) await panel.send(answerDelta('math', answer.slice(i, i + 5)));
     await panel.frames();
     // While a run streams, its answer is rendered at most every 120 ms: wait for that render.
-    await panel.page.waitForFunction(() => document.querySelectorAll('.answer .math-inline .katex').length === 2, undefined, { timeout: 5000 }).catch(() => undefined);
+    await panel.page
+      .waitForFunction(() => document.querySelectorAll('.answer .math-inline .katex').length === 2, undefined, { timeout: 5000 })
+      .catch(() => undefined);
     const shown = panel.page.locator('.answer');
     assert.equal(await shown.locator('.math-inline .katex').count(), 2);
     assert.equal(await shown.locator('.math-display .katex-display').count(), 1);

@@ -22,7 +22,10 @@ beforeEach(async () => {
 
 const traceText = () => panel.page.locator('.trace-body').first().innerText();
 const traceScroll = () =>
-  panel.page.locator('.trace-body').first().evaluate((el) => ({ top: el.scrollTop, height: el.scrollHeight, client: el.clientHeight }));
+  panel.page
+    .locator('.trace-body')
+    .first()
+    .evaluate((el) => ({ top: el.scrollTop, height: el.scrollHeight, client: el.clientHeight }));
 
 async function streamParagraphs(runId: string, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i++) await panel.send(reasoningDelta(runId, paragraph(i)));
@@ -42,7 +45,10 @@ describe('handshake and loading', () => {
     assert.deepEqual(foreign, []);
     // The codicon font loaded under font-src.
     assert.equal(await panel.page.evaluate(() => document.fonts.check('16px codicon')), true);
-    assert.ok(panel.requests.some((url) => url.includes('/media/dist/codicon-')), 'codicon font requested');
+    assert.ok(
+      panel.requests.some((url) => url.includes('/media/dist/codicon-')),
+      'codicon font requested',
+    );
   });
 
   it('ignores messages that fail the protocol check', async () => {
@@ -135,7 +141,7 @@ describe('live reasoning trace', () => {
     assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'false');
     assert.equal(await panel.page.locator('.trace-body').isVisible(), false);
     await streamParagraphs('r1', 40, 60);
-    assert.match(await panel.page.locator('.trace-body').textContent() ?? '', /Step 59:/, 'text kept arriving while collapsed');
+    assert.match((await panel.page.locator('.trace-body').textContent()) ?? '', /Step 59:/, 'text kept arriving while collapsed');
     assert.match(await panel.page.locator('.trace-stats').innerText(), /≈60 tokens/);
 
     await panel.page.locator('.trace-toggle').click();
@@ -218,7 +224,11 @@ describe('answer and findings', () => {
     const first = panel.page.locator('article[data-run-id="a1"] .answer');
     assert.equal(await first.locator('pre code.language-ts').count(), 1, 'a blank line inside a fence does not split it');
     assert.match(await first.locator('pre code.language-ts').innerText(), /const a = 1;\n\nconst b = 2;/);
-    assert.match(await first.locator('ol li').first().innerText(), /continued inside the item/, 'an indented continuation stays in its list item');
+    assert.match(
+      await first.locator('ol li').first().innerText(),
+      /continued inside the item/,
+      'an indented continuation stays in its list item',
+    );
     assert.equal(await first.locator('ol').count(), 1, 'a blank line between two items does not split the list');
     assert.equal(await first.locator('ol > li').count(), 2);
     assert.equal(await first.locator('table td').count(), 2);
@@ -255,7 +265,9 @@ describe('answer and findings', () => {
 
   it('posts reveal, apply and dismiss for the right finding, by mouse and keyboard', async () => {
     await panel.send(started(running('r1')));
-    await panel.send(finished('r1', result({ findings: [finding('a'), finding('b', { title: 'Second', range: { startLine: 20, endLine: 20 } })] })));
+    await panel.send(
+      finished('r1', result({ findings: [finding('a'), finding('b', { title: 'Second', range: { startLine: 20, endLine: 20 } })] })),
+    );
     await panel.frames();
     await panel.clearPosted();
     const second = panel.page.locator('[data-finding-id="b"]');
@@ -280,7 +292,9 @@ describe('answer and findings', () => {
 
   it('opens web links only through the host, without navigating', async () => {
     await panel.send(started(running('r1')));
-    await panel.send(finished('r1', result({ prose: 'See [the docs](https://example.com/docs?a=1) and [this](command:workbench.action.quit).' })));
+    await panel.send(
+      finished('r1', result({ prose: 'See [the docs](https://example.com/docs?a=1) and [this](command:workbench.action.quit).' })),
+    );
     await panel.frames();
     await panel.clearPosted();
     await panel.page.locator('.answer-toggle').click(); // with findings, the prose is folded behind "Full answer"
@@ -295,7 +309,11 @@ describe('answer and findings', () => {
       { type: 'openLink', href: 'https://example.com/docs?a=1' },
     ]);
     assert.equal(panel.page.url(), `${panel.origin}/panel.html`);
-    assert.match(await panel.page.locator('.answer').innerText(), /\[this\]\(command:workbench\.action\.quit\)/, 'the command link stays text');
+    assert.match(
+      await panel.page.locator('.answer').innerText(),
+      /\[this\]\(command:workbench\.action\.quit\)/,
+      'the command link stays text',
+    );
   });
 });
 
@@ -307,7 +325,11 @@ describe('state across reloads', () => {
     await panel.send(finished('r1'));
     await panel.frames();
     // The answer started, so the reasoning folded to its one-line header; the person opens it again.
-    assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'false', 'the reasoning did not fold when the answer started');
+    assert.equal(
+      await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'),
+      'false',
+      'the reasoning did not fold when the answer started',
+    );
     assert.match(await panel.page.locator('.trace-stats').innerText(), /^thought for \S+ · /);
     await panel.page.locator('.trace-toggle').click();
     await panel.page.locator('.follow-up-input').locator('textarea').fill('What about empty arrays?');
@@ -317,9 +339,12 @@ describe('state across reloads', () => {
     await panel.frames();
     assert.deepEqual(await panel.posted(), [{ type: 'ready' }]);
     assert.match(await panel.page.locator('.answer').innerText(), /last step reads past the end/);
-    assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'true', 'the person\'s choice was lost');
-    assert.match(await panel.page.locator('.trace-body').textContent() ?? '', /Step 29:/);
-    assert.equal(await panel.page.locator('.follow-up-input').evaluate((el) => (el as HTMLElement & { value: string }).value), 'What about empty arrays?');
+    assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'true', "the person's choice was lost");
+    assert.match((await panel.page.locator('.trace-body').textContent()) ?? '', /Step 29:/);
+    assert.equal(
+      await panel.page.locator('.follow-up-input').evaluate((el) => (el as HTMLElement & { value: string }).value),
+      'What about empty arrays?',
+    );
     assert.equal(await panel.page.locator('.finding').count(), 1);
   });
 });

@@ -15,7 +15,6 @@ import type { Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { HostToWebview, WebviewToHost } from '../../src/bridge/protocol';
 
-
 const repoRoot = resolve(__dirname, '../..');
 const distDir = join(repoRoot, 'media', 'dist');
 let built = false;

@@ -25,7 +25,12 @@ beforeEach(async () => {
     const log: string[] = [];
     (window as unknown as { __said: string[] }).__said = log;
     const region = document.querySelector('[role=status]');
-    if (region) new MutationObserver(() => log.push(region.textContent ?? '')).observe(region, { childList: true, characterData: true, subtree: true });
+    if (region)
+      new MutationObserver(() => log.push(region.textContent ?? '')).observe(region, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
   });
 });
 
@@ -88,7 +93,11 @@ describe('Why', () => {
 
     await panel.page.locator('.finding-why').click();
     assert.equal(await panel.page.locator('.trace-toggle').getAttribute('aria-expanded'), 'true', 'Why unfolds the trace');
-    assert.deepEqual(await highlighted('thinklens-evidence'), [FIRST, SECOND], 'the highlighted characters are the passages, after code, a fence and math');
+    assert.deepEqual(
+      await highlighted('thinklens-evidence'),
+      [FIRST, SECOND],
+      'the highlighted characters are the passages, after code, a fence and math',
+    );
     assert.deepEqual(await highlighted('thinklens-evidence-current'), [FIRST]);
     assert.match(await panel.page.locator('.evidence-where').innerText(), /passage 1 of 2/);
     assert.match(await focusedClass(), /evidence-back/, 'focus moves to Back to finding');
@@ -100,7 +109,10 @@ describe('Why', () => {
         return rect.top >= box.top && rect.bottom <= box.bottom;
       });
     assert.equal(await inView(), true, 'the trace is scrolled to the first passage');
-    assert.ok((await said()).some((s) => s.includes('passage 1 of 2') && s.includes('The loop runs while')), 'the passage is announced in words');
+    assert.ok(
+      (await said()).some((s) => s.includes('passage 1 of 2') && s.includes('The loop runs while')),
+      'the passage is announced in words',
+    );
 
     await panel.page.locator('.evidence-next').click();
     assert.deepEqual(await highlighted('thinklens-evidence-current'), [SECOND]);
@@ -143,7 +155,10 @@ describe('Why', () => {
     await panel.page.locator('.finding-why').click();
     assert.match(await panel.page.locator('.evidence-bar').innerText(), /No passage of the reasoning was found/);
     assert.deepEqual(await highlighted('thinklens-evidence'), []);
-    assert.ok((await said()).some((s) => /No passage of the reasoning was found/.test(s)), 'announced');
+    assert.ok(
+      (await said()).some((s) => /No passage of the reasoning was found/.test(s)),
+      'announced',
+    );
     assert.match(await focusedClass(), /evidence-back/);
   });
 
@@ -161,14 +176,23 @@ describe('lower confidence', () => {
   it('lists low-confidence findings under a folded "N more, lower confidence", still fixable and explainable', async () => {
     const findings = [
       finding('f1', { confidence: 'high' }),
-      finding('f2', { title: 'Maybe a race on total', confidence: 'low', confidenceReasons: ['the trace dismissed it'], evidence: [span(SECOND)] }),
+      finding('f2', {
+        title: 'Maybe a race on total',
+        confidence: 'low',
+        confidenceReasons: ['the trace dismissed it'],
+        evidence: [span(SECOND)],
+      }),
       finding('f3', { title: 'Possibly slow for big carts', confidence: 'low', severity: 'info' }),
     ];
     await showRun(findings);
     const toggle = panel.page.locator('.lower-toggle');
     assert.equal((await toggle.innerText()).trim(), '2 more, lower confidence');
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
-    assert.equal(await panel.page.locator('.findings .section-title vscode-badge').innerText(), '1', 'the count is of the confident findings');
+    assert.equal(
+      await panel.page.locator('.findings .section-title vscode-badge').innerText(),
+      '1',
+      'the count is of the confident findings',
+    );
     assert.equal(await panel.page.locator('[data-finding-id="f2"]').isVisible(), false, 'folded');
 
     await toggle.click();
@@ -193,7 +217,10 @@ describe('lower confidence', () => {
     assert.deepEqual(await highlighted('thinklens-evidence'), [SECOND]);
     await panel.page.locator('.evidence-back').click();
     assert.equal(await panel.page.locator('.lower-toggle').getAttribute('aria-expanded'), 'true');
-    assert.equal(await panel.page.evaluate(() => document.activeElement?.closest('[data-finding-id]')?.getAttribute('data-finding-id')), 'f2');
+    assert.equal(
+      await panel.page.evaluate(() => document.activeElement?.closest('[data-finding-id]')?.getAttribute('data-finding-id')),
+      'f2',
+    );
   });
 });
 

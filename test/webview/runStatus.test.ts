@@ -18,14 +18,24 @@ test('no rate in the first second, when it would be noise', () => {
 });
 
 test('answering: the thinking time stops when the answer starts', () => {
-  const text = describeRunStatus({ ...base, reasoningPieces: 100, answerPieces: 20, answerStartedAt: startedAt + 42_000 }, startedAt + 65_000);
+  const text = describeRunStatus(
+    { ...base, reasoningPieces: 100, answerPieces: 20, answerStartedAt: startedAt + 42_000 },
+    startedAt + 65_000,
+  );
   assert.equal(text.status, 'Answering… 1m 05s');
   assert.match(text.traceStats, /^thought for 42s · ≈100 tokens · /);
 });
 
 test("finished: the server's own counts replace the estimate, and the rate goes", () => {
   const usage = { promptTokens: 10, reasoningTokens: 900, answerTokens: 50, tokensPerSecond: 31.5 };
-  const run: RunProgress = { ...base, status: 'done', reasoningPieces: 880, answerStartedAt: startedAt + 30_000, finishedAt: startedAt + 40_000, usage };
+  const run: RunProgress = {
+    ...base,
+    status: 'done',
+    reasoningPieces: 880,
+    answerStartedAt: startedAt + 30_000,
+    finishedAt: startedAt + 40_000,
+    usage,
+  };
   const text = describeRunStatus(run, startedAt + 99_000);
   assert.equal(text.status, 'Done in 40s');
   assert.equal(text.traceStats, 'thought for 30s · 900 tokens');

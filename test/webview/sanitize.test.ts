@@ -103,16 +103,26 @@ async function assertInert(where: string): Promise<void> {
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned: number }).__pwned), 0, `${where}: script ran`);
   assert.deepEqual(panel.dialogs, [], `${where}: dialog opened`);
   assert.deepEqual(panel.pageErrors, [], `${where}: page error`);
-  assert.deepEqual(panel.requests.filter((url) => !isOwnResource(url, panel.origin)), [], `${where}: foreign request`);
   assert.deepEqual(
-    panel.served.filter((path) => !/^\/(panel\.html|media\/dist\/(webview\.(js|css)|codicon-[A-Z0-9]+\.ttf|KaTeX_[A-Za-z0-9]+-[A-Za-z]+-[A-Z0-9]+\.woff2)|favicon\.ico)$/.test(path)),
+    panel.requests.filter((url) => !isOwnResource(url, panel.origin)),
+    [],
+    `${where}: foreign request`,
+  );
+  assert.deepEqual(
+    panel.served.filter(
+      (path) =>
+        !/^\/(panel\.html|media\/dist\/(webview\.(js|css)|codicon-[A-Z0-9]+\.ttf|KaTeX_[A-Za-z0-9]+-[A-Za-z]+-[A-Z0-9]+\.woff2)|favicon\.ico)$/.test(
+          path,
+        ),
+    ),
     [],
     `${where}: unexpected request to the panel's own origin`,
   );
   assert.deepEqual(await panel.cspViolations(), [], `${where}: something tried what the CSP forbids`);
   const bad = await page.evaluate(() => {
     const found: string[] = [];
-    const forbidden = 'script,iframe,object,embed,img,svg,math,style,link,meta,base,form:not(.follow-up),input,video,audio,source,template,noscript,select,details';
+    const forbidden =
+      'script,iframe,object,embed,img,svg,math,style,link,meta,base,form:not(.follow-up),input,video,audio,source,template,noscript,select,details';
     for (const node of document.querySelectorAll(`#app :is(${forbidden})`)) found.push(`<${node.tagName.toLowerCase()}>`);
     for (const node of document.querySelectorAll('#app *')) {
       for (const attr of node.getAttributeNames()) {
@@ -120,13 +130,18 @@ async function assertInert(where: string): Promise<void> {
           found.push(`${node.tagName.toLowerCase()}[${attr}=${node.getAttribute(attr)}]`);
         }
         if (attr === 'style' && !node.tagName.startsWith('VSCODE-')) found.push(`${node.tagName.toLowerCase()}[style]`);
-        if (attr === 'data-href' && !/^https?:\/\//i.test(node.getAttribute(attr) ?? '')) found.push(`data-href=${node.getAttribute(attr)}`);
+        if (attr === 'data-href' && !/^https?:\/\//i.test(node.getAttribute(attr) ?? ''))
+          found.push(`data-href=${node.getAttribute(attr)}`);
       }
     }
     return found;
   });
   // The error box uses a native <details> for its detail; it carries no model-controlled attributes.
-  assert.deepEqual(bad.filter((b) => b !== '<details>'), [], `${where}: dangerous markup in the DOM`);
+  assert.deepEqual(
+    bad.filter((b) => b !== '<details>'),
+    [],
+    `${where}: dangerous markup in the DOM`,
+  );
 }
 
 describe('untrusted model output', () => {
@@ -138,12 +153,24 @@ describe('untrusted model output', () => {
     let pieces = 0;
     for (let i = 0; i < ALL.length; i += 7) {
       pieces++;
-      await panel.send({ type: 'deltas', items: [{ runId: RUN_ID, reasoning: ALL.slice(i, i + 7), answer: '', reasoningPieces: pieces, answerPieces: 0 }] });
+      await panel.send({
+        type: 'deltas',
+        items: [{ runId: RUN_ID, reasoning: ALL.slice(i, i + 7), answer: '', reasoningPieces: pieces, answerPieces: 0 }],
+      });
     }
     for (let i = 0; i < ALL.length; i += 11) {
       await panel.send({
         type: 'deltas',
-        items: [{ runId: RUN_ID, reasoning: '', answer: ALL.slice(i, i + 11), reasoningPieces: pieces, answerPieces: i / 11 + 1, answerStartedAt: Date.now() }],
+        items: [
+          {
+            runId: RUN_ID,
+            reasoning: '',
+            answer: ALL.slice(i, i + 11),
+            reasoningPieces: pieces,
+            answerPieces: i / 11 + 1,
+            answerStartedAt: Date.now(),
+          },
+        ],
       });
     }
     await panel.page.waitForTimeout(200);
@@ -178,7 +205,16 @@ describe('untrusted model output', () => {
         error: { kind: 'bad-response', message: ALL, detail: ALL, actions: [{ label: PAYLOADS[1], command: 'rerun' }] },
       },
       finishedAt: Date.now(),
-      history: PAYLOADS.map((title, i) => ({ threadId: `h${i}`, title, kind: 'review' as const, file: { uri: 'file:///y', path: title }, startedAt: Date.now(), status: 'done' as const, findings: 1, runs: 1 })),
+      history: PAYLOADS.map((title, i) => ({
+        threadId: `h${i}`,
+        title,
+        kind: 'review' as const,
+        file: { uri: 'file:///y', path: title },
+        startedAt: Date.now(),
+        status: 'done' as const,
+        findings: 1,
+        runs: 1,
+      })),
     });
     await panel.send({ type: 'setup', setup: { reason: ALL } });
     await panel.send({ type: 'showHistory' });
@@ -188,7 +224,14 @@ describe('untrusted model output', () => {
 
   it('links: only http(s) become links, and activating every link only asks the host', async () => {
     await panel.send({ type: 'runStarted', run: running('links'), threadId: 'links', history: [] });
-    await panel.send({ type: 'runFinished', runId: 'links', status: 'done', result: { summary: '', prose: ALL, findings: [] }, finishedAt: Date.now(), history: [] });
+    await panel.send({
+      type: 'runFinished',
+      runId: 'links',
+      status: 'done',
+      result: { summary: '', prose: ALL, findings: [] },
+      finishedAt: Date.now(),
+      history: [],
+    });
     await panel.frames();
     await panel.clearPosted();
     const links = panel.page.locator('.external-link');
@@ -206,7 +249,10 @@ describe('untrusted model output', () => {
   });
 
   it('stays inert when the saved state brings the payloads back after a reload', async () => {
-    await panel.send({ type: 'snapshot', snapshot: snapshot({ thread: [{ ...running(RUN_ID), status: 'done', reasoning: ALL, answer: ALL, result: evilResult() }] }) });
+    await panel.send({
+      type: 'snapshot',
+      snapshot: snapshot({ thread: [{ ...running(RUN_ID), status: 'done', reasoning: ALL, answer: ALL, result: evilResult() }] }),
+    });
     await panel.page.waitForTimeout(400);
     await panel.reload();
     await panel.frames();

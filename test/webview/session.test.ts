@@ -130,9 +130,12 @@ describe('PanelSession with the real panel', () => {
     session.startRun(header('s2', { kind: 'follow-up', parentRunId: 's1', title: 'What if items is empty?' }));
     session.appendReasoning('s2', 'Empty array: the loop never runs.');
     await settled();
-    assert.deepEqual(await panel.page.locator('article.run').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))), ['s1', 's2']);
+    assert.deepEqual(await panel.page.locator('article.run').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id'))), [
+      's1',
+      's2',
+    ]);
     assert.equal(await panel.page.locator('.follow-up-input').evaluate((el) => el.hasAttribute('disabled')), true);
-    session.finishRun('s2', result({ findings: [] , summary: 'It returns 0.', prose: 'It returns 0.' }));
+    session.finishRun('s2', result({ findings: [], summary: 'It returns 0.', prose: 'It returns 0.' }));
     await settled();
     assert.equal(await panel.page.locator('.follow-up-input').evaluate((el) => el.hasAttribute('disabled')), false);
     assert.equal(await panel.page.locator('.history-item').count(), 1, 'one conversation in history');

@@ -56,7 +56,10 @@ export function findCandidates(text: string): Candidate[] {
   // fenced as other languages are only tried after all the rest.
   const byEnd = (a: Candidate, b: Candidate): number => b.end - a.end || a.start - b.start;
   const likely = [...fenced.filter((b) => !b.otherLanguage), ...bare].sort(byEnd).slice(0, MAX_CANDIDATES);
-  const other = fenced.filter((b) => b.otherLanguage).sort(byEnd).slice(0, MAX_CANDIDATES);
+  const other = fenced
+    .filter((b) => b.otherLanguage)
+    .sort(byEnd)
+    .slice(0, MAX_CANDIDATES);
   return [...likely, ...other];
 }
 

@@ -33,7 +33,10 @@ interface Scene {
 export function placeFindings(rawFindings: readonly unknown[], code: CodeUnderReview): { findings: PlacedFinding[]; unreadable: number } {
   const lines = splitLines(code.fileText);
   const editable = editableRanges(code, lines.length);
-  const scene: Scene = { lines, editable, visible: visibleRanges(code, editable, lines.length),
+  const scene: Scene = {
+    lines,
+    editable,
+    visible: visibleRanges(code, editable, lines.length),
     eol: detectEol(code.fileText),
     prose: code.document === 'proof',
   };
@@ -129,9 +132,7 @@ function locate(quote: string, claim: LineRange, claimed: boolean, scene: Scene)
     if (found) return found;
   }
   const anywhere = locateQuoteInLines(lines, quote, claim, { prose });
-  return anywhere && !visible.some((r) => anywhere.startLine >= r.startLine && anywhere.endLine <= r.endLine)
-    ? anywhere
-    : undefined;
+  return anywhere && !visible.some((r) => anywhere.startLine >= r.startLine && anywhere.endLine <= r.endLine) ? anywhere : undefined;
 }
 
 /** The claim read as counted from the first line of the one selection, when it makes sense so. */
@@ -150,12 +151,7 @@ interface Placement extends Alignment {
   readonly place: LineRange;
 }
 
-function placeFix(
-  raw: RawFinding,
-  fix: RawFix,
-  placement: Placement,
-  scene: Scene,
-): { fix: Fix } | { refused: string } {
+function placeFix(raw: RawFinding, fix: RawFix, placement: Placement, scene: Scene): { fix: Fix } | { refused: string } {
   const { claim, range, place, delta } = placement;
   const { lines, editable, eol } = scene;
   const lineCount = lines.length;
@@ -223,7 +219,14 @@ function placeFix(
     return { refused: 'The suggested fix is the same as the current code.' };
   }
   const destructive = destructiveReason(original, replacementLines, editable, lines);
-  return { fix: { startLine: target.startLine, endLine: target.endLine, replacement: replacementLines.join(eol), ...(destructive ? { destructive } : {}) } };
+  return {
+    fix: {
+      startLine: target.startLine,
+      endLine: target.endLine,
+      replacement: replacementLines.join(eol),
+      ...(destructive ? { destructive } : {}),
+    },
+  };
 }
 
 /**
@@ -231,7 +234,12 @@ function placeFix(
  * non-blank lines, at least two). A real fix edits a few lines; one that empties the selection is
  * a model that lost the thread, or one that was told to by the code it read.
  */
-function destructiveReason(original: readonly string[], replacement: readonly string[], editable: readonly LineRange[], lines: readonly string[]): string | undefined {
+function destructiveReason(
+  original: readonly string[],
+  replacement: readonly string[],
+  editable: readonly LineRange[],
+  lines: readonly string[],
+): string | undefined {
   const nonBlank = (l: string) => l.trim() !== '';
   const reviewed = editable.reduce((n, r) => n + lines.slice(r.startLine - 1, r.endLine).filter(nonBlank).length, 0);
   const removed = original.filter(nonBlank).length - replacement.filter(nonBlank).length;

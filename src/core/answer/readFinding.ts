@@ -26,9 +26,7 @@ export interface RawFinding {
 
 export function readFinding(value: unknown): RawFinding | undefined {
   if (!isRecord(value)) return undefined;
-  let explanation = textOf(
-    value.explanation ?? value.description ?? value.details ?? value.detail ?? value.message ?? value.reason,
-  ).trim();
+  let explanation = textOf(value.explanation ?? value.description ?? value.details ?? value.detail ?? value.message ?? value.reason).trim();
   const quote = firstString(value.quote, value.snippet, value.code, value.quoted);
   let fix: RawFix | undefined;
   const rawFix = value.fix ?? value.suggestedFix ?? value.suggested_fix ?? value.patch;
@@ -47,7 +45,9 @@ export function readFinding(value: unknown): RawFinding | undefined {
     }
   }
   const lines = lineRangeOf(value);
-  const titleText = textOf(value.title ?? value.name ?? value.summary ?? value.issue).replace(/\s+/g, ' ').trim();
+  const titleText = textOf(value.title ?? value.name ?? value.summary ?? value.issue)
+    .replace(/\s+/g, ' ')
+    .trim();
   const title = titleText || firstSentence(explanation) || 'Untitled finding';
   if (!titleText && !explanation && lines.startLine === undefined && quote === undefined) return undefined;
   return {
@@ -82,12 +82,30 @@ function replacementOf(fix: Record<string, unknown>): string | undefined {
 }
 
 const START_KEYS = [
-  'startLine', 'start_line', 'lineStart', 'line_start', 'fromLine', 'start',
-  'line', 'lineNumber', 'line_number', 'lines',
+  'startLine',
+  'start_line',
+  'lineStart',
+  'line_start',
+  'fromLine',
+  'start',
+  'line',
+  'lineNumber',
+  'line_number',
+  'lines',
 ];
 const END_KEYS = ['endLine', 'end_line', 'lineEnd', 'line_end', 'toLine', 'end'];
 
-const STRICT_LINE_KEYS = new Set(['startLine', 'start_line', 'endLine', 'end_line', 'line', 'lineStart', 'lineEnd', 'line_start', 'line_end']);
+const STRICT_LINE_KEYS = new Set([
+  'startLine',
+  'start_line',
+  'endLine',
+  'end_line',
+  'line',
+  'lineStart',
+  'lineEnd',
+  'line_start',
+  'line_end',
+]);
 
 /**
  * A line key whose value cannot be a line of a file: a number below 1 or not finite, a negative
@@ -100,7 +118,8 @@ function impossibleLineIn(fix: Record<string, unknown>): string | undefined {
     const value = fix[key];
     const bad =
       (typeof value === 'number' && (!Number.isFinite(value) || value < 1)) ||
-      (typeof value === 'string' && (/^\s*-\s*\d/.test(value) || /^\s*0+\s*$/.test(value) || (STRICT_LINE_KEYS.has(key) && !/\d/.test(value)))) ||
+      (typeof value === 'string' &&
+        (/^\s*-\s*\d/.test(value) || /^\s*0+\s*$/.test(value) || (STRICT_LINE_KEYS.has(key) && !/\d/.test(value)))) ||
       (STRICT_LINE_KEYS.has(key) && value !== null && typeof value === 'object' && !Array.isArray(value)) ||
       typeof value === 'boolean';
     if (bad) return `${key}: ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`;

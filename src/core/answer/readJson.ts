@@ -58,7 +58,10 @@ function readJson(text: string): unknown {
   // gets text the strict repair could not read. It can also go quadratic on pathological text, so
   // it is kept to blocks of a realistic size.
   if (trimmed.length <= MAX_JSONREPAIR_CHARS) {
-    attempts.push(() => jsonrepair(lightRepair(trimmed)), () => jsonrepair(trimmed));
+    attempts.push(
+      () => jsonrepair(lightRepair(trimmed)),
+      () => jsonrepair(trimmed),
+    );
   }
   for (const attempt of attempts) {
     try {

@@ -72,7 +72,10 @@ function openAfter(line: string, openAtStart: boolean): boolean {
  * four spaces), and the reverse. The width comes from the first line's indentation on both sides.
  */
 function matchIndentCharacters(out: string[], original: readonly string[]): string[] {
-  const indents = original.filter((line) => line.trim() !== '').map(indentationOf).filter((indent) => indent !== '');
+  const indents = original
+    .filter((line) => line.trim() !== '')
+    .map(indentationOf)
+    .filter((indent) => indent !== '');
   if (indents.length === 0) return out;
   const tabs = indents.every((indent) => /^\t+ *$/.test(indent));
   if (!tabs && !indents.every((indent) => /^ +$/.test(indent))) return out;
@@ -118,9 +121,7 @@ function reindent(out: string[], original: readonly string[]): string[] {
     // brace at the original depth), or the whole block is written too shallow.
     const extra = originalIndent.slice(firstIndent.length);
     const onlyFirst = rest.length > 0 && rest.every((line) => indentationOf(line).length >= originalIndent.length);
-    return out.map((line, i) =>
-      line.trim() === '' || i < firstIndex || (onlyFirst && i !== firstIndex) ? line : extra + line,
-    );
+    return out.map((line, i) => (line.trim() === '' || i < firstIndex || (onlyFirst && i !== firstIndex) ? line : extra + line));
   }
   if (firstIndent.length > originalIndent.length && firstIndent.startsWith(originalIndent)) {
     // The whole block too deep: only when every line carries the surplus, so nothing is cut.

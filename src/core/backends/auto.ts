@@ -7,7 +7,9 @@ import { apiKeyEnvNames, PRESETS } from './presets';
 
 /** The first key set in the environment for `backend`: THINKLENS_API_KEY, then the provider's own. */
 export function apiKeyFromEnv(backend: BackendId, env: NodeJS.ProcessEnv): string | undefined {
-  return apiKeyEnvNames(PRESETS[backend]).map((name) => env[name]?.trim()).find(Boolean);
+  return apiKeyEnvNames(PRESETS[backend])
+    .map((name) => env[name]?.trim())
+    .find(Boolean);
 }
 
 export interface AutoChoice {

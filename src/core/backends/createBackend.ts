@@ -28,35 +28,41 @@ export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = pr
 
   const baseUrl = (nonEmpty(config.baseUrl) ?? preset.defaultBaseUrl)?.replace(/\/+$/, '');
   if (!baseUrl) {
-    throw new BackendError(
-      'setup',
-      `The ${preset.label} backend needs a base URL.`,
-      [{ kind: 'set-option', option: 'baseUrl', to: 'the server’s API root, for example http://127.0.0.1:8000/v1' }],
-    );
+    throw new BackendError('setup', `The ${preset.label} backend needs a base URL.`, [
+      { kind: 'set-option', option: 'baseUrl', to: 'the server’s API root, for example http://127.0.0.1:8000/v1' },
+    ]);
   }
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new BackendError('setup', `The base URL "${baseUrl}" is not a valid URL.`, [{ kind: 'set-option', option: 'baseUrl', to: 'an http:// or https:// address' }]);
+    throw new BackendError('setup', `The base URL "${baseUrl}" is not a valid URL.`, [
+      { kind: 'set-option', option: 'baseUrl', to: 'an http:// or https:// address' },
+    ]);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BackendError('setup', `The base URL "${baseUrl}" is not an http(s) address.`, [{ kind: 'set-option', option: 'baseUrl', to: 'an http:// or https:// address' }]);
+    throw new BackendError('setup', `The base URL "${baseUrl}" is not an http(s) address.`, [
+      { kind: 'set-option', option: 'baseUrl', to: 'an http:// or https:// address' },
+    ]);
   }
 
   const model = nonEmpty(config.model) ?? preset.defaultModel;
   if (!model) {
-    throw new BackendError('setup', `The ${preset.label} backend needs a model name.`, [{ kind: 'set-option', option: 'model', to: 'a model the server serves' }]);
+    throw new BackendError('setup', `The ${preset.label} backend needs a model name.`, [
+      { kind: 'set-option', option: 'model', to: 'a model the server serves' },
+    ]);
   }
 
   const apiKey =
-    nonEmpty(config.apiKey) ?? apiKeyEnvNames(preset).map((name) => nonEmpty(env[name])).find((key) => key !== undefined);
+    nonEmpty(config.apiKey) ??
+    apiKeyEnvNames(preset)
+      .map((name) => nonEmpty(env[name]))
+      .find((key) => key !== undefined);
   if (preset.requiresApiKey && !apiKey) {
-    throw new BackendError(
-      'setup',
-      `${preset.label} needs an API key.`,
-      [{ kind: 'set-key', backend: preset.id }, { kind: 'choose-backend' }],
-    );
+    throw new BackendError('setup', `${preset.label} needs an API key.`, [
+      { kind: 'set-key', backend: preset.id },
+      { kind: 'choose-backend' },
+    ]);
   }
 
   // Code leaves the machine whenever the server is not on this machine, whatever the preset.
@@ -100,11 +106,7 @@ interface LocalModule {
 function createLazyLocalBackend(config: BackendConfig): Backend {
   const local = config.local;
   if (!local || !nonEmpty(local.modelPath)) {
-    throw new BackendError(
-      'setup',
-      'The local backend needs a GGUF model file.',
-      [{ kind: 'get-local-model' }],
-    );
+    throw new BackendError('setup', 'The local backend needs a GGUF model file.', [{ kind: 'get-local-model' }]);
   }
   let loading: Promise<Backend> | undefined;
   const load = (): Promise<Backend> => {
@@ -114,10 +116,15 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
         loading = undefined;
         throw err instanceof BackendError
           ? err
-          : new BackendError('setup', 'Could not load the local model runtime (node-llama-cpp).', [{ kind: 'show-log' }, { kind: 'choose-backend' }], {
-              detail: String(err),
-              cause: err,
-            });
+          : new BackendError(
+              'setup',
+              'Could not load the local model runtime (node-llama-cpp).',
+              [{ kind: 'show-log' }, { kind: 'choose-backend' }],
+              {
+                detail: String(err),
+                cause: err,
+              },
+            );
       });
     return loading;
   };
@@ -126,7 +133,10 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
     model: local.modelPath.split(/[\\/]/).pop() || local.modelPath,
     hosted: false,
     // The window the model is loaded with (the setting; the runtime may load less when memory is short).
-    describe: async () => ({ contextWindow: local.contextSize ?? PRESETS.local.limits.assumedWindow, source: 'thinklens.local.contextSize' }),
+    describe: async () => ({
+      contextWindow: local.contextSize ?? PRESETS.local.limits.assumedWindow,
+      source: 'thinklens.local.contextSize',
+    }),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       const backend = await load();
       try {

@@ -31,9 +31,7 @@ export async function detectLocalServers(
   timeoutMs = 700,
   signal?: AbortSignal,
 ): Promise<{ backend: BackendId; baseUrl: string; models: string[] }[]> {
-  const answers = await Promise.all(
-    candidates.map((c) => modelsAt(c.baseUrl, timeoutMs, signal)),
-  );
+  const answers = await Promise.all(candidates.map((c) => modelsAt(c.baseUrl, timeoutMs, signal)));
   return candidates.flatMap((c, i) => (answers[i] ? [{ ...c, models: answers[i]! }] : []));
 }
 

@@ -27,7 +27,11 @@ export async function describeServer(target: DiscoveryTarget, signal: AbortSigna
   try {
     switch (preset.limits.discovery) {
       case 'known':
-        return { contextWindow: preset.limits.assumedWindow, ...(preset.limits.maxOutputTokens ? { maxOutputTokens: preset.limits.maxOutputTokens } : {}), source: 'known' };
+        return {
+          contextWindow: preset.limits.assumedWindow,
+          ...(preset.limits.maxOutputTokens ? { maxOutputTokens: preset.limits.maxOutputTokens } : {}),
+          source: 'known',
+        };
       case 'llamacpp-props':
         return (await fromLlamaCppProps(target, signal)) ?? (await fromOpenAiModels(target, signal)) ?? none;
       case 'openai-models':
@@ -95,7 +99,11 @@ async function fromLmStudio(target: DiscoveryTarget, signal: AbortSignal): Promi
       const maximum = count(model.max_context_length);
       // Not loaded yet: LM Studio loads it on the first request with its default window, not the maximum.
       if (window || maximum) {
-        return { ...(window ? { contextWindow: window } : {}), ...(maximum ? { maxContextWindow: maximum } : {}), source: '/api/v1/models' };
+        return {
+          ...(window ? { contextWindow: window } : {}),
+          ...(maximum ? { maxContextWindow: maximum } : {}),
+          source: '/api/v1/models',
+        };
       }
     }
   }

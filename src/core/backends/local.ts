@@ -80,10 +80,21 @@ function toLocalError(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return cancelledError();
   const text = String(error);
   if (/context/i.test(text) && /size|long|exceed|full/i.test(text)) {
-    return new BackendError('context-too-long', 'The conversation no longer fits in the local model’s context.', [{ kind: 'advice', text: 'Start a new run.' }, { kind: 'raise-option', option: 'localContextSize' }], {
-      detail: text,
-      cause: error,
-    });
+    return new BackendError(
+      'context-too-long',
+      'The conversation no longer fits in the local model’s context.',
+      [
+        { kind: 'advice', text: 'Start a new run.' },
+        { kind: 'raise-option', option: 'localContextSize' },
+      ],
+      {
+        detail: text,
+        cause: error,
+      },
+    );
   }
-  return new BackendError('bad-response', 'The local model failed while generating.', [{ kind: 'retry' }, { kind: 'show-log' }], { detail: text, cause: error });
+  return new BackendError('bad-response', 'The local model failed while generating.', [{ kind: 'retry' }, { kind: 'show-log' }], {
+    detail: text,
+    cause: error,
+  });
 }

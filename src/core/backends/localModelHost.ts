@@ -248,20 +248,33 @@ export class LocalModelHost {
     try {
       lib = await import('node-llama-cpp');
     } catch (error) {
-      throw new BackendError('setup', 'Could not load node-llama-cpp, the local model runtime.', [{ kind: 'advice', text: 'Reinstall ThinkLens for this platform; the OpenAI-compatible backends still work.' }, { kind: 'choose-backend' }], {
-        detail: String(error),
-        cause: error,
-      });
+      throw new BackendError(
+        'setup',
+        'Could not load node-llama-cpp, the local model runtime.',
+        [
+          { kind: 'advice', text: 'Reinstall ThinkLens for this platform; the OpenAI-compatible backends still work.' },
+          { kind: 'choose-backend' },
+        ],
+        {
+          detail: String(error),
+          cause: error,
+        },
+      );
     }
     const wanted = gpu ?? this.options.gpu ?? 'auto';
     let llama: Llama;
     try {
       llama = await this.runtimes.acquire(lib, wanted === 'cpu' ? false : wanted, this.threads, (line) => this.log.add(line));
     } catch (error) {
-      throw new BackendError('setup', 'The local model runtime (llama.cpp) could not start on this machine.', [{ kind: 'show-log' }, { kind: 'choose-backend' }], {
-        detail: [String(error), this.log.text()].filter(Boolean).join(' | '),
-        cause: error,
-      });
+      throw new BackendError(
+        'setup',
+        'The local model runtime (llama.cpp) could not start on this machine.',
+        [{ kind: 'show-log' }, { kind: 'choose-backend' }],
+        {
+          detail: [String(error), this.log.text()].filter(Boolean).join(' | '),
+          cause: error,
+        },
+      );
     }
     this.runtime = { lib, llama };
     return this.runtime;
@@ -324,7 +337,9 @@ const NEEDS_MODEL: readonly Remedy[] = [{ kind: 'get-local-model' }];
 async function checkModelFile(path: string): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw new BackendError('setup', `The local model file does not exist: ${path}`, NEEDS_MODEL);
-    throw new BackendError('setup', `Cannot read the local model file ${path} (${error.code ?? error.message}).`, NEEDS_MODEL, { cause: error });
+    throw new BackendError('setup', `Cannot read the local model file ${path} (${error.code ?? error.message}).`, NEEDS_MODEL, {
+      cause: error,
+    });
   });
   if (info.isDirectory()) throw new BackendError('setup', `The local model path is a folder, not a file: ${path}`, NEEDS_MODEL);
   const handle = await open(path, 'r');
@@ -332,7 +347,10 @@ async function checkModelFile(path: string): Promise<void> {
     const magic = Buffer.alloc(4);
     const { bytesRead } = await handle.read(magic, 0, 4, 0);
     if (bytesRead < 4 || magic.toString('latin1') !== 'GGUF') {
-      throw new BackendError('setup', `Not a GGUF model file: ${path}`, [{ kind: 'advice', text: 'Use a .gguf file (llama.cpp format), not safetensors or a partial download.' }, ...NEEDS_MODEL]);
+      throw new BackendError('setup', `Not a GGUF model file: ${path}`, [
+        { kind: 'advice', text: 'Use a .gguf file (llama.cpp format), not safetensors or a partial download.' },
+        ...NEEDS_MODEL,
+      ]);
     }
   } finally {
     await handle.close();
@@ -345,7 +363,10 @@ function corruptModelError(path: string, error: unknown, log: string): BackendEr
   return new BackendError(
     'setup',
     `The local model file is damaged or incomplete and could not be loaded: ${path}`,
-    [{ kind: 'advice', text: 'An interrupted download leaves a truncated file: download it again, or choose another model.' }, ...NEEDS_MODEL],
+    [
+      { kind: 'advice', text: 'An interrupted download leaves a truncated file: download it again, or choose another model.' },
+      ...NEEDS_MODEL,
+    ],
     { detail, cause: error },
   );
 }
@@ -354,7 +375,10 @@ function memoryError(path: string, error: unknown, contextSize?: number): Backen
   return new BackendError(
     'setup',
     `Not enough memory to run ${basename(path)}${contextSize ? ` with a ${contextSize}-token context` : ''}.`,
-    [{ kind: 'lower-option', option: 'localContextSize' }, { kind: 'advice', text: 'Choose a smaller model, or close other programs.' }],
+    [
+      { kind: 'lower-option', option: 'localContextSize' },
+      { kind: 'advice', text: 'Choose a smaller model, or close other programs.' },
+    ],
     { detail: String(error), cause: error },
   );
 }

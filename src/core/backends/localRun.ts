@@ -47,13 +47,17 @@ export class EventQueue<T> {
         if (this.failure) throw this.failure.error;
         return;
       }
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     }
   }
 }
 
 function toHistory(request: BackendRequest): ChatHistoryItem[] {
-  return request.messages.map((m): ChatHistoryItem => (m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] }));
+  return request.messages.map((m): ChatHistoryItem =>
+    m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
+  );
 }
 
 /** The last model turn cut right after its thought segment (what the answer phase continues). */
@@ -61,7 +65,9 @@ function upToThought(history: ChatHistoryItem[]): ChatHistoryItem[] {
   const out = history.slice();
   const last = out[out.length - 1];
   if (last?.type !== 'model') return out;
-  const end = last.response.findIndex((item) => typeof item !== 'string' && item.type === 'segment' && item.segmentType === 'thought' && item.ended);
+  const end = last.response.findIndex(
+    (item) => typeof item !== 'string' && item.type === 'segment' && item.segmentType === 'thought' && item.ended,
+  );
   if (end >= 0) out[out.length - 1] = { type: 'model', response: last.response.slice(0, end + 1) } satisfies ChatModelResponse;
   return out;
 }
@@ -88,7 +94,10 @@ export async function generate(
     const history = toHistory(request);
     if (thinks) {
       // Force the turn to open with `<think>\n` (or, with thinking off, an empty closed thought).
-      history.push({ type: 'model', response: [{ type: 'segment', segmentType: 'thought', text: skipThinking ? '\n\n' : '\n', ended: skipThinking }] });
+      history.push({
+        type: 'model',
+        response: [{ type: 'segment', segmentType: 'thought', text: skipThinking ? '\n\n' : '\n', ended: skipThinking }],
+      });
     }
 
     const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length;

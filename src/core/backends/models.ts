@@ -54,12 +54,29 @@ export async function listModels(baseUrl: string, options: ListModelsOptions = {
   const serverMessage = openai.text ? redact(serverWords(openai.text), secrets) : undefined;
   const said = serverMessage ? ` The server said: ${serverMessage}` : '';
   if (status === 401 || status === 403) {
-    return { ok: false, kind: 'auth', status, problem: `${base} refused the request (${status}): it needs a valid API key.${said}`, ...(serverMessage ? { serverMessage } : {}) };
+    return {
+      ok: false,
+      kind: 'auth',
+      status,
+      problem: `${base} refused the request (${status}): it needs a valid API key.${said}`,
+      ...(serverMessage ? { serverMessage } : {}),
+    };
   }
   if (openai.html || openai.ok) {
-    return { ok: false, kind: 'not-an-api', ...(status ? { status } : {}), problem: `${base} answered, but not with a model list; check that the URL is the API root (usually ending in /v1).` };
+    return {
+      ok: false,
+      kind: 'not-an-api',
+      ...(status ? { status } : {}),
+      problem: `${base} answered, but not with a model list; check that the URL is the API root (usually ending in /v1).`,
+    };
   }
-  return { ok: false, kind: 'http', ...(status ? { status } : {}), problem: `${base} answered ${status} to a request for its models.${said}`, ...(serverMessage ? { serverMessage } : {}) };
+  return {
+    ok: false,
+    kind: 'http',
+    ...(status ? { status } : {}),
+    problem: `${base} answered ${status} to a request for its models.${said}`,
+    ...(serverMessage ? { serverMessage } : {}),
+  };
 }
 
 type Fetched =
@@ -92,7 +109,7 @@ async function getJson(url: string, options: ListModelsOptions): Promise<Fetched
 function serverWords(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const inner = typeof body.error === 'string' ? body.error : body.error?.message ?? body.message;
+    const inner = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
     if (typeof inner === 'string') return inner;
   } catch {
     // not JSON

@@ -100,7 +100,11 @@ export interface OllamaBackendOptions extends ServerBackendOptions {
  * reverse proxy's prefix) is kept.
  */
 export function ollamaRoot(baseUrl: string): string {
-  return baseUrl.trim().replace(/\/+$/, '').replace(/\/(v1|api)$/i, '').replace(/\/+$/, '');
+  return baseUrl
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/(v1|api)$/i, '')
+    .replace(/\/+$/, '');
 }
 
 /** Tokens a prompt may take, estimated high (estimateTokens counts 3 characters a token). */
@@ -338,9 +342,14 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     if (phase === 'stream' && err instanceof Error && err.constructor === Error) {
       // An `{"error": "..."}` line inside the stream (the runner failed mid-answer).
       const said = redact(message, ctx);
-      return new BackendError('server', `Ollama stopped with an error: ${said.slice(0, 160)}`, [{ kind: 'retry' }, { kind: 'server-log', server: 'Ollama' }], {
-        detail: said,
-      });
+      return new BackendError(
+        'server',
+        `Ollama stopped with an error: ${said.slice(0, 160)}`,
+        [{ kind: 'retry' }, { kind: 'server-log', server: 'Ollama' }],
+        {
+          detail: said,
+        },
+      );
     }
     return toBackendError(err, ctx);
   }
@@ -350,10 +359,15 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     try {
       module = await loadClient();
     } catch (err) {
-      throw new BackendError('setup', 'Could not load the Ollama client library.', [{ kind: 'advice', text: 'Reinstall ThinkLens.' }, { kind: 'show-log' }], {
-        detail: String(err),
-        cause: err,
-      });
+      throw new BackendError(
+        'setup',
+        'Could not load the Ollama client library.',
+        [{ kind: 'advice', text: 'Reinstall ThinkLens.' }, { kind: 'show-log' }],
+        {
+          detail: String(err),
+          cause: err,
+        },
+      );
     }
     return new module.Ollama({
       host: baseUrl,
@@ -379,7 +393,10 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     try {
       const [shown, version] = await Promise.all([
         ollama.show({ model }),
-        ollama.version().then((v) => v.version, () => undefined),
+        ollama.version().then(
+          (v) => v.version,
+          () => undefined,
+        ),
       ]);
       const info = isRecord(shown.model_info) ? shown.model_info : {};
       const capabilities = Array.isArray(shown.capabilities) ? shown.capabilities : undefined;
@@ -433,7 +450,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
           return;
         } catch (err) {
           const error = err instanceof BackendError ? err : toBackendError(err, ctx);
-          const retryable = (error.kind === 'server' || error.kind === 'rate-limit' || error.kind === 'network') && !notRetryable.has(error);
+          const retryable =
+            (error.kind === 'server' || error.kind === 'rate-limit' || error.kind === 'network') && !notRetryable.has(error);
           if (!retryable || progress.arrived || retry >= maxRetries || signal.aborted) throw error;
           const waitMs = retryDelayMs(error, retry, retryBaseDelayMs, maxRetryWaitMs);
           if (waitMs === undefined) throw error;

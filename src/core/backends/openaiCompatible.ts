@@ -166,7 +166,12 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         }
         // An error object inside the stream (OpenRouter sends these when an upstream fails mid-answer).
         const said = redact(apiErrorMessage(err) ?? 'no details', ctx);
-        return new BackendError('server', `${preset.label} stopped with an error: ${said.slice(0, 160)}`, [{ kind: 'retry' }, { kind: 'choose-backend' }], { detail: said });
+        return new BackendError(
+          'server',
+          `${preset.label} stopped with an error: ${said.slice(0, 160)}`,
+          [{ kind: 'retry' }, { kind: 'choose-backend' }],
+          { detail: said },
+        );
       }
       if (err instanceof SyntaxError) return malformedStreamError(ctx, err);
       if (phase === 'stream' && (networkReason(err) || (err instanceof TypeError && /terminated|network/i.test(err.message)))) {
@@ -245,11 +250,9 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       if (idleFired) throw idleTimeoutError(ctx);
       if (finishReason === undefined) {
         if (chunks > 0) throw streamCutError(ctx);
-        const error = new BackendError(
-          'bad-response',
-          `${preset.label} answered with an empty stream.`,
-          [{ kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server that supports streaming' }],
-        );
+        const error = new BackendError('bad-response', `${preset.label} answered with an empty stream.`, [
+          { kind: 'set-option', option: 'baseUrl', to: 'an OpenAI-compatible server that supports streaming' },
+        ]);
         notRetryable.add(error);
         throw error;
       }
@@ -280,10 +283,15 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       try {
         sdk = await loadSdk();
       } catch (err) {
-        throw new BackendError('setup', 'Could not load the OpenAI client library.', [{ kind: 'advice', text: 'Reinstall ThinkLens.' }, { kind: 'show-log' }], {
-          detail: String(err),
-          cause: err,
-        });
+        throw new BackendError(
+          'setup',
+          'Could not load the OpenAI client library.',
+          [{ kind: 'advice', text: 'Reinstall ThinkLens.' }, { kind: 'show-log' }],
+          {
+            detail: String(err),
+            cause: err,
+          },
+        );
       }
       const body = requestBody(preset, model, request);
       for (let retry = 0; ; retry++) {
@@ -294,7 +302,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         } catch (err) {
           const error = err instanceof BackendError ? err : toBackendError(err, ctx);
           const retryable =
-            (error.kind === 'rate-limit' ? options.retryRateLimits !== false : error.kind === 'server' || error.kind === 'network') && !notRetryable.has(error);
+            (error.kind === 'rate-limit' ? options.retryRateLimits !== false : error.kind === 'server' || error.kind === 'network') &&
+            !notRetryable.has(error);
           if (!retryable || progress.arrived || retry >= maxRetries || signal.aborted) throw error;
           const waitMs = retryDelayMs(error, retry, retryBaseDelayMs, maxRetryWaitMs);
           if (waitMs === undefined) throw error;
@@ -356,9 +365,11 @@ export async function* sseData(response: Response, limits: StreamLimits, ctx: Er
 }
 
 function sdkLogger(ctx: ErrorContext, log: OpenAiBackendOptions['log']): NonNullable<ConstructorParameters<Sdk['OpenAI']>[0]>['logger'] {
-  const line = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...rest: unknown[]) => {
-    log?.(level, redact([message, ...rest.map((r) => (typeof r === 'string' ? r : safeJson(r)))].join(' '), ctx));
-  };
+  const line =
+    (level: 'error' | 'warn' | 'info' | 'debug') =>
+    (message: string, ...rest: unknown[]) => {
+      log?.(level, redact([message, ...rest.map((r) => (typeof r === 'string' ? r : safeJson(r)))].join(' '), ctx));
+    };
   return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
 }
 
@@ -473,7 +484,12 @@ function firstChoice(chunk: unknown): RawChoice | undefined {
 function hasText(delta: unknown): boolean {
   if (!isRecord(delta)) return false;
   const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
-  return nonEmpty(delta.content) || nonEmpty(delta.reasoning_content) || nonEmpty(delta.reasoning) || (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length > 0);
+  return (
+    nonEmpty(delta.content) ||
+    nonEmpty(delta.reasoning_content) ||
+    nonEmpty(delta.reasoning) ||
+    (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length > 0)
+  );
 }
 
 /** Usage from a raw chunk: standard fields, DeepSeek's cache fields, OpenRouter's cost. */
@@ -486,7 +502,8 @@ export function usageOf(chunk: unknown): Usage | undefined {
   const usage: Usage = { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 };
   const reasoningTokens = isRecord(u.completion_tokens_details) ? num(u.completion_tokens_details.reasoning_tokens) : undefined;
   if (reasoningTokens !== undefined) usage.reasoningTokens = reasoningTokens;
-  const cached = num(u.prompt_cache_hit_tokens) ?? (isRecord(u.prompt_tokens_details) ? num(u.prompt_tokens_details.cached_tokens) : undefined);
+  const cached =
+    num(u.prompt_cache_hit_tokens) ?? (isRecord(u.prompt_tokens_details) ? num(u.prompt_tokens_details.cached_tokens) : undefined);
   if (cached !== undefined) usage.cachedPromptTokens = cached;
   const cost = num(u.cost);
   if (cost !== undefined) usage.costUsd = cost;

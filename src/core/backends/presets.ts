@@ -27,14 +27,7 @@ export type AnswerConstraint =
 
 /** Where the context window of a server's model is learned (see discovery.ts). */
 export type WindowDiscovery =
-  | 'llamacpp-props'
-  | 'openai-models'
-  | 'lmstudio-rest'
-  | 'openrouter-models'
-  | 'ollama-show'
-  | 'known'
-  | 'local-setting'
-  | 'none';
+  'llamacpp-props' | 'openai-models' | 'lmstudio-rest' | 'openrouter-models' | 'ollama-show' | 'known' | 'local-setting' | 'none';
 
 export interface PresetLimits {
   readonly discovery: WindowDiscovery;
@@ -114,7 +107,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       maxOutputTokens: 65_536,
       answerConstraint: 'json-object',
       thinkingSwitch: 'per-request',
-      raiseWindow: 'Select less code; the hosted model\'s window is fixed.',
+      raiseWindow: "Select less code; the hosted model's window is fixed.",
     },
   },
   openrouter: {

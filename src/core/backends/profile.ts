@@ -79,8 +79,11 @@ export class ProfileCache {
     const key = keyOf(backend);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = (backend.describe ? backend.describe(signal).catch((): ServerFacts => ({ source: 'none' })) : Promise.resolve<ServerFacts>({ source: 'none' }))
-        .then((facts) => profileOf(backend, facts));
+      entry = (
+        backend.describe
+          ? backend.describe(signal).catch((): ServerFacts => ({ source: 'none' }))
+          : Promise.resolve<ServerFacts>({ source: 'none' })
+      ).then((facts) => profileOf(backend, facts));
       this.entries.set(key, entry);
       // A describe cut short by a cancelled run says nothing about the server: ask again next time.
       void entry.then((profile) => {

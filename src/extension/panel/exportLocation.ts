@@ -21,6 +21,11 @@ export function defaultExportFolder(remembered: string | undefined, workspaceFol
 /** "thinklens-2026-11-30-11-05-09-review-file-cart-ts.md" */
 export function exportFileName(startedAt: number, title: string, fallback: string): string {
   const stamp = new Date(startedAt).toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || fallback;
+  const slug =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || fallback;
   return `thinklens-${stamp}-${slug}.md`;
 }

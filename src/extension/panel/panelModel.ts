@@ -67,7 +67,15 @@ export class PanelModel {
   /** Reviews over several files in this session, newest last (not stored: their runs are). */
   private batches: BatchView[] = [];
   /** This session's usage, summed as runs report it: evicting old runs from memory never lowers it. */
-  private readonly totals = { runs: 0, promptTokens: 0, reasoningTokens: 0, answerTokens: 0, cachedPromptTokens: 0, costUsd: 0, priced: false };
+  private readonly totals = {
+    runs: 0,
+    promptTokens: 0,
+    reasoningTokens: 0,
+    answerTokens: 0,
+    cachedPromptTokens: 0,
+    costUsd: 0,
+    priced: false,
+  };
 
   constructor(private readonly limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {}
 
@@ -305,10 +313,14 @@ export class PanelModel {
   private storedCopy(run: ShownRun): RunView {
     const { restored: _restored, ...view } = toView(run);
     const reasoning = shorten(view.reasoning, this.limits.maxStoredTraceChars);
-    const answer = view.answer.length > this.limits.maxStoredAnswerChars ? view.answer.slice(0, this.limits.maxStoredAnswerChars) : view.answer;
+    const answer =
+      view.answer.length > this.limits.maxStoredAnswerChars ? view.answer.slice(0, this.limits.maxStoredAnswerChars) : view.answer;
     // Several samples share one run's room; evidence offsets hold only in a trace kept whole (the panel checks `trimmed`).
     const samples = view.result?.samples;
-    const storedSamples = samples?.map((sample) => ({ ...sample, reasoning: shorten(sample.reasoning, Math.floor(this.limits.maxStoredTraceChars / samples.length)) }));
+    const storedSamples = samples?.map((sample) => ({
+      ...sample,
+      reasoning: shorten(sample.reasoning, Math.floor(this.limits.maxStoredTraceChars / samples.length)),
+    }));
     const samplesTrimmed = storedSamples?.some((sample, i) => sample.reasoning !== samples![i]!.reasoning) ?? false;
     const trimmed = run.trimmed || reasoning !== view.reasoning || answer !== view.answer || samplesTrimmed;
     const result = view.result && storedSamples ? { ...view.result, samples: storedSamples } : view.result;

@@ -61,7 +61,8 @@ async function openLink(href: string): Promise<void> {
 
 async function openLocation(uri: string, range: FindingRange, log: PanelRouteDeps['log']): Promise<void> {
   const start = new vscode.Position(range.startLine - 1, range.startColumn ?? 0);
-  const end = range.endColumn !== undefined ? new vscode.Position(range.endLine - 1, range.endColumn) : new vscode.Position(range.endLine, 0);
+  const end =
+    range.endColumn !== undefined ? new vscode.Position(range.endLine - 1, range.endColumn) : new vscode.Position(range.endLine, 0);
   try {
     await vscode.window.showTextDocument(vscode.Uri.parse(uri, true), { selection: new vscode.Range(start, end), preview: true });
   } catch (err) {

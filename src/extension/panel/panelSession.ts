@@ -218,7 +218,10 @@ export class PanelSession {
         if (!this.send) return;
         this.ready = true;
         this.coalescer.clear(); // the snapshot carries all text so far
-        this.post({ type: 'snapshot', snapshot: { ...model.snapshot(this.display, this.setup), ...(this.showingDismissed ? { showDismissed: true } : {}) } });
+        this.post({
+          type: 'snapshot',
+          snapshot: { ...model.snapshot(this.display, this.setup), ...(this.showingDismissed ? { showDismissed: true } : {}) },
+        });
         this.sendPendingFocus();
         return;
       case 'revealFinding':

@@ -45,7 +45,9 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       rejected: (message) =>
         this.log.warn(`The panel sent a message the host does not accept; ignored: ${JSON.stringify(message)?.slice(0, 300)}`),
       unsendable: (message) =>
-        this.log.error(`The panel would refuse a "${message.type}" message the extension built, so it was not sent: ${JSON.stringify(message)?.slice(0, 500)}`),
+        this.log.error(
+          `The panel would refuse a "${message.type}" message the extension built, so it was not sent: ${JSON.stringify(message)?.slice(0, 500)}`,
+        ),
       historyChanged: () => this.scheduleSave(),
     });
     this.session.model.load(storage.get<unknown>(HISTORY_KEY));
@@ -143,17 +145,25 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     const jsonTarget = chosen.with({ path: chosen.path.replace(/\.md$/i, '') + '.json' });
     try {
       await vscode.workspace.fs.writeFile(chosen, Buffer.from(conversationToMarkdown(runs, scope), 'utf8'));
-      await vscode.workspace.fs.writeFile(jsonTarget, Buffer.from(JSON.stringify(conversationToJson(runs, scope, Date.now()), null, 2) + '\n', 'utf8'));
+      await vscode.workspace.fs.writeFile(
+        jsonTarget,
+        Buffer.from(JSON.stringify(conversationToJson(runs, scope, Date.now()), null, 2) + '\n', 'utf8'),
+      );
     } catch (err) {
       this.log.error(`Export of ${runs.length} runs to ${chosen.toString()} failed: ${describe(err)}`);
-      void vscode.window.showErrorMessage(`ThinkLens could not save the trace: ${describe(err)}. Pick a folder you can write to and try again.`);
+      void vscode.window.showErrorMessage(
+        `ThinkLens could not save the trace: ${describe(err)}. Pick a folder you can write to and try again.`,
+      );
       return undefined;
     }
     await this.globalState.update(LAST_EXPORT_FOLDER_KEY, vscode.Uri.joinPath(chosen, '..').fsPath);
     const open = 'Open';
     const where = chosen.scheme === 'file' ? chosen.fsPath : chosen.toString();
     void vscode.window
-      .showInformationMessage(`ThinkLens saved ${runs.length} run${runs.length === 1 ? '' : 's'} to ${where} (and a JSON copy beside it).`, open)
+      .showInformationMessage(
+        `ThinkLens saved ${runs.length} run${runs.length === 1 ? '' : 's'} to ${where} (and a JSON copy beside it).`,
+        open,
+      )
       .then((pick) => (pick === open ? vscode.window.showTextDocument(chosen) : undefined));
     return chosen;
   }

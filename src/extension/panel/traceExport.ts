@@ -84,7 +84,13 @@ export function runToJson(run: RunView): ExportedRun {
     ...(result?.summary ? { summary: result.summary } : {}),
     ...(result?.problem ? { problem: result.problem } : {}),
     ...(result?.error
-      ? { error: { kind: result.error.kind, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } }
+      ? {
+          error: {
+            kind: result.error.kind,
+            message: result.error.message,
+            ...(result.error.detail ? { detail: result.error.detail } : {}),
+          },
+        }
       : {}),
     findings: exportedFindings(run),
     ...(run.usage ? { usage: run.usage } : {}),
@@ -196,7 +202,11 @@ export interface ExportedConversation {
   readonly runs: readonly ExportedRun[];
 }
 
-export function conversationToJson(runs: readonly RunView[], scope: ExportedConversation['scope'], exportedAt: number): ExportedConversation {
+export function conversationToJson(
+  runs: readonly RunView[],
+  scope: ExportedConversation['scope'],
+  exportedAt: number,
+): ExportedConversation {
   return { format: 'thinklens-conversation', version: 1, scope, exportedAt: new Date(exportedAt).toISOString(), runs: runs.map(runToJson) };
 }
 

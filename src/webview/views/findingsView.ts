@@ -2,7 +2,15 @@
 // explanations are sanitized markdown.
 import { button, el, icon } from '../dom';
 import { renderMarkdown } from '../markdown';
-import { categoryLabel, severityRank, type FeedbackMark, type FindingView, type FixPreview, type Severity, type WebviewToHost } from '../../bridge/protocol';
+import {
+  categoryLabel,
+  severityRank,
+  type FeedbackMark,
+  type FindingView,
+  type FixPreview,
+  type Severity,
+  type WebviewToHost,
+} from '../../bridge/protocol';
 
 const SEVERITY_ICON: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'info' };
 
@@ -72,7 +80,14 @@ export function renderFindings(
     el('h3', { className: 'section-title' }, 'Findings ', el('vscode-badge', { attrs: { variant: 'counter' } }, String(openCount))),
   );
   if (!actionable) {
-    section.append(el('p', { className: 'muted restored-note' }, icon('history'), ' From an earlier session: fixes are no longer available here. Run the review again to get them.'));
+    section.append(
+      el(
+        'p',
+        { className: 'muted restored-note' },
+        icon('history'),
+        ' From an earlier session: fixes are no longer available here. Run the review again to get them.',
+      ),
+    );
   }
   for (const group of groups) {
     const file = group[0].file;
@@ -81,7 +96,11 @@ export function renderFindings(
         'div',
         { className: 'file-group' },
         el('h4', { className: 'file-path', attrs: { title: file.path } }, icon('file'), el('span', {}, file.path)),
-        el('ul', { className: 'finding-list', attrs: { role: 'list' } }, ...group.map((f) => renderFinding(runId, f, post, actionable, host))),
+        el(
+          'ul',
+          { className: 'finding-list', attrs: { role: 'list' } },
+          ...group.map((f) => renderFinding(runId, f, post, actionable, host)),
+        ),
       ),
     );
   }
@@ -109,11 +128,26 @@ export function renderFindings(
 }
 
 /** "N more, lower confidence": folded by default, a disclosure button with the list it controls. */
-function renderLowerGroup(runId: string, lower: FindingView[], post: (message: WebviewToHost) => void, actionable: boolean, host?: FindingsHost): HTMLElement {
+function renderLowerGroup(
+  runId: string,
+  lower: FindingView[],
+  post: (message: WebviewToHost) => void,
+  actionable: boolean,
+  host?: FindingsHost,
+): HTMLElement {
   const listId = `lower-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const open = host?.lowerOpen() ?? false;
-  const sorted = [...lower].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.path.localeCompare(b.file.path) || a.range.startLine - b.range.startLine);
-  const list = el('ul', { className: 'finding-list', id: listId, attrs: { role: 'list' } }, ...sorted.map((f) => renderFinding(runId, f, post, actionable, host)));
+  const sorted = [...lower].sort(
+    (a, b) =>
+      severityRank(a.severity) - severityRank(b.severity) ||
+      a.file.path.localeCompare(b.file.path) ||
+      a.range.startLine - b.range.startLine,
+  );
+  const list = el(
+    'ul',
+    { className: 'finding-list', id: listId, attrs: { role: 'list' } },
+    ...sorted.map((f) => renderFinding(runId, f, post, actionable, host)),
+  );
   list.hidden = !open;
   const toggle = el(
     'button',
@@ -121,7 +155,8 @@ function renderLowerGroup(runId: string, lower: FindingView[], post: (message: W
     icon(open ? 'chevron-down' : 'chevron-right'),
     ` ${lower.length} more, lower confidence`,
   );
-  toggle.title = 'Findings ThinkLens doubts (the trace retracted them, no reasoning leads to them, or the code was not found). They do not squiggle the editor.';
+  toggle.title =
+    'Findings ThinkLens doubts (the trace retracted them, no reasoning leads to them, or the code was not found). They do not squiggle the editor.';
   toggle.addEventListener('click', () => {
     const next = toggle.getAttribute('aria-expanded') !== 'true';
     toggle.setAttribute('aria-expanded', String(next));
@@ -133,7 +168,13 @@ function renderLowerGroup(runId: string, lower: FindingView[], post: (message: W
   return el('div', { className: 'lower-confidence' }, toggle, list);
 }
 
-function renderFinding(runId: string, f: FindingView, post: (message: WebviewToHost) => void, actionable: boolean, host?: FindingsHost): HTMLElement {
+function renderFinding(
+  runId: string,
+  f: FindingView,
+  post: (message: WebviewToHost) => void,
+  actionable: boolean,
+  host?: FindingsHost,
+): HTMLElement {
   const reveal = () => post({ type: 'revealFinding', runId, findingId: f.id });
   const title = el(
     'button',
@@ -158,13 +199,37 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
         ' location uncertain',
       ),
     f.stale && el('span', { className: 'finding-stale' }, icon('history'), ' code changed since the review'),
-    agreementText(f) && el('span', { className: 'finding-agreement', attrs: { title: 'In how many independent samples of this review the same finding (by fingerprint) came up' } }, icon('organization'), ` ${agreementText(f)}`),
-    f.confidence && f.confidence !== 'high' && el('span', { className: `finding-confidence confidence-${f.confidence}`, attrs: { title: f.confidenceReasons?.join('; ') ?? '' } }, `${f.confidence} confidence`),
-    f.dismissed && el('span', { className: 'finding-dismissed' }, icon('eye-closed'), f.dismissedBefore ? ' dismissed before' : ' dismissed'),
+    agreementText(f) &&
+      el(
+        'span',
+        {
+          className: 'finding-agreement',
+          attrs: { title: 'In how many independent samples of this review the same finding (by fingerprint) came up' },
+        },
+        icon('organization'),
+        ` ${agreementText(f)}`,
+      ),
+    f.confidence &&
+      f.confidence !== 'high' &&
+      el(
+        'span',
+        { className: `finding-confidence confidence-${f.confidence}`, attrs: { title: f.confidenceReasons?.join('; ') ?? '' } },
+        `${f.confidence} confidence`,
+      ),
+    f.dismissed &&
+      el('span', { className: 'finding-dismissed' }, icon('eye-closed'), f.dismissedBefore ? ' dismissed before' : ' dismissed'),
   );
   let why: HTMLElement | null = null;
   if (host) {
-    why = el('button', { className: 'finding-why link-button', attrs: { type: 'button', title: 'Show the passages of the reasoning that led to this finding' } }, icon('lightbulb'), ' Why');
+    why = el(
+      'button',
+      {
+        className: 'finding-why link-button',
+        attrs: { type: 'button', title: 'Show the passages of the reasoning that led to this finding' },
+      },
+      icon('lightbulb'),
+      ' Why',
+    );
     why.addEventListener('click', () => host.why(f.id));
   }
 
@@ -205,7 +270,10 @@ function renderFinding(runId: string, f: FindingView, post: (message: WebviewToH
 
   return el(
     'li',
-    { className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}${f.dismissed ? ' dismissed-shown' : ''}`, attrs: { 'data-finding-id': f.id } },
+    {
+      className: `finding severity-${f.severity}${f.stale ? ' stale' : ''}${f.dismissed ? ' dismissed-shown' : ''}`,
+      attrs: { 'data-finding-id': f.id },
+    },
     el('div', { className: 'finding-head' }, icon(SEVERITY_ICON[f.severity], f.severity), title, why),
     meta,
     explanation,
@@ -227,7 +295,10 @@ function renderFeedback(runId: string, f: FindingView, post: (message: WebviewTo
     const pressed = f.feedback === mark;
     const node = el(
       'button',
-      { className: `link-button feedback-${mark}`, attrs: { type: 'button', 'aria-pressed': String(pressed), title: `${MARK_LABEL[mark]} (kept only in this workspace)` } },
+      {
+        className: `link-button feedback-${mark}`,
+        attrs: { type: 'button', 'aria-pressed': String(pressed), title: `${MARK_LABEL[mark]} (kept only in this workspace)` },
+      },
       icon(codicon),
       ` ${MARK_LABEL[mark]}`,
     );
@@ -248,9 +319,23 @@ function renderFixDiff(fix: FixPreview): HTMLElement {
   const removed = split(fix.removed);
   const added = split(fix.added);
   const lines = [
-    ...removed.map((line, i) => el('span', { className: 'diff-line removed' }, el('span', { className: 'diff-gutter', attrs: { 'aria-hidden': 'true' } }, `${fix.startLine + i} −`), line)),
-    ...added.map((line) => el('span', { className: 'diff-line added' }, el('span', { className: 'diff-gutter', attrs: { 'aria-hidden': 'true' } }, '+'), line)),
+    ...removed.map((line, i) =>
+      el(
+        'span',
+        { className: 'diff-line removed' },
+        el('span', { className: 'diff-gutter', attrs: { 'aria-hidden': 'true' } }, `${fix.startLine + i} −`),
+        line,
+      ),
+    ),
+    ...added.map((line) =>
+      el('span', { className: 'diff-line added' }, el('span', { className: 'diff-gutter', attrs: { 'aria-hidden': 'true' } }, '+'), line),
+    ),
   ];
   const summary = `Proposed change: ${removed.length} line${removed.length === 1 ? '' : 's'} removed, ${added.length} added`;
-  return el('figure', { className: 'fix-diff', attrs: { 'aria-label': summary } }, el('figcaption', { className: 'muted' }, summary), el('pre', {}, ...lines));
+  return el(
+    'figure',
+    { className: 'fix-diff', attrs: { 'aria-label': summary } },
+    el('figcaption', { className: 'muted' }, summary),
+    el('pre', {}, ...lines),
+  );
 }

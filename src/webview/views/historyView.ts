@@ -97,7 +97,12 @@ export class HistoryList {
       'button',
       {
         className: `history-item${current ? ' current' : ''}${isFailedEntry(entry) ? ' failed' : ''}`,
-        attrs: { type: 'button', 'aria-current': current ? 'true' : undefined, 'data-thread-id': entry.threadId, 'data-key': entry.threadId },
+        attrs: {
+          type: 'button',
+          'aria-current': current ? 'true' : undefined,
+          'data-thread-id': entry.threadId,
+          'data-key': entry.threadId,
+        },
       },
       icon(STATUS_ICON[entry.status], entry.status),
       el('span', { className: 'history-title' }, entry.title),

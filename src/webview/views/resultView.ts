@@ -15,10 +15,12 @@ export function renderResult(run: RunView, post: (message: WebviewToHost) => voi
       renderMarkdownInto(summary, result.summary);
       parts.push(el('section', { className: 'summary-section' }, el('h3', { className: 'section-title' }, 'Summary'), summary));
     }
-    if (result.problem) parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
+    if (result.problem)
+      parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
     const findings = renderFindings(run.header.id, result.findings, post, !run.restored, findingsHost);
     if (findings) parts.push(findings);
-    else if (!result.problem && !result.cancelled && run.status === 'done') parts.push(el('p', { className: 'no-findings' }, icon('pass'), ' No findings.'));
+    else if (!result.problem && !result.cancelled && run.status === 'done')
+      parts.push(el('p', { className: 'no-findings' }, icon('pass'), ' No findings.'));
   }
   if (run.trimmed) parts.push(el('p', { className: 'muted' }, 'The saved copy of this run was shortened.'));
   return parts;
@@ -28,10 +30,15 @@ function renderError(runId: string, error: ErrorView, post: (message: WebviewToH
   const actions = el('div', { className: 'error-actions' });
   for (const action of error.actions) {
     actions.append(
-      button(action.label, action.command === 'rerun' ? 'refresh' : undefined, () => {
-        if (action.command === 'rerun') post({ type: 'rerun', runId });
-        else post({ type: 'runCommand', command: action.command, ...(action.backend ? { backend: action.backend } : {}) });
-      }, { secondary: actions.childElementCount > 0 }),
+      button(
+        action.label,
+        action.command === 'rerun' ? 'refresh' : undefined,
+        () => {
+          if (action.command === 'rerun') post({ type: 'rerun', runId });
+          else post({ type: 'runCommand', command: action.command, ...(action.backend ? { backend: action.backend } : {}) });
+        },
+        { secondary: actions.childElementCount > 0 },
+      ),
     );
   }
   return el(
@@ -39,7 +46,9 @@ function renderError(runId: string, error: ErrorView, post: (message: WebviewToH
     { className: 'error-box', attrs: { role: 'group', 'aria-label': 'Error' } },
     el('p', { className: 'error-message' }, icon('error'), ' ', error.message),
     error.hint ? el('p', { className: 'error-hint' }, error.hint) : null,
-    error.detail ? el('p', { className: 'error-detail' }, el('span', { className: 'muted' }, 'The server said: '), el('code', {}, error.detail)) : null,
+    error.detail
+      ? el('p', { className: 'error-detail' }, el('span', { className: 'muted' }, 'The server said: '), el('code', {}, error.detail))
+      : null,
     actions.childElementCount ? actions : null,
   );
 }

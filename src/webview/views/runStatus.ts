@@ -3,10 +3,9 @@
 import { formatCount, formatDuration } from '../format';
 import type { RunView } from '../../bridge/protocol';
 
-export type RunProgress = Pick<
-  RunView,
-  'status' | 'reasoningPieces' | 'answerPieces' | 'answerStartedAt' | 'finishedAt' | 'usage'
-> & { readonly startedAt: number };
+export type RunProgress = Pick<RunView, 'status' | 'reasoningPieces' | 'answerPieces' | 'answerStartedAt' | 'finishedAt' | 'usage'> & {
+  readonly startedAt: number;
+};
 
 export interface RunStatusText {
   /** The status line beside the run's controls. */
@@ -28,7 +27,8 @@ export function describeRunStatus(run: RunProgress, now: number): RunStatusText 
   // A run restored from history that never finished has no end time to measure against.
   const timed = running || run.finishedAt !== undefined;
   const parts: string[] = [];
-  if (timed) parts.push(run.answerStartedAt !== undefined || !running ? `thought for ${formatDuration(thinking)}` : formatDuration(thinking));
+  if (timed)
+    parts.push(run.answerStartedAt !== undefined || !running ? `thought for ${formatDuration(thinking)}` : formatDuration(thinking));
   parts.push(`${exact ? '' : '≈'}${formatCount(reasoningTokens)} tokens`);
   if (rate !== undefined && running) parts.push(`${rate.toFixed(1)} tokens/s`);
   return { status: statusLine(run, elapsed), traceStats: parts.join(' · ') };

@@ -24,14 +24,22 @@ export function renderSetup(setup: SetupView, post: (message: WebviewToHost) => 
       'div',
       { className: 'setup-option' },
       el('h3', {}, icon('server'), ' A server on your machine or network'),
-      el('p', {}, 'Ollama, LM Studio, llama.cpp, vLLM or SGLang: start the server with a reasoning model, then choose it with Select backend.'),
+      el(
+        'p',
+        {},
+        'Ollama, LM Studio, llama.cpp, vLLM or SGLang: start the server with a reasoning model, then choose it with Select backend.',
+      ),
     ),
     el(
       'div',
       { className: 'setup-option' },
       el('h3', {}, icon('vm'), ' A model inside VS Code'),
       el('p', {}, 'Download a GGUF reasoning model and run it in process; nothing leaves your machine.'),
-      el('div', { className: 'setup-actions' }, button('Download model', 'cloud-download', run(COMMAND.downloadModel), { secondary: true })),
+      el(
+        'div',
+        { className: 'setup-actions' },
+        button('Download model', 'cloud-download', run(COMMAND.downloadModel), { secondary: true }),
+      ),
     ),
   );
 }

@@ -57,7 +57,14 @@ export class TraceNavigator {
     this.next.addEventListener('click', () => this.step());
     this.back = el('button', { className: 'evidence-back link-button', attrs: { type: 'button' } }, icon('arrow-left'), ' Back to finding');
     this.back.addEventListener('click', () => this.returnToFinding());
-    this.bar = el('div', { className: 'evidence-bar', attrs: { role: 'group', 'aria-label': 'Why' } }, icon('lightbulb'), this.where, this.next, this.back);
+    this.bar = el(
+      'div',
+      { className: 'evidence-bar', attrs: { role: 'group', 'aria-label': 'Why' } },
+      icon('lightbulb'),
+      this.where,
+      this.next,
+      this.back,
+    );
     this.bar.hidden = true;
     // Escape in the bar goes back too.
     this.bar.addEventListener('keydown', (event) => {
@@ -81,7 +88,10 @@ export class TraceNavigator {
       const label = `Sample ${index + 1} of ${samples.length}${sample.error ? ` (failed: ${sample.error})` : ''}`;
       const node = el(
         'button',
-        { className: `sample-button${sample.error ? ' failed' : ''}`, attrs: { type: 'button', 'aria-pressed': String(index === this.shownSample), 'aria-label': label, title: label } },
+        {
+          className: `sample-button${sample.error ? ' failed' : ''}`,
+          attrs: { type: 'button', 'aria-pressed': String(index === this.shownSample), 'aria-label': label, title: label },
+        },
         String(index + 1),
       );
       node.addEventListener('click', () => {
@@ -104,7 +114,9 @@ export class TraceNavigator {
     if (sample !== this.shownSample) this.showSample(sample);
     this.findingId = findingId;
     const spans = finding.evidence ?? [];
-    this.ranges = this.host.trimmed() ? [] : spans.map((span) => this.trace.rangeOf(span.start, span.end)).filter((r): r is Range => r !== undefined);
+    this.ranges = this.host.trimmed()
+      ? []
+      : spans.map((span) => this.trace.rangeOf(span.start, span.end)).filter((r): r is Range => r !== undefined);
     this.current = 0;
     const title = `“${finding.title}”`;
     const inSample = samples && samples.length > 1 ? ` of sample ${sample + 1}` : '';
@@ -112,9 +124,10 @@ export class TraceNavigator {
     this.bar.setAttribute('aria-label', `Why ${title}`);
     if (this.ranges.length === 0) {
       this.clearHighlight();
-      const why = this.host.trimmed() && spans.length
-        ? 'The saved copy of this trace was shortened, so the passages behind this finding can no longer be shown.'
-        : 'No passage of the reasoning was found that leads to this finding.';
+      const why =
+        this.host.trimmed() && spans.length
+          ? 'The saved copy of this trace was shortened, so the passages behind this finding can no longer be shown.'
+          : 'No passage of the reasoning was found that leads to this finding.';
       setText(this.where, why);
       this.bar.classList.add('no-evidence');
       this.next.hidden = true;
@@ -176,7 +189,8 @@ export class TraceNavigator {
     this.close();
     this.shownSample = index;
     this.trace.replaceAll(index === 0 ? this.host.reasoning() : (samples[index]?.reasoning ?? ''));
-    for (const [i, node] of [...this.switcher.querySelectorAll('.sample-button')].entries()) node.setAttribute('aria-pressed', String(i === index));
+    for (const [i, node] of [...this.switcher.querySelectorAll('.sample-button')].entries())
+      node.setAttribute('aria-pressed', String(i === index));
   }
 
   private claimHighlight(): void {
@@ -206,6 +220,6 @@ function highlightRegistry(): HighlightRegistry | undefined {
 /** Brings the passage to the middle of the trace box (and the trace into the panel's view). */
 function scrollToRange(range: Range): void {
   const start = range.startContainer;
-  const element = start instanceof Element ? (start.childNodes[range.startOffset] as Element | undefined) ?? start : start.parentElement;
+  const element = start instanceof Element ? ((start.childNodes[range.startOffset] as Element | undefined) ?? start) : start.parentElement;
   (element instanceof Element ? element : start.parentElement)?.scrollIntoView({ block: 'center' });
 }

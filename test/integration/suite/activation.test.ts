@@ -25,7 +25,13 @@ const publicCommands = [
 describe('activation', () => {
   it('is installed under its public id', () => {
     const extension = vscode.extensions.getExtension(extensionId);
-    assert.ok(extension, `${extensionId} is not loaded; known: ${vscode.extensions.all.map((e) => e.id).filter((id) => !id.startsWith('vscode.')).join(', ')}`);
+    assert.ok(
+      extension,
+      `${extensionId} is not loaded; known: ${vscode.extensions.all
+        .map((e) => e.id)
+        .filter((id) => !id.startsWith('vscode.'))
+        .join(', ')}`,
+    );
     assert.equal(extension.packageJSON.name, 'thinklens');
   });
 
@@ -37,7 +43,10 @@ describe('activation', () => {
   it('contributes every public command in its manifest', () => {
     const contributed: Array<{ command: string }> = vscode.extensions.getExtension(extensionId)?.packageJSON.contributes?.commands ?? [];
     const ids = new Set(contributed.map((c) => c.command));
-    assert.deepEqual(publicCommands.filter((id) => !ids.has(id)), []);
+    assert.deepEqual(
+      publicCommands.filter((id) => !ids.has(id)),
+      [],
+    );
   });
 
   it('activates when a ThinkLens command runs', async () => {

@@ -81,8 +81,15 @@ describe('Batch reviews and export', function () {
       files.map((f) => f.toString()),
       'the overview does not list each file',
     );
-    assert.deepEqual(batch.files.map((f) => f.state), ['done', 'done']);
-    assert.equal(batch.files.reduce((n, f) => n + f.findings, 0), 1, 'the findings counts do not add up to what the runs found');
+    assert.deepEqual(
+      batch.files.map((f) => f.state),
+      ['done', 'done'],
+    );
+    assert.equal(
+      batch.files.reduce((n, f) => n + f.findings, 0),
+      1,
+      'the findings counts do not add up to what the runs found',
+    );
     assert.deepEqual(
       batch.files.map((f) => f.runId).sort(),
       outcomes.map((o) => o.runId).sort(),
@@ -116,8 +123,11 @@ describe('Batch reviews and export', function () {
     const before = new Set(readdirSync(homedir()));
     const saving = vscode.commands.executeCommand<vscode.Uri | undefined>('thinklens.exportTrace', second.runId);
     const newInHome = () => readdirSync(homedir()).filter((n) => n.startsWith('thinklens-') && n.endsWith('.md') && !before.has(n));
-    await until(() => newInHome().length > 0, 'the save dialog to accept its default place', 90_000, () =>
-      vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'),
+    await until(
+      () => newInHome().length > 0,
+      'the save dialog to accept its default place',
+      90_000,
+      () => vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'),
     );
     const saved = await saving;
     assert.ok(saved, 'the export did not save');
@@ -134,7 +144,10 @@ describe('Batch reviews and export', function () {
       assert.match(markdown, /Loop reads past the end/);
       const json = JSON.parse(readFileSync(markdownPath.replace(/\.md$/, '.json'), 'utf8'));
       assert.equal(json.format, 'thinklens-conversation');
-      assert.deepEqual(json.runs.map((r: { id: string }) => r.id), [first.runId, second.runId]);
+      assert.deepEqual(
+        json.runs.map((r: { id: string }) => r.id),
+        [first.runId, second.runId],
+      );
     } finally {
       rmSync(markdownPath, { force: true });
       rmSync(markdownPath.replace(/\.md$/, '.json'), { force: true });
@@ -147,8 +160,11 @@ describe('Batch reviews and export', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
     const again = vscode.commands.executeCommand<vscode.Uri | undefined>('thinklens.exportTrace');
     const newThere = () => readdirSync(elsewhere).filter((n) => n.startsWith('thinklens-') && n.endsWith('.md'));
-    await until(() => newThere().length > 0, 'the save dialog to accept the folder used last', 90_000, () =>
-      vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'),
+    await until(
+      () => newThere().length > 0,
+      'the save dialog to accept the folder used last',
+      90_000,
+      () => vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'),
     );
     const sessionFile = await again;
     assert.equal(sessionFile?.fsPath, join(elsewhere, newThere()[0]!));

@@ -37,7 +37,8 @@ function answerWith(findings: ScriptedFinding[]): string {
   return `Here is what is wrong.\n\n\`\`\`json\n${JSON.stringify({ summary: 'Found it.', findings: body }, null, 2)}\n\`\`\`\n`;
 }
 
-const REASONING = 'Okay, let me look at the loop. The bound is i <= items.length, so the last pass reads items[items.length], which is undefined.';
+const REASONING =
+  'Okay, let me look at the loop. The bound is i <= items.length, so the last pass reads items[items.length], which is undefined.';
 
 let server: ReplayServer;
 let api: ThinkLensApi;
@@ -101,7 +102,14 @@ describe('Explain this bug', function () {
     await useModel('explain-basic');
     // The model claims line 14; the quote is on line 11.
     server.script('explain-basic', [
-      deepseekStream({ model: 'explain-basic', reasoning: REASONING, answer: answerWith([{ title: 'Off-by-one in loop bound', startLine: 14, quote: LOOP, fix: { startLine: 14, endLine: 14, replacement: FIXED_LOOP } }]), pieces: 7 }),
+      deepseekStream({
+        model: 'explain-basic',
+        reasoning: REASONING,
+        answer: answerWith([
+          { title: 'Off-by-one in loop bound', startLine: 14, quote: LOOP, fix: { startLine: 14, endLine: 14, replacement: FIXED_LOOP } },
+        ]),
+        pieces: 7,
+      }),
     ]);
     const editor = await openCart();
     const { document } = editor;
@@ -121,7 +129,10 @@ describe('Explain this bug', function () {
 
     // What went over the wire: one user turn, absolute line numbers, the selected code.
     const body = server.requests[server.requests.length - 1]!.body as { messages: { role: string; content: string }[] };
-    assert.deepEqual(body.messages.map((m) => m.role), ['user']);
+    assert.deepEqual(
+      body.messages.map((m) => m.role),
+      ['user'],
+    );
     assert.match(body.messages[0]!.content, /11\s*\|\s*for \(let i = 0; i <= items\.length; i\+\+\) \{/);
 
     // The panel got the reasoning.
@@ -139,7 +150,11 @@ describe('Explain this bug', function () {
     assert.equal(document.lineAt(10).text, FIXED_LOOP);
     assert.equal(ours(document.uri).length, 0, 'the applied finding still shows');
     const listed = api.panel.runView(outcome.runId!)?.result?.findings ?? [];
-    assert.deepEqual(listed.map((f) => [f.title, f.applied === true, f.hasFix]), [['Off-by-one in loop bound', true, false]], 'the panel lost the applied finding');
+    assert.deepEqual(
+      listed.map((f) => [f.title, f.applied === true, f.hasFix]),
+      [['Off-by-one in loop bound', true, false]],
+      'the panel lost the applied finding',
+    );
     assert.equal(document.getText().split('\n').length, original.split('\n').length, 'the fix changed other lines');
 
     await vscode.window.showTextDocument(document);
@@ -150,7 +165,13 @@ describe('Explain this bug', function () {
   it('moves a finding when lines are typed above it, and refuses its fix once the code inside changed', async () => {
     await useModel('explain-stale');
     server.script('explain-stale', [
-      deepseekStream({ model: 'explain-stale', reasoning: REASONING, answer: answerWith([{ title: 'Off-by-one in loop bound', startLine: 11, quote: LOOP, fix: { startLine: 11, endLine: 11, replacement: FIXED_LOOP } }]) }),
+      deepseekStream({
+        model: 'explain-stale',
+        reasoning: REASONING,
+        answer: answerWith([
+          { title: 'Off-by-one in loop bound', startLine: 11, quote: LOOP, fix: { startLine: 11, endLine: 11, replacement: FIXED_LOOP } },
+        ]),
+      }),
     ]);
     const editor = await openCart();
     selectLines(editor, 9, 15);
@@ -177,14 +198,23 @@ describe('Explain this bug', function () {
     await useModel('explain-outside');
     // Selected: cartTotal (lines 9-15). The fix tries to rewrite line 2, outside it.
     server.script('explain-outside', [
-      deepseekStream({ model: 'explain-outside', reasoning: REASONING, answer: answerWith([{ title: 'Rewrite the header', startLine: 11, quote: LOOP, fix: { startLine: 1, endLine: 3, replacement: 'pwned();' } }]) }),
+      deepseekStream({
+        model: 'explain-outside',
+        reasoning: REASONING,
+        answer: answerWith([
+          { title: 'Rewrite the header', startLine: 11, quote: LOOP, fix: { startLine: 1, endLine: 3, replacement: 'pwned();' } },
+        ]),
+      }),
     ]);
     const editor = await openCart();
     const before = editor.document.getText();
     selectLines(editor, 9, 15);
     const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
     assert.equal(outcome.findings.length, 1, 'the finding itself should stay');
-    const result = await vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.applyFix', outcome.findings[0]!.id);
+    const result = await vscode.commands.executeCommand<{ applied: boolean; reason?: string }>(
+      'thinklens.applyFix',
+      outcome.findings[0]!.id,
+    );
     assert.equal(result.applied, false);
     const all = await vscode.commands.executeCommand<{ applied: string[] }>('thinklens.applyAllFixes', editor.document.uri);
     assert.deepEqual(all.applied, []);
@@ -200,7 +230,12 @@ describe('Explain this bug', function () {
         reasoning: REASONING,
         answer: answerWith([
           { title: 'Off-by-one in loop bound', startLine: 11, quote: LOOP, fix: { startLine: 11, endLine: 11, replacement: FIXED_LOOP } },
-          { title: 'Percent used as a fraction', startLine: 19, quote: 'return total - total * percent;', fix: { startLine: 19, endLine: 19, replacement: '  return total - (total * percent) / 100;' } },
+          {
+            title: 'Percent used as a fraction',
+            startLine: 19,
+            quote: 'return total - total * percent;',
+            fix: { startLine: 19, endLine: 19, replacement: '  return total - (total * percent) / 100;' },
+          },
         ]),
       }),
     ]);
@@ -210,8 +245,14 @@ describe('Explain this bug', function () {
     const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewSelection');
     assert.equal(outcome.findings.length, 2);
     const fixAllActions = async () =>
-      ((await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.SourceFixAll.value)) ?? [])
-        .filter((a) => a.kind?.value === 'source.fixAll.thinklens');
+      (
+        (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          editor.document.uri,
+          new vscode.Range(0, 0, 0, 0),
+          vscode.CodeActionKind.SourceFixAll.value,
+        )) ?? []
+      ).filter((a) => a.kind?.value === 'source.fixAll.thinklens');
     // Model edits never apply without a look unless the person opted in in user settings.
     assert.equal((await fixAllActions()).length, 0, 'source.fixAll.thinklens offered without the opt-in');
     const settings = vscode.workspace.getConfiguration('thinklens');
@@ -238,7 +279,11 @@ describe('Explain this bug', function () {
     const foreign = vscode.languages.createDiagnosticCollection('other-linter');
     try {
       const range = new vscode.Range(27, 2, 27, 50);
-      const diagnostic = new vscode.Diagnostic(range, 'Expected a conditional expression and instead saw an assignment.', vscode.DiagnosticSeverity.Warning);
+      const diagnostic = new vscode.Diagnostic(
+        range,
+        'Expected a conditional expression and instead saw an assignment.',
+        vscode.DiagnosticSeverity.Warning,
+      );
       diagnostic.source = 'eslint';
       foreign.set(editor.document.uri, [diagnostic]);
       const actions = await codeActions(editor.document.uri, range);
@@ -262,7 +307,7 @@ describe('Explain this bug', function () {
     const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
     assert.equal(outcome.error, undefined);
     const prompt = (server.requests[server.requests.length - 1]!.body as { messages: { content: string }[] }).messages[0]!.content;
-    assert.match(prompt, /signature of cartTotal/, 'the called function\'s signature is missing');
+    assert.match(prompt, /signature of cartTotal/, "the called function's signature is missing");
     assert.match(prompt, /export function cartTotal\(items: LineItem\[\]\): number \{/);
     assert.match(prompt, /averageItemPrice/, 'the enclosing function is missing');
   });
@@ -275,7 +320,9 @@ describe('Explain this bug', function () {
       deepseekStream({
         model: 'explain-followup',
         reasoning: 'They ask about empty carts. averageItemPrice divides by zero.',
-        answer: answerWith([{ title: 'Division by zero on an empty cart', startLine: 24, quote: 'return cartTotal(items) / count;', severity: 'warning' }]),
+        answer: answerWith([
+          { title: 'Division by zero on an empty cart', startLine: 24, quote: 'return cartTotal(items) / count;', severity: 'warning' },
+        ]),
       }),
     ]);
     const editor = await openCart();
@@ -286,7 +333,10 @@ describe('Explain this bug', function () {
     assert.equal(second.error, undefined);
 
     const body = server.requests[server.requests.length - 1]!.body as { messages: { role: string; content: string }[] };
-    assert.deepEqual(body.messages.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      body.messages.map((m) => m.role),
+      ['user', 'assistant', 'user'],
+    );
     assert.equal(body.messages[1]!.content, firstAnswer.trim(), 'the earlier answer was not sent back as it was');
     assert.ok(!JSON.stringify(body).includes('Okay, let me look at the loop'), 'earlier reasoning was sent back');
     assert.match(body.messages[2]!.content, /empty cart/);
@@ -298,7 +348,9 @@ describe('Explain this bug', function () {
 
   it('cancel stops the run and keeps the reasoning that arrived', async () => {
     await useModel('explain-cancel');
-    server.script('explain-cancel', [deepseekStream({ model: 'explain-cancel', reasoning: REASONING.repeat(6), answer: answerWith([]), pieces: 60, delayMs: 100 })]);
+    server.script('explain-cancel', [
+      deepseekStream({ model: 'explain-cancel', reasoning: REASONING.repeat(6), answer: answerWith([]), pieces: 60, delayMs: 100 }),
+    ]);
     const editor = await openCart();
     selectLines(editor, 9, 15);
     const pending = vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');

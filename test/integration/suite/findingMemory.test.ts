@@ -49,7 +49,10 @@ async function openCart(): Promise<vscode.TextEditor> {
 }
 
 async function script(model: string, answers: string[]): Promise<void> {
-  server.script(model, answers.map((a) => deepseekStream({ model, reasoning: REASONING, answer: a })));
+  server.script(
+    model,
+    answers.map((a) => deepseekStream({ model, reasoning: REASONING, answer: a })),
+  );
   await vscode.workspace.getConfiguration('thinklens').update('model', model, vscode.ConfigurationTarget.Global);
 }
 
@@ -111,9 +114,17 @@ describe('Finding memory', function () {
     assert.ok(again, 'the rerun found nothing');
     assert.equal(again.finding.fingerprint, found.finding.fingerprint, 'the fingerprint changed when lines were inserted above');
     assert.equal(editor.document.getText(again.range), LOOP, 'the rerun placed its finding elsewhere');
-    assert.deepEqual(ours(editor.document.uri).map((d) => d.message), [], 'the dismissed finding came back as a diagnostic');
+    assert.deepEqual(
+      ours(editor.document.uri).map((d) => d.message),
+      [],
+      'the dismissed finding came back as a diagnostic',
+    );
     const card = api.panel.runView(rerun.runId!)?.result?.findings ?? [];
-    assert.deepEqual(card.map((f) => [f.dismissed, f.dismissedBefore]), [[true, true]], 'the card does not say the finding was dismissed before');
+    assert.deepEqual(
+      card.map((f) => [f.dismissed, f.dismissedBefore]),
+      [[true, true]],
+      'the card does not say the finding was dismissed before',
+    );
 
     // A follow-up that names it again keeps it hidden too.
     step('follow-up');
@@ -128,8 +139,13 @@ describe('Finding memory', function () {
     const [shown] = ours(editor.document.uri);
     assert.equal(editor.document.getText(shown!.range), LOOP, 'the shown finding is not on the loop');
     assert.match(shown!.message, /dismissed/);
-    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, shown!.range)) ?? [];
-    assert.ok(actions.some((a) => a.title === 'Undismiss'), `no Undismiss quick fix; got ${actions.map((a) => a.title).join(', ')}`);
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, shown!.range)) ??
+      [];
+    assert.ok(
+      actions.some((a) => a.title === 'Undismiss'),
+      `no Undismiss quick fix; got ${actions.map((a) => a.title).join(', ')}`,
+    );
 
     step('hide dismissed');
     await vscode.commands.executeCommand('thinklens.hideDismissedFindings');

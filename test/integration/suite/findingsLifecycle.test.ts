@@ -52,7 +52,10 @@ function selectLines(editor: vscode.TextEditor, start: number, end: number): voi
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'ThinkLens');
 
 async function script(model: string, answers: string[]): Promise<void> {
-  server.script(model, answers.map((a) => deepseekStream({ model, reasoning: 'Let me look at the loop bound.', answer: a })));
+  server.script(
+    model,
+    answers.map((a) => deepseekStream({ model, reasoning: 'Let me look at the loop bound.', answer: a })),
+  );
   await vscode.workspace.getConfiguration('thinklens').update('model', model, vscode.ConfigurationTarget.Global);
 }
 
@@ -102,7 +105,11 @@ describe('Findings lifecycle', function () {
     const rows = ours(editor.document.uri);
     assert.equal(rows.length, 1, `Problems has ${rows.length} rows: ${rows.map((d) => d.message).join(' | ')}`);
     const firstCard = api.panel.runView(first.runId!)?.result?.findings ?? [];
-    assert.deepEqual(firstCard.map((f) => f.withdrawn), ['replaced'], 'the first run\'s card does not say its finding was replaced');
+    assert.deepEqual(
+      firstCard.map((f) => f.withdrawn),
+      ['replaced'],
+      "the first run's card does not say its finding was replaced",
+    );
     assert.equal(api.panel.runView(third.runId!)?.result?.findings[0]?.withdrawn, undefined);
   });
 
@@ -112,10 +119,12 @@ describe('Findings lifecycle', function () {
     await explain(editor, 9, 15);
     await explain(editor, 17, 20);
     // A Problems row reads "title: the explanation's first sentence".
-    assert.deepEqual(ours(editor.document.uri).map((d) => d.message).sort(), [
-      'Off-by-one in loop bound: Because off-by-one in loop bound.',
-      'Percent used as a fraction: Because percent used as a fraction.',
-    ]);
+    assert.deepEqual(
+      ours(editor.document.uri)
+        .map((d) => d.message)
+        .sort(),
+      ['Off-by-one in loop bound: Because off-by-one in loop bound.', 'Percent used as a fraction: Because percent used as a fraction.'],
+    );
   });
 
   it('a review of the whole file replaces the findings of the file', async () => {
@@ -126,7 +135,11 @@ describe('Findings lifecycle', function () {
     const review = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewFile', editor.document.uri);
     assert.equal(review.findings.length, 2);
     assert.equal(ours(editor.document.uri).length, 2, 'the file review did not replace the earlier findings');
-    assert.match(api.panel.runView(review.runId!)?.header.title ?? '', /^Review file: .*cart-.*\.ts:1-\d+$/, 'the run title does not say it reviewed the file');
+    assert.match(
+      api.panel.runView(review.runId!)?.header.title ?? '',
+      /^Review file: .*cart-.*\.ts:1-\d+$/,
+      'the run title does not say it reviewed the file',
+    );
   });
 
   it('gives the diagnostic a readable code that still leads to its finding', async () => {
@@ -140,8 +153,16 @@ describe('Findings lifecycle', function () {
     assert.ok(!/^F\d+$/.test(String(code.value)));
     assert.equal(code.target.scheme, 'command');
     assert.equal(api.findings.forDiagnostic(editor.document.uri, diagnostic)?.id, outcome.findings[0]!.id);
-    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostic.range)) ?? [];
-    assert.ok(actions.some((a) => a.title.startsWith('Apply fix')), `no Apply fix action; got ${actions.map((a) => a.title).join(', ')}`);
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        editor.document.uri,
+        diagnostic.range,
+      )) ?? [];
+    assert.ok(
+      actions.some((a) => a.title.startsWith('Apply fix')),
+      `no Apply fix action; got ${actions.map((a) => a.title).join(', ')}`,
+    );
   });
 
   it('undo after Apply fix brings the finding back with its fix, in the editor and the panel; redo applies it again', async () => {
@@ -163,7 +184,9 @@ describe('Findings lifecycle', function () {
     const view = api.panel.runView(outcome.runId!)?.result?.findings[0];
     assert.equal(view?.applied, undefined, 'the panel still says "Fix applied"');
     assert.equal(view?.hasFix, true, 'the panel has no Apply fix after undo');
-    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, back!.range)) ?? [];
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, back!.range)) ??
+      [];
     const apply = actions.find((a) => a.title.startsWith('Apply fix'));
     assert.ok(apply?.command && !apply.disabled, 'the quick fix did not come back');
 
@@ -187,8 +210,16 @@ describe('Findings lifecycle', function () {
     const card = api.panel.runView(outcome.runId!)?.result?.findings[0];
     assert.deepEqual(card?.fix, { startLine: 11, removed: `  ${LOOP}`, added: FIXED_LOOP }, 'the card does not carry the proposed change');
     const [diagnostic] = ours(editor.document.uri);
-    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostic!.range)) ?? [];
-    assert.ok(actions.some((a) => a.title === 'Apply fix…: Off-by-one in loop bound' && a.command?.command === 'thinklens.previewFix'), `no "Apply fix…"; got ${actions.map((a) => a.title).join(', ')}`);
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        editor.document.uri,
+        diagnostic!.range,
+      )) ?? [];
+    assert.ok(
+      actions.some((a) => a.title === 'Apply fix…: Off-by-one in loop bound' && a.command?.command === 'thinklens.previewFix'),
+      `no "Apply fix…"; got ${actions.map((a) => a.title).join(', ')}`,
+    );
     const pending = vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.previewFix', outcome.findings[0]!.id);
     // Nothing changes until the person confirms the change in the refactor preview; discarding it keeps the code and the finding.
     await new Promise((r) => setTimeout(r, 1500));
@@ -218,7 +249,11 @@ describe('Findings lifecycle', function () {
     assert.equal(ours(a.document.uri).length, 0);
     assert.equal(ours(b.document.uri).length, 1, 'clearing one file cleared another');
     const card = api.panel.runView(runA.runId!)?.result?.findings ?? [];
-    assert.deepEqual(card.map((f) => f.withdrawn), ['cleared'], 'the card does not say the finding was cleared');
+    assert.deepEqual(
+      card.map((f) => f.withdrawn),
+      ['cleared'],
+      'the card does not say the finding was cleared',
+    );
     // Workspace-wide clear asks first; a test cannot click a modal, so the confirmed form is used.
     await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
     assert.equal(ours(b.document.uri).length, 0);

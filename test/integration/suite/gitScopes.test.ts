@@ -24,7 +24,9 @@ describe('Git scopes and the enclosing function', function () {
   let cart: string;
 
   const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' });
+    execFileSync('git', ['-C', repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      encoding: 'utf8',
+    });
 
   /** Prompts this suite's runs sent about files of the test repository, by file name. */
   const promptsSince = (start: number) => {
@@ -117,15 +119,21 @@ describe('Git scopes and the enclosing function', function () {
     assert.doesNotMatch(prompts['util.ts']!, /\b10\s*\|\s*export const u10/, 'a line far from both hunks was sent');
   });
 
-  it('Review Commit (as from the timeline: an item with ref) reviews that commit\'s text and hunks', async () => {
+  it("Review Commit (as from the timeline: an item with ref) reviews that commit's text and hunks", async () => {
     const start = server.requests.length;
-    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewCommit', { ref: commitHash, previousRef: `${commitHash}~1` });
+    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewCommit', {
+      ref: commitHash,
+      previousRef: `${commitHash}~1`,
+    });
     const prompts = promptsSince(start);
     const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
-    assert.match(thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '', new RegExp(`^Review commit ${commitHash.slice(0, 7)}: .*util\\.ts`));
+    assert.match(
+      thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '',
+      new RegExp(`^Review commit ${commitHash.slice(0, 7)}: .*util\\.ts`),
+    );
     assert.deepEqual(Object.keys(prompts), ['util.ts']);
     assert.match(prompts['util.ts']!, /5\s*\|\s*export const u5 = committedOnBranch\(\);/);
-    assert.doesNotMatch(prompts['util.ts']!, /unstagedEdit/, 'the commit\'s own text was not the one reviewed');
+    assert.doesNotMatch(prompts['util.ts']!, /unstagedEdit/, "the commit's own text was not the one reviewed");
   });
 
   it('with no selection, Review Selection and Explain take the enclosing function and say so', async () => {
@@ -140,11 +148,15 @@ describe('Git scopes and the enclosing function', function () {
       if (Date.now() > end) throw new Error('no document symbols for a TypeScript file after 45 s');
       await new Promise((r) => setTimeout(r, 250));
     }
-    for (const [command, verb] of [['thinklens.reviewSelection', 'reviewing'], ['thinklens.explainBug', 'explaining']] as const) {
+    for (const [command, verb] of [
+      ['thinklens.reviewSelection', 'reviewing'],
+      ['thinklens.explainBug', 'explaining'],
+    ] as const) {
       const start = server.requests.length;
       const outcome = await vscode.commands.executeCommand<RunOutcome & { scopeNote?: string }>(command);
       assert.equal(outcome.scopeNote, `No selection: ${verb} the enclosing function applyDiscount (lines 17-20).`);
-      const prompt = (server.requests.slice(start).find((r) => r.model === MODEL)!.body as { messages: { content: string }[] }).messages[0]!.content;
+      const prompt = (server.requests.slice(start).find((r) => r.model === MODEL)!.body as { messages: { content: string }[] }).messages[0]!
+        .content;
       assert.match(prompt, /17\s*\|\s*export function applyDiscount/);
       assert.match(prompt, /20\s*\|\s*}/);
       assert.doesNotMatch(prompt, /\b11\s*\|\s*for \(let i = 0;/, 'code outside the function was sent as code under review');
@@ -154,7 +166,9 @@ describe('Git scopes and the enclosing function', function () {
 
 /** Waits until the git extension sees no changes in `root` (it refreshes on file events). */
 async function waitForCleanRepository(root: string): Promise<void> {
-  type GitApi = { repositories: { rootUri: vscode.Uri; state: { workingTreeChanges: unknown[]; indexChanges: unknown[] }; status(): Promise<void> }[] };
+  type GitApi = {
+    repositories: { rootUri: vscode.Uri; state: { workingTreeChanges: unknown[]; indexChanges: unknown[] }; status(): Promise<void> }[];
+  };
   const api = vscode.extensions.getExtension<{ getAPI(version: 1): GitApi }>('vscode.git')?.exports.getAPI(1);
   const repository = api?.repositories.find((r) => r.rootUri.fsPath === root);
   if (!repository) return;

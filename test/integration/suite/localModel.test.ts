@@ -26,16 +26,18 @@ describe('Explain this bug with a local model', function () {
       reasoning: REASONING,
       answer: {
         summary: 'Off-by-one in the loop bound.',
-        findings: [{
-          title: 'Off-by-one in loop bound',
-          severity: 'error',
-          category: 'bug',
-          startLine: 12, // one off: the quote is on line 11
-          endLine: 12,
-          quote: LOOP,
-          explanation: 'The last pass reads past the end.',
-          fix: { startLine: 12, endLine: 12, replacement: FIXED_LOOP },
-        }],
+        findings: [
+          {
+            title: 'Off-by-one in loop bound',
+            severity: 'error',
+            category: 'bug',
+            startLine: 12, // one off: the quote is on line 11
+            endLine: 12,
+            quote: LOOP,
+            explanation: 'The last pass reads past the end.',
+            fix: { startLine: 12, endLine: 12, replacement: FIXED_LOOP },
+          },
+        ],
       },
     });
     const settings = vscode.workspace.getConfiguration('thinklens');
@@ -49,7 +51,8 @@ describe('Explain this bug with a local model', function () {
 
   after(async () => {
     const settings = vscode.workspace.getConfiguration('thinklens');
-    for (const key of ['backend', 'local.modelPath', 'local.contextSize', 'local.gpu', 'local.threads']) await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['backend', 'local.modelPath', 'local.contextSize', 'local.gpu', 'local.threads'])
+      await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
   });
 
@@ -68,7 +71,12 @@ describe('Explain this bug with a local model', function () {
     assert.equal(diagnostics.length, 1);
     assert.equal(editor.document.getText(diagnostics[0]!.range), LOOP);
 
-    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostics[0]!.range)) ?? [];
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        editor.document.uri,
+        diagnostics[0]!.range,
+      )) ?? [];
     const apply = actions.find((a) => a.title.startsWith('Apply fix'));
     assert.ok(apply?.command, `no Apply fix; got ${actions.map((a) => a.title).join(', ')}`);
     await vscode.commands.executeCommand(apply.command.command, ...(apply.command.arguments ?? []));

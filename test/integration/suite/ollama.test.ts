@@ -42,14 +42,23 @@ describe('Ollama through its native API', function () {
   it('a 700-line file gets its findings because the window was set, and the server never truncated', async () => {
     const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewFile', file);
     assert.equal(outcome?.error, undefined, outcome?.error?.message);
-    assert.deepEqual(outcome.findings.map((f) => f.finding.startLine).sort((a, b) => a - b), [11, 691]);
+    assert.deepEqual(
+      outcome.findings.map((f) => f.finding.startLine).sort((a, b) => a - b),
+      [11, 691],
+    );
     assert.equal(server.chats.length, 1);
     const [chat] = server.chats;
     assert.equal(chat!.truncated, false, 'Ollama cut the prompt');
     assert.equal(chat!.instructionsSeen, true);
-    assert.ok(chat!.requestedNumCtx !== undefined && chat!.requestedNumCtx > 4096 && chat!.requestedNumCtx <= 131_072, `num_ctx ${chat!.requestedNumCtx}`);
+    assert.ok(
+      chat!.requestedNumCtx !== undefined && chat!.requestedNumCtx > 4096 && chat!.requestedNumCtx <= 131_072,
+      `num_ctx ${chat!.requestedNumCtx}`,
+    );
     assert.ok(chat!.think === true || chat!.think === 'high', `thinking on (the default effort is high): ${String(chat!.think)}`);
     const diagnostics = vscode.languages.getDiagnostics(file).filter((d) => d.source === 'ThinkLens');
-    assert.deepEqual(diagnostics.map((d) => d.range.start.line + 1).sort((a, b) => a - b), [11, 691]);
+    assert.deepEqual(
+      diagnostics.map((d) => d.range.start.line + 1).sort((a, b) => a - b),
+      [11, 691],
+    );
   });
 });

@@ -37,7 +37,8 @@ describe('Check This Proof', function () {
   });
 
   it('is in the editor context menu of LaTeX and Markdown files only', () => {
-    const menu: { command: string; when?: string }[] = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus['editor/context'];
+    const menu: { command: string; when?: string }[] =
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus['editor/context'];
     const entry = menu.find((m) => m.command === 'thinklens.checkProof');
     assert.ok(entry?.when, 'Check This Proof is not in the editor context menu');
     const offered = (languageId: string) => new RegExp(/=~ \/(.*)\/$/.exec(entry.when!)![1]!).test(languageId);
@@ -73,7 +74,9 @@ describe('Check This Proof', function () {
     assert.equal(document.getText(diagnostic!.range), 'k^2 + 2k + 1 = (k+2)^2 - 3');
     assert.equal(diagnostic!.severity, vscode.DiagnosticSeverity.Error);
 
-    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic!.range)) ?? [];
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic!.range)) ??
+      [];
     const apply = actions.find((a) => a.title.startsWith('Apply fix'));
     assert.ok(apply?.command, `no Apply fix action; got ${actions.map((a) => a.title).join(', ')}`);
     await vscode.commands.executeCommand(apply.command.command, ...(apply.command.arguments ?? []));

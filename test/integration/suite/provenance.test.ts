@@ -23,11 +23,20 @@ const REASONING = [
 ].join('\n');
 const ANSWER = `The loop reads past the end.\n\n\`\`\`json\n${JSON.stringify({
   summary: 'Off-by-one.',
-  findings: [{
-    title: 'Off-by-one in loop bound', severity: 'error', category: 'bug', confidence: 'high', startLine: 11, endLine: 11, quote: LOOP,
-    explanation: 'On the last pass `items[i]` is undefined and reading `.price` throws. See [docs](command:workbench.action.openSettings).',
-    fix: { startLine: 11, endLine: 11, replacement: FIXED_LOOP },
-  }],
+  findings: [
+    {
+      title: 'Off-by-one in loop bound',
+      severity: 'error',
+      category: 'bug',
+      confidence: 'high',
+      startLine: 11,
+      endLine: 11,
+      quote: LOOP,
+      explanation:
+        'On the last pass `items[i]` is undefined and reading `.price` throws. See [docs](command:workbench.action.openSettings).',
+      fix: { startLine: 11, endLine: 11, replacement: FIXED_LOOP },
+    },
+  ],
 })}\n\`\`\`\n`;
 
 let server: ReplayServer;
@@ -65,37 +74,63 @@ describe('Provenance', function () {
     assert.ok(diagnostic, 'no ThinkLens diagnostic');
     assert.equal(diagnostic.message, 'Off-by-one in loop bound: On the last pass items[i] is undefined and reading .price throws.');
 
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, diagnostic.range.start.translate(0, 2));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      editor.document.uri,
+      diagnostic.range.start.translate(0, 2),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /\*\*Off-by-one in loop bound\*\*/);
     assert.match(text, /On the last pass `items\[i\]` is undefined/, 'the explanation');
-    assert.match(text, /```diff\n- {3}for \(let i = 0; i <= items\.length; i\+\+\) \{\n\+ {3}for \(let i = 0; i < items\.length; i\+\+\) \{\n```/, 'the fix as a diff');
+    assert.match(
+      text,
+      /```diff\n- {3}for \(let i = 0; i <= items\.length; i\+\+\) \{\n\+ {3}for \(let i = 0; i < items\.length; i\+\+\) \{\n```/,
+      'the fix as a diff',
+    );
     assert.match(text, /From the reasoning[\s\S]*> The loop header is for/, 'the reasoning excerpt');
     assert.match(text, /Confidence high/);
     assert.match(text, /\[Open in panel\]\(command:thinklens\.showFinding\?/);
     assert.doesNotMatch(text, /command:workbench/, "the model's own command link is neutralized");
-    const ours = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => typeof c !== 'string' && /Open in panel/.test(c.value));
+    const ours = hovers
+      .flatMap((h) => h.contents)
+      .find((c): c is vscode.MarkdownString => typeof c !== 'string' && /Open in panel/.test(c.value));
     assert.ok(ours);
     assert.equal(ours.supportHtml, false);
     assert.deepEqual(ours.isTrusted, { enabledCommands: ['thinklens.showFinding'] });
   });
 
   it('a low-confidence finding makes no diagnostic (no squiggle, no Problems row, no hover) but stays in the panel, fixable', async () => {
-    server.script('provenance', [deepseekStream({ model: 'provenance', reasoning: REASONING, answer: answerWith([LOOP_FINDING, DOUBTFUL_FINDING]), pieces: 5 })]);
+    server.script('provenance', [
+      deepseekStream({ model: 'provenance', reasoning: REASONING, answer: answerWith([LOOP_FINDING, DOUBTFUL_FINDING]), pieces: 5 }),
+    ]);
     const { editor, outcome } = await explainCart();
     assert.equal(outcome.error, undefined, outcome.error?.message);
     assert.equal(outcome.findings.length, 2, 'both findings were published');
 
     const ours = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'ThinkLens');
-    assert.deepEqual(ours.map((d) => d.message.split(':')[0]), ['Off-by-one in loop bound'], 'only the confident finding squiggles');
+    assert.deepEqual(
+      ours.map((d) => d.message.split(':')[0]),
+      ['Off-by-one in loop bound'],
+      'only the confident finding squiggles',
+    );
     const doubtful = outcome.findings.find((f) => f.finding.title === DOUBTFUL_FINDING.title)!;
     assert.equal(doubtful.finding.confidence, 'low');
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, doubtful.range.start.translate(0, 1));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      editor.document.uri,
+      doubtful.range.start.translate(0, 1),
+    );
     const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.doesNotMatch(hoverText, /Total is multiplied/, 'no hover for it either');
 
     const listed = api.panel.runView(outcome.runId!)?.result?.findings ?? [];
-    assert.deepEqual(listed.map((f) => [f.title, f.confidence]), [['Off-by-one in loop bound', 'high'], [DOUBTFUL_FINDING.title, 'low']]);
+    assert.deepEqual(
+      listed.map((f) => [f.title, f.confidence]),
+      [
+        ['Off-by-one in loop bound', 'high'],
+        [DOUBTFUL_FINDING.title, 'low'],
+      ],
+    );
     const applied = await vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.applyFix', doubtful.id);
     assert.equal(applied.applied, true, applied.reason);
     assert.equal(editor.document.lineAt(18).text, DOUBTFUL_FIX, 'the panel can still apply its fix');
@@ -109,7 +144,12 @@ describe('Provenance', function () {
       // Three answers: all three find the loop; only the second finds the doubtful discount.
       server.script('provenance', [
         deepseekStream({ model: 'provenance', reasoning: REASONING, answer: answerWith([LOOP_FINDING]), pieces: 3 }),
-        deepseekStream({ model: 'provenance', reasoning: `Sample two. ${REASONING}`, answer: answerWith([LOOP_FINDING, { ...DOUBTFUL_FINDING, confidence: 'high' }]), pieces: 3 }),
+        deepseekStream({
+          model: 'provenance',
+          reasoning: `Sample two. ${REASONING}`,
+          answer: answerWith([LOOP_FINDING, { ...DOUBTFUL_FINDING, confidence: 'high' }]),
+          pieces: 3,
+        }),
         deepseekStream({ model: 'provenance', reasoning: `Sample three. ${REASONING}`, answer: answerWith([LOOP_FINDING]), pieces: 3 }),
       ]);
       const { editor, outcome } = await explainCart();
@@ -127,9 +167,15 @@ describe('Provenance', function () {
       assert.equal(discount.sample, 1, 'its evidence points into the second sample');
       assert.notEqual(discount.confidence, 'high', 'one sample of three lowers it');
 
-      const [diagnostic] = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'ThinkLens' && d.message.startsWith('Off-by-one'));
+      const [diagnostic] = vscode.languages
+        .getDiagnostics(editor.document.uri)
+        .filter((d) => d.source === 'ThinkLens' && d.message.startsWith('Off-by-one'));
       assert.ok(diagnostic);
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, diagnostic.range.start.translate(0, 2));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        editor.document.uri,
+        diagnostic.range.start.translate(0, 2),
+      );
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.match(text, /3 of 3 samples/);
     } finally {
@@ -139,13 +185,25 @@ describe('Provenance', function () {
 });
 
 const LOOP_FINDING = {
-  title: 'Off-by-one in loop bound', severity: 'error', category: 'bug', confidence: 'high', startLine: 11, endLine: 11, quote: LOOP,
+  title: 'Off-by-one in loop bound',
+  severity: 'error',
+  category: 'bug',
+  confidence: 'high',
+  startLine: 11,
+  endLine: 11,
+  quote: LOOP,
   explanation: 'On the last pass `items[i]` is undefined and reading `.price` throws.',
   fix: { startLine: 11, endLine: 11, replacement: FIXED_LOOP },
 };
 const DOUBTFUL_FIX = '  return total - (total * percent) / 100;';
 const DOUBTFUL_FINDING = {
-  title: 'Total is multiplied by a percent', severity: 'warning', category: 'bug', confidence: 'low', startLine: 19, endLine: 19, quote: 'return total - total * percent;',
+  title: 'Total is multiplied by a percent',
+  severity: 'warning',
+  category: 'bug',
+  confidence: 'low',
+  startLine: 19,
+  endLine: 19,
+  quote: 'return total - total * percent;',
   explanation: 'Maybe percent is a fraction already; if it is 0..100 the discount is a hundred times too big.',
   fix: { startLine: 19, endLine: 19, replacement: DOUBTFUL_FIX },
 };

@@ -30,7 +30,8 @@ describe('Review uncommitted changes', function () {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
 
     repo = mkdtempSync(join(tmpdir(), 'thinklens-repo-'));
-    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args]);
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args]);
     git('init', '-q');
     const cart = readFileSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'samples', 'src', 'cart.ts'), 'utf8');
     writeFileSync(join(repo, 'cart.ts'), cart);

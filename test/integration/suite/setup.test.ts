@@ -18,7 +18,17 @@ const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
 const ANSWER = `The bound is off by one.\n\n\`\`\`json\n${JSON.stringify({
   summary: 'Off by one.',
-  findings: [{ title: 'Off-by-one in loop bound', severity: 'error', category: 'bug', startLine: 11, endLine: 11, quote: LOOP, explanation: 'Reads past the end.' }],
+  findings: [
+    {
+      title: 'Off-by-one in loop bound',
+      severity: 'error',
+      category: 'bug',
+      startLine: 11,
+      endLine: 11,
+      quote: LOOP,
+      explanation: 'Reads past the end.',
+    },
+  ],
 })}\n\`\`\`\n`;
 
 let api: ThinkLensApi;
@@ -78,10 +88,13 @@ describe('First run and setup', function () {
     await set('baseUrl', replay.baseUrl);
     await until(() => ours(editor.document.uri).length === 1, 'the waiting run to start and publish its finding');
     assert.equal(replay.requests.filter((r) => r.model === 'setup-waiting').length, 1, 'the waiting run ran more than once');
-    await until(() => /openai-compatible: setup-waiting/.test(api.status.text), `the status bar to name the backend (it says "${api.status.text}")`);
+    await until(
+      () => /openai-compatible: setup-waiting/.test(api.status.text),
+      `the status bar to name the backend (it says "${api.status.text}")`,
+    );
   });
 
-  it('Select Backend: backend, URL, the model picked from the server\'s own list, then a connection test that says what it found', async () => {
+  it("Select Backend: backend, URL, the model picked from the server's own list, then a connection test that says what it found", async () => {
     const replay = await server();
     // The server lists these two; the reasoning model comes first in the picker.
     replay.script('plain-coder', []);
@@ -105,18 +118,30 @@ describe('First run and setup', function () {
     await flow;
     assert.ok(outcome, 'the flow ended without a setup');
     assert.equal(outcome.backend, 'openai-compatible');
-    assert.equal(outcome.model, 'zeta-r1-distill', 'the model was not the one picked from the server\'s list');
+    assert.equal(outcome.model, 'zeta-r1-distill', "the model was not the one picked from the server's list");
     assert.equal(settings().get('model'), 'zeta-r1-distill');
     assert.equal(outcome.ok, true);
-    assert.match(outcome.found ?? '', /^Connected to OpenAI-compatible server at http:\/\/127\.0\.0\.1:\d+\/v1: 2 models; using zeta-r1-distill, a reasoning model\.$/);
-    assert.ok(replay.requests.length === 0 || replay.requests.every((r) => r.path !== '/v1/chat/completions'), 'the connection test sent code');
+    assert.match(
+      outcome.found ?? '',
+      /^Connected to OpenAI-compatible server at http:\/\/127\.0\.0\.1:\d+\/v1: 2 models; using zeta-r1-distill, a reasoning model\.$/,
+    );
+    assert.ok(
+      replay.requests.length === 0 || replay.requests.every((r) => r.path !== '/v1/chat/completions'),
+      'the connection test sent code',
+    );
   });
 
   it('the Getting Started walkthrough is listed with its five steps, each wired to a registered command, and opens', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const [walkthrough] = extension.packageJSON.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[] }[];
+    const [walkthrough] = extension.packageJSON.contributes.walkthroughs as {
+      id: string;
+      steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[];
+    }[];
     assert.ok(walkthrough);
-    assert.deepEqual(walkthrough.steps.map((s) => s.id), ['backend', 'key', 'explain', 'review', 'cli']);
+    assert.deepEqual(
+      walkthrough.steps.map((s) => s.id),
+      ['backend', 'key', 'explain', 'review', 'cli'],
+    );
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const step of walkthrough.steps) {
       const commands = [
@@ -136,7 +161,7 @@ describe('First run and setup', function () {
     assert.ok(Array.isArray(found));
   });
 
-  it('a refused key: the error names the backend that failed for Set API key and shows the server\'s words without the key', async () => {
+  it("a refused key: the error names the backend that failed for Set API key and shows the server's words without the key", async () => {
     const replay = await server();
     const leaked = 'sk-proj-abcdef0123456789';
     replay.script('setup-auth', [errorResponse(401, `Incorrect API key provided: ${leaked}. You can find your key in the dashboard.`)]);
@@ -149,7 +174,7 @@ describe('First run and setup', function () {
     const error = api.panel.runView(outcome.runId!)?.result?.error;
     assert.ok(error);
     assert.deepEqual(error.actions[0], { label: 'Set API key', command: 'thinklens.setApiKey', backend: 'openai-compatible' });
-    assert.match(error.detail ?? '', /Incorrect API key provided: \*\*\*/, 'the server\'s own words are missing');
+    assert.match(error.detail ?? '', /Incorrect API key provided: \*\*\*/, "the server's own words are missing");
     assert.ok(!JSON.stringify(error).includes(leaked), 'the key reached the panel');
   });
 });

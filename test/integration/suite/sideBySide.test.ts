@@ -16,7 +16,8 @@ const MODEL = 'side-by-side';
 const NO_FINDINGS = 'Nothing wrong.\n\n```json\n{"summary": "Nothing wrong.", "findings": []}\n```\n';
 
 /** Some reasoning, then silence with the connection open, until the client cancels. */
-const held = () => deepseekStream({ model: MODEL, reasoning: 'Let me think about this for a while.', answer: 'never sent', fault: 'stall', faultAfter: 3 });
+const held = () =>
+  deepseekStream({ model: MODEL, reasoning: 'Let me think about this for a while.', answer: 'never sent', fault: 'stall', faultAfter: 3 });
 const quick = () => deepseekStream({ model: MODEL, reasoning: 'Short one.', answer: NO_FINDINGS });
 
 async function until(condition: () => boolean, what: string, ms = 90_000): Promise<void> {
@@ -81,7 +82,11 @@ describe('Runs side by side', function () {
     const second = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
     assert.equal(second.error, undefined, 'the second run failed');
     assert.equal(api.panel.runView(first.runId)?.status, 'running', 'the first run stopped');
-    assert.match(api.status.text, /loading~spin.*thinking/, `the status bar went idle while a run still thinks (it says "${api.status.text}")`);
+    assert.match(
+      api.status.text,
+      /loading~spin.*thinking/,
+      `the status bar went idle while a run still thinks (it says "${api.status.text}")`,
+    );
 
     api.runs.cancel(first.runId);
     assert.equal((await first.outcome).cancelled, true);
@@ -94,13 +99,19 @@ describe('Runs side by side', function () {
     // The review's progress notification must be the newest one: its primary action is Cancel.
     await vscode.commands.executeCommand('notifications.clearAll');
     const before = server.requests.length;
-    const review = vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewFile', undefined, [await sampleCopy('a'), await sampleCopy('b')]);
+    const review = vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewFile', undefined, [
+      await sampleCopy('a'),
+      await sampleCopy('b'),
+    ]);
     await until(() => server.requests.length >= before + 2, 'both files of the review to reach the server');
 
     await vscode.commands.executeCommand('notification.acceptPrimaryAction');
     const outcomes = await review;
     assert.equal(outcomes.length, 2);
-    assert.ok(outcomes.every((o) => o.cancelled), `the review's runs were not cancelled: ${JSON.stringify(outcomes.map((o) => o.cancelled))}`);
+    assert.ok(
+      outcomes.every((o) => o.cancelled),
+      `the review's runs were not cancelled: ${JSON.stringify(outcomes.map((o) => o.cancelled))}`,
+    );
     assert.equal(api.panel.runView(unrelated.runId)?.status, 'running', 'cancelling the review cancelled an unrelated run');
 
     api.runs.cancel(unrelated.runId);

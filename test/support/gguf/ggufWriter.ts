@@ -29,7 +29,13 @@ const enum ValueType {
 }
 
 export type GgufScalarType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64' | 'i64' | 'f64';
-type ScalarJs<T extends GgufScalarType> = T extends 'string' ? string : T extends 'bool' ? boolean : T extends 'u64' | 'i64' ? bigint | number : number;
+type ScalarJs<T extends GgufScalarType> = T extends 'string'
+  ? string
+  : T extends 'bool'
+    ? boolean
+    : T extends 'u64' | 'i64'
+      ? bigint | number
+      : number;
 
 export type GgufValue =
   | { readonly type: GgufScalarType; readonly value: string | number | boolean | bigint }
@@ -152,42 +158,127 @@ class ByteSink {
     this.current = Buffer.alloc(Math.max(1 << 16, n));
     this.used = 0;
   }
-  u8(v: number): void { this.ensure(1); this.current.writeUInt8(v, this.used); this.used += 1; this.length += 1; }
-  i8(v: number): void { this.ensure(1); this.current.writeInt8(v, this.used); this.used += 1; this.length += 1; }
-  u16(v: number): void { this.ensure(2); this.current.writeUInt16LE(v, this.used); this.used += 2; this.length += 2; }
-  i16(v: number): void { this.ensure(2); this.current.writeInt16LE(v, this.used); this.used += 2; this.length += 2; }
-  u32(v: number): void { this.ensure(4); this.current.writeUInt32LE(v, this.used); this.used += 4; this.length += 4; }
-  i32(v: number): void { this.ensure(4); this.current.writeInt32LE(v, this.used); this.used += 4; this.length += 4; }
-  f32(v: number): void { this.ensure(4); this.current.writeFloatLE(v, this.used); this.used += 4; this.length += 4; }
-  f64(v: number): void { this.ensure(8); this.current.writeDoubleLE(v, this.used); this.used += 8; this.length += 8; }
-  u64(v: number | bigint): void { this.ensure(8); this.current.writeBigUInt64LE(BigInt(v), this.used); this.used += 8; this.length += 8; }
-  i64(v: number | bigint): void { this.ensure(8); this.current.writeBigInt64LE(BigInt(v), this.used); this.used += 8; this.length += 8; }
-  bytes(b: Uint8Array): void { this.ensure(b.length); this.current.set(b, this.used); this.used += b.length; this.length += b.length; }
-  string(s: string): void { const b = Buffer.from(s, 'utf8'); this.u64(b.length); this.bytes(b); }
-  pad(alignment: number): void { const n = (alignment - (this.length % alignment)) % alignment; this.bytes(new Uint8Array(n)); }
-  finish(): Uint8Array[] { return [...this.chunks, this.current.subarray(0, this.used)]; }
+  u8(v: number): void {
+    this.ensure(1);
+    this.current.writeUInt8(v, this.used);
+    this.used += 1;
+    this.length += 1;
+  }
+  i8(v: number): void {
+    this.ensure(1);
+    this.current.writeInt8(v, this.used);
+    this.used += 1;
+    this.length += 1;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.current.writeUInt16LE(v, this.used);
+    this.used += 2;
+    this.length += 2;
+  }
+  i16(v: number): void {
+    this.ensure(2);
+    this.current.writeInt16LE(v, this.used);
+    this.used += 2;
+    this.length += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.current.writeUInt32LE(v, this.used);
+    this.used += 4;
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.current.writeInt32LE(v, this.used);
+    this.used += 4;
+    this.length += 4;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.current.writeFloatLE(v, this.used);
+    this.used += 4;
+    this.length += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.current.writeDoubleLE(v, this.used);
+    this.used += 8;
+    this.length += 8;
+  }
+  u64(v: number | bigint): void {
+    this.ensure(8);
+    this.current.writeBigUInt64LE(BigInt(v), this.used);
+    this.used += 8;
+    this.length += 8;
+  }
+  i64(v: number | bigint): void {
+    this.ensure(8);
+    this.current.writeBigInt64LE(BigInt(v), this.used);
+    this.used += 8;
+    this.length += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.current.set(b, this.used);
+    this.used += b.length;
+    this.length += b.length;
+  }
+  string(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.u64(b.length);
+    this.bytes(b);
+  }
+  pad(alignment: number): void {
+    const n = (alignment - (this.length % alignment)) % alignment;
+    this.bytes(new Uint8Array(n));
+  }
+  finish(): Uint8Array[] {
+    return [...this.chunks, this.current.subarray(0, this.used)];
+  }
 }
 
 const valueTypeCode: Record<GgufScalarType, ValueType> = {
-  u8: ValueType.Uint8, i8: ValueType.Int8, u16: ValueType.Uint16, i16: ValueType.Int16,
-  u32: ValueType.Uint32, i32: ValueType.Int32, f32: ValueType.Float32, bool: ValueType.Bool,
-  string: ValueType.String, u64: ValueType.Uint64, i64: ValueType.Int64, f64: ValueType.Float64,
+  u8: ValueType.Uint8,
+  i8: ValueType.Int8,
+  u16: ValueType.Uint16,
+  i16: ValueType.Int16,
+  u32: ValueType.Uint32,
+  i32: ValueType.Int32,
+  f32: ValueType.Float32,
+  bool: ValueType.Bool,
+  string: ValueType.String,
+  u64: ValueType.Uint64,
+  i64: ValueType.Int64,
+  f64: ValueType.Float64,
 };
 
 function writeScalar(sink: ByteSink, type: GgufScalarType, value: string | number | boolean | bigint): void {
   switch (type) {
-    case 'u8': return sink.u8(Number(value));
-    case 'i8': return sink.i8(Number(value));
-    case 'u16': return sink.u16(Number(value));
-    case 'i16': return sink.i16(Number(value));
-    case 'u32': return sink.u32(Number(value));
-    case 'i32': return sink.i32(Number(value));
-    case 'f32': return sink.f32(Number(value));
-    case 'f64': return sink.f64(Number(value));
-    case 'bool': return sink.u8(value ? 1 : 0);
-    case 'u64': return sink.u64(typeof value === 'bigint' ? value : Number(value));
-    case 'i64': return sink.i64(typeof value === 'bigint' ? value : Number(value));
-    case 'string': return sink.string(String(value));
+    case 'u8':
+      return sink.u8(Number(value));
+    case 'i8':
+      return sink.i8(Number(value));
+    case 'u16':
+      return sink.u16(Number(value));
+    case 'i16':
+      return sink.i16(Number(value));
+    case 'u32':
+      return sink.u32(Number(value));
+    case 'i32':
+      return sink.i32(Number(value));
+    case 'f32':
+      return sink.f32(Number(value));
+    case 'f64':
+      return sink.f64(Number(value));
+    case 'bool':
+      return sink.u8(value ? 1 : 0);
+    case 'u64':
+      return sink.u64(typeof value === 'bigint' ? value : Number(value));
+    case 'i64':
+      return sink.i64(typeof value === 'bigint' ? value : Number(value));
+    case 'string':
+      return sink.string(String(value));
   }
 }
 

@@ -28,14 +28,30 @@ export const RANDOM_SHAPES = {
   /** DeepSeek-R1-Distill-Qwen-1.5B (Qwen2.5-Math-1.5B body). */
   'qwen2-1.5b': {
     name: 'DeepSeek-R1-Distill-Qwen-1.5B shape (random weights)',
-    architecture: 'qwen2', embedding: 1536, layers: 28, heads: 12, kvHeads: 2, ffn: 8960,
-    vocab: 151936, contextLength: 131072, ropeFreqBase: 10000, rmsEps: 1e-6,
+    architecture: 'qwen2',
+    embedding: 1536,
+    layers: 28,
+    heads: 12,
+    kvHeads: 2,
+    ffn: 8960,
+    vocab: 151936,
+    contextLength: 131072,
+    ropeFreqBase: 10000,
+    rmsEps: 1e-6,
   },
   /** Qwen2.5-0.5B: no R1 distill this small exists; a fast stand-in for quick checks. */
   'qwen2-0.5b': {
     name: 'Qwen2.5-0.5B shape (random weights)',
-    architecture: 'qwen2', embedding: 896, layers: 24, heads: 14, kvHeads: 2, ffn: 4864,
-    vocab: 151936, contextLength: 32768, ropeFreqBase: 1000000, rmsEps: 1e-6,
+    architecture: 'qwen2',
+    embedding: 896,
+    layers: 24,
+    heads: 14,
+    kvHeads: 2,
+    ffn: 4864,
+    vocab: 151936,
+    contextLength: 32768,
+    ropeFreqBase: 1000000,
+    rmsEps: 1e-6,
   },
 } as const satisfies Record<string, ModelShape>;
 
@@ -130,12 +146,22 @@ export async function randomModelFile(path: string, shape: ModelShape, options: 
   const { embedding: e, ffn: f, vocab: v, architecture: arch } = shape;
   const kv = (e / shape.heads) * shape.kvHeads;
   const matrix = (name: string, dims: [number, number]): GgufTensor => ({
-    name, dims, type, data: () => randomWeights(dims[0] * dims[1], type, state),
+    name,
+    dims,
+    type,
+    data: () => randomWeights(dims[0] * dims[1], type, state),
   });
   const constant = (name: string, n: number, value: number): GgufTensor => ({
-    name, dims: [n], type: GgmlType.F32, data: () => f32Bytes(new Float32Array(n).fill(value)),
+    name,
+    dims: [n],
+    type: GgmlType.F32,
+    data: () => f32Bytes(new Float32Array(n).fill(value)),
   });
-  const tensors: GgufTensor[] = [matrix('token_embd.weight', [e, v]), constant('output_norm.weight', e, 1), matrix('output.weight', [e, v])];
+  const tensors: GgufTensor[] = [
+    matrix('token_embd.weight', [e, v]),
+    constant('output_norm.weight', e, 1),
+    matrix('output.weight', [e, v]),
+  ];
   for (let i = 0; i < shape.layers; i++) {
     const b = `blk.${i}`;
     tensors.push(
@@ -150,7 +176,8 @@ export async function randomModelFile(path: string, shape: ModelShape, options: 
       matrix(`${b}.ffn_down.weight`, [f, e]),
     );
     // Qwen2 has biases on q, k and v.
-    if (arch === 'qwen2') tensors.push(constant(`${b}.attn_q.bias`, e, 0), constant(`${b}.attn_k.bias`, kv, 0), constant(`${b}.attn_v.bias`, kv, 0));
+    if (arch === 'qwen2')
+      tensors.push(constant(`${b}.attn_q.bias`, e, 0), constant(`${b}.attn_k.bias`, kv, 0), constant(`${b}.attn_v.bias`, kv, 0));
   }
   const vocab = vocabulary(v);
   const metadata: GgufMetadata = {

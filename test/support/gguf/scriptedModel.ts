@@ -107,11 +107,11 @@ export function contractJson(answer: ScriptedAnswer): string {
 // A DeepSeek-R1 style chat template (same rendering as the R1 distills' own): node-llama-cpp
 // recognises it as its DeepSeekChatWrapper, which reports `<think>` text as thought segments.
 export const deepSeekR1ChatTemplate =
-  "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}" +
+  '{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}' +
   "{% set ns = namespace(system_prompt='') %}" +
   "{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}" +
   '{{ bos_token }}{{ ns.system_prompt }}' +
-  "{%- for message in messages %}" +
+  '{%- for message in messages %}' +
   "{%- if message['role'] == 'user' %}{{ '<｜User｜>' + message['content'] }}" +
   "{%- elif message['role'] == 'assistant' %}{% set content = message['content'] %}" +
   "{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}" +
@@ -285,7 +285,10 @@ export function buildScriptedModel(options: ScriptOptions = {}): { file: GgufFil
     'llama.attention.layer_norm_rms_epsilon': gguf.f32(1e-5),
     'tokenizer.ggml.model': gguf.str('llama'),
     'tokenizer.ggml.tokens': gguf.array('string', vocab.tokens),
-    'tokenizer.ggml.scores': gguf.array('f32', vocab.tokens.map(() => 0)),
+    'tokenizer.ggml.scores': gguf.array(
+      'f32',
+      vocab.tokens.map(() => 0),
+    ),
     'tokenizer.ggml.token_type': gguf.array('i32', vocab.types),
     'tokenizer.ggml.bos_token_id': gguf.u32(bos),
     'tokenizer.ggml.eos_token_id': gguf.u32(eos),
