@@ -234,6 +234,17 @@ describe('answer and findings', () => {
     assert.equal(await first.locator('table td').count(), 2);
   });
 
+  it("shows a run's note as it is written: a note about the window is not called unreadable findings", async () => {
+    const note = "The server did not report deepseek-flash's context window; ThinkLens assumed 8,192 tokens.";
+    await panel.send(started(running('r1')));
+    await panel.send(finished('r1', result({ problem: note })));
+    await panel.frames();
+    const shown = await panel.page.locator('.problem').innerText();
+    assert.match(shown, /assumed 8,192 tokens/);
+    assert.doesNotMatch(shown, /No findings could be read/, 'the run has its finding: nothing went unread');
+    assert.equal(await panel.page.locator('.finding').count(), 1);
+  });
+
   it('groups findings by file and severity, marks uncertain locations and explains refused fixes', async () => {
     const findings = [
       finding('info1', { severity: 'info', title: 'Name could be clearer', hasFix: false, range: { startLine: 3, endLine: 3 } }),

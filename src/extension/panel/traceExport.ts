@@ -163,7 +163,7 @@ export function runToMarkdown(run: RunView): string {
   out.push(run.reasoning ? fenced(run.reasoning, 'text') : '_No reasoning was streamed._', '');
   out.push('## Answer', '', run.answer ? fenced(run.answer, 'markdown') : '_No answer._', '');
   if (result?.summary) out.push('## Summary', '', quoted(result.summary), '');
-  if (result?.problem) out.push(`_Findings could not be read: ${result.problem}_`, '');
+  if (result?.problem) out.push(`_Note: ${result.problem}_`, '');
   if (result?.error) out.push('## Error', '', quoted(result.error.message), '');
   const findings = exportedFindings(run);
   if (findings.length) {

@@ -1,5 +1,5 @@
-// What a finished run found: an error with the actions that fix it, or the summary, a note when
-// the answer could not be read, and the findings (or "No findings.").
+// What a finished run found: an error with the actions that fix it, or the summary, the engine's
+// notes (an unreadable answer, an assumed window), and the findings (or "No findings.").
 import { button, el, icon } from '../dom';
 import { renderMarkdownInto } from '../markdown';
 import { renderFindings, type FindingsHost } from './findingsView';
@@ -15,8 +15,9 @@ export function renderResult(run: RunView, post: (message: WebviewToHost) => voi
       renderMarkdownInto(summary, result.summary);
       parts.push(el('section', { className: 'summary-section' }, el('h3', { className: 'section-title' }, 'Summary'), summary));
     }
-    if (result.problem)
-      parts.push(el('p', { className: 'problem' }, icon('info'), ` No findings could be read from the answer: ${result.problem}`));
+    // The engine's notes are whole sentences (an unreadable answer, a window it had to assume, a repair
+    // turn): shown as written, never under a label that may not fit them.
+    if (result.problem) parts.push(el('p', { className: 'problem' }, icon('info'), ` ${result.problem}`));
     const findings = renderFindings(run.header.id, result.findings, post, !run.restored, findingsHost);
     if (findings) parts.push(findings);
     else if (!result.problem && !result.cancelled && run.status === 'done')
