@@ -131,3 +131,55 @@ test(
     await history.waitFor({ state: 'hidden', timeout: 15_000 });
   },
 );
+
+test('in a side bar narrowed to about 180 px the panel neither scrolls sideways nor clips a button', { timeout: 90_000 }, async () => {
+  const page = workbench.page;
+  const frame = await openThinkLensView(page);
+  await frame.locator('body > *').first().waitFor({ state: 'attached', timeout: 30_000 });
+  const sideBar = page.locator('.part.sidebar');
+  const before = await sideBar.boundingBox();
+  assert.ok(before, 'the side bar is not on screen');
+  // Drag the sash on the side bar's right edge, as a person narrows it.
+  const edge = before.x + before.width;
+  const sash = await page.evaluate((x) => {
+    for (const element of document.querySelectorAll('.monaco-sash.vertical')) {
+      const box = element.getBoundingClientRect();
+      if (box.height > 100 && Math.abs(box.left + box.width / 2 - x) <= 4)
+        return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+    }
+    return undefined;
+  }, edge);
+  assert.ok(sash, `no sash at the side bar's edge (x = ${edge})`);
+  const drag = async (from, to) => {
+    await page.mouse.move(from, sash.y);
+    await page.mouse.down();
+    await page.mouse.move((from + to) / 2, sash.y, { steps: 6 });
+    await page.mouse.move(to, sash.y, { steps: 6 });
+    await page.mouse.up();
+  };
+  await drag(sash.x, before.x + 180);
+  try {
+    const narrowed = await sideBar.boundingBox();
+    assert.ok(narrowed && narrowed.width <= 200, `the side bar is still ${narrowed?.width} px wide`);
+    const found = await frame.locator('body').evaluate(() => {
+      const doc = document.scrollingElement ?? document.documentElement;
+      const clipped = [];
+      for (const button of document.querySelectorAll('button, vscode-button')) {
+        const box = button.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue; // hidden
+        if (box.left < -1 || box.right > doc.clientWidth + 1)
+          clipped.push(
+            `${button.textContent?.trim() || button.getAttribute('aria-label')}: ${Math.round(box.left)}–${Math.round(box.right)}`,
+          );
+      }
+      return { scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, clipped };
+    });
+    assert.ok(found.clientWidth <= 200, `the panel is ${found.clientWidth} px wide`);
+    assert.ok(found.scrollWidth <= found.clientWidth, `the panel scrolls sideways: ${found.scrollWidth} > ${found.clientWidth}`);
+    assert.deepEqual(found.clipped, [], 'buttons cut off at the edge');
+  } finally {
+    // Give the side bar its width back for the checks that follow.
+    const now = await sideBar.boundingBox();
+    if (now) await drag(now.x + now.width, edge);
+  }
+});
