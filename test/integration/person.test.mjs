@@ -548,7 +548,16 @@ test(
     await page.locator('.editor-group-container.active .lightBulbWidget').first().waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.press('Control+.');
     const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
-    await menu.waitFor({ state: 'visible', timeout: 10_000 });
+    // A freshly started code-server sometimes drops the first Ctrl+. (seen once on a clean CI run);
+    // a person would then click the light bulb, which opens the same menu.
+    const opened = await menu.waitFor({ state: 'visible', timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!opened) {
+      await page.locator('.editor-group-container.active .lightBulbWidget').first().click();
+      await menu.waitFor({ state: 'visible', timeout: 15_000 });
+    }
     const apply = menu.locator('.monaco-list-row.action', { hasText: 'Apply fix: Off-by-one in loop bound' }).first();
     await apply.waitFor({ state: 'visible', timeout: 10_000 });
     await picture(page, 'run-5');
