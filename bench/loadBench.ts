@@ -8,6 +8,7 @@
 //
 // Writes bench/results/load.md.
 
+import { ignoredPanelEvents } from '../test/support/panelEvents';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { createOpenAiBackend } from '../src/core/backends/openaiCompatible';
 import { PRESETS } from '../src/core/backends/presets';
 import { runAnalysis } from '../src/core/run';
 import type { CodeUnderReview } from '../src/core/types';
-import { PanelSession, type PanelSessionEvents } from '../src/extension/panel/panelSession';
+import { PanelSession } from '../src/extension/panel/panelSession';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -65,26 +66,7 @@ async function snapshot(label: string): Promise<Snapshot> {
 
 function panelSession(): { session: PanelSession; posted: () => number } {
   let posts = 0;
-  const noop = () => undefined;
-  const events: PanelSessionEvents = {
-    revealFinding: noop,
-    applyFix: noop,
-    previewFix: noop,
-    dismissFinding: noop,
-    undismissFinding: noop,
-    markFinding: noop,
-    showDismissed: noop,
-    cancelRun: noop,
-    rerun: noop,
-    followUp: noop,
-    runCommand: noop,
-    exportRun: noop,
-    openLink: noop,
-    openLocation: noop,
-    rejected: noop,
-    unsendable: noop,
-    historyChanged: noop,
-  };
+  const events = ignoredPanelEvents();
   const session = new PanelSession(events, { frameMs: 0 });
   session.attach(() => void posts++);
   session.receive({ type: 'ready' });

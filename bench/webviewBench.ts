@@ -6,6 +6,7 @@
 //   node --import tsx bench/webviewBench.ts          # 200 tokens/s over a sampled window (see below)
 //   node --import tsx bench/webviewBench.ts --full   # also 200 tokens/s for all 25,000 tokens (~2 more minutes)
 //   node --import tsx bench/webviewBench.ts --math   # a math-heavy trace and answer (TeX rendered by KaTeX); writes webview-math.md
+import { ignoredPanelEvents } from '../test/support/panelEvents';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,7 +14,6 @@ import { join } from 'node:path';
 import { PanelSession } from '../src/extension/panel/panelSession';
 import { openPanel } from '../test/webview/panelHarness';
 import type { PanelPage } from '../test/webview/panelHarness';
-import type { PanelSessionEvents } from '../src/extension/panel/panelSession';
 import type { HostToWebview } from '../src/bridge/protocol';
 
 const TOTAL_TOKENS = 25_000;
@@ -227,26 +227,7 @@ async function runScenario(name: string, mode: 'window' | 'paced' | 'full-speed'
   const posts: { at: number; message: HostToWebview }[] = [];
   let delivery = Promise.resolve();
   let opening: Promise<PanelPage> | undefined;
-  const noop = () => undefined;
-  const events: PanelSessionEvents = {
-    revealFinding: noop,
-    applyFix: noop,
-    previewFix: noop,
-    dismissFinding: noop,
-    undismissFinding: noop,
-    markFinding: noop,
-    showDismissed: noop,
-    cancelRun: noop,
-    rerun: noop,
-    followUp: noop,
-    runCommand: noop,
-    exportRun: noop,
-    openLink: noop,
-    openLocation: noop,
-    rejected: noop,
-    unsendable: noop,
-    historyChanged: noop,
-  };
+  const events = ignoredPanelEvents();
   const session = new PanelSession(events);
   session.attach((message) => {
     posts.push({ at: performance.now(), message });

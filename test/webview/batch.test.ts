@@ -1,11 +1,12 @@
 // The overview of a review over several files, in real Chromium: one row per file with its state and
 // findings, shown while one of its runs is on screen, each row opening its file's run.
+import { ignoredPanelEvents } from '../support/panelEvents';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPanel } from './panelHarness';
 import { finished, result, running, snapshot, started } from './fixtures';
 import type { PanelPage } from './panelHarness';
-import { PanelSession, type PanelSessionEvents } from '../../src/extension/panel/panelSession';
+import { PanelSession } from '../../src/extension/panel/panelSession';
 import type { BatchView, HostToWebview } from '../../src/bridge/protocol';
 
 let panel: PanelPage;
@@ -90,26 +91,7 @@ describe('review over several files', () => {
 
 describe('the host keeps the overviews', () => {
   it('sends each change of a review at once and keeps the newest five for the next snapshot', () => {
-    const noop = () => undefined;
-    const events: PanelSessionEvents = {
-      revealFinding: noop,
-      applyFix: noop,
-      previewFix: noop,
-      dismissFinding: noop,
-      undismissFinding: noop,
-      markFinding: noop,
-      showDismissed: noop,
-      cancelRun: noop,
-      rerun: noop,
-      followUp: noop,
-      runCommand: noop,
-      exportRun: noop,
-      openLink: noop,
-      openLocation: noop,
-      rejected: noop,
-      unsendable: noop,
-      historyChanged: noop,
-    };
+    const events = ignoredPanelEvents();
     const session = new PanelSession(events, { frameMs: 0 });
     const sent: HostToWebview[] = [];
     session.attach((m) => sent.push(m));
