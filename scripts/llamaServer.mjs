@@ -2,7 +2,8 @@
 // server. No binary of it can be downloaded on every machine, but node-llama-cpp ships the exact
 // llama.cpp source it was built from as a git bundle, and that source builds the server with
 // cmake and a C++ compiler. The build takes 10–20 minutes on two cores, so it is cached in the
-// gitignored `.vscode-test/llama-server-<llama.cpp release>/` and reused by every later run.
+// per-user test cache (scripts/testCache.mjs) as `llama-server-<llama.cpp release>/` and reused by
+// every later run of every clone.
 //
 //   node scripts/llamaServer.mjs      builds (or finds) the server and prints its path
 //
@@ -15,9 +16,10 @@ import { cpus } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killProcessGroup, onCleanup } from './vscode/cleanup.mjs';
+import { testCacheDir, underLock } from './testCache.mjs';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const defaultCacheDir = join(projectRoot, '.vscode-test');
+export const defaultCacheDir = testCacheDir();
 const llamaSourceDir = join(projectRoot, 'node_modules', 'node-llama-cpp', 'llama');
 
 /**
@@ -118,32 +120,6 @@ function runStep(command, args, { cwd, log }) {
   });
 }
 
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
-  }
-}
-
-/** Takes the build lock, or returns the pid of a live process that holds it. */
-function takeLock(lock) {
-  mkdirSync(dirname(lock), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return undefined;
-    } catch (error) {
-      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(lock, 'utf8').trim());
-      if (holder && holder !== process.pid && pidAlive(holder)) return holder;
-      rmSync(lock, { force: true }); // left by a run that died
-    }
-  }
-  throw new Error(`could not take the build lock ${lock}; delete it if no build is running`);
-}
-
 /**
  * Makes sure llama-server is built in the cache folder; fast when it already is. When another
  * process is building it, waits for that build.
@@ -157,23 +133,19 @@ export async function ensureLlamaServer(options = {}) {
   if (found) return found;
 
   const p = paths(cacheDir);
-  let holder = takeLock(p.lock);
-  if (holder) {
-    log(`llama-server is being built by process ${holder}; waiting for it ...`);
-    while (holder && pidAlive(holder)) {
-      await new Promise((r) => setTimeout(r, 5000));
-      const done = findLlamaServer(cacheDir);
-      if (done) return done;
-    }
-    holder = takeLock(p.lock);
-    if (holder) throw new Error(`llama-server is still being built by process ${holder}`);
-    const done = findLlamaServer(cacheDir);
-    if (done) {
-      rmSync(p.lock, { force: true });
-      return done;
-    }
-  }
-  const releaseLock = onCleanup(() => rmSync(p.lock, { force: true }));
+  return underLock({
+    lock: p.lock,
+    what: 'llama-server',
+    verb: 'built',
+    find: () => findLlamaServer(cacheDir),
+    work: () => build(cacheDir, p, options, log),
+    log,
+    onCleanup,
+  });
+}
+
+/** Builds llama-server into the cache; the caller holds the lock. */
+async function build(cacheDir, p, options, log) {
   const staging = `${p.home}.staging-${process.pid}`;
   const removeStaging = onCleanup(() => rmSync(staging, { recursive: true, force: true }));
   try {
@@ -186,15 +158,15 @@ export async function ensureLlamaServer(options = {}) {
     }
     mkdirSync(staging, { recursive: true });
     const source = join(staging, 'llama.cpp');
-    const build = join(staging, 'build');
+    const buildDir = join(staging, 'build');
     log(`Building llama-server ${llamaCppRelease()} into ${p.home} (10–20 minutes on two cores, once) ...`);
     await runStep('git', ['clone', '-q', join(llamaSourceDir, 'gitRelease.bundle'), source], { log });
-    await runStep('cmake', ['-S', source, '-B', build, ...cmakeOptions], { log });
-    await runStep('cmake', ['--build', build, '--target', 'llama-server', `-j${jobs}`], { log });
-    if (!existsSync(join(build, 'bin', 'llama-server'))) throw new Error(`the build finished but ${build}/bin/llama-server is missing`);
+    await runStep('cmake', ['-S', source, '-B', buildDir, ...cmakeOptions], { log });
+    await runStep('cmake', ['--build', buildDir, '--target', 'llama-server', `-j${jobs}`], { log });
+    if (!existsSync(join(buildDir, 'bin', 'llama-server'))) throw new Error(`the build finished but ${buildDir}/bin/llama-server is missing`);
     // Only build/bin is needed to run the server: drop the source and object files (hundreds of MB).
     rmSync(source, { recursive: true, force: true });
-    for (const entry of readdirSync(build)) if (entry !== 'bin') rmSync(join(build, entry), { recursive: true, force: true });
+    for (const entry of readdirSync(buildDir)) if (entry !== 'bin') rmSync(join(buildDir, entry), { recursive: true, force: true });
     const seconds = Math.round((Date.now() - started) / 1000);
     writeFileSync(
       join(staging, '.complete'),
@@ -206,8 +178,6 @@ export async function ensureLlamaServer(options = {}) {
   } finally {
     rmSync(staging, { recursive: true, force: true });
     removeStaging();
-    rmSync(p.lock, { force: true });
-    releaseLock();
   }
   const built = findLlamaServer(cacheDir);
   if (!built) throw new Error(`llama-server was built into ${p.home} but ${p.server} is missing; delete ${p.home} and retry`);

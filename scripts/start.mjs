@@ -2,8 +2,9 @@
 // development mode (as F5 would).
 //
 //   - desktop VS Code when `code` is on PATH: code --extensionDevelopmentPath=<this checkout> samples
-//   - otherwise code-server on 127.0.0.1 (installed into .vscode-test/ on first use, about two
-//     minutes), with the URL to open printed; settings and secrets persist in .vscode-test/start/.
+//   - otherwise code-server on 127.0.0.1 (installed once per machine into the test cache of
+//     scripts/testCache.mjs, about two minutes), with the URL to open printed; settings and
+//     secrets persist in .vscode-test/start/.
 //
 // Options: --code-server (even when `code` is there), --no-watch (build once; by default the
 // extension and webview rebuild on change: run "Developer: Reload Window" to load them),
@@ -79,15 +80,14 @@ if (desktop) {
   startWatcher();
   say('Press Ctrl+C to stop watching.');
 } else {
-  const cacheDir = join(root, '.vscode-test');
   let install;
   try {
-    install = await ensureCodeServer({ cacheDir, log: say });
+    install = await ensureCodeServer({ log: say });
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  const home = join(cacheDir, 'start');
+  const home = join(root, '.vscode-test', 'start');
   mkdirSync(home, { recursive: true });
   const server = await startCodeServer({
     install,

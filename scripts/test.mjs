@@ -63,8 +63,8 @@ const layers = {
     return nodeTests([...testFiles('test/unit'), ...testFiles('test/cli')]);
   },
   llamaserver: async () => {
-    // The first run builds llama-server (10–20 minutes on two cores) into .vscode-test/; later
-    // runs reuse it. Missing build tools fail the layer with the command that installs them.
+    // The first run on a machine builds llama-server (10–20 minutes on two cores) into the per-user
+    // test cache (scripts/testCache.mjs); later runs, from any clone, reuse it. Missing build tools fail the layer with the command that installs them.
     const { ensureLlamaServer } = await import('./llamaServer.mjs');
     const { installSignalHandlers } = await import('./vscode/cleanup.mjs');
     installSignalHandlers(); // an interrupted build stops its compilers and removes its staging folder
@@ -104,6 +104,8 @@ const selected = requested.length ? requested : Object.keys(layers);
 let passed = 0;
 let failed = 0;
 const summary = [];
+const suiteStarted = Date.now();
+const minutes = (ms) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 for (const name of selected) {
   const layer = layers[name];
   if (!layer) {
@@ -111,11 +113,14 @@ for (const name of selected) {
     process.exit(2);
   }
   console.log(`\n=== ${name} ===`);
+  const layerStarted = Date.now();
   const result = await layer();
+  const took = minutes(Date.now() - layerStarted);
   passed += result.passed;
   failed += result.failed;
-  summary.push(`${name}: ${result.passed} passed, ${result.failed} failed${result.note ? ` (${result.note})` : ''}`);
+  summary.push(`${name}: ${result.passed} passed, ${result.failed} failed in ${took}${result.note ? ` (${result.note})` : ''}`);
 }
 console.log(`\n${summary.join('\n')}`);
+console.log(`all layers in ${minutes(Date.now() - suiteStarted)}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

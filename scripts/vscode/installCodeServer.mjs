@@ -1,7 +1,8 @@
 // Installs real VS Code for machines that cannot download it: code-server from the npm registry,
 // which bundles VS Code and runs Node extensions in a real extension host. code-server needs
 // Node 24, which the project does not require, so Node 24 comes from its own npm package and
-// both live in the gitignored cache folder `.vscode-test/`, never in the project's node_modules.
+// both live in the per-user test cache (scripts/testCache.mjs), never in the project's
+// node_modules, so every clone on the machine shares one install.
 //
 //   node scripts/vscode/installCodeServer.mjs     installs (or checks) and prints the paths
 //
@@ -12,12 +13,13 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync 
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killProcessGroup, onCleanup } from './cleanup.mjs';
+import { testCacheDir, underLock } from '../testCache.mjs';
 
 export const codeServerVersion = '4.139.1';
 export const nodeVersion = '24.21.0';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const defaultCacheDir = join(projectRoot, '.vscode-test');
+export const defaultCacheDir = testCacheDir();
 
 /**
  * @typedef {object} CodeServerInstall
@@ -147,11 +149,23 @@ export async function ensureCodeServer(options = {}) {
   const found = findCodeServer(cacheDir);
   if (found) return found;
 
-  checkBuildPrerequisites();
   mkdirSync(cacheDir, { recursive: true });
+  return underLock({
+    lock: join(cacheDir, `code-server-${codeServerVersion}.lock`),
+    what: `code-server ${codeServerVersion}`,
+    verb: 'installed',
+    find: () => findCodeServer(cacheDir),
+    work: () => installCodeServer(cacheDir, log),
+    log,
+    onCleanup,
+  });
+}
+
+/** Installs Node 24 and code-server into the cache; the caller holds the lock. */
+async function installCodeServer(cacheDir, log) {
+  checkBuildPrerequisites();
   const p = paths(cacheDir);
   const started = Date.now();
-
   if (!existsSync(join(p.nodeHome, '.complete')) || !existsSync(p.node)) {
     log(`Installing Node ${nodeVersion} (${nodePackageName()}) into ${p.nodeHome} ...`);
     await installInto(p.nodeHome, `${nodePackageName()}@${nodeVersion}`, { env: nestedNpmEnv(), node: process.execPath, log });

@@ -98,7 +98,7 @@ async function chooseHost() {
       say(`desktop VS Code skipped: ${display.reason}`);
     } else {
       const started = Date.now();
-      const download = await downloadDesktopVSCode({ cacheDir: join(root, '.vscode-test'), timeoutMs: 15_000, log: say });
+      const download = await downloadDesktopVSCode({ timeoutMs: 15_000, log: say });
       if (download.executable) {
         say(`desktop VS Code ready in ${seconds(Date.now() - started)}: ${download.executable}`);
         return { kind: 'desktop', executable: download.executable, wrap: display.wrap };
@@ -109,7 +109,7 @@ async function chooseHost() {
   }
   findChromium();
   const started = Date.now();
-  const install = await ensureCodeServer({ cacheDir: join(root, '.vscode-test'), log: say });
+  const install = await ensureCodeServer({ log: say });
   say(`code-server ready in ${seconds(Date.now() - started)}`);
   return { kind: 'code-server', install };
 }
@@ -212,7 +212,7 @@ try {
   } else {
     if (host.kind !== 'code-server') {
       findChromium();
-      await ensureCodeServer({ cacheDir: join(root, '.vscode-test'), log: say });
+      await ensureCodeServer({ log: say });
     }
     const workbench = await runWorkbenchChecks();
     counts.passed += workbench.passed;

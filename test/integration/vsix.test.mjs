@@ -139,7 +139,7 @@ before(
     scratch = mkdtempSync(join(tmpdir(), 'thinklens-vsix-'));
     vsix = process.env.THINKLENS_VSIX || packageVsix();
 
-    const install = await ensureCodeServer({ cacheDir: join(projectRoot, '.vscode-test') });
+    const install = await ensureCodeServer();
     const extensionsDir = join(scratch, 'extensions');
     const home = join(scratch, 'install-home');
     for (const dir of [extensionsDir, home]) mkdirSync(dir, { recursive: true });

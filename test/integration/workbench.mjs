@@ -39,7 +39,7 @@ export const extensionId = 'thinklens.thinklens';
  */
 export async function openWorkbench(options) {
   installSignalHandlers();
-  const install = await ensureCodeServer({ cacheDir: join(projectRoot, '.vscode-test') });
+  const install = await ensureCodeServer();
   const server = await startCodeServer({
     install,
     smokeTestDriver: true,
