@@ -163,7 +163,8 @@ async function build(cacheDir, p, options, log) {
     await runStep('git', ['clone', '-q', join(llamaSourceDir, 'gitRelease.bundle'), source], { log });
     await runStep('cmake', ['-S', source, '-B', buildDir, ...cmakeOptions], { log });
     await runStep('cmake', ['--build', buildDir, '--target', 'llama-server', `-j${jobs}`], { log });
-    if (!existsSync(join(buildDir, 'bin', 'llama-server'))) throw new Error(`the build finished but ${buildDir}/bin/llama-server is missing`);
+    if (!existsSync(join(buildDir, 'bin', 'llama-server')))
+      throw new Error(`the build finished but ${buildDir}/bin/llama-server is missing`);
     // Only build/bin is needed to run the server: drop the source and object files (hundreds of MB).
     rmSync(source, { recursive: true, force: true });
     for (const entry of readdirSync(buildDir)) if (entry !== 'bin') rmSync(join(buildDir, entry), { recursive: true, force: true });
