@@ -113,7 +113,7 @@ test('class 1: a big JSON result to a slow pipe is written whole before the exit
 test('class 4: --deadline bounds the whole run of a file reviewed in many parts, keeping what the finished parts found', async () => {
   const model = `cli-fault-${++modelCounter}`;
   const long = join(dir, 'long.ts');
-  writeFileSync(long, sourceWithLoops(2400, [3]));
+  writeFileSync(long, sourceWithLoops(4000, [3]));
   const finding = {
     title: 'Loop reads past the end',
     severity: 'error',
@@ -123,9 +123,9 @@ test('class 4: --deadline bounds the whole run of a file reviewed in many parts,
     quote: 'for (let i = 0; i <= xs.length; i++) {',
     explanation: 'i reaches xs.length, one past the last element.',
   };
-  // Every answer streams for about a second (eight events 150 ms apart): a run of every part would take far longer than the deadline.
+  // Every answer streams for over half a second (nine events 60 ms apart): all 17 parts would take twice the deadline.
   const slowAnswer = () =>
-    deepseekStream({ reasoning: 'Reading this part slowly.', answer: answerWith([finding]), model, pieces: 3, delayMs: 150 });
+    deepseekStream({ reasoning: 'Reading this part slowly.', answer: answerWith([finding]), model, pieces: 3, delayMs: 60 });
   server.script(model, Array.from({ length: 60 }, slowAnswer));
   const result = await review(model, long, '--deadline', '4', '--format', 'json');
   const sent = server.requests.filter((r) => r.model === model).length;
@@ -133,7 +133,7 @@ test('class 4: --deadline bounds the whole run of a file reviewed in many parts,
   assert.equal(result.code, 1, result.stderr);
   const [, done, count] = (/deadline of 4 s after (\d+) of (\d+) parts/.exec(result.stderr) ?? []).map(Number);
   assert.ok(count !== undefined && done !== undefined, `the message says how far the run got: ${result.stderr}`);
-  assert.ok(count >= 6, `the file was split into many parts (${count})`);
+  assert.ok(count >= 12, `the file was split into many parts (${count})`);
   assert.ok(done >= 1 && done < count, `${done} of ${count} parts`);
   // No part started after the deadline: the parts that finished, and at most the one in flight when it fired.
   assert.ok(sent === done || sent === done + 1, `${sent} requests for ${done} finished parts`);
