@@ -41,6 +41,8 @@ interface RunRecord {
   /** Set while the run is in flight; aborting it cancels this run only. */
   abort?: AbortController;
   output?: RunOutput;
+  /** Why the run failed (any of its samples). */
+  error?: BackendError;
 }
 
 /** A review over several files: its rows as the panel shows them. */
@@ -137,6 +139,20 @@ export class RunController implements vscode.Disposable {
     if (!previous) return { findings: [] };
     const target = await currentTarget(previous.target);
     return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
+  }
+
+  /**
+   * The error card's "Use …/v1": stores the base URL the run's own error suggests (user settings, as
+   * Select Backend does) and runs it again. The address comes from the engine's error, never from
+   * the panel.
+   */
+  async useSuggestedBaseUrl(runId: string): Promise<RunOutcome | undefined> {
+    const suggested = this.runs.get(runId)?.error?.remedies.find((r) => r.kind === 'use-base-url');
+    if (suggested?.kind !== 'use-base-url') return undefined;
+    await vscode.workspace.getConfiguration('thinklens').update('baseUrl', suggested.url, vscode.ConfigurationTarget.Global);
+    await this.deps.backends.reset();
+    this.deps.log.info(`base URL set to ${suggested.url}, as the error of run ${runId} suggested`);
+    return this.rerun(runId);
   }
 
   get hasRunWaitingForSetup(): boolean {
@@ -279,6 +295,7 @@ export class RunController implements vscode.Disposable {
       },
     });
     record.output = sampled.outputs[0]!;
+    record.error = sampled.error;
     record.abort = undefined;
     void this.updateRunningContext();
     const outcome = this.finish(record, sampled, config.filter);
@@ -317,7 +334,8 @@ export class RunController implements vscode.Disposable {
           .showErrorMessage(`ThinkLens: ${error.message} ${advice.text}`.trimEnd(), ...actions.map((a) => a.label), 'Show Reasoning')
           .then((pick) => {
             const action = actions.find((a) => a.label === pick);
-            if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
+            if (action?.command === 'use-base-url') void this.useSuggestedBaseUrl(record.id);
+            else if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
             else if (pick) this.deps.panel.reveal(record.id);
           });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);

@@ -41,6 +41,7 @@ function renderError(runId: string, error: ErrorView, post: (message: WebviewToH
         action.command === 'rerun' ? 'refresh' : undefined,
         () => {
           if (action.command === 'rerun') post({ type: 'rerun', runId });
+          else if (action.command === 'use-base-url') post({ type: 'useBaseUrl', runId });
           else post({ type: 'runCommand', command: action.command, ...(action.backend ? { backend: action.backend } : {}) });
         },
         { secondary: actions.childElementCount > 0 },
