@@ -83,10 +83,11 @@ test('Latin, CJK and minified code each fit the window planned for; the plan nev
   for (const [name, fileText] of Object.entries(files)) {
     const { output, chats } = await reviewOn(server, review(`src/${name}.js`, fileText));
     assert.equal(output.error, undefined, `${name}: ${output.error?.message}`);
-    assert.ok(output.plan.ok);
-    assert.equal(chats.length, output.plan.requests.length, `${name}: every request sent once`);
+    const plan = output.plan;
+    assert.ok(plan?.ok);
+    assert.equal(chats.length, plan.requests.length, `${name}: every request sent once`);
     chats.forEach((chat, i) => {
-      const planned = output.plan.ok ? output.plan.requests[i]! : undefined;
+      const planned = plan.requests[i];
       assert.equal(chat.truncated, false, `${name}: never truncated`);
       assert.equal(chat.refused, false, `${name}: never refused`);
       assert.ok(planned!.promptTokens >= chat.promptTokens, `${name}: planned ${planned!.promptTokens} ≥ counted ${chat.promptTokens}`);
