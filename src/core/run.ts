@@ -6,7 +6,7 @@ import { parseAnswer } from './answerParser';
 import { raceAbort } from './abort';
 import { BackendError, cancelledError, toBackendError } from './errors';
 import { timerSeconds } from './inputLimits';
-import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage } from './types';
+import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage, WireObservation } from './types';
 
 export interface SamplingOptions {
   readonly temperature?: number;
@@ -50,6 +50,8 @@ export interface RunOutput {
   readonly usage?: Usage;
   readonly finishReason?: string;
   readonly parsed?: ParsedAnswer;
+  /** What the server showed in this exchange (the constraint sent, where the reasoning came), when the backend says. */
+  readonly observed?: WireObservation;
   /** Set when the run failed; what arrived before the failure is kept above. */
   readonly error?: BackendError;
 }
@@ -72,6 +74,7 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   let answer = '';
   let usage: Usage | undefined;
   let finishReason: string | undefined;
+  let observed: WireObservation | undefined;
   const deadline = runDeadline(signal, input.deadlineSeconds);
   let events: AsyncIterator<ReasoningEvent> | undefined;
   try {
@@ -84,7 +87,10 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
       if (event.kind === 'reasoning') reasoning += event.text;
       else if (event.kind === 'answer') answer += event.text;
       else if (event.kind === 'usage') usage = event.usage;
-      else finishReason = event.finishReason;
+      else {
+        finishReason = event.finishReason;
+        observed = event.observed;
+      }
       onEvent?.(event);
     }
     if (deadline.signal.aborted) throw cancelledError();
@@ -96,7 +102,15 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   } finally {
     deadline.dispose();
   }
-  return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code, reasoning) };
+  return {
+    messages,
+    reasoning,
+    answer,
+    usage,
+    finishReason,
+    ...(observed ? { observed } : {}),
+    parsed: parseAnswer(answer, code, reasoning),
+  };
 }
 
 /** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */
