@@ -9,6 +9,7 @@
 // assumes the preset's cautious window. Never throws; a real failure shows on the chat request.
 
 import type { ServerFacts } from '../types';
+import { hostedModelLimits } from './hostedModels';
 import type { Preset } from './presets';
 
 /** Discovery is a cheap GET; a server that takes longer than this is asked again next run. */
@@ -27,11 +28,7 @@ export async function describeServer(target: DiscoveryTarget, signal: AbortSigna
   try {
     switch (preset.limits.discovery) {
       case 'known':
-        return {
-          contextWindow: preset.limits.assumedWindow,
-          ...(preset.limits.maxOutputTokens ? { maxOutputTokens: preset.limits.maxOutputTokens } : {}),
-          source: 'known',
-        };
+        return fromPublishedTable(target);
       case 'llamacpp-props':
         return (await fromLlamaCppProps(target, signal)) ?? (await fromOpenAiModels(target, signal)) ?? none;
       case 'openai-models':
@@ -49,6 +46,13 @@ export async function describeServer(target: DiscoveryTarget, signal: AbortSigna
 }
 
 const none: ServerFacts = { source: 'none' };
+
+/** A hosted API that does not report its limits: its own published numbers (hostedModels.ts). */
+function fromPublishedTable(target: DiscoveryTarget): ServerFacts {
+  const row = hostedModelLimits(target.preset.id, target.model);
+  if (!row) return none;
+  return { contextWindow: row.contextWindow, maxOutputTokens: row.maxOutputTokens, source: `${row.source}, read ${row.read}` };
+}
 
 /** `http://host:8080/v1` → `http://host:8080`: the server's own endpoints sit beside the API root. */
 export function serverRoot(baseUrl: string): string {
