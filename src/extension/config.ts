@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
 import { FOCUS_AREAS, type BackendId, type Confidence, type Focus, type ReasoningEffort, type Severity } from '../core/types';
-import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/deadline';
 import { MAX_SAMPLES } from '../core/samples';
 import type { FindingFilter } from '../core/triage';
 import { timerSeconds } from '../core/inputLimits';
