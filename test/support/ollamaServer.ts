@@ -218,6 +218,15 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
         })),
       });
     }
+    // Ollama's OpenAI-compatible model list (server/routes.go: `r.GET("/v1/models", middleware.ListMiddleware(),
+    // s.ListHandler)`, shaped by openai/openai.go ToListCompletion). Its OpenAI chat lives only under /v1:
+    // `/chat/completions` at the root falls through to gin's 404 below, as a base URL without /v1 gets.
+    if (req.method === 'GET' && path === '/v1/models') {
+      return json(res, 200, {
+        object: 'list',
+        data: Object.keys(models).map((name) => ({ id: name, object: 'model', created: 1_761_991_200, owned_by: 'library' })),
+      });
+    }
     if (req.method === 'POST' && (path === '/api/show' || path === '/api/chat')) {
       const body = await readJson(req);
       if (body === undefined) return json(res, 400, { error: 'invalid character looking for beginning of value' });
