@@ -120,7 +120,10 @@ test('class 9: an undercount on Ollama becomes a refusal that is planned again w
   const rare = Array.from({ length: 40 }, (_, i) => String.fromCodePoint(0x20000 + i * 7)).join('');
   const fileText = commentedSourceWithLoops(900, [5], (n) => `  // ${n} ${rare}`);
   const calibration = new TokenCalibration();
-  const { output, chats } = await reviewOn(server, review('src/rare.ts', fileText), calibration);
+  // A server of its own: no model loaded yet with a larger window the backend could reuse (/api/ps).
+  const fresh = await startOllamaServer({ models: { [R1_MODEL]: { contextLength: 131_072 } } });
+  after(() => fresh.close());
+  const { output, chats } = await reviewOn(fresh, review('src/rare.ts', fileText), calibration);
   assert.equal(output.error, undefined, output.error?.message);
   assert.equal(chats.length, 2);
   assert.equal(chats[0]!.refused, true, 'the first window was too small: a 400, not a cut');
@@ -134,9 +137,9 @@ test('class 9: an undercount on Ollama becomes a refusal that is planned again w
     [5],
   );
   // The server's count calibrates the next run on this server and model: it fits at once.
-  const key = calibrationKey(backendOn(server));
+  const key = calibrationKey(backendOn(fresh));
   assert.ok(calibration.factor(key) > 1);
-  const again = await reviewOn(server, review('src/rare.ts', fileText), calibration);
+  const again = await reviewOn(fresh, review('src/rare.ts', fileText), calibration);
   assert.equal(again.chats.length, 1);
   assert.equal(again.chats[0]!.refused, false);
 });
