@@ -7,7 +7,7 @@ import { CONFIDENCES_ASCENDING } from '../core/contract';
 import { BACKEND_IDS, FOCUS_AREAS, type BackendId, type Confidence, type Focus, type LineRange, type Severity } from '../core/types';
 import { MAX_TIMER_SECONDS } from '../core/inputLimits';
 import { MAX_SAMPLES } from '../core/samples';
-import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/deadline';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'codequality'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -123,7 +123,7 @@ const FLAGS: readonly Flag[] = [
     name: 'deadline',
     type: 'string',
     value: 'S',
-    help: `longest a whole run may take; the reasoning so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})`,
+    help: `longest the run of one file may take, all its parts and samples together; what arrived so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})`,
   },
   { name: 'seed', type: 'string', value: 'N', help: 'sampling seed, where the backend honours it' },
   { name: 'question', type: 'string', value: 'TEXT', help: 'what to ask about the code (explain)' },

@@ -8,10 +8,12 @@ import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '..
 import type { BackendError } from '../core/errors';
 import { mergePriceTable, type PriceTable } from '../core/pricing';
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
-import { prepareRun, runPlanned } from '../core/plannedRun';
+import { startDeadline } from '../core/deadline';
+import { prepareRun } from '../core/plannedRun';
+import { runReview } from '../core/review';
 import { ownValue, splitLines } from '../core/text';
 import { filterFindings } from '../core/triage';
-import { runSamples, sumUsage, type Limiter } from '../core/samples';
+import { sumUsage, type Limiter } from '../core/samples';
 import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
 import { UsageError, type CliRequest } from './args';
 import { withCache, type ResultCache } from './cache';
@@ -112,26 +114,31 @@ export async function reviewFile(
   let cached = false;
   const runBackend = options.cache ? withCache(backend, options.cache, options.server, () => (cached = true)) : backend;
   const { samples } = request;
-  const sampled = await runSamples(samples, request.seed, (index, seed) =>
-    slot(async () => {
-      const label = [options.several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
-      const trace = options.reasoningSink?.(label);
+  const traces = Array.from({ length: samples }, (_, index) => {
+    const label = [options.several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
+    return options.reasoningSink?.(label);
+  });
+  // One deadline for the file's whole run: the probe, every part and sample, and the wait for a slot.
+  const deadline = startDeadline(signal, request.deadlineSeconds);
+  let sampled: Awaited<ReturnType<typeof runReview>>;
+  try {
+    sampled = await runReview({
+      backend: runBackend,
+      code,
+      samples,
+      seed: request.seed,
       // The same planner as the extension: the window, reserves and answer constraint come from the profile.
-      const plan = await prepareRun(backend, { code, settings: { seed } }, signal);
-      const output = await runPlanned({
-        backend: runBackend,
-        code,
-        plan,
-        signal,
-        deadlineSeconds: request.deadlineSeconds,
-        onEvent: (event) => {
-          if (event.kind === 'reasoning') trace?.write(event.text);
-        },
-      });
-      trace?.end();
-      return output;
-    }),
-  );
+      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: { seed } }, runSignal),
+      slot,
+      deadline,
+      onEvent: (index, event) => {
+        if (event.kind === 'reasoning') traces[index]?.write(event.text);
+      },
+    });
+  } finally {
+    deadline.dispose();
+    traces.forEach((trace) => trace?.end());
+  }
   const { outputs, error } = sampled;
   const first = outputs[0]!;
   const finished = outputs.filter((o) => !o.error);

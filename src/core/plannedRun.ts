@@ -9,6 +9,7 @@
 import type { BackendProfile } from './backends/profile';
 import { sessionProfiles, type ProfileCache } from './backends/profile';
 import { answerShape } from './contract';
+import { startDeadline, type RunDeadline } from './deadline';
 import { BackendError } from './errors';
 import type { Remedy } from './remedies';
 import {
@@ -27,7 +28,8 @@ import { estimateTokens, formatLines, stripThink } from './text';
 import type { Backend, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
 export interface PlannedRunOutput extends RunOutput {
-  readonly plan: RunPlan | RefusedPlan;
+  /** Undefined when the run ended (deadline, cancel) before this sample was planned. */
+  readonly plan?: RunPlan | RefusedPlan;
   /** Things the person should know about how the run went (also folded into `parsed.problem`). */
   readonly notes: readonly string[];
   /** A repair turn asked the model for its JSON. */
@@ -52,6 +54,9 @@ export interface PlannedRunInput {
   readonly plan: RunPlan | RefusedPlan;
   readonly signal: AbortSignal;
   readonly onEvent?: (event: ReasoningEvent) => void;
+  /** The run's one deadline, started by the caller before its first step; every request waits under it. */
+  readonly deadline?: RunDeadline;
+  /** Without `deadline`: the deadline this plan's requests share, started now. */
   readonly deadlineSeconds?: number;
   /** Where a failed run drops the profile, so the next run asks the server again. */
   readonly profiles?: ProfileCache;
@@ -60,6 +65,15 @@ export interface PlannedRunInput {
 export const REPAIR_NOTE = 'The answer had no readable JSON block, so one short repair turn asked the model for it';
 
 export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutput> {
+  const deadline = input.deadline ?? startDeadline(input.signal, input.deadlineSeconds);
+  try {
+    return await runPlanUnder(input, deadline);
+  } finally {
+    if (!input.deadline) deadline.dispose();
+  }
+}
+
+async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Promise<PlannedRunOutput> {
   const { backend, plan, signal, onEvent } = input;
   const profiles = input.profiles ?? sessionProfiles;
   if (!plan.ok) {
@@ -78,14 +92,32 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
       code: part.code,
       request,
       signal,
-      deadlineSeconds: input.deadlineSeconds,
+      deadline,
       onEvent: forward,
     });
     usage = addUsage(usage, output.usage);
     return output;
   };
+  /** The deadline passed: what the finished parts found is kept, and the error says how far the run got. */
+  const stoppedByDeadline = (last?: RunOutput): PlannedRunOutput => {
+    const count = plan.requests.length;
+    const progress = count > 1 ? `${outputs.length} of ${count} parts` : undefined;
+    return {
+      plan,
+      notes,
+      repaired,
+      messages: last?.messages ?? outputs.at(-1)?.output.messages ?? [],
+      reasoning,
+      answer,
+      usage,
+      ...(last?.finishReason ? { finishReason: last.finishReason } : {}),
+      ...(outputs.length ? { parsed: mergeParsed(outputs, notes) } : {}),
+      error: deadline.error(progress),
+    };
+  };
 
   for (const part of plan.requests) {
+    if (deadline.expired) return stoppedByDeadline();
     if (part.part && part.part.count > 1) {
       const heading = `${part.part.index > 0 ? '\n\n' : ''}— Part ${part.part.index + 1} of ${part.part.count}: lines ${formatLines(part.part.lines)} —\n\n`;
       reasoning += heading;
@@ -99,6 +131,7 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
     }
     reasoning += output.reasoning;
     answer += (answer && output.answer ? '\n\n' : '') + output.answer;
+    if (deadline.expired) return stoppedByDeadline(output);
     if (output.error) {
       if (output.error.kind !== 'cancelled') profiles.invalidate(backend);
       const error = output.error.kind === 'context-too-long' ? withPlanNumbers(output.error, part, plan.profile) : output.error;
@@ -131,6 +164,10 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
       repaired = true;
       notes.push(fromRepair ? `${REPAIR_NOTE}.` : `${REPAIR_NOTE}, and it gave none either.`);
       if (fromRepair) parsed = { ...fromRepair, prose: parsed.prose || fromRepair.prose };
+      if (deadline.expired) {
+        outputs.push({ part, output, parsed });
+        return stoppedByDeadline(output);
+      }
     }
     if (output.finishReason === 'length' && output.answer.trim() !== '') {
       notes.push(`The answer was cut at the token limit (${part.request.maxTokens} tokens).`);
