@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, BackendRequest, ReasoningEvent, Usage } from '../core/types';
+import type { ThinkingSteer } from '../core/thinking';
 
 /** Bump when the stored shape or the meaning of a key changes. */
 const CACHE_FORMAT = 1;
@@ -90,7 +91,7 @@ export function withCache(backend: Backend, cache: ResultCache, server: string |
     hosted: backend.hosted,
     endpoint: backend.endpoint,
     describe: backend.describe?.bind(backend),
-    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+    async *stream(request: BackendRequest, signal: AbortSignal, steer?: ThinkingSteer): AsyncGenerator<ReasoningEvent> {
       const key = ResultCache.key(backend, server, request);
       const stored = await cache.get(key);
       if (stored) {
@@ -106,14 +107,16 @@ export function withCache(backend: Backend, cache: ResultCache, server: string |
       let answer = '';
       let usage: Usage | undefined;
       let finishReason: string | undefined;
-      for await (const event of backend.stream(request, signal)) {
+      for await (const event of backend.stream(request, signal, steer)) {
         if (event.kind === 'reasoning') reasoning += event.text;
         else if (event.kind === 'answer') answer += event.text;
         else if (event.kind === 'usage') usage = event.usage;
         else finishReason = event.finishReason;
         yield event;
       }
-      if (finishReason === 'stop' && !signal.aborted && answer) await cache.put(key, { reasoning, answer, usage, finishReason });
+      // An answer asked for before the model finished thinking is not what the request gives on its own.
+      if (finishReason === 'stop' && !signal.aborted && answer && !steer?.endedBy)
+        await cache.put(key, { reasoning, answer, usage, finishReason });
     },
   };
 }

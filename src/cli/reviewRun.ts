@@ -128,7 +128,12 @@ export async function reviewFile(
       samples,
       seed: request.seed,
       // The same planner as the extension: the window, reserves and answer constraint come from the profile.
-      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: { seed } }, runSignal),
+      planFor: (_index, seed, runSignal) =>
+        prepareRun(
+          backend,
+          { code, settings: { seed, ...(request.thinkingBudget ? { thinkingBudget: request.thinkingBudget } : {}) } },
+          runSignal,
+        ),
       slot,
       deadline,
       onEvent: (index, event) => {
@@ -157,6 +162,7 @@ export async function reviewFile(
     problem: first.parsed?.problem,
     error: error && errorOf(error),
     leftOutByConfidence: wanted.length - filtered.length,
+    ...(first.thinking ? { thinking: first.thinking } : {}),
     samples,
     ...(samples > 1
       ? {

@@ -44,6 +44,7 @@ import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { constraintInBody, requestBody } from './presets';
 import { describeServer } from './discovery';
+import type { ThinkingSteer } from '../thinking';
 import { diagnoseNotFound } from './apiRoot';
 
 /** What every backend that talks to a server over HTTP is built from (this one and Ollama's). */
@@ -117,6 +118,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     body: Record<string, unknown>,
     signal: AbortSignal,
     progress: { arrived: boolean },
+    steer?: ThinkingSteer,
   ): AsyncGenerator<ReasoningEvent> {
     const startedAt = new Date();
     const controller = new AbortController();
@@ -217,6 +219,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       let firstTextAt: number | undefined;
       let lastTextAt: number | undefined;
       let sawDone = false;
+      let withdrawEnd: (() => void) | undefined;
       try {
         for await (const data of sseData(response, limits, ctx)) {
           if (data === '[DONE]' || data.startsWith('[DONE]')) {
@@ -229,6 +232,9 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
             throw new sdk.APIError(undefined, chunk.error as object, undefined, response.headers);
           }
           chunks++;
+          if (steer && !withdrawEnd && preset.endThinking === 'llamacpp-control' && isRecord(chunk) && typeof chunk.id === 'string') {
+            withdrawEnd = steer.offerEndInPlace(endThinkingAt(chunk.id));
+          }
           const found = usageOf(chunk);
           if (found) usage = found;
           const choice = firstChoice(chunk);
@@ -245,6 +251,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         // Text the splitter still holds (a possible partial tag, unclassified untagged content) is
         // dropped: without the rest of the stream it cannot be told reasoning from answer.
         throw classify(err, 'stream');
+      } finally {
+        withdrawEnd?.();
       }
       if (sawDone && finishReason === undefined && chunks > 0) finishReason = 'stop';
       // A read aborted by the person or the idle timer can end quietly.
@@ -273,6 +281,20 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     }
   }
 
+  /** llama.cpp: asks the server to end the thinking of the completion `id`; true when it did. */
+  function endThinkingAt(id: string): () => Promise<boolean> {
+    return async () => {
+      const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/chat/completions/control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        body: JSON.stringify({ id, action: 'reasoning_end' }),
+        signal: AbortSignal.timeout(5000),
+      });
+      const said: unknown = await response.json().catch(() => undefined);
+      return response.ok && isRecord(said) && said.success === true;
+    };
+  }
+
   /** A 404 is the address's fault when the same server answers at `<url>/v1` or lists the model. */
   async function explainNotFound(error: BackendError, signal: AbortSignal): Promise<BackendError> {
     const probe = { ...(apiKey ? { apiKey } : {}), signal, timeoutMs: 3000 };
@@ -287,7 +309,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     hosted: options.hosted,
     endpoint: baseUrl,
     describe: (signal) => describeServer({ preset, baseUrl, model, apiKey }, signal),
-    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+    async *stream(request: BackendRequest, signal: AbortSignal, steer?: ThinkingSteer): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;
       try {
@@ -307,7 +329,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       for (let retry = 0; ; retry++) {
         const progress = { arrived: false };
         try {
-          yield* attempt(sdk, body, signal, progress);
+          yield* attempt(sdk, body, signal, progress, steer);
           return;
         } catch (err) {
           const error = err instanceof BackendError ? err : toBackendError(err, ctx);
