@@ -210,13 +210,14 @@ function requestSteer(runAnswerNow: ThinkingSteer | undefined): ThinkingSteer {
 
 /**
  * When the request has a budget: true once the streamed reasoning passes it. A server that takes the
- * budget in its own field ends the thinking itself, so ThinkLens steps in only well past it (the
- * estimate counts high, and a server's count may differ).
+ * budget in its own field ends the thinking itself, so ThinkLens steps in only far past it: the
+ * estimate is made never to count low, so on plain words it counts up to about twice the server's
+ * tokens, and stepping in early would cut a thinking the server was still allowed.
  */
 function budgetWatch(request: BackendRequest, enforcedByServer: boolean | undefined): ((reasoning: string) => boolean) | undefined {
   const budget = request.thinkingBudget;
   if (budget === undefined || budget <= 0) return undefined;
-  const limit = enforcedByServer ? Math.ceil(budget * 1.25) + 32 : budget;
+  const limit = enforcedByServer ? budget * 3 + 256 : budget;
   return (reasoning) => estimateTokens(reasoning) >= limit;
 }
 
