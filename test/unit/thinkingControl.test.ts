@@ -4,6 +4,9 @@
 // stopped and one more request carries the reasoning so far and asks only for the answer. The
 // budget goes in the server's own field where it has one (llama.cpp, vLLM, OpenRouter) — the
 // replay servers record the body as the real ones would receive it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBackend } from '../../src/core/backends/createBackend';
@@ -12,6 +15,7 @@ import { requestBody, PRESETS } from '../../src/core/backends/presets';
 import { prepareRun, runPlanned } from '../../src/core/plannedRun';
 import { ThinkingSteer } from '../../src/core/thinking';
 import type { BackendId, CodeUnderReview, ReasoningEvent } from '../../src/core/types';
+import { runCli } from '../support/cliProcess';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../support/replayServer';
 
 const servers: ReplayServer[] = [];
@@ -159,4 +163,46 @@ test('a run that thinks to its end records that the model ended it', async () =>
     budget: null,
   });
   assert.equal(chats(server).length, 1);
+});
+
+test('CLI: --thinking-budget 200 against a model that would think for 3,000 tokens ends by the budget, with the finding, in JSON and SARIF', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thinklens-budget-'));
+  const file = join(dir, 'total.ts');
+  writeFileSync(file, BUGGY);
+  const args = (format: string) => [
+    'review',
+    file,
+    '--backend',
+    'openai-compatible',
+    '--format',
+    format,
+    '--thinking-budget',
+    '200',
+    '--no-cache',
+  ];
+  try {
+    const server = await longThinker('cli-thinker');
+    const json = await runCli([...args('json'), '--base-url', server.baseUrl, '--model', 'cli-thinker'], { killAfterMs: 60_000 });
+    assert.equal(json.code, 0, json.stderr);
+    const run = JSON.parse(json.stdout).runs[0];
+    assert.equal(run.thinking.endedBy, 'budget');
+    assert.equal(run.thinking.budget, 200);
+    assert.ok(run.thinking.tokens >= 200 && run.thinking.tokens < 400, `about 200 tokens, got ${run.thinking.tokens}`);
+    assert.equal(run.findings.length, 1);
+
+    const again = await longThinker('cli-thinker-sarif');
+    const sarif = await runCli([...args('sarif'), '--base-url', again.baseUrl, '--model', 'cli-thinker-sarif'], { killAfterMs: 60_000 });
+    assert.equal(sarif.code, 0, sarif.stderr);
+    const [thinking] = JSON.parse(sarif.stdout).runs[0].properties.thinking;
+    assert.equal(thinking.endedBy, 'budget');
+    assert.equal(thinking.budget, 200);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CLI: --thinking-budget must be a positive number of tokens', async () => {
+  const result = await runCli(['review', 'x.ts', '--thinking-budget', 'lots']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--thinking-budget/);
 });
