@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
     panel,
     keys,
     backends,
+    status,
     extensionUri: context.extensionUri,
     storageUri: context.globalStorageUri,
   }).forEach(track);
