@@ -14,6 +14,7 @@
 //    model's maximum. No request ever relies on a server truncating.
 
 import type { BackendProfile } from './backends/profile';
+import { droppedConstraintNote } from './backends/profile';
 import { answerJsonSchema } from './contract';
 import { BackendError } from './errors';
 import type { Remedy } from './remedies';
@@ -106,10 +107,10 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   const reasoningTarget = thinks ? Math.min(DESIRED_REASONING, Math.floor((profile.contextWindow - answerReserve) / 2)) : 0;
   const warnings: string[] = [];
   if (profile.windowAssumed) {
-    warnings.push(
-      `${profile.label} did not report ${profile.model}'s context window; ThinkLens assumed ${n(profile.contextWindow)} tokens.`,
-    );
+    warnings.push(`${assumedBecause(profile)}; ThinkLens assumed ${n(profile.contextWindow)} tokens.`);
   }
+  const dropped = droppedConstraintNote(profile);
+  if (dropped) warnings.push(dropped);
   const jsonAnswer = profile.answerConstraint !== 'none';
   const shared = requestOptions(profile, settings);
 
@@ -210,7 +211,8 @@ function outputRoom(profile: BackendProfile, settings: RunSettings, promptTokens
   return { window, maxTokens, limitedBy } as const;
 }
 
-function finish(plan: RunPlan, thinks: boolean): RunPlan {
+function finish(planned: RunPlan, thinks: boolean): RunPlan {
+  const plan = oneWindowPerRun(planned);
   if (!thinks) return plan;
   const smallest = Math.min(...plan.requests.map((r) => r.reasoningReserve));
   if (smallest >= WARN_REASONING) return plan;
@@ -227,6 +229,19 @@ function finish(plan: RunPlan, thinks: boolean): RunPlan {
   };
 }
 
+/**
+ * Where the window is set per request (Ollama's `num_ctx`), every request of a run asks for the
+ * largest one it needs: a server that changes the window reloads the model (Ollama's scheduler,
+ * server/sched.go needsReload, compares the runner's options), so the parts of a split review share
+ * one load instead of growing it part by part. Samples plan the same code, so they ask the same.
+ */
+function oneWindowPerRun(plan: RunPlan): RunPlan {
+  const windows = plan.requests.map((r) => r.request.contextWindow).filter((w) => w !== undefined);
+  if (windows.length < 2) return plan;
+  const contextWindow = Math.max(...windows);
+  return { ...plan, requests: plan.requests.map((r) => ({ ...r, request: { ...r.request, contextWindow } })) };
+}
+
 /** What to raise when the person's own cap on an answer is what ran short. */
 export const MAX_TOKENS_REMEDIES: readonly Remedy[] = [
   { kind: 'raise-option', option: 'maxTokens' },
@@ -241,8 +256,12 @@ export function windowRemedies(profile: BackendProfile): Remedy[] {
   ];
 }
 
+function assumedBecause(profile: BackendProfile): string {
+  return profile.windowAssumedBecause ?? `${profile.label} did not report ${profile.model}'s context window`;
+}
+
 function refuse(profile: BackendProfile, what: string, tokens: number, reserve: number, wayOut?: string): RefusedPlan {
-  const source = profile.windowAssumed ? `assumed: the server did not report it` : `from ${profile.windowSource}`;
+  const source = profile.windowAssumed ? `assumed: ${assumedBecause(profile)}` : `from ${profile.windowSource}`;
   return {
     ok: false,
     profile,

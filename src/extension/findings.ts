@@ -3,6 +3,7 @@
 // still exactly what the model saw.
 
 import * as vscode from 'vscode';
+import { locateQuote } from '../core/locate';
 import { shiftRange as shiftPlainRange } from '../core/rangeShift';
 import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
@@ -26,6 +27,8 @@ export interface StampedFinding {
   version: number;
   /** The flagged code was edited after the analysis. */
   edited?: boolean;
+  /** The file changed outside the editor and the quoted code is no longer in it: shown greyed on its own lines. */
+  stale?: boolean;
   /** Its fingerprint was already dismissed in this workspace when the run published it. */
   readonly dismissedBefore?: boolean;
 }
@@ -264,11 +267,8 @@ export class FindingStore implements vscode.Disposable {
     if (accepted.length === 0) return { applied: [], refused };
     // The edit's own change event moves these findings and withdraws their fixes: keep what undo needs first.
     const before = accepted.map((f) => ({ finding: f, fix: { ...f.fix! }, squiggle: f.range }));
-    const edit = new vscode.WorkspaceEdit();
-    for (const finding of accepted) {
-      const metadata = options.preview ? { needsConfirmation: true, label: `ThinkLens fix: ${finding.finding.title}` } : undefined;
-      edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement, metadata);
-    }
+    const edit = options.preview ? previewedEdit(accepted) : new vscode.WorkspaceEdit();
+    if (!options.preview) for (const finding of accepted) edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement);
     if (!(await vscode.workspace.applyEdit(edit))) {
       const reason = options.preview ? 'the change was not confirmed in the preview' : 'VS Code did not apply the edit';
       return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason }))] };
@@ -334,6 +334,10 @@ export class FindingStore implements vscode.Disposable {
     if ((!findings.length && !applied.length) || event.contentChanges.length === 0) return;
     // Changes in one event refer to the document before the event: apply them from the bottom up
     // so that earlier positions stay valid.
+    if (changedOutsideTheEditor(event)) {
+      this.reanchor(document);
+      return;
+    }
     const changes = [...event.contentChanges].sort((a, b) => b.range.start.compareTo(a.range.start));
     const shift = (range: vscode.Range) => {
       let touched = false;
@@ -388,6 +392,49 @@ export class FindingStore implements vscode.Disposable {
     for (const entry of redone) this.settled.set(entry.finding.id, entry);
     const gone = new Set(redone.map((e) => e.finding.id));
     this.byUri.set(key, [...findings.filter((f) => !gone.has(f.id)), ...restored]);
+    this.refresh(document.uri);
+  }
+
+  /**
+   * The file changed on disk (git pull, stash pop, a formatter in a shell) and VS Code reloaded it:
+   * its change event replaces everything between the first and the last changed line at once, so
+   * shifting ranges through it would smear every finding in between. Instead each finding is found
+   * again by its quote, as a rerun does; its fix stays when the text it replaces moved with it.
+   * A finding whose quote is gone is stale: it keeps its own lines, greyed, without a fix.
+   */
+  private reanchor(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const text = document.getText();
+    for (const finding of this.byUri.get(key) ?? []) {
+      const before = finding.range;
+      const quote = finding.finding.quote;
+      const claimed = { startLine: before.start.line + 1, endLine: before.end.line + 1 };
+      const found = quote ? locateQuote(text, quote, claimed, { wholeFileIfUnique: true }) : undefined;
+      finding.version = document.version;
+      if (!found) {
+        finding.range = document.validateRange(before);
+        finding.stale = true;
+        finding.fix = undefined;
+        finding.fixUnavailable = 'the quoted code is no longer in the file; run the analysis again';
+        continue;
+      }
+      const moved = found.startLine - 1 - before.start.line;
+      finding.range = new vscode.Range(found.startLine - 1, found.startColumn, found.endLine - 1, found.endColumn);
+      finding.stale = false;
+      if (!finding.fix) continue;
+      const fixRange = finding.fix.range;
+      const startLine = fixRange.start.line + moved;
+      const endLine = fixRange.end.line + moved;
+      const fixAt = startLine >= 0 && endLine < document.lineCount ? wholeLines(document, startLine + 1, endLine + 1) : undefined;
+      if (fixAt && document.getText(fixAt) === finding.fix.expectedText) finding.fix.range = fixAt;
+      else {
+        finding.fix = undefined;
+        finding.fixUnavailable = 'the code it replaces changed outside the editor; run the analysis again';
+      }
+    }
+    // An undo can no longer bring back a fix whose text came back from disk.
+    for (const [id, entry] of this.settled)
+      if (entry.applied && entry.finding.uri.toString() === key) this.settled.set(id, { finding: entry.finding, how: entry.how });
     this.refresh(document.uri);
   }
 
@@ -458,6 +505,33 @@ function safeDecode(text: string): string {
   }
 }
 
+/**
+ * The fixes as an edit that opens VS Code's refactor preview with every fix checked, so that its
+ * Apply applies them. VS Code opens the preview only when some edit needs confirmation, and shows
+ * such an edit unchecked (bulkEditService.ts `apply`, bulkEditPreview.ts `BulkFileOperations._init`):
+ * the fixes themselves do not need it, and one companion "create the file if it does not exist"
+ * does. The preview leaves that companion out when the file exists, and it would change nothing if
+ * checked. A destructive fix carries its warning as its label.
+ */
+function previewedEdit(fixes: readonly StampedFinding[]): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  for (const finding of fixes) {
+    const label = finding.finding.fix?.destructive ?? `ThinkLens fix: ${finding.finding.title}`;
+    edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement, { needsConfirmation: false, label });
+  }
+  const [first] = fixes;
+  if (first) edit.createFile(first.uri, { ignoreIfExists: true }, { needsConfirmation: true, label: 'ThinkLens: opens this preview' });
+  return edit;
+}
+
+/**
+ * A change that came from disk, not from typing, an edit or undo: VS Code reloaded a clean document
+ * (its change has no reason, and the document is not dirty after it).
+ */
+function changedOutsideTheEditor(event: vscode.TextDocumentChangeEvent): boolean {
+  return event.reason === undefined && !event.document.isDirty;
+}
+
 function lineCount(text: string): number {
   return text.split(/\r\n|\r|\n/).length;
 }
@@ -476,7 +550,7 @@ function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagn
   const { finding } = stamped;
   const notes = [
     finding.locationUncertain ? 'location uncertain: the quoted code was not found' : '',
-    stamped.edited ? 'edited since the analysis' : '',
+    stamped.stale ? 'the quoted code changed since the review' : stamped.edited ? 'edited since the analysis' : '',
     // Only shown while the person asks to see dismissed findings.
     dismissed ? 'dismissed' : '',
   ].filter(Boolean);
@@ -484,7 +558,13 @@ function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagn
   const why = firstSentenceOf(finding.explanation);
   const headline = why && why !== finding.title ? `${finding.title}: ${why}` : finding.title;
   const message = notes.length ? `${headline} (${notes.join('; ')})` : headline;
-  const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
+  const diagnostic = new vscode.Diagnostic(
+    stamped.range,
+    message,
+    stamped.stale ? vscode.DiagnosticSeverity.Hint : SEVERITY[finding.severity],
+  );
+  // Greyed: the code it was about is gone, so it no longer marks the code as wrong.
+  if (stamped.stale) diagnostic.tags = [vscode.DiagnosticTag.Unnecessary];
   diagnostic.source = DIAGNOSTIC_SOURCE;
   // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.
   diagnostic.code = {

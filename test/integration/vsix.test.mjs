@@ -282,7 +282,7 @@ test(
 const modalDialog = (page, text) => page.locator('.monaco-dialog-box', { hasText: text }).first();
 
 test(
-  'class 13: another extension gets nothing from the installed ThinkLens: no exports, and no argument skips the save dialog or the Clear All question',
+  'class 14: another extension gets nothing from the installed ThinkLens: no exports, and no argument skips the save dialog or the Clear All question',
   { timeout: 180_000 },
   async () => {
     const page = workbench.page;
