@@ -8,6 +8,10 @@
 //   answer sent back, thinking off where the server allows, asking only for the JSON).
 // - A request that ran out of tokens while still thinking says so with the numbers and what to do.
 // - A file reviewed in parts has its findings merged and duplicates (same fingerprint) dropped.
+// - Token counts are never trusted low (tokens.ts): where the server counts, each planned prompt is
+//   counted before it is sent; every count the server reports afterwards calibrates the estimate
+//   for that server and model; a request the server refuses as too long is planned once more with
+//   the count it named (a larger window, or smaller parts), or refused with the numbers.
 // The CLI and the extension call `prepareRun` then `runPlanned`; they differ only in where events go.
 
 import type { BackendProfile } from './backends/profile';
@@ -27,8 +31,10 @@ import {
   type RunPlan,
   type RunSettings,
 } from './plan';
+import { countKey } from './plan';
 import { runAnalysis, type RunOutput } from './run';
 import { estimateTokens, formatLines, stripThink } from './text';
+import { calibrationKey, promptTokensInRefusal, sessionCalibration, type TokenCalibration } from './tokens';
 import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
 export interface PlannedRunOutput extends RunOutput {
@@ -40,15 +46,43 @@ export interface PlannedRunOutput extends RunOutput {
   readonly repaired: boolean;
 }
 
-/** Resolves the backend's profile (once per session) and plans the run. */
+/** Rounds of counting and planning again before the plan stands (each round only grows the counts). */
+const COUNT_ROUNDS = 3;
+
+/**
+ * Resolves the backend's profile (once per session) and plans the run with the calibrated
+ * estimate. Where the server counts tokens, every planned prompt is counted; a count above the
+ * plan's calibrates the estimate and the run is planned again, so what is sent fits the window.
+ */
 export async function prepareRun(
   backend: Backend,
   input: Omit<PlanInput, 'profile'>,
   signal: AbortSignal,
   profiles: ProfileCache = sessionProfiles,
+  calibration: TokenCalibration = sessionCalibration,
 ): Promise<RunPlan | RefusedPlan> {
   const profile = await profiles.resolve(backend, signal);
-  return planRun({ ...input, profile });
+  const key = calibrationKey(backend);
+  const plan = () => planRun({ ...input, profile, tokenFactor: calibration.factor(key), counted });
+  const counted = new Map<string, number>();
+  let current = plan();
+  if (!backend.countTokens) return current;
+  for (let round = 0; round < COUNT_ROUNDS && current.ok; round++) {
+    let undercounted = false;
+    for (const planned of current.requests) {
+      const messagesKey = countKey(planned.request.messages);
+      if (counted.has(messagesKey)) continue;
+      const count = await backend.countTokens(planned.request.messages, signal);
+      if (count === undefined) return current; // the server does not count: the estimate stands
+      counted.set(messagesKey, count);
+      calibration.observe(key, planned.promptEstimate, count);
+      if (count > planned.promptTokens) undercounted = true;
+    }
+    // Planned again with the counts in place of the estimates (and, after an undercount, a larger factor).
+    current = plan();
+    if (!undercounted) break;
+  }
+  return current;
 }
 
 export interface PlannedRunInput {
@@ -64,6 +98,8 @@ export interface PlannedRunInput {
   readonly deadlineSeconds?: number;
   /** Where a failed run drops the profile, so the next run asks the server again. */
   readonly profiles?: ProfileCache;
+  /** Where the server's counts correct the estimate for the next requests. */
+  readonly calibration?: TokenCalibration;
 }
 
 export const REPAIR_NOTE = 'The answer had no readable JSON block, so one short repair turn asked the model for it';
@@ -84,6 +120,8 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
 async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Promise<PlannedRunOutput> {
   const { backend, plan, signal, onEvent } = input;
   const profiles = input.profiles ?? sessionProfiles;
+  const calibration = input.calibration ?? sessionCalibration;
+  const calibrationOf = calibrationKey(backend);
   if (!plan.ok) {
     return { plan, notes: [], repaired: false, messages: [], reasoning: '', answer: '', error: plan.error };
   }
@@ -135,7 +173,10 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
     return now;
   };
 
-  for (const part of plan.requests) {
+  const queue = [...plan.requests];
+  let replanned = false;
+  for (let at = 0; at < queue.length; at++) {
+    const part = queue[at]!;
     if (deadline.expired) return stoppedByDeadline();
     if (part.part && part.part.count > 1) {
       const heading = `${part.part.index > 0 ? '\n\n' : ''}— Part ${part.part.index + 1} of ${part.part.count}: lines ${formatLines(part.part.lines)} —\n\n`;
@@ -144,6 +185,30 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
     }
     let request = constraintOff ? unconstrained(part) : part.request;
     let output = await send(part, request);
+    if (output.usage && !output.usage.promptTokensUncertain) {
+      calibration.observe(calibrationOf, part.promptEstimate, output.usage.promptTokens);
+    }
+    if (output.error && !replanned && output.reasoning === '' && output.answer === '' && undercountShown(output.error, plan.profile)) {
+      // The server counted more than the plan did: calibrate from its count and plan this request again, once.
+      replanned = true;
+      const again = planAfterRefusal(
+        output.error,
+        part,
+        plan,
+        calibration,
+        calibrationOf,
+        plan.requests.length === 1 ? input.code : undefined,
+      );
+      if (!again.ok) return { plan, notes, repaired, messages: output.messages, reasoning, answer, usage, error: again.error };
+      notes.push(
+        `${plan.profile.label} refused the prompt as longer than ThinkLens counted (${again.counted}), so it was planned again ` +
+          `with that count: ${describeReplan(again.plan)}.`,
+      );
+      notes.push(...again.plan.warnings.filter((w) => !notes.includes(w)));
+      queue.splice(at, 1, ...again.plan.requests);
+      at--;
+      continue;
+    }
     const wasOff = constraintOff;
     const seen = output.error ? plan.profile : observe(output, request);
     let resent: 'no' | 'empty' | 'set-aside' = 'no';
@@ -214,6 +279,69 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
   const last = outputs[outputs.length - 1]!.output;
   const parsed = mergeParsed(outputs, notes);
   return { plan, notes, repaired, messages: last.messages, reasoning, answer, usage, finishReason: last.finishReason, parsed };
+}
+
+/**
+ * A refusal that shows the estimate was low: the server named its count, or it sizes the window
+ * per request (Ollama), so a window it refused can only mean more tokens than planned. A fixed
+ * window refused without a count may have shrunk instead: that ends the run with the numbers and
+ * the profile is asked again.
+ */
+function undercountShown(error: BackendError, profile: BackendProfile): boolean {
+  if (error.kind !== 'context-too-long') return false;
+  return (
+    promptTokensInRefusal(error.detail) !== undefined || promptTokensInRefusal(error.message) !== undefined || profile.windowPerRequest
+  );
+}
+
+/**
+ * A request the server refused as too long, planned again: the count the server named (else the
+ * window it was refused in, plus a quarter) calibrates the estimate; a whole review may now be
+ * split, a part or a selection gets a larger window where the server sizes it per request, or the
+ * plan refuses with the numbers.
+ */
+function planAfterRefusal(
+  error: BackendError,
+  part: PlannedRequest,
+  plan: RunPlan,
+  calibration: TokenCalibration,
+  key: string,
+  wholeCode: CodeUnderReview | undefined,
+): { ok: true; plan: RunPlan; counted: string } | { ok: false; error: BackendError } {
+  const named = promptTokensInRefusal(error.detail) ?? promptTokensInRefusal(error.message);
+  const window = part.request.contextWindow ?? plan.profile.contextWindow;
+  const count = named ?? Math.ceil(Math.max(window, part.promptTokens) * 1.25);
+  calibration.observe(key, part.promptEstimate, count);
+  const followUp = part.prompt.kind === 'follow-up' ? { history: part.prompt.history, question: part.prompt.question } : undefined;
+  const again = planRun({
+    code: wholeCode ?? part.code,
+    profile: plan.profile,
+    settings: plan.settings,
+    tokenFactor: calibration.factor(key),
+    ...(followUp ? { followUp } : {}),
+  });
+  const counted =
+    named !== undefined ? `${named.toLocaleString('en-US')} tokens by its count` : `over ${window.toLocaleString('en-US')} tokens`;
+  if (!again.ok) {
+    return {
+      ok: false,
+      error: new BackendError(again.error.kind, again.error.message, again.error.remedies, {
+        ...(again.error.detail ? { detail: again.error.detail } : {}),
+        note: `${plan.profile.label} refused the prompt as too long (${counted}; ThinkLens had planned ${part.promptTokens.toLocaleString('en-US')}).`,
+        cause: error,
+      }),
+    };
+  }
+  return { ok: true, plan: again, counted };
+}
+
+function describeReplan(plan: RunPlan): string {
+  const first = plan.requests[0]!;
+  if (plan.requests.length > 1) return `${plan.requests.length} parts`;
+  const window = first.request.contextWindow;
+  return window !== undefined
+    ? `a ${window.toLocaleString('en-US')}-token window for about ${first.promptTokens.toLocaleString('en-US')} prompt tokens`
+    : `about ${first.promptTokens.toLocaleString('en-US')} prompt tokens`;
 }
 
 /** The note for a constraint this run saw silence the thinking, and what became of the request. */
