@@ -162,16 +162,15 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
     };
   };
 
-  /** This run saw the server show that a constraint binds the thinking: later parts go without it. */
+  /** The server showed that a constraint binds the thinking: later parts go without it. */
   let constraintOff = false;
-  /** What the server showed so far, applied to the plan's profile (for the note). */
-  const observe = (output: RunOutput, request: BackendRequest) => {
-    if (!output.observed) return plan.profile;
-    const seen = profiles.observe(backend, output.observed, thinkingExpected(plan.profile, request));
-    const now = withObservations(plan.profile, seen);
-    if (now.constraintDropped && !plan.profile.constraintDropped) constraintOff = true;
-    return now;
-  };
+  /** The note about the constraint was given (by the plan's warnings, or by this run). */
+  let constraintNoted = plan.profile.constraintDropped !== undefined;
+  /** What the server showed so far, applied to the plan's profile. */
+  const observe = (output: RunOutput, request: BackendRequest): BackendProfile =>
+    output.observed
+      ? withObservations(plan.profile, profiles.observe(backend, output.observed, thinkingExpected(plan.profile, request)))
+      : plan.profile;
 
   const queue = [...plan.requests];
   let replanned = false;
@@ -183,7 +182,7 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       reasoning += heading;
       onEvent?.({ kind: 'reasoning', text: heading });
     }
-    let request = constraintOff ? unconstrained(part) : part.request;
+    let request: BackendRequest = constraintOff ? unconstrained(part) : part.request;
     let output = await send(part, request);
     if (output.usage && !output.usage.promptTokensUncertain) {
       calibration.observe(calibrationOf, part.promptEstimate, output.usage.promptTokens);
@@ -209,10 +208,9 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       at--;
       continue;
     }
-    const wasOff = constraintOff;
-    const seen = output.error ? plan.profile : observe(output, request);
-    let resent: 'no' | 'empty' | 'set-aside' = 'no';
-    if (!output.error && silencedByConstraint(output, request, plan.profile)) {
+    let seen: BackendProfile = output.error ? plan.profile : observe(output, request);
+    let resent: Resent = 'no';
+    if (!output.error && silencedByConstraint(output, request, seen)) {
       // The first answer came without thinking: kept, marked, and the request is sent once more without the constraint.
       const marker = `${reasoning && !reasoning.endsWith('\n') ? '\n\n' : ''}— No reasoning came while the answer was constrained; sent again without the constraint —\n\n`;
       reasoning += marker;
@@ -221,9 +219,13 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       if (resent === 'set-aside') answer += `${answer ? '\n\n' : ''}${SET_ASIDE_LABEL}\n${output.answer.trim()}`;
       request = unconstrained(part);
       output = await send(part, request);
-      if (!output.error) observe(output, request);
+      if (!output.error) seen = observe(output, request);
     }
-    if (constraintOff && !wasOff) notes.push(droppedNote(seen, resent));
+    constraintOff = seen.constraintDropped !== undefined;
+    if (!constraintNoted && (constraintOff || resent !== 'no')) {
+      constraintNoted = true;
+      notes.push(constraintOff ? droppedNote(seen, resent) : notThinkingNote(seen, resent));
+    }
     // DeepSeek in JSON mode answers non-JSON with blank content: once more, as prose and a block.
     if (!output.error && request.jsonAnswer && output.answer.trim() === '' && output.finishReason === 'stop') {
       notes.push('The server returned a blank answer in JSON mode, so the request was sent again without it.');
@@ -280,6 +282,9 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
   const parsed = mergeParsed(outputs, notes);
   return { plan, notes, repaired, messages: last.messages, reasoning, answer, usage, finishReason: last.finishReason, parsed };
 }
+
+/** Whether a request was sent again without its constraint, and whether its first answer was kept. */
+type Resent = 'no' | 'empty' | 'set-aside';
 
 /**
  * A refusal that shows the estimate was low: the server named its count, or it sizes the window
@@ -345,11 +350,23 @@ function describeReplan(plan: RunPlan): string {
 }
 
 /** The note for a constraint this run saw silence the thinking, and what became of the request. */
-function droppedNote(profile: BackendProfile, resent: 'no' | 'empty' | 'set-aside'): string {
+function droppedNote(profile: BackendProfile, resent: Resent): string {
   const why = droppedConstraintNote(profile) ?? 'ThinkLens stopped sending an answer constraint to this server.';
-  if (resent === 'no') return why;
+  return `${why}${resentNote(resent)}`;
+}
+
+/** Without the constraint the model did not think either: the constraint was not to blame and stays. */
+function notThinkingNote(profile: BackendProfile, resent: Resent): string {
+  return (
+    `${profile.label} sent no reasoning from ${profile.model} with the answer constraint or without it, so the model does not ` +
+    `seem to think there and the constraint stays.${resentNote(resent)}`
+  );
+}
+
+function resentNote(resent: Resent): string {
+  if (resent === 'no') return '';
   const kept = resent === 'set-aside' ? "; its first answer is kept in the run's answer, marked as set aside" : '';
-  return `${why} This request was sent again without the constraint${kept}.`;
+  return ` This request was sent again without the constraint${kept}.`;
 }
 
 /**
@@ -366,11 +383,19 @@ function thinkingExpected(profile: BackendProfile, request: BackendRequest): boo
   return profile.thinks && !(request.reasoningEffort === 'none' && profile.thinkingSwitch === 'per-request');
 }
 
-/** The request carried a constraint and a model that thinks sent no reasoning at all: the constraint silenced it. */
+/**
+ * The request carried a constraint and a model that thinks sent no reasoning at all: the constraint
+ * silenced it, unless the server already showed no reasoning without a constraint either.
+ */
 function silencedByConstraint(output: RunOutput, request: BackendRequest, profile: BackendProfile): boolean {
   const constraint = output.observed?.constraint;
   const constrained = constraint === 'json-schema' || constraint === 'json-object';
-  return constrained && thinkingExpected(profile, request) && output.reasoning.trim() === '';
+  return (
+    constrained &&
+    thinkingExpected(profile, request) &&
+    profile.observed.reasoningWithoutConstraint !== false &&
+    output.reasoning.trim() === ''
+  );
 }
 
 /** The part's request without any answer constraint, asking for prose and a JSON block (the prompt contract). */
