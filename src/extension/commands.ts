@@ -16,6 +16,7 @@ import type { ReviewPanel } from './panel/reviewPanel';
 import type { RunController, RunOutcome } from './runs';
 import type { ApiKeys } from './secrets';
 import type { Backends } from './backends';
+import type { StatusBar } from './statusBar';
 import { downloadModelCommand } from './modelDownload';
 import { selectBackendFlow, type SetupOutcome } from './setup';
 import { COMMAND, INTERNAL_COMMAND, type CommandId } from '../bridge/commandIds';
@@ -27,6 +28,7 @@ export interface CommandDeps {
   readonly panel: ReviewPanel;
   readonly keys: ApiKeys;
   readonly backends: Backends;
+  readonly status: StatusBar;
   readonly extensionUri: vscode.Uri;
   /** Where the walkthrough's sample is copied (the extension's global storage). */
   readonly storageUri: vscode.Uri;
@@ -415,6 +417,7 @@ async function selectBackend(deps: CommandDeps): Promise<SetupOutcome | undefine
       await setApiKey(deps, backend);
       return Boolean(await deps.keys.get(backend));
     },
+    onConnected: () => deps.status.connectionWorks(),
   });
   if (outcome) await deps.backends.reset();
   return outcome;

@@ -59,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensTestApi | u
     panel,
     keys,
     backends,
+    status,
     extensionUri: context.extensionUri,
     storageUri: context.globalStorageUri,
   }).forEach(track);
