@@ -8,7 +8,8 @@
 //   lmstudio  GET /api/v1/models  {models:[{type:'llm', key, loaded_instances:[{id, config:{context_length}}], max_context_length, ...}]}
 //             over the window: 400 {error:'The number of tokens to keep from the initial prompt is greater than the context length. ...'}
 //   llamacpp  GET /props {default_generation_settings:{n_ctx, ...}, total_slots, model_path} and GET /v1/models data[].meta
-//             over the window: 400 {error:{code:400, message:'the request exceeds the available context size, try increasing it', type:'exceed_context_size_error', n_prompt_tokens, n_ctx}}
+//             over the window: 400 {error:{code:400, message:'request (P tokens) exceeds the available context size (N tokens), try increasing it', type:'exceed_context_size_error', n_prompt_tokens, n_ctx}}
+//             (the full llama.cpp replay, held to the real server, is test/support/llamacppServer.ts)
 //   trtllm    GET /v1/models  {object:'list', data:[{id, object:'model', created, owned_by:'tensorrt_llm'}]}: no window
 //             (ModelCard in tensorrt_llm/serve/openai_protocol.py); any field it does not know is a 400
 //             {object:'error', message, type:'BadRequestError', param:null, code:400} (OpenAIBaseModel has
@@ -211,7 +212,16 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
               object: 'model',
               created: 1764460800,
               owned_by: 'llamacpp',
-              meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 131072, n_embd: 3584, n_params: 7615616512, size: 4683073184 },
+              // server-context.cpp get_res_model_info: the slot's window beside the trained length.
+              meta: {
+                vocab_type: 2,
+                n_vocab: 151936,
+                n_ctx: contextWindow,
+                n_ctx_train: 131072,
+                n_embd: 3584,
+                n_params: 7615616512,
+                size: 4683073184,
+              },
             },
           ],
         });
@@ -268,7 +278,8 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       return json(res, 400, {
         error: {
           code: 400,
-          message: 'the request exceeds the available context size, try increasing it',
+          // The text of tools/server/server-context.cpp, held to the real server by test/llamaserver/conformance.test.ts.
+          message: `request (${promptTokens} tokens) exceeds the available context size (${contextWindow} tokens), try increasing it`,
           type: 'exceed_context_size_error',
           n_prompt_tokens: promptTokens,
           n_ctx: contextWindow,
