@@ -330,11 +330,17 @@ function planAfterRefusal(
   if (!again.ok) {
     return {
       ok: false,
-      error: new BackendError(again.error.kind, again.error.message, again.error.remedies, {
-        ...(again.error.detail ? { detail: again.error.detail } : {}),
-        note: `${plan.profile.label} refused the prompt as too long (${counted}; ThinkLens had planned ${part.promptTokens.toLocaleString('en-US')}).`,
-        cause: error,
-      }),
+      // The plan's refusal says nothing was sent; here one request was, and the server refused it.
+      error: new BackendError(
+        again.error.kind,
+        again.error.message.replace(/ Nothing was sent\.$/, ' Nothing more was sent.'),
+        again.error.remedies,
+        {
+          ...(again.error.detail ? { detail: again.error.detail } : {}),
+          note: `${plan.profile.label} refused the prompt as too long (${counted}; ThinkLens had planned ${part.promptTokens.toLocaleString('en-US')}).`,
+          cause: error,
+        },
+      ),
     };
   }
   return { ok: true, plan: again, counted };
