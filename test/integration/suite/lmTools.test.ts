@@ -5,10 +5,10 @@
 
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
-const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
 const REASONING =
   'The loop bound is i <= items.length. So the last pass reads items[items.length]. That element is undefined and .price throws.';
@@ -30,7 +30,7 @@ const ANSWER = `The loop overruns.\n\n\`\`\`json\n${JSON.stringify({
 })}\n\`\`\`\n`;
 
 let server: ReplayServer;
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 
 const textOf = (result: vscode.LanguageModelToolResult) =>
   result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('');
@@ -54,11 +54,11 @@ describe('Language model tools', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('requestTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
   });
 
