@@ -106,9 +106,7 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   const reasoningTarget = thinks ? Math.min(DESIRED_REASONING, Math.floor((profile.contextWindow - answerReserve) / 2)) : 0;
   const warnings: string[] = [];
   if (profile.windowAssumed) {
-    warnings.push(
-      `${profile.label} did not report ${profile.model}'s context window; ThinkLens assumed ${n(profile.contextWindow)} tokens.`,
-    );
+    warnings.push(`${assumedBecause(profile)}; ThinkLens assumed ${n(profile.contextWindow)} tokens.`);
   }
   const jsonAnswer = profile.answerConstraint !== 'none';
   const shared = requestOptions(profile, settings);
@@ -241,8 +239,12 @@ export function windowRemedies(profile: BackendProfile): Remedy[] {
   ];
 }
 
+function assumedBecause(profile: BackendProfile): string {
+  return profile.windowAssumedBecause ?? `${profile.label} did not report ${profile.model}'s context window`;
+}
+
 function refuse(profile: BackendProfile, what: string, tokens: number, reserve: number, wayOut?: string): RefusedPlan {
-  const source = profile.windowAssumed ? `assumed: the server did not report it` : `from ${profile.windowSource}`;
+  const source = profile.windowAssumed ? `assumed: ${assumedBecause(profile)}` : `from ${profile.windowSource}`;
   return {
     ok: false,
     profile,

@@ -264,11 +264,8 @@ export class FindingStore implements vscode.Disposable {
     if (accepted.length === 0) return { applied: [], refused };
     // The edit's own change event moves these findings and withdraws their fixes: keep what undo needs first.
     const before = accepted.map((f) => ({ finding: f, fix: { ...f.fix! }, squiggle: f.range }));
-    const edit = new vscode.WorkspaceEdit();
-    for (const finding of accepted) {
-      const metadata = options.preview ? { needsConfirmation: true, label: `ThinkLens fix: ${finding.finding.title}` } : undefined;
-      edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement, metadata);
-    }
+    const edit = options.preview ? previewedEdit(accepted) : new vscode.WorkspaceEdit();
+    if (!options.preview) for (const finding of accepted) edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement);
     if (!(await vscode.workspace.applyEdit(edit))) {
       const reason = options.preview ? 'the change was not confirmed in the preview' : 'VS Code did not apply the edit';
       return { applied: [], refused: [...refused, ...accepted.map((f) => ({ id: f.id, reason }))] };
@@ -456,6 +453,25 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * The fixes as an edit that opens VS Code's refactor preview with every fix checked, so that its
+ * Apply applies them. VS Code opens the preview only when some edit needs confirmation, and shows
+ * such an edit unchecked (bulkEditService.ts `apply`, bulkEditPreview.ts `BulkFileOperations._init`):
+ * the fixes themselves do not need it, and one companion "create the file if it does not exist"
+ * does. The preview leaves that companion out when the file exists, and it would change nothing if
+ * checked. A destructive fix carries its warning as its label.
+ */
+function previewedEdit(fixes: readonly StampedFinding[]): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  for (const finding of fixes) {
+    const label = finding.finding.fix?.destructive ?? `ThinkLens fix: ${finding.finding.title}`;
+    edit.replace(finding.uri, finding.fix!.range, finding.fix!.replacement, { needsConfirmation: false, label });
+  }
+  const [first] = fixes;
+  if (first) edit.createFile(first.uri, { ignoreIfExists: true }, { needsConfirmation: true, label: 'ThinkLens: opens this preview' });
+  return edit;
 }
 
 function lineCount(text: string): number {

@@ -7,7 +7,7 @@
 //   await runCommandFromPalette(wb.page, 'ThinkLens: Show Log');
 //   await wb.close();
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { launchChromium } from '../../scripts/vscode/browser.mjs';

@@ -1,6 +1,11 @@
 // Asks an OpenAI-compatible server what window its model has (the `describe()` of those backends).
 // Each server says it somewhere else:
-//   llama.cpp   GET /props  default_generation_settings.n_ctx (one slot's window); GET /v1/models data[].meta.n_ctx
+//   llama.cpp   GET /props  default_generation_settings.n_ctx (one slot's window). A router (llama-server
+//               started without a model, serving several) answers `/props` for itself (`role: "router"`,
+//               n_ctx 0) and for a model only with `?model=<id>`, loading it when needed
+//               (tools/server/server-models.cpp, get_router_props and proxy_get). Nothing else: `/v1/models`
+//               `meta.n_ctx` is the same number where a build lists it, and `meta.n_ctx_train` is what the
+//               model was trained with, not the window the server runs it with.
 //   vLLM/SGLang GET /v1/models  data[].max_model_len
 //   LM Studio   GET /api/v1/models  models[].loaded_instances[].config.context_length (older: /api/v0/models
 //               data[].loaded_context_length), max_context_length as the model's maximum
@@ -9,10 +14,16 @@
 // assumes the preset's cautious window. Never throws; a real failure shows on the chat request.
 
 import type { ServerFacts } from '../types';
+import { hostedModelLimits } from './hostedModels';
 import type { Preset } from './presets';
 
 /** Discovery is a cheap GET; a server that takes longer than this is asked again next run. */
 const DISCOVERY_TIMEOUT_MS = 5000;
+/**
+ * A llama.cpp router loads a model that is not loaded yet before it answers `/props?model=`, as the
+ * chat request would; loading a large model from disk takes longer than a GET.
+ */
+const ROUTER_LOAD_TIMEOUT_MS = 180_000;
 
 export interface DiscoveryTarget {
   readonly preset: Preset;
@@ -27,13 +38,9 @@ export async function describeServer(target: DiscoveryTarget, signal: AbortSigna
   try {
     switch (preset.limits.discovery) {
       case 'known':
-        return {
-          contextWindow: preset.limits.assumedWindow,
-          ...(preset.limits.maxOutputTokens ? { maxOutputTokens: preset.limits.maxOutputTokens } : {}),
-          source: 'known',
-        };
+        return fromPublishedTable(target);
       case 'llamacpp-props':
-        return (await fromLlamaCppProps(target, signal)) ?? (await fromOpenAiModels(target, signal)) ?? none;
+        return (await fromLlamaCppProps(target, signal)) ?? none;
       case 'openai-models':
         return (await fromOpenAiModels(target, signal)) ?? none;
       case 'lmstudio-rest':
@@ -50,13 +57,20 @@ export async function describeServer(target: DiscoveryTarget, signal: AbortSigna
 
 const none: ServerFacts = { source: 'none' };
 
+/** A hosted API that does not report its limits: its own published numbers (hostedModels.ts). */
+function fromPublishedTable(target: DiscoveryTarget): ServerFacts {
+  const row = hostedModelLimits(target.preset.id, target.model);
+  if (!row) return none;
+  return { contextWindow: row.contextWindow, maxOutputTokens: row.maxOutputTokens, source: `${row.source}, read ${row.read}` };
+}
+
 /** `http://host:8080/v1` → `http://host:8080`: the server's own endpoints sit beside the API root. */
 export function serverRoot(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-async function getJson(url: string, target: DiscoveryTarget, signal: AbortSignal): Promise<unknown> {
-  const timeout = AbortSignal.timeout(DISCOVERY_TIMEOUT_MS);
+async function getJson(url: string, target: DiscoveryTarget, signal: AbortSignal, timeoutMs = DISCOVERY_TIMEOUT_MS): Promise<unknown> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   const response = await fetch(url, {
     headers: { accept: 'application/json', ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}) },
     signal: AbortSignal.any([signal, timeout]),
@@ -69,12 +83,27 @@ async function getJson(url: string, target: DiscoveryTarget, signal: AbortSignal
 }
 
 async function fromLlamaCppProps(target: DiscoveryTarget, signal: AbortSignal): Promise<ServerFacts | undefined> {
-  const props = record(await getJson(`${serverRoot(target.baseUrl)}/props`, target, signal));
-  const window = count(record(props?.default_generation_settings)?.n_ctx) ?? count(props?.n_ctx);
-  return window ? { contextWindow: window, source: '/props' } : undefined;
+  const root = serverRoot(target.baseUrl);
+  const props = record(await getJson(`${root}/props`, target, signal));
+  if (props?.role !== 'router') {
+    const window = slotWindow(props);
+    return window ? { contextWindow: window, source: '/props' } : undefined;
+  }
+  const url = `${root}/props?model=${encodeURIComponent(target.model)}`;
+  const window = slotWindow(record(await getJson(url, target, signal, ROUTER_LOAD_TIMEOUT_MS)));
+  return window ? { contextWindow: window, source: '/props?model=' } : undefined;
 }
 
-/** vLLM, SGLang and llama.cpp list models at `{baseUrl}/models` with their own window fields. */
+/** One slot's window: `default_generation_settings.n_ctx` (0 from a router asked for itself). */
+function slotWindow(props: Record<string, unknown> | undefined): number | undefined {
+  return count(record(props?.default_generation_settings)?.n_ctx);
+}
+
+/**
+ * vLLM and SGLang list models at `{baseUrl}/models` with `max_model_len`; for a server we do not know,
+ * the generic preset also reads `meta.n_ctx` (what llama-server lists: tools/server/server-context.cpp,
+ * get_res_model_info, the slot's window) and `context_length`. Never `meta.n_ctx_train`.
+ */
 async function fromOpenAiModels(target: DiscoveryTarget, signal: AbortSignal): Promise<ServerFacts | undefined> {
   const list = record(await getJson(`${target.baseUrl}/models`, target, signal));
   const models = Array.isArray(list?.data) ? list.data.map(record).filter((m) => m !== undefined) : [];

@@ -3,7 +3,7 @@
 // nothing outside src/core/backends needs to know which preset a backend is.
 
 import type { Backend, ServerFacts } from '../types';
-import type { AnswerConstraint } from './presets';
+import type { AnswerConstraint, WindowDiscovery } from './presets';
 import { PRESETS } from './presets';
 
 export interface BackendProfile {
@@ -23,6 +23,8 @@ export interface BackendProfile {
   readonly windowSource: string;
   /** The server said nothing: the window is the preset's cautious guess. */
   readonly windowAssumed: boolean;
+  /** Why it was assumed, as the start of a sentence ("LM Studio did not report m's context window"). */
+  readonly windowAssumedBecause?: string;
   readonly windowPerRequest: boolean;
   /** The most one answer may be, thinking included, when the server caps it. */
   readonly maxOutputTokens?: number;
@@ -39,9 +41,7 @@ export interface BackendProfile {
 export function profileOf(backend: Backend, facts: ServerFacts): BackendProfile {
   const preset = PRESETS[backend.id];
   const { limits } = preset;
-  const window = limits.windowPerRequest
-    ? (facts.maxContextWindow ?? facts.contextWindow)
-    : (facts.contextWindow ?? (limits.discovery === 'known' ? limits.assumedWindow : undefined));
+  const window = limits.windowPerRequest ? (facts.maxContextWindow ?? facts.contextWindow) : facts.contextWindow;
   return {
     backendId: backend.id,
     label: preset.label,
@@ -51,6 +51,7 @@ export function profileOf(backend: Backend, facts: ServerFacts): BackendProfile 
     contextWindow: window ?? limits.assumedWindow,
     windowSource: window !== undefined ? facts.source : 'assumed',
     windowAssumed: window === undefined,
+    ...(window === undefined ? { windowAssumedBecause: assumedBecause(preset.label, backend.model, limits.discovery) } : {}),
     windowPerRequest: limits.windowPerRequest && window !== undefined,
     ...((facts.maxOutputTokens ?? limits.maxOutputTokens) ? { maxOutputTokens: facts.maxOutputTokens ?? limits.maxOutputTokens } : {}),
     thinks: facts.thinks ?? true,
@@ -58,6 +59,12 @@ export function profileOf(backend: Backend, facts: ServerFacts): BackendProfile 
     answerConstraint: limits.answerConstraint,
     raiseWindow: limits.raiseWindow,
   };
+}
+
+function assumedBecause(label: string, model: string, discovery: WindowDiscovery): string {
+  // A hosted API that does not report limits: its published table (hostedModels.ts) lacks the model.
+  if (discovery === 'known') return `${label} does not report limits and its published table in ThinkLens does not list ${model}`;
+  return `${label} did not report ${model}'s context window`;
 }
 
 export function originOf(url: string): string {

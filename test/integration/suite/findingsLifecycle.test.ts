@@ -238,6 +238,28 @@ describe('Findings lifecycle', function () {
     assert.equal(ours(editor.document.uri).length, 1, 'a discarded preview removed the finding');
   });
 
+  it('"Apply fix…" then Apply in the refactor preview applies the fix: the preview opens with the fix checked', async () => {
+    await script('lifecycle-preview-apply', [answer([offByOne])]);
+    const editor = await openCart();
+    const outcome = await explain(editor, 9, 15);
+    const pending = vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.previewFix', outcome.findings[0]!.id);
+    let settled = false;
+    void Promise.resolve(pending).then(() => (settled = true));
+    // Apply Refactoring, as the person presses it once the preview is there (it does nothing before).
+    const end = Date.now() + 15_000;
+    while (!settled && Date.now() < end) {
+      await vscode.commands.executeCommand('refactorPreview.apply').then(undefined, () => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(settled, 'Apply in the refactor preview did not finish the preview (its fix was not checked)');
+    const result = await pending;
+    assert.deepEqual(result, { applied: true });
+    assert.equal(editor.document.lineAt(10).text, FIXED_LOOP, 'the previewed fix was not applied');
+    assert.equal(editor.document.getText().includes(LOOP), false);
+    await until(() => ours(editor.document.uri).length === 0, 'the applied finding to leave the editor');
+    assert.equal(api.panel.runView(outcome.runId!)?.result?.findings[0]?.applied, true, 'the card does not say the fix was applied');
+  });
+
   it('Clear Findings in this file leaves other files alone and the card says the findings were cleared', async () => {
     await script('lifecycle-clear', [answer([offByOne]), answer([offByOne])]);
     const a = await openCart();
