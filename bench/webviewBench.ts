@@ -509,11 +509,18 @@ function mathReport(runs: readonly MathRun[], scenarios: readonly string[]): str
       const xs = mine.filter((r) => r.result.name === scenario).map((r) => r.result);
       if (!xs.length) continue;
       const longest = xs.map((r) => (r.page.longTasks.length ? Math.max(...r.page.longTasks) : 0));
-      const nodesBefore = median(
-        runs.filter((r) => r.way === before && r.result.name === scenario).map((r) => r.result.domNodes),
-      );
+      const nodesBefore = median(runs.filter((r) => r.way === before && r.result.name === scenario).map((r) => r.result.domNodes));
       rows.push(
-        `| ${way.name}${isShipped(way) ? ' **(shipped)**' : ''} | ${scenario} | ${xs.map((r) => r.page.longTasks.length).join(', ')} | ${spread(longest)} | ${spread(xs.map((r) => Math.max(0, ...r.page.panelFrameMs)), 1)} | ${spread(xs.map((r) => percentile(r.page.frameGaps.slice(1), 95)), 1)} | ${spread(xs.map((r) => r.domNodes))} (${(median(xs.map((r) => r.domNodes)) / nodesBefore).toFixed(2)}×) | ${spread(xs.map((r) => r.formulas))} / ${spread(xs.map((r) => r.formulasAsTex))} | ${spread(xs.map((r) => r.heapMb), 1)} | ${xs.map((r) => `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`).join(', ')} |`,
+        `| ${way.name}${isShipped(way) ? ' **(shipped)**' : ''} | ${scenario} | ${xs.map((r) => r.page.longTasks.length).join(', ')} | ${spread(longest)} | ${spread(
+          xs.map((r) => Math.max(0, ...r.page.panelFrameMs)),
+          1,
+        )} | ${spread(
+          xs.map((r) => percentile(r.page.frameGaps.slice(1), 95)),
+          1,
+        )} | ${spread(xs.map((r) => r.domNodes))} (${(median(xs.map((r) => r.domNodes)) / nodesBefore).toFixed(2)}×) | ${spread(xs.map((r) => r.formulas))} / ${spread(xs.map((r) => r.formulasAsTex))} | ${spread(
+          xs.map((r) => r.heapMb),
+          1,
+        )} | ${xs.map((r) => `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`).join(', ')} |`,
       );
     }
     const clean = mine.every((r) => r.result.page.longTasks.length === 0);

@@ -23,7 +23,7 @@ import {
   type RunSettings,
 } from './plan';
 import { runAnalysis, type RunOutput } from './run';
-import { estimateTokens, formatLines, stripThink } from './text';
+import { estimateTokens, formatCount, formatLines, stripThink } from './text';
 import type { Backend, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
 export interface PlannedRunOutput extends RunOutput {
@@ -182,7 +182,7 @@ function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: B
   if (output.finishReason !== 'length' || output.answer.trim() !== '' || output.reasoning.trim() === '') return undefined;
   const limit = part.request.maxTokens;
   const spent = output.usage?.reasoningTokens ?? output.usage?.completionTokens ?? estimateTokens(output.reasoning);
-  const of = limit !== undefined ? `${spent.toLocaleString('en-US')} of ${limit.toLocaleString('en-US')}` : spent.toLocaleString('en-US');
+  const of = limit !== undefined ? `${formatCount(spent)} of ${formatCount(limit)}` : formatCount(spent);
   const remedies: readonly Remedy[] =
     part.limitedBy === 'setting'
       ? MAX_TOKENS_REMEDIES
@@ -200,8 +200,8 @@ function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: B
 function withPlanNumbers(error: BackendError, part: PlannedRequest, profile: BackendProfile): BackendError {
   const window = part.request.contextWindow ?? profile.contextWindow;
   const note =
-    `ThinkLens planned about ${part.promptTokens.toLocaleString('en-US')} prompt tokens and max_tokens ` +
-    `${part.request.maxTokens ?? 'unset'} for a ${window.toLocaleString('en-US')}-token window (${profile.windowSource}); ` +
+    `ThinkLens planned about ${formatCount(part.promptTokens)} prompt tokens and max_tokens ` +
+    `${part.request.maxTokens ?? 'unset'} for a ${formatCount(window)}-token window (${profile.windowSource}); ` +
     'the window is asked again on the next run.';
   return new BackendError(error.kind, error.message, error.remedies, {
     ...(error.status !== undefined ? { status: error.status } : {}),

@@ -23,7 +23,6 @@ export type MathOutput = 'html' | 'mathml';
 declare const THINKLENS_MATH_OUTPUT: MathOutput;
 const OUTPUT: MathOutput = THINKLENS_MATH_OUTPUT;
 
-
 const KATEX_OPTIONS = {
   throwOnError: false,
   trust: false,
@@ -41,7 +40,21 @@ export const MAX_TEX_CHARS = 4_000;
 
 /** KaTeX's HTML output: spans, and SVG for stretchy arrows, braces and square roots. */
 const HTML_TAGS = ['span', 'svg', 'path', 'line'];
-const HTML_ATTRS = ['class', 'aria-hidden', 'title', 'width', 'height', 'viewBox', 'preserveAspectRatio', 'd', 'x1', 'y1', 'x2', 'y2', 'stroke-width'];
+const HTML_ATTRS = [
+  'class',
+  'aria-hidden',
+  'title',
+  'width',
+  'height',
+  'viewBox',
+  'preserveAspectRatio',
+  'd',
+  'x1',
+  'y1',
+  'x2',
+  'y2',
+  'stroke-width',
+];
 
 /**
  * The MathML elements KaTeX writes (its src/mathMLTree.ts and buildMathML.ts), inside the span it

@@ -220,7 +220,13 @@ export class TraceWriter {
     math.placed.to = this.offset + token.length;
     if (token === math.delimiter.close && closes(math.delimiter, math.tex.slice(-1), next)) {
       math.sourceText.appendData(token);
-      const closed: ClosedMath = { source: math.source, tex: math.tex, display: math.delimiter.display, placed: math.placed, chunk: math.chunk };
+      const closed: ClosedMath = {
+        source: math.source,
+        tex: math.tex,
+        display: math.delimiter.display,
+        placed: math.placed,
+        chunk: math.chunk,
+      };
       math.placed.closed = closed;
       if (this.isNearView(math.chunk)) this.queueMath(closed);
       else this.holdMath(closed);

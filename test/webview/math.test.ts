@@ -311,7 +311,8 @@ describe('math in the panel', () => {
     const bad = await panel.page.evaluate(() => {
       const found: string[] = [];
       const mathml = 'http://www.w3.org/1998/Math/MathML';
-      const forbidden = 'script,iframe,object,embed,img,style,link,meta,base,form,input,textarea,noscript,xmp,a,svg,foreignObject,mglyph,malignmark,maction,annotation-xml';
+      const forbidden =
+        'script,iframe,object,embed,img,style,link,meta,base,form,input,textarea,noscript,xmp,a,svg,foreignObject,mglyph,malignmark,maction,annotation-xml';
       for (const node of document.querySelectorAll(`.math-probe :is(${forbidden})`)) found.push(`<${node.tagName}>`);
       for (const node of document.querySelectorAll('.math-probe *')) {
         if (node.parentElement?.closest('math') && node.namespaceURI !== mathml) found.push(`HTML <${node.tagName}> inside a formula`);
@@ -345,9 +346,17 @@ describe('math in the panel', () => {
     });
     const firstStep = body.locator('p').first();
     assert.equal(await firstStep.locator('.math').count(), 0, 'the first step, far above the view, is not drawn');
-    assert.deepEqual(await firstStep.locator('.math-deferred').allTextContents(), ['$a_{0} = 0^2$', '\\(b_{0} \\le 0\\)', '\\[\\sum_{j=1}^{0} j\\]']);
+    assert.deepEqual(await firstStep.locator('.math-deferred').allTextContents(), [
+      '$a_{0} = 0^2$',
+      '\\(b_{0} \\le 0\\)',
+      '\\[\\sum_{j=1}^{0} j\\]',
+    ]);
     assert.equal(await body.locator('p').last().locator('.math').count(), 3, 'the last step, in view, is drawn');
-    assert.equal((await body.locator('.math').count()) + (await body.locator('.math-deferred').count()), 3 * STEPS, 'every formula is either drawn or shown as TeX');
+    assert.equal(
+      (await body.locator('.math').count()) + (await body.locator('.math-deferred').count()),
+      3 * STEPS,
+      'every formula is either drawn or shown as TeX',
+    );
     // A selection over formulas still shown as TeX copies that TeX.
     assert.equal(
       await firstStep.evaluate((p) => {
