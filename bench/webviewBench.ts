@@ -116,13 +116,6 @@ async function settle(panel: PanelPage): Promise<void> {
 
 /** For each task of 50 ms or more, the kinds of work inside it. */
 function printLongTasks(events: TraceEvent[]): void {
-  if (process.env.BENCH_DEBUG) {
-    const names = new Map<string, number>();
-    for (const e of events) names.set(`${e.ph} ${e.name}`, (names.get(`${e.ph} ${e.name}`) ?? 0) + 1);
-    process.stderr.write(JSON.stringify([...names].sort((a, b) => b[1] - a[1]).slice(0, 30)) + '\n');
-    process.stderr.write(JSON.stringify(events.filter((e) => e.ph === 'M').slice(0, 20)) + '\n');
-    process.stderr.write(JSON.stringify(events.filter((e) => e.name === 'RunTask').slice(0, 3)) + '\n');
-  }
   const tasks = events.filter((e) => e.name === 'RunTask' && e.ph === 'X' && (e.dur ?? 0) >= 50_000);
   for (const task of tasks.slice(0, 12)) {
     const inner = new Map<string, number>();
