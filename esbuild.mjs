@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 const production = process.env.NODE_ENV === 'production';
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 // Native or heavy modules stay outside the bundle and load at run time, lazily (docs/ARCHITECTURE.md): the
-// openai SDK and node-llama-cpp are required only by the first request, which tests can verify.
+// openai SDK and node-llama-cpp are required only by the first run, which tests can verify.
 const nodeExternals = ['vscode', 'openai', 'node-llama-cpp', '@node-llama-cpp/*'];
 
 // KaTeX's stylesheet names each font in three formats; the panel runs in Chromium, which takes
