@@ -79,11 +79,12 @@ function report(sessions: readonly Session[]): string {
 \`node --import tsx bench/latencyBench.ts --sessions ${SESSIONS} --runs ${RUNS}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), shared with other work (load average 1/5/15 min at the end: ${loads.map((l) => l.toFixed(1)).join(' / ')}); Node ${process.version}.
 
 From the command to the request arriving at the server: an explanation of lines 120–150 of a 300-line
-TypeScript file through ThinkLens's engine (the vLLM preset: discovery asks \`GET /v1/models\`, then
-\`planRun\` counts and fits the prompt, then \`runPlanned\` sends), against a plain \`openai\` SDK
-\`chat.completions.create({ stream: true })\` with the same file, to the same replay server
-(test/support/replayServer.ts, in the measuring process so that both ends share one clock; "arrived"
-is when the server saw the request's headers). ${SESSIONS} sessions of each, alternating; each session
+TypeScript file through ThinkLens's engine (the llama.cpp preset: discovery asks \`GET /props\`,
+then \`prepareRun\` plans, has the server count the prompt with \`POST /apply-template\` and
+\`POST /tokenize\`, and fits it; then \`runPlanned\` sends), against a plain \`openai\` SDK
+\`chat.completions.create({ stream: true })\` with the same file, to the same llama.cpp replay server
+(test/support/llamacppServer.ts, in the measuring process so that both ends share one clock;
+"arrived" is when the server's handler saw the chat request). ${SESSIONS} sessions of each, alternating; each session
 is a new process (cold: nothing loaded, nothing discovered), then ${RUNS - 1} more runs in it (warm).
 Medians, with the range over the sessions in brackets, in ms.
 
@@ -110,7 +111,7 @@ The plain SDK, first run:
 |---|---|
 ${phaseRows(plain, 0).join('\n')}
 
-Discovery in later runs: ${warmBefore.length === 0 ? 'none (the session kept the profile; later runs sent no request before the chat request)' : `${warmBefore.length} requests (${[...new Set(warmBefore)].join(', ')})`}.
+Requests before the chat request: first run ${[...new Set(lens.flatMap((s) => s.runs[0]!.before))].join(', ') || 'none'}; later runs ${warmBefore.length === 0 ? 'none (the session kept the profile and the counts)' : `${warmBefore.length} in all (${[...new Set(warmBefore)].join(', ')})`}.
 
 Notes:
 - "load the engine" is requiring the bundled engine (core: backends, planner, prompt, parser) as the

@@ -1,10 +1,11 @@
-// One cold session of the latency benchmark (bench/latencyBench.ts), in its own process: a replay
-// server in this process (so the client's clock and the server's are one), then RUNS requests
+// One cold session of the latency benchmark (bench/latencyBench.ts), in its own process: the
+// llama.cpp replay server in this process (so the client's clock and the server's are one: a
+// request has left when the server's handler saw it), then RUNS requests
 // either through ThinkLens's engine (loaded after the clock starts) or through a plain `openai` SDK
 // call. Prints one JSON line: each run's phases in ms and when its request arrived.
 //
 //   node child.js thinklens|plain <engine bundle> <runs>
-import { startReplayServer, deepseekStream, type ReplayServer } from '../../test/support/replayServer';
+import { startLlamaCppReplay, type LlamaCppReplay } from '../../test/support/llamacppServer';
 import { createRequire } from 'node:module';
 import type { CodeUnderReview } from '../../src/core/types';
 import type * as Engine from './engine';
@@ -34,12 +35,15 @@ export interface ChildRun {
 async function main(): Promise<void> {
   const [arm, enginePath, runsArg] = process.argv.slice(2);
   const runs = Number(runsArg ?? 3);
-  const server = await startReplayServer({
-    defaultResponse: deepseekStream({
-      model: MODEL,
+  const answerJson = '{"summary": "No problems found.", "findings": []}';
+  const server = await startLlamaCppReplay({
+    models: [{ id: MODEL, contextWindow: 32_768, trainedWindow: 32_768 }],
+    reasoningFormat: 'deepseek',
+    script: {
       reasoning: 'Checking the filter bound and the reduce seed.',
-      answer: 'No problems found.\n\n```json\n{"summary": "No problems found.", "findings": []}\n```\n',
-    }),
+      freeAnswer: `No problems found.\n\n\`\`\`json\n${answerJson}\n\`\`\`\n`,
+      answerJson,
+    },
   });
   try {
     process.stdout.write(
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(server: ReplayServer, arm: 'plain' | 'thinklens', enginePath: string, runs: number): Promise<ChildRun[]> {
+async function measure(server: LlamaCppReplay, arm: 'plain' | 'thinklens', enginePath: string, runs: number): Promise<ChildRun[]> {
   const fileText = sourceFile();
   const code: CodeUnderReview = {
     kind: 'explain',
@@ -66,7 +70,6 @@ async function measure(server: ReplayServer, arm: 'plain' | 'thinklens', engineP
   let client: import('openai').OpenAI | undefined;
   for (let run = 0; run < runs; run++) {
     const seen = server.paths.length;
-    const chats = server.requests.length;
     const phases: Record<string, number> = {};
     const started = now();
     let mark = started;
@@ -96,20 +99,22 @@ async function measure(server: ReplayServer, arm: 'plain' | 'thinklens', engineP
         profiles = new engine.ProfileCache();
         lap('load the engine');
       }
-      const backend = engine.createBackend({ backend: 'vllm', baseUrl: server.baseUrl, model: MODEL }, {});
+      const backend = engine.createBackend({ backend: 'llamacpp', baseUrl: server.baseUrl, model: MODEL }, {});
       const signal = new AbortController().signal;
-      const profile = await profiles!.resolve(backend, signal);
+      await profiles!.resolve(backend, signal);
       lap('discovery');
-      const plan = engine.planRun({ code, profile });
+      const plan = await engine.prepareRun(backend, { code }, signal, profiles);
       lap('planning and token counting');
       done = engine.runPlanned({ backend, code, plan, signal, profiles });
     }
-    // The request has left once the server holds it.
-    while (server.requests.length === chats) await new Promise((ok) => setImmediate(ok));
-    const arrived = server.requests[chats]!.arrivedAt;
+    // The request has left once the server's handler has it (it notes the path first).
+    const isChat = (path: string) => path.endsWith('/chat/completions');
+    while (!server.paths.slice(seen).some(isChat)) await new Promise((ok) => setImmediate(ok));
+    const arrived = now();
     phases[arm === 'plain' ? 'send' : 'send (SDK call, request built)'] = arrived - mark;
     await done;
-    results.push({ phases, total: arrived - started, before: server.paths.slice(seen).filter((p) => !p.endsWith('/chat/completions')) });
+    const sent = server.paths.slice(seen);
+    results.push({ phases, total: arrived - started, before: sent.slice(0, sent.findIndex(isChat)) });
   }
   return results;
 }

@@ -3,5 +3,4 @@
 // after its clock starts, so loading the engine counts.
 export { createBackend } from '../../src/core/backends/createBackend';
 export { ProfileCache } from '../../src/core/backends/profile';
-export { planRun } from '../../src/core/plan';
-export { runPlanned } from '../../src/core/plannedRun';
+export { prepareRun, runPlanned } from '../../src/core/plannedRun';

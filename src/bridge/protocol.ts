@@ -162,10 +162,13 @@ const PanelCommandSchema = v.picklist(PANEL_COMMANDS);
 export type PanelCommand = v.InferOutput<typeof PanelCommandSchema>;
 export const isPanelCommand = (x: unknown): x is PanelCommand => v.is(PanelCommandSchema, x);
 
-/** A button under an error: run an allowed command, or run the same request again. */
+/**
+ * A button under an error: run an allowed command, run the same request again, or use the base URL
+ * the run's error suggests (the host reads it from its own record of the run, never from the panel).
+ */
 const ErrorActionSchema = record({
   label: text,
-  command: v.picklist([...PANEL_COMMANDS, 'rerun']),
+  command: v.picklist([...PANEL_COMMANDS, 'rerun', 'use-base-url']),
   /** The backend the command is about (Set API key asks for the key of the backend that failed). */
   backend: maybe(BackendIdSchema),
 });
@@ -337,6 +340,8 @@ const WebviewMessageSchema = v.variant('type', [
   message('markFinding', { ...findingRef, mark: v.picklist([...FEEDBACK_MARKS, 'none']) }),
   message('cancelRun', { runId: id }),
   message('rerun', { runId: id }),
+  /** Use the base URL the run's error suggests, then run it again. */
+  message('useBaseUrl', { runId: id }),
   message('followUp', {
     runId: id,
     question: v.pipe(

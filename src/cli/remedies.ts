@@ -13,6 +13,7 @@ const TERMINAL: RemedyRenderers<string | undefined> = {
     const [generic, own] = apiKeyEnvNames(PRESETS[r.backend]);
     return own ? `Set ${own} (or ${generic}) in the environment.` : `Set ${generic} in the environment.`;
   },
+  'use-base-url': (r) => `Pass --base-url ${r.url}.`,
   'choose-backend': () => 'Or choose another backend with --backend, or another model with --model.',
   'set-option': (r) => flagOr(r.option, (flag) => `Pass ${flag} with ${r.to}.`, `Set ${OPTIONS[r.option].what} to ${r.to}.`),
   'raise-option': (r) =>

@@ -35,7 +35,7 @@ export class BackendError extends Error {
     this.remedies = remedies.map((r) =>
       r.kind === 'advice'
         ? { ...r, text: stripUrlCredentials(r.text) }
-        : r.kind === 'start-server' && r.url
+        : (r.kind === 'start-server' || r.kind === 'use-base-url') && r.url
           ? { ...r, url: stripUrlCredentials(r.url) }
           : r,
     );
@@ -155,6 +155,28 @@ export function httpError(failure: HttpFailure, ctx: ErrorContext): BackendError
     ],
     options,
   );
+}
+
+/**
+ * A 404 that is about the address, not the model: the same server answers at `apiRoot` (the base
+ * URL with the API's `/v1`), or it lists the model (`apiRoot` undefined), so the path is wrong.
+ */
+export function wrongBaseUrlError(ctx: ErrorContext, apiRoot: string | undefined, status = 404): BackendError {
+  const name = labelOf(ctx);
+  const at = ctx.baseUrl ?? 'its base URL';
+  return apiRoot
+    ? new BackendError(
+        'setup',
+        `${name} answered ${status} at ${at}, but answers at ${apiRoot}: the base URL lacks the API's /v1.`,
+        [{ kind: 'use-base-url', url: apiRoot }],
+        { status },
+      )
+    : new BackendError(
+        'setup',
+        `${name} lists ${ctx.model ?? 'the model'} but answered ${status} at ${at}, so the base URL's path is wrong.`,
+        [{ kind: 'set-option', option: 'baseUrl', to: "the server's API root, usually ending in /v1" }, { kind: 'choose-backend' }],
+        { status },
+      );
 }
 
 export function htmlPage(ctx: ErrorContext, status?: number): BackendError {

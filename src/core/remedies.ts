@@ -26,6 +26,8 @@ export type OptionName = keyof typeof OPTIONS;
 export type Remedy =
   /** Give the backend an API key (SecretStorage in the editor, its environment variable anywhere). */
   | { readonly kind: 'set-key'; readonly backend: BackendId }
+  /** The server answers at another base URL (the same one with the API's `/v1`): use that one. */
+  | { readonly kind: 'use-base-url'; readonly url: string }
   /** Pick another backend (or model). */
   | { readonly kind: 'choose-backend' }
   /** Set an option to something that works: `to` says what, in words ("a model the server serves"). */

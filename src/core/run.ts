@@ -3,10 +3,9 @@
 
 import { buildFollowUp, buildPrompt } from './prompt';
 import { parseAnswer } from './answerParser';
-import { raceAbort } from './abort';
-import { BackendError, cancelledError, toBackendError } from './errors';
-import { timerSeconds } from './inputLimits';
-import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage } from './types';
+import { startDeadline, type RunDeadline } from './deadline';
+import { cancelledError, toBackendError, type BackendError } from './errors';
+import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage, WireObservation } from './types';
 
 export interface SamplingOptions {
   readonly temperature?: number;
@@ -33,15 +32,11 @@ export interface RunInput {
   readonly signal: AbortSignal;
   /** Every event as it arrives, for live display. */
   readonly onEvent?: (event: ReasoningEvent) => void;
-  /** The whole run may take this long, whatever the server sends; default DEFAULT_DEADLINE_SECONDS. */
+  /** The run's deadline, when this request is one step of a larger run (deadline.ts). */
+  readonly deadline?: RunDeadline;
+  /** Without `deadline`: this request alone may take this long; default DEFAULT_DEADLINE_SECONDS. */
   readonly deadlineSeconds?: number;
 }
-
-/**
- * Long enough for 32K tokens of reasoning at a slow 20 tokens/s; a server that drips a byte every
- * few seconds (which keeps any idle timer alive) still ends here.
- */
-export const DEFAULT_DEADLINE_SECONDS = 1800;
 
 export interface RunOutput {
   readonly messages: readonly ChatMessage[];
@@ -49,7 +44,10 @@ export interface RunOutput {
   readonly answer: string;
   readonly usage?: Usage;
   readonly finishReason?: string;
+  /** With `error`: what the finished parts of a run that passed its deadline found. */
   readonly parsed?: ParsedAnswer;
+  /** What the server showed in this exchange (the constraint sent, where the reasoning came), when the backend says. */
+  readonly observed?: WireObservation;
   /** Set when the run failed; what arrived before the failure is kept above. */
   readonly error?: BackendError;
 }
@@ -72,7 +70,9 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   let answer = '';
   let usage: Usage | undefined;
   let finishReason: string | undefined;
-  const deadline = runDeadline(signal, input.deadlineSeconds);
+  let observed: WireObservation | undefined;
+  // A step of a larger run waits under that run's deadline; a lone request gets its own.
+  const deadline = input.deadline ?? startDeadline(signal, input.deadlineSeconds);
   let events: AsyncIterator<ReasoningEvent> | undefined;
   try {
     events = backend.stream(request, deadline.signal)[Symbol.asyncIterator]();
@@ -84,7 +84,10 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
       if (event.kind === 'reasoning') reasoning += event.text;
       else if (event.kind === 'answer') answer += event.text;
       else if (event.kind === 'usage') usage = event.usage;
-      else finishReason = event.finishReason;
+      else {
+        finishReason = event.finishReason;
+        observed = event.observed;
+      }
       onEvent?.(event);
     }
     if (deadline.signal.aborted) throw cancelledError();
@@ -94,43 +97,20 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
     if (deadline.signal.aborted) events?.return?.().catch(() => undefined);
     return { messages, reasoning, answer, usage, finishReason, error: failure };
   } finally {
-    deadline.dispose();
+    if (!input.deadline) deadline.dispose();
   }
-  return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code, reasoning) };
+  return {
+    messages,
+    reasoning,
+    answer,
+    usage,
+    finishReason,
+    ...(observed ? { observed } : {}),
+    parsed: parseAnswer(answer, code, reasoning),
+  };
 }
 
 /** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */
 export function conversationOf(output: RunOutput): ChatMessage[] {
   return [...output.messages, { role: 'assistant', content: output.answer }];
-}
-
-/** The person's cancel plus the run's deadline, as one signal; `race` ends a wait when either fires. */
-function runDeadline(outer: AbortSignal, seconds: number | undefined) {
-  const limit = timerSeconds(seconds, DEFAULT_DEADLINE_SECONDS);
-  const controller = new AbortController();
-  let expired = false;
-  const stop = () => controller.abort();
-  outer.addEventListener('abort', stop, { once: true });
-  if (outer.aborted) stop();
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort();
-  }, limit * 1000);
-  return {
-    signal: controller.signal,
-    get expired() {
-      return expired;
-    },
-    race: <T>(wait: Promise<T>): Promise<T> => raceAbort(wait, controller.signal),
-    error(): BackendError {
-      return new BackendError('timeout', `The run passed its deadline of ${limit} s and was stopped; the reasoning so far is kept.`, [
-        { kind: 'raise-option', option: 'deadlineSeconds', value: limit },
-        { kind: 'smaller-input' },
-      ]);
-    },
-    dispose() {
-      clearTimeout(timer);
-      outer.removeEventListener('abort', stop);
-    },
-  };
 }

@@ -56,9 +56,11 @@ export async function runSamples<O extends RunOutput>(
 ): Promise<SampledRun<O>> {
   const outputs = await Promise.all(Array.from({ length: samples }, (_, index) => run(index, sampleSeed(samples, index, seed))));
   const finished = outputs.filter((o) => !o.error);
-  const voted = voteAcrossSamples(finished.map((o) => o.parsed?.findings ?? []));
-  // The vote numbers the samples that finished: number them among all of them (a failed sample has no findings).
-  const findings = voted.map((f) => (f.sample === undefined ? f : { ...f, sample: outputs.indexOf(finished[f.sample]!) }));
+  // A sample the deadline stopped still votes with the parts it finished (`parsed` beside its error).
+  const voting = outputs.filter((o) => o.parsed !== undefined);
+  const voted = voteAcrossSamples(voting.map((o) => o.parsed!.findings));
+  // The vote numbers the samples that voted: number them among all of them.
+  const findings = voted.map((f) => (f.sample === undefined ? f : { ...f, sample: outputs.indexOf(voting[f.sample]!) }));
   const error = samples === 1 || finished.length === 0 ? outputs.find((o) => o.error)?.error : undefined;
   return { outputs, findings, ...(error ? { error } : {}) };
 }

@@ -134,10 +134,8 @@ export function indentationOf(line: string): string {
   return /^[ \t]*/.exec(line)?.[0] ?? '';
 }
 
-/** Rough token count for budgeting (about three characters a token for code, erring high). */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3);
-}
+/** Token counts for budgeting, erring high (the rules are in tokens.ts). */
+export { estimateTokens } from './tokens';
 
 /**
  * The first sentence of a markdown text, as plain text for a one-line message: markup dropped,

@@ -10,7 +10,7 @@ import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
 import { inEditor, type FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
-import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
+import { changes, recentCommits, relativePathOf, uncommittedChanges, workingTreeUri, type ChangeScope } from './git';
 import type { Log } from './log';
 import type { ReviewPanel } from './panel/reviewPanel';
 import type { RunController, RunOutcome } from './runs';
@@ -312,6 +312,21 @@ function reviewKind(scope: ChangeScope): string {
   }
 }
 
+/**
+ * A review of a read-only `git:` copy (the staged text, a commit's) shows its findings on the working
+ * file, when the file is there, so a fix changes the file a person edits.
+ */
+async function onWorkingFile(target: Promise<AnalysisTarget>, uri: vscode.Uri): Promise<AnalysisTarget> {
+  const working = workingTreeUri(uri);
+  const resolved = await target;
+  if (!working) return resolved;
+  const workingDocument = await vscode.workspace.openTextDocument(working).then(
+    (d) => d,
+    () => undefined,
+  );
+  return workingDocument ? { ...resolved, workingDocument } : resolved;
+}
+
 /** Run titles say what kind of review it was: "Review file: src/a.ts", "Review staged changes: src/a.ts:3-9". */
 async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
   const t = await target;
@@ -360,7 +375,7 @@ async function reviewMany(
   panel.reveal();
   const batchId = runs.startBatch(
     title,
-    files.map((f) => ({ uri: f.uri.toString(), path: vscode.workspace.asRelativePath(f.uri) })),
+    files.map((f) => ({ uri: (workingTreeUri(f.uri) ?? f.uri).toString(), path: relativePathOf(f.uri) })),
   );
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `ThinkLens: ${title}`, cancellable: true },
@@ -382,7 +397,7 @@ async function reviewMany(
             const target = file.ranges?.length
               ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), kind)
               : titled(targetFromFile(document), kind);
-            const outcome = await runs.analyse(await target, 'review', { batchId, index });
+            const outcome = await runs.analyse(await onWorkingFile(target, file.uri), 'review', { batchId, index });
             outcomes.push(outcome);
             found += outcome.findings.length;
           } catch (error) {

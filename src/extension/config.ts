@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { CONFIDENCES_ASCENDING, SEVERITIES } from '../core/contract';
 import { FOCUS_AREAS, type BackendId, type Confidence, type Focus, type ReasoningEffort, type Severity } from '../core/types';
-import { DEFAULT_DEADLINE_SECONDS } from '../core/run';
+import { DEFAULT_DEADLINE_SECONDS } from '../core/deadline';
 import { MAX_SAMPLES } from '../core/samples';
 import type { FindingFilter } from '../core/triage';
 import { timerSeconds } from '../core/inputLimits';
@@ -34,7 +34,7 @@ export interface ThinkLensConfig {
   };
   readonly reasoningDisplay: ReasoningDisplay;
   readonly maxConcurrency: number;
-  /** Independent samples of each review, matched by fingerprint (1: no voting). User settings only. */
+  /** Independent samples of each review, matched by fingerprint (1: no voting). User or Remote settings, never a workspace. */
   readonly samples: number;
   /** Which findings are shown at all (the same filter as the CLI's --min-severity, --min-confidence, --focus). */
   readonly filter: FindingFilter;

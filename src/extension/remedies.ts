@@ -31,6 +31,11 @@ const EDITOR: RemedyRenderers<EditorRemedy> = {
     text: `Set a key with '${COMMAND_TITLES[COMMAND.setApiKey]}' or the ${keyEnv(r.backend)} environment variable.`,
     action: { label: 'Set API key', command: COMMAND.setApiKey, backend: r.backend },
   }),
+  'use-base-url': (r) => ({
+    text: `Set ${setting('baseUrl')} to ${r.url}.`,
+    // The host takes the address from the run's own error, never from the button (see RunController.useSuggestedBaseUrl).
+    action: { label: `Use ${r.url}`, command: 'use-base-url' },
+  }),
   'choose-backend': () => ({ action: { label: 'Switch backend', command: COMMAND.selectBackend } }),
   'set-option': (r) => ({ text: `Set ${setting(r.option)} to ${r.to}.` }),
   'raise-option': (r) => ({ text: `Raise ${setting(r.option)}${r.value !== undefined ? ` (now ${r.value})` : ''}.` }),
@@ -60,6 +65,15 @@ export function editorAdvice(remedies: readonly Remedy[], note?: string): Editor
   const rendered = remedies.map((remedy) => renderRemedy(EDITOR, remedy));
   const actions: ErrorAction[] = [];
   for (const { action } of rendered) if (action && !actions.some((a) => a.command === action.command)) actions.push(action);
+  if (actions.length === 0 && remedies.length > 0) actions.push(fallbackAction(remedies));
   const text = [...rendered.map((r) => r.text), note].filter((t): t is string => Boolean(t)).join(' ');
   return { text, actions };
+}
+
+/** Every error card has a way out: Select Backend when the advice is about the backend, its URL or model, else the log. */
+function fallbackAction(remedies: readonly Remedy[]): ErrorAction {
+  const aboutSetup = remedies.some(
+    (r) => r.kind === 'set-option' && (r.option === 'backend' || r.option === 'baseUrl' || r.option === 'model'),
+  );
+  return aboutSetup ? { label: 'Select Backend', command: COMMAND.selectBackend } : { label: 'Show log', command: COMMAND.showLog };
 }

@@ -3,15 +3,18 @@
 
 import * as vscode from 'vscode';
 import { conversationOf, type RunOutput } from '../core/run';
-import { prepareRun, runPlanned } from '../core/plannedRun';
-import type { RunSettings } from '../core/plan';
+import { startDeadline, type RunDeadline } from '../core/deadline';
+import { prepareRun } from '../core/plannedRun';
+import type { RefusedPlan, RunSettings } from '../core/plan';
+import { runReview } from '../core/review';
 import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
-import { limiter, runSamples, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
+import { limiter, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
 import { filterFindings, type FindingFilter } from '../core/triage';
-import type { Finding, Usage } from '../core/types';
+import type { Backend, Finding, Usage } from '../core/types';
 import type { BatchFileView, BatchView, FileRef, FindingView, RunHeader, SampleView } from '../bridge/protocol';
 import { errorViewOf, usageViewFromUsage } from './panel/viewModels';
+import { relativePathOf } from './git';
 import { editorAdvice } from './remedies';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -39,6 +42,8 @@ interface RunRecord {
   /** Set while the run is in flight; aborting it cancels this run only. */
   abort?: AbortController;
   output?: RunOutput;
+  /** Why the run failed (any of its samples). */
+  error?: BackendError;
 }
 
 /** A review over several files: its rows as the panel shows them. */
@@ -137,6 +142,20 @@ export class RunController implements vscode.Disposable {
     return this.analyse(target, previous.kind === 'follow-up' ? previous.target.code.kind : previous.kind);
   }
 
+  /**
+   * The error card's "Use …/v1": stores the base URL the run's own error suggests (user settings, as
+   * Select Backend does) and runs it again. The address comes from the engine's error, never from
+   * the panel.
+   */
+  async useSuggestedBaseUrl(runId: string): Promise<RunOutcome | undefined> {
+    const suggested = this.runs.get(runId)?.error?.remedies.find((r) => r.kind === 'use-base-url');
+    if (suggested?.kind !== 'use-base-url') return undefined;
+    await vscode.workspace.getConfiguration('thinklens').update('baseUrl', suggested.url, vscode.ConfigurationTarget.Global);
+    await this.deps.backends.reset();
+    this.deps.log.info(`base URL set to ${suggested.url}, as the error of run ${runId} suggested`);
+    return this.rerun(runId);
+  }
+
   get hasRunWaitingForSetup(): boolean {
     return this.waitingForSetup !== undefined;
   }
@@ -193,31 +212,53 @@ export class RunController implements vscode.Disposable {
       return { findings: [], cancelled: true };
     }
 
-    const { target } = record;
     const controller = new AbortController();
     record.abort = controller;
     this.runs.set(record.id, record);
     void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
     status.runStarted(record.id);
     void this.updateRunningContext();
+    // One deadline for the whole run: the probe, every part and sample, and the wait for a slot.
+    const deadline = startDeadline(controller.signal, config.deadlineSeconds);
+    try {
+      return await this.runUnder(deadline, record, { backend, reason: choice.reason }, config, followUp);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async runUnder(
+    deadline: RunDeadline,
+    record: RunRecord,
+    chosen: { backend: Backend; reason: string },
+    config: ReturnType<typeof readConfig>,
+    followUp: { history: RunOutput['messages']; question: string } | undefined,
+  ): Promise<RunOutcome> {
+    const { log, status } = this.deps;
+    const panel = this.deps.panel.session;
+    const { backend } = chosen;
+    const { target } = record;
     // Samples apply to analyses; a follow-up continues one conversation.
     const samples = followUp ? 1 : config.samples;
     // The focus shapes the prompt (core/prompt.ts) as the CLI's --focus does; the filter follows in finish.
     const code = { ...target.code, focus: config.filter.focus };
     const settings = runSettingsOf(config);
+    const planFor = (seed: number | undefined, signal: AbortSignal) =>
+      prepareRun(backend, { code, settings: { ...settings, seed }, followUp }, signal);
     // One planner for the CLI and the extension: the server's window, the reserves, the answer constraint.
-    const firstPlan = await prepareRun(
-      backend,
-      { code, settings: { ...settings, seed: sampleSeed(samples, 0, settings.seed) }, followUp },
-      controller.signal,
-    );
-    const messages = firstPlan.ok ? firstPlan.requests[0]!.request.messages : [];
-    for (const warning of firstPlan.ok ? firstPlan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
+    const firstPlan = await deadline
+      .race(planFor(sampleSeed(samples, 0, settings.seed), deadline.signal))
+      .catch((error: unknown): RefusedPlan | undefined => {
+        if (!deadline.signal.aborted) throw error;
+        return undefined;
+      });
+    const messages = firstPlan?.ok ? firstPlan.requests[0]!.request.messages : [];
+    for (const warning of firstPlan?.ok ? firstPlan.warnings : []) log.warn(`run ${record.id}: ${warning}`);
     panel.startRun({
       id: record.id,
       kind: record.kind,
       title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
-      file: { uri: target.document.uri.toString(), path: target.code.path },
+      file: { uri: (target.workingDocument ?? target.document).uri.toString(), path: target.code.path },
       prompt: messages[messages.length - 1]?.content,
       parentRunId: record.parentRunId,
       backend: backend.id,
@@ -226,39 +267,36 @@ export class RunController implements vscode.Disposable {
     });
     if (record.batch) this.updateBatch(slotOf(record), { state: 'running', runId: record.id });
     log.info(
-      `run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${choice.reason}`,
+      `run ${record.id}: ${record.kind} ${target.title} with ${backend.id} (${backend.model})${samples > 1 ? `, ${samples} samples` : ''}; ${chosen.reason}`,
     );
 
     // The first sample streams into the panel; the others run beside it (within the concurrency
     // setting) and their traces join the run card when they finish.
     const slot = limiter(config.maxConcurrency);
     const sampleUsage: (Usage | undefined)[] = [];
-    const sampled = await runSamples(samples, settings.seed, (index, seed) =>
-      slot(async () => {
-        const plan =
-          index === 0 ? firstPlan : await prepareRun(backend, { code, settings: { ...settings, seed }, followUp }, controller.signal);
-        return runPlanned({
-          backend,
-          code,
-          plan,
-          signal: controller.signal,
-          deadlineSeconds: config.deadlineSeconds,
-          onEvent: (event) => {
-            if (event.kind === 'usage') {
-              sampleUsage[index] = event.usage;
-              panel.setUsage(record.id, usageViewFromUsage(sumUsage(sampleUsage)!));
-            }
-            if (index !== 0) return;
-            if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
-            else if (event.kind === 'answer') {
-              status.runAnswering(record.id);
-              panel.appendAnswer(record.id, event.text);
-            }
-          },
-        });
-      }),
-    );
+    const sampled = await runReview({
+      backend,
+      code,
+      samples,
+      seed: settings.seed,
+      planFor: (index, seed, signal) => (index === 0 && firstPlan ? Promise.resolve(firstPlan) : planFor(seed, signal)),
+      slot,
+      deadline,
+      onEvent: (index, event) => {
+        if (event.kind === 'usage') {
+          sampleUsage[index] = event.usage;
+          panel.setUsage(record.id, usageViewFromUsage(sumUsage(sampleUsage)!));
+        }
+        if (index !== 0) return;
+        if (event.kind === 'reasoning') panel.appendReasoning(record.id, event.text);
+        else if (event.kind === 'answer') {
+          status.runAnswering(record.id);
+          panel.appendAnswer(record.id, event.text);
+        }
+      },
+    });
     record.output = sampled.outputs[0]!;
+    record.error = sampled.error;
     record.abort = undefined;
     void this.updateRunningContext();
     const outcome = this.finish(record, sampled, config.filter);
@@ -279,10 +317,12 @@ export class RunController implements vscode.Disposable {
     const parsed = output.parsed ?? sampled.outputs.find((o) => o.parsed)?.parsed;
     if (error) {
       const cancelled = error.kind === 'cancelled';
+      // A run the deadline stopped keeps what its finished parts found (nothing else fails with findings).
+      const kept = cancelled || sampled.findings.length === 0 ? [] : (this.publishFound(record, sampled, filter, false) ?? []);
       panel.finishRun(record.id, {
-        summary: '',
+        summary: kept.length ? (parsed?.summary ?? '') : '',
         prose: output.answer,
-        findings: [],
+        findings: kept.map((f) => toFindingView(f, findings)),
         cancelled,
         error: cancelled ? undefined : errorViewOf(error),
       });
@@ -295,18 +335,14 @@ export class RunController implements vscode.Disposable {
           .showErrorMessage(`ThinkLens: ${error.message} ${advice.text}`.trimEnd(), ...actions.map((a) => a.label), 'Show Reasoning')
           .then((pick) => {
             const action = actions.find((a) => a.label === pick);
-            if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
+            if (action?.command === 'use-base-url') void this.useSuggestedBaseUrl(record.id);
+            else if (action) void vscode.commands.executeCommand(action.command, ...(action.backend ? [action.backend] : []));
             else if (pick) this.deps.panel.reveal(record.id);
           });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
-      return { runId: record.id, findings: [], error, cancelled };
+      return { runId: record.id, findings: kept, error, cancelled };
     }
-    const found = filterFindings(relevantFindings(record.target, sampled.findings), filter);
-    // A follow-up that names findings supersedes the conversation's earlier ones in this file; any
-    // other run replaces the earlier findings on the code it analysed, as a linter's recheck does.
-    const replaces = found.length ? this.earlierInConversation(record) : [];
-    const covering = record.kind === 'follow-up' ? [] : record.target.code.ranges;
-    const published = findings.publish(record.target.document, record.id, found, record.target.version, replaces, covering);
+    const published = this.publishFound(record, sampled, filter, true);
     const problem = published
       ? parsed?.problem
       : 'The file changed while the model was thinking, so its findings were not placed. Run the analysis again.';
@@ -322,12 +358,28 @@ export class RunController implements vscode.Disposable {
     return { runId: record.id, findings: published ?? [] };
   }
 
+  /**
+   * Publishes the run's findings as diagnostics; undefined when the file changed meanwhile. Only a
+   * complete run replaces the earlier findings on the code it analysed, as a linter's recheck does;
+   * a follow-up that names findings supersedes the conversation's earlier ones in this file.
+   */
+  private publishFound(record: RunRecord, sampled: SampledRun<RunOutput>, filter: FindingFilter, complete: boolean) {
+    const found = filterFindings(relevantFindings(record.target, sampled.findings), filter);
+    const replaces = found.length && complete ? this.earlierInConversation(record) : [];
+    const covering = record.kind === 'follow-up' || !complete ? [] : record.target.code.ranges;
+    const { document, workingDocument, version } = record.target;
+    return workingDocument
+      ? this.deps.findings.publishOnWorkingFile(document, workingDocument, record.id, found, version, replaces, covering)
+      : this.deps.findings.publish(document, record.id, found, version, replaces, covering);
+  }
+
   private refreshPanelFindings(uri: vscode.Uri): void {
     const store = this.deps.findings;
     // Dismissed findings are still tracked: the card counts them, and lists them when asked.
     const current = store.tracked(uri);
     for (const record of this.runs.values()) {
-      if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
+      const shownOn = record.target.workingDocument ?? record.target.document;
+      if (shownOn.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
       const open = current.filter((f) => f.runId === record.id).map((f) => toFindingView(f, store));
       // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
       const settled = this.deps.findings.settledFor(record.id).map(({ finding, how }) => ({
@@ -408,7 +460,7 @@ export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore,
     title: finding.title,
     severity: finding.severity,
     category: finding.category,
-    file: { uri: stamped.uri.toString(), path: vscode.workspace.asRelativePath(stamped.uri) },
+    file: { uri: stamped.uri.toString(), path: relativePathOf(stamped.uri) },
     range: {
       startLine: range.start.line + 1,
       startColumn: range.start.character,
@@ -422,7 +474,7 @@ export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore,
       : {}),
     fixRefused: stamped.fixUnavailable,
     locationUncertain: finding.locationUncertain,
-    stale: stamped.edited,
+    stale: stamped.edited || stamped.stale,
     evidence: finding.evidence.map(({ start, end }) => ({ start, end })),
     confidence: finding.confidence,
     ...(finding.confidenceReasons.length ? { confidenceReasons: finding.confidenceReasons } : {}),

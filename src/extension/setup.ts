@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
+import { withApiVersion } from '../core/backends/apiRoot';
 import { listModels, reasoningModelsFirst, THINKING_MODEL, type ModelListing } from '../core/backends/models';
 import { PRESETS } from '../core/backends/presets';
 import { BACKEND_IDS, type BackendId } from '../core/types';
@@ -30,6 +31,8 @@ export interface SetupOutcome {
   readonly model?: string;
   readonly found?: string;
   readonly ok: boolean;
+  /** The address the server answers at when the base URL given lacks the API's /v1. */
+  readonly apiRoot?: string;
 }
 
 export interface SetupDeps {
@@ -77,9 +80,9 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
   const apiKey = await deps.keys.get(backend);
 
   // Step 4: the model, from the server's own list (or typed).
-  const listing = await vscode.window.withProgress(
+  const { listing, apiRoot } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `ThinkLens: asking ${baseUrl} for its models…` },
-    () => listModels(baseUrl, apiKey ? { apiKey } : {}),
+    () => listModelsOrApiRoot(backend, baseUrl, apiKey),
   );
   const model = await pickModel(preset.label, listing, config.backend === backend ? config.model : undefined, preset.defaultModel);
   if (model === undefined) return undefined;
@@ -89,6 +92,15 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
   await save('model', model);
 
   // The connection test: what the server said about itself and the chosen model.
+  if (apiRoot) {
+    const found = `${preset.label} does not answer at ${baseUrl}, but answers at ${apiRoot}: the base URL lacks the API's /v1.`;
+    const use = `Use ${apiRoot}`;
+    void vscode.window.showWarningMessage(`ThinkLens: ${found}`, use, 'Select Backend').then(async (pick) => {
+      if (pick === use) await save('baseUrl', apiRoot === preset.defaultBaseUrl ? '' : apiRoot);
+      else if (pick) await vscode.commands.executeCommand(COMMAND.selectBackend);
+    });
+    return { backend, baseUrl, model, found, ok: false, apiRoot };
+  }
   const found = describeFound(preset.label, baseUrl, listing, model);
   const ok = listing.ok && (listing.models.length === 0 || listing.models.includes(model));
   if (ok) void vscode.window.showInformationMessage(`ThinkLens: ${found}`);
@@ -97,6 +109,23 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
       .showWarningMessage(`ThinkLens: ${found}`, 'Select Backend')
       .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
   return { backend, baseUrl, model, found, ok };
+}
+
+/**
+ * The server's models, and the address it really answers at when the base URL lacks the API's /v1
+ * (then the models listed there). Ollama's own backend talks to the server's root, so it needs no /v1.
+ */
+async function listModelsOrApiRoot(
+  backend: BackendId,
+  baseUrl: string,
+  apiKey: string | undefined,
+): Promise<{ listing: ModelListing; apiRoot?: string }> {
+  const options = apiKey ? { apiKey } : {};
+  const listing = await listModels(baseUrl, options);
+  const candidate = withApiVersion(baseUrl);
+  if (backend === 'ollama' || !candidate || (listing.ok && listing.via === 'openai')) return { listing };
+  const there = await listModels(candidate, options);
+  return there.ok && there.via === 'openai' ? { listing: there, apiRoot: candidate } : { listing };
 }
 
 async function pickBackend(current: BackendSetting): Promise<BackendSetting | undefined> {

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
+import { sourceWithLoops } from '../support/longSource';
 import { deepseekStream, errorResponse, startReplayServer, type ReplayServer } from '../support/replayServer';
 
 const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 30_000 }, fn);
@@ -107,6 +108,59 @@ test('class 1: a big JSON result to a slow pipe is written whole before the exit
   assert.equal(result.code, 0, result.stderr);
   const parsed = JSON.parse(result.stdout);
   assert.equal(parsed.runs[0].reasoning.length, reasoning.length, 'every byte arrived');
+});
+
+test('class 4: --deadline bounds the whole run of a file reviewed in many parts, keeping what the finished parts found', async () => {
+  const model = `cli-fault-${++modelCounter}`;
+  const long = join(dir, 'long.ts');
+  writeFileSync(long, sourceWithLoops(4000, [3]));
+  const finding = {
+    title: 'Loop reads past the end',
+    severity: 'error',
+    category: 'bug',
+    startLine: 3,
+    endLine: 3,
+    quote: 'for (let i = 0; i <= xs.length; i++) {',
+    explanation: 'i reaches xs.length, one past the last element.',
+  };
+  // Every answer streams for over half a second (nine events 60 ms apart): all 17 parts would take twice the deadline.
+  const slowAnswer = () =>
+    deepseekStream({ reasoning: 'Reading this part slowly.', answer: answerWith([finding]), model, pieces: 3, delayMs: 60 });
+  server.script(model, Array.from({ length: 60 }, slowAnswer));
+  const result = await review(model, long, '--deadline', '4', '--format', 'json');
+  const sent = server.requests.filter((r) => r.model === model).length;
+
+  assert.equal(result.code, 1, result.stderr);
+  const [, done, count] = (/deadline of 4 s after (\d+) of (\d+) parts/.exec(result.stderr) ?? []).map(Number);
+  assert.ok(count !== undefined && done !== undefined, `the message says how far the run got: ${result.stderr}`);
+  assert.ok(count >= 12, `the file was split into many parts (${count})`);
+  assert.ok(done >= 1 && done < count, `${done} of ${count} parts`);
+  // No part started after the deadline: the parts that finished, and at most the one in flight when it fired.
+  assert.ok(sent === done || sent === done + 1, `${sent} requests for ${done} finished parts`);
+  const run = JSON.parse(result.stdout).runs[0];
+  assert.match(run.reasoning, /Reading this part slowly/, 'the reasoning so far is kept');
+  assert.deepEqual(
+    run.findings.map((f: { startLine: number }) => f.startLine),
+    [3],
+    'the finding of the first part is kept',
+  );
+});
+
+test('class 4: --deadline covers every sample and the wait for a concurrency slot', async () => {
+  const model = `cli-fault-${++modelCounter}`;
+  // Each sample's answer streams for over a second; one slot, so the samples queue for it.
+  const slow = () => deepseekStream({ reasoning: 'Sampling slowly.', answer: answerWith([]), model, delayMs: 150 });
+  server.script(model, Array.from({ length: 6 }, slow));
+  const result = await review(model, `${file}:1-7`, '--samples', '6', '--concurrency', '1', '--deadline', '3', '--format', 'json');
+  const sent = server.requests.filter((r) => r.model === model).length;
+
+  assert.equal(result.code, 1, result.stderr);
+  const [, done] = (/deadline of 3 s after (\d+) of 6 samples/.exec(result.stderr) ?? []).map(Number);
+  assert.ok(done !== undefined && done < 6, `the message says how many samples finished: ${result.stderr}`);
+  assert.ok(sent === done || sent === done + 1, `${sent} requests for ${done} finished samples: none started after the deadline`);
+  const run = JSON.parse(result.stdout).runs[0];
+  const waited = run.sampleErrors.filter((e: { message: string }) => /waiting for a concurrency slot/.test(e.message));
+  assert.equal(waited.length, 6 - sent, 'every sample that never got a slot says so');
 });
 
 test('class 2: --format text and --show-reasoning print no terminal control from the model', async () => {

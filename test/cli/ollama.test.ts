@@ -73,6 +73,14 @@ test('a model Ollama does not have: one line naming it and `ollama pull`, exit 1
   assert.match(result.stderr, /ollama pull qwq:32b/);
 });
 
+test('Ollama through the OpenAI-compatible backend without /v1: names the address that answers and the flag to use, exit 1', async () => {
+  const result = await cli(['review', file, '--backend', 'openai-compatible', '--base-url', server.root, '--model', R1_MODEL]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, new RegExp(`answers at ${server.root.replace(/[.]/g, '\\.')}/v1`));
+  assert.match(result.stderr, new RegExp(`Pass --base-url ${server.root.replace(/[.]/g, '\\.')}/v1\\.`));
+  assert.doesNotMatch(result.stderr, /has no model/);
+});
+
 test('no server at the address: says to start Ollama, exit 1', async () => {
   const gone = await startOllamaServer();
   const root = gone.root;

@@ -14,6 +14,7 @@ export function ignoredPanelEvents(): PanelSessionEvents {
     showDismissed: noop,
     cancelRun: noop,
     rerun: noop,
+    useBaseUrl: noop,
     followUp: noop,
     runCommand: noop,
     exportRun: noop,

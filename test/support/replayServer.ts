@@ -40,8 +40,6 @@ export interface ReplayRequest {
   readonly body: unknown;
   readonly model?: string;
   readonly receivedAt: number;
-  /** When its headers arrived, in ms since the epoch with sub-ms precision (performance clock): the latency benchmark's "request left". */
-  readonly arrivedAt: number;
   /** The client closed the connection before the response ended (abort, timeout). */
   clientClosed: boolean;
   /** Every scripted byte was written (a stalled response counts once its bytes are out). */
@@ -70,8 +68,6 @@ export interface ReplayServer {
   readonly port: number;
   /** Chat-completion requests in arrival order (turned-away ones included, `busy: true`). */
   readonly requests: ReplayRequest[];
-  /** Every request's method and path in arrival order (discovery's GETs included). */
-  readonly paths: string[];
   /** The most chat requests served at once, and how many were turned away busy (maxInFlight). */
   readonly load: { readonly peakInFlight: number; readonly turnedAway: number };
   /** Queues responses for successive requests naming `model` (appends to what is queued). */
@@ -102,12 +98,8 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     });
   });
 
-  const paths: string[] = [];
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const arrivedAt = performance.timeOrigin + performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    paths.push(`${req.method} ${path}`);
     const text = await readBody(req);
     if (req.method === 'GET' && path.endsWith('/__replay/requests')) return sendJson(res, 200, requests);
     if (req.method === 'POST' && path.endsWith('/__replay/script')) {
@@ -134,7 +126,6 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       body,
       model,
       receivedAt: Date.now(),
-      arrivedAt,
       clientClosed: false,
       written: false,
     };
@@ -186,7 +177,6 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     baseUrl: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
-    paths,
     get load() {
       return { peakInFlight: load.peakInFlight, turnedAway: load.turnedAway };
     },

@@ -6,6 +6,8 @@ import { after, before, describe, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBackend } from '../../src/core/backends/createBackend';
 import { redact } from '../../src/core/errors';
+import { ProfileCache } from '../../src/core/backends/profile';
+import { prepareRun, runPlanned } from '../../src/core/plannedRun';
 import { runAnalysis } from '../../src/core/run';
 import type { Backend, BackendConfig, CodeUnderReview } from '../../src/core/types';
 import type { ReplayResponse, ReplayServer } from '../support/replayServer';
@@ -202,6 +204,44 @@ describe('class 4: deadline and bounded parsing', () => {
     const output = await run(stubborn, { deadlineSeconds: 1 });
     assert.equal(output.error?.kind, 'timeout');
     assert.equal(output.reasoning, 'Loading…');
+  });
+});
+
+describe('class 4: one deadline for the whole run', () => {
+  /** Plans and runs CODE on `backend` as the front ends do, under one deadline of `seconds`. */
+  async function planned(backend: Backend, seconds: number) {
+    await import('openai'); // loaded once before the clock starts, as it is after a first run
+    const profiles = new ProfileCache();
+    const signal = new AbortController().signal;
+    const plan = await prepareRun(backend, { code: CODE, settings: {} }, signal, profiles);
+    return runPlanned({ backend, code: CODE, plan, signal, deadlineSeconds: seconds, profiles });
+  }
+
+  test('class 4: the repair turn waits under the run deadline, not a fresh one', async () => {
+    // The answer (about half a second) has no JSON; the repair turn's answer never comes.
+    const model = scripted(
+      deepseekStream({ reasoning: 'Looking at the loop bound.', answer: 'The loop runs one past the end.', delayMs: 60 }),
+      deepseekStream({ reasoning: '', answer: '{}', fault: 'stall', faultAfter: 0 }),
+    );
+    const output = await planned(backendFor(model, { idleTimeoutSeconds: 30 }), 3);
+    assert.equal(output.error?.kind, 'timeout', 'the deadline ended the repair turn and the run says so');
+    assert.match(output.error!.message, /deadline of 3 s/);
+    assert.match(output.reasoning, /Looking at the loop bound/, 'the reasoning so far is kept');
+    assert.match(output.answer, /one past the end/, 'the answer so far is kept');
+    assert.equal(server.requests.filter((r) => r.model === model).length, 2, 'the answer and the repair turn');
+  });
+
+  test('class 4: the blank-answer retry waits under the run deadline, not a fresh one', async () => {
+    // DeepSeek's JSON mode answers blank (six events 150 ms apart); the retry without it (nine) ends past the 2 s deadline.
+    const model = scripted(
+      deepseekStream({ reasoning: 'Thinking about the bound.', answer: '', delayMs: 150 }),
+      deepseekStream({ reasoning: 'Looking again at the bound.', answer: ANSWER, delayMs: 150 }),
+    );
+    const backend = createBackend({ backend: 'deepseek', baseUrl: server.baseUrl, model, apiKey: KEY, maxRetries: 0 }, {});
+    const output = await planned(backend, 2);
+    assert.equal(server.requests.filter((r) => r.model === model).length, 2, 'the retry was sent');
+    assert.equal(output.error?.kind, 'timeout', 'the retry ended at the run deadline');
+    assert.match(output.reasoning, /Looking/, 'the reasoning so far is kept');
   });
 });
 

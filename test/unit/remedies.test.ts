@@ -22,6 +22,7 @@ import {
   requestTimeoutError,
   streamCutError,
   streamTooLargeError,
+  wrongBaseUrlError,
   type BackendError,
 } from '../../src/core/errors';
 import { MAX_TOKENS_REMEDIES, windowRemedies } from '../../src/core/plan';
@@ -48,6 +49,7 @@ const options = Object.keys(OPTIONS) as OptionName[];
 /** Every kind with every parameter that changes its wording; a new kind fails to compile until it is here. */
 const EXAMPLES: { readonly [K in RemedyKind]: readonly Extract<Remedy, { kind: K }>[] } = {
   'set-key': BACKEND_IDS.map((backend) => ({ kind: 'set-key', backend })),
+  'use-base-url': [{ kind: 'use-base-url', url: 'http://127.0.0.1:11434/v1' }],
   'choose-backend': [{ kind: 'choose-backend' }],
   'set-option': options.map((option) => ({ kind: 'set-option', option, to: 'something that works' })),
   'raise-option': options.flatMap(
@@ -90,6 +92,8 @@ function builtErrors(): BackendError[] {
         idleTimeoutError(ctx),
         requestTimeoutError(ctx),
         streamTooLargeError(ctx, 'event', 10, 5, 'bytes'),
+        wrongBaseUrlError(ctx, `${baseUrl}/v1`),
+        wrongBaseUrlError(ctx, undefined),
       );
     }
   }
@@ -119,11 +123,9 @@ test('the editor names only palette commands and settings package.json has, and 
     for (const [named] of text.matchAll(/thinklens\.[A-Za-z.]*[A-Za-z]/g))
       assert.ok(settings.has(named), `${where} names a setting that does not exist: ${named}`);
     for (const action of actions) {
-      assert.ok(
-        action.command === 'rerun' || (PANEL_COMMANDS as readonly string[]).includes(action.command),
-        `${where}: ${action.command}`,
-      );
-      if (action.command !== 'rerun') assert.ok(paletteTitles.has(action.command), `${where}: ${action.command} is not in package.json`);
+      const special = action.command === 'rerun' || action.command === 'use-base-url';
+      assert.ok(special || (PANEL_COMMANDS as readonly string[]).includes(action.command), `${where}: ${action.command}`);
+      if (!special) assert.ok(paletteTitles.has(action.command), `${where}: ${action.command} is not in package.json`);
     }
     assert.ok(text || actions.length, `${where} renders to nothing in the editor`);
     // Advice may name a server's own flags (llama-server --ctx-size); ours it may not (checked below).
@@ -225,4 +227,33 @@ test('the local model remedies name the real download command, not one that does
     'A larger value for the maximum tokens per answer would help; the CLI uses the default. Or lower the reasoning effort.',
   );
   assert.equal(editorAdvice(MAX_TOKENS_REMEDIES).text, 'Raise thinklens.maxTokens. Or lower the reasoning effort.');
+});
+
+test('every error card has at least one button, whatever the error', () => {
+  for (const error of builtErrors()) {
+    if (error.kind === 'cancelled') continue;
+    const { actions } = editorAdvice(error.remedies, error.note);
+    assert.ok(actions.length > 0, `${error.kind} "${error.message}" has no button`);
+  }
+  // A 404 with /v1 is about the model: Select Backend picks another; never a card without a way out.
+  const modelMissing = httpError({ status: 404 }, { backend: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1', model: 'm' });
+  assert.deepEqual(
+    editorAdvice(modelMissing.remedies).actions.map((a) => a.label),
+    ['Select Backend'],
+  );
+});
+
+test('a base URL without /v1: "Use …/v1" as the button in the editor, the flag with the address at a terminal', () => {
+  const error = wrongBaseUrlError(
+    { backend: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434', model: 'deepseek-r1:8b' },
+    'http://127.0.0.1:11434/v1',
+  );
+  assert.equal(
+    error.message,
+    "OpenAI-compatible server answered 404 at http://127.0.0.1:11434, but answers at http://127.0.0.1:11434/v1: the base URL lacks the API's /v1.",
+  );
+  const editor = editorAdvice(error.remedies);
+  assert.deepEqual(editor.actions, [{ label: 'Use http://127.0.0.1:11434/v1', command: 'use-base-url' }]);
+  assert.equal(editor.text, 'Set thinklens.baseUrl to http://127.0.0.1:11434/v1.');
+  assert.equal(terminalHint(error.remedies), 'Pass --base-url http://127.0.0.1:11434/v1.');
 });

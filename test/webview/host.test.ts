@@ -61,6 +61,7 @@ function recordingEvents(): PanelSessionEvents & { calls: string[] } {
     showDismissed: record('showDismissed'),
     cancelRun: record('cancelRun'),
     rerun: record('rerun'),
+    useBaseUrl: record('useBaseUrl'),
     followUp: record('followUp'),
     runCommand: (command, backend) => calls.push(['runCommand', command, backend].filter(Boolean).join(' ')),
     exportRun: record('exportRun'),

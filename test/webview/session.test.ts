@@ -25,6 +25,7 @@ const events: PanelSessionEvents = {
   showDismissed: record('showDismissed'),
   cancelRun: record('cancelRun'),
   rerun: record('rerun'),
+  useBaseUrl: record('useBaseUrl'),
   followUp: record('followUp'),
   runCommand: (command: string, backend?: string) => calls.push(['runCommand', command, backend].filter(Boolean).join(' ')),
   exportRun: record('exportRun'),

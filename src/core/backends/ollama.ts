@@ -25,12 +25,28 @@
 // So `format` is sent only when thinking is on, the model has the capability, and the server is
 // v0.12.4 or newer; otherwise the prompt's own contract shapes the answer.
 //
-// Window sizing without a plan: a changed `num_ctx` makes Ollama reload the model (server/sched.go,
-// needsReload), so the size is rounded up to 4096-token steps, and a backend never asks for less
-// than the window it last sent: a small request after a big one reuses the loaded model instead of
-// reloading it twice (a bigger window only costs memory that is in use already). `num_predict` never exceeds
+// No needless reloads: a `num_ctx` other than the loaded runner's makes Ollama reload the model
+// (server/sched.go, needsReload compares the runner's options), which costs seconds to tens of
+// seconds for an 8B model. So before each chat the backend reads `GET /api/ps` (the loaded models,
+// with `context_length` since ollama/ollama#11331): when the loaded window already holds the
+// request, the request asks for that window, not a smaller one (Ollama may have loaded the model
+// with 32K or 256K on its own, by VRAM). When it must grow, the plan already asks for what the whole
+// run needs (plan.ts gives every part the largest part's window). A server that does not say gets
+// the largest window this backend sent. Without a plan, the size is rounded up to 4096-token steps.
+// A bigger window only costs memory that is in use already. `num_predict` never exceeds
 // what is left of the window after the prompt: Ollama would otherwise shift its context during
 // generation, which also drops the start of the prompt.
+//
+// Never a silent cut: from v0.12.6 (ollama/ollama#12582; api/types.go `Truncate`, `Shift`) every
+// chat sends `truncate: false` and `shift: false`. Ollama's defaults are true: server/prompt.go
+// (chatPrompt) drops the oldest messages until the rendered prompt fits `num_ctx`, then the runner
+// (llm/llama_server.go, completionPromptForRequest) keeps `num_keep` tokens and cuts the rest to
+// about half the window; and a generation that reaches the window shifts the context. With both
+// off, a prompt longer than the window is a 400 (current Ollama relays llama-server's
+// `exceed_context_size_error` with `n_prompt_tokens`; v0.12.6 to the Go runners said "the input
+// length exceeds the context length"), which the planned run handles (plannedRun.ts), and a
+// generation that reaches the window ends with `done_reason: "length"`. Older servers ignore the
+// fields, so they are sent only to a server whose `/api/version` is v0.12.6 or newer.
 //
 // Time limits, retries and errors follow the OpenAI-compatible backend: a wait for response headers
 // (`requestTimeoutSeconds`, which here also covers loading the model and reading the prompt), an
@@ -38,7 +54,7 @@
 // dropped connections only before the first token, and every failure a `BackendError` from errors.ts.
 
 import type { ChatRequest, ChatResponse, Ollama as OllamaClient } from 'ollama';
-import type { Backend, BackendRequest, ChatMessage, ReasoningEvent, ServerFacts, Usage } from '../types';
+import type { AnswerConstraint, Backend, BackendRequest, ChatMessage, ReasoningEvent, ServerFacts, Usage } from '../types';
 import type { ErrorContext } from '../errors';
 import {
   BackendError,
@@ -81,6 +97,8 @@ const TEMPLATE_TOKENS_PER_MESSAGE = 12;
 const MAX_LINE_BYTES = 256 * 1024;
 /** The first Ollama release that applies `format` only after the thinking (ollama/ollama#12460). */
 const FORMAT_AFTER_THINKING_SINCE: readonly number[] = [0, 12, 4];
+/** The first Ollama release that takes `truncate` and `shift` (ollama/ollama#12582). */
+const TRUNCATE_SWITCH_SINCE: readonly number[] = [0, 12, 6];
 /** The first Ollama release that takes `think` as a level for every thinking model (ollama/ollama#14625). */
 const THINK_LEVELS_SINCE: readonly number[] = [0, 17, 7];
 
@@ -107,7 +125,7 @@ export function ollamaRoot(baseUrl: string): string {
     .replace(/\/+$/, '');
 }
 
-/** Tokens a prompt may take, estimated high (estimateTokens counts 3 characters a token). */
+/** Tokens a prompt may take, estimated high (tokens.ts), with the chat template around each message. */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   return messages.reduce((sum, m) => sum + estimateTokens(m.content) + TEMPLATE_TOKENS_PER_MESSAGE, 0);
 }
@@ -164,6 +182,8 @@ interface ModelFacts {
   readonly formatAfterThinking: boolean;
   /** The server takes `think: "low" | "medium" | "high"` for any thinking model (v0.17.7 and newer). */
   readonly thinkLevels: boolean;
+  /** The server takes `truncate: false` and `shift: false` (v0.12.6 and newer). */
+  readonly truncateSwitch: boolean;
 }
 
 type OllamaModule = typeof import('ollama');
@@ -405,9 +425,28 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         thinks: capabilities?.includes('thinking'),
         formatAfterThinking: version !== undefined && versionAtLeast(version, FORMAT_AFTER_THINKING_SINCE),
         thinkLevels: version !== undefined && versionAtLeast(version, THINK_LEVELS_SINCE),
+        truncateSwitch: version !== undefined && versionAtLeast(version, TRUNCATE_SWITCH_SINCE),
       };
     } catch (err) {
       throw classify(err, signal, state, 'request');
+    }
+  }
+
+  /**
+   * The window the model is loaded with now (`/api/ps` `context_length`): 0 when it is not loaded,
+   * undefined when the server does not say (older than ollama/ollama#11331, or no answer).
+   */
+  async function loadedNow(signal: AbortSignal): Promise<number | undefined> {
+    try {
+      const ollama = await client(signal, { idleFired: false, headersTimedOut: false });
+      const { models } = await ollama.ps();
+      const entry = models.find((m) => sameModel(m.name, model) || sameModel(m.model, model));
+      if (!entry) return 0;
+      const length = (entry as { context_length?: unknown }).context_length;
+      return typeof length === 'number' && Number.isInteger(length) && length > 0 ? length : undefined;
+    } catch {
+      if (signal.aborted) throw cancelledError();
+      return undefined;
     }
   }
 
@@ -430,18 +469,19 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       const known = await modelFacts(signal);
+      const loaded = await loadedNow(signal);
       const window = planWindow({
         promptTokens: estimatePromptTokens(request.messages),
         contextWindow: request.contextWindow,
         maxTokens: request.maxTokens,
         modelMaximum: known.maxContextWindow,
-        loadedWindow,
+        loadedWindow: loaded ?? loadedWindow,
         model,
       });
       loadedWindow = Math.max(loadedWindow, window.numCtx);
       const think = known.thinks ? thinkValue(request.reasoningEffort, known.thinkLevels) : undefined;
       const thinking = think !== undefined && think !== false;
-      const body = chatBody(model, request, window, think, thinking && known.formatAfterThinking);
+      const body = chatBody(model, request, window, think, thinking && known.formatAfterThinking, known.truncateSwitch);
 
       for (let retry = 0; ; retry++) {
         const progress = { arrived: false };
@@ -497,11 +537,23 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     if (signal.aborted) throw cancelledError();
     if (!last) throw state.malformed ?? streamCutError(ctx);
     for (const piece of splitter.end()) yield piece;
-    const usage = usageOf(last);
+    const usage = usageOf(last, body.format !== undefined && think !== undefined && think !== false);
     if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
-    yield { kind: 'done', finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop' };
+    yield {
+      kind: 'done',
+      finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop',
+      observed: { constraint: formatConstraint(body.format), reasoning: splitter.reasoningSource() },
+    };
   }
 }
+
+/** Ollama lists a model as `name:tag`; `deepseek-r1` is `deepseek-r1:latest`. */
+function sameModel(listed: unknown, asked: string): boolean {
+  return typeof listed === 'string' && (listed === asked || listed === `${asked}:latest` || `${listed}:latest` === asked);
+}
+
+/** The chat body: the client's type, plus the switches it does not declare yet (api/types.go ChatRequest). */
+export type OllamaChatBody = ChatRequest & { stream: true; truncate?: boolean; shift?: boolean };
 
 /** The `/api/chat` body: only role and content of each turn (never earlier reasoning). */
 export function chatBody(
@@ -510,16 +562,19 @@ export function chatBody(
   window: WindowPlan,
   think: ChatRequest['think'],
   formatAllowed: boolean,
-): ChatRequest & { stream: true } {
+  truncateSwitch = false,
+): OllamaChatBody {
   const options: NonNullable<ChatRequest['options']> = { num_ctx: window.numCtx, num_predict: window.numPredict };
   if (request.temperature !== undefined) options.temperature = request.temperature;
   if (request.topP !== undefined) options.top_p = request.topP;
   if (request.seed !== undefined) options.seed = request.seed;
-  const body: ChatRequest & { stream: true } = {
+  const body: OllamaChatBody = {
     model,
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
     stream: true,
     options,
+    // Never cut the prompt or shift the context (see the header).
+    ...(truncateSwitch ? { truncate: false, shift: false } : {}),
   };
   if (think !== undefined) body.think = think;
   if (formatAllowed) {
@@ -529,6 +584,11 @@ export function chatBody(
   return body;
 }
 
+/** What `format` holds the answer to: a schema object, `"json"` (any JSON), or nothing. */
+function formatConstraint(format: ChatRequest['format']): AnswerConstraint {
+  return typeof format === 'object' && format !== null ? 'json-schema' : format === 'json' ? 'json-object' : 'none';
+}
+
 /** `think` for a thinking model: off for "none", else the effort as a level where the server takes one. */
 export function thinkValue(effort: BackendRequest['reasoningEffort'], levels: boolean): ChatRequest['think'] {
   if (effort === 'none') return false;
@@ -536,12 +596,17 @@ export function thinkValue(effort: BackendRequest['reasoningEffort'], levels: bo
   return effort === 'max' ? 'high' : effort;
 }
 
-/** Usage from the last line: `prompt_eval_count`, `eval_count`, and tokens/s from `eval_duration` (ns). */
-export function usageOf(last: Partial<ChatResponse>): Usage | undefined {
+/**
+ * Usage from the last line: `prompt_eval_count`, `eval_count`, and tokens/s from `eval_duration`
+ * (ns). After a `format` restart (thinking, then the answer under the grammar) the prompt count is
+ * that of the second pass, which read the thinking too: `restarted` marks it.
+ */
+export function usageOf(last: Partial<ChatResponse>, restarted = false): Usage | undefined {
   const promptTokens = count(last.prompt_eval_count);
   const completionTokens = count(last.eval_count);
   if (promptTokens === undefined && completionTokens === undefined) return undefined;
   const usage: Usage = { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 };
+  if (restarted || promptTokens === undefined) usage.promptTokensUncertain = true;
   const nanoseconds = count(last.eval_duration);
   if (completionTokens !== undefined && nanoseconds !== undefined && nanoseconds > 0) {
     usage.tokensPerSecond = completionTokens / (nanoseconds / 1e9);

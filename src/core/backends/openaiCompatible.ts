@@ -36,13 +36,16 @@ import {
   streamCutError,
   streamTooLargeError,
   toBackendError,
+  wrongBaseUrlError,
 } from '../errors';
 import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
 import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
-import { requestBody } from './presets';
+import { constraintInBody, requestBody } from './presets';
 import { describeServer } from './discovery';
+import { createTokenCounter } from './tokenCount';
+import { diagnoseNotFound } from './apiRoot';
 
 /** What every backend that talks to a server over HTTP is built from (this one and Ollama's). */
 export interface ServerBackendOptions {
@@ -263,12 +266,22 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         }
         yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
       }
-      yield { kind: 'done', finishReason };
+      yield { kind: 'done', finishReason, observed: { constraint: constraintInBody(body), reasoning: splitter.reasoningSource() } };
     } finally {
       signal.removeEventListener('abort', abortAttempt);
       // Ends the HTTP request when the consumer stopped early or an error broke the loop.
       controller.abort();
     }
+  }
+
+  const countTokens = createTokenCounter({ route: preset.limits.tokenCount ?? 'none', baseUrl, model, ...(apiKey ? { apiKey } : {}) });
+
+  /** A 404 is the address's fault when the same server answers at `<url>/v1` or lists the model. */
+  async function explainNotFound(error: BackendError, signal: AbortSignal): Promise<BackendError> {
+    const probe = { ...(apiKey ? { apiKey } : {}), signal, timeoutMs: 3000 };
+    const cause = await diagnoseNotFound(baseUrl, model, error.detail, probe).catch(() => undefined);
+    if (!cause || cause.kind === 'model') return error;
+    return wrongBaseUrlError(ctx, cause.kind === 'api-root' ? cause.apiRoot : undefined, error.status);
   }
 
   return {
@@ -282,6 +295,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       loadSdk().catch(() => undefined);
       return describeServer({ preset, baseUrl, model, apiKey }, signal);
     },
+    ...(countTokens ? { countTokens } : {}),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;
@@ -309,6 +323,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
           const retryable =
             (error.kind === 'rate-limit' ? options.retryRateLimits !== false : error.kind === 'server' || error.kind === 'network') &&
             !notRetryable.has(error);
+          if (error.kind === 'model-not-found' && !progress.arrived && !signal.aborted) throw await explainNotFound(error, signal);
           if (!retryable || progress.arrived || retry >= maxRetries || signal.aborted) throw error;
           const waitMs = retryDelayMs(error, retry, retryBaseDelayMs, maxRetryWaitMs);
           if (waitMs === undefined) throw error;

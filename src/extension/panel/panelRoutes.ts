@@ -27,6 +27,7 @@ export function panelRoutes({ findings, runs, log }: PanelRouteDeps): PanelRoute
     showDismissed: (show) => findings.memory.setShowDismissed(show),
     cancelRun: (runId) => runs().cancel(runId),
     rerun: (runId) => void runs().rerun(runId),
+    useBaseUrl: (runId) => void runs().useSuggestedBaseUrl(runId),
     followUp: (runId, question) => void runs().followUp(runId, question),
     runCommand: (id, backend) => command(id, ...(backend ? [backend] : [])),
     exportRun: (runId) => command(COMMAND.exportTrace, runId),

@@ -40,6 +40,8 @@ export interface PanelRoutes {
   showDismissed(show: boolean): void;
   cancelRun(runId: string): void;
   rerun(runId: string): void;
+  /** The error card's "Use …/v1": the host takes the address from its own record of the run. */
+  useBaseUrl(runId: string): void;
   followUp(runId: string, question: string): void;
   /** Error actions and setup buttons; only the fixed allow-list, never a command named by model output. */
   runCommand(command: PanelCommand, backend?: BackendId): void;
@@ -249,6 +251,9 @@ export class PanelSession {
         return;
       case 'rerun':
         if (model.has(message.runId) && !model.isRunning(message.runId)) events.rerun(message.runId);
+        return;
+      case 'useBaseUrl':
+        if (model.has(message.runId) && !model.isRunning(message.runId)) events.useBaseUrl(message.runId);
         return;
       case 'followUp':
         if (model.has(message.runId) && !model.isRunning(message.runId)) events.followUp(message.runId, message.question.trim());

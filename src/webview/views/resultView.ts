@@ -8,7 +8,12 @@ import type { ErrorView, RunView, WebviewToHost } from '../../bridge/protocol';
 export function renderResult(run: RunView, post: (message: WebviewToHost) => void, findingsHost?: FindingsHost): Node[] {
   const parts: Node[] = [];
   const result = run.result;
-  if (result?.error) parts.push(renderError(run.header.id, result.error, post));
+  if (result?.error) {
+    parts.push(renderError(run.header.id, result.error, post));
+    // A run its deadline stopped keeps what its finished parts found, under the error that says so.
+    const kept = result.findings.length ? renderFindings(run.header.id, result.findings, post, !run.restored, findingsHost) : undefined;
+    if (kept) parts.push(kept);
+  }
   if (result && !result.error) {
     if (result.summary) {
       const summary = el('div', { className: 'summary markdown', attrs: { 'aria-label': 'Summary' } });
@@ -36,6 +41,7 @@ function renderError(runId: string, error: ErrorView, post: (message: WebviewToH
         action.command === 'rerun' ? 'refresh' : undefined,
         () => {
           if (action.command === 'rerun') post({ type: 'rerun', runId });
+          else if (action.command === 'use-base-url') post({ type: 'useBaseUrl', runId });
           else post({ type: 'runCommand', command: action.command, ...(action.backend ? { backend: action.backend } : {}) });
         },
         { secondary: actions.childElementCount > 0 },
