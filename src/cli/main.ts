@@ -9,14 +9,14 @@ import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pric
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
 import { startDeadline } from '../core/deadline';
 import { prepareRun } from '../core/plannedRun';
-import { runReview } from '../core/review';
+import { runReview, type StoredResults } from '../core/review';
 import { estimateTokens, ownValue, splitLines } from '../core/text';
 import { filterFindings } from '../core/triage';
 import { limiter, sumUsage, type Limiter } from '../core/samples';
 import type { Backend, BackendConfig, CodeUnderReview, Severity } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest } from './args';
 import { Baseline } from './baseline';
-import { defaultCacheDir, ResultCache, withCache } from './cache';
+import { defaultCacheDir, replayed, ResultCache, storable } from './cache';
 import type { Skipped } from './files';
 import { gitRoot } from './gitScope';
 import { collectInputs, type ReviewInput } from './inputs';
@@ -240,9 +240,23 @@ async function runOne(
     question: request.question ?? (hunks?.length ? CHANGES_QUESTION : undefined),
     focus: request.focus,
   };
-  let cached = false;
-  const runBackend = cache ? withCache(backend, cache, server, () => (cached = true)) : backend;
   const { samples } = request;
+  let hits = 0;
+  // The settings the planner gets are the sampling the cache keys on.
+  const settingsOf = (seed: number | undefined) => ({ seed });
+  const keyOf = (seed: number | undefined) =>
+    ResultCache.key({ backend, server: backend.endpoint ?? server, code, sampling: settingsOf(seed) });
+  const results: StoredResults | undefined = cache && {
+    get: async (_sample, seed) => {
+      const stored = await cache.get(keyOf(seed));
+      if (stored) hits++;
+      return stored && replayed(stored);
+    },
+    put: async (_sample, seed, output) => {
+      const run = storable(output);
+      if (run) await cache.put(keyOf(seed), run);
+    },
+  };
   const traces = Array.from({ length: samples }, (_, index) => {
     const label = [several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
     return request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
@@ -252,17 +266,18 @@ async function runOne(
   let sampled: Awaited<ReturnType<typeof runReview>>;
   try {
     sampled = await runReview({
-      backend: runBackend,
+      backend,
       code,
       samples,
       seed: request.seed,
       // The same planner as the extension: the window, reserves and answer constraint come from the profile.
-      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: { seed } }, runSignal),
+      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: settingsOf(seed) }, runSignal),
       slot,
       deadline,
       onEvent: (index, event) => {
         if (event.kind === 'reasoning') traces[index]?.write(event.text);
       },
+      ...(results ? { results } : {}),
     });
   } finally {
     deadline.dispose();
@@ -280,7 +295,8 @@ async function runOne(
     file: input.file,
     absPath: input.absPath,
     rootPath: input.rootPath,
-    cached,
+    // Every sample came from the cache (one that did not was paid for, and counts).
+    cached: hits === samples,
     reasoning: first.reasoning,
     answer: first.answer,
     findings: hunks?.length ? keepNearChanges(filtered, ranges) : filtered,
