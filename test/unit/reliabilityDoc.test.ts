@@ -1,5 +1,5 @@
 // docs/RELIABILITY.md names, for each fault class, the tests that prove it. This keeps the page
-// honest: every class 1-12 is there, every test it names exists in the file it names (and is
+// honest: every class is there in order, every test it names exists in the file it names (and is
 // about that class), every class test in the fault files is listed, and the two settings lists
 // match settingsPolicy.ts.
 import assert from 'node:assert/strict';
@@ -18,10 +18,11 @@ function titlesIn(file: string): string[] {
   return [...text.matchAll(/\btest\(\s*(['"])(.*?)\1\s*,/g)].map((m) => m[2]!);
 }
 
-test('every fault class 1-12 has a section with what the person sees and the tests that prove it', () => {
+test('every fault class has a numbered section, in order, with what the person sees and the tests that prove it', () => {
+  assert.ok(sections.length >= 13, `${sections.length} sections`);
   assert.deepEqual(
     sections.map((s) => Number(/^(\d+)\./.exec(s)?.[1])),
-    Array.from({ length: 12 }, (_, i) => i + 1),
+    Array.from({ length: sections.length }, (_, i) => i + 1),
   );
   for (const section of sections) {
     assert.match(section, /What the person sees: \S/, section.split('\n')[0]);
@@ -40,7 +41,12 @@ test('every test the page names exists in the file it names and belongs to that 
 });
 
 test('every class test in the fault corpus is on the page', () => {
-  for (const file of ['test/unit/faults.test.ts', 'test/cli/faults.test.ts', 'test/unit/settingsPolicy.test.ts']) {
+  for (const file of [
+    'test/unit/faults.test.ts',
+    'test/cli/faults.test.ts',
+    'test/unit/settingsPolicy.test.ts',
+    'test/cli/cache.test.ts',
+  ]) {
     for (const title of titlesIn(file).filter((t) => /^class \d+: /.test(t)))
       assert.ok(doc.includes(`\`${file}\`: ${title}\n`), `${file}: "${title}" is not listed`);
   }
