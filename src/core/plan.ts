@@ -208,7 +208,8 @@ function outputRoom(profile: BackendProfile, settings: RunSettings, promptTokens
   return { window, maxTokens, limitedBy } as const;
 }
 
-function finish(plan: RunPlan, thinks: boolean): RunPlan {
+function finish(planned: RunPlan, thinks: boolean): RunPlan {
+  const plan = oneWindowPerRun(planned);
   if (!thinks) return plan;
   const smallest = Math.min(...plan.requests.map((r) => r.reasoningReserve));
   if (smallest >= WARN_REASONING) return plan;
@@ -223,6 +224,19 @@ function finish(plan: RunPlan, thinks: boolean): RunPlan {
         `before it answers. ${why}`,
     ],
   };
+}
+
+/**
+ * Where the window is set per request (Ollama's `num_ctx`), every request of a run asks for the
+ * largest one it needs: a server that changes the window reloads the model (Ollama's scheduler,
+ * server/sched.go needsReload, compares the runner's options), so the parts of a split review share
+ * one load instead of growing it part by part. Samples plan the same code, so they ask the same.
+ */
+function oneWindowPerRun(plan: RunPlan): RunPlan {
+  const windows = plan.requests.map((r) => r.request.contextWindow).filter((w) => w !== undefined);
+  if (windows.length < 2) return plan;
+  const contextWindow = Math.max(...windows);
+  return { ...plan, requests: plan.requests.map((r) => ({ ...r, request: { ...r.request, contextWindow } })) };
 }
 
 /** What to raise when the person's own cap on an answer is what ran short. */

@@ -34,7 +34,7 @@ export interface ThinkLensConfig {
   };
   readonly reasoningDisplay: ReasoningDisplay;
   readonly maxConcurrency: number;
-  /** Independent samples of each review, matched by fingerprint (1: no voting). User settings only. */
+  /** Independent samples of each review, matched by fingerprint (1: no voting). User or Remote settings, never a workspace. */
   readonly samples: number;
   /** Which findings are shown at all (the same filter as the CLI's --min-severity, --min-confidence, --focus). */
   readonly filter: FindingFilter;

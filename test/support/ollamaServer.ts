@@ -98,6 +98,19 @@ export interface OllamaServerOptions {
   readonly lineDelayMs?: number;
   /** Generated tokens per second reported through `eval_duration`. */
   readonly tokensPerSecond?: number;
+  /** Models Ollama has loaded already, with their window (its own default by VRAM, or an earlier client's). */
+  readonly loaded?: Readonly<Record<string, number>>;
+  /** What loading a model costs, charged whenever a chat's `num_ctx` differs from the loaded runner's. */
+  readonly reloadDelayMs?: number;
+  /** `/api/ps` lists `context_length` (false: a server older than ollama/ollama#11331). */
+  readonly psContextLength?: boolean;
+}
+
+/** A model load the scheduler did: `reload` when the model was loaded already with another window. */
+export interface OllamaLoad {
+  readonly model: string;
+  readonly numCtx: number;
+  readonly reload: boolean;
 }
 
 export interface OllamaServer {
@@ -105,6 +118,8 @@ export interface OllamaServer {
   readonly root: string;
   readonly port: number;
   readonly chats: OllamaChatRecord[];
+  /** Every model load, in order (see `schedule`). */
+  readonly loads: OllamaLoad[];
   /** Every request: method, path and its Authorization header. */
   readonly requests: { method: string; path: string; authorization?: string }[];
   fault(model: string, fault: OllamaFault): void;
@@ -121,6 +136,28 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
   const chats: OllamaChatRecord[] = [];
   const requests: { method: string; path: string; authorization?: string }[] = [];
   const open = new Set<ServerResponse>();
+  const loads: OllamaLoad[] = [];
+  /** The loaded runners: the window each runs with, and when its load is done. */
+  const runners = new Map<string, { numCtx: number; ready: Promise<void> }>(
+    Object.entries(options.loaded ?? {}).map(([name, numCtx]) => [name, { numCtx, ready: Promise.resolve() }]),
+  );
+
+  /**
+   * Ollama's scheduler (server/sched.go): a chat for a loaded model reuses its runner when the runner
+   * options match (needsReload compares them with reflect.DeepEqual; `num_ctx` is one, capped at the
+   * model's trained length by effectiveContext), and otherwise unloads it and loads it again. A
+   * request that sends no `num_ctx` runs with the default window. Requests wait for a load in progress.
+   */
+  async function schedule(name: string, spec: OllamaModelSpec, body: Record<string, unknown>): Promise<void> {
+    const sent = isRecord(body.options) ? body.options : {};
+    const numCtx = Math.min(typeof sent.num_ctx === 'number' ? sent.num_ctx : DEFAULT_NUM_CTX, spec.contextLength);
+    const runner = runners.get(name);
+    if (runner?.numCtx === numCtx) return runner.ready;
+    loads.push({ model: name, numCtx, reload: runner !== undefined });
+    const ready = sleep(options.reloadDelayMs ?? 0).then(() => undefined);
+    runners.set(name, { numCtx, ready });
+    return ready;
+  }
 
   const specOf = (name: string): OllamaModelSpec | undefined => models[name] ?? models[`${name}:latest`];
   const capabilitiesOf = (spec: OllamaModelSpec) => spec.capabilities ?? ['completion', 'thinking'];
@@ -138,6 +175,28 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const path = (req.url ?? '/').split('?')[0]!;
     requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization });
     if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version });
+    // server/routes.go PsHandler: the loaded models; `context_length` is the runner's window.
+    if (req.method === 'GET' && path === '/api/ps') {
+      return json(res, 200, {
+        models: [...runners].map(([name, runner]) => ({
+          name,
+          model: name,
+          size: 6_654_289_920,
+          digest: '0a8c266910232fd3291e71e5ba1e058cc5af9d411192cf88b6d30e92b6e73163',
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: 'qwen2',
+            families: ['qwen2'],
+            parameter_size: '7.6B',
+            quantization_level: 'Q4_K_M',
+          },
+          expires_at: '2026-12-08T03:00:00Z',
+          size_vram: 6_654_289_920,
+          ...(options.psContextLength === false ? {} : { context_length: runner.numCtx }),
+        })),
+      });
+    }
     // Not Ollama's: what the chats ran with, for a test in another process.
     if (req.method === 'GET' && path === '/__replay/chats') return json(res, 200, chats);
     if (req.method === 'GET' && path === '/api/tags') {
@@ -217,6 +276,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
       return;
     }
     if (fault?.kind === 'slow-headers') await sleep(fault.ms);
+    await schedule(name, spec, body);
 
     const sent = isRecord(body.options) ? body.options : {};
     const requestedNumCtx = typeof sent.num_ctx === 'number' ? sent.num_ctx : undefined;
@@ -337,6 +397,7 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     root: `http://127.0.0.1:${port}`,
     port,
     chats,
+    loads,
     requests,
     fault(model, fault) {
       faults.set(model, [...(faults.get(model) ?? []), fault]);

@@ -33,6 +33,22 @@ test('class 10: every setting is either user-only (machine/application scope) or
   for (const id of [...userOnly, ...workspace]) assert.ok(settingIds.includes(id), `${id} is declared in package.json`);
 });
 
+test('class 10: every machine-scoped setting says where a person sets it, User or Remote, and never "User settings only"', () => {
+  for (const [key, entry] of Object.entries(properties) as [
+    string,
+    { scope?: string; description?: string; markdownDescription?: string },
+  ][]) {
+    if (entry.scope !== 'machine') continue;
+    const said = entry.markdownDescription ?? entry.description ?? '';
+    assert.match(
+      said,
+      /Set in User settings, or in Remote settings in a remote window \(SSH, WSL, Codespaces, code-server\); never by a workspace/,
+      key,
+    );
+    assert.doesNotMatch(said, /User settings only|Machine-scoped/, key);
+  }
+});
+
 test('class 10: Restricted Mode is supported in part, and ignores the workspace values of every setting a workspace may set', () => {
   const trust = pkg.capabilities?.untrustedWorkspaces;
   assert.equal(trust?.supported, 'limited');

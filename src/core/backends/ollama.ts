@@ -25,10 +25,15 @@
 // So `format` is sent only when thinking is on, the model has the capability, and the server is
 // v0.12.4 or newer; otherwise the prompt's own contract shapes the answer.
 //
-// Window sizing without a plan: a changed `num_ctx` makes Ollama reload the model (server/sched.go,
-// needsReload), so the size is rounded up to 4096-token steps, and a backend never asks for less
-// than the window it last sent: a small request after a big one reuses the loaded model instead of
-// reloading it twice (a bigger window only costs memory that is in use already). `num_predict` never exceeds
+// No needless reloads: a `num_ctx` other than the loaded runner's makes Ollama reload the model
+// (server/sched.go, needsReload compares the runner's options), which costs seconds to tens of
+// seconds for an 8B model. So before each chat the backend reads `GET /api/ps` (the loaded models,
+// with `context_length` since ollama/ollama#11331): when the loaded window already holds the
+// request, the request asks for that window, not a smaller one (Ollama may have loaded the model
+// with 32K or 256K on its own, by VRAM). When it must grow, the plan already asks for what the whole
+// run needs (plan.ts gives every part the largest part's window). A server that does not say gets
+// the largest window this backend sent. Without a plan, the size is rounded up to 4096-token steps.
+// A bigger window only costs memory that is in use already. `num_predict` never exceeds
 // what is left of the window after the prompt: Ollama would otherwise shift its context during
 // generation, which also drops the start of the prompt.
 //
@@ -411,6 +416,24 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     }
   }
 
+  /**
+   * The window the model is loaded with now (`/api/ps` `context_length`): 0 when it is not loaded,
+   * undefined when the server does not say (older than ollama/ollama#11331, or no answer).
+   */
+  async function loadedNow(signal: AbortSignal): Promise<number | undefined> {
+    try {
+      const ollama = await client(signal, { idleFired: false, headersTimedOut: false });
+      const { models } = await ollama.ps();
+      const entry = models.find((m) => sameModel(m.name, model) || sameModel(m.model, model));
+      if (!entry) return 0;
+      const length = (entry as { context_length?: unknown }).context_length;
+      return typeof length === 'number' && Number.isInteger(length) && length > 0 ? length : undefined;
+    } catch {
+      if (signal.aborted) throw cancelledError();
+      return undefined;
+    }
+  }
+
   const backend: Backend = {
     id: preset.id,
     model,
@@ -430,12 +453,13 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       const known = await modelFacts(signal);
+      const loaded = await loadedNow(signal);
       const window = planWindow({
         promptTokens: estimatePromptTokens(request.messages),
         contextWindow: request.contextWindow,
         maxTokens: request.maxTokens,
         modelMaximum: known.maxContextWindow,
-        loadedWindow,
+        loadedWindow: loaded ?? loadedWindow,
         model,
       });
       loadedWindow = Math.max(loadedWindow, window.numCtx);
@@ -501,6 +525,11 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
     yield { kind: 'done', finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop' };
   }
+}
+
+/** Ollama lists a model as `name:tag`; `deepseek-r1` is `deepseek-r1:latest`. */
+function sameModel(listed: unknown, asked: string): boolean {
+  return typeof listed === 'string' && (listed === asked || listed === `${asked}:latest` || `${listed}:latest` === asked);
 }
 
 /** The `/api/chat` body: only role and content of each turn (never earlier reasoning). */

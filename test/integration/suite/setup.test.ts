@@ -161,6 +161,26 @@ describe('First run and setup', function () {
     assert.ok(Array.isArray(found));
   });
 
+  it('settings a repository cannot set say where a person sets them, Remote settings included, and a value set there is the one read', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const properties = extension.packageJSON.contributes.configuration.properties as Record<
+      string,
+      { scope?: string; description?: string; markdownDescription?: string }
+    >;
+    // In code-server (a remote window) machine-scoped settings live under Remote, not User; on the desktop, under User.
+    const where = vscode.env.remoteName ? `remote window (${vscode.env.remoteName})` : 'local window';
+    for (const [key, entry] of Object.entries(properties)) {
+      if (entry.scope !== 'machine') continue;
+      const said = entry.markdownDescription ?? entry.description ?? '';
+      assert.match(said, /User settings, or in Remote settings in a remote window .*; never by a workspace/, `${where}: ${key}: ${said}`);
+      assert.doesNotMatch(said, /User settings only/, `${key} says "User settings only", which is not where a remote window shows it`);
+    }
+    // What the extension host writes for the person (Select Backend) is what it reads back as theirs.
+    await set('review.samples', 2);
+    assert.equal(settings().inspect<number>('review.samples')?.globalValue, 2);
+    await set('review.samples', undefined);
+  });
+
   it("a refused key: the error names the backend that failed for Set API key and shows the server's words without the key", async () => {
     const replay = await server();
     const leaked = 'sk-proj-abcdef0123456789';
