@@ -65,7 +65,12 @@ export interface CliRequest {
   readonly samples: number;
 }
 
-export type ParsedCommandLine = { kind: 'run'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
+/** `mcp`: the server's defaults for every tool call (each call names its own files and command). */
+export type ParsedCommandLine =
+  { kind: 'run'; request: CliRequest } | { kind: 'mcp'; request: CliRequest } | { kind: 'help' } | { kind: 'version' };
+
+/** Flags that choose what one review looks at or how its output is written: an MCP tool call says those itself. */
+const NOT_FOR_MCP = ['diff', 'staged', 'format', 'fail-on', 'baseline', 'shard', 'question', 'show-reasoning', 'max-cost'];
 
 export class UsageError extends Error {}
 
@@ -158,6 +163,10 @@ function usage(): string {
   thinklens review --diff <ref> [<path>...] [options]
   thinklens review --staged [<path>...] [options]
   thinklens explain <path>:<start>-<end> [--question TEXT] [options]
+  thinklens mcp [options]
+
+mcp serves the review, explain and check_proof tools to agents over the Model Context Protocol
+(stdio); the options set its backend and defaults (docs/agents.md).
 
 Directories and quoted globs ("src/**/*.ts") are expanded by thinklens itself: .gitignore is
 honoured and binary, generated and vendored files are skipped (and listed on stderr).
@@ -193,12 +202,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (flag('help')) return { kind: 'help' };
   if (flag('version')) return { kind: 'version' };
   const [command, ...paths] = positionals;
-  if (command !== 'review' && command !== 'explain') {
-    throw new UsageError(command ? `unknown command "${command}"; use review or explain` : 'no command given; use review or explain');
+  if (command === 'mcp') checkMcpFlags(values, paths);
+  else if (command !== 'review' && command !== 'explain') {
+    throw new UsageError(
+      command ? `unknown command "${command}"; use review, explain or mcp` : 'no command given; use review, explain or mcp',
+    );
   }
   const scope = scopeOf(text('diff'), flag('staged'));
   if (scope.kind !== 'paths' && command === 'explain') throw new UsageError('--diff and --staged are for review, not explain');
-  if (paths.length === 0 && scope.kind === 'paths')
+  if (paths.length === 0 && scope.kind === 'paths' && command !== 'mcp')
     throw new UsageError(`${command} needs at least one file, directory or glob (or --diff <ref> / --staged)`);
   const targets = paths.map(parseTarget);
   if (command === 'explain' && (targets.length !== 1 || !targets[0]!.range)) {
@@ -228,9 +240,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (flag('no-cache') && text('cache-dir') !== undefined)
     throw new UsageError('--no-cache and --cache-dir contradict each other; use one');
   return {
-    kind: 'run',
+    kind: command === 'mcp' ? 'mcp' : 'run',
     request: {
-      command,
+      command: command === 'mcp' ? 'review' : command,
       targets,
       scope,
       backend: backend as BackendId | 'auto',
@@ -259,6 +271,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   };
 }
 
+function checkMcpFlags(values: Record<string, string | boolean | undefined>, paths: readonly string[]): void {
+  const given = NOT_FOR_MCP.filter((name) => values[name] !== undefined).map((name) => `--${name}`);
+  if (given.length)
+    throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not for mcp: each tool call says what to review`);
+  if (paths.length) throw new UsageError(`mcp takes no paths ("${paths[0]}"): each tool call names its own files`);
+}
+
 function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
@@ -279,7 +298,7 @@ function focusList(value: string): Focus[] {
   return [...new Set(wanted)] as Focus[];
 }
 
-function scopeOf(diff: string | undefined, staged: boolean): Scope {
+export function scopeOf(diff: string | undefined, staged: boolean): Scope {
   if (diff !== undefined && staged) throw new UsageError('--diff and --staged are two different scopes; use one');
   if (diff !== undefined) {
     // A ref starting with "-" would be read by git as an option.

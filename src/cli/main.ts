@@ -1,28 +1,22 @@
-// `thinklens review|explain`: the engine headless, for terminals and CI.
+// `thinklens review|explain`: the engine headless, for terminals and CI (`thinklens mcp`: for agents, src/mcp).
 
 import { forTerminal, terminalStream } from '../core/terminalText';
-import { apiKeyFromEnv, chooseAutoBackend, SETUP_HINT } from '../core/backends/auto';
+import { SETUP_HINT } from '../core/backends/auto';
 import { createBackend } from '../core/backends/createBackend';
-import { CHANGES_QUESTION, HUNK_CONTEXT, keepNearChanges, withContext } from '../core/diffHunks';
-import type { BackendError } from '../core/errors';
-import { costOf, mergePriceTable, priceFor, type PriceTable } from '../core/pricing';
-import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
-import { startDeadline } from '../core/deadline';
-import { prepareRun } from '../core/plannedRun';
-import { runReview, type StoredResults } from '../core/review';
-import { estimateTokens, ownValue, splitLines } from '../core/text';
-import { filterFindings } from '../core/triage';
-import { limiter, sumUsage, type Limiter } from '../core/samples';
-import type { Backend, BackendConfig, CodeUnderReview, Severity } from '../core/types';
+import { costOf, priceFor, type PriceTable } from '../core/pricing';
+import { estimateTokens } from '../core/text';
+import { limiter } from '../core/samples';
+import type { Backend, Severity } from '../core/types';
 import { parseCommandLine, USAGE, UsageError, type CliRequest } from './args';
 import { Baseline } from './baseline';
-import { defaultCacheDir, replayed, ResultCache, storable } from './cache';
+import { defaultCacheDir, ResultCache } from './cache';
 import type { Skipped } from './files';
 import { gitRoot } from './gitScope';
 import { collectInputs, type ReviewInput } from './inputs';
-import { runQueue, DEFAULT_RETRY_AFTER_MS, type Pushback, type QueueState } from './queue';
+import { runQueue, type QueueState } from './queue';
 import { errorLine, toCodeQuality, toJson, toSarif, toText, type BaselineState, type ReportContext, type RunReport } from './report';
-import { terminalHint } from './remedies';
+import { backendConfig, pricesFromEnv, reviewFile, type RunResult } from './reviewRun';
+import { serveMcp } from '../mcp/server';
 
 declare const THINKLENS_VERSION: string | undefined;
 const VERSION = typeof THINKLENS_VERSION === 'string' ? THINKLENS_VERSION : '0.0.0-dev';
@@ -32,17 +26,10 @@ const EXIT_RUN_FAILED = 1;
 const EXIT_USAGE = 2;
 const EXIT_GATE = 3;
 
-/** A Retry-After longer than this (a daily quota) fails the file instead of holding the job. */
-const MAX_RETRY_AFTER_MS = 120_000;
 /** Budget estimates: the prompt's instructions around the code, and the answer before any run has finished. */
 const PROMPT_OVERHEAD_TOKENS = 1200;
 const FIRST_ANSWER_TOKENS_ESTIMATE = 4096;
 const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
-
-interface RunResult {
-  readonly report: RunReport;
-  readonly pushback?: Pushback;
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   let request: CliRequest;
@@ -50,6 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const parsed = parseCommandLine(argv);
     if (parsed.kind === 'help') return (print(USAGE), EXIT_OK);
     if (parsed.kind === 'version') return (print(VERSION), EXIT_OK);
+    if (parsed.kind === 'mcp') return serveMcp(parsed.request, VERSION);
     request = parsed.request;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -101,7 +89,14 @@ async function main(argv: readonly string[]): Promise<number> {
       maxConcurrency: request.concurrency,
       signal: controller.signal,
       run: async (input) => {
-        const result = await runOne(request, input, backend, cache, config.baseUrl, controller.signal, inputs.files.length > 1, sampleSlot);
+        const result = await reviewFile(request, input, backend, {
+          cache,
+          server: config.baseUrl,
+          signal: controller.signal,
+          slot: sampleSlot,
+          several: inputs.files.length > 1,
+          reasoningSink: request.showReasoning ? (label) => reasoningWriter(label ? `[${label}] ` : '') : undefined,
+        });
         const usage = result.report.usage;
         if (usage && !result.report.cached) answerTokens.push(usage.completionTokens);
         return result;
@@ -188,149 +183,6 @@ function withBaseline(report: RunReport, baseline: Baseline | undefined): RunRep
   return { ...report, baselineStates: states };
 }
 
-/** THINKLENS_PRICING: the same `"<backend>/<model>"` table as the editor's `thinklens.pricing` setting. */
-function pricesFromEnv(): PriceTable {
-  const text = process.env.THINKLENS_PRICING;
-  if (!text) return mergePriceTable(undefined).table;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`THINKLENS_PRICING is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const { table, problems } = mergePriceTable(parsed);
-  if (problems.length) throw new UsageError(`THINKLENS_PRICING: ${problems.join(' ')}`);
-  return table;
-}
-
-async function backendConfig(request: CliRequest): Promise<BackendConfig | undefined> {
-  // The queue retries 429s itself, so it can lower its concurrency (see queue.ts).
-  const common = { requestTimeoutSeconds: request.timeoutSeconds, idleTimeoutSeconds: request.timeoutSeconds, retryRateLimits: false };
-  const local = request.modelPath ? { modelPath: request.modelPath } : undefined;
-  if (request.backend !== 'auto') {
-    return { backend: request.backend, baseUrl: request.baseUrl, model: request.model, local, ...common };
-  }
-  const auto = await chooseAutoBackend({ localModelPath: request.modelPath, keyFor: (id) => apiKeyFromEnv(id, process.env) });
-  if (!auto) return undefined;
-  if (request.showReasoning) process.stderr.write(`thinklens: ${forTerminal(`using ${auto.backend} (${auto.reason})`)}\n`);
-  return { backend: auto.backend, baseUrl: auto.baseUrl, apiKey: auto.apiKey, model: request.model ?? auto.model, local, ...common };
-}
-
-async function runOne(
-  request: CliRequest,
-  input: ReviewInput,
-  backend: Backend,
-  cache: ResultCache | undefined,
-  server: string | undefined,
-  signal: AbortSignal,
-  several: boolean,
-  slot: Limiter,
-): Promise<RunResult> {
-  const lines = splitLines(input.text);
-  const whole = { startLine: 1, endLine: Math.max(1, lines.length) };
-  const hunks = input.changes?.hunks;
-  const ranges = hunks?.length ? withContext(hunks, HUNK_CONTEXT, lines.length) : [input.range ?? whole];
-  const code: CodeUnderReview = {
-    kind: request.command,
-    document: request.documentKind ?? documentKindOf(languageOf(input.file), input.text),
-    path: input.file,
-    languageId: languageOf(input.file),
-    fileText: input.text,
-    ranges,
-    question: request.question ?? (hunks?.length ? CHANGES_QUESTION : undefined),
-    focus: request.focus,
-  };
-  const { samples } = request;
-  let hits = 0;
-  // The settings the planner gets are the sampling the cache keys on.
-  const settingsOf = (seed: number | undefined) => ({ seed });
-  const keyOf = (seed: number | undefined) =>
-    ResultCache.key({ backend, server: backend.endpoint ?? server, code, sampling: settingsOf(seed) });
-  const results: StoredResults | undefined = cache && {
-    get: async (_sample, seed) => {
-      const stored = await cache.get(keyOf(seed));
-      if (stored) hits++;
-      return stored && replayed(stored);
-    },
-    put: async (_sample, seed, output) => {
-      const run = storable(output);
-      if (run) await cache.put(keyOf(seed), run);
-    },
-  };
-  const traces = Array.from({ length: samples }, (_, index) => {
-    const label = [several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
-    return request.showReasoning ? reasoningWriter(label ? `[${label}] ` : '') : undefined;
-  });
-  // One deadline for the file's whole run: the probe, every part and sample, and the wait for a slot.
-  const deadline = startDeadline(signal, request.deadlineSeconds);
-  let sampled: Awaited<ReturnType<typeof runReview>>;
-  try {
-    sampled = await runReview({
-      backend,
-      code,
-      samples,
-      seed: request.seed,
-      // The same planner as the extension: the window, reserves and answer constraint come from the profile.
-      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: settingsOf(seed) }, runSignal),
-      slot,
-      deadline,
-      onEvent: (index, event) => {
-        if (event.kind === 'reasoning') traces[index]?.write(event.text);
-      },
-      ...(results ? { results } : {}),
-    });
-  } finally {
-    deadline.dispose();
-    traces.forEach((trace) => trace?.end());
-  }
-  const { outputs, error } = sampled;
-  const first = outputs[0]!;
-  const finished = outputs.filter((o) => !o.error);
-  const filtered = filterFindings(sampled.findings, {
-    minSeverity: request.minSeverity,
-    minConfidence: request.minConfidence,
-    focus: request.focus,
-  });
-  const report: RunReport = {
-    file: input.file,
-    absPath: input.absPath,
-    rootPath: input.rootPath,
-    // Every sample came from the cache (one that did not was paid for, and counts).
-    cached: hits === samples,
-    reasoning: first.reasoning,
-    answer: first.answer,
-    findings: hunks?.length ? keepNearChanges(filtered, ranges) : filtered,
-    summary: (first.parsed ?? finished[0]?.parsed)?.summary,
-    usage: sumUsage(outputs.map((o) => o.usage)),
-    problem: first.parsed?.problem,
-    error: error && errorOf(error),
-    samples,
-    ...(samples > 1
-      ? {
-          sampleTraces: outputs.map((o) => ({ reasoning: o.reasoning, answer: o.answer })),
-          sampleErrors: outputs.flatMap((o, index) => (o.error ? [{ sample: index, ...errorOf(o.error) }] : [])),
-        }
-      : {}),
-    lines,
-  };
-  return { report, pushback: error ? pushbackOf(error, first.reasoning + first.answer) : undefined };
-}
-
-/** The error as the report carries it: the remedies worded for a terminal, and the server's own words (redacted). */
-const errorOf = (error: BackendError) => ({
-  kind: error.kind,
-  message: error.message,
-  hint: terminalHint(error.remedies, error.note),
-  ...(error.detail ? { detail: error.detail } : {}),
-});
-
-/** A 429 before any output: the file goes back in the queue (unless the wait is a quota's hours). */
-function pushbackOf(error: BackendError | undefined, received: string): Pushback | undefined {
-  if (error?.kind !== 'rate-limit' || received) return undefined;
-  const retryAfterMs = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : DEFAULT_RETRY_AFTER_MS;
-  return retryAfterMs <= MAX_RETRY_AFTER_MS ? { retryAfterMs } : undefined;
-}
-
 /** One line on a terminal's stderr, redrawn as files finish; nothing when stderr is a file or a pipe. */
 function progressLine(total: number) {
   let shown = false;
@@ -383,37 +235,6 @@ function reasoningWriter(prefix: string) {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-const LANGUAGES: Record<string, string> = {
-  ts: 'typescript',
-  tsx: 'typescriptreact',
-  js: 'javascript',
-  jsx: 'javascriptreact',
-  mjs: 'javascript',
-  cjs: 'javascript',
-  py: 'python',
-  go: 'go',
-  rs: 'rust',
-  java: 'java',
-  kt: 'kotlin',
-  c: 'c',
-  h: 'c',
-  cc: 'cpp',
-  cpp: 'cpp',
-  hpp: 'cpp',
-  cs: 'csharp',
-  rb: 'ruby',
-  php: 'php',
-  swift: 'swift',
-  scala: 'scala',
-  sh: 'shellscript',
-  sql: 'sql',
-  lua: 'lua',
-  lean: 'lean',
-  v: 'coq',
-  ...PROSE_EXTENSIONS,
-};
-const languageOf = (path: string) => ownValue(LANGUAGES, /\.([^.\\/]+)$/.exec(path)?.[1]?.toLowerCase() ?? '') ?? 'plaintext';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 // Error lines carry server and model words: neutralized like every other terminal write.

@@ -47,6 +47,8 @@ export interface RunReport {
   readonly cached?: boolean;
   /** With --baseline: per finding (same order), whether the baseline had it already. */
   readonly baselineStates?: readonly BaselineState[];
+  /** Findings of the wanted severity and focus that the minimum confidence left out. */
+  readonly leftOutByConfidence?: number;
 }
 
 export type BaselineState = 'new' | 'unchanged';
@@ -65,56 +67,57 @@ export interface ReportContext {
 }
 
 export function toJson(reports: readonly RunReport[], context?: ReportContext): string {
-  return JSON.stringify(
-    {
-      runs: reports.map((r) => ({
-        file: r.file,
-        cached: r.cached ?? false,
-        reasoning: r.reasoning,
-        answer: r.answer,
-        summary: r.summary ?? '',
-        samples: r.samples,
-        findings: r.findings.map((f, i) => ({
-          title: f.title,
-          fingerprint: f.fingerprint,
-          severity: f.severity,
-          category: f.category,
-          confidence: f.confidence,
-          ...(f.confidenceReasons.length ? { confidenceReasons: f.confidenceReasons } : {}),
-          agreement: f.agreement ?? { count: 1, of: 1 },
-          startLine: f.startLine,
-          endLine: f.endLine,
-          locationUncertain: f.locationUncertain,
-          explanation: f.explanation,
-          ...(f.fix
-            ? {
-                fix: {
-                  startLine: f.fix.startLine,
-                  endLine: f.fix.endLine,
-                  replacement: f.fix.replacement,
-                  ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}),
-                },
-              }
-            : {}),
-          ...(f.fixRefused ? { fixRefused: f.fixRefused } : {}),
-          ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
-          ...(f.sample !== undefined && r.sampleTraces ? { sample: f.sample } : {}),
-          evidence: f.evidence.map(({ start, end, text }) => ({ start, end, text })),
-        })),
-        ...(r.sampleTraces ? { sampleTraces: r.sampleTraces } : {}),
-        ...(r.sampleErrors?.length ? { sampleErrors: r.sampleErrors } : {}),
-        usage: r.usage ?? null,
-        ...(r.problem ? { problem: r.problem } : {}),
-        ...(r.error ? { error: r.error } : {}),
+  return JSON.stringify(jsonReport(reports, context), null, 2);
+}
+
+/** The `--format json` document as a value: the MCP server's `structuredContent` is the same object. */
+export function jsonReport(reports: readonly RunReport[], context?: ReportContext) {
+  return {
+    runs: reports.map((r) => ({
+      file: r.file,
+      cached: r.cached ?? false,
+      reasoning: r.reasoning,
+      answer: r.answer,
+      summary: r.summary ?? '',
+      samples: r.samples,
+      findings: r.findings.map((f, i) => ({
+        title: f.title,
+        fingerprint: f.fingerprint,
+        severity: f.severity,
+        category: f.category,
+        confidence: f.confidence,
+        ...(f.confidenceReasons.length ? { confidenceReasons: f.confidenceReasons } : {}),
+        agreement: f.agreement ?? { count: 1, of: 1 },
+        startLine: f.startLine,
+        endLine: f.endLine,
+        locationUncertain: f.locationUncertain,
+        explanation: f.explanation,
+        ...(f.fix
+          ? {
+              fix: {
+                startLine: f.fix.startLine,
+                endLine: f.fix.endLine,
+                replacement: f.fix.replacement,
+                ...(f.fix.destructive ? { destructive: f.fix.destructive } : {}),
+              },
+            }
+          : {}),
+        ...(f.fixRefused ? { fixRefused: f.fixRefused } : {}),
+        ...(r.baselineStates ? { baselineState: r.baselineStates[i] } : {}),
+        ...(f.sample !== undefined && r.sampleTraces ? { sample: f.sample } : {}),
+        evidence: f.evidence.map(({ start, end, text }) => ({ start, end, text })),
       })),
-      ...(context?.skipped?.length ? { skipped: context.skipped } : {}),
-      ...(context?.notReviewed?.length ? { notReviewed: context.notReviewed } : {}),
-      ...(context?.budget ? { budget: context.budget } : {}),
-      ...(context?.shard ? { shard: `${context.shard.index}/${context.shard.count}` } : {}),
-    },
-    null,
-    2,
-  );
+      ...(r.sampleTraces ? { sampleTraces: r.sampleTraces } : {}),
+      ...(r.sampleErrors?.length ? { sampleErrors: r.sampleErrors } : {}),
+      usage: r.usage ?? null,
+      ...(r.problem ? { problem: r.problem } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    })),
+    ...(context?.skipped?.length ? { skipped: context.skipped } : {}),
+    ...(context?.notReviewed?.length ? { notReviewed: context.notReviewed } : {}),
+    ...(context?.budget ? { budget: context.budget } : {}),
+    ...(context?.shard ? { shard: `${context.shard.index}/${context.shard.count}` } : {}),
+  };
 }
 
 export function toText(reports: readonly RunReport[], withReasoning: boolean): string {

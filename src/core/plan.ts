@@ -14,6 +14,7 @@
 //    model's maximum. No request ever relies on a server truncating.
 
 import type { BackendProfile } from './backends/profile';
+import { droppedConstraintNote } from './backends/profile';
 import { answerJsonSchema } from './contract';
 import { BackendError } from './errors';
 import type { Remedy } from './remedies';
@@ -108,6 +109,8 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   if (profile.windowAssumed) {
     warnings.push(`${assumedBecause(profile)}; ThinkLens assumed ${n(profile.contextWindow)} tokens.`);
   }
+  const dropped = droppedConstraintNote(profile);
+  if (dropped) warnings.push(dropped);
   const jsonAnswer = profile.answerConstraint !== 'none';
   const shared = requestOptions(profile, settings);
 

@@ -1,13 +1,17 @@
 // Runs a plan (plan.ts): each planned request in turn, then the endings the plan cannot foresee.
 // - DeepSeek's JSON mode can answer with blank content: that request is sent once more without it.
-// - An answer with no readable JSON, from a server that could not constrain it, gets one short
-//   repair turn (the answer sent back, thinking off where the server allows, asking only for the JSON).
+// - A request that carried an answer constraint and got no reasoning from a model that thinks is
+//   sent once more without it: the constraint silenced the thinking. The profile remembers that for
+//   the session, the person is told what to change on the server, and the first answer is kept.
+// - An answer with no readable JSON that the server did not hold to the contract (decided from what
+//   the request carried and what came back, not from the preset) gets one short repair turn (the
+//   answer sent back, thinking off where the server allows, asking only for the JSON).
 // - A request that ran out of tokens while still thinking says so with the numbers and what to do.
 // - A file reviewed in parts has its findings merged and duplicates (same fingerprint) dropped.
 // The CLI and the extension call `prepareRun` then `runPlanned`; they differ only in where events go.
 
 import type { BackendProfile } from './backends/profile';
-import { sessionProfiles, type ProfileCache } from './backends/profile';
+import { droppedConstraintNote, sessionProfiles, withObservations, type ProfileCache } from './backends/profile';
 import { answerShape } from './contract';
 import { startDeadline, type RunDeadline } from './deadline';
 import { BackendError } from './errors';
@@ -25,7 +29,7 @@ import {
 } from './plan';
 import { runAnalysis, type RunOutput } from './run';
 import { estimateTokens, formatLines, stripThink } from './text';
-import type { Backend, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
+import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
 export interface PlannedRunOutput extends RunOutput {
   /** Undefined when the run ended (deadline, cancel) before this sample was planned. */
@@ -63,6 +67,10 @@ export interface PlannedRunInput {
 }
 
 export const REPAIR_NOTE = 'The answer had no readable JSON block, so one short repair turn asked the model for it';
+
+/** Marks, in the run's answer, an answer that came without thinking under a constraint and was set aside. */
+export const SET_ASIDE_LABEL =
+  '[Set aside: this answer came with the constraint on and no thinking; the request was sent again without it.]';
 
 export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutput> {
   const deadline = input.deadline ?? startDeadline(input.signal, input.deadlineSeconds);
@@ -116,6 +124,17 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
     };
   };
 
+  /** This run saw the server show that a constraint binds the thinking: later parts go without it. */
+  let constraintOff = false;
+  /** What the server showed so far, applied to the plan's profile (for the note). */
+  const observe = (output: RunOutput, request: BackendRequest) => {
+    if (!output.observed) return plan.profile;
+    const seen = profiles.observe(backend, output.observed, thinkingExpected(plan.profile, request));
+    const now = withObservations(plan.profile, seen);
+    if (now.constraintDropped && !plan.profile.constraintDropped) constraintOff = true;
+    return now;
+  };
+
   for (const part of plan.requests) {
     if (deadline.expired) return stoppedByDeadline();
     if (part.part && part.part.count > 1) {
@@ -123,11 +142,28 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       reasoning += heading;
       onEvent?.({ kind: 'reasoning', text: heading });
     }
-    let output = await send(part);
+    let request = constraintOff ? unconstrained(part) : part.request;
+    let output = await send(part, request);
+    const wasOff = constraintOff;
+    const seen = output.error ? plan.profile : observe(output, request);
+    let resent: 'no' | 'empty' | 'set-aside' = 'no';
+    if (!output.error && silencedByConstraint(output, request, plan.profile)) {
+      // The first answer came without thinking: kept, marked, and the request is sent once more without the constraint.
+      const marker = `${reasoning && !reasoning.endsWith('\n') ? '\n\n' : ''}— No reasoning came while the answer was constrained; sent again without the constraint —\n\n`;
+      reasoning += marker;
+      onEvent?.({ kind: 'reasoning', text: marker });
+      resent = output.answer.trim() ? 'set-aside' : 'empty';
+      if (resent === 'set-aside') answer += `${answer ? '\n\n' : ''}${SET_ASIDE_LABEL}\n${output.answer.trim()}`;
+      request = unconstrained(part);
+      output = await send(part, request);
+      if (!output.error) observe(output, request);
+    }
+    if (constraintOff && !wasOff) notes.push(droppedNote(seen, resent));
     // DeepSeek in JSON mode answers non-JSON with blank content: once more, as prose and a block.
-    if (!output.error && part.request.jsonAnswer && output.answer.trim() === '' && output.finishReason === 'stop') {
+    if (!output.error && request.jsonAnswer && output.answer.trim() === '' && output.finishReason === 'stop') {
       notes.push('The server returned a blank answer in JSON mode, so the request was sent again without it.');
-      output = await send(part, { ...part.request, jsonAnswer: false, messages: messagesOf(part.code, part.prompt, false) });
+      request = { ...request, jsonAnswer: false, messages: messagesOf(part.code, part.prompt, false) };
+      output = await send(part, request);
     }
     reasoning += output.reasoning;
     answer += (answer && output.answer ? '\n\n' : '') + output.answer;
@@ -157,10 +193,10 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       continue;
     }
     let parsed = output.parsed;
-    if (parsed?.jsonMissing && output.answer.trim() !== '' && canRepair(plan.profile)) {
+    if (parsed?.jsonMissing && output.answer.trim() !== '' && !heldToContract(output)) {
       // The repair turn only reformats the answer: its own thinking stays out of the trace, which
       // is the model's reasoning about the code (and what evidence offsets point into).
-      const fromRepair = await repairTurn(part, output, plan.profile, send);
+      const fromRepair = await repairTurn(part, request, output, plan.profile, send);
       repaired = true;
       notes.push(fromRepair ? `${REPAIR_NOTE}.` : `${REPAIR_NOTE}, and it gave none either.`);
       if (fromRepair) parsed = { ...fromRepair, prose: parsed.prose || fromRepair.prose };
@@ -180,19 +216,50 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
   return { plan, notes, repaired, messages: last.messages, reasoning, answer, usage, finishReason: last.finishReason, parsed };
 }
 
-function canRepair(profile: BackendProfile): boolean {
-  // A server that holds the answer to the schema (or the local grammar) has nothing to repair.
-  return profile.answerConstraint === 'none' || profile.answerConstraint === 'json-object';
+/** The note for a constraint this run saw silence the thinking, and what became of the request. */
+function droppedNote(profile: BackendProfile, resent: 'no' | 'empty' | 'set-aside'): string {
+  const why = droppedConstraintNote(profile) ?? 'ThinkLens stopped sending an answer constraint to this server.';
+  if (resent === 'no') return why;
+  const kept = resent === 'set-aside' ? "; its first answer is kept in the run's answer, marked as set aside" : '';
+  return `${why} This request was sent again without the constraint${kept}.`;
+}
+
+/**
+ * The server held this answer to the contract: the request carried the schema (or the local
+ * grammar ran) and came back with it applied. A JSON object mode holds the syntax, not the shape,
+ * and a backend that says nothing of what it sent counts as unconstrained.
+ */
+function heldToContract(output: RunOutput): boolean {
+  return output.observed?.constraint === 'json-schema' || output.observed?.constraint === 'grammar';
+}
+
+/** The model thinks and this request did not switch that off where the server takes the switch. */
+function thinkingExpected(profile: BackendProfile, request: BackendRequest): boolean {
+  return profile.thinks && !(request.reasoningEffort === 'none' && profile.thinkingSwitch === 'per-request');
+}
+
+/** The request carried a constraint and a model that thinks sent no reasoning at all: the constraint silenced it. */
+function silencedByConstraint(output: RunOutput, request: BackendRequest, profile: BackendProfile): boolean {
+  const constraint = output.observed?.constraint;
+  const constrained = constraint === 'json-schema' || constraint === 'json-object';
+  return constrained && thinkingExpected(profile, request) && output.reasoning.trim() === '';
+}
+
+/** The part's request without any answer constraint, asking for prose and a JSON block (the prompt contract). */
+function unconstrained(part: PlannedRequest): BackendRequest {
+  const { answerSchema: _schema, jsonAnswer: _json, ...rest } = part.request;
+  return { ...rest, messages: messagesOf(part.code, part.prompt, false) };
 }
 
 async function repairTurn(
   part: PlannedRequest,
+  sent: BackendRequest,
   output: RunOutput,
   profile: BackendProfile,
   send: (part: PlannedRequest, request: PlannedRequest['request'], forward?: (e: ReasoningEvent) => void) => Promise<RunOutput>,
 ): Promise<ParsedAnswer | undefined> {
   const messages: ChatMessage[] = [
-    ...part.request.messages,
+    ...sent.messages,
     { role: 'assistant', content: stripThink(output.answer).trim() },
     {
       role: 'user',
@@ -202,13 +269,13 @@ async function repairTurn(
     },
   ];
   const promptTokens = estimateTokens(messages.map((m) => m.content).join('\n')) + 64;
-  const window = part.request.contextWindow ?? profile.contextWindow;
+  const window = sent.contextWindow ?? profile.contextWindow;
   const thinkingOff = profile.thinkingSwitch === 'per-request';
-  const maxTokens = Math.min(window - promptTokens, thinkingOff ? part.answerReserve * 2 : (part.request.maxTokens ?? Infinity));
+  const maxTokens = Math.min(window - promptTokens, thinkingOff ? part.answerReserve * 2 : (sent.maxTokens ?? Infinity));
   if (maxTokens < part.answerReserve / 2) return undefined;
   const repair = await send(
     part,
-    { ...part.request, messages, maxTokens, jsonAnswer: false, ...(thinkingOff ? { reasoningEffort: 'none' as const } : {}) },
+    { ...sent, messages, maxTokens, jsonAnswer: false, ...(thinkingOff ? { reasoningEffort: 'none' as const } : {}) },
     undefined,
   );
   return repair.error || !repair.parsed || repair.parsed.jsonMissing ? undefined : repair.parsed;

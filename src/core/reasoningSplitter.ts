@@ -49,6 +49,8 @@ export interface ReasoningSplitter {
    * the output was cut at its token limit, so text still waiting for `</think>` is reasoning.
    */
   end(finishReason?: string): SplitPiece[];
+  /** Where the reasoning released so far came from: a reasoning field, inline tags in content, or nowhere yet. */
+  reasoningSource(): 'field' | 'inline' | 'none';
 }
 
 const OPEN_TAG = '<think>';
@@ -81,6 +83,9 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
   let out: SplitPiece[] = [];
   let reasoningStarted = false;
   let heldReasoningWhitespace = '';
+  /** Reasoning text came from a field, or from content (inline tags or the template's implied `<think>`). */
+  let fieldReasoning = false;
+  let inlineReasoning = false;
   /** A reasoning block ended (or answer text came) since the last reasoning text. */
   let reasoningBlockEnded = false;
   let answerStarted = false;
@@ -110,6 +115,8 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
       heldReasoningWhitespace += trailing;
       return;
     }
+    if (serverSplits) fieldReasoning = true;
+    else inlineReasoning = true;
     emit('reasoning', heldReasoningWhitespace + body);
     heldReasoningWhitespace = trailing;
     if (answerStarted) answerInterrupted = true;
@@ -263,6 +270,7 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
   }
 
   return {
+    reasoningSource: () => (fieldReasoning ? 'field' : inlineReasoning ? 'inline' : 'none'),
     push(delta) {
       if (!isRecord(delta)) return [];
       const reasoning = reasoningText(delta);

@@ -5,7 +5,7 @@ import { buildFollowUp, buildPrompt } from './prompt';
 import { parseAnswer } from './answerParser';
 import { startDeadline, type RunDeadline } from './deadline';
 import { cancelledError, toBackendError, type BackendError } from './errors';
-import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage } from './types';
+import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage, WireObservation } from './types';
 
 export interface SamplingOptions {
   readonly temperature?: number;
@@ -46,6 +46,8 @@ export interface RunOutput {
   readonly finishReason?: string;
   /** With `error`: what the finished parts of a run that passed its deadline found. */
   readonly parsed?: ParsedAnswer;
+  /** What the server showed in this exchange (the constraint sent, where the reasoning came), when the backend says. */
+  readonly observed?: WireObservation;
   /** Set when the run failed; what arrived before the failure is kept above. */
   readonly error?: BackendError;
 }
@@ -68,6 +70,7 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   let answer = '';
   let usage: Usage | undefined;
   let finishReason: string | undefined;
+  let observed: WireObservation | undefined;
   // A step of a larger run waits under that run's deadline; a lone request gets its own.
   const deadline = input.deadline ?? startDeadline(signal, input.deadlineSeconds);
   let events: AsyncIterator<ReasoningEvent> | undefined;
@@ -81,7 +84,10 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
       if (event.kind === 'reasoning') reasoning += event.text;
       else if (event.kind === 'answer') answer += event.text;
       else if (event.kind === 'usage') usage = event.usage;
-      else finishReason = event.finishReason;
+      else {
+        finishReason = event.finishReason;
+        observed = event.observed;
+      }
       onEvent?.(event);
     }
     if (deadline.signal.aborted) throw cancelledError();
@@ -93,7 +99,15 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
   } finally {
     if (!input.deadline) deadline.dispose();
   }
-  return { messages, reasoning, answer, usage, finishReason, parsed: parseAnswer(answer, code, reasoning) };
+  return {
+    messages,
+    reasoning,
+    answer,
+    usage,
+    finishReason,
+    ...(observed ? { observed } : {}),
+    parsed: parseAnswer(answer, code, reasoning),
+  };
 }
 
 /** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */

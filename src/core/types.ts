@@ -9,7 +9,30 @@ export type ReasoningEvent =
   | { readonly kind: 'reasoning'; readonly text: string }
   | { readonly kind: 'answer'; readonly text: string }
   | { readonly kind: 'usage'; readonly usage: Usage }
-  | { readonly kind: 'done'; readonly finishReason: string };
+  | { readonly kind: 'done'; readonly finishReason: string; readonly observed?: WireObservation };
+
+/** How a server can hold the answer to the contract (docs/limits.md "Constrained answers"). */
+export type AnswerConstraint =
+  /** `response_format: {type: 'json_schema'}` with the contract's schema (Ollama: `format`). */
+  | 'json-schema'
+  /** `response_format: {type: 'json_object'}`: valid JSON, any shape. */
+  | 'json-object'
+  /** The in-process model's grammar, applied once the thought has ended. */
+  | 'grammar'
+  /** Nothing: the prompt contract, then one repair turn if the JSON is missing. */
+  | 'none';
+
+/**
+ * What one exchange showed about the server, sent with `done` by the backends that talk to one:
+ * the constraint the request really carried (not what the preset hopes) and where the reasoning
+ * arrived. The run decides from it whether the constraint silenced the thinking and whether the
+ * answer was really held to the contract (plannedRun.ts); the profile remembers it (profile.ts).
+ */
+export interface WireObservation {
+  readonly constraint: AnswerConstraint;
+  /** A separate field (`reasoning_content`, `reasoning`, Ollama's `thinking`), inline `<think>` in content, or none at all. */
+  readonly reasoning: 'field' | 'inline' | 'none';
+}
 
 export interface Usage {
   promptTokens: number;

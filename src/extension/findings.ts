@@ -3,6 +3,7 @@
 // still exactly what the model saw.
 
 import * as vscode from 'vscode';
+import { locateQuote } from '../core/locate';
 import { shiftRange as shiftPlainRange } from '../core/rangeShift';
 import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
@@ -26,6 +27,8 @@ export interface StampedFinding {
   version: number;
   /** The flagged code was edited after the analysis. */
   edited?: boolean;
+  /** The file changed outside the editor and the quoted code is no longer in it: shown greyed on its own lines. */
+  stale?: boolean;
   /** Its fingerprint was already dismissed in this workspace when the run published it. */
   readonly dismissedBefore?: boolean;
 }
@@ -331,6 +334,10 @@ export class FindingStore implements vscode.Disposable {
     if ((!findings.length && !applied.length) || event.contentChanges.length === 0) return;
     // Changes in one event refer to the document before the event: apply them from the bottom up
     // so that earlier positions stay valid.
+    if (changedOutsideTheEditor(event)) {
+      this.reanchor(document);
+      return;
+    }
     const changes = [...event.contentChanges].sort((a, b) => b.range.start.compareTo(a.range.start));
     const shift = (range: vscode.Range) => {
       let touched = false;
@@ -385,6 +392,49 @@ export class FindingStore implements vscode.Disposable {
     for (const entry of redone) this.settled.set(entry.finding.id, entry);
     const gone = new Set(redone.map((e) => e.finding.id));
     this.byUri.set(key, [...findings.filter((f) => !gone.has(f.id)), ...restored]);
+    this.refresh(document.uri);
+  }
+
+  /**
+   * The file changed on disk (git pull, stash pop, a formatter in a shell) and VS Code reloaded it:
+   * its change event replaces everything between the first and the last changed line at once, so
+   * shifting ranges through it would smear every finding in between. Instead each finding is found
+   * again by its quote, as a rerun does; its fix stays when the text it replaces moved with it.
+   * A finding whose quote is gone is stale: it keeps its own lines, greyed, without a fix.
+   */
+  private reanchor(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const text = document.getText();
+    for (const finding of this.byUri.get(key) ?? []) {
+      const before = finding.range;
+      const quote = finding.finding.quote;
+      const claimed = { startLine: before.start.line + 1, endLine: before.end.line + 1 };
+      const found = quote ? locateQuote(text, quote, claimed, { wholeFileIfUnique: true }) : undefined;
+      finding.version = document.version;
+      if (!found) {
+        finding.range = document.validateRange(before);
+        finding.stale = true;
+        finding.fix = undefined;
+        finding.fixUnavailable = 'the quoted code is no longer in the file; run the analysis again';
+        continue;
+      }
+      const moved = found.startLine - 1 - before.start.line;
+      finding.range = new vscode.Range(found.startLine - 1, found.startColumn, found.endLine - 1, found.endColumn);
+      finding.stale = false;
+      if (!finding.fix) continue;
+      const fixRange = finding.fix.range;
+      const startLine = fixRange.start.line + moved;
+      const endLine = fixRange.end.line + moved;
+      const fixAt = startLine >= 0 && endLine < document.lineCount ? wholeLines(document, startLine + 1, endLine + 1) : undefined;
+      if (fixAt && document.getText(fixAt) === finding.fix.expectedText) finding.fix.range = fixAt;
+      else {
+        finding.fix = undefined;
+        finding.fixUnavailable = 'the code it replaces changed outside the editor; run the analysis again';
+      }
+    }
+    // An undo can no longer bring back a fix whose text came back from disk.
+    for (const [id, entry] of this.settled)
+      if (entry.applied && entry.finding.uri.toString() === key) this.settled.set(id, { finding: entry.finding, how: entry.how });
     this.refresh(document.uri);
   }
 
@@ -474,6 +524,14 @@ function previewedEdit(fixes: readonly StampedFinding[]): vscode.WorkspaceEdit {
   return edit;
 }
 
+/**
+ * A change that came from disk, not from typing, an edit or undo: VS Code reloaded a clean document
+ * (its change has no reason, and the document is not dirty after it).
+ */
+function changedOutsideTheEditor(event: vscode.TextDocumentChangeEvent): boolean {
+  return event.reason === undefined && !event.document.isDirty;
+}
+
 function lineCount(text: string): number {
   return text.split(/\r\n|\r|\n/).length;
 }
@@ -492,7 +550,7 @@ function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagn
   const { finding } = stamped;
   const notes = [
     finding.locationUncertain ? 'location uncertain: the quoted code was not found' : '',
-    stamped.edited ? 'edited since the analysis' : '',
+    stamped.stale ? 'the quoted code changed since the review' : stamped.edited ? 'edited since the analysis' : '',
     // Only shown while the person asks to see dismissed findings.
     dismissed ? 'dismissed' : '',
   ].filter(Boolean);
@@ -500,7 +558,13 @@ function toDiagnostic(stamped: StampedFinding, dismissed: boolean): vscode.Diagn
   const why = firstSentenceOf(finding.explanation);
   const headline = why && why !== finding.title ? `${finding.title}: ${why}` : finding.title;
   const message = notes.length ? `${headline} (${notes.join('; ')})` : headline;
-  const diagnostic = new vscode.Diagnostic(stamped.range, message, SEVERITY[finding.severity]);
+  const diagnostic = new vscode.Diagnostic(
+    stamped.range,
+    message,
+    stamped.stale ? vscode.DiagnosticSeverity.Hint : SEVERITY[finding.severity],
+  );
+  // Greyed: the code it was about is gone, so it no longer marks the code as wrong.
+  if (stamped.stale) diagnostic.tags = [vscode.DiagnosticTag.Unnecessary];
   diagnostic.source = DIAGNOSTIC_SOURCE;
   // Problems shows the code as "ThinkLens(edge-case)"; its link opens the finding in the panel.
   diagnostic.code = {

@@ -9,20 +9,90 @@
 //             over the window: 400 {error:'The number of tokens to keep from the initial prompt is greater than the context length. ...'}
 //   llamacpp  GET /props {default_generation_settings:{n_ctx, ...}, total_slots, model_path} and GET /v1/models data[].meta
 //             over the window: 400 {error:{code:400, message:'the request exceeds the available context size, try increasing it', type:'exceed_context_size_error', n_prompt_tokens, n_ctx}}
+//   trtllm    GET /v1/models  {object:'list', data:[{id, object:'model', created, owned_by:'tensorrt_llm'}]}: no window
+//             (ModelCard in tensorrt_llm/serve/openai_protocol.py); any field it does not know is a 400
+//             {object:'error', message, type:'BadRequestError', param:null, code:400} (OpenAIBaseModel has
+//             extra="forbid"; openai_server.py turns RequestValidationError into that ErrorResponse)
 // Chat completions stream the scripted reasoning and answer in that server's delta field, stop with
 // `finish_reason: length` when max_tokens (or the window) runs out, and record every request body.
 // Tokens are counted as a real tokenizer does for code, about four characters each: fewer than the
 // planner's estimate, so a plan that fits by the estimate also fits here.
+//
+// Where the reasoning goes, and what a `response_format` JSON schema binds, as each server does it:
+//   vllm      with --reasoning-parser (`reasoningParser`, the default): `delta.reasoning` only, the name since
+//             vLLM 0.16 removed `reasoning_content` (vLLM docs, "Reasoning Outputs": "reasoning used to be called
+//             reasoning_content"); the schema applies after the thinking (vLLM docs, "Structured Outputs" with
+//             reasoning: "the thinking process will not be guided by the JSON schema", which needs the parser).
+//             Without the parser: everything in `content`, the thinking inline, and a schema binds from the
+//             first token, so the model answers at once without thinking.
+//   sglang    `reasoning_content` only when the server has --reasoning-parser and the request `separate_reasoning`
+//             (python/sglang/srt/entrypoints/openai/serving_chat.py: `if self.reasoning_parser and
+//             request.separate_reasoning`); otherwise inline, and a schema binds from the first token (SGLang docs,
+//             "Reasoning Parser" / structured outputs for reasoning models need the parser).
+//   lmstudio  `reasoning_content`; a json_schema applies to the whole output, the thinking included: the model
+//             answers at once without thinking (lmstudio-bug-tracker 575, a maintainer: "structured output
+//             applies to the entire model output, which includes the <think> tags"; 1698, 1773, 1783 open on 0.4.x).
+//   llamacpp  `reasoning_content` (`reasoning_format: deepseek`); the schema's grammar after the thinking
+//             (common/chat-auto-parser-generator.cpp, current builds).
+//   trtllm    with --reasoning_parser deepseek-r1: `delta.reasoning_content` (chat_stream_post_processor in
+//             tensorrt_llm/serve/postprocess_handlers.py); a json_schema becomes a structural tag that lets the
+//             model think between <think> and </think> first (_response_format_to_guided_decoding_params in
+//             openai_protocol.py). Without the parser: inline, and the schema binds from the first token.
+// Inline thinking is sent as R1's chat template leaves it: the template prefills `<think>\n`, so the output
+// has only the closing `</think>` (the DeepSeekR1Parser docstring in tensorrt_llm/llmapi/reasoning_parser.py).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type LimitServerKind = 'vllm' | 'sglang' | 'lmstudio' | 'llamacpp';
+export type LimitServerKind = 'vllm' | 'sglang' | 'lmstudio' | 'llamacpp' | 'trtllm';
 
 export interface ScriptedTurn {
   readonly reasoning: string;
   readonly answer: string;
+  /**
+   * What the model writes when a schema binds it from the first token and it cannot think; by
+   * default a quiet JSON review with no findings, as the issue saw from a real server.
+   */
+  readonly unthinking?: string;
 }
+
+/** A model held to the schema before it could think reviews nothing. */
+export const UNTHINKING_ANSWER = JSON.stringify({ summary: 'No problems found.', findings: [] });
+
+/** The chat-completions fields trtllm-serve's ChatCompletionRequest declares (the ones ThinkLens could send). */
+const TRTLLM_FIELDS = new Set([
+  'messages',
+  'model',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'max_tokens',
+  'max_completion_tokens',
+  'n',
+  'presence_penalty',
+  'response_format',
+  'seed',
+  'stop',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'user',
+  'reasoning_effort',
+  'thinking_token_budget',
+  'chat_template_kwargs',
+  'top_k',
+  'min_p',
+  'repetition_penalty',
+  'add_generation_prompt',
+  'add_special_tokens',
+  'echo',
+  'skip_special_tokens',
+  'ignore_eos',
+]);
 
 export interface LimitServerOptions {
   readonly kind: LimitServerKind;
@@ -33,6 +103,8 @@ export interface LimitServerOptions {
   readonly maxContextWindow?: number;
   /** LM Studio: the model is listed but not loaded (no `loaded_instances`). */
   readonly notLoaded?: boolean;
+  /** vLLM, SGLang, TensorRT-LLM: started with a reasoning parser (default true). */
+  readonly reasoningParser?: boolean;
   /** What the model writes; a function sees the request body (to answer a repair turn differently). */
   readonly turn: ScriptedTurn | ((body: Record<string, unknown>, index: number) => ScriptedTurn);
 }
@@ -76,7 +148,11 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
 
   function discovery(path: string, res: ServerResponse): void {
     const { kind, model, contextWindow } = options;
-    if (kind === 'vllm' || kind === 'sglang') {
+    if (kind === 'trtllm') {
+      if (path === '/v1/models') {
+        return json(res, 200, { object: 'list', data: [{ id: model, object: 'model', created: 1764460800, owned_by: 'tensorrt_llm' }] });
+      }
+    } else if (kind === 'vllm' || kind === 'sglang') {
       if (path === '/v1/models') {
         return json(res, 200, {
           object: 'list',
@@ -146,6 +222,18 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
 
   function chat(body: Record<string, unknown>, index: number, res: ServerResponse): void {
     const { kind, contextWindow } = options;
+    if (kind === 'trtllm') {
+      const unknown = Object.keys(body).filter((key) => !TRTLLM_FIELDS.has(key));
+      if (unknown.length > 0) {
+        return json(res, 400, {
+          object: 'error',
+          message: `1 validation error for ChatCompletionRequest\n${unknown[0]}\n  Extra inputs are not permitted [type=extra_forbidden]`,
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        });
+      }
+    }
     const messages = (body.messages as { content: string }[]) ?? [];
     const promptTokens = serverTokens(messages.map((m) => m.content).join('\n')) + 8;
     const requested = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
@@ -187,7 +275,10 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
         },
       });
     }
-    const turn = typeof options.turn === 'function' ? options.turn(body, index) : options.turn;
+    const scripted = typeof options.turn === 'function' ? options.turn(body, index) : options.turn;
+    const split = separatesReasoning(kind, body);
+    // A schema that binds from the first token leaves no room to think: the model answers at once.
+    const turn = schemaBindsThinking(kind, body) ? { reasoning: '', answer: scripted.unthinking ?? UNTHINKING_ANSWER } : scripted;
     const room = Math.min(requested ?? Infinity, contextWindow - promptTokens);
     const field = kind === 'vllm' ? 'reasoning' : 'reasoning_content';
     const reasoningCost = serverTokens(turn.reasoning);
@@ -201,7 +292,9 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
         `data: ${JSON.stringify({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', model: options.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
       );
     send({ role: 'assistant', content: '' });
-    for (const piece of pieces(reasoning)) send({ [field]: piece });
+    if (split) for (const piece of pieces(reasoning)) send({ [field]: piece });
+    // No parser: the thinking stays in content, closed by the `</think>` the template left open.
+    else if (reasoning) for (const piece of pieces(`${reasoning}\n</think>\n\n`)) send({ content: piece });
     for (const piece of pieces(answer)) send({ content: piece });
     send({}, cut ? 'length' : 'stop');
     const completion = serverTokens(reasoning) + serverTokens(answer);
@@ -209,6 +302,23 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       `data: ${JSON.stringify({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion, completion_tokens_details: { reasoning_tokens: serverTokens(reasoning) } } })}\n\n`,
     );
     res.end('data: [DONE]\n\n');
+  }
+
+  /** The server sends the thinking in a field of its own (else inline in content). */
+  function separatesReasoning(kind: LimitServerKind, body: Record<string, unknown>): boolean {
+    const parser = options.reasoningParser ?? true;
+    if (kind === 'sglang') return parser && body.separate_reasoning === true;
+    if (kind === 'vllm' || kind === 'trtllm') return parser;
+    return true;
+  }
+
+  /** A `response_format` schema that applies from the first token, so the model cannot think. */
+  function schemaBindsThinking(kind: LimitServerKind, body: Record<string, unknown>): boolean {
+    const format = body.response_format as { type?: unknown } | undefined;
+    if (format?.type !== 'json_schema' && format?.type !== 'json_object') return false;
+    if (kind === 'lmstudio') return true;
+    if (kind === 'llamacpp') return false;
+    return !(options.reasoningParser ?? true);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

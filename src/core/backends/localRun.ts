@@ -197,7 +197,9 @@ export async function generate(
       ...(completionTokens > 1 && seconds > 0 ? { tokensPerSecond: (completionTokens - 1) / seconds } : {}),
     };
     queue.push({ kind: 'usage', usage });
-    queue.push({ kind: 'done', finishReason });
+    // node-llama-cpp splits the thought from the answer itself; the grammar holds only the answer after it.
+    const constraint = structured && thoughtEnded ? 'grammar' : 'none';
+    queue.push({ kind: 'done', finishReason, observed: { constraint, reasoning: reasoningTokens > 0 ? 'field' : 'none' } });
   } finally {
     chat.dispose({ disposeSequence: false });
   }

@@ -43,7 +43,7 @@
 // dropped connections only before the first token, and every failure a `BackendError` from errors.ts.
 
 import type { ChatRequest, ChatResponse, Ollama as OllamaClient } from 'ollama';
-import type { Backend, BackendRequest, ChatMessage, ReasoningEvent, ServerFacts, Usage } from '../types';
+import type { AnswerConstraint, Backend, BackendRequest, ChatMessage, ReasoningEvent, ServerFacts, Usage } from '../types';
 import type { ErrorContext } from '../errors';
 import {
   BackendError,
@@ -523,7 +523,11 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     for (const piece of splitter.end()) yield piece;
     const usage = usageOf(last);
     if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
-    yield { kind: 'done', finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop' };
+    yield {
+      kind: 'done',
+      finishReason: typeof last.done_reason === 'string' && last.done_reason ? last.done_reason : 'stop',
+      observed: { constraint: formatConstraint(body.format), reasoning: splitter.reasoningSource() },
+    };
   }
 }
 
@@ -556,6 +560,11 @@ export function chatBody(
     else if (request.jsonAnswer) body.format = 'json';
   }
   return body;
+}
+
+/** What `format` holds the answer to: a schema object, `"json"` (any JSON), or nothing. */
+function formatConstraint(format: ChatRequest['format']): AnswerConstraint {
+  return typeof format === 'object' && format !== null ? 'json-schema' : format === 'json' ? 'json-object' : 'none';
 }
 
 /** `think` for a thinking model: off for "none", else the effort as a level where the server takes one. */

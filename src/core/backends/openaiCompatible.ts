@@ -42,7 +42,7 @@ import type { PriceTable } from '../pricing';
 import { withCost } from '../pricing';
 import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
-import { requestBody } from './presets';
+import { constraintInBody, requestBody } from './presets';
 import { describeServer } from './discovery';
 import { diagnoseNotFound } from './apiRoot';
 
@@ -265,7 +265,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         }
         yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
       }
-      yield { kind: 'done', finishReason };
+      yield { kind: 'done', finishReason, observed: { constraint: constraintInBody(body), reasoning: splitter.reasoningSource() } };
     } finally {
       signal.removeEventListener('abort', abortAttempt);
       // Ends the HTTP request when the consumer stopped early or an error broke the loop.

@@ -2,7 +2,9 @@
 // a request's options become that server's body fields (docs/wire.md, docs/limits.md). The OpenAI-compatible backend
 // reads everything server-specific from here; nothing else should branch on the preset id.
 
-import type { BackendId, BackendRequest, ReasoningEffort } from '../types';
+import type { AnswerConstraint, BackendId, BackendRequest, ReasoningEffort } from '../types';
+
+export type { AnswerConstraint };
 
 export interface Honoured {
   readonly temperature: boolean;
@@ -13,17 +15,6 @@ export interface Honoured {
   /** `response_format: {type: 'json_object'}` is known to work while the model thinks. */
   readonly jsonAnswer: boolean;
 }
-
-/** How a server can hold the answer to the contract once the model has thought (never during). */
-export type AnswerConstraint =
-  /** `response_format: {type: 'json_schema'}` with the contract's schema (Ollama: `format`). */
-  | 'json-schema'
-  /** `response_format: {type: 'json_object'}`: valid JSON, any shape. */
-  | 'json-object'
-  /** The in-process model's grammar. */
-  | 'grammar'
-  /** Nothing: the model's discipline, then one repair turn if the JSON is missing. */
-  | 'none';
 
 /** Where the context window of a server's model is learned (see discovery.ts). */
 export type WindowDiscovery =
@@ -37,7 +28,14 @@ export interface PresetLimits {
   readonly windowPerRequest: boolean;
   /** The most the server lets one answer be, thinking included, when it caps it below the window. */
   readonly maxOutputTokens?: number;
+  /**
+   * The constraint ThinkLens sends, hoping the server applies it after the thinking. It is trusted
+   * only while the server shows that it leaves the thinking free: a request that came back with no
+   * reasoning is sent again without it, and the profile drops it for the session (profile.ts).
+   */
   readonly answerConstraint: AnswerConstraint;
+  /** What a person changes on the server so a constraint leaves the thinking free, for the note when one was dropped. */
+  readonly freeThinking?: string;
   /** Thinking is switched per request (`reasoningEffort: 'none'` reaches it) or only where the server starts. */
   readonly thinkingSwitch: 'per-request' | 'server';
   /** What a person does to give the model a larger window, for messages. */
@@ -159,6 +157,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       assumedWindow: 4096,
       windowPerRequest: true,
       answerConstraint: 'json-schema',
+      freeThinking: 'Update Ollama to 0.12.4 or later, which applies `format` after the thinking.',
       thinkingSwitch: 'per-request',
       raiseWindow: 'Select less code, or use a model with a larger context length.',
     },
@@ -179,7 +178,9 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       discovery: 'lmstudio-rest',
       assumedWindow: 4096,
       windowPerRequest: false,
-      answerConstraint: 'json-schema',
+      // LM Studio applies a json_schema to the whole output, thinking included (lmstudio-bug-tracker
+      // 575, a maintainer's answer; 1698, 1773 open on 0.4.x): the prompt contract and the repair turn instead.
+      answerConstraint: 'none',
       thinkingSwitch: 'server',
       raiseWindow: 'Load the model in LM Studio with a larger context length, or select less code.',
     },
@@ -205,6 +206,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       assumedWindow: 4096,
       windowPerRequest: false,
       answerConstraint: 'json-schema',
+      freeThinking: 'Start a current llama-server with --reasoning-format deepseek (not none), so the schema applies after the thinking.',
       thinkingSwitch: 'per-request',
       raiseWindow: 'Start llama-server with a larger --ctx-size (-c), or select less code.',
     },
@@ -225,7 +227,9 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       discovery: 'openai-models',
       assumedWindow: 8192,
       windowPerRequest: false,
+      // Only with --reasoning-parser does vLLM hold the schema off the thinking (vLLM docs, "Reasoning Outputs").
       answerConstraint: 'json-schema',
+      freeThinking: 'Start vLLM with --reasoning-parser (deepseek_r1 for R1 models), so the schema applies after the thinking.',
       thinkingSwitch: 'server',
       raiseWindow: 'Start vLLM with a larger --max-model-len, or select less code.',
     },
@@ -245,7 +249,9 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       discovery: 'openai-models',
       assumedWindow: 8192,
       windowPerRequest: false,
+      // Only with --reasoning-parser does SGLang separate the thinking (SGLang docs, "Reasoning Parser").
       answerConstraint: 'json-schema',
+      freeThinking: 'Start SGLang with --reasoning-parser (deepseek-r1 for R1 models), so the schema applies after the thinking.',
       thinkingSwitch: 'server',
       raiseWindow: 'Start SGLang with a larger --context-length, or select less code.',
     },
@@ -292,6 +298,13 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
 /** The variables an API key is read from, in order. */
 export function apiKeyEnvNames(preset: Preset): string[] {
   return preset.apiKeyEnv ? [GENERIC_API_KEY_ENV, preset.apiKeyEnv] : [GENERIC_API_KEY_ENV];
+}
+
+/** The constraint a chat-completions body carries, read from the body itself (what was really sent). */
+export function constraintInBody(body: Readonly<Record<string, unknown>>): AnswerConstraint {
+  const format = body.response_format;
+  const type = typeof format === 'object' && format !== null ? (format as { type?: unknown }).type : undefined;
+  return type === 'json_schema' ? 'json-schema' : type === 'json_object' ? 'json-object' : 'none';
 }
 
 /** The chat-completions body for a request, with only the options this preset honours. */

@@ -2,9 +2,25 @@
 // session and asked again after a failure. The planner (plan.ts) sizes every request from it, so
 // nothing outside src/core/backends needs to know which preset a backend is.
 
-import type { Backend, ServerFacts } from '../types';
-import type { AnswerConstraint, WindowDiscovery } from './presets';
+import type { AnswerConstraint, Backend, ServerFacts, WireObservation } from '../types';
+import type { WindowDiscovery } from './presets';
 import { PRESETS } from './presets';
+
+/**
+ * What this session saw one server and model do, as opposed to what its preset hopes. Kept for the
+ * session (the extension host, or one CLI invocation), also across failed runs.
+ */
+export interface ServerObservations {
+  /** A separate reasoning field arrived: the server splits the thinking itself. */
+  readonly reasoningField?: boolean;
+  /** `<think>` arrived inline in content: no reasoning parser runs, so a schema would bind the thinking too. */
+  readonly inlineThink?: boolean;
+  /** With the constraint on, reasoning arrived (it leaves the thinking free) or none did (it silences it). */
+  readonly reasoningWithConstraint?: boolean;
+}
+
+/** Why the preset's constraint is not sent to this server this session. */
+export type DroppedConstraint = 'silenced-thinking' | 'inline-think';
 
 export interface BackendProfile {
   readonly backendId: Backend['id'];
@@ -32,7 +48,13 @@ export interface BackendProfile {
   readonly thinks: boolean;
   /** `per-request`: `reasoningEffort: 'none'` turns thinking off; `server`: only the server's start-up flags do. */
   readonly thinkingSwitch: 'per-request' | 'server';
+  /** The constraint requests carry: the preset's, unless this session saw it silence the thinking. */
   readonly answerConstraint: AnswerConstraint;
+  /** Set when the preset's constraint was dropped for what the server showed. */
+  readonly constraintDropped?: DroppedConstraint;
+  readonly observed: ServerObservations;
+  /** What a person changes on the server so a constraint leaves the thinking free. */
+  readonly freeThinking?: string;
   /** What a person does to get a larger window. */
   readonly raiseWindow: string;
 }
@@ -57,8 +79,37 @@ export function profileOf(backend: Backend, facts: ServerFacts): BackendProfile 
     thinks: facts.thinks ?? true,
     thinkingSwitch: limits.thinkingSwitch,
     answerConstraint: limits.answerConstraint,
+    observed: {},
+    ...(limits.freeThinking ? { freeThinking: limits.freeThinking } : {}),
     raiseWindow: limits.raiseWindow,
   };
+}
+
+/** The profile with what the session saw: a constraint that silences the thinking is no longer sent. */
+export function withObservations(profile: BackendProfile, observed: ServerObservations | undefined): BackendProfile {
+  if (!observed) return profile;
+  const dropped = droppedFor(profile.answerConstraint, observed);
+  return { ...profile, observed, ...(dropped ? { answerConstraint: 'none' as const, constraintDropped: dropped } : {}) };
+}
+
+function droppedFor(constraint: AnswerConstraint, observed: ServerObservations): DroppedConstraint | undefined {
+  // The in-process grammar is ours and applies only after the thought: nothing to drop.
+  if (constraint === 'none' || constraint === 'grammar') return undefined;
+  if (observed.reasoningWithConstraint === false) return 'silenced-thinking';
+  // A server that sends the thinking inline runs no reasoning parser: its schema would bind from the first token.
+  if (observed.inlineThink && constraint === 'json-schema') return 'inline-think';
+  return undefined;
+}
+
+/** What the person is told about a dropped constraint, and what to change on the server. */
+export function droppedConstraintNote(profile: BackendProfile): string | undefined {
+  if (!profile.constraintDropped) return undefined;
+  const what =
+    profile.constraintDropped === 'silenced-thinking'
+      ? `${profile.label} sent no reasoning while the answer was constrained to JSON, so the constraint silences ${profile.model}'s thinking there`
+      : `${profile.label} sends ${profile.model}'s thinking inline as <think> in the answer, so no reasoning parser runs and a JSON schema would bind the thinking too`;
+  const change = profile.freeThinking ?? 'Configure the server to separate the reasoning, so a constraint applies only after it.';
+  return `${what}; ThinkLens sends no answer constraint to it this session (the prompt asks for the JSON, and one repair turn asks again if it is missing). ${change}`;
 }
 
 function assumedBecause(label: string, model: string, discovery: WindowDiscovery): string {
@@ -81,8 +132,36 @@ export function originOf(url: string): string {
  */
 export class ProfileCache {
   private readonly entries = new Map<string, Promise<BackendProfile>>();
+  /** What the servers showed this session; a failed run does not clear it. */
+  private readonly observations = new Map<string, ServerObservations>();
 
-  resolve(backend: Backend, signal: AbortSignal): Promise<BackendProfile> {
+  async resolve(backend: Backend, signal: AbortSignal): Promise<BackendProfile> {
+    const profile = await this.described(backend, signal);
+    return withObservations(profile, this.observations.get(keyOf(backend)));
+  }
+
+  /**
+   * Remembers what one exchange showed. `thinkingExpected`: the model thinks and the request did not
+   * turn that off, so no reasoning under a constraint means the constraint silenced it.
+   */
+  observe(backend: Backend, observed: WireObservation, thinkingExpected: boolean): ServerObservations {
+    const key = keyOf(backend);
+    const before = this.observations.get(key) ?? {};
+    const constrained = observed.constraint === 'json-schema' || observed.constraint === 'json-object';
+    const next: ServerObservations = {
+      ...before,
+      ...(observed.reasoning === 'field' ? { reasoningField: true } : {}),
+      ...(observed.reasoning === 'inline' ? { inlineThink: true } : {}),
+      // Once a constraint silenced the thinking it is not sent again, so `false` stays.
+      ...(constrained && thinkingExpected && before.reasoningWithConstraint !== false
+        ? { reasoningWithConstraint: observed.reasoning !== 'none' }
+        : {}),
+    };
+    this.observations.set(key, next);
+    return next;
+  }
+
+  private described(backend: Backend, signal: AbortSignal): Promise<BackendProfile> {
     const key = keyOf(backend);
     let entry = this.entries.get(key);
     if (!entry) {

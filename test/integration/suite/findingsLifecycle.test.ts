@@ -4,7 +4,7 @@
 // and Clear Findings is scoped and keeps the panel honest.
 
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -258,6 +258,52 @@ describe('Findings lifecycle', function () {
     assert.equal(editor.document.getText().includes(LOOP), false);
     await until(() => ours(editor.document.uri).length === 0, 'the applied finding to leave the editor');
     assert.equal(api.panel.runView(outcome.runId!)?.result?.findings[0]?.applied, true, 'the card does not say the fix was applied');
+  });
+
+  it('a change from outside the editor (git pull, a formatter) re-anchors each finding on its quote; a finding whose code is gone keeps its own line, greyed', async () => {
+    await script('lifecycle-outside', [answer([offByOne, percent])]);
+    const editor = await openCart();
+    const outcome = await explain(editor, 9, 20);
+    assert.equal(ours(editor.document.uri).length, 2);
+    // As a shell would: a line inserted above, the discount line rewritten, the last function changed.
+    const lines = editor.document.getText().split('\n');
+    lines[2] = '// Line items as the checkout sends them.\nexport interface LineItem {';
+    lines[18] = '  return total - (total * percent) / 100;';
+    lines[27] = '  return items.find((item) => item.sku === sku);';
+    const changed = lines.join('\n');
+    writeFileSync(editor.document.uri.fsPath, changed);
+    // VS Code reloads a clean document when its file changes; a revert asks it to read the file now.
+    const end = Date.now() + 15_000;
+    while (editor.document.getText() !== changed && Date.now() < end) {
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(editor.document.getText(), changed, 'VS Code did not reload the file');
+    assert.equal(editor.document.isDirty, false);
+    await until(() => ours(editor.document.uri).some((d) => d.range.start.line === 11), 'the off-by-one finding to follow its line');
+    const [loop, discount] = [...ours(editor.document.uri)].sort((a, b) => a.range.start.line - b.range.start.line);
+    // The untouched finding moved down one line with its code, whole and red, without a note.
+    assert.equal(loop!.range.start.line, 11);
+    assert.equal(loop!.range.end.line, 11, `the loop finding spans lines ${loop!.range.start.line + 1}-${loop!.range.end.line + 1}`);
+    assert.equal(loop!.severity, vscode.DiagnosticSeverity.Error);
+    assert.doesNotMatch(loop!.message, /changed|edited/);
+    // The one whose quoted code is gone keeps its own line, greyed, and says why; never the whole file.
+    assert.equal(discount!.range.start.line, 18);
+    assert.equal(
+      discount!.range.end.line,
+      18,
+      `the discount finding spans lines ${discount!.range.start.line + 1}-${discount!.range.end.line + 1}`,
+    );
+    assert.deepEqual(discount!.tags, [vscode.DiagnosticTag.Unnecessary]);
+    assert.match(discount!.message, /changed since the review/);
+    // The moved finding's fix still applies, on its new line.
+    const applied = await vscode.commands.executeCommand<{ applied: boolean; reason?: string }>(
+      'thinklens.applyFix',
+      outcome.findings[0]!.id,
+    );
+    assert.deepEqual(applied, { applied: true });
+    assert.equal(editor.document.lineAt(11).text, FIXED_LOOP);
   });
 
   it('Clear Findings in this file leaves other files alone and the card says the findings were cleared', async () => {
