@@ -53,7 +53,10 @@ export interface PlannedRequest {
   readonly request: BackendRequest;
   /** How the messages were built, so the run can build them again without JSON mode. */
   readonly prompt: PromptRecipe;
+  /** The prompt's tokens as planned: the server's count, or the calibrated estimate. */
   readonly promptTokens: number;
+  /** The plain estimate of the same prompt (before calibration), what a server's count is compared with. */
+  readonly promptEstimate: number;
   readonly reasoningReserve: number;
   readonly answerReserve: number;
   /** What set `max_tokens`: the room the window leaves, the person's setting, or the server's cap. */
@@ -77,6 +80,8 @@ export interface RunPlan {
   readonly requests: readonly PlannedRequest[];
   /** Visible notes: a small reasoning reserve, an assumed window, reference context left out. */
   readonly warnings: readonly string[];
+  /** The settings it was planned with, to plan a request again after a server refused it. */
+  readonly settings: RunSettings;
 }
 
 export interface RefusedPlan {
@@ -91,6 +96,18 @@ export interface PlanInput {
   readonly settings?: RunSettings;
   /** Earlier turns (answers only) and the new question, for a follow-up. */
   readonly followUp?: { readonly history: readonly ChatMessage[]; readonly question: string };
+  /**
+   * What estimates are multiplied by for this server and model (tokens.ts, `TokenCalibration`):
+   * the worst ratio of counted to estimated tokens seen so far; 1 before anything was counted.
+   */
+  readonly tokenFactor?: number;
+  /** Prompt counts the server gave for some of the messages (keyed by `countKey`); they replace the estimate. */
+  readonly counted?: ReadonlyMap<string, number>;
+}
+
+/** The key of a prompt's count: its messages, as sent. */
+export function countKey(messages: readonly ChatMessage[]): string {
+  return JSON.stringify(messages.map((m) => [m.role, m.content]));
 }
 
 /** What the answer needs: the JSON contract with its explanation and a few findings. */
@@ -114,7 +131,9 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   const jsonAnswer = profile.answerConstraint !== 'none';
   const shared = requestOptions(profile, settings);
 
-  const fit = (messages: ChatMessage[]) => estimateTokens(messages.map((m) => m.content).join('\n')) + TEMPLATE_TOKENS;
+  const factor = Math.max(1, input.tokenFactor ?? 1);
+  const estimate = (messages: readonly ChatMessage[]) => estimateTokens(messages.map((m) => m.content).join('\n')) + TEMPLATE_TOKENS;
+  const fit = (messages: readonly ChatMessage[]) => input.counted?.get(countKey(messages)) ?? Math.ceil(estimate(messages) * factor);
   const size = (partCode: CodeUnderReview, prompt: PromptRecipe, part?: PlannedRequest['part']): PlannedRequest => {
     const messages = messagesOf(partCode, prompt, jsonAnswer);
     const promptTokens = fit(messages);
@@ -130,6 +149,7 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
         ...(profile.windowPerRequest ? { contextWindow: window } : {}),
       },
       promptTokens,
+      promptEstimate: estimate(messages),
       reasoningReserve: thinks ? Math.max(0, maxTokens - answerReserve) : 0,
       answerReserve,
       limitedBy,
@@ -148,25 +168,26 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
         'Start a new run instead of a follow-up.',
       );
     }
-    return finish({ ok: true, profile, requests: [size(code, recipe)], warnings }, thinks);
+    return finish({ ok: true, profile, requests: [size(code, recipe)], warnings, settings }, thinks);
   }
 
-  const budget = profile.contextWindow - answerReserve - reasoningTarget;
+  // The prompt builder budgets reference context by the plain estimate.
+  const budget = Math.floor((profile.contextWindow - answerReserve - reasoningTarget) / factor);
   const recipe: PromptRecipe = { kind: 'code', contextTokenBudget: budget };
   const tokens = fit(messagesOf(code, recipe, jsonAnswer));
   if (tokens + answerReserve + minReasoning <= profile.contextWindow) {
-    return finish({ ok: true, profile, requests: [size(code, recipe)], warnings }, thinks);
+    return finish({ ok: true, profile, requests: [size(code, recipe)], warnings, settings }, thinks);
   }
 
   // Too long even without reference context (the builder dropped it all on the way here).
   const lines = splitLines(code.fileText);
   const editable = editableRanges(code, lines.length);
   if (!isWholeFileReview(code, editable, lines.length)) {
-    const codeTokens = estimateTokens(editable.map((r) => lines.slice(r.startLine - 1, r.endLine).join('\n')).join('\n'));
+    const codeTokens = factor * estimateTokens(editable.map((r) => lines.slice(r.startLine - 1, r.endLine).join('\n')).join('\n'));
     const what = code.kind === 'explain' ? 'The selected code' : 'The code under review';
     return refuse(
       profile,
-      `${what} (${editable.map(formatLines).join(', ')}) needs about ${n(codeTokens)} tokens, with the instructions ${n(tokens)}`,
+      `${what} (${editable.map(formatLines).join(', ')}) needs about ${n(Math.ceil(codeTokens))} tokens, with the instructions ${n(tokens)}`,
       tokens,
       answerReserve + minReasoning,
     );
@@ -176,7 +197,7 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   const overhead = fit(buildPrompt({ ...code, context: [], ranges: [{ startLine: 1, endLine: 1 }] }, { jsonOnlyAnswer: jsonAnswer }));
   const codeBudget = profile.contextWindow - answerReserve - reasoningTarget - overhead;
   const width = String(lines.length).length + 3;
-  if (codeBudget < estimateTokens('x'.repeat(width + 80)) * 20) {
+  if (codeBudget < factor * estimateTokens('x'.repeat(width + 80)) * 20) {
     return refuse(
       profile,
       `Even a part of ${code.path} of 20 lines does not fit beside the instructions (${n(overhead)} tokens)`,
@@ -185,7 +206,7 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
       'Use a model with a larger window.',
     );
   }
-  const parts = splitForWindow(lines, codeBudget, width);
+  const parts = splitForWindow(lines, codeBudget / factor, width);
   const requests = parts.map((range, index) => {
     const partCode: CodeUnderReview = { ...code, context: [], ranges: [range] };
     return size(partCode, { kind: 'code' }, { index, count: parts.length, lines: range });
@@ -194,7 +215,7 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
     `${code.path} is too long for ${profile.model}'s ${n(profile.contextWindow)}-token window in one request; ` +
       `it is reviewed in ${parts.length} overlapping parts (${parts.map(formatLines).join(', ')}).`,
   );
-  return finish({ ok: true, profile, requests, warnings }, thinks);
+  return finish({ ok: true, profile, requests, warnings, settings }, thinks);
 }
 
 /** The window to use and the `max_tokens` it leaves for a prompt of `promptTokens`. */
@@ -300,7 +321,8 @@ const SYMBOL_START =
  * earlier (overlap) so a problem on a boundary is seen whole by one of them.
  */
 export function splitForWindow(lines: readonly string[], budget: number, prefixWidth: number): LineRange[] {
-  const cost = lines.map((line) => estimateTokens(line) + Math.ceil((prefixWidth + 1) / 3));
+  // Each line as the prompt shows it: numbered, with its line break.
+  const cost = lines.map((line, i) => estimateTokens(`${String(i + 1).padStart(prefixWidth - 3)} | ${line}\n`));
   const parts: LineRange[] = [];
   let start = 1;
   while (start <= lines.length) {

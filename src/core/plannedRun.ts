@@ -8,6 +8,10 @@
 //   answer sent back, thinking off where the server allows, asking only for the JSON).
 // - A request that ran out of tokens while still thinking says so with the numbers and what to do.
 // - A file reviewed in parts has its findings merged and duplicates (same fingerprint) dropped.
+// - Token counts are never trusted low (tokens.ts): where the server counts, each planned prompt is
+//   counted before it is sent; every count the server reports afterwards calibrates the estimate
+//   for that server and model; a request the server refuses as too long is planned once more with
+//   the count it named (a larger window, or smaller parts), or refused with the numbers.
 // The CLI and the extension call `prepareRun` then `runPlanned`; they differ only in where events go.
 
 import type { BackendProfile } from './backends/profile';
@@ -27,8 +31,10 @@ import {
   type RunPlan,
   type RunSettings,
 } from './plan';
+import { countKey } from './plan';
 import { runAnalysis, type RunOutput } from './run';
 import { estimateTokens, formatLines, stripThink } from './text';
+import { calibrationKey, promptTokensInRefusal, sessionCalibration, type TokenCalibration } from './tokens';
 import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
 export interface PlannedRunOutput extends RunOutput {
@@ -40,15 +46,43 @@ export interface PlannedRunOutput extends RunOutput {
   readonly repaired: boolean;
 }
 
-/** Resolves the backend's profile (once per session) and plans the run. */
+/** Rounds of counting and planning again before the plan stands (each round only grows the counts). */
+const COUNT_ROUNDS = 3;
+
+/**
+ * Resolves the backend's profile (once per session) and plans the run with the calibrated
+ * estimate. Where the server counts tokens, every planned prompt is counted; a count above the
+ * plan's calibrates the estimate and the run is planned again, so what is sent fits the window.
+ */
 export async function prepareRun(
   backend: Backend,
   input: Omit<PlanInput, 'profile'>,
   signal: AbortSignal,
   profiles: ProfileCache = sessionProfiles,
+  calibration: TokenCalibration = sessionCalibration,
 ): Promise<RunPlan | RefusedPlan> {
   const profile = await profiles.resolve(backend, signal);
-  return planRun({ ...input, profile });
+  const key = calibrationKey(backend);
+  const plan = () => planRun({ ...input, profile, tokenFactor: calibration.factor(key), counted });
+  const counted = new Map<string, number>();
+  let current = plan();
+  if (!backend.countTokens) return current;
+  for (let round = 0; round < COUNT_ROUNDS && current.ok; round++) {
+    let undercounted = false;
+    for (const planned of current.requests) {
+      const messagesKey = countKey(planned.request.messages);
+      if (counted.has(messagesKey)) continue;
+      const count = await backend.countTokens(planned.request.messages, signal);
+      if (count === undefined) return current; // the server does not count: the estimate stands
+      counted.set(messagesKey, count);
+      calibration.observe(key, planned.promptEstimate, count);
+      if (count > planned.promptTokens) undercounted = true;
+    }
+    // Planned again with the counts in place of the estimates (and, after an undercount, a larger factor).
+    current = plan();
+    if (!undercounted) break;
+  }
+  return current;
 }
 
 export interface PlannedRunInput {
@@ -64,6 +98,8 @@ export interface PlannedRunInput {
   readonly deadlineSeconds?: number;
   /** Where a failed run drops the profile, so the next run asks the server again. */
   readonly profiles?: ProfileCache;
+  /** Where the server's counts correct the estimate for the next requests. */
+  readonly calibration?: TokenCalibration;
 }
 
 export const REPAIR_NOTE = 'The answer had no readable JSON block, so one short repair turn asked the model for it';
@@ -84,6 +120,8 @@ export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutp
 async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Promise<PlannedRunOutput> {
   const { backend, plan, signal, onEvent } = input;
   const profiles = input.profiles ?? sessionProfiles;
+  const calibration = input.calibration ?? sessionCalibration;
+  const calibrationOf = calibrationKey(backend);
   if (!plan.ok) {
     return { plan, notes: [], repaired: false, messages: [], reasoning: '', answer: '', error: plan.error };
   }
@@ -124,30 +162,55 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
     };
   };
 
-  /** This run saw the server show that a constraint binds the thinking: later parts go without it. */
+  /** The server showed that a constraint binds the thinking: later parts go without it. */
   let constraintOff = false;
-  /** What the server showed so far, applied to the plan's profile (for the note). */
-  const observe = (output: RunOutput, request: BackendRequest) => {
-    if (!output.observed) return plan.profile;
-    const seen = profiles.observe(backend, output.observed, thinkingExpected(plan.profile, request));
-    const now = withObservations(plan.profile, seen);
-    if (now.constraintDropped && !plan.profile.constraintDropped) constraintOff = true;
-    return now;
-  };
+  /** The note about the constraint was given (by the plan's warnings, or by this run). */
+  let constraintNoted = plan.profile.constraintDropped !== undefined;
+  /** What the server showed so far, applied to the plan's profile. */
+  const observe = (output: RunOutput, request: BackendRequest): BackendProfile =>
+    output.observed
+      ? withObservations(plan.profile, profiles.observe(backend, output.observed, thinkingExpected(plan.profile, request)))
+      : plan.profile;
 
-  for (const part of plan.requests) {
+  const queue = [...plan.requests];
+  let replanned = false;
+  for (let at = 0; at < queue.length; at++) {
+    const part = queue[at]!;
     if (deadline.expired) return stoppedByDeadline();
     if (part.part && part.part.count > 1) {
       const heading = `${part.part.index > 0 ? '\n\n' : ''}— Part ${part.part.index + 1} of ${part.part.count}: lines ${formatLines(part.part.lines)} —\n\n`;
       reasoning += heading;
       onEvent?.({ kind: 'reasoning', text: heading });
     }
-    let request = constraintOff ? unconstrained(part) : part.request;
+    let request: BackendRequest = constraintOff ? unconstrained(part) : part.request;
     let output = await send(part, request);
-    const wasOff = constraintOff;
-    const seen = output.error ? plan.profile : observe(output, request);
-    let resent: 'no' | 'empty' | 'set-aside' = 'no';
-    if (!output.error && silencedByConstraint(output, request, plan.profile)) {
+    if (output.usage && !output.usage.promptTokensUncertain) {
+      calibration.observe(calibrationOf, part.promptEstimate, output.usage.promptTokens);
+    }
+    if (output.error && !replanned && output.reasoning === '' && output.answer === '' && undercountShown(output.error, plan.profile)) {
+      // The server counted more than the plan did: calibrate from its count and plan this request again, once.
+      replanned = true;
+      const again = planAfterRefusal(
+        output.error,
+        part,
+        plan,
+        calibration,
+        calibrationOf,
+        plan.requests.length === 1 ? input.code : undefined,
+      );
+      if (!again.ok) return { plan, notes, repaired, messages: output.messages, reasoning, answer, usage, error: again.error };
+      notes.push(
+        `${plan.profile.label} refused the prompt as longer than ThinkLens counted (${again.counted}), so it was planned again ` +
+          `with that count: ${describeReplan(again.plan)}.`,
+      );
+      notes.push(...again.plan.warnings.filter((w) => !notes.includes(w)));
+      queue.splice(at, 1, ...again.plan.requests);
+      at--;
+      continue;
+    }
+    let seen: BackendProfile = output.error ? plan.profile : observe(output, request);
+    let resent: Resent = 'no';
+    if (!output.error && silencedByConstraint(output, request, seen)) {
       // The first answer came without thinking: kept, marked, and the request is sent once more without the constraint.
       const marker = `${reasoning && !reasoning.endsWith('\n') ? '\n\n' : ''}— No reasoning came while the answer was constrained; sent again without the constraint —\n\n`;
       reasoning += marker;
@@ -156,9 +219,13 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       if (resent === 'set-aside') answer += `${answer ? '\n\n' : ''}${SET_ASIDE_LABEL}\n${output.answer.trim()}`;
       request = unconstrained(part);
       output = await send(part, request);
-      if (!output.error) observe(output, request);
+      if (!output.error) seen = observe(output, request);
     }
-    if (constraintOff && !wasOff) notes.push(droppedNote(seen, resent));
+    constraintOff = seen.constraintDropped !== undefined;
+    if (!constraintNoted && (constraintOff || resent !== 'no')) {
+      constraintNoted = true;
+      notes.push(constraintOff ? droppedNote(seen, resent) : notThinkingNote(seen, resent));
+    }
     // DeepSeek in JSON mode answers non-JSON with blank content: once more, as prose and a block.
     if (!output.error && request.jsonAnswer && output.answer.trim() === '' && output.finishReason === 'stop') {
       notes.push('The server returned a blank answer in JSON mode, so the request was sent again without it.');
@@ -216,12 +283,96 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
   return { plan, notes, repaired, messages: last.messages, reasoning, answer, usage, finishReason: last.finishReason, parsed };
 }
 
+/** Whether a request was sent again without its constraint, and whether its first answer was kept. */
+type Resent = 'no' | 'empty' | 'set-aside';
+
+/**
+ * A refusal that shows the estimate was low: the server named its count, or it sizes the window
+ * per request (Ollama), so a window it refused can only mean more tokens than planned. A fixed
+ * window refused without a count may have shrunk instead: that ends the run with the numbers and
+ * the profile is asked again.
+ */
+function undercountShown(error: BackendError, profile: BackendProfile): boolean {
+  if (error.kind !== 'context-too-long') return false;
+  return (
+    promptTokensInRefusal(error.detail) !== undefined || promptTokensInRefusal(error.message) !== undefined || profile.windowPerRequest
+  );
+}
+
+/**
+ * A request the server refused as too long, planned again: the count the server named (else the
+ * window it was refused in, plus a quarter) calibrates the estimate; a whole review may now be
+ * split, a part or a selection gets a larger window where the server sizes it per request, or the
+ * plan refuses with the numbers.
+ */
+function planAfterRefusal(
+  error: BackendError,
+  part: PlannedRequest,
+  plan: RunPlan,
+  calibration: TokenCalibration,
+  key: string,
+  wholeCode: CodeUnderReview | undefined,
+): { ok: true; plan: RunPlan; counted: string } | { ok: false; error: BackendError } {
+  const named = promptTokensInRefusal(error.detail) ?? promptTokensInRefusal(error.message);
+  const window = part.request.contextWindow ?? plan.profile.contextWindow;
+  const count = named ?? Math.ceil(Math.max(window, part.promptTokens) * 1.25);
+  calibration.observe(key, part.promptEstimate, count);
+  const followUp = part.prompt.kind === 'follow-up' ? { history: part.prompt.history, question: part.prompt.question } : undefined;
+  const again = planRun({
+    code: wholeCode ?? part.code,
+    profile: plan.profile,
+    settings: plan.settings,
+    tokenFactor: calibration.factor(key),
+    ...(followUp ? { followUp } : {}),
+  });
+  const counted =
+    named !== undefined ? `${named.toLocaleString('en-US')} tokens by its count` : `over ${window.toLocaleString('en-US')} tokens`;
+  if (!again.ok) {
+    return {
+      ok: false,
+      // The plan's refusal says nothing was sent; here one request was, and the server refused it.
+      error: new BackendError(
+        again.error.kind,
+        again.error.message.replace(/ Nothing was sent\.$/, ' Nothing more was sent.'),
+        again.error.remedies,
+        {
+          ...(again.error.detail ? { detail: again.error.detail } : {}),
+          note: `${plan.profile.label} refused the prompt as too long (${counted}; ThinkLens had planned ${part.promptTokens.toLocaleString('en-US')}).`,
+          cause: error,
+        },
+      ),
+    };
+  }
+  return { ok: true, plan: again, counted };
+}
+
+function describeReplan(plan: RunPlan): string {
+  const first = plan.requests[0]!;
+  if (plan.requests.length > 1) return `${plan.requests.length} parts`;
+  const window = first.request.contextWindow;
+  return window !== undefined
+    ? `a ${window.toLocaleString('en-US')}-token window for about ${first.promptTokens.toLocaleString('en-US')} prompt tokens`
+    : `about ${first.promptTokens.toLocaleString('en-US')} prompt tokens`;
+}
+
 /** The note for a constraint this run saw silence the thinking, and what became of the request. */
-function droppedNote(profile: BackendProfile, resent: 'no' | 'empty' | 'set-aside'): string {
+function droppedNote(profile: BackendProfile, resent: Resent): string {
   const why = droppedConstraintNote(profile) ?? 'ThinkLens stopped sending an answer constraint to this server.';
-  if (resent === 'no') return why;
+  return `${why}${resentNote(resent)}`;
+}
+
+/** Without the constraint the model did not think either: the constraint was not to blame and stays. */
+function notThinkingNote(profile: BackendProfile, resent: Resent): string {
+  return (
+    `${profile.label} sent no reasoning from ${profile.model} with the answer constraint or without it, so the model does not ` +
+    `seem to think there and the constraint stays.${resentNote(resent)}`
+  );
+}
+
+function resentNote(resent: Resent): string {
+  if (resent === 'no') return '';
   const kept = resent === 'set-aside' ? "; its first answer is kept in the run's answer, marked as set aside" : '';
-  return `${why} This request was sent again without the constraint${kept}.`;
+  return ` This request was sent again without the constraint${kept}.`;
 }
 
 /**
@@ -238,11 +389,19 @@ function thinkingExpected(profile: BackendProfile, request: BackendRequest): boo
   return profile.thinks && !(request.reasoningEffort === 'none' && profile.thinkingSwitch === 'per-request');
 }
 
-/** The request carried a constraint and a model that thinks sent no reasoning at all: the constraint silenced it. */
+/**
+ * The request carried a constraint and a model that thinks sent no reasoning at all: the constraint
+ * silenced it, unless the server already showed no reasoning without a constraint either.
+ */
 function silencedByConstraint(output: RunOutput, request: BackendRequest, profile: BackendProfile): boolean {
   const constraint = output.observed?.constraint;
   const constrained = constraint === 'json-schema' || constraint === 'json-object';
-  return constrained && thinkingExpected(profile, request) && output.reasoning.trim() === '';
+  return (
+    constrained &&
+    thinkingExpected(profile, request) &&
+    profile.observed.reasoningWithoutConstraint !== false &&
+    output.reasoning.trim() === ''
+  );
 }
 
 /** The part's request without any answer constraint, asking for prose and a JSON block (the prompt contract). */

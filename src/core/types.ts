@@ -45,6 +45,11 @@ export interface Usage {
   costUsd?: number;
   /** Local backends: generated tokens per second. */
   tokensPerSecond?: number;
+  /**
+   * `promptTokens` is not this request's prompt alone (Ollama's restart under `format` reads the
+   * prompt and the thinking again), so it does not calibrate the token estimate.
+   */
+  promptTokensUncertain?: boolean;
 }
 
 export interface ChatMessage {
@@ -102,6 +107,12 @@ export interface Backend {
   stream(request: BackendRequest, signal: AbortSignal): AsyncIterable<ReasoningEvent>;
   /** Asks the server about its window and the model; never throws for a server that says nothing. */
   describe?(signal: AbortSignal): Promise<ServerFacts>;
+  /**
+   * The prompt's tokens as the server counts them (chat template applied), or undefined when it
+   * cannot say (no such endpoint, an error): then the planner's estimate stands. Never throws
+   * except when cancelled.
+   */
+  countTokens?(messages: readonly ChatMessage[], signal: AbortSignal): Promise<number | undefined>;
   dispose?(): void | Promise<void>;
 }
 

@@ -10,12 +10,13 @@ import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
 import { inEditor, type FindingStore } from './findings';
 import { targetFromDiagnostic, targetFromEditor, targetFromFile, targetFromRanges, TargetError, type AnalysisTarget } from './gather';
-import { changes, recentCommits, uncommittedChanges, type ChangeScope } from './git';
+import { changes, recentCommits, relativePathOf, uncommittedChanges, workingTreeUri, type ChangeScope } from './git';
 import type { Log } from './log';
 import type { ReviewPanel } from './panel/reviewPanel';
 import type { RunController, RunOutcome } from './runs';
 import type { ApiKeys } from './secrets';
 import type { Backends } from './backends';
+import type { StatusBar } from './statusBar';
 import { downloadModelCommand } from './modelDownload';
 import { selectBackendFlow, type SetupOutcome } from './setup';
 import { COMMAND, INTERNAL_COMMAND, type CommandId } from '../bridge/commandIds';
@@ -27,6 +28,7 @@ export interface CommandDeps {
   readonly panel: ReviewPanel;
   readonly keys: ApiKeys;
   readonly backends: Backends;
+  readonly status: StatusBar;
   readonly extensionUri: vscode.Uri;
   /** Where the walkthrough's sample is copied (the extension's global storage). */
   readonly storageUri: vscode.Uri;
@@ -128,16 +130,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined),
     ),
     guarded(COMMAND.downloadModel, () => downloadModelCommand(log)),
-    guarded(COMMAND.clearFindings, (scope, options) =>
-      clearFindings(
-        findings,
-        scope === 'file' || scope === 'all' ? scope : undefined,
-        (options as { confirmed?: unknown } | undefined)?.confirmed === true,
-      ),
-    ),
-    guarded(COMMAND.exportTrace, (runId, target) =>
-      panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined),
-    ),
+    // Any extension can run a command: clearing every file always asks, and an export always goes
+    // through the save dialog (no argument skips either).
+    guarded(COMMAND.clearFindings, (scope) => clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined)),
+    guarded(COMMAND.exportTrace, (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
     guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
@@ -202,7 +198,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
  * Clears findings from the editor: this file, or (after asking) every file. The panel keeps the
  * runs and says their findings were cleared. Returns how many were cleared.
  */
-async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined, confirmed: boolean): Promise<number> {
+async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined): Promise<number> {
   const counts = findings.counts();
   const total = counts.reduce((n, c) => n + c.findings, 0);
   if (total === 0) {
@@ -240,7 +236,7 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
     return here.findings;
   }
   if (chosen !== 'all') return 0;
-  if (!confirmed && counts.length > 1) {
+  if (counts.length > 1) {
     const clear = 'Clear All';
     const answer = await vscode.window.showWarningMessage(
       `Clear all ${plural(total, 'ThinkLens finding')} in ${plural(counts.length, 'file')}?`,
@@ -312,6 +308,21 @@ function reviewKind(scope: ChangeScope): string {
   }
 }
 
+/**
+ * A review of a read-only `git:` copy (the staged text, a commit's) shows its findings on the working
+ * file, when the file is there, so a fix changes the file a person edits.
+ */
+async function onWorkingFile(target: Promise<AnalysisTarget>, uri: vscode.Uri): Promise<AnalysisTarget> {
+  const working = workingTreeUri(uri);
+  const resolved = await target;
+  if (!working) return resolved;
+  const workingDocument = await vscode.workspace.openTextDocument(working).then(
+    (d) => d,
+    () => undefined,
+  );
+  return workingDocument ? { ...resolved, workingDocument } : resolved;
+}
+
 /** Run titles say what kind of review it was: "Review file: src/a.ts", "Review staged changes: src/a.ts:3-9". */
 async function titled(target: Promise<AnalysisTarget>, kind: string): Promise<AnalysisTarget> {
   const t = await target;
@@ -360,7 +371,7 @@ async function reviewMany(
   panel.reveal();
   const batchId = runs.startBatch(
     title,
-    files.map((f) => ({ uri: f.uri.toString(), path: vscode.workspace.asRelativePath(f.uri) })),
+    files.map((f) => ({ uri: (workingTreeUri(f.uri) ?? f.uri).toString(), path: relativePathOf(f.uri) })),
   );
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `ThinkLens: ${title}`, cancellable: true },
@@ -382,7 +393,7 @@ async function reviewMany(
             const target = file.ranges?.length
               ? titled(targetFromRanges(document, withContext(file.ranges, HUNK_CONTEXT, document.lineCount), CHANGES_QUESTION), kind)
               : titled(targetFromFile(document), kind);
-            const outcome = await runs.analyse(await target, 'review', { batchId, index });
+            const outcome = await runs.analyse(await onWorkingFile(target, file.uri), 'review', { batchId, index });
             outcomes.push(outcome);
             found += outcome.findings.length;
           } catch (error) {
@@ -406,6 +417,7 @@ async function selectBackend(deps: CommandDeps): Promise<SetupOutcome | undefine
       await setApiKey(deps, backend);
       return Boolean(await deps.keys.get(backend));
     },
+    onConnected: () => deps.status.connectionWorks(),
   });
   if (outcome) await deps.backends.reset();
   return outcome;

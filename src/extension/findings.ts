@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { locateQuote } from '../core/locate';
+import { mapFindingToWorkingText } from '../core/mapFinding';
 import { shiftRange as shiftPlainRange } from '../core/rangeShift';
 import { firstSentenceOf } from '../core/text';
 import type { Finding } from '../core/types';
@@ -147,6 +148,58 @@ export class FindingStore implements vscode.Disposable {
     covering: readonly { startLine: number; endLine: number }[] = [],
   ): StampedFinding[] | undefined {
     if (document.version !== analysedVersion) return undefined;
+    const added = this.place(document, runId, findings, replaces, covering);
+    this.refresh(document.uri);
+    return added;
+  }
+
+  /**
+   * Publishes findings the model made on a read-only copy of a file (`reviewed`: the staged text, a
+   * commit's) on the working file, so that Problems has one group for the file and a fix changes the
+   * file a person edits. Each finding is found again by its quote (core/mapFinding.ts); one whose
+   * quote is not in the working file stays in the panel, greyed on its claimed lines, with the reason
+   * and no fix.
+   */
+  publishOnWorkingFile(
+    reviewed: vscode.TextDocument,
+    working: vscode.TextDocument,
+    runId: string,
+    findings: readonly Finding[],
+    reviewedVersion: number,
+    replaces: readonly string[] = [],
+    covering: readonly { startLine: number; endLine: number }[] = [],
+  ): StampedFinding[] | undefined {
+    if (reviewed.version !== reviewedVersion) return undefined;
+    const [reviewedText, workingText] = [reviewed.getText(), working.getText()];
+    const mapped = findings.map((f) => mapFindingToWorkingText(f, reviewedText, workingText));
+    const added = this.place(
+      working,
+      runId,
+      mapped.map((m) => m.finding),
+      replaces,
+      covering,
+    );
+    mapped.forEach((m, i) => {
+      const stamped = added[i]!;
+      const withdrawn =
+        m.kind === 'gone' ? 'the quoted code is not in the working file: it changed since the reviewed version' : m.fixDropped;
+      if (!withdrawn) return;
+      stamped.stale = m.kind === 'gone' || undefined;
+      stamped.fix = undefined;
+      stamped.fixUnavailable = withdrawn;
+    });
+    this.refresh(working.uri);
+    return added;
+  }
+
+  /** Stamps a run's findings in `document`, replacing the earlier ones they supersede (see `publish`). */
+  private place(
+    document: vscode.TextDocument,
+    runId: string,
+    findings: readonly Finding[],
+    replaces: readonly string[],
+    covering: readonly { startLine: number; endLine: number }[],
+  ): StampedFinding[] {
     const key = document.uri.toString();
     const superseded = new Set([runId, ...replaces]);
     const onCoveredLines = (f: StampedFinding) =>
@@ -159,7 +212,6 @@ export class FindingStore implements vscode.Disposable {
     }
     const added = findings.map((finding) => this.stamp(document, runId, finding));
     this.byUri.set(key, [...kept, ...added]);
-    this.refresh(document.uri);
     return added;
   }
 

@@ -2,6 +2,7 @@
 // enclosing symbol as reference, and other tools' diagnostics on those lines.
 
 import * as vscode from 'vscode';
+import { relativePathOf } from './git';
 import { documentKindOf, type DocumentKind } from '../core/documentKind';
 import type { CodeUnderReview, ContextSnippet, ForeignDiagnostic, LineRange, RunKind } from '../core/types';
 import { DIAGNOSTIC_SOURCE } from './findings';
@@ -17,6 +18,11 @@ export interface AnalysisTarget {
   readonly changedLinesOnly?: boolean;
   /** What was taken when nothing was selected, said to the person ("No selection: ..."). */
   readonly scopeNote?: string;
+  /**
+   * The file a person edits, when `document` is a read-only copy of it (the staged text, a commit's):
+   * findings are shown and fixed there.
+   */
+  readonly workingDocument?: vscode.TextDocument;
 }
 
 /** Files longer than this are refused whole; the person can select a part. */
@@ -136,7 +142,7 @@ async function buildTarget(
   question?: string,
   documentKind?: DocumentKind,
 ): Promise<AnalysisTarget> {
-  const path = vscode.workspace.asRelativePath(document.uri);
+  const path = relativePathOf(document.uri);
   // The same refusal as the CLI's: binary content, or more code under review than any model takes.
   const refused =
     unreviewableTextReason(path, ranges.map((r) => linesOf(document, r.startLine, r.endLine)).join('\n')) ??

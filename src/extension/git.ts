@@ -200,6 +200,25 @@ async function commitChanges(api: GitApi, repository: GitRepository, ref: string
   return { files, label: `commit ${hash.slice(0, 7)}${subject ? ` "${subject}"` : ''}` };
 }
 
+/**
+ * The working-tree file behind a git extension's `git:` document (the staged text, a commit's), whose
+ * query holds the file's path (extensions/git/src/uri.ts `toGitUri`); undefined for any other URI.
+ */
+export function workingTreeUri(uri: vscode.Uri): vscode.Uri | undefined {
+  if (uri.scheme !== 'git') return undefined;
+  try {
+    const { path } = JSON.parse(uri.query) as { path?: unknown };
+    return typeof path === 'string' && path ? vscode.Uri.file(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file as a person knows it: its workspace-relative path, for a `git:` copy too. */
+export function relativePathOf(uri: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(workingTreeUri(uri) ?? uri);
+}
+
 /** Recent commits of the first repository, for a picker. */
 export async function recentCommits(max = 30): Promise<GitCommit[]> {
   const [repository] = (await gitApi()).repositories;

@@ -14,6 +14,7 @@ import { filterFindings, type FindingFilter } from '../core/triage';
 import type { Backend, Finding, Usage } from '../core/types';
 import type { BatchFileView, BatchView, FileRef, FindingView, RunHeader, SampleView } from '../bridge/protocol';
 import { errorViewOf, usageViewFromUsage } from './panel/viewModels';
+import { relativePathOf } from './git';
 import { editorAdvice } from './remedies';
 import type { Backends } from './backends';
 import { readConfig, type ThinkLensConfig } from './config';
@@ -257,7 +258,7 @@ export class RunController implements vscode.Disposable {
       id: record.id,
       kind: record.kind,
       title: followUp ? `Follow-up: ${followUp.question.slice(0, 80)}` : target.title,
-      file: { uri: target.document.uri.toString(), path: target.code.path },
+      file: { uri: (target.workingDocument ?? target.document).uri.toString(), path: target.code.path },
       prompt: messages[messages.length - 1]?.content,
       parentRunId: record.parentRunId,
       backend: backend.id,
@@ -366,7 +367,10 @@ export class RunController implements vscode.Disposable {
     const found = filterFindings(relevantFindings(record.target, sampled.findings), filter);
     const replaces = found.length && complete ? this.earlierInConversation(record) : [];
     const covering = record.kind === 'follow-up' || !complete ? [] : record.target.code.ranges;
-    return this.deps.findings.publish(record.target.document, record.id, found, record.target.version, replaces, covering);
+    const { document, workingDocument, version } = record.target;
+    return workingDocument
+      ? this.deps.findings.publishOnWorkingFile(document, workingDocument, record.id, found, version, replaces, covering)
+      : this.deps.findings.publish(document, record.id, found, version, replaces, covering);
   }
 
   private refreshPanelFindings(uri: vscode.Uri): void {
@@ -374,7 +378,8 @@ export class RunController implements vscode.Disposable {
     // Dismissed findings are still tracked: the card counts them, and lists them when asked.
     const current = store.tracked(uri);
     for (const record of this.runs.values()) {
-      if (record.target.document.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
+      const shownOn = record.target.workingDocument ?? record.target.document;
+      if (shownOn.uri.toString() !== uri.toString() || !record.output?.parsed) continue;
       const open = current.filter((f) => f.runId === record.id).map((f) => toFindingView(f, store));
       // The edit that applied a fix also touched its range: settled findings are shown as settled, not stale.
       const settled = this.deps.findings.settledFor(record.id).map(({ finding, how }) => ({
@@ -455,7 +460,7 @@ export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore,
     title: finding.title,
     severity: finding.severity,
     category: finding.category,
-    file: { uri: stamped.uri.toString(), path: vscode.workspace.asRelativePath(stamped.uri) },
+    file: { uri: stamped.uri.toString(), path: relativePathOf(stamped.uri) },
     range: {
       startLine: range.start.line + 1,
       startColumn: range.start.character,
@@ -469,7 +474,7 @@ export function toFindingView(stamped: StampedFinding, store: Pick<FindingStore,
       : {}),
     fixRefused: stamped.fixUnavailable,
     locationUncertain: finding.locationUncertain,
-    stale: stamped.edited,
+    stale: stamped.edited || stamped.stale,
     evidence: finding.evidence.map(({ start, end }) => ({ start, end })),
     confidence: finding.confidence,
     ...(finding.confidenceReasons.length ? { confidenceReasons: finding.confidenceReasons } : {}),

@@ -37,7 +37,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('class 14: a cached rerun makes no request at all, probes included, and answers with the server stopped', async () => {
+test('class 15: a cached rerun makes no request at all, probes included, and answers with the server stopped', async () => {
   const server = await startLimitServer({
     kind: 'vllm',
     model: 'cached-model',

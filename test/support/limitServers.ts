@@ -8,7 +8,8 @@
 //   lmstudio  GET /api/v1/models  {models:[{type:'llm', key, loaded_instances:[{id, config:{context_length}}], max_context_length, ...}]}
 //             over the window: 400 {error:'The number of tokens to keep from the initial prompt is greater than the context length. ...'}
 //   llamacpp  GET /props {default_generation_settings:{n_ctx, ...}, total_slots, model_path} and GET /v1/models data[].meta
-//             over the window: 400 {error:{code:400, message:'the request exceeds the available context size, try increasing it', type:'exceed_context_size_error', n_prompt_tokens, n_ctx}}
+//             over the window: 400 {error:{code:400, message:'request (P tokens) exceeds the available context size (N tokens), try increasing it', type:'exceed_context_size_error', n_prompt_tokens, n_ctx}}
+//             (the full llama.cpp replay, held to the real server, is test/support/llamacppServer.ts)
 //   trtllm    GET /v1/models  {object:'list', data:[{id, object:'model', created, owned_by:'tensorrt_llm'}]}: no window
 //             (ModelCard in tensorrt_llm/serve/openai_protocol.py); any field it does not know is a 400
 //             {object:'error', message, type:'BadRequestError', param:null, code:400} (OpenAIBaseModel has
@@ -124,6 +125,11 @@ export function serverTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** A chat's prompt: the messages' text and a few tokens of chat template. */
+function chatPromptTokens(messages: readonly { content?: unknown }[]): number {
+  return serverTokens(messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n')) + 8;
+}
+
 export async function startLimitServer(options: LimitServerOptions): Promise<LimitServer> {
   const chats: Record<string, unknown>[] = [];
   const paths: string[] = [];
@@ -142,6 +148,19 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
       chats.push(body);
       return chat(body, chats.length - 1, res);
+    }
+    if (req.method === 'POST' && options.kind === 'vllm' && path === '/tokenize') {
+      // vllm/entrypoints/openai/protocol.py TokenizeChatRequest -> TokenizeResponse {count, max_model_len, tokens}:
+      // the messages with the chat template applied, counted as the chat request counts them.
+      const body = JSON.parse(await readBody(req)) as { messages?: { content?: unknown }[] };
+      const count = chatPromptTokens(body.messages ?? []);
+      return json(res, 200, { count, max_model_len: options.contextWindow, tokens: Array.from({ length: count }, (_, i) => i) });
+    }
+    if (req.method === 'POST' && options.kind === 'sglang' && path === '/v1/tokenize') {
+      // python/sglang/srt/entrypoints/openai/serving_tokenize.py: `prompt` text only, no chat template.
+      const body = JSON.parse(await readBody(req)) as { prompt?: unknown };
+      const count = serverTokens(String(body.prompt ?? ''));
+      return json(res, 200, { tokens: Array.from({ length: count }, (_, i) => i), count, max_model_len: options.contextWindow });
     }
     json(res, 404, { error: `no route ${req.method} ${path}` });
   }
@@ -211,7 +230,16 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
               object: 'model',
               created: 1764460800,
               owned_by: 'llamacpp',
-              meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 131072, n_embd: 3584, n_params: 7615616512, size: 4683073184 },
+              // server-context.cpp get_res_model_info: the slot's window beside the trained length.
+              meta: {
+                vocab_type: 2,
+                n_vocab: 151936,
+                n_ctx: contextWindow,
+                n_ctx_train: 131072,
+                n_embd: 3584,
+                n_params: 7615616512,
+                size: 4683073184,
+              },
             },
           ],
         });
@@ -235,7 +263,7 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       }
     }
     const messages = (body.messages as { content: string }[]) ?? [];
-    const promptTokens = serverTokens(messages.map((m) => m.content).join('\n')) + 8;
+    const promptTokens = chatPromptTokens(messages);
     const requested = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
     // vLLM checks prompt + max_tokens against the window; the others only the prompt.
     if (kind === 'vllm' && promptTokens + (requested ?? 0) > contextWindow) {
@@ -268,7 +296,8 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       return json(res, 400, {
         error: {
           code: 400,
-          message: 'the request exceeds the available context size, try increasing it',
+          // The text of tools/server/server-context.cpp, held to the real server by test/llamaserver/conformance.test.ts.
+          message: `request (${promptTokens} tokens) exceeds the available context size (${contextWindow} tokens), try increasing it`,
           type: 'exceed_context_size_error',
           n_prompt_tokens: promptTokens,
           n_ctx: contextWindow,

@@ -30,9 +30,14 @@ export interface RunningLlamaServer {
 export interface LlamaServerOptions {
   /** `--ctx-size`. */
   readonly contextSize?: number;
-  /** `--reasoning-format`: `deepseek` splits into `reasoning_content`, `none` leaves tags in content. */
-  readonly reasoningFormat?: 'deepseek' | 'none';
+  /** `--reasoning-format`: `deepseek` (and `auto`) split into `reasoning_content`, `none` leaves tags in content, `deepseek-legacy` does both when streaming. */
+  readonly reasoningFormat?: 'deepseek' | 'deepseek-legacy' | 'none' | 'auto';
   readonly extraArgs?: readonly string[];
+  /**
+   * Start a router instead (`--models-dir`, no `--model`): it offers every GGUF in the folder by its
+   * file name and loads one on demand (tools/server/server-models.cpp).
+   */
+  readonly modelsDir?: string;
 }
 
 /** Finds (never builds) the cached llama-server; the test layer built it before the tests ran. */
@@ -51,8 +56,7 @@ export async function startLlamaServer(
   // One thread each: a tiny model is fastest that way on a shared two-core machine.
   const threads = String(Math.max(1, Math.min(2, cpus().length - 1)));
   const args = [
-    '--model',
-    modelPath,
+    ...(options.modelsDir ? ['--models-dir', options.modelsDir] : ['--model', modelPath]),
     '--host',
     '127.0.0.1',
     '--port',

@@ -56,6 +56,9 @@ export interface LlamaCppReplay {
   close(): Promise<void>;
 }
 
+/** What the R1 template's generation prompt opens after `<think>`: the model writes on from there. */
+const GENERATION_PROMPT_THINK = '\n';
+
 // Token types in GGUF's `tokenizer.ggml.token_type` (src/llama-vocab.h).
 const UNKNOWN = 2;
 const CONTROL = 3;
@@ -173,7 +176,7 @@ export async function startLlamaCppReplay(options: LlamaCppReplayOptions): Promi
         models_autoload: true,
         model_alias: 'llama-server',
         model_path: 'none',
-        default_generation_settings: { params: {}, n_ctx: 0 },
+        default_generation_settings: { params: null, n_ctx: 0 },
         build_info: 'replay',
       });
     }
@@ -262,6 +265,12 @@ export async function startLlamaCppReplay(options: LlamaCppReplayOptions): Promi
         },
       });
     }
+    // This build cannot build the schema's grammar when no reasoning format splits the thinking: a
+    // 400 before anything is generated (observed by the conformance test; the request's own
+    // `reasoning_format: deepseek` avoids it).
+    if (formatOf(body) === 'none' && isJsonSchema(body)) {
+      return invalid(res, 'Failed to initialize samplers: std::exception');
+    }
     const script = typeof options.script === 'function' ? options.script(body, index) : options.script;
     const output = outputOf(script, body);
     const requested = typeof body.max_tokens === 'number' ? body.max_tokens : Infinity;
@@ -291,20 +300,26 @@ export async function startLlamaCppReplay(options: LlamaCppReplayOptions): Promi
   }
 
   /**
-   * Where the thinking goes (common/chat.cpp and server-schema.cpp, `reasoning_format`; the
-   * request's own `reasoning_format` wins over the server's flag): `deepseek` and `auto` split it into
-   * `reasoning_content`; `none` leaves it in `content`, where the template's prefilled `<think>\n`
-   * never appears, so only the closing tag does; `deepseek-legacy` fills `reasoning_content` and,
-   * streaming, also keeps the tags in `content`. A `json_schema` becomes a grammar that binds the
-   * answer after `</think>` (common/chat-auto-parser-generator.cpp, build_parser), so the answer is
-   * the JSON object alone.
+   * Where the thinking goes (server-schema.cpp, `reasoning_format`; the request's own field wins over
+   * the server's flag). The output is parsed together with the template's generation prompt, whose
+   * `<think>\n` the model never writes (common/chat.cpp, `generation_prompt`): `deepseek` and `auto`
+   * put the thinking, that newline first, in `reasoning_content`; `none` leaves `<think>\n`, the
+   * thinking and `</think>` in `content`. `deepseek-legacy` is documented to keep the tags in
+   * `content` too when streaming (common/arg.cpp, server-schema.cpp `reasoning_in_content`), but with
+   * the R1 template this build splits exactly as `deepseek` does, streaming or not (the conformance
+   * test showed it). A `json_schema` becomes a grammar that
+   * binds the answer after `</think>` (common/chat-auto-parser-generator.cpp, build_parser), so the
+   * answer is the JSON object alone.
    */
   function outputOf(script: LlamaCppScript, body: Record<string, unknown>): { reasoning: string; content: string } {
-    const format = typeof body.reasoning_format === 'string' ? body.reasoning_format : reasoningFormat;
-    const constrained = (body.response_format as { type?: string } | undefined)?.type === 'json_schema';
-    const answer = constrained ? script.answerJson : script.freeAnswer;
-    if (format === 'none') return { reasoning: '', content: `${script.reasoning}</think>${answer}` };
-    return { reasoning: script.reasoning, content: answer };
+    const answer = isJsonSchema(body) ? script.answerJson : script.freeAnswer;
+    const thinking = `${GENERATION_PROMPT_THINK}${script.reasoning}`;
+    if (formatOf(body) === 'none') return { reasoning: '', content: `<think>${thinking}</think>${answer}` };
+    return { reasoning: thinking, content: answer };
+  }
+
+  function formatOf(body: Record<string, unknown>): string {
+    return typeof body.reasoning_format === 'string' ? body.reasoning_format : reasoningFormat;
   }
 
   function stream(
@@ -342,6 +357,10 @@ export async function startLlamaCppReplay(options: LlamaCppReplayOptions): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+function isJsonSchema(body: Record<string, unknown>): boolean {
+  return (body.response_format as { type?: string } | undefined)?.type === 'json_schema';
 }
 
 function messagesOf(body: Record<string, unknown>): { role: string; content: string }[] {

@@ -1,21 +1,36 @@
 // An Ollama-shaped replay server: a real HTTP server on 127.0.0.1 speaking Ollama's native API
 // (`GET /api/version`, `GET /api/tags`, `POST /api/show`, NDJSON `POST /api/chat`, error bodies
-// `{"error": "..."}` with Ollama's statuses) that copies Ollama's *limits*, not only its shapes:
+// `{"error": "..."}` with Ollama's statuses) that copies Ollama's *limits*, not only its shapes
+// (checked against Ollama's source at v0.33.0-rc2):
 //
 // - A request without `options.num_ctx` runs with a 4096-token window (Ollama's default under
 //   24 GiB of VRAM); `num_ctx` above the model's maximum is capped at it, as Ollama does.
-// - A prompt longer than the window is truncated silently, the way Ollama's llama-server runner
-//   does it (llm/llama_server.go, v0.32.15): keep the first `num_keep` tokens (4, plus the BOS),
-//   drop the start of the rest, and keep the end so the prompt fills about half the window.
-// - Generation stops at `num_predict` with `done_reason: "length"`; generation past the window
-//   shifts the context (which drops more of the prompt's start) and is recorded as truncation.
+// - `truncate` and `shift` (api/types.go ChatRequest, since v0.12.6) default to true. With
+//   `truncate` on, a prompt longer than the window is cut silently in two steps: server/prompt.go
+//   (chatPrompt) drops the oldest messages until the rendered prompt fits, always keeping the last
+//   message (and system messages); then the runner (llm/llama_server.go,
+//   completionPromptForRequest and contextShiftPromptLimit) keeps the first `num_keep` tokens (4,
+//   plus the BOS), drops the start of the rest, and keeps the end so the prompt fills about half
+//   the window.
+// - With `truncate: false` nothing is dropped and the prompt reaches llama-server, which refuses it
+//   (tools/server/server-context.cpp, `exceed_context_size_error`: "request (N tokens) exceeds the
+//   available context size (M tokens), try increasing it", with `n_prompt_tokens` and `n_ctx`);
+//   Ollama relays that body as its error text with status 400 (llm/llama_server.go
+//   statusErrorMessage; server/routes.go streamResponse sends the status before any content).
+//   Sent to a server older than v0.12.6 the fields are ignored, as Go's JSON decoding ignores
+//   unknown fields.
+// - Generation stops at `num_predict` with `done_reason: "length"`. Generation past the window
+//   shifts the context with `shift` on (which drops more of the prompt's start, recorded as
+//   truncation) and stops with `done_reason: "length"` with `shift: false`.
 // - Thinking on (`think: true` or a level, "low" to "max") for a model without the "thinking"
 //   capability is a 400; a thinking model without `think` thinks (server/routes.go); an unknown
 //   model is a 404.
 //
-// Tokens are counted with a stated approximation: one token per 4 characters of the rendered prompt
-// (a BPE tokenizer averages 3.5 to 4 characters per token on English and code). ThinkLens
-// estimates more tokens than that (3 characters each), so its plans err on the safe side here.
+// Tokens are counted with a real byte-level BPE vocabulary, cl100k_base (the `gpt-tokenizer`
+// package; Llama 3's vocabulary extends it): about four characters a token for English and
+// everyday code, but one per Chinese character, and one per 1.4 to 2 characters of minified code
+// or base64, as a model's own tokenizer counts them. `/api/tokenize` does not exist (Ollama has no
+// tokenize endpoint), so a client can only estimate.
 //
 // The scripted model is R1-like: it reasons in `message.thinking` when thinking is on, or writes
 // inline `<think>` tags in `content` when it has no thinking capability, then answers. It only does the task when it can
@@ -31,16 +46,16 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decode, encode } from 'gpt-tokenizer/encoding/cl100k_base';
 
 export const OLLAMA_VERSION = '0.32.15';
 export const DEFAULT_NUM_CTX = 4096;
 /** Tokens Ollama keeps at the start of a truncated prompt: `num_keep` (4) plus the BOS token. */
 const KEEP_TOKENS = 5;
-const CHARS_PER_TOKEN = 4;
 
-/** Tokens in `text` by the server's approximation. */
+/** Tokens in `text` as the model's tokenizer counts them (cl100k_base, see the header). */
 export function ollamaTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+  return encode(text).length;
 }
 
 export interface OllamaModelSpec {
@@ -82,6 +97,10 @@ export interface OllamaChatRecord {
   readonly keptPromptTokens: number;
   /** The start of the prompt was dropped (before generation, or by a context shift during it). */
   readonly truncated: boolean;
+  /** Messages server/prompt.go dropped before the runner saw the prompt. */
+  readonly droppedMessages: number;
+  /** Refused with a 400 because `truncate: false` and the prompt is longer than the window. */
+  readonly refused: boolean;
   readonly instructionsSeen: boolean;
   readonly think?: unknown;
   readonly format?: unknown;
@@ -282,39 +301,62 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const requestedNumCtx = typeof sent.num_ctx === 'number' ? sent.num_ctx : undefined;
     const numCtx = Math.min(requestedNumCtx ?? DEFAULT_NUM_CTX, spec.contextLength);
     const numPredict = typeof sent.num_predict === 'number' && sent.num_predict > 0 ? sent.num_predict : undefined;
-    const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
+    const allMessages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
     const think = body.think;
     const thinks = capabilitiesOf(spec).includes('thinking');
     // A thinking model thinks unless told not to; a model without the capability thinks inline.
     const mode: 'field' | 'inline' | 'off' = !thinks ? 'inline' : think === undefined || thinkingOn(think) ? 'field' : 'off';
+    const truncateOn = body.truncate !== false;
+    const shiftOn = body.shift !== false;
+    const messages = truncateOn ? dropOldestMessages(allMessages, mode === 'field', numCtx) : allMessages;
     const prompt = renderPrompt(messages, mode === 'field');
     const promptTokens = ollamaTokens(prompt);
-    const seen = truncate(prompt, promptTokens, numCtx);
-    const firstLine = String(messages.find((m) => m.role === 'user')?.content ?? '')
-      .split('\n')[0]!
-      .trim();
-    const instructionsSeen = firstLine !== '' && seen.text.includes(firstLine);
-
-    const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format);
-    // Generation: up to num_predict; past the window the context shifts and drops more of the prompt.
-    const reasoningTokens = mode === 'off' ? 0 : ollamaTokens(reply.reasoning);
-    const answerTokens = ollamaTokens(reply.answer);
-    const limit = numPredict ?? Number.POSITIVE_INFINITY;
-    const generated = Math.min(reasoningTokens + answerTokens, limit);
-    const shifted = seen.tokens + generated > numCtx;
-    const record: OllamaChatRecord = {
+    const base = {
       model: name,
       requestedNumCtx,
       numCtx,
       numPredict,
       promptTokens,
-      keptPromptTokens: seen.tokens,
-      truncated: seen.truncated || shifted,
-      instructionsSeen,
+      droppedMessages: allMessages.length - messages.length,
       think,
       format: body.format,
       body,
       clientClosed: false,
+    };
+    if (!truncateOn && promptTokens > numCtx - 1) {
+      chats.push({ ...base, keptPromptTokens: 0, truncated: false, refused: true, instructionsSeen: false });
+      const refusal = {
+        error: {
+          code: 400,
+          message: `request (${promptTokens} tokens) exceeds the available context size (${numCtx} tokens), try increasing it`,
+          type: 'exceed_context_size_error',
+          n_prompt_tokens: promptTokens,
+          n_ctx: numCtx,
+        },
+      };
+      return json(res, 400, { error: JSON.stringify(refusal) });
+    }
+    const seen = truncate(prompt, numCtx);
+    const firstLine = String(allMessages.find((m) => m.role === 'user')?.content ?? '')
+      .split('\n')[0]!
+      .trim();
+    const instructionsSeen = firstLine !== '' && seen.text.includes(firstLine);
+
+    const reply = compose(seen.text, instructionsSeen, spec.spot ?? OFF_BY_ONE, body.format);
+    // Generation: up to num_predict; at the window the context shifts (dropping more of the
+    // prompt) or, with `shift: false`, generation stops.
+    const reasoningTokens = mode === 'off' ? 0 : ollamaTokens(reply.reasoning);
+    const answerTokens = ollamaTokens(reply.answer);
+    const windowLeft = shiftOn ? Number.POSITIVE_INFINITY : Math.max(0, numCtx - seen.tokens);
+    const limit = Math.min(numPredict ?? Number.POSITIVE_INFINITY, windowLeft);
+    const generated = Math.min(reasoningTokens + answerTokens, limit);
+    const shifted = shiftOn && seen.tokens + generated > numCtx;
+    const record: OllamaChatRecord = {
+      ...base,
+      keptPromptTokens: seen.tokens,
+      truncated: seen.truncated || shifted || base.droppedMessages > 0,
+      refused: false,
+      instructionsSeen,
     };
     chats.push(record);
     res.on('close', () => {
@@ -327,9 +369,9 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     const take = (text: string, field: 'thinking' | 'content') => {
       for (const piece of pieces(text)) {
         if (budget <= 0) return;
-        const tokens = ollamaTokens(piece);
-        const kept = tokens <= budget ? piece : piece.slice(0, budget * CHARS_PER_TOKEN);
-        budget -= Math.min(tokens, budget);
+        const tokens = encode(piece);
+        const kept = tokens.length <= budget ? piece : decode(tokens.slice(0, budget));
+        budget -= Math.min(tokens.length, budget);
         parts.push({ [field]: kept });
       }
     };
@@ -425,14 +467,35 @@ function renderPrompt(messages: readonly Record<string, unknown>[], think: boole
   return `${out}<｜Assistant｜>${think ? '<think>\n' : ''}`;
 }
 
-/** Ollama's truncation of a prompt longer than the window (see the header). */
-function truncate(prompt: string, tokens: number, numCtx: number): { text: string; tokens: number; truncated: boolean } {
-  if (tokens <= numCtx - 1) return { text: prompt, tokens, truncated: false };
+/**
+ * server/prompt.go chatPrompt with truncation on: from the oldest message on, drop messages until
+ * the rendered prompt fits the window, keeping system messages and always the last message.
+ */
+function dropOldestMessages(
+  messages: readonly Record<string, unknown>[],
+  think: boolean,
+  numCtx: number,
+): readonly Record<string, unknown>[] {
+  for (let from = 0; from < messages.length; from++) {
+    const system = messages.slice(0, from).filter((m) => m.role === 'system');
+    const kept = [...system, ...messages.slice(from)];
+    if (from === messages.length - 1 || ollamaTokens(renderPrompt(kept, think)) <= numCtx) return kept;
+  }
+  return messages;
+}
+
+/**
+ * The runner's cut of a prompt longer than the window (llm/llama_server.go,
+ * completionPromptForRequest): keep `num_keep` tokens plus the BOS, then the end, so the prompt
+ * fills `contextShiftPromptLimit` = numCtx - (numCtx - keep) / 2 tokens.
+ */
+function truncate(prompt: string, numCtx: number): { text: string; tokens: number; truncated: boolean } {
+  const tokens = encode(prompt);
+  if (tokens.length <= numCtx - 1) return { text: prompt, tokens: tokens.length, truncated: false };
   const keep = Math.min(KEEP_TOKENS, numCtx - 1);
   const limit = numCtx - Math.max(Math.floor((numCtx - keep) / 2), 1);
-  const tail = limit - keep;
-  const text = prompt.slice(0, keep * CHARS_PER_TOKEN) + prompt.slice(prompt.length - tail * CHARS_PER_TOKEN);
-  return { text, tokens: limit, truncated: true };
+  const kept = [...tokens.slice(0, keep), ...tokens.slice(tokens.length - (limit - keep))];
+  return { text: decode(kept), tokens: kept.length, truncated: true };
 }
 
 /** The scripted model's reasoning and answer for what it can see. */

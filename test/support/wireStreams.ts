@@ -218,7 +218,11 @@ export function openrouterStream(options: StreamOptions = {}): ReplayResponse {
   );
 }
 
-/** vLLM with `--reasoning-parser`: `reasoning` (older releases `reasoning_content`), usage-only last chunk. */
+/**
+ * vLLM with `--reasoning-parser`: `reasoning`, usage-only last chunk. Older releases sent
+ * `reasoning_content` (`field`); vLLM 0.16 removed that name (vLLM docs, "Reasoning Outputs":
+ * "reasoning used to be called reasoning_content"). Without the parser vLLM sends `inlineThinkStream`.
+ */
 export function vllmStream(options: StreamOptions & { readonly field?: 'reasoning' | 'reasoning_content' } = {}): ReplayResponse {
   const model = options.model ?? 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B';
   const field = options.field ?? 'reasoning';
@@ -237,7 +241,11 @@ export function vllmStream(options: StreamOptions & { readonly field?: 'reasonin
   );
 }
 
-/** SGLang: `reasoning_content`, usage-only last chunk. */
+/**
+ * SGLang started with `--reasoning-parser` and asked `separate_reasoning: true`: `reasoning_content`,
+ * usage-only last chunk (python/sglang/srt/entrypoints/openai/serving_chat.py; SGLang docs,
+ * "Reasoning Parser"). Without the parser SGLang sends `inlineThinkStream`.
+ */
 export function sglangStream(options: StreamOptions = {}): ReplayResponse {
   const model = options.model ?? 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B';
   return assemble(
@@ -276,7 +284,10 @@ export function ollamaStream(options: StreamOptions = {}): ReplayResponse {
   );
 }
 
-/** llama.cpp server with `--reasoning-format deepseek`: `reasoning_content`; a last chunk with usage and timings. */
+/**
+ * llama.cpp server with `--reasoning-format deepseek` (or the request's `reasoning_format`):
+ * `reasoning_content`; a last chunk with usage and timings (tools/server/README.md, `--reasoning-format`).
+ */
 export function llamacppStream(options: StreamOptions & { readonly field?: 'reasoning_content' | 'reasoning' } = {}): ReplayResponse {
   const model = options.model ?? 'deepseek-r1';
   const field = options.field ?? 'reasoning_content';
@@ -302,7 +313,11 @@ export function llamacppStream(options: StreamOptions & { readonly field?: 'reas
   );
 }
 
-/** LM Studio: `reasoning_content` when "separate reasoning_content" is on, `reasoning` on newer models. */
+/**
+ * LM Studio: `reasoning_content` when the app separates reasoning (as in the responses quoted in
+ * lmstudio-bug-tracker 1602 and 1698), `reasoning` on newer models (`field`). With the setting off
+ * the thinking stays inline (`inlineThinkStream`; lmstudio-bug-tracker 1569).
+ */
 export function lmstudioStream(options: StreamOptions & { readonly field?: 'reasoning_content' | 'reasoning' } = {}): ReplayResponse {
   const model = options.model ?? 'deepseek/deepseek-r1-0528-qwen3-8b';
   const field = options.field ?? 'reasoning_content';
@@ -324,7 +339,9 @@ export function lmstudioStream(options: StreamOptions & { readonly field?: 'reas
 /**
  * A server without a reasoning parser: `<think>...</think>` inline in `content`. With `openTag:
  * false` the stream starts straight with the reasoning, as the original R1 and templates that
- * prefill `<think>\n` do. The content is cut at even character positions, so tags straddle chunks.
+ * prefill `<think>\n` do (SGLang docs, "Reasoning Parser": "DeepSeek-R1: No <think> start tag";
+ * the DeepSeekR1Parser docstring in TensorRT-LLM's tensorrt_llm/llmapi/reasoning_parser.py). The
+ * content is cut at even character positions, so tags straddle chunks.
  */
 export function inlineThinkStream(options: StreamOptions & { readonly openTag?: boolean } = {}): ReplayResponse {
   const model = options.model ?? 'deepseek-r1';

@@ -117,9 +117,42 @@ for (const [kind, flag] of [
     const profile = await profiles.resolve(backend, AbortSignal.timeout(5000));
     assert.equal(profile.answerConstraint, 'none');
     assert.equal(profile.constraintDropped, 'silenced-thinking');
-    assert.deepEqual(profile.observed, { inlineThink: true, reasoningWithConstraint: false });
+    assert.deepEqual(profile.observed, { inlineThink: true, reasoningWithConstraint: false, reasoningWithoutConstraint: true });
   });
 }
+
+test('a model that does not think at all: asked once without the constraint, which then stays (it was not to blame)', async () => {
+  const server = await serve(
+    'vllm',
+    (body) => ({
+      reasoning: '',
+      answer: body.response_format ? JSON_ANSWER : `One bug.\n\n\`\`\`json\n${JSON_ANSWER}\n\`\`\``,
+      // Bound by the schema from the first token it writes the same: it had nothing to think.
+      unthinking: JSON_ANSWER,
+    }),
+    false,
+  );
+  const backend = backendOn(server, 'vllm');
+  const profiles = new ProfileCache();
+  const first = await review(backend, profiles);
+  assert.equal(server.chats.length, 2);
+  assert.match(
+    first.parsed!.problem!,
+    /sent no reasoning from r1-distill with the answer constraint or without it, so the model does not seem to think there and the constraint stays/,
+  );
+  assert.deepEqual(
+    first.parsed!.findings.map((f) => f.startLine),
+    [3],
+  );
+  const second = await review(backend, profiles);
+  assert.equal(server.chats.length, 3, 'the next run sends the schema once, and nothing again');
+  assert.equal(schemaOf(server.chats[2]!), 'json_schema');
+  assert.equal(second.parsed!.problem, undefined);
+  assert.deepEqual(
+    second.parsed!.findings.map((f) => f.startLine),
+    [3],
+  );
+});
 
 test('vLLM ≥ 0.16 with its parser (reasoning only in delta.reasoning): the schema leaves the thinking free and stays', async () => {
   const server = await serve('vllm', reviewer, true);
@@ -200,7 +233,12 @@ test('TensorRT-LLM through openai-compatible: no window listed (assumed, said), 
     );
     assert.match(output.parsed!.problem!, /did not report r1-distill's context window; ThinkLens assumed 8,192 tokens/);
     const profile = await profiles.resolve(backend, AbortSignal.timeout(5000));
-    assert.deepEqual(profile.observed, reasoningParser ? { reasoningField: true } : { inlineThink: true });
+    assert.deepEqual(
+      profile.observed,
+      reasoningParser
+        ? { reasoningField: true, reasoningWithoutConstraint: true }
+        : { inlineThink: true, reasoningWithoutConstraint: true },
+    );
   }
 });
 
@@ -240,6 +278,10 @@ test('the note names the server, the model and what to change there', () => {
   // A reasoning field with the constraint on is what trust looks like: the constraint stays.
   const vllm = profileOf(createBackend({ backend: 'vllm', baseUrl: 'http://127.0.0.1:9/v1', model: 'r1' }, {}), { source: 'none' });
   assert.equal(withObservations(vllm, { reasoningField: true, reasoningWithConstraint: true }).answerConstraint, 'json-schema');
+  // No reasoning without the constraint either: the model does not think, the constraint stays.
+  const silent = withObservations(vllm, { reasoningWithConstraint: false, reasoningWithoutConstraint: false });
+  assert.equal(silent.answerConstraint, 'json-schema');
+  assert.equal(droppedConstraintNote(silent), undefined);
 });
 
 test('the splitter tells where the reasoning came from: a field, inline tags, or nowhere', () => {

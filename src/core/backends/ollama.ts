@@ -37,6 +37,17 @@
 // what is left of the window after the prompt: Ollama would otherwise shift its context during
 // generation, which also drops the start of the prompt.
 //
+// Never a silent cut: from v0.12.6 (ollama/ollama#12582; api/types.go `Truncate`, `Shift`) every
+// chat sends `truncate: false` and `shift: false`. Ollama's defaults are true: server/prompt.go
+// (chatPrompt) drops the oldest messages until the rendered prompt fits `num_ctx`, then the runner
+// (llm/llama_server.go, completionPromptForRequest) keeps `num_keep` tokens and cuts the rest to
+// about half the window; and a generation that reaches the window shifts the context. With both
+// off, a prompt longer than the window is a 400 (current Ollama relays llama-server's
+// `exceed_context_size_error` with `n_prompt_tokens`; v0.12.6 to the Go runners said "the input
+// length exceeds the context length"), which the planned run handles (plannedRun.ts), and a
+// generation that reaches the window ends with `done_reason: "length"`. Older servers ignore the
+// fields, so they are sent only to a server whose `/api/version` is v0.12.6 or newer.
+//
 // Time limits, retries and errors follow the OpenAI-compatible backend: a wait for response headers
 // (`requestTimeoutSeconds`, which here also covers loading the model and reading the prompt), an
 // idle timer on the body (`idleTimeoutSeconds`), retries of 5xx (Ollama's 503 "server busy") and
@@ -86,6 +97,8 @@ const TEMPLATE_TOKENS_PER_MESSAGE = 12;
 const MAX_LINE_BYTES = 256 * 1024;
 /** The first Ollama release that applies `format` only after the thinking (ollama/ollama#12460). */
 const FORMAT_AFTER_THINKING_SINCE: readonly number[] = [0, 12, 4];
+/** The first Ollama release that takes `truncate` and `shift` (ollama/ollama#12582). */
+const TRUNCATE_SWITCH_SINCE: readonly number[] = [0, 12, 6];
 /** The first Ollama release that takes `think` as a level for every thinking model (ollama/ollama#14625). */
 const THINK_LEVELS_SINCE: readonly number[] = [0, 17, 7];
 
@@ -112,7 +125,7 @@ export function ollamaRoot(baseUrl: string): string {
     .replace(/\/+$/, '');
 }
 
-/** Tokens a prompt may take, estimated high (estimateTokens counts 3 characters a token). */
+/** Tokens a prompt may take, estimated high (tokens.ts), with the chat template around each message. */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   return messages.reduce((sum, m) => sum + estimateTokens(m.content) + TEMPLATE_TOKENS_PER_MESSAGE, 0);
 }
@@ -169,6 +182,8 @@ interface ModelFacts {
   readonly formatAfterThinking: boolean;
   /** The server takes `think: "low" | "medium" | "high"` for any thinking model (v0.17.7 and newer). */
   readonly thinkLevels: boolean;
+  /** The server takes `truncate: false` and `shift: false` (v0.12.6 and newer). */
+  readonly truncateSwitch: boolean;
 }
 
 type OllamaModule = typeof import('ollama');
@@ -410,6 +425,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         thinks: capabilities?.includes('thinking'),
         formatAfterThinking: version !== undefined && versionAtLeast(version, FORMAT_AFTER_THINKING_SINCE),
         thinkLevels: version !== undefined && versionAtLeast(version, THINK_LEVELS_SINCE),
+        truncateSwitch: version !== undefined && versionAtLeast(version, TRUNCATE_SWITCH_SINCE),
       };
     } catch (err) {
       throw classify(err, signal, state, 'request');
@@ -465,7 +481,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
       loadedWindow = Math.max(loadedWindow, window.numCtx);
       const think = known.thinks ? thinkValue(request.reasoningEffort, known.thinkLevels) : undefined;
       const thinking = think !== undefined && think !== false;
-      const body = chatBody(model, request, window, think, thinking && known.formatAfterThinking);
+      const body = chatBody(model, request, window, think, thinking && known.formatAfterThinking, known.truncateSwitch);
 
       for (let retry = 0; ; retry++) {
         const progress = { arrived: false };
@@ -521,7 +537,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
     if (signal.aborted) throw cancelledError();
     if (!last) throw state.malformed ?? streamCutError(ctx);
     for (const piece of splitter.end()) yield piece;
-    const usage = usageOf(last);
+    const usage = usageOf(last, body.format !== undefined && think !== undefined && think !== false);
     if (usage) yield { kind: 'usage', usage: withCost(usage, preset.id, model, options.prices, startedAt) };
     yield {
       kind: 'done',
@@ -536,6 +552,9 @@ function sameModel(listed: unknown, asked: string): boolean {
   return typeof listed === 'string' && (listed === asked || listed === `${asked}:latest` || `${listed}:latest` === asked);
 }
 
+/** The chat body: the client's type, plus the switches it does not declare yet (api/types.go ChatRequest). */
+export type OllamaChatBody = ChatRequest & { stream: true; truncate?: boolean; shift?: boolean };
+
 /** The `/api/chat` body: only role and content of each turn (never earlier reasoning). */
 export function chatBody(
   model: string,
@@ -543,16 +562,19 @@ export function chatBody(
   window: WindowPlan,
   think: ChatRequest['think'],
   formatAllowed: boolean,
-): ChatRequest & { stream: true } {
+  truncateSwitch = false,
+): OllamaChatBody {
   const options: NonNullable<ChatRequest['options']> = { num_ctx: window.numCtx, num_predict: window.numPredict };
   if (request.temperature !== undefined) options.temperature = request.temperature;
   if (request.topP !== undefined) options.top_p = request.topP;
   if (request.seed !== undefined) options.seed = request.seed;
-  const body: ChatRequest & { stream: true } = {
+  const body: OllamaChatBody = {
     model,
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
     stream: true,
     options,
+    // Never cut the prompt or shift the context (see the header).
+    ...(truncateSwitch ? { truncate: false, shift: false } : {}),
   };
   if (think !== undefined) body.think = think;
   if (formatAllowed) {
@@ -574,12 +596,17 @@ export function thinkValue(effort: BackendRequest['reasoningEffort'], levels: bo
   return effort === 'max' ? 'high' : effort;
 }
 
-/** Usage from the last line: `prompt_eval_count`, `eval_count`, and tokens/s from `eval_duration` (ns). */
-export function usageOf(last: Partial<ChatResponse>): Usage | undefined {
+/**
+ * Usage from the last line: `prompt_eval_count`, `eval_count`, and tokens/s from `eval_duration`
+ * (ns). After a `format` restart (thinking, then the answer under the grammar) the prompt count is
+ * that of the second pass, which read the thinking too: `restarted` marks it.
+ */
+export function usageOf(last: Partial<ChatResponse>, restarted = false): Usage | undefined {
   const promptTokens = count(last.prompt_eval_count);
   const completionTokens = count(last.eval_count);
   if (promptTokens === undefined && completionTokens === undefined) return undefined;
   const usage: Usage = { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 };
+  if (restarted || promptTokens === undefined) usage.promptTokensUncertain = true;
   const nanoseconds = count(last.eval_duration);
   if (completionTokens !== undefined && nanoseconds !== undefined && nanoseconds > 0) {
     usage.tokensPerSecond = completionTokens / (nanoseconds / 1e9);

@@ -17,6 +17,8 @@ export interface ServerObservations {
   readonly inlineThink?: boolean;
   /** With the constraint on, reasoning arrived (it leaves the thinking free) or none did (it silences it). */
   readonly reasoningWithConstraint?: boolean;
+  /** Without a constraint, reasoning arrived; `false`: none did either, so the model does not think there. */
+  readonly reasoningWithoutConstraint?: boolean;
 }
 
 /** Why the preset's constraint is not sent to this server this session. */
@@ -95,7 +97,8 @@ export function withObservations(profile: BackendProfile, observed: ServerObserv
 function droppedFor(constraint: AnswerConstraint, observed: ServerObservations): DroppedConstraint | undefined {
   // The in-process grammar is ours and applies only after the thought: nothing to drop.
   if (constraint === 'none' || constraint === 'grammar') return undefined;
-  if (observed.reasoningWithConstraint === false) return 'silenced-thinking';
+  // No reasoning without the constraint either: the model does not think, and the constraint is not to blame.
+  if (observed.reasoningWithConstraint === false && observed.reasoningWithoutConstraint !== false) return 'silenced-thinking';
   // A server that sends the thinking inline runs no reasoning parser: its schema would bind from the first token.
   if (observed.inlineThink && constraint === 'json-schema') return 'inline-think';
   return undefined;
@@ -155,6 +158,10 @@ export class ProfileCache {
       // Once a constraint silenced the thinking it is not sent again, so `false` stays.
       ...(constrained && thinkingExpected && before.reasoningWithConstraint !== false
         ? { reasoningWithConstraint: observed.reasoning !== 'none' }
+        : {}),
+      // One unconstrained answer with reasoning shows that the model thinks; `true` stays.
+      ...(!constrained && thinkingExpected && before.reasoningWithoutConstraint !== true
+        ? { reasoningWithoutConstraint: observed.reasoning !== 'none' }
         : {}),
     };
     this.observations.set(key, next);

@@ -9,9 +9,10 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
-import { startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const MODEL = 'git-scopes';
@@ -76,7 +77,7 @@ describe('Git scopes and the enclosing function', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
     // Leave the repository clean: it stays open in the git extension, and a later Review
     // Uncommitted Changes (another suite) reviews every open repository's changes.
@@ -95,8 +96,90 @@ describe('Git scopes and the enclosing function', function () {
     assert.doesNotMatch(prompts['cart.ts']!, /workingTreePercent/);
     assert.doesNotMatch(prompts['cart.ts']!, /\b4\s*\|\s*sku: string;/, 'unchanged code far from the hunk was sent as code under review');
     // The run's title says what kind of review it was.
-    const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    const thinklens = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
     assert.match(thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '', /^Review staged changes: .*cart\.ts/);
+  });
+
+  it('Review Staged Changes shows its findings on the working file: one Problems group, the fix applies there, and a finding whose code changed since staging stays in the panel without a fix', async () => {
+    const model = 'git-scopes-working';
+    const signature = 'export function applyDiscount(total: number, percent: number): number {';
+    const renamed = 'export function applyDiscount(total: number, percentOff: number): number {';
+    const answer = {
+      summary: 'Two problems.',
+      findings: [
+        {
+          title: 'Ambiguous parameter name',
+          severity: 'warning',
+          category: 'bug',
+          startLine: 17,
+          endLine: 17,
+          quote: signature,
+          explanation: 'Percent of what.',
+          fix: { startLine: 17, endLine: 17, replacement: renamed },
+        },
+        {
+          title: 'Percent used as a fraction',
+          severity: 'error',
+          category: 'bug',
+          startLine: 19,
+          endLine: 19,
+          quote: 'return total - total * stagedPercent;',
+          explanation: 'Divide by 100.',
+          fix: { startLine: 19, endLine: 19, replacement: '  return total - (total * stagedPercent) / 100;' },
+        },
+      ],
+    };
+    server.script(model, [
+      deepseekStream({ model, reasoning: 'Looking at the staged hunk.', answer: `\`\`\`json\n${JSON.stringify(answer)}\n\`\`\`` }),
+    ]);
+    const settings = vscode.workspace.getConfiguration('thinklens');
+    await settings.update('model', model, vscode.ConfigurationTarget.Global);
+    const working = vscode.Uri.file(join(repo, 'cart.ts'));
+    try {
+      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('thinklens.reviewStaged');
+      const outcome = outcomes.find((o) => o.findings.length > 0);
+      assert.ok(outcome, 'the staged review published no findings');
+      // One group in Problems: the working file's; none on the staged copy.
+      const groups = vscode.languages
+        .getDiagnostics()
+        .filter(([, diagnostics]) => diagnostics.some((d) => d.source === 'ThinkLens'))
+        .map(([uri]) => uri);
+      assert.ok(!groups.some((uri) => uri.scheme === 'git'), `Problems has a group for the staged copy: ${groups.map(String).join(', ')}`);
+      const rows = vscode.languages
+        .getDiagnostics(working)
+        .filter((d) => d.source === 'ThinkLens' && d.severity !== vscode.DiagnosticSeverity.Hint);
+      assert.deepEqual(
+        rows.map((d) => d.range.start.line + 1),
+        [17],
+      );
+      // The title names the file as a person knows it, not the git copy.
+      const thinklens = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
+      const view = thinklens.panel.runView(outcome.runId!);
+      assert.match(
+        view?.header.title ?? '',
+        new RegExp(`^Review staged changes: ${vscode.workspace.asRelativePath(working).replace(/[.]/g, '\\.')}:`),
+      );
+      // The code changed since staging: in the panel, with the reason, and no fix.
+      const gone = view?.result?.findings.find((f) => f.title === 'Percent used as a fraction');
+      assert.ok(gone, 'the finding on code that changed since staging is not in the panel');
+      assert.equal(gone.hasFix, false);
+      assert.equal(gone.stale, true);
+      assert.match(gone.fixRefused ?? '', /not in the working file/);
+      // Apply fix changes the working file, not the read-only copy.
+      const kept = outcome.findings.find((f) => f.finding.title === 'Ambiguous parameter name')!;
+      assert.equal(kept.uri.toString(), working.toString());
+      const applied = await vscode.commands.executeCommand<{ applied: boolean; reason?: string }>('thinklens.applyFix', kept.id);
+      assert.deepEqual(applied, { applied: true });
+      const document = await vscode.workspace.openTextDocument(working);
+      assert.equal(document.lineAt(16).text, renamed);
+      // Leave the working file as it is on disk for the next tests.
+      const restore = new vscode.WorkspaceEdit();
+      restore.replace(working, document.lineAt(16).range, signature);
+      await vscode.workspace.applyEdit(restore);
+      await document.save();
+    } finally {
+      await settings.update('model', MODEL, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('Review Unstaged Changes reviews the working tree against the index', async () => {
@@ -126,7 +209,7 @@ describe('Git scopes and the enclosing function', function () {
       previousRef: `${commitHash}~1`,
     });
     const prompts = promptsSince(start);
-    const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    const thinklens = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
     assert.match(
       thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '',
       new RegExp(`^Review commit ${commitHash.slice(0, 7)}: .*util\\.ts`),
