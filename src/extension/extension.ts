@@ -13,6 +13,7 @@ import { Log } from './log';
 import { panelRoutes } from './panel/panelRoutes';
 import { ReviewPanel } from './panel/reviewPanel';
 import { RunController } from './runs';
+import { registerLanguageModelTools } from './lmTools';
 import { ApiKeys } from './secrets';
 import { StatusBar } from './statusBar';
 
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): ThinkLensTestApi | u
     extensionUri: context.extensionUri,
     storageUri: context.globalStorageUri,
   }).forEach(track);
+  registerLanguageModelTools({ runs, backends, panel, globalState: context.globalState, log }).forEach(track);
   // The setup card, the status bar and a run waiting for setup follow every change of the setup.
   const setup = track(new SetupWatch(backends, status, panel, runs));
   track(keys.onDidChange(() => setup.changed()));
