@@ -16,6 +16,7 @@ import type { ReviewPanel } from './panel/reviewPanel';
 import type { RunController, RunOutcome } from './runs';
 import type { ApiKeys } from './secrets';
 import type { Backends } from './backends';
+import type { StatusBar } from './statusBar';
 import { downloadModelCommand } from './modelDownload';
 import { selectBackendFlow, type SetupOutcome } from './setup';
 import { COMMAND, INTERNAL_COMMAND, type CommandId } from '../bridge/commandIds';
@@ -27,6 +28,7 @@ export interface CommandDeps {
   readonly panel: ReviewPanel;
   readonly keys: ApiKeys;
   readonly backends: Backends;
+  readonly status: StatusBar;
   readonly extensionUri: vscode.Uri;
   /** Where the walkthrough's sample is copied (the extension's global storage). */
   readonly storageUri: vscode.Uri;
@@ -128,16 +130,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined),
     ),
     guarded(COMMAND.downloadModel, () => downloadModelCommand(log)),
-    guarded(COMMAND.clearFindings, (scope, options) =>
-      clearFindings(
-        findings,
-        scope === 'file' || scope === 'all' ? scope : undefined,
-        (options as { confirmed?: unknown } | undefined)?.confirmed === true,
-      ),
-    ),
-    guarded(COMMAND.exportTrace, (runId, target) =>
-      panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined),
-    ),
+    // Any extension can run a command: clearing every file always asks, and an export always goes
+    // through the save dialog (no argument skips either).
+    guarded(COMMAND.clearFindings, (scope) => clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined)),
+    guarded(COMMAND.exportTrace, (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
     guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
@@ -202,7 +198,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
  * Clears findings from the editor: this file, or (after asking) every file. The panel keeps the
  * runs and says their findings were cleared. Returns how many were cleared.
  */
-async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined, confirmed: boolean): Promise<number> {
+async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined): Promise<number> {
   const counts = findings.counts();
   const total = counts.reduce((n, c) => n + c.findings, 0);
   if (total === 0) {
@@ -240,7 +236,7 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
     return here.findings;
   }
   if (chosen !== 'all') return 0;
-  if (!confirmed && counts.length > 1) {
+  if (counts.length > 1) {
     const clear = 'Clear All';
     const answer = await vscode.window.showWarningMessage(
       `Clear all ${plural(total, 'ThinkLens finding')} in ${plural(counts.length, 'file')}?`,
@@ -421,6 +417,7 @@ async function selectBackend(deps: CommandDeps): Promise<SetupOutcome | undefine
       await setApiKey(deps, backend);
       return Boolean(await deps.keys.get(backend));
     },
+    onConnected: () => deps.status.connectionWorks(),
   });
   if (outcome) await deps.backends.reset();
   return outcome;

@@ -23,6 +23,11 @@ export class RunActivity {
     if (this.live.delete(runId)) this.lastEnd = how;
   }
 
+  /** The backend answered a connection test: the last run's error no longer describes it. */
+  forgetError(): void {
+    if (this.lastEnd === 'error') this.lastEnd = undefined;
+  }
+
   get running(): number {
     return this.live.size;
   }

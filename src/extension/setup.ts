@@ -39,6 +39,8 @@ export interface SetupDeps {
   readonly keys: ApiKeys;
   /** Asks for and stores the key of `backend`; resolves false when the person gave none. */
   askApiKey(backend: BackendId): Promise<boolean>;
+  /** The connection test found the server and the model. */
+  onConnected?(): void;
 }
 
 const TYPE_MODEL = '$(edit) Type a model name…';
@@ -73,18 +75,31 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
     baseUrl = typed.trim();
   }
 
-  // Step 3: the key, when the backend needs one and has none yet.
+  // Step 3: the key: required by a hosted API (asked when there is none yet), optional for a server.
   if (preset.requiresApiKey && !(await deps.keys.get(backend))) {
     if (!(await deps.askApiKey(backend))) return undefined;
+  } else if (!preset.hosted) {
+    const typed = await askOptionalKey(preset.label, Boolean(await deps.keys.get(backend)));
+    if (typed === undefined) return undefined;
+    if (typed) await deps.keys.set(backend, typed);
   }
-  const apiKey = await deps.keys.get(backend);
+  let apiKey = await deps.keys.get(backend);
 
-  // Step 4: the model, from the server's own list (or typed).
-  const { listing, apiRoot } = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `ThinkLens: asking ${baseUrl} for its models…` },
-    () => listModelsOrApiRoot(backend, baseUrl, apiKey),
-  );
-  const model = await pickModel(preset.label, listing, config.backend === backend ? config.model : undefined, preset.defaultModel);
+  // Step 4: the model, from the server's own list (or typed). A refused key can be set right there.
+  const list = () =>
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `ThinkLens: asking ${baseUrl} for its models…` },
+      () => listModelsOrApiRoot(backend, baseUrl, apiKey),
+    );
+  let { listing, apiRoot } = await list();
+  let model: string | typeof SET_KEY | undefined;
+  for (;;) {
+    model = await pickModel(preset.label, listing, config.backend === backend ? config.model : undefined, preset.defaultModel);
+    if (model !== SET_KEY) break;
+    await deps.askApiKey(backend);
+    apiKey = await deps.keys.get(backend);
+    ({ listing, apiRoot } = await list());
+  }
   if (model === undefined) return undefined;
 
   await save('backend', backend);
@@ -103,12 +118,35 @@ export async function selectBackendFlow(deps: SetupDeps): Promise<SetupOutcome |
   }
   const found = describeFound(preset.label, baseUrl, listing, model);
   const ok = listing.ok && (listing.models.length === 0 || listing.models.includes(model));
-  if (ok) void vscode.window.showInformationMessage(`ThinkLens: ${found}`);
-  else
-    void vscode.window
-      .showWarningMessage(`ThinkLens: ${found}`, 'Select Backend')
-      .then((pick) => pick && vscode.commands.executeCommand(COMMAND.selectBackend));
+  if (ok) {
+    deps.onConnected?.();
+    void vscode.window.showInformationMessage(`ThinkLens: ${found}`);
+  } else {
+    // A refused key is fixed by a key, not by another backend.
+    const actions = !listing.ok && listing.kind === 'auth' ? [SET_KEY_LABEL, 'Select Backend'] : ['Select Backend'];
+    void vscode.window.showWarningMessage(`ThinkLens: ${found}`, ...actions).then((pick) => {
+      if (pick === SET_KEY_LABEL) void vscode.commands.executeCommand(COMMAND.setApiKey, backend);
+      else if (pick) void vscode.commands.executeCommand(COMMAND.selectBackend);
+    });
+  }
   return { backend, baseUrl, model, found, ok };
+}
+
+const SET_KEY_LABEL = 'Set API Key';
+/** The model step's answer when the person chose to set the key the server asked for. */
+const SET_KEY = Symbol('set-key');
+
+/** Step 3 for a server: a key only if it was started with one (vLLM, llama-server and others take `--api-key`). */
+async function askOptionalKey(label: string, stored: boolean): Promise<string | undefined> {
+  const typed = await vscode.window.showInputBox({
+    title: `ThinkLens: ${label} (3/4) — API key (optional)`,
+    prompt: stored
+      ? "A key is stored for this backend. Type a new one to replace it, or press Enter to keep it. Stored in VS Code's secret storage."
+      : "Only if the server was started with a key. Leave empty and press Enter for none. Stored in VS Code's secret storage.",
+    password: true,
+    ignoreFocusOut: true,
+  });
+  return typed === undefined ? undefined : typed.trim();
 }
 
 /**
@@ -179,10 +217,17 @@ async function pickModel(
   listing: ModelListing,
   current: string | undefined,
   fallback: string | undefined,
-): Promise<string | undefined> {
-  type Item = vscode.QuickPickItem & { model?: string };
+): Promise<string | typeof SET_KEY | undefined> {
+  type Item = vscode.QuickPickItem & { model?: string; setKey?: boolean };
   const models = listing.ok ? reasoningModelsFirst(listing.models) : [];
+  // What went wrong is an item of its own, read in full, never squeezed into the placeholder.
+  const problem: Item[] = listing.ok
+    ? []
+    : listing.kind === 'auth'
+      ? [{ label: `$(key) ${SET_KEY_LABEL}…`, detail: listing.problem, setKey: true, alwaysShow: true }]
+      : [{ label: '$(warning) The server did not list its models', detail: listing.problem, alwaysShow: true }];
   const items: Item[] = [
+    ...problem,
     ...models.map((m) => ({
       model: m,
       label: m,
@@ -198,7 +243,7 @@ async function pickModel(
     ? models.length
       ? `${models.length} model${models.length === 1 ? '' : 's'} on the server; reasoning models first`
       : 'The server lists no models: type the model name'
-    : `${listing.problem} Type a model name, or press Escape.`;
+    : 'Type a model name';
   pick.items = items;
   const preferred = items.find((i) => i.model && i.model === current) ?? items[0];
   if (preferred) pick.activeItems = [preferred];
@@ -209,6 +254,7 @@ async function pickModel(
   });
   pick.dispose();
   if (!chosen) return undefined;
+  if (chosen.setKey) return SET_KEY;
   if (chosen.model) return chosen.model;
   const typed = await vscode.window.showInputBox({
     title: `ThinkLens: ${label} — model name`,

@@ -41,6 +41,12 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** A connection test succeeded: "· error" from an earlier run goes. */
+  connectionWorks(): void {
+    this.activity.forgetError();
+    this.render();
+  }
+
   /** What the item shows, for the extension's own tests. */
   get text(): string {
     return this.item.text;

@@ -125,6 +125,11 @@ export function serverTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** A chat's prompt: the messages' text and a few tokens of chat template. */
+function chatPromptTokens(messages: readonly { content?: unknown }[]): number {
+  return serverTokens(messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n')) + 8;
+}
+
 export async function startLimitServer(options: LimitServerOptions): Promise<LimitServer> {
   const chats: Record<string, unknown>[] = [];
   const paths: string[] = [];
@@ -143,6 +148,19 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
       chats.push(body);
       return chat(body, chats.length - 1, res);
+    }
+    if (req.method === 'POST' && options.kind === 'vllm' && path === '/tokenize') {
+      // vllm/entrypoints/openai/protocol.py TokenizeChatRequest -> TokenizeResponse {count, max_model_len, tokens}:
+      // the messages with the chat template applied, counted as the chat request counts them.
+      const body = JSON.parse(await readBody(req)) as { messages?: { content?: unknown }[] };
+      const count = chatPromptTokens(body.messages ?? []);
+      return json(res, 200, { count, max_model_len: options.contextWindow, tokens: Array.from({ length: count }, (_, i) => i) });
+    }
+    if (req.method === 'POST' && options.kind === 'sglang' && path === '/v1/tokenize') {
+      // python/sglang/srt/entrypoints/openai/serving_tokenize.py: `prompt` text only, no chat template.
+      const body = JSON.parse(await readBody(req)) as { prompt?: unknown };
+      const count = serverTokens(String(body.prompt ?? ''));
+      return json(res, 200, { tokens: Array.from({ length: count }, (_, i) => i), count, max_model_len: options.contextWindow });
     }
     json(res, 404, { error: `no route ${req.method} ${path}` });
   }
@@ -245,7 +263,7 @@ export async function startLimitServer(options: LimitServerOptions): Promise<Lim
       }
     }
     const messages = (body.messages as { content: string }[]) ?? [];
-    const promptTokens = serverTokens(messages.map((m) => m.content).join('\n')) + 8;
+    const promptTokens = chatPromptTokens(messages);
     const requested = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
     // vLLM checks prompt + max_tokens against the window; the others only the prompt.
     if (kind === 'vllm' && promptTokens + (requested ?? 0) > contextWindow) {

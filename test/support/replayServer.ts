@@ -60,6 +60,12 @@ export interface ReplayServerOptions {
    */
   readonly maxInFlight?: number;
   readonly busyRetryAfterSeconds?: number;
+  /**
+   * Started with a key, as `vllm serve --api-key`: every `/v1` route without `Authorization: Bearer
+   * <key>` is `401 {"error": "Unauthorized"}` (vllm/entrypoints/openai/api_server.py,
+   * AuthenticationMiddleware).
+   */
+  readonly apiKey?: string;
 }
 
 export interface ReplayServer {
@@ -70,6 +76,8 @@ export interface ReplayServer {
   readonly requests: ReplayRequest[];
   /** The most chat requests served at once, and how many were turned away busy (maxInFlight). */
   readonly load: { readonly peakInFlight: number; readonly turnedAway: number };
+  /** How many times the model list was asked for (`GET …/models`, refused ones included). */
+  readonly modelListRequests: number;
   /** Queues responses for successive requests naming `model` (appends to what is queued). */
   script(model: string, responses: readonly ReplayResponse[]): void;
   setDefault(response: ReplayResponse): void;
@@ -87,6 +95,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   const scripts = new Map<string, ReplayResponse[]>();
   let fallback = options.defaultResponse ?? DEFAULT_REPLAY_RESPONSE;
   const requests: ReplayRequest[] = [];
+  let modelListRequests = 0;
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const load = { inFlight: 0, peakInFlight: 0, turnedAway: 0 };
@@ -108,6 +117,10 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         return sendJson(res, 400, { error: { message: 'expected {model, responses}' } });
       addScript(parsed.model, parsed.responses.map(responseFromSpec));
       return sendJson(res, 200, { ok: true });
+    }
+    if (req.method === 'GET' && path.endsWith('/models')) modelListRequests++;
+    if (options.apiKey !== undefined && path.startsWith('/v1') && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return sendJson(res, 401, { error: 'Unauthorized' });
     }
     if (req.method === 'GET' && path.endsWith('/models')) {
       return sendJson(res, 200, { object: 'list', data: [...scripts.keys()].map((id) => ({ id, object: 'model', owned_by: 'replay' })) });
@@ -177,6 +190,9 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     baseUrl: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
+    get modelListRequests() {
+      return modelListRequests;
+    },
     get load() {
       return { peakInFlight: load.peakInFlight, turnedAway: load.turnedAway };
     },

@@ -13,8 +13,9 @@ import { PRESETS, requestBody } from '../../src/core/backends/presets';
 import { answerJsonSchema } from '../../src/core/contract';
 import { planRun, splitForWindow, WARN_REASONING } from '../../src/core/plan';
 import { prepareRun, runPlanned } from '../../src/core/plannedRun';
+import { TokenCalibration } from '../../src/core/tokens';
 import type { Backend, BackendId, CodeUnderReview } from '../../src/core/types';
-import { startLimitServer, type LimitServer, type LimitServerKind, type ScriptedTurn } from '../support/limitServers';
+import { serverTokens, startLimitServer, type LimitServer, type LimitServerKind, type ScriptedTurn } from '../support/limitServers';
 import { deepseekStream, startReplayServer } from '../support/replayServer';
 import { hints } from '../support/remedyText';
 
@@ -394,4 +395,63 @@ test('the CLI plans like the core: the same code and settings give the same requ
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('vLLM and SGLang count the prompt: the plan holds the server’s count, the chat template included, and the request fits', async () => {
+  const code: CodeUnderReview = {
+    kind: 'review',
+    path: 'src/totals.ts',
+    languageId: 'typescript',
+    fileText: longFile(120),
+    ranges: [{ startLine: 1, endLine: 120 }],
+  };
+  for (const kind of ['vllm', 'sglang'] as const) {
+    const server = await serve(kind, 8192, reviewer);
+    const backend = backendOn(server, kind);
+    assert.ok(backend.countTokens, `${kind} counts with its server`);
+    const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), new ProfileCache(), new TokenCalibration());
+    assert.ok(plan.ok);
+    const planned = plan.requests[0]!;
+    const chatCount = serverTokens(planned.request.messages.map((m) => m.content).join('\n')) + 8;
+    if (kind === 'vllm') {
+      assert.equal(planned.promptTokens, chatCount, 'vLLM: /tokenize with the messages counts what the chat counts');
+    } else {
+      // SGLang counts text only: the messages' text by the server, the template around them estimated high.
+      assert.ok(planned.promptTokens >= chatCount, `SGLang: ${planned.promptTokens} ≥ ${chatCount}`);
+    }
+    assert.ok(planned.promptTokens < planned.promptEstimate, `${kind}: the server counted fewer than the estimate`);
+    assert.ok(server.paths.includes(kind === 'vllm' ? 'POST /tokenize' : 'POST /v1/tokenize'), server.paths.join(', '));
+    const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
+    assert.equal(output.error, undefined, `${kind}: ${output.error?.message}`);
+  }
+});
+
+test('a selection the estimate refuses is counted by the server, and sent when the count fits', async () => {
+  const server = await serve('vllm', 8192, reviewer);
+  const backend = backendOn(server, 'vllm');
+  const profiles = new ProfileCache();
+  const profile = await profiles.resolve(backend, AbortSignal.timeout(5000));
+  // The largest selection the estimate refuses but the server's count (about four characters a token) fits.
+  const fitsByCount = (lines: number) => {
+    const code: CodeUnderReview = {
+      kind: 'explain',
+      path: 'src/totals.ts',
+      languageId: 'typescript',
+      fileText: longFile(lines),
+      ranges: [{ startLine: 1, endLine: lines }],
+    };
+    return { code, byEstimate: planRun({ code, profile }) };
+  };
+  let lines = 200;
+  while (fitsByCount(lines + 10).byEstimate.ok) lines += 10;
+  const { code } = fitsByCount(lines + 10);
+  const byEstimate = planRun({ code, profile });
+  assert.equal(byEstimate.ok, false, 'the estimate refuses it');
+  const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), profiles, new TokenCalibration());
+  assert.ok(plan.ok, plan.ok ? '' : plan.error.message);
+  const planned = plan.requests[0]!;
+  assert.equal(planned.promptTokens, serverTokens(planned.request.messages.map((m) => m.content).join('\n')) + 8, 'the server’s count');
+  const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
+  assert.equal(output.error, undefined, output.error?.message);
+  assert.equal(server.chats.length, 1);
 });

@@ -61,7 +61,15 @@ test('a router: /props answers for the router itself, so the window is asked wit
   assert.equal(plan.profile.windowSource, '/props?model=');
   // Before, the router's dummy n_ctx of 0 left the window assumed at 4,096 and this file was split.
   assert.equal(plan.requests.length, 1, 'the file fits the model the router serves');
-  assert.deepEqual(server.paths, ['GET /props', 'GET /props?model=deepseek-r1-distill-qwen-7b']);
+  assert.deepEqual(
+    server.paths.filter((p) => p.startsWith('GET ')),
+    ['GET /props', 'GET /props?model=deepseek-r1-distill-qwen-7b'],
+  );
+  // The prompt is then counted by the router's model (tokenCount.ts).
+  assert.deepEqual(
+    server.paths.filter((p) => p.startsWith('POST ')),
+    ['POST /apply-template', 'POST /tokenize'],
+  );
 });
 
 test('a router without that model: the window is assumed, and the run says so', async () => {

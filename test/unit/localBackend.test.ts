@@ -130,6 +130,15 @@ test('reasoning and answer split exactly as scripted; the answer is the JSON con
   assert.ok(run.usage.tokensPerSecond! > 0);
 });
 
+test('the planner’s count for the in-process model is the model’s own: its chat wrapper and tokenizer, as the run counts', async () => {
+  const b = backend();
+  assert.ok(b.countTokens, 'the local backend counts with its own tokenizer');
+  const counted = await b.countTokens(request().messages, AbortSignal.timeout(60_000));
+  const run = await collect(b, request());
+  assert.equal(run.error, undefined);
+  assert.equal(counted, run.usage?.promptTokens);
+});
+
 test('the whole engine reads a local run: findings parse and land on the quoted lines', async () => {
   const code: CodeUnderReview = {
     kind: 'review',

@@ -18,7 +18,7 @@ import { basename } from 'node:path';
 import type { Backend, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
 import { BackendError, cancelledError } from '../errors';
 import type { LlamaRuntimePool } from './localRuntimes';
-import { EventQueue, generate } from './localRun';
+import { EventQueue, generate, promptTokensOf } from './localRun';
 import { LocalModelHost } from './localModelHost';
 
 export { LlamaRuntimePool, llamaRuntimes } from './localRuntimes';
@@ -69,6 +69,20 @@ export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
         await work;
         untrack();
         lease.release();
+      }
+    },
+    async countTokens(messages, signal) {
+      // The model's own chat wrapper and tokenizer (loading the model if it is not yet).
+      try {
+        const lease = await host.acquire(signal);
+        try {
+          return promptTokensOf(lease.loaded, messages);
+        } finally {
+          lease.release();
+        }
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return undefined;
       }
     },
     dispose: () => host.dispose(),

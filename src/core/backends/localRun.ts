@@ -54,10 +54,34 @@ export class EventQueue<T> {
   }
 }
 
-function toHistory(request: BackendRequest): ChatHistoryItem[] {
+function toHistory(request: Pick<BackendRequest, 'messages'>): ChatHistoryItem[] {
   return request.messages.map((m): ChatHistoryItem =>
     m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
   );
+}
+
+/** The chat as the model sees it: the turns, and for a thinking model the opened (or, with thinking off, closed) thought. */
+function promptHistory(loaded: ModelLease['loaded'], request: Pick<BackendRequest, 'messages' | 'reasoningEffort'>): ChatHistoryItem[] {
+  const history = toHistory(request);
+  if (loaded.chatWrapper.settings.segments?.thought !== undefined) {
+    // Force the turn to open with `<think>\n` (or, with thinking off, an empty closed thought).
+    const skipThinking = request.reasoningEffort === 'none';
+    history.push({
+      type: 'model',
+      response: [{ type: 'segment', segmentType: 'thought', text: skipThinking ? '\n\n' : '\n', ended: skipThinking }],
+    });
+  }
+  return history;
+}
+
+/** Tokens of the chat with the model's own chat wrapper and tokenizer: what the context will hold. */
+function countPrompt(loaded: ModelLease['loaded'], history: ChatHistoryItem[]): number {
+  return loaded.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(loaded.model.tokenizer).length;
+}
+
+/** The prompt tokens of `messages` as `generate` would send them (the planner's count for the in-process model). */
+export function promptTokensOf(loaded: ModelLease['loaded'], messages: BackendRequest['messages']): number {
+  return countPrompt(loaded, promptHistory(loaded, { messages }));
 }
 
 /** The last model turn cut right after its thought segment (what the answer phase continues). */
@@ -85,22 +109,14 @@ export async function generate(
   queue: EventQueue<ReasoningEvent>,
 ): Promise<void> {
   const { loaded, sequence } = lease;
-  const { lib, model, chatWrapper } = loaded;
+  const { lib, chatWrapper } = loaded;
   const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
   try {
     const thinks = chatWrapper.settings.segments?.thought !== undefined;
     const structured = options.structuredAnswer ?? true;
     const skipThinking = request.reasoningEffort === 'none';
-    const history = toHistory(request);
-    if (thinks) {
-      // Force the turn to open with `<think>\n` (or, with thinking off, an empty closed thought).
-      history.push({
-        type: 'model',
-        response: [{ type: 'segment', segmentType: 'thought', text: skipThinking ? '\n\n' : '\n', ended: skipThinking }],
-      });
-    }
-
-    const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length;
+    const history = promptHistory(loaded, request);
+    const promptTokens = countPrompt(loaded, history);
     const contextSize = sequence.contextSize;
     if (promptTokens + MIN_GENERATION_ROOM > contextSize) {
       throw new BackendError(

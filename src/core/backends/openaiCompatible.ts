@@ -44,6 +44,7 @@ import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { constraintInBody, requestBody } from './presets';
 import { describeServer } from './discovery';
+import { createTokenCounter } from './tokenCount';
 import { diagnoseNotFound } from './apiRoot';
 
 /** What every backend that talks to a server over HTTP is built from (this one and Ollama's). */
@@ -273,6 +274,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     }
   }
 
+  const countTokens = createTokenCounter({ route: preset.limits.tokenCount ?? 'none', baseUrl, model, ...(apiKey ? { apiKey } : {}) });
+
   /** A 404 is the address's fault when the same server answers at `<url>/v1` or lists the model. */
   async function explainNotFound(error: BackendError, signal: AbortSignal): Promise<BackendError> {
     const probe = { ...(apiKey ? { apiKey } : {}), signal, timeoutMs: 3000 };
@@ -287,6 +290,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     hosted: options.hosted,
     endpoint: baseUrl,
     describe: (signal) => describeServer({ preset, baseUrl, model, apiKey }, signal),
+    ...(countTokens ? { countTokens } : {}),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;

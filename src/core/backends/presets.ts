@@ -2,6 +2,7 @@
 // a request's options become that server's body fields (docs/wire.md, docs/limits.md). The OpenAI-compatible backend
 // reads everything server-specific from here; nothing else should branch on the preset id.
 
+import type { TokenCountRoute } from './tokenCount';
 import type { AnswerConstraint, BackendId, BackendRequest, ReasoningEffort } from '../types';
 
 export type { AnswerConstraint };
@@ -26,6 +27,8 @@ export interface PresetLimits {
   readonly assumedWindow: number;
   /** The window is set per request (Ollama's `num_ctx`), up to the model's maximum. */
   readonly windowPerRequest: boolean;
+  /** Where the server counts a prompt's tokens (tokenCount.ts); without one the planner estimates. */
+  readonly tokenCount?: TokenCountRoute;
   /** The most the server lets one answer be, thinking included, when it caps it below the window. */
   readonly maxOutputTokens?: number;
   /**
@@ -205,6 +208,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       discovery: 'llamacpp-props',
       assumedWindow: 4096,
       windowPerRequest: false,
+      tokenCount: 'llamacpp-tokenize',
       answerConstraint: 'json-schema',
       freeThinking: 'Start a current llama-server with --reasoning-format deepseek (not none), so the schema applies after the thinking.',
       thinkingSwitch: 'per-request',
@@ -227,6 +231,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       discovery: 'openai-models',
       assumedWindow: 8192,
       windowPerRequest: false,
+      tokenCount: 'vllm-tokenize',
       // Only with --reasoning-parser does vLLM hold the schema off the thinking (vLLM docs, "Reasoning Outputs").
       answerConstraint: 'json-schema',
       freeThinking: 'Start vLLM with --reasoning-parser (deepseek_r1 for R1 models), so the schema applies after the thinking.',
@@ -249,6 +254,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
       discovery: 'openai-models',
       assumedWindow: 8192,
       windowPerRequest: false,
+      tokenCount: 'sglang-tokenize',
       // Only with --reasoning-parser does SGLang separate the thinking (SGLang docs, "Reasoning Parser").
       answerConstraint: 'json-schema',
       freeThinking: 'Start SGLang with --reasoning-parser (deepseek-r1 for R1 models), so the schema applies after the thinking.',

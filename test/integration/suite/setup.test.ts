@@ -8,11 +8,12 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import type { SetupOutcome } from '../../../src/extension/setup';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
 import { errorResponse } from '../../support/wireStreams';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -31,7 +32,7 @@ const ANSWER = `The bound is off by one.\n\n\`\`\`json\n${JSON.stringify({
   ],
 })}\n\`\`\`\n`;
 
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 let workDir: string;
 const servers: ReplayServer[] = [];
 const settings = () => vscode.workspace.getConfiguration('thinklens');
@@ -66,11 +67,11 @@ describe('First run and setup', function () {
   before(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'thinklens-setup-'));
     await set('requestTimeoutSeconds', 10);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await Promise.all(servers.map((s) => s.close()));
   });
 
@@ -94,7 +95,7 @@ describe('First run and setup', function () {
     );
   });
 
-  it("Select Backend: backend, URL, the model picked from the server's own list, then a connection test that says what it found", async () => {
+  it("Select Backend: backend, URL, the optional key, the model picked from the server's own list, then a connection test that says what it found", async () => {
     const replay = await server();
     // The server lists these two; the reasoning model comes first in the picker.
     replay.script('plain-coder', []);
@@ -109,7 +110,7 @@ describe('First run and setup', function () {
       outcome = o;
       done = true;
     });
-    // A person presses Enter on each step: the current backend, the URL as filled in, the first model.
+    // A person presses Enter on each step: the current backend, the URL as filled in, no key, the first model.
     const end = Date.now() + 40_000;
     while (!done && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 400));
@@ -129,6 +130,59 @@ describe('First run and setup', function () {
       replay.requests.length === 0 || replay.requests.every((r) => r.path !== '/v1/chat/completions'),
       'the connection test sent code',
     );
+  });
+
+  it('Select Backend on a server that wants a key: an optional key step, the 401 as an item that sets the key and asks again; a working test clears "· error"', async () => {
+    // A run that fails leaves "· error" in the status bar.
+    const keyed = await startReplayServer({ apiKey: 'sk-setup-key-0123456789' });
+    servers.push(keyed);
+    keyed.script('setup-keyed', []);
+    await set('backend', 'openai-compatible');
+    await set('baseUrl', keyed.baseUrl);
+    await set('model', 'setup-keyed');
+    await openCartSelected();
+    const failed = await vscode.commands.executeCommand<RunOutcome>('thinklens.explainBug');
+    assert.equal(failed.error?.kind, 'auth');
+    await until(() => /error/.test(api.status.text), `the status bar to say "error" (it says "${api.status.text}")`);
+
+    // The flow: Enter on the backend, the URL and the (optional, empty) key; the model step's first item is Set API Key.
+    let done = false;
+    const flow = Promise.resolve(vscode.commands.executeCommand<SetupOutcome | undefined>('thinklens.selectBackend')).then(
+      () => (done = true),
+    );
+    const end = Date.now() + 40_000;
+    while (!done && Date.now() < end && keyed.modelListRequests < 2) {
+      await new Promise((r) => setTimeout(r, 400));
+      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    assert.ok(keyed.modelListRequests >= 2, 'the model step did not offer Set API Key on a 401 and list the models again after it');
+    // Escape ends the flow (it may be at the key's input or the model step again).
+    const closing = Date.now() + 20_000;
+    while (!done && Date.now() < closing) {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await flow;
+
+    // A server that answers: the connection test succeeds and the earlier run's "· error" goes.
+    const good = await server();
+    good.script('setup-good-r1', []);
+    await set('baseUrl', good.baseUrl);
+    await set('model', 'setup-good-r1');
+    let outcome: SetupOutcome | undefined;
+    done = false;
+    const second = Promise.resolve(vscode.commands.executeCommand<SetupOutcome | undefined>('thinklens.selectBackend')).then((o) => {
+      outcome = o;
+      done = true;
+    });
+    const until2 = Date.now() + 40_000;
+    while (!done && Date.now() < until2) {
+      await new Promise((r) => setTimeout(r, 400));
+      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    await second;
+    assert.equal(outcome?.ok, true, outcome?.found);
+    assert.doesNotMatch(api.status.text, /error/, `the status bar still says "${api.status.text}" after a working connection test`);
   });
 
   it('the Getting Started walkthrough is listed with its five steps, each wired to a registered command, and opens', async () => {
