@@ -43,6 +43,8 @@ const targets = {
     format: 'cjs',
     target: 'node20',
     external: nodeExternals,
+    // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow; its ES build bundles.
+    alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   },
   cli: {
     ...common,

@@ -60,4 +60,10 @@ export default defineConfig(
     files: ['test/integration/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // The probe is a plain CommonJS extension, as VS Code loads one (test/integration/probe).
+    files: ['test/integration/probe/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

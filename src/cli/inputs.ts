@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { unreviewableReason } from '../core/inputLimits';
-import { splitLines } from '../core/text';
 import type { LineRange } from '../core/types';
 import { UsageError, type CliRequest, type Shard } from './args';
 import { classify, expandPaths, IgnoreRules, toPosix, type Skipped } from './files';
@@ -47,13 +46,8 @@ export async function collectInputs(request: CliRequest, cwd: string, srcRoot: s
     );
     skipped.push(...expansion.skipped);
     for (const found of expansion.files) {
-      const text = await readText(found.absPath, found.display);
       const range = ranged.get(found.display);
-      if (range) {
-        const lineCount = splitLines(text).length;
-        if (range.endLine > lineCount)
-          throw new UsageError(`${found.display}:${range.startLine}-${range.endLine} is past the end of the file (${lineCount} lines)`);
-      }
+      const text = await readText(found.absPath, found.display, range);
       files.push({ file: found.display, absPath: found.absPath, rootPath: rootPath(found.absPath), text, ...(range ? { range } : {}) });
     }
   } else {
@@ -91,8 +85,11 @@ export function inShard(rootPath: string, shard: Shard): boolean {
   return createHash('sha256').update(rootPath).digest().readUInt32BE(0) % shard.count === shard.index - 1;
 }
 
-/** A named file's text; a binary or oversized one is refused with the numbers (exit 2). */
-async function readText(absPath: string, display: string): Promise<string> {
+/**
+ * A named file's text; a binary one, or one whose part to review (the `range`, else the whole file)
+ * is over the size limit or past its end, is refused with the numbers (exit 2).
+ */
+async function readText(absPath: string, display: string, range: LineRange | undefined): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await readFile(absPath);
@@ -100,7 +97,7 @@ async function readText(absPath: string, display: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such file: ${display}` : `cannot read ${display}: ${code ?? String(error)}`);
   }
-  const refused = unreviewableReason(display, bytes);
+  const refused = unreviewableReason(display, bytes, range);
   if (refused) throw new UsageError(refused);
   return bytes.toString('utf8');
 }

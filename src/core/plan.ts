@@ -88,6 +88,8 @@ export interface RefusedPlan {
   readonly ok: false;
   readonly profile: BackendProfile;
   readonly error: BackendError;
+  /** The one prompt that did not fit (a selection, a follow-up), so a server that counts can be asked whether it does. */
+  readonly prompt?: readonly ChatMessage[];
 }
 
 export interface PlanInput {
@@ -158,15 +160,17 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
 
   if (input.followUp) {
     const recipe: PromptRecipe = { kind: 'follow-up', history: input.followUp.history, question: input.followUp.question };
-    const tokens = fit(messagesOf(code, recipe, jsonAnswer));
+    const messages = messagesOf(code, recipe, jsonAnswer);
+    const tokens = fit(messages);
     if (tokens + answerReserve + minReasoning > profile.contextWindow) {
-      return refuse(
+      const refused = refuse(
         profile,
         `The conversation so far needs about ${n(tokens)} tokens`,
         tokens,
         answerReserve + minReasoning,
         'Start a new run instead of a follow-up.',
       );
+      return { ...refused, prompt: messages };
     }
     return finish({ ok: true, profile, requests: [size(code, recipe)], warnings, settings }, thinks);
   }
@@ -174,7 +178,8 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   // The prompt builder budgets reference context by the plain estimate.
   const budget = Math.floor((profile.contextWindow - answerReserve - reasoningTarget) / factor);
   const recipe: PromptRecipe = { kind: 'code', contextTokenBudget: budget };
-  const tokens = fit(messagesOf(code, recipe, jsonAnswer));
+  const whole = messagesOf(code, recipe, jsonAnswer);
+  const tokens = fit(whole);
   if (tokens + answerReserve + minReasoning <= profile.contextWindow) {
     return finish({ ok: true, profile, requests: [size(code, recipe)], warnings, settings }, thinks);
   }
@@ -185,12 +190,13 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   if (!isWholeFileReview(code, editable, lines.length)) {
     const codeTokens = factor * estimateTokens(editable.map((r) => lines.slice(r.startLine - 1, r.endLine).join('\n')).join('\n'));
     const what = code.kind === 'explain' ? 'The selected code' : 'The code under review';
-    return refuse(
+    const refused = refuse(
       profile,
       `${what} (${editable.map(formatLines).join(', ')}) needs about ${n(Math.ceil(codeTokens))} tokens, with the instructions ${n(tokens)}`,
       tokens,
       answerReserve + minReasoning,
     );
+    return { ...refused, prompt: whole };
   }
 
   // A file review: overlapping parts, each as large as the window allows while thinking keeps its target.

@@ -67,20 +67,27 @@ export async function prepareRun(
   const counted = new Map<string, number>();
   let current = plan();
   if (!backend.countTokens) return current;
-  for (let round = 0; round < COUNT_ROUNDS && current.ok; round++) {
-    let undercounted = false;
-    for (const planned of current.requests) {
-      const messagesKey = countKey(planned.request.messages);
+  for (let round = 0; round < COUNT_ROUNDS; round++) {
+    // The planned prompts, or the one prompt a refused plan could not fit (the estimate may be high).
+    const prompts = current.ok
+      ? current.requests.map((r) => ({ messages: r.request.messages, planned: r.promptTokens, estimate: r.promptEstimate }))
+      : current.prompt
+        ? [{ messages: current.prompt, planned: undefined, estimate: undefined }]
+        : [];
+    let changed = false;
+    for (const prompt of prompts) {
+      const messagesKey = countKey(prompt.messages);
       if (counted.has(messagesKey)) continue;
-      const count = await backend.countTokens(planned.request.messages, signal);
+      const count = await backend.countTokens(prompt.messages, signal);
       if (count === undefined) return current; // the server does not count: the estimate stands
       counted.set(messagesKey, count);
-      calibration.observe(key, planned.promptEstimate, count);
-      if (count > planned.promptTokens) undercounted = true;
+      if (prompt.estimate !== undefined) calibration.observe(key, prompt.estimate, count);
+      // An undercount calls for a new plan; so does a refusal, whose count may now fit.
+      if (prompt.planned === undefined || count > prompt.planned) changed = true;
     }
     // Planned again with the counts in place of the estimates (and, after an undercount, a larger factor).
     current = plan();
-    if (!undercounted) break;
+    if (!changed) break;
   }
   return current;
 }

@@ -16,9 +16,11 @@
 //
 // Several blocks: text before a `<think>` is answer text, and a `<think>` after answer text opens
 // another reasoning block (interleaved thinking). Such a later block is only believed once its
-// `</think>` arrives: an answer that merely mentions `<think>` in its prose must not lose the rest
-// of its text, so a block that never closes goes back into the answer, tag and all. A tag inside a
-// markdown code span or fence, or anywhere in an answer that is bare JSON, is text, not a tag.
+// `</think>` arrives outside any markdown code the block itself opened: an answer that merely
+// mentions `<think>` in its prose (and quotes `'</think>'` in the code of its JSON block, say) must
+// not lose the rest of its text, so a block that never closes goes back into the answer, tag and
+// all. A tag inside a markdown code span or fence, or anywhere in an answer that is bare JSON, is
+// text, not a tag.
 // Blocks are joined with a line break in the reasoning, and the answer text around a removed block
 // gets one when neither side has whitespace there.
 //
@@ -79,6 +81,8 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
   let serverSplits = false;
   /** Markdown code and bare JSON in the prose (undecided or answer text), where tags are text. */
   const prose = createProseTracker();
+  /** Markdown code opened inside a later block, where `</think>` is text and does not close it. */
+  const laterBlockCode = createProseTracker();
 
   let out: SplitPiece[] = [];
   let reasoningStarted = false;
@@ -185,6 +189,16 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
           if (close >= 0) {
             const before = pending.slice(0, close);
             pending = pending.slice(close + CLOSE_TAG.length);
+            if (state === 'laterBlock') {
+              laterBlockCode.feed(before);
+              if (laterBlockCode.inCode()) {
+                // Inside markdown code the block opened (the answer's JSON quoting code, say): the
+                // tag is that code's text, so this is no reasoning block but prose about the tag.
+                laterBlockText += before + CLOSE_TAG;
+                laterBlockCode.feed(CLOSE_TAG);
+                continue;
+              }
+            }
             closeBlock(state === 'laterBlock' ? laterBlockText + before : before);
             laterBlockText = '';
             continue;
@@ -193,7 +207,10 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
           const settled = pending.slice(0, pending.length - keep);
           pending = pending.slice(pending.length - keep);
           if (state === 'think') emitReasoning(settled);
-          else laterBlockText += settled;
+          else {
+            laterBlockText += settled;
+            laterBlockCode.feed(settled);
+          }
           return;
         }
         case 'undecided':
@@ -228,6 +245,7 @@ export function createReasoningSplitter(options: ReasoningSplitterOptions = {}):
             undecidedText = '';
           }
           state = 'laterBlock';
+          laterBlockCode.reset();
           continue;
         }
       }
@@ -348,6 +366,10 @@ function createProseTracker() {
     },
     tagsAreText(): boolean {
       return firstChar === '{' || firstChar === '[' || endRun() > 0;
+    },
+    /** Inside a code span or fence (whatever the first character was). */
+    inCode(): boolean {
+      return endRun() > 0;
     },
     reset(): void {
       firstChar = '';

@@ -2,6 +2,7 @@
 // split the way VS Code splits them (\r\n, \n or a lone \r), so line numbers and UTF-16 columns
 // computed here match the editor's.
 
+import { createReasoningSplitter } from './reasoningSplitter';
 import type { LineRange } from './types';
 
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -61,41 +62,18 @@ export function formatLines(range: LineRange): string {
 }
 
 /**
- * Removes reasoning that leaked into an answer: whole `<think>…</think>` blocks, and everything
- * before a stray `</think>` (templates that prefill the opening tag never send it). An unclosed
- * `<think>` drops the rest of the text unless that would leave nothing.
+ * Removes reasoning that leaked into an answer, as the stream's splitter reads it (one home for what
+ * is a tag: src/core/reasoningSplitter.ts): whole `<think>…</think>` blocks, and everything before a
+ * stray `</think>` (templates that prefill the opening tag never send it). Tags inside markdown
+ * code, a block whose `</think>` only comes inside code it opened, and a `<think>` that never
+ * closes after answer text are the answer's own text.
  */
 export function stripThink(text: string): string {
-  // Searched forward only, never a lazy regex over the rest: many unclosed tags must not go quadratic.
-  let result = '';
-  let from = 0;
-  for (;;) {
-    const open = findTag(text, OPEN_TAG, from);
-    if (open < 0) break;
-    const close = findTag(text, CLOSE_TAG, open);
-    if (close < 0) break;
-    result += text.slice(from, open);
-    from = close + '</think>'.length;
-  }
-  result += text.slice(from);
-  let strayClose = -1;
-  for (let at = findTag(result, CLOSE_TAG, 0); at >= 0; at = findTag(result, CLOSE_TAG, at + 1)) strayClose = at;
-  if (strayClose >= 0) result = result.slice(strayClose + '</think>'.length);
-  const open = findTag(result, OPEN_TAG, 0);
-  if (open >= 0) {
-    const before = result.slice(0, open);
-    result = before.trim() ? before : result.slice(open + '<think>'.length);
-  }
-  return result;
-}
-
-const OPEN_TAG = /<think>/gi;
-const CLOSE_TAG = /<\/think>/gi;
-
-function findTag(text: string, tag: RegExp, from: number): number {
-  tag.lastIndex = from;
-  const match = tag.exec(text);
-  return match ? match.index : -1;
+  const splitter = createReasoningSplitter();
+  return [...splitter.push({ content: text }), ...splitter.end('stop')]
+    .filter((piece) => piece.kind === 'answer')
+    .map((piece) => piece.text)
+    .join('');
 }
 
 /** The `  12 | ` prefix the prompt puts before each code line. */

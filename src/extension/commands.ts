@@ -150,16 +150,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined),
     ),
     guarded(COMMAND.downloadModel, () => downloadModelCommand(log)),
-    guarded(COMMAND.clearFindings, (scope, options) =>
-      clearFindings(
-        findings,
-        scope === 'file' || scope === 'all' ? scope : undefined,
-        (options as { confirmed?: unknown } | undefined)?.confirmed === true,
-      ),
-    ),
-    guarded(COMMAND.exportTrace, (runId, target) =>
-      panel.exportRun(typeof runId === 'string' ? runId : undefined, target instanceof vscode.Uri ? target : undefined),
-    ),
+    // Any extension can run a command: clearing every file always asks, and an export always goes
+    // through the save dialog (no argument skips either).
+    guarded(COMMAND.clearFindings, (scope) => clearFindings(findings, scope === 'file' || scope === 'all' ? scope : undefined)),
+    guarded(COMMAND.exportTrace, (runId) => panel.exportRun(typeof runId === 'string' ? runId : undefined)),
     guarded(COMMAND.showHistory, () => panel.showHistory()),
     guarded(COMMAND.showLog, () => log.show()),
     guarded(COMMAND.detectLocalServers, () => reportLocalServers()),
@@ -224,7 +218,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
  * Clears findings from the editor: this file, or (after asking) every file. The panel keeps the
  * runs and says their findings were cleared. Returns how many were cleared.
  */
-async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined, confirmed: boolean): Promise<number> {
+async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | undefined): Promise<number> {
   const counts = findings.counts();
   const total = counts.reduce((n, c) => n + c.findings, 0);
   if (total === 0) {
@@ -262,7 +256,7 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
     return here.findings;
   }
   if (chosen !== 'all') return 0;
-  if (!confirmed && counts.length > 1) {
+  if (counts.length > 1) {
     const clear = 'Clear All';
     const answer = await vscode.window.showWarningMessage(
       `Clear all ${plural(total, 'ThinkLens finding')} in ${plural(counts.length, 'file')}?`,

@@ -10,14 +10,27 @@ export function consentKey(backend: Backend): string {
   return `thinklens.consent.${backend.endpoint ? originOf(backend.endpoint) : backend.id}`;
 }
 
-export async function confirmHostedUse(state: vscode.Memento, backend: Backend): Promise<boolean> {
-  if (!backend.hosted) return true;
-  const key = consentKey(backend);
-  if (state.get<boolean>(key)) return true;
+/** Whether code for `backend` may be sent without asking: a local backend, or a hosted endpoint already agreed to. */
+export function consentGiven(state: vscode.Memento, backend: Backend): boolean {
+  return !backend.hosted || state.get<boolean>(consentKey(backend)) === true;
+}
+
+/** Remembers that the person agreed to send code to this endpoint (here, or in a chat tool's confirmation). */
+export function recordConsent(state: vscode.Memento, backend: Backend): Thenable<void> {
+  return state.update(consentKey(backend), true);
+}
+
+/** The question, the same in the modal and in a language model tool's confirmation. */
+export function consentQuestion(backend: Backend): string {
   const endpoint = backend.endpoint ? originOf(backend.endpoint) : backend.id;
+  return `ThinkLens will send the code you analyse to ${endpoint} (${backend.id}, model ${backend.model}), a server on another machine. Continue?`;
+}
+
+export async function confirmHostedUse(state: vscode.Memento, backend: Backend): Promise<boolean> {
+  if (consentGiven(state, backend)) return true;
   const send = 'Send Code';
   const answer = await vscode.window.showWarningMessage(
-    `ThinkLens will send the code you analyse to ${endpoint} (${backend.id}, model ${backend.model}), a server on another machine. Continue?`,
+    consentQuestion(backend),
     {
       modal: true,
       detail: 'You are asked once for each endpoint. Choose a local backend with "ThinkLens: Select Backend" to keep code on this machine.',
@@ -25,6 +38,6 @@ export async function confirmHostedUse(state: vscode.Memento, backend: Backend):
     send,
   );
   if (answer !== send) return false;
-  await state.update(key, true);
+  await recordConsent(state, backend);
   return true;
 }

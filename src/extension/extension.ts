@@ -13,13 +13,15 @@ import { Log } from './log';
 import { panelRoutes } from './panel/panelRoutes';
 import { ReviewPanel } from './panel/reviewPanel';
 import { RunController } from './runs';
+import { registerLanguageModelTools } from './lmTools';
 import { ApiKeys } from './secrets';
 import { StatusBar } from './statusBar';
 
-export function activate(context: vscode.ExtensionContext): ThinkLensApi {
+export function activate(context: vscode.ExtensionContext): ThinkLensTestApi | undefined {
   const started = performance.now();
+  const underTest = context.extensionMode === vscode.ExtensionMode.Test;
   const track = <T extends vscode.Disposable>(disposable: T): T => (context.subscriptions.push(disposable), disposable);
-  const log = track(new Log());
+  const log = track(new Log({ keepLines: underTest }));
   const keys = new ApiKeys(context.secrets);
   const backends = track(new Backends(keys, log));
   unloadOnDeactivate = () => backends.dispose();
@@ -62,27 +64,28 @@ export function activate(context: vscode.ExtensionContext): ThinkLensApi {
     extensionUri: context.extensionUri,
     storageUri: context.globalStorageUri,
   }).forEach(track);
+  registerLanguageModelTools({ runs, backends, panel, globalState: context.globalState, log }).forEach(track);
   // The setup card, the status bar and a run waiting for setup follow every change of the setup.
   const setup = track(new SetupWatch(backends, status, panel, runs));
   track(keys.onDidChange(() => setup.changed()));
+  const ignoredSettings = track(new IgnoredSettingsWarning(log));
   track(
     onConfigChange((config, changed) => {
       if (changed('reasoning.display')) panel.session.setDisplay(config.reasoningDisplay);
       if (['backend', 'baseUrl', 'model', 'requestTimeoutSeconds', 'local'].some(changed)) setup.changed();
+      ignoredSettings.check();
     }),
   );
   panel.session.setDisplay(readConfig().reasoningDisplay);
-  const ignored = workspaceOverridesIgnored();
-  if (ignored.length)
-    log.warn(
-      `ignored workspace values for ${ignored.join(', ')}: only user settings may choose where code is sent, what a run may spend (thinklens.review.samples multiplies it) and whether fixes apply themselves`,
-    );
+  ignoredSettings.check();
 
   setup.check();
   // Export shows once there is a run to export (runs restored from history count).
   if (panel.runView(panel.latestRunId() ?? '')) void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { findings, runs, panel, status };
+  // Another extension gets nothing: the internals are handed out only to this extension's own test
+  // suite, which VS Code runs in ExtensionMode.Test (an installed VSIX always runs in Production).
+  return underTest ? { findings, runs, panel, status, log } : undefined;
 }
 
 /**
@@ -96,12 +99,53 @@ export function deactivate(): Promise<void> | undefined {
 /** Set by activate(): unloads a local model (backends.ts). */
 let unloadOnDeactivate: (() => Promise<void>) | undefined;
 
-/** What the extension exports, for its own integration tests. */
-export interface ThinkLensApi {
+/**
+ * What activate() returns to this extension's integration suite (test/integration/suite), and only
+ * there: in ExtensionMode.Test. The extension a person installs exports nothing
+ * (test/integration/vsix.test.mjs checks the packaged VSIX).
+ */
+export interface ThinkLensTestApi {
   readonly findings: FindingStore;
   readonly runs: RunController;
   readonly panel: ReviewPanel;
   readonly status: StatusBar;
+  readonly log: Log;
+}
+
+/**
+ * Says in the log which user-only settings the workspace tries to set and are ignored: at
+ * activation, and again whenever that list changes (a pull can bring a new .vscode/settings.json).
+ */
+class IgnoredSettingsWarning implements vscode.Disposable {
+  private said = '';
+  private checking = Promise.resolve();
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/.vscode/settings.json');
+
+  constructor(private readonly log: Log) {
+    for (const event of [this.watcher.onDidCreate, this.watcher.onDidChange, this.watcher.onDidDelete]) event(() => this.check());
+  }
+
+  /** Looks again; checks run one after another, so the log follows the files' order of change. */
+  check(): void {
+    this.checking = this.checking
+      .then(() => this.compare())
+      .catch((error) => this.log.error('Reading the workspace settings failed', error));
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+  }
+
+  private async compare(): Promise<void> {
+    const ignored = await workspaceOverridesIgnored();
+    const now = ignored.join(', ');
+    if (now === this.said) return;
+    this.said = now;
+    if (ignored.length)
+      this.log.warn(
+        `ignored workspace values for ${now}: only user settings may choose where code is sent, what a run may spend (thinklens.review.samples multiplies it) and whether fixes apply themselves`,
+      );
+  }
 }
 
 /** How often a missing setup is looked at again, for a local server that starts later. */

@@ -135,7 +135,7 @@ async function aroundPosition(document: vscode.TextDocument, position: vscode.Po
   };
 }
 
-async function buildTarget(
+export async function buildTarget(
   document: vscode.TextDocument,
   kind: RunKind,
   ranges: readonly LineRange[],

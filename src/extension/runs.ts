@@ -73,6 +73,11 @@ export interface RunOutcome {
   readonly findings: readonly StampedFinding[];
   readonly error?: BackendError;
   readonly cancelled?: boolean;
+  readonly summary?: string;
+  /** The reasoning received (so far, when the run failed or was cancelled). */
+  readonly reasoning?: string;
+  /** Findings of the wanted severity and focus that the minimum confidence left out. */
+  readonly leftOutByConfidence?: number;
 }
 
 export class RunController implements vscode.Disposable {
@@ -91,9 +96,16 @@ export class RunController implements vscode.Disposable {
     return [...this.runs.values()].some((r) => r.abort);
   }
 
-  /** Analyses a target from the start; `slot` places it in a review over several files. */
-  analyse(target: AnalysisTarget, kind: RunHeader['kind'] = target.code.kind, slot?: BatchSlot): Promise<RunOutcome> {
-    return this.execute({ id: this.newId(), target, kind, ...(slot ? { batch: { id: slot.batchId, index: slot.index } } : {}) });
+  /**
+   * Analyses a target from the start; `slot` places it in a review over several files; `signal`
+   * (an agent's cancellation) cancels it as the Cancel command does.
+   */
+  analyse(target: AnalysisTarget, kind: RunHeader['kind'] = target.code.kind, slot?: BatchSlot, signal?: AbortSignal): Promise<RunOutcome> {
+    return this.execute(
+      { id: this.newId(), target, kind, ...(slot ? { batch: { id: slot.batchId, index: slot.index } } : {}) },
+      undefined,
+      signal,
+    );
   }
 
   /** Starts the overview of a review over several files; each file then runs with `analyse(…, slot)`. */
@@ -189,7 +201,11 @@ export class RunController implements vscode.Disposable {
     return `run-${Date.now().toString(36)}-${++this.counter}`;
   }
 
-  private async execute(record: RunRecord, followUp?: { history: RunOutput['messages']; question: string }): Promise<RunOutcome> {
+  private async execute(
+    record: RunRecord,
+    followUp?: { history: RunOutput['messages']; question: string },
+    signal?: AbortSignal,
+  ): Promise<RunOutcome> {
     const { log, backends, status } = this.deps;
     const panel = this.deps.panel.session;
     const config = readConfig();
@@ -213,6 +229,8 @@ export class RunController implements vscode.Disposable {
     }
 
     const controller = new AbortController();
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
     record.abort = controller;
     this.runs.set(record.id, record);
     void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
@@ -340,7 +358,7 @@ export class RunController implements vscode.Disposable {
             else if (pick) this.deps.panel.reveal(record.id);
           });
       } else log.info(`run ${record.id} cancelled; kept ${output.reasoning.length} characters of reasoning`);
-      return { runId: record.id, findings: kept, error, cancelled };
+      return { runId: record.id, findings: kept, error, cancelled, reasoning: output.reasoning };
     }
     const published = this.publishFound(record, sampled, filter, true);
     const problem = published
@@ -357,7 +375,14 @@ export class RunController implements vscode.Disposable {
     log.info(`run ${record.id} done: ${published?.length ?? 0} findings${problem ? `; ${problem}` : ''}`);
     // The walkthrough ticks its Explain and Review steps on a run that finished, never on one that failed.
     if (record.kind !== 'follow-up') void vscode.commands.executeCommand('setContext', WALKTHROUGH_DONE[record.kind], true);
-    return { runId: record.id, findings: published ?? [] };
+    const wanted = filterFindings(relevantFindings(record.target, sampled.findings), { ...filter, minConfidence: undefined });
+    return {
+      runId: record.id,
+      findings: published ?? [],
+      summary: parsed?.summary,
+      reasoning: output.reasoning,
+      leftOutByConfidence: wanted.length - filterFindings(wanted, filter).length,
+    };
   }
 
   /**

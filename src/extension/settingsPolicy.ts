@@ -7,6 +7,8 @@
 //
 // No `vscode` import: the policy is tested without an editor.
 
+import { parse } from 'jsonc-parser';
+
 /** Read from user settings only (inspect().globalValue); a workspace value is ignored and reported. */
 export const USER_ONLY_SETTINGS = [
   'backend', // where code goes
@@ -56,4 +58,32 @@ export function userValue<T>(inspected: Inspected<T> | undefined): T | undefined
  */
 export function fixAllEnabled(inspected: Inspected<boolean> | undefined): boolean {
   return inspected?.globalValue === true;
+}
+
+/**
+ * The user-only settings (`thinklens.…`) a workspace settings file sets, dotted (`"thinklens.model"`)
+ * or nested (`"thinklens": { "model": … }`). VS Code drops these from a workspace before any API
+ * sees them (their machine/application scope), so reading the file is how ThinkLens can say in its
+ * log what a repository tried. `settingsKey` is `settings` for a .code-workspace file.
+ */
+export function userOnlyKeysSetIn(fileText: string, settingsKey?: 'settings'): string[] {
+  const parsed: unknown = parse(fileText, [], { allowTrailingComma: true, disallowComments: false });
+  const root = settingsKey && isObject(parsed) ? parsed[settingsKey] : parsed;
+  if (!isObject(root)) return [];
+  const nested = isObject(root.thinklens) ? root.thinklens : {};
+  const isSet = (key: string) => Object.hasOwn(root, `thinklens.${key}`) || hasPath(nested, key.split('.'));
+  return USER_ONLY_SETTINGS.filter(isSet).map((key) => `thinklens.${key}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether `object` holds `path`, each step as one dotted key or as nested objects. */
+function hasPath(object: Record<string, unknown>, path: readonly string[]): boolean {
+  if (path.length === 0) return true;
+  if (Object.hasOwn(object, path.join('.'))) return true;
+  const [head, ...rest] = path;
+  const next = object[head!];
+  return Object.hasOwn(object, head!) && (rest.length === 0 || (isObject(next) && hasPath(next, rest)));
 }

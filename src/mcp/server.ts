@@ -23,7 +23,7 @@ import { errorLine, jsonReport, type RunReport } from '../cli/report';
 import { backendConfig, pricesFromEnv, reviewFile, type RunResult } from '../cli/reviewRun';
 import { reasoningProgress } from './progress';
 import { INPUT_SCHEMAS, OUTPUT_SCHEMA, TOOL_TITLES, toolDescription, type BackendSummary, type ToolInput, type ToolName } from './tools';
-import { outsideWorkspace, workspaceOf, type Workspace } from './workspace';
+import { outsideWorkspace, workspaceOf, type Workspace } from '../core/workspace';
 
 /** How long the client has to answer `roots/list` before the call is refused. */
 const ROOTS_TIMEOUT_MS = 10_000;

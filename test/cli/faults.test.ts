@@ -288,6 +288,30 @@ test('class 7: negative, non-numeric and past-the-end fix lines are refused, not
   }
 });
 
+test('class 7: a fix whose own lines run past the end of the file is refused, whatever its quote matches', async () => {
+  // The file has 8 lines (the last one empty). The finding claims 8-100 and quotes the loop on line
+  // 3; its fix names 7-12. Moved by the quote's offset those lines would land on 2-7, real lines
+  // that the model never named: an edit of other code.
+  const findings = [
+    {
+      title: 'past the end',
+      severity: 'error',
+      category: 'bug',
+      startLine: 8,
+      endLine: 100,
+      quote: 'for (let i = 0; i <= items.length; i++) {',
+      explanation: 'x',
+      fix: { startLine: 7, endLine: 12, replacement: '  for (let i = 0; i < items.length; i++) {' },
+    },
+  ];
+  const result = await review(scripted('r', answerWith(findings)), file, '--format', 'json');
+  assert.equal(result.code, 0, result.stderr);
+  const [finding] = JSON.parse(result.stdout).runs[0].findings;
+  assert.equal(finding.startLine, 3, 'the finding itself still lands on its quote');
+  assert.equal(finding.fix, undefined, `the fix was offered at ${JSON.stringify(finding.fix)}`);
+  assert.match(finding.fixRefused ?? '', /names lines 7.12, but the file has 8 lines/);
+});
+
 test('class 7: a fix that deletes every reviewed line is marked destructive', async () => {
   const findings = [
     {
@@ -320,6 +344,33 @@ test('class 9: a binary file and a file over the size limit are refused with the
   assert.equal(big.code, 2);
   assert.match(big.stderr, /21\.0 MiB, over the 1\.0 MiB/);
   assert.equal(server.requests.length, before, 'nothing reached the server');
+});
+
+test('class 9: a range of a file over the size limit is reviewed, since the limit is on what is sent', async () => {
+  // 20 MiB of code; the person asks for lines 100-110 of it.
+  const big = join(dir, 'big.ts');
+  const line = (n: number) => `export const value${n} = ${n} * 2; // ${'padding '.repeat(4)}`;
+  const count = Math.ceil((20 * 1024 * 1024) / line(500_000).length);
+  writeFileSync(big, Array.from({ length: count }, (_, i) => line(i + 1)).join('\n'));
+  const before = server.requests.length;
+  const model = scripted('Looking at lines 100-110.', answerWith([]));
+  const result = await review(model, `${big}:100-110`, '--format', 'json');
+  assert.equal(result.code, 0, result.stderr);
+  const sent = server.requests.slice(before);
+  assert.equal(sent.length, 1);
+  const prompt = (sent[0]!.body as { messages: { content: string }[] }).messages.map((m) => m.content).join('\n');
+  assert.match(prompt, /100 \| export const value100 = 100 \* 2;/);
+  assert.match(prompt, /110 \| export const value110 = 110 \* 2;/);
+  assert.doesNotMatch(prompt, /value111 =/, 'lines outside the range were sent');
+  assert.ok(prompt.length < 20_000, `the prompt is ${prompt.length} characters`);
+  // A range that is itself over the limit is refused with its numbers, before anything is sent.
+  const whole = await review('unused', `${big}:1-${count}`);
+  assert.equal(whole.code, 2);
+  assert.match(
+    whole.stderr,
+    new RegExp(`big\\.ts:1-${count} is 2\\d\\.\\d MiB, over the 1\\.0 MiB ThinkLens sends for review; review a smaller range`),
+  );
+  assert.equal(server.requests.length, before + 1, 'nothing more reached the server');
 });
 
 test('class 9: --timeout and --deadline past what a timer holds, or not numbers, are usage errors', async () => {

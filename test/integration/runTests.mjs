@@ -14,7 +14,7 @@
 // install of code-server); THINKLENS_TEST_GREP filters mocha tests; THINKLENS_SKIP_WORKBENCH=1
 // skips step 3. Every process started here is ended on exit, failure, timeout and Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +114,18 @@ async function chooseHost() {
   return { kind: 'code-server', install };
 }
 
+/**
+ * A copy of the samples as the suite's workspace: tests write into the workspace (a repository's
+ * .vscode/settings.json), never into this checkout. Removed when the run ends.
+ */
+function scratchWorkspace() {
+  if (!existsSync(samples)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'thinklens-suite-workspace-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(samples, join(dir, 'samples'), { recursive: true });
+  return join(dir, 'samples');
+}
+
 async function runMochaSuite(host) {
   const lines = [];
   const log = (line) => {
@@ -123,7 +135,7 @@ async function runMochaSuite(host) {
   const common = {
     extensionDevelopmentPath: root,
     extensionTestsPath: suiteEntry,
-    folder: existsSync(samples) ? samples : undefined,
+    folder: scratchWorkspace(),
     // A guard against a hung host, not a speed limit: the suite has grown to about 40 tests, and
     // each test keeps its own mocha timeout.
     timeoutMs: 1_200_000,

@@ -1,7 +1,10 @@
 // The VSIX a person installs, not the development folder: `npm run package` builds it for this
 // machine, `code-server --install-extension` installs it into a fresh extensions folder, and a
-// workbench with no development extension runs Explain This Bug on samples/src/cart.ts against the
-// replay server: the reasoning streams into the panel and the finding reaches the Problems panel.
+// workbench with no ThinkLens development extension runs Explain This Bug on samples/src/cart.ts
+// against the replay server: the reasoning streams into the panel and the finding reaches the
+// Problems panel. A second extension (test/integration/probe, the only development extension)
+// then checks that the installed ThinkLens exports nothing and that no command argument skips a
+// dialog a person answers.
 //
 // Run by test/integration/runTests.mjs (last: packaging leaves production bundles in dist/, which
 // this file rebuilds for development when it ends), or alone: node --test test/integration/vsix.test.mjs
@@ -167,7 +170,7 @@ before(
     replay = await startReplay();
     workbench = await openWorkbench({
       folder,
-      extensionDevelopmentPath: null,
+      extensionDevelopmentPath: join(projectRoot, 'test', 'integration', 'probe'),
       extensionsDir,
       settings: { 'thinklens.requestTimeoutSeconds': 20, 'editor.minimap.enabled': false },
     });
@@ -272,5 +275,76 @@ test(
     await row.waitFor({ state: 'visible', timeout: 15_000 });
     const label = `${(await row.getAttribute('aria-label')) ?? ''} ${await row.innerText()}`;
     assert.match(label, /ThinkLens/, `the problem row does not name ThinkLens: ${label}`);
+  },
+);
+
+/** The workbench's modal dialog (a warning with `modal: true`), as a person sees it. */
+const modalDialog = (page, text) => page.locator('.monaco-dialog-box', { hasText: text }).first();
+
+test(
+  'class 14: another extension gets nothing from the installed ThinkLens: no exports, and no argument skips the save dialog or the Clear All question',
+  { timeout: 180_000 },
+  async () => {
+    const page = workbench.page;
+    const folder = workbench.folder;
+    await runCommandFromPalette(page, 'ThinkLens Probe: Try Test Hooks');
+    const reportFile = join(folder, 'probe-report.json');
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(reportFile)) {
+      if (Date.now() > deadline) throw new Error('the probe extension wrote no probe-report.json within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    assert.equal(report.exports, null, `the installed ThinkLens exports ${JSON.stringify(report.exports)} to other extensions`);
+
+    // thinklens.exportTrace with a target inside the workspace: the save dialog still asks, and nothing is written.
+    const saveDialog = page.locator('.quick-input-widget', { hasText: 'Export the' }).first();
+    await saveDialog.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok(!existsSync(report.exportTarget), 'an extension wrote a trace into the workspace without the save dialog');
+    await page.keyboard.press('Escape');
+    await saveDialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.ok(!existsSync(report.exportTarget), 'the trace was written after the dialog was dismissed');
+
+    // Findings in two files, then thinklens.clearFindings('all', { confirmed: true }): the question still comes.
+    await openAtLine(page, 'src/retry.ts', 7);
+    const line = 'return operation();';
+    const scripted = await fetch(`${replay.baseUrl}/__replay/script`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: MODEL,
+        responses: [
+          {
+            stream: 'deepseek',
+            model: MODEL,
+            reasoning: 'The operation is returned without await, so its rejection escapes the try.',
+            answer: `Missing await.\n\n\`\`\`json\n${JSON.stringify({
+              summary: 'A rejection escapes the retry.',
+              findings: [
+                {
+                  title: 'Missing await in retry',
+                  severity: 'error',
+                  category: 'bug',
+                  startLine: 7,
+                  endLine: 7,
+                  quote: line,
+                  explanation: 'return operation() hands back the promise; the catch never sees its rejection.',
+                },
+              ],
+            })}\n\`\`\`\n`,
+          },
+        ],
+      }),
+    });
+    assert.equal(scripted.status, 200, `the replay server refused the script: ${await scripted.text()}`);
+    await runCommandFromPalette(page, 'ThinkLens: Explain This Bug');
+    await openProblems(page);
+    await problemRows(page).filter({ hasText: 'Missing await in retry' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await runCommandFromPalette(page, 'ThinkLens Probe: Clear All Without Asking');
+    const question = modalDialog(page, 'Clear all');
+    await question.waitFor({ state: 'visible', timeout: 30_000 });
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    await question.waitFor({ state: 'hidden', timeout: 10_000 });
+    await problemRows(page).filter({ hasText: 'Off-by-one in loop bound' }).first().waitFor({ state: 'visible', timeout: 10_000 });
   },
 );

@@ -425,3 +425,33 @@ test('vLLM and SGLang count the prompt: the plan holds the server’s count, the
     assert.equal(output.error, undefined, `${kind}: ${output.error?.message}`);
   }
 });
+
+test('a selection the estimate refuses is counted by the server, and sent when the count fits', async () => {
+  const server = await serve('vllm', 8192, reviewer);
+  const backend = backendOn(server, 'vllm');
+  const profiles = new ProfileCache();
+  const profile = await profiles.resolve(backend, AbortSignal.timeout(5000));
+  // The largest selection the estimate refuses but the server's count (about four characters a token) fits.
+  const fitsByCount = (lines: number) => {
+    const code: CodeUnderReview = {
+      kind: 'explain',
+      path: 'src/totals.ts',
+      languageId: 'typescript',
+      fileText: longFile(lines),
+      ranges: [{ startLine: 1, endLine: lines }],
+    };
+    return { code, byEstimate: planRun({ code, profile }) };
+  };
+  let lines = 200;
+  while (fitsByCount(lines + 10).byEstimate.ok) lines += 10;
+  const { code } = fitsByCount(lines + 10);
+  const byEstimate = planRun({ code, profile });
+  assert.equal(byEstimate.ok, false, 'the estimate refuses it');
+  const plan = await prepareRun(backend, { code }, AbortSignal.timeout(5000), profiles, new TokenCalibration());
+  assert.ok(plan.ok, plan.ok ? '' : plan.error.message);
+  const planned = plan.requests[0]!;
+  assert.equal(planned.promptTokens, serverTokens(planned.request.messages.map((m) => m.content).join('\n')) + 8, 'the server’s count');
+  const output = await runPlanned({ backend, code, plan, signal: AbortSignal.timeout(10_000) });
+  assert.equal(output.error, undefined, output.error?.message);
+  assert.equal(server.chats.length, 1);
+});

@@ -239,17 +239,29 @@ describe('the window', () => {
   });
 
   test('a smaller request after a bigger one keeps the loaded window (a new num_ctx reloads the model)', async () => {
-    const backend = backendFor();
-    const big: BackendRequest = { messages: [{ role: 'user', content: 'x'.repeat(60_000) }] };
-    await collect(backend, big);
-    const first = lastChat().requestedNumCtx!;
-    assert.equal(first, Math.ceil((estimatePromptTokens(big.messages) + DEFAULT_GENERATION_TOKENS) / 4096) * 4096);
-    await collect(backend);
-    assert.equal(lastChat().requestedNumCtx, first, 'the same window, no reload');
-    assert.equal(lastChat().numPredict, first - estimatePromptTokens(CART_REQUEST.messages), 'the room left goes to generation');
-    // A new session finds the model still loaded with that window (/api/ps) and keeps it too.
-    await collect(backendFor());
-    assert.equal(lastChat().requestedNumCtx, first, 'a new backend reuses the loaded window');
+    // A server of its own: what is loaded (/api/ps) must not depend on the tests before this one.
+    const own = await startOllamaServer();
+    try {
+      const last = () => own.chats.at(-1)!;
+      const backend = backendFor({}, own.root);
+      const big: BackendRequest = { messages: [{ role: 'user', content: 'x'.repeat(60_000) }] };
+      await collect(backend, big);
+      const first = last().requestedNumCtx!;
+      assert.equal(first, Math.ceil((estimatePromptTokens(big.messages) + DEFAULT_GENERATION_TOKENS) / 4096) * 4096);
+      await collect(backend);
+      assert.equal(last().requestedNumCtx, first, 'the same window, no reload');
+      assert.equal(last().numPredict, first - estimatePromptTokens(CART_REQUEST.messages), 'the room left goes to generation');
+      // A new session finds the model still loaded with that window (/api/ps) and keeps it too.
+      await collect(backendFor({}, own.root));
+      assert.equal(last().requestedNumCtx, first, 'a new backend reuses the loaded window');
+      assert.deepEqual(
+        own.loads.map((l) => l.numCtx),
+        [first],
+        'one load for the three requests',
+      );
+    } finally {
+      await own.close();
+    }
   });
 
   test('a planned window is sent as num_ctx, capped at the model maximum from /api/show', async () => {

@@ -5,12 +5,40 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReasoningSplitter } from '../../src/core/reasoningSplitter';
 import type { InlineStart, SplitPiece } from '../../src/core/reasoningSplitter';
+import { parseAnswer } from '../../src/core/answerParser';
+import type { CodeUnderReview } from '../../src/core/types';
 
 // Reasoning that looks like tags without being them, multi-byte text, and an emoji (a surrogate
 // pair, which the cuts below may split in half).
 const R =
   'Okay, the loop runs while i <= n — one past the end. a < b, <b>bold</b>, </thin> and </thinking are not tags. 日本語で考える 🤔 café.';
 const A = 'The bug is an off-by-one in the loop bound (é, 🐛).\n\n```json\n{"summary": "x < y", "findings": []}\n```\n';
+
+/**
+ * An answer about a parser of think tags: its prose names <think> (no code span), and its JSON
+ * block quotes code with '</think>' in it. Once the reasoning has ended that is all answer text.
+ */
+const ANSWER_ABOUT_TAGS = [
+  'The parser drops everything after <think> when the model repeats it, so the answer is lost.',
+  '',
+  '```json',
+  JSON.stringify({
+    summary: 'The closing tag is searched from the wrong place.',
+    findings: [
+      {
+        title: 'Closing tag searched from the start',
+        severity: 'error',
+        category: 'bug',
+        startLine: 2,
+        endLine: 2,
+        quote: "const end = text.indexOf('</think>');",
+        explanation: 'A second <think> makes the search find the first block again.',
+      },
+    ],
+  }),
+  '```',
+  '',
+].join('\n');
 
 type Field =
   'reasoning_content' | 'reasoning' | 'openrouter' | 'details_text' | 'details_summary' | 'details_over_plain' | 'vllm_both' | 'content';
@@ -222,6 +250,11 @@ const shapes: Shape[] = [
     name: 'answer prose mentioning <think> without closing it',
     segments: [['content', `<think>${R}</think>The parser stops at <think> when it appears twice; see line 3.\n${A}`]],
     expected: { reasoning: R, answer: `The parser stops at <think> when it appears twice; see line 3.\n${A}` },
+  },
+  {
+    name: 'answer prose about <think> whose JSON block quotes </think>',
+    segments: [['content', `<think>${R}</think>${ANSWER_ABOUT_TAGS}`]],
+    expected: { reasoning: R, answer: ANSWER_ABOUT_TAGS },
   },
   {
     name: 'tags inside a code span of the answer',
@@ -519,4 +552,25 @@ test('without a finish reason, untagged content that never reached </think> is t
   const splitter = createReasoningSplitter();
   splitter.push({ content: 'Only an answer.' });
   assert.deepEqual(splitter.end(), [{ kind: 'answer', text: 'Only an answer.' }]);
+});
+
+test('an answer that talks about think tags after the reasoning ended keeps its findings', () => {
+  const splitter = createReasoningSplitter();
+  const pieces = [...splitter.push({ content: `<think>Looking at the parser.</think>${ANSWER_ABOUT_TAGS}` }), ...splitter.end('stop')];
+  const answer = pieces
+    .filter((p) => p.kind === 'answer')
+    .map((p) => p.text)
+    .join('');
+  const code: CodeUnderReview = {
+    kind: 'review',
+    path: 'split.ts',
+    languageId: 'typescript',
+    fileText: "export function split(text: string) {\n  const end = text.indexOf('</think>');\n  return text.slice(end + 8);\n}\n",
+    ranges: [{ startLine: 1, endLine: 4 }],
+  };
+  const parsed = parseAnswer(answer, code);
+  assert.deepEqual(
+    parsed.findings.map((f) => [f.title, f.startLine]),
+    [['Closing tag searched from the start', 2]],
+  );
 });

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixAllEnabled, USER_ONLY_SETTINGS, userValue, WORKSPACE_SETTINGS } from '../../src/extension/settingsPolicy';
+import {
+  fixAllEnabled,
+  USER_ONLY_SETTINGS,
+  userOnlyKeysSetIn,
+  userValue,
+  WORKSPACE_SETTINGS,
+  type Inspected,
+} from '../../src/extension/settingsPolicy';
+import { readSettings, type SettingsSource } from '../../src/extension/settingsReader';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
 const properties: Record<string, { scope?: string; default?: unknown }> = pkg.contributes.configuration.properties;
@@ -71,4 +79,103 @@ test('class 8: source.fixAll applies model fixes only when the person opted in i
   assert.equal(fixAllEnabled({ defaultValue: false, workspaceFolderValue: true }), false);
   assert.equal(fixAllEnabled({ defaultValue: false, globalValue: true, workspaceValue: false }), true);
   assert.equal(userValue({ defaultValue: '', workspaceValue: 'expensive-model' }), '');
+});
+
+/** Every setting set twice: the person's value, and a repository's that get() hands back (it wins there). */
+function hostileSource(user: Record<string, unknown>, repository: Record<string, unknown>): SettingsSource {
+  const defaults = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k.replace(/^thinklens\./, ''), v.default]));
+  return {
+    get: <T>(key: string) => (key in repository ? repository[key] : key in user ? user[key] : defaults[key]) as T | undefined,
+    inspect: <T>(key: string) =>
+      ({
+        defaultValue: defaults[key],
+        ...(key in user ? { globalValue: user[key] } : {}),
+        ...(key in repository ? { workspaceValue: repository[key] } : {}),
+      }) as Inspected<T>,
+  };
+}
+
+test('class 10: every user-only setting is read from user settings, even where get() would answer with the workspace value', () => {
+  const user = {
+    backend: 'openai-compatible',
+    baseUrl: 'http://127.0.0.1:8080/v1',
+    model: 'user-model',
+    pricing: { 'openai-compatible/user-model': { output: 1 } },
+    maxTokens: 4096,
+    reasoningEffort: 'low',
+    'review.samples': 2,
+    'fixAll.enabled': false,
+    'local.modelPath': '/home/me/user.gguf',
+    'local.modelUri': 'hf:me/user',
+    'local.gpu': 'cpu',
+    'local.threads': 2,
+    'local.contextSize': 4096,
+  };
+  const repository = {
+    backend: 'ollama',
+    baseUrl: 'http://attacker.invalid/v1',
+    model: 'repository-model',
+    pricing: { 'openai-compatible/user-model': { output: 0 } },
+    maxTokens: 100_000,
+    reasoningEffort: 'max',
+    'review.samples': 5,
+    'fixAll.enabled': true,
+    'local.modelPath': '/repo/evil.gguf',
+    'local.modelUri': 'https://attacker.invalid/evil.gguf',
+    'local.gpu': 'cuda',
+    'local.threads': 64,
+    'local.contextSize': 131072,
+    temperature: 0.1,
+  };
+  // The repository sets every user-only setting.
+  assert.deepEqual(
+    USER_ONLY_SETTINGS.filter((k) => !(k in repository)),
+    [],
+  );
+  const config = readSettings(hostileSource(user, repository));
+  assert.deepEqual(
+    {
+      backend: config.backend,
+      baseUrl: config.baseUrl,
+      model: config.model,
+      pricing: config.pricing,
+      maxTokens: config.maxTokens,
+      reasoningEffort: config.reasoningEffort,
+      samples: config.samples,
+      local: config.local,
+    },
+    {
+      backend: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:8080/v1',
+      model: 'user-model',
+      pricing: user.pricing,
+      maxTokens: 4096,
+      reasoningEffort: 'low',
+      samples: 2,
+      local: { modelPath: '/home/me/user.gguf', modelUri: 'hf:me/user', gpu: 'cpu', threads: 2, contextSize: 4096 },
+    },
+  );
+  // A setting a workspace may set is taken from it.
+  assert.equal(config.temperature, 0.1);
+  // Fix-all is read where it is used (codeActions.ts), through the same rule.
+  assert.equal(fixAllEnabled(hostileSource(user, repository).inspect<boolean>('fixAll.enabled')), false);
+});
+
+test("class 10: the log can name what a repository's settings file tries, though VS Code drops it before any API sees it", () => {
+  const file = `{
+    // comments and trailing commas, as VS Code allows
+    "thinklens.model": "repository-model",
+    "thinklens.temperature": 0.2,
+    "thinklens": { "baseUrl": "http://attacker.invalid/v1", "review": { "samples": 5 }, "local.modelPath": "/repo/evil.gguf" },
+    "editor.codeActionsOnSave": { "source.fixAll.thinklens": "explicit" },
+  }`;
+  assert.deepEqual(userOnlyKeysSetIn(file), [
+    'thinklens.baseUrl',
+    'thinklens.model',
+    'thinklens.review.samples',
+    'thinklens.local.modelPath',
+  ]);
+  assert.deepEqual(userOnlyKeysSetIn(`{ "folders": [], "settings": { "thinklens.pricing": {} } }`, 'settings'), ['thinklens.pricing']);
+  assert.deepEqual(userOnlyKeysSetIn('not json at all {'), []);
+  assert.deepEqual(userOnlyKeysSetIn('{ "__proto__": { "model": "x" } }'), []);
 });

@@ -176,12 +176,16 @@ function placeFix(raw: RawFinding, fix: RawFix, placement: Placement, scene: Sce
   }
   // A fix without lines of its own replaces the finding's lines; one with lines moves with it.
   const own = fix.lines?.startLine !== undefined ? fix.lines : undefined;
-  let target: LineRange = own
-    ? {
-        startLine: Math.min(own.startLine!, own.endLine ?? own.startLine!) + delta,
-        endLine: Math.max(own.startLine!, own.endLine ?? own.startLine!) + delta,
-      }
-    : place;
+  const named = own && {
+    startLine: Math.min(own.startLine!, own.endLine ?? own.startLine!),
+    endLine: Math.max(own.startLine!, own.endLine ?? own.startLine!),
+  };
+  if (named && named.endLine > lineCount) {
+    // Lines are absolute in the file: in no numbering does this file have them. Moving them by the
+    // quote's offset would turn a claim about nothing into an edit of lines the model never named.
+    return { refused: `The fix names ${where(named)}, but the file has ${lineCount} lines.` };
+  }
+  let target: LineRange = named ? { startLine: named.startLine + delta, endLine: named.endLine + delta } : place;
   if (own && (target.startLine < 1 || target.endLine > lineCount)) {
     // Even moved by the finding's own offset these lines do not exist: snapping them onto the
     // quote would turn a claim about nothing into an edit of other lines.

@@ -115,7 +115,8 @@ export class ReviewPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   /**
    * Saves a conversation (the run `runId` belongs to, with every follow-up) or, without a run, every
    * run of this window (the panel's title-bar Export), as Markdown with a JSON copy beside it. The dialog starts in the folder used
-   * last, never in the workspace (see exportLocation.ts); `target` skips the dialog (for tests).
+   * last, never in the workspace (see exportLocation.ts). `target` skips the dialog: only the
+   * integration suite passes one, through activate()'s test API; the command never does.
    */
   async exportRun(runId?: string, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const model = this.session.model;

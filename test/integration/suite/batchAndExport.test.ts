@@ -7,9 +7,10 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const MODEL = 'batch-export';
@@ -39,7 +40,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 describe('Batch reviews and export', function () {
   this.timeout(300_000);
   let server: ReplayServer;
-  let api: ThinkLensApi;
+  let api: ThinkLensTestApi;
   let workDir: string;
 
   async function sampleCopy(name: string): Promise<vscode.Uri> {
@@ -55,11 +56,11 @@ describe('Batch reviews and export', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('model', MODEL, vscode.ConfigurationTarget.Global);
-    api = (await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate()) as ThinkLensApi;
+    api = await thinkLens();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
   });
 
@@ -155,7 +156,7 @@ describe('Batch reviews and export', function () {
 
     // 2. Saved somewhere else once: the next dialog starts there.
     const elsewhere = mkdtempSync(join(tmpdir(), 'thinklens-exports-'));
-    await vscode.commands.executeCommand('thinklens.exportTrace', first.runId, vscode.Uri.file(join(elsewhere, 'picked.md')));
+    await api.panel.exportRun(first.runId, vscode.Uri.file(join(elsewhere, 'picked.md')));
     assert.ok(existsSync(join(elsewhere, 'picked.md')));
     await vscode.commands.executeCommand('notifications.clearAll');
     const again = vscode.commands.executeCommand<vscode.Uri | undefined>('thinklens.exportTrace');

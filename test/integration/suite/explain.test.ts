@@ -7,9 +7,10 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, inlineThinkStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -41,7 +42,7 @@ const REASONING =
   'Okay, let me look at the loop. The bound is i <= items.length, so the last pass reads items[items.length], which is undefined.';
 
 let server: ReplayServer;
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 let workDir: string;
 
 async function openCart(): Promise<vscode.TextEditor> {
@@ -86,11 +87,11 @@ describe('Explain this bug', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('requestTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
   });
 

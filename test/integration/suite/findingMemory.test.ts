@@ -8,10 +8,11 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { runToJson, runToMarkdown } from '../../../src/extension/panel/traceExport';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -36,7 +37,7 @@ function offByOneAt(line: number): string {
 const step = (what: string) => console.log(`finding memory: ${what}`);
 
 let server: ReplayServer;
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 let workDir: string;
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'ThinkLens');
@@ -83,7 +84,7 @@ describe('Finding memory', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('requestTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   afterEach(async () => {

@@ -8,9 +8,10 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -35,7 +36,7 @@ const offByOne = { title: 'Off-by-one in loop bound', line: 11, quote: LOOP, fix
 const percent = { title: 'Percent used as a fraction', line: 19, quote: DISCOUNT, fix: '  return total - (total * percent) / 100;' };
 
 let server: ReplayServer;
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 let workDir: string;
 
 async function openCart(): Promise<vscode.TextEditor> {
@@ -86,7 +87,7 @@ describe('Findings lifecycle', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('requestTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   after(async () => {
@@ -323,7 +324,7 @@ describe('Findings lifecycle', function () {
       'the card does not say the finding was cleared',
     );
     // Workspace-wide clear asks first; a test cannot click a modal, so the confirmed form is used.
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     assert.equal(ours(b.document.uri).length, 0);
   });
 });

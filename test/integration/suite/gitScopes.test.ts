@@ -9,9 +9,10 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const MODEL = 'git-scopes';
@@ -76,7 +77,7 @@ describe('Git scopes and the enclosing function', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
     // Leave the repository clean: it stays open in the git extension, and a later Review
     // Uncommitted Changes (another suite) reviews every open repository's changes.
@@ -95,7 +96,7 @@ describe('Git scopes and the enclosing function', function () {
     assert.doesNotMatch(prompts['cart.ts']!, /workingTreePercent/);
     assert.doesNotMatch(prompts['cart.ts']!, /\b4\s*\|\s*sku: string;/, 'unchanged code far from the hunk was sent as code under review');
     // The run's title says what kind of review it was.
-    const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    const thinklens = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
     assert.match(thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '', /^Review staged changes: .*cart\.ts/);
   });
 
@@ -152,7 +153,7 @@ describe('Git scopes and the enclosing function', function () {
         [17],
       );
       // The title names the file as a person knows it, not the git copy.
-      const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+      const thinklens = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
       const view = thinklens.panel.runView(outcome.runId!);
       assert.match(
         view?.header.title ?? '',
@@ -208,7 +209,7 @@ describe('Git scopes and the enclosing function', function () {
       previousRef: `${commitHash}~1`,
     });
     const prompts = promptsSince(start);
-    const thinklens = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    const thinklens = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
     assert.match(
       thinklens.panel.runView(outcomes[0]!.runId!)?.header.title ?? '',
       new RegExp(`^Review commit ${commitHash.slice(0, 7)}: .*util\\.ts`),

@@ -6,9 +6,9 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { writeScriptedModel } from '../../support/gguf/scriptedModel';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -53,11 +53,11 @@ describe('Explain this bug with a local model', function () {
     const settings = vscode.workspace.getConfiguration('thinklens');
     for (const key of ['backend', 'local.modelPath', 'local.contextSize', 'local.gpu', 'local.threads'])
       await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
   });
 
   it('streams the reasoning, places the finding and applies its fix', async () => {
-    const api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    const api = await thinkLens();
     const file = join(dir, 'cart.ts');
     copyFileSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'samples', 'src', 'cart.ts'), file);
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import type { SetupOutcome } from '../../../src/extension/setup';
 import { sourceWithLoops } from '../../support/longSource';
@@ -68,7 +68,7 @@ describe('Ollama through its native API', function () {
     const settings = vscode.workspace.getConfiguration('thinklens');
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.root, vscode.ConfigurationTarget.Global);
-    const api = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.exports;
+    const api = vscode.extensions.getExtension<ThinkLensTestApi>(EXTENSION_ID)!.exports!;
     const outcome = await vscode.commands.executeCommand<RunOutcome>('thinklens.reviewFile', file);
     assert.equal(outcome.error?.kind, 'setup', outcome.error?.message);
     const card = api.panel.runView(outcome.runId!)?.result?.error;

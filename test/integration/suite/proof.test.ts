@@ -7,9 +7,10 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const MODEL = 'proof-check';
@@ -17,7 +18,7 @@ const MODEL = 'proof-check';
 describe('Check This Proof', function () {
   this.timeout(60_000);
   let server: ReplayServer;
-  let api: ThinkLensApi;
+  let api: ThinkLensTestApi;
   let extensionPath: string;
 
   before(async () => {
@@ -26,13 +27,13 @@ describe('Check This Proof', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('model', MODEL, vscode.ConfigurationTarget.Global);
-    const extension = vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!;
+    const extension = vscode.extensions.getExtension<ThinkLensTestApi | undefined>(EXTENSION_ID)!;
     extensionPath = extension.extensionPath;
-    api = await extension.activate();
+    api = (await extension.activate())!;
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
   });
 

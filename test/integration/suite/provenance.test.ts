@@ -7,9 +7,10 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -40,7 +41,7 @@ const ANSWER = `The loop reads past the end.\n\n\`\`\`json\n${JSON.stringify({
 })}\n\`\`\`\n`;
 
 let server: ReplayServer;
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 
 describe('Provenance', function () {
   // The whole run happens in the extension host, which a busy machine slows down.
@@ -52,11 +53,11 @@ describe('Provenance', function () {
     await settings.update('backend', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await settings.update('baseUrl', server.baseUrl, vscode.ConfigurationTarget.Global);
     await settings.update('model', 'provenance', vscode.ConfigurationTarget.Global);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await server?.close();
   });
 

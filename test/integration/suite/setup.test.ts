@@ -8,12 +8,13 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import type { SetupOutcome } from '../../../src/extension/setup';
 import { DETECTABLE_SERVERS } from '../../../src/core/backends/detect';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
 import { errorResponse } from '../../support/wireStreams';
+import { clearAllFindings, thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const LOOP = 'for (let i = 0; i <= items.length; i++) {';
@@ -32,7 +33,7 @@ const ANSWER = `The bound is off by one.\n\n\`\`\`json\n${JSON.stringify({
   ],
 })}\n\`\`\`\n`;
 
-let api: ThinkLensApi;
+let api: ThinkLensTestApi;
 let workDir: string;
 const servers: ReplayServer[] = [];
 const settings = () => vscode.workspace.getConfiguration('thinklens');
@@ -67,11 +68,11 @@ describe('First run and setup', function () {
   before(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'thinklens-setup-'));
     await set('requestTimeoutSeconds', 10);
-    api = await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate();
+    api = await thinkLens();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('thinklens.clearFindings', 'all', { confirmed: true });
+    await clearAllFindings();
     await Promise.all(servers.map((s) => s.close()));
   });
 

@@ -7,9 +7,10 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ThinkLensApi } from '../../../src/extension/extension';
+import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
+import { thinkLens } from './thinkLens';
 
 const EXTENSION_ID = 'thinklens.thinklens';
 const MODEL = 'side-by-side';
@@ -31,7 +32,7 @@ async function until(condition: () => boolean, what: string, ms = 90_000): Promi
 describe('Runs side by side', function () {
   this.timeout(300_000);
   let server: ReplayServer;
-  let api: ThinkLensApi;
+  let api: ThinkLensTestApi;
   let workDir: string;
 
   async function sampleCopy(name: string): Promise<vscode.Uri> {
@@ -62,7 +63,7 @@ describe('Runs side by side', function () {
     await settings.update('review.maxConcurrency', 2, vscode.ConfigurationTarget.Global);
     // Other suites set a 10 s timeout; a held run must outlast the runs beside it on a loaded machine.
     await settings.update('requestTimeoutSeconds', 600, vscode.ConfigurationTarget.Global);
-    api = (await vscode.extensions.getExtension<ThinkLensApi>(EXTENSION_ID)!.activate()) as ThinkLensApi;
+    api = await thinkLens();
   });
 
   after(async () => {
