@@ -16,6 +16,7 @@ export const COMMAND = {
   reviewCommit: 'thinklens.reviewCommit',
   followUp: 'thinklens.followUp',
   cancel: 'thinklens.cancel',
+  answerNow: 'thinklens.answerNow',
   selectBackend: 'thinklens.selectBackend',
   setApiKey: 'thinklens.setApiKey',
   downloadModel: 'thinklens.downloadModel',

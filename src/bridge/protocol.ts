@@ -339,6 +339,8 @@ const WebviewMessageSchema = v.variant('type', [
   /** Mark a finding helpful or not helpful, or clear the mark with 'none'. */
   message('markFinding', { ...findingRef, mark: v.picklist([...FEEDBACK_MARKS, 'none']) }),
   message('cancelRun', { runId: id }),
+  /** End the run's thinking and get the answer from the reasoning so far. */
+  message('answerNow', { runId: id }),
   message('rerun', { runId: id }),
   /** Use the base URL the run's error suggests, then run it again. */
   message('useBaseUrl', { runId: id }),

@@ -2,6 +2,7 @@
 // within a concurrency slot, all under the run's one deadline (deadline.ts). The CLI and the
 // extension both call `runReview`; they differ in where events go and in what sends the requests.
 
+import type { ThinkingSteer } from './thinking';
 import type { RunDeadline } from './deadline';
 import { cancelledError } from './errors';
 import type { RefusedPlan, RunPlan } from './plan';
@@ -23,6 +24,8 @@ export interface ReviewInput {
   /** Started by the caller before the run's first step (disposed by it too). */
   readonly deadline: RunDeadline;
   readonly onEvent?: (sample: number, event: ReasoningEvent) => void;
+  /** The person's Answer now: it ends the thinking of every sample still thinking. */
+  readonly answerNow?: ThinkingSteer;
   /** Results kept from earlier runs (the CLI's cache): a sample found there sends nothing, not even a probe. */
   readonly results?: StoredResults;
 }
@@ -68,6 +71,7 @@ async function runSampleUnderDeadline(input: ReviewInput, index: number, seed: n
       plan,
       signal: deadline.signal,
       deadline,
+      ...(input.answerNow ? { answerNow: input.answerNow } : {}),
       ...(input.onEvent ? { onEvent: (event: ReasoningEvent) => input.onEvent!(index, event) } : {}),
     });
   });

@@ -145,6 +145,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return text?.trim() ? runs.followUp(id, text.trim()) : undefined;
     }),
     guarded(COMMAND.cancel, () => runs.cancel()),
+    guarded(COMMAND.answerNow, () => runs.answerNow()),
     guarded(COMMAND.selectBackend, () => selectBackend(deps)),
     guarded(COMMAND.setApiKey, (backend) =>
       setApiKey(deps, (BACKEND_IDS as readonly unknown[]).includes(backend) ? (backend as BackendId) : undefined),

@@ -7,6 +7,7 @@ import { startDeadline, type RunDeadline } from '../core/deadline';
 import { prepareRun } from '../core/plannedRun';
 import type { RefusedPlan, RunSettings } from '../core/plan';
 import { runReview } from '../core/review';
+import { ThinkingSteer } from '../core/thinking';
 import { keepNearChanges } from '../core/diffHunks';
 import type { BackendError } from '../core/errors';
 import { limiter, sampleSeed, sumUsage, type SampledRun } from '../core/samples';
@@ -41,6 +42,8 @@ interface RunRecord {
   readonly batch?: { readonly id: string; readonly index: number };
   /** Set while the run is in flight; aborting it cancels this run only. */
   abort?: AbortController;
+  /** Set while the run is in flight: the person's Answer now for it (core/thinking.ts). */
+  answerNow?: ThinkingSteer;
   output?: RunOutput;
   /** Why the run failed (any of its samples). */
   error?: BackendError;
@@ -182,6 +185,18 @@ export class RunController implements vscode.Disposable {
     return this.execute({ ...waiting.record, target }, waiting.followUp);
   }
 
+  /**
+   * Answer now: ends the thinking of one run, or of the only one running, and gets its answer from
+   * the reasoning so far. With several running and none named, the person is asked to pick from the
+   * panel (each run card has its own button).
+   */
+  answerNow(runId?: string): void {
+    const running = [...this.runs.values()].filter((r) => r.answerNow && (!runId || r.id === runId));
+    if (running.length === 1) running[0]!.answerNow!.requestAnswer('person');
+    else if (running.length > 1)
+      void vscode.window.showInformationMessage('Several runs are thinking: use Answer now on the run card in the ThinkLens panel.');
+  }
+
   /** Cancels one run, or all of them; what arrived stays on screen. */
   cancel(runId?: string): void {
     for (const record of this.runs.values()) if (!runId || record.id === runId) record.abort?.abort();
@@ -232,6 +247,7 @@ export class RunController implements vscode.Disposable {
     if (signal?.aborted) controller.abort();
     signal?.addEventListener('abort', () => controller.abort(), { once: true });
     record.abort = controller;
+    record.answerNow = new ThinkingSteer();
     this.runs.set(record.id, record);
     void vscode.commands.executeCommand('setContext', 'thinklens.hasRuns', true);
     status.runStarted(record.id);
@@ -300,6 +316,7 @@ export class RunController implements vscode.Disposable {
       planFor: (index, seed, signal) => (index === 0 && firstPlan ? Promise.resolve(firstPlan) : planFor(seed, signal)),
       slot,
       deadline,
+      ...(record.answerNow ? { answerNow: record.answerNow } : {}),
       onEvent: (index, event) => {
         if (event.kind === 'usage') {
           sampleUsage[index] = event.usage;
@@ -316,6 +333,7 @@ export class RunController implements vscode.Disposable {
     record.output = sampled.outputs[0]!;
     record.error = sampled.error;
     record.abort = undefined;
+    record.answerNow = undefined;
     void this.updateRunningContext();
     const outcome = this.finish(record, sampled, config.filter);
     status.runEnded(record.id, outcome.cancelled ? 'cancelled' : outcome.error ? 'error' : 'done');

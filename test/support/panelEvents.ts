@@ -13,6 +13,7 @@ export function ignoredPanelEvents(): PanelSessionEvents {
     markFinding: noop,
     showDismissed: noop,
     cancelRun: noop,
+    answerNow: noop,
     rerun: noop,
     useBaseUrl: noop,
     followUp: noop,

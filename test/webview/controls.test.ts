@@ -88,6 +88,22 @@ describe('usage, run controls and errors', () => {
     assert.doesNotMatch(await panel.page.locator('.trace-stats').innerText(), /≈/);
   });
 
+  it('Answer now while the model thinks: a keyboard-reachable button that asks the host, gone once the answer starts', async () => {
+    await panel.send(started(running('r1')));
+    await panel.send(reasoningDelta('r1', 'Thinking about the loop bound.'));
+    await panel.frames();
+    await panel.clearPosted();
+    const answerNow = panel.page.getByRole('button', { name: 'Answer now' });
+    assert.equal(await answerNow.count(), 1);
+    await answerNow.focus();
+    await panel.page.keyboard.press('Enter');
+    assert.deepEqual(await panel.posted(), [{ type: 'answerNow', runId: 'r1' }]);
+    await panel.send(answerDelta('r1', 'The loop bound is off by one.'));
+    await panel.frames();
+    assert.equal(await answerNow.count(), 0, 'no Answer now once the answer streams');
+    assert.equal(await panel.page.locator('vscode-button.cancel').count(), 1, 'Cancel stays');
+  });
+
   it('cancels a running run; reruns and exports a finished one; shows the log', async () => {
     await panel.send(started(running('r1')));
     await panel.frames();

@@ -60,6 +60,7 @@ function recordingEvents(): PanelSessionEvents & { calls: string[] } {
     markFinding: (runId, findingId, mark) => calls.push(`markFinding ${runId} ${findingId} ${mark ?? 'none'}`),
     showDismissed: record('showDismissed'),
     cancelRun: record('cancelRun'),
+    answerNow: record('answerNow'),
     rerun: record('rerun'),
     useBaseUrl: record('useBaseUrl'),
     followUp: record('followUp'),
@@ -212,6 +213,7 @@ describe('PanelSession', () => {
     session.receive({ type: 'ready' });
     session.startRun(header('r1'));
     session.receive({ type: 'cancelRun', runId: 'r1' });
+    session.receive({ type: 'answerNow', runId: 'r1' });
     session.receive({ type: 'followUp', runId: 'r1', question: 'while running?' }); // refused: still running
     session.finishRun('r1', result({ findings: [finding('f1')] }));
     session.receive({ type: 'applyFix', runId: 'r1', findingId: 'f1' });
@@ -228,10 +230,12 @@ describe('PanelSession', () => {
     session.receive({ type: 'openLink', href: 'command:workbench.action.quit' });
     session.receive({ type: 'openLink', href: 'javascript:alert(1)' });
     session.receive({ type: 'cancelRun', runId: 'r1' }); // finished: nothing to cancel
+    session.receive({ type: 'answerNow', runId: 'r1' }); // finished: the thinking is over
     session.receive({ type: 'eval', code: '1' });
     session.receive(null);
     assert.deepEqual(events.calls, [
       'cancelRun r1',
+      'answerNow r1',
       'applyFix r1 f1',
       'followUp r1 Why NaN?',
       'rejected',

@@ -24,6 +24,7 @@ const events: PanelSessionEvents = {
   markFinding: record('markFinding'),
   showDismissed: record('showDismissed'),
   cancelRun: record('cancelRun'),
+  answerNow: record('answerNow'),
   rerun: record('rerun'),
   useBaseUrl: record('useBaseUrl'),
   followUp: record('followUp'),

@@ -26,6 +26,7 @@ export function panelRoutes({ findings, runs, log }: PanelRouteDeps): PanelRoute
     markFinding: (_runId, findingId, mark) => command(INTERNAL_COMMAND.markFinding, findingId, mark),
     showDismissed: (show) => findings.memory.setShowDismissed(show),
     cancelRun: (runId) => runs().cancel(runId),
+    answerNow: (runId) => runs().answerNow(runId),
     rerun: (runId) => void runs().rerun(runId),
     useBaseUrl: (runId) => void runs().useSuggestedBaseUrl(runId),
     followUp: (runId, question) => void runs().followUp(runId, question),

@@ -39,6 +39,7 @@ export interface PanelRoutes {
   /** Show or hide the findings dismissed in this workspace (the host then tells the panel with `setShowDismissed`). */
   showDismissed(show: boolean): void;
   cancelRun(runId: string): void;
+  answerNow(runId: string): void;
   rerun(runId: string): void;
   /** The error card's "Use …/v1": the host takes the address from its own record of the run. */
   useBaseUrl(runId: string): void;
@@ -248,6 +249,9 @@ export class PanelSession {
         return;
       case 'cancelRun':
         if (model.isRunning(message.runId)) events.cancelRun(message.runId);
+        return;
+      case 'answerNow':
+        if (model.isRunning(message.runId)) events.answerNow(message.runId);
         return;
       case 'rerun':
         if (model.has(message.runId) && !model.isRunning(message.runId)) events.rerun(message.runId);

@@ -170,6 +170,7 @@ export class RunCard {
       this.data.answer += delta.answer;
       if (first && this.data.answer.trim()) {
         this.applyDisplay();
+        this.renderControls(); // the thinking is over: no Answer now
         this.host.answerStarted(this);
       }
       this.answer.changed();
@@ -330,6 +331,15 @@ export class RunCard {
   private renderControls(): void {
     const children: HTMLElement[] = [];
     if (this.isRunning) {
+      // Answer now: end the thinking and get the answer from the reasoning so far (while no answer has come).
+      if (!this.data.answer.trim()) {
+        const answerNow = button('Answer now', 'debug-step-out', () => this.host.post({ type: 'answerNow', runId: this.id }), {
+          secondary: true,
+        });
+        answerNow.classList.add('answer-now');
+        answerNow.title = 'Stop the thinking and get the answer from the reasoning so far';
+        children.push(answerNow);
+      }
       const cancel = button('Cancel', 'debug-stop', () => this.host.post({ type: 'cancelRun', runId: this.id }), { secondary: true });
       cancel.classList.add('cancel');
       children.push(cancel);
