@@ -4,11 +4,12 @@ import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const production = process.env.NODE_ENV === 'production';
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 // Native or heavy modules stay outside the bundle and load at run time, lazily (docs/ARCHITECTURE.md): the
-// openai SDK and node-llama-cpp are required only by the first request, which tests can verify.
+// openai SDK and node-llama-cpp are required only by the first run, which tests can verify.
 const nodeExternals = ['vscode', 'openai', 'node-llama-cpp', '@node-llama-cpp/*'];
 
 // KaTeX's stylesheet names each font in three formats; the panel runs in Chromium, which takes
@@ -34,7 +35,14 @@ const integrationTests = () =>
         .map((f) => join('test/integration/suite', f))
     : [];
 
-const targets = {
+/**
+ * How the panel draws TeX: KaTeX's MathML (laid out natively, a fraction of the nodes of its HTML),
+ * and only for the stretches of a trace near view. bench/webviewBench.ts --math builds the other
+ * choices to compare them (bench/results/webview-math.md).
+ */
+export const mathRendering = { output: 'mathml', defer: true };
+
+export const targets = {
   extension: {
     ...common,
     entryPoints: ['src/extension/extension.ts'],
@@ -80,6 +88,7 @@ const targets = {
     target: 'chrome120',
     loader: { '.ttf': 'file', '.woff2': 'file', '.css': 'css' },
     plugins: [katexWoff2Only],
+    define: mathDefines(mathRendering),
   },
   tests: {
     ...common,
@@ -93,18 +102,33 @@ const targets = {
   },
 };
 
-const args = process.argv.slice(2);
-const watch = args.includes('--watch');
-const names = args.filter((a) => !a.startsWith('--'));
-const selected = names.length ? names : Object.keys(targets);
-for (const name of selected) {
-  const options = targets[name];
-  if (!options) throw new Error(`unknown build target "${name}"; known: ${Object.keys(targets).join(', ')}`);
-  if (options.entryPoints.length === 0 || (Array.isArray(options.entryPoints) && !options.entryPoints.every(existsSync))) {
-    if (name === 'tests') continue;
+/** The build constants src/webview/math.ts and traceWriter.ts read. */
+export function mathDefines({ output, defer }) {
+  return { THINKLENS_MATH_OUTPUT: JSON.stringify(output), THINKLENS_MATH_DEFER: JSON.stringify(defer) };
+}
+
+async function buildSelected() {
+  const args = process.argv.slice(2);
+  const watch = args.includes('--watch');
+  const names = args.filter((a) => !a.startsWith('--'));
+  const selected = names.length ? names : Object.keys(targets);
+  for (const name of selected) {
+    const options = targets[name];
+    if (!options) throw new Error(`unknown build target "${name}"; known: ${Object.keys(targets).join(', ')}`);
+    if (options.entryPoints.length === 0 || (Array.isArray(options.entryPoints) && !options.entryPoints.every(existsSync))) {
+      if (name === 'tests') continue;
+    }
+    if (watch) await (await esbuild.context(options)).watch();
+    else await esbuild.build(options);
   }
-  if (watch) await (await esbuild.context(options)).watch();
-  else await esbuild.build(options);
+}
+
+// Imported (by the math benchmark) it only lends its options; run, it builds.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  buildSelected().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
 }
 
 /**

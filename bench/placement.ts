@@ -39,12 +39,12 @@ const history = args.includes('--no-compare')
         .map((rev) => ({ rev, label: rev }))
     : DEFAULT_HISTORY;
 
-type SetName = 'first 44' | 'held-out' | 'all';
+type SetName = 'first 44' | 'second 10' | 'all';
 
 function bySet(results: readonly CaseResult[]): Record<SetName, Figures> {
   return {
     'first 44': figuresOf(results.filter((r) => !r.case.heldOut)),
-    'held-out': figuresOf(results.filter((r) => r.case.heldOut)),
+    'second 10': figuresOf(results.filter((r) => r.case.heldOut)),
     all: figuresOf(results),
   };
 }
@@ -57,7 +57,7 @@ import { sweepFixOffsets } from './test/support/placementSweep';
 const corpus = loadCorpus(process.argv[2]);
 const results = corpus.map(evaluateCase);
 const pick = (held) => figuresOf(results.filter((r) => held === undefined || r.case.heldOut === held));
-const sets = { 'first 44': pick(false), 'held-out': pick(true), all: pick(undefined) };
+const sets = { 'first 44': pick(false), 'second 10': pick(true), all: pick(undefined) };
 process.stdout.write(JSON.stringify({ sets, sweep: sweepFixOffsets(corpus) }));
 `;
 
@@ -207,14 +207,16 @@ function main(): void {
     "through `parseAnswer`; each fix is applied as the extension applies it (whole lines, the file's line endings) by",
     '`test/support/applyFix.ts`, which also rejects any edit outside the editable ranges.',
     '',
-    'The first 44 cases were written before the engine changes they led to. The 10 held-out cases were written after',
-    'those changes and scored before any change was made for them (see the history table): they estimate how the',
-    'engine does on answers it was not tuned on.',
+    'The first 44 cases were written before the engine changes they led to. The second 10 (`heldOut` in their',
+    'case.json) were written after those changes and scored before any change was made for them: that score is the',
+    "held-out figure, the engine's on answers it was not tuned on, in the history table's row for db78bf4 (29/29 on the",
+    'exact range, 19/23 fixes producing the intended file, 4 wrong edits). The engine was changed for them afterwards,',
+    'so their figures today are not held-out any more. There is no fresh held-out set yet.',
     '',
     '## Figures',
     '',
     FIGURE_HEADER,
-    ...(['first 44', 'held-out', 'all'] as const).map((name) => `| ${figureRow(name, sets[name])} |`),
+    ...(['first 44', 'second 10', 'all'] as const).map((name) => `| ${figureRow(name, sets[name])} |`),
     '',
     'Rules that must hold: **wrong placements** (a finding confidently on a range other than the expected one, or placed',
     'where `uncertain` was expected) **= 0**, **wrong edits** (an applied fix giving any file but the intended one) **= 0**,',
@@ -238,7 +240,7 @@ function main(): void {
         lines.push(`| ${label} | – | ${scored} | | | | |`);
         continue;
       }
-      for (const name of ['first 44', 'held-out'] as const) {
+      for (const name of ['first 44', 'second 10'] as const) {
         const f = scored.sets[name];
         lines.push(
           `| ${label} | ${name} | ${f.exactRange}/${f.placeable} (${percent(f.exactRange, f.placeable)}) | ${f.fixesIntended}/${f.intendedFixes} (${percent(f.fixesIntended, f.intendedFixes)}) | ${f.refusalsRight}/${f.refusalsExpected} | ${f.wrongPlacements} | ${f.wrongEdits + f.outsideEdits} |`,

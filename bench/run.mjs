@@ -10,6 +10,7 @@ const BENCHMARKS = {
   stream: 'bench/streamBench.ts', // stream path CPU vs a plain openai SDK loop, 26K tokens over loopback (about 1 minute)
   eventloop: 'bench/eventLoopBench.ts', // event-loop stalls while the local runtime starts, against idle (about 30 s)
   load: 'bench/loadBench.ts', // 20 runs at once then cancel, 200 in a row: heap and handles (about 1 minute)
+  latency: 'bench/latencyBench.ts', // command to request: ThinkLens's engine vs a plain openai SDK request, cold and warm (about a minute)
   scaleout: 'bench/scaleout.ts', // the CLI fanning out to a server with a concurrency limit: files/min at 1, 4, 16, 64 (about 1 minute)
   reloads: 'bench/ollamaReloads.ts', // Ollama model reloads of a split, sampled review against a replay that charges each one (about 1 minute)
 };

@@ -96,7 +96,7 @@ export async function runTestsInCodeServer(options) {
 
 /**
  * Tries to get desktop VS Code with @vscode/test-electron. Offline this fails at once (the
- * version lookup cannot resolve its host); a cached copy in .vscode-test is used when present.
+ * version lookup cannot resolve its host); a copy in the per-user test cache is used when present.
  * @param {{ cacheDir?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
  * @returns {Promise<{ executable?: string, reason?: string }>}
  */

@@ -1,27 +1,45 @@
-// A content-addressed result cache for the CLI: the same request (code and prompt, model, sampling
-// settings, backend and server) gives the stored reasoning and answer without a request. Keys are
-// SHA-256 of everything sent, so a changed line, prompt or setting is simply a miss. Only runs that
-// ended normally are stored; a failure, a cut-off answer or a cancel is asked again next time.
+// A content-addressed result cache for the CLI: the same review (the code and what is asked about
+// it, the model, the sampling settings, the backend and server) gives the stored reasoning, answer
+// and findings without any request, not even the probe that asks the server for its window. Keys
+// are SHA-256 of what decides the answer, never of what a probe said: a rerun against a server
+// that is down, or that reports another window, still finds its result. The prompt is the engine
+// build's (the key holds the build), so a changed prompt or planner is a miss. Only runs that ended
+// normally are stored; a failure, a cut-off answer, a deadline or a cancel is asked again next time.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Backend, BackendRequest, ReasoningEvent, Usage } from '../core/types';
+import type { PlannedRunOutput } from '../core/plannedRun';
+import type { Backend, CodeUnderReview, ParsedAnswer, Usage } from '../core/types';
 
 /** Bump when the stored shape or the meaning of a key changes. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** The engine build (a hash of src/core and src/cli set by esbuild): results are only reused by the build that made them. */
 declare const THINKLENS_ENGINE_BUILD: string | undefined;
 const ENGINE_BUILD = typeof THINKLENS_ENGINE_BUILD === 'string' ? THINKLENS_ENGINE_BUILD : 'source';
 
-interface StoredRun {
+/** One sample of one file's review, as it ended. */
+export interface StoredRun {
   readonly format: number;
   readonly reasoning: string;
   readonly answer: string;
   readonly usage?: Usage;
-  readonly finishReason: string;
+  readonly finishReason?: string;
+  readonly parsed: ParsedAnswer;
+  readonly notes: readonly string[];
+  readonly repaired: boolean;
+}
+
+/** What decides a review's answer: every input of the prompt and of the sampling, and who answers. */
+export interface ReviewIdentity {
+  readonly backend: Pick<Backend, 'id' | 'model'>;
+  /** The server's base URL (its identity; the CLI has one per backend). */
+  readonly server: string | undefined;
+  readonly code: CodeUnderReview;
+  /** This sample's seed and the other sampling settings. */
+  readonly sampling: Readonly<Record<string, unknown>>;
 }
 
 /** The user's cache folder: THINKLENS_CACHE_DIR, else the platform's convention. */
@@ -39,17 +57,19 @@ export function defaultCacheDir(
 export class ResultCache {
   constructor(readonly dir: string) {}
 
-  /** What identifies a result: every field that reaches the server, and which server. */
-  static key(backend: Pick<Backend, 'id' | 'model'>, server: string | undefined, request: BackendRequest): string {
-    const identity = JSON.stringify({
+  /** The key of one sample of one review: nothing a probe reports is in it. */
+  static key(identity: ReviewIdentity): string {
+    const { backend, server, code, sampling } = identity;
+    const text = JSON.stringify({
       format: CACHE_FORMAT,
       engine: ENGINE_BUILD,
       backend: backend.id,
       model: backend.model,
       server: server ?? '',
-      request,
+      code,
+      sampling,
     });
-    return createHash('sha256').update(identity).digest('hex');
+    return createHash('sha256').update(text).digest('hex');
   }
 
   private pathOf(key: string): string {
@@ -59,7 +79,9 @@ export class ResultCache {
   async get(key: string): Promise<StoredRun | undefined> {
     try {
       const stored = JSON.parse(await readFile(this.pathOf(key), 'utf8')) as StoredRun;
-      return stored.format === CACHE_FORMAT && typeof stored.answer === 'string' ? stored : undefined;
+      return stored.format === CACHE_FORMAT && typeof stored.answer === 'string' && Array.isArray(stored.parsed?.findings)
+        ? stored
+        : undefined;
     } catch {
       return undefined; // missing or unreadable: a miss
     }
@@ -79,41 +101,25 @@ export class ResultCache {
   }
 }
 
-/**
- * The backend with the cache in front. `onHit` is told when a request was answered from the
- * cache: the CLI marks the run `cached` and counts no spend for it.
- */
-export function withCache(backend: Backend, cache: ResultCache, server: string | undefined, onHit: () => void): Backend {
+/** A stored run as the engine returns one; its tokens are the stored run's, and it spent nothing. */
+export function replayed(stored: StoredRun): PlannedRunOutput {
+  const { reasoning, answer, usage, finishReason, parsed, notes, repaired } = stored;
   return {
-    id: backend.id,
-    model: backend.model,
-    hosted: backend.hosted,
-    endpoint: backend.endpoint,
-    describe: backend.describe?.bind(backend),
-    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
-      const key = ResultCache.key(backend, server, request);
-      const stored = await cache.get(key);
-      if (stored) {
-        onHit();
-        if (stored.reasoning) yield { kind: 'reasoning', text: stored.reasoning };
-        if (stored.answer) yield { kind: 'answer', text: stored.answer };
-        // The tokens are the stored run's; this run spent nothing.
-        if (stored.usage) yield { kind: 'usage', usage: { ...stored.usage, costUsd: 0 } };
-        yield { kind: 'done', finishReason: stored.finishReason };
-        return;
-      }
-      let reasoning = '';
-      let answer = '';
-      let usage: Usage | undefined;
-      let finishReason: string | undefined;
-      for await (const event of backend.stream(request, signal)) {
-        if (event.kind === 'reasoning') reasoning += event.text;
-        else if (event.kind === 'answer') answer += event.text;
-        else if (event.kind === 'usage') usage = event.usage;
-        else finishReason = event.finishReason;
-        yield event;
-      }
-      if (finishReason === 'stop' && !signal.aborted && answer) await cache.put(key, { reasoning, answer, usage, finishReason });
-    },
+    messages: [],
+    reasoning,
+    answer,
+    ...(usage ? { usage: { ...usage, costUsd: 0 } } : {}),
+    ...(finishReason ? { finishReason } : {}),
+    parsed,
+    notes,
+    repaired,
   };
+}
+
+/** The run worth keeping: it ended normally with an answer that was read, not cut at the token limit. */
+export function storable(output: PlannedRunOutput): Omit<StoredRun, 'format'> | undefined {
+  const { error, parsed, finishReason, answer } = output;
+  if (error || !parsed || finishReason === 'length' || !answer) return undefined;
+  const { reasoning, usage, notes, repaired } = output;
+  return { reasoning, answer, ...(usage ? { usage } : {}), ...(finishReason ? { finishReason } : {}), parsed, notes, repaired };
 }

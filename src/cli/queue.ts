@@ -4,8 +4,10 @@
 // - Concurrency starts at the person's --concurrency. A 429 lowers it to the number of requests
 //   still in flight (what the server is evidently serving), the rejected file goes back to the
 //   front of the queue, and nothing new starts before the server's Retry-After has passed.
-// - After PROBE_AFTER_MS without pushback the limit grows by one per `limit` successes, back
-//   towards --concurrency (a deployment that scaled up is used again).
+// - As requests succeed the limit grows back by one per `limit` successes (additive increase, as
+//   TCP's congestion avoidance does), towards --concurrency: a server that refused a burst is
+//   probed again step by step, and a deployment that scaled up is used again. The next 429 lowers
+//   it once more.
 // - A budget: before a start, the money already spent plus the estimates of the requests in
 //   flight plus this one's estimate must fit. When it does not, the queue waits for the requests
 //   in flight (a cached result costs nothing) and stops only when nothing is in flight and the
@@ -59,8 +61,6 @@ export interface QueueOutcome<T, R> {
   readonly peakInFlight: number;
 }
 
-/** How long without pushback before the limit may grow again. */
-export const PROBE_AFTER_MS = 30_000;
 /** Retry-After missing on a 429: wait this long. */
 export const DEFAULT_RETRY_AFTER_MS = 1000;
 
@@ -80,7 +80,6 @@ export async function runQueue<T, R>(options: QueueOptions<T, R>): Promise<Queue
   let pushbacks = 0;
   let spentUsd = 0;
   let pausedUntil = 0;
-  let lastPushbackAt = -Infinity;
   let successesSinceGrowth = 0;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
@@ -95,16 +94,16 @@ export async function runQueue<T, R>(options: QueueOptions<T, R>): Promise<Queue
     if (pushback && tries <= maxPushbacks && !signal?.aborted) {
       pushbacksOf.set(index, tries);
       pushbacks++;
-      lastPushbackAt = now();
       // The server is serving what is still in flight; ask for no more than that.
       limit = Math.max(1, Math.min(limit, inFlight));
+      successesSinceGrowth = 0;
       pausedUntil = Math.max(pausedUntil, now() + pushback.retryAfterMs);
       pending.unshift(index);
     } else {
       results[index] = result;
       done++;
       if (budget) spentUsd += budget.spent(result);
-      if (!pushback && now() - lastPushbackAt > PROBE_AFTER_MS && limit < options.maxConcurrency && ++successesSinceGrowth >= limit) {
+      if (!pushback && limit < options.maxConcurrency && ++successesSinceGrowth >= limit) {
         limit++;
         successesSinceGrowth = 0;
       }

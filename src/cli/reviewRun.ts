@@ -10,13 +10,13 @@ import { mergePriceTable, type PriceTable } from '../core/pricing';
 import { documentKindOf, PROSE_EXTENSIONS } from '../core/documentKind';
 import { startDeadline } from '../core/deadline';
 import { prepareRun } from '../core/plannedRun';
-import { runReview } from '../core/review';
+import { runReview, type StoredResults } from '../core/review';
 import { ownValue, splitLines } from '../core/text';
 import { filterFindings } from '../core/triage';
 import { sumUsage, type Limiter } from '../core/samples';
 import type { Backend, BackendConfig, CodeUnderReview } from '../core/types';
 import { UsageError, type CliRequest } from './args';
-import { withCache, type ResultCache } from './cache';
+import { replayed, ResultCache, storable } from './cache';
 import type { ReviewInput } from './inputs';
 import { DEFAULT_RETRY_AFTER_MS, type Pushback } from './queue';
 import type { RunReport } from './report';
@@ -111,9 +111,24 @@ export async function reviewFile(
     question: request.question ?? (hunks?.length ? CHANGES_QUESTION : undefined),
     focus: request.focus,
   };
-  let cached = false;
-  const runBackend = options.cache ? withCache(backend, options.cache, options.server, () => (cached = true)) : backend;
   const { samples } = request;
+  const { cache } = options;
+  let hits = 0;
+  // The settings the planner gets are the sampling the cache keys on.
+  const settingsOf = (seed: number | undefined) => ({ seed });
+  const keyOf = (seed: number | undefined) =>
+    ResultCache.key({ backend, server: backend.endpoint ?? options.server, code, sampling: settingsOf(seed) });
+  const results: StoredResults | undefined = cache && {
+    get: async (_sample, seed) => {
+      const stored = await cache.get(keyOf(seed));
+      if (stored) hits++;
+      return stored && replayed(stored);
+    },
+    put: async (_sample, seed, output) => {
+      const run = storable(output);
+      if (run) await cache.put(keyOf(seed), run);
+    },
+  };
   const traces = Array.from({ length: samples }, (_, index) => {
     const label = [options.several ? input.file : '', samples > 1 ? `sample ${index + 1}` : ''].filter(Boolean).join(' ');
     return options.reasoningSink?.(label);
@@ -123,17 +138,18 @@ export async function reviewFile(
   let sampled: Awaited<ReturnType<typeof runReview>>;
   try {
     sampled = await runReview({
-      backend: runBackend,
+      backend,
       code,
       samples,
       seed: request.seed,
       // The same planner as the extension: the window, reserves and answer constraint come from the profile.
-      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: { seed } }, runSignal),
+      planFor: (_index, seed, runSignal) => prepareRun(backend, { code, settings: settingsOf(seed) }, runSignal),
       slot,
       deadline,
       onEvent: (index, event) => {
         if (event.kind === 'reasoning') traces[index]?.write(event.text);
       },
+      ...(results ? { results } : {}),
     });
   } finally {
     deadline.dispose();
@@ -148,7 +164,8 @@ export async function reviewFile(
     file: input.file,
     absPath: input.absPath,
     rootPath: input.rootPath,
-    cached,
+    // Every sample came from the cache (one that did not was paid for, and counts).
+    cached: hits === samples,
     reasoning: first.reasoning,
     answer: first.answer,
     findings: hunks?.length ? keepNearChanges(filtered, ranges) : filtered,

@@ -19,7 +19,7 @@ import { answerJsonSchema } from './contract';
 import { BackendError } from './errors';
 import type { Remedy } from './remedies';
 import { buildFollowUp, buildPrompt, editableRanges } from './prompt';
-import { estimateTokens, formatLines, splitLines } from './text';
+import { estimateTokens, formatCount, formatLines, splitLines } from './text';
 import type { BackendRequest, ChatMessage, CodeUnderReview, LineRange, ReasoningEffort } from './types';
 
 /** The person's settings that shape a request; the CLI's flags and the extension's settings map here. */
@@ -354,5 +354,5 @@ export function splitForWindow(lines: readonly string[], budget: number, prefixW
 }
 
 function n(value: number): string {
-  return value.toLocaleString('en-US');
+  return formatCount(value);
 }

@@ -33,7 +33,7 @@ import {
 } from './plan';
 import { countKey } from './plan';
 import { runAnalysis, type RunOutput } from './run';
-import { estimateTokens, formatLines, stripThink } from './text';
+import { estimateTokens, formatCount, formatLines, stripThink } from './text';
 import { calibrationKey, promptTokensInRefusal, sessionCalibration, type TokenCalibration } from './tokens';
 import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
 
@@ -332,8 +332,7 @@ function planAfterRefusal(
     tokenFactor: calibration.factor(key),
     ...(followUp ? { followUp } : {}),
   });
-  const counted =
-    named !== undefined ? `${named.toLocaleString('en-US')} tokens by its count` : `over ${window.toLocaleString('en-US')} tokens`;
+  const counted = named !== undefined ? `${formatCount(named)} tokens by its count` : `over ${formatCount(window)} tokens`;
   if (!again.ok) {
     return {
       ok: false,
@@ -344,7 +343,7 @@ function planAfterRefusal(
         again.error.remedies,
         {
           ...(again.error.detail ? { detail: again.error.detail } : {}),
-          note: `${plan.profile.label} refused the prompt as too long (${counted}; ThinkLens had planned ${part.promptTokens.toLocaleString('en-US')}).`,
+          note: `${plan.profile.label} refused the prompt as too long (${counted}; ThinkLens had planned ${formatCount(part.promptTokens)}).`,
           cause: error,
         },
       ),
@@ -358,8 +357,8 @@ function describeReplan(plan: RunPlan): string {
   if (plan.requests.length > 1) return `${plan.requests.length} parts`;
   const window = first.request.contextWindow;
   return window !== undefined
-    ? `a ${window.toLocaleString('en-US')}-token window for about ${first.promptTokens.toLocaleString('en-US')} prompt tokens`
-    : `about ${first.promptTokens.toLocaleString('en-US')} prompt tokens`;
+    ? `a ${formatCount(window)}-token window for about ${formatCount(first.promptTokens)} prompt tokens`
+    : `about ${formatCount(first.promptTokens)} prompt tokens`;
 }
 
 /** The note for a constraint this run saw silence the thinking, and what became of the request. */
@@ -452,7 +451,7 @@ function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: B
   if (output.finishReason !== 'length' || output.answer.trim() !== '' || output.reasoning.trim() === '') return undefined;
   const limit = part.request.maxTokens;
   const spent = output.usage?.reasoningTokens ?? output.usage?.completionTokens ?? estimateTokens(output.reasoning);
-  const of = limit !== undefined ? `${spent.toLocaleString('en-US')} of ${limit.toLocaleString('en-US')}` : spent.toLocaleString('en-US');
+  const of = limit !== undefined ? `${formatCount(spent)} of ${formatCount(limit)}` : formatCount(spent);
   const remedies: readonly Remedy[] =
     part.limitedBy === 'setting'
       ? MAX_TOKENS_REMEDIES
@@ -470,8 +469,8 @@ function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: B
 function withPlanNumbers(error: BackendError, part: PlannedRequest, profile: BackendProfile): BackendError {
   const window = part.request.contextWindow ?? profile.contextWindow;
   const note =
-    `ThinkLens planned about ${part.promptTokens.toLocaleString('en-US')} prompt tokens and max_tokens ` +
-    `${part.request.maxTokens ?? 'unset'} for a ${window.toLocaleString('en-US')}-token window (${profile.windowSource}); ` +
+    `ThinkLens planned about ${formatCount(part.promptTokens)} prompt tokens and max_tokens ` +
+    `${part.request.maxTokens ?? 'unset'} for a ${formatCount(window)}-token window (${profile.windowSource}); ` +
     'the window is asked again on the next run.';
   return new BackendError(error.kind, error.message, error.remedies, {
     ...(error.status !== undefined ? { status: error.status } : {}),

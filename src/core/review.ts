@@ -23,6 +23,14 @@ export interface ReviewInput {
   /** Started by the caller before the run's first step (disposed by it too). */
   readonly deadline: RunDeadline;
   readonly onEvent?: (sample: number, event: ReasoningEvent) => void;
+  /** Results kept from earlier runs (the CLI's cache): a sample found there sends nothing, not even a probe. */
+  readonly results?: StoredResults;
+}
+
+export interface StoredResults {
+  get(sample: number, seed: number | undefined): Promise<PlannedRunOutput | undefined>;
+  /** Offered every sample's output; keeps the ones worth keeping. */
+  put(sample: number, seed: number | undefined, output: PlannedRunOutput): Promise<void>;
 }
 
 export async function runReview(input: ReviewInput): Promise<SampledRun<PlannedRunOutput>> {
@@ -35,6 +43,14 @@ export async function runReview(input: ReviewInput): Promise<SampledRun<PlannedR
 }
 
 async function runSample(input: ReviewInput, index: number, seed: number | undefined): Promise<PlannedRunOutput> {
+  const stored = await input.results?.get(index, seed);
+  if (stored) return stored;
+  const output = await runSampleUnderDeadline(input, index, seed);
+  await input.results?.put(index, seed, output);
+  return output;
+}
+
+async function runSampleUnderDeadline(input: ReviewInput, index: number, seed: number | undefined): Promise<PlannedRunOutput> {
   const { deadline } = input;
   let started = false;
   const work = input.slot(async () => {

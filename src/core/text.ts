@@ -57,6 +57,15 @@ export function mergeRanges(ranges: readonly LineRange[]): LineRange[] {
 }
 
 /** Formats a line range for people and prompts: `12` or `12–14`. */
+/**
+ * A whole number with its thousands grouped, as `toLocaleString('en-US')` writes it, without Intl:
+ * the first `toLocaleString` of a process loads ICU's number data (100 ms or more on 2 busy cores),
+ * and the planner's messages are on the way to the first token (bench/results/latency.md).
+ */
+export function formatCount(value: number): string {
+  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function formatLines(range: LineRange): string {
   return range.startLine === range.endLine ? `${range.startLine}` : `${range.startLine}–${range.endLine}`;
 }

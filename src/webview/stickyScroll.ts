@@ -1,5 +1,10 @@
 // Follows the bottom of a growing scroll box until the person scrolls up, and follows again once
 // they scroll back down to the bottom. Its position survives the box being hidden.
+//
+// While it follows, the box has no scroll anchoring (class `following`): content above the view
+// changing height (formulas drawn or shown as TeX again) would otherwise move the scroll position,
+// and that scroll would read as the person's. Once the person scrolls up, anchoring keeps what they
+// read in place.
 
 export interface ScrollState {
   readonly top: number;
@@ -21,6 +26,7 @@ export class StickyScroll {
       this.following = initial.following;
       this.savedTop = initial.top;
     }
+    box.classList.toggle('following', this.following);
     box.addEventListener('scroll', () => this.onScroll(), { passive: true });
   }
 
@@ -53,7 +59,7 @@ export class StickyScroll {
 
   /** Follow the bottom again (e.g. a new run started). */
   follow(): void {
-    this.following = true;
+    this.setFollowing(true);
     this.contentGrew();
   }
 
@@ -61,7 +67,13 @@ export class StickyScroll {
     if (this.suspended) return;
     const { scrollTop, scrollHeight, clientHeight } = this.box;
     if (clientHeight === 0) return; // hidden: not the person's doing
-    this.following = scrollHeight - scrollTop - clientHeight <= NEAR_BOTTOM_PX;
+    this.setFollowing(scrollHeight - scrollTop - clientHeight <= NEAR_BOTTOM_PX);
     this.savedTop = scrollTop;
+  }
+
+  private setFollowing(following: boolean): void {
+    if (following === this.following) return;
+    this.following = following;
+    this.box.classList.toggle('following', following);
   }
 }

@@ -7,7 +7,11 @@
 // is replaced, once, by the rendered formula. A `$` that never closes (a price, a paragraph end)
 // simply stays text: nothing on screen is rendered and then taken back. Closed formulas are
 // rendered within a time budget per frame, so a burst of text holding hundreds of them (a trace
-// restored at once, a fast local model) spreads over frames instead of stalling one.
+// restored at once, a fast local model) spreads over frames instead of stalling one. And only the
+// chunks near the trace box's visible part show rendered formulas: the others show their TeX, and a
+// chunk that moves far from view (the trace streamed on past it) shows its TeX again, so a long
+// math trace does not hold thousands of formulas that nobody is looking at
+// (bench/results/webview-math.md).
 //
 // The writer also remembers where each piece of the reasoning went (text node and offset, or the
 // formula that replaced it), so that a passage given as character offsets into the reasoning (a
@@ -33,11 +37,17 @@ const DELIMITERS: Readonly<Record<string, MathDelimiter>> = {
 /** Milliseconds of formula rendering per frame; formulas left over wait, shown as source, for the next. */
 const MATH_BUDGET_MS = 6;
 
+/** Whether a chunk's formulas wait until it comes near view; esbuild.mjs fixes it at build time. */
+declare const THINKLENS_MATH_DEFER: boolean;
+/** How near: a box's height above and below what it shows, so a formula is drawn before it scrolls in. */
+const NEAR_VIEW_MARGIN = '100% 0px';
+
 interface ClosedMath {
   readonly source: HTMLElement;
   readonly tex: string;
   readonly display: boolean;
   readonly placed: PlacedMath;
+  readonly chunk: HTMLElement;
 }
 
 interface OpenMath {
@@ -47,6 +57,7 @@ interface OpenMath {
   readonly source: HTMLElement;
   readonly sourceText: Text;
   readonly placed: PlacedMath;
+  readonly chunk: HTMLElement;
 }
 
 /** Reasoning characters [from, to) are the characters of `node` from `at` on, one for one. */
@@ -67,6 +78,8 @@ interface PlacedMath {
   readonly at: 0;
   /** The rendered formula that replaced the source. */
   rendered?: Element;
+  /** Closed, not yet rendered. */
+  closed?: ClosedMath;
 }
 
 type Placed = PlacedText | PlacedMath;
@@ -91,14 +104,28 @@ export class TraceWriter {
   private blocksInChunk = 0;
   private formulasInChunk = 0;
   private math: OpenMath | undefined;
+  /** Closed formulas to render in the coming frames, oldest first. */
   private readonly closedMath: ClosedMath[] = [];
+  /** Closed formulas of chunks not near view, by chunk, shown as their source until it comes near. */
+  private readonly farMath = new Map<HTMLElement, ClosedMath[]>();
+  /** Rendered formulas, by chunk, to show as source again when the chunk moves far from view. */
+  private readonly drawnMath = new Map<HTMLElement, ClosedMath[]>();
+  private readonly nearChunks = new Set<HTMLElement>();
+  private readonly nearView: IntersectionObserver | undefined;
   /** Where the reasoning went, in reasoning order; characters not on screen (fences, backticks, blank lines) are in none. */
   private readonly placed: Placed[] = [];
   /** The reasoning offset of the token being written. */
   private offset = 0;
   private mathFrame = 0;
 
-  constructor(private readonly root: HTMLElement) {}
+  constructor(
+    private readonly root: HTMLElement,
+    /** Formulas were drawn or shown as TeX again: the trace's height changed without new text. */
+    private readonly onReflow: () => void = () => undefined,
+  ) {
+    if (THINKLENS_MATH_DEFER)
+      this.nearView = new IntersectionObserver((entries) => this.chunksMoved(entries), { root, rootMargin: NEAR_VIEW_MARGIN });
+  }
 
   /** Characters written so far (including held-back ones). */
   get size(): number {
@@ -128,6 +155,10 @@ export class TraceWriter {
     this.root.replaceChildren();
     this.paragraph = this.inlineCode = this.block = this.textNode = this.chunk = this.math = undefined;
     this.closedMath.length = 0;
+    this.farMath.clear();
+    this.drawnMath.clear();
+    this.nearChunks.clear();
+    this.nearView?.disconnect();
     this.placed.length = 0;
     if (this.mathFrame) cancelAnimationFrame(this.mathFrame);
     this.mathFrame = 0;
@@ -174,7 +205,7 @@ export class TraceWriter {
     this.formulasInChunk++;
     const placed: PlacedMath = { math: true, from: this.offset, to: this.offset + token.length, node: sourceText, at: 0 };
     this.placed.push(placed);
-    this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText, placed };
+    this.math = { delimiter: DELIMITERS[token]!, tex: '', source, sourceText, placed, chunk: this.chunk! };
     this.textNode = undefined;
   }
 
@@ -189,8 +220,16 @@ export class TraceWriter {
     math.placed.to = this.offset + token.length;
     if (token === math.delimiter.close && closes(math.delimiter, math.tex.slice(-1), next)) {
       math.sourceText.appendData(token);
-      this.closedMath.push({ source: math.source, tex: math.tex, display: math.delimiter.display, placed: math.placed });
-      this.scheduleMath();
+      const closed: ClosedMath = {
+        source: math.source,
+        tex: math.tex,
+        display: math.delimiter.display,
+        placed: math.placed,
+        chunk: math.chunk,
+      };
+      math.placed.closed = closed;
+      if (this.isNearView(math.chunk)) this.queueMath(closed);
+      else this.holdMath(closed);
       this.math = undefined;
       this.textNode = undefined;
       return;
@@ -200,8 +239,55 @@ export class TraceWriter {
     if (math.tex.length > MAX_TEX_CHARS) this.abandonMath();
   }
 
-  private scheduleMath(): void {
+  private isNearView(chunk: HTMLElement): boolean {
+    return !this.nearView || this.nearChunks.has(chunk);
+  }
+
+  private queueMath(formula: ClosedMath): void {
+    this.closedMath.push(formula);
     if (!this.mathFrame) this.mathFrame = requestAnimationFrame(() => this.renderClosedMath());
+  }
+
+  /** A formula far from view keeps showing its TeX until its chunk comes near. */
+  private holdMath(formula: ClosedMath): void {
+    formula.source.className = 'math-deferred';
+    const held = this.farMath.get(formula.chunk);
+    if (held) held.push(formula);
+    else this.farMath.set(formula.chunk, [formula]);
+  }
+
+  /** A chunk far from view shows its formulas' TeX again: its rendered formulas leave the DOM. */
+  private undrawChunk(chunk: HTMLElement): void {
+    const drawn = this.drawnMath.get(chunk);
+    if (!drawn) return;
+    this.drawnMath.delete(chunk);
+    for (const formula of drawn) {
+      formula.placed.rendered?.replaceWith(formula.source);
+      formula.placed.rendered = undefined;
+      formula.placed.closed = formula;
+      this.holdMath(formula);
+    }
+    this.onReflow();
+  }
+
+  private chunksMoved(entries: IntersectionObserverEntry[]): void {
+    for (const entry of entries) {
+      const chunk = entry.target as HTMLElement;
+      if (!entry.isIntersecting) {
+        this.nearChunks.delete(chunk);
+        this.undrawChunk(chunk);
+        continue;
+      }
+      this.nearChunks.add(chunk);
+      const held = this.farMath.get(chunk);
+      if (!held) continue;
+      this.farMath.delete(chunk);
+      for (const formula of held) {
+        if (formula.placed.rendered) continue;
+        formula.source.className = 'math-pending';
+        this.queueMath(formula);
+      }
+    }
   }
 
   /** Replaces closed formulas' sources by their rendering, oldest first, within the frame's budget. */
@@ -211,12 +297,26 @@ export class TraceWriter {
     let done = 0;
     while (done < this.closedMath.length && (done === 0 || performance.now() - started < MATH_BUDGET_MS)) {
       const formula = this.closedMath[done++]!;
-      const rendered = renderMath(formula.tex, formula.display);
-      formula.source.replaceWith(rendered);
-      formula.placed.rendered = rendered;
+      if (formula.placed.rendered) continue;
+      // Its chunk scrolled away while it waited (a fast stream): it waits for the chunk instead.
+      if (!this.isNearView(formula.chunk)) this.holdMath(formula);
+      else this.renderFormula(formula);
     }
     this.closedMath.splice(0, done);
-    if (this.closedMath.length) this.scheduleMath();
+    this.onReflow();
+    if (this.closedMath.length && !this.mathFrame) this.mathFrame = requestAnimationFrame(() => this.renderClosedMath());
+  }
+
+  private renderFormula(formula: ClosedMath): void {
+    if (formula.placed.rendered) return;
+    const rendered = renderMath(formula.tex, formula.display);
+    formula.source.replaceWith(rendered);
+    formula.placed.rendered = rendered;
+    formula.placed.closed = undefined;
+    if (!this.nearView) return;
+    const drawn = this.drawnMath.get(formula.chunk);
+    if (drawn) drawn.push(formula);
+    else this.drawnMath.set(formula.chunk, [formula]);
   }
 
   /** An unfinished formula becomes ordinary text where it stands. */
@@ -302,6 +402,7 @@ export class TraceWriter {
       this.chunk = document.createElement('div');
       this.chunk.className = 'trace-chunk';
       this.root.appendChild(this.chunk);
+      this.nearView?.observe(this.chunk);
       this.blocksInChunk = 0;
       this.formulasInChunk = 0;
     }
@@ -343,6 +444,9 @@ export class TraceWriter {
     const a = this.placed[first]!;
     const b = this.placed[last]!;
     if (a.from >= end) return undefined;
+    // A formula at either end still shows its source: render it now, so the range holds it whole
+    // and is not cut short when its chunk scrolls near and the source is replaced.
+    for (const edge of [a, b]) if ('math' in edge && edge.closed) this.renderFormula(edge.closed);
     const range = document.createRange();
     if (isRendered(a)) range.setStartBefore(a.rendered!);
     else range.setStart(a.node, a.at + Math.max(0, start - a.from));

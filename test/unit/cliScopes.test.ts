@@ -56,6 +56,7 @@ test('the queue: pushback lowers the limit to what is in flight, waits Retry-Aft
   let peak = 0;
   const attempts = new Map<number, number>();
   const starts: number[] = [];
+  let lowestLimit = Infinity;
   const outcome = await runQueue<number, { item: number; busy: boolean }>({
     items: [0, 1, 2, 3, 4, 5],
     maxConcurrency: 6,
@@ -71,6 +72,7 @@ test('the queue: pushback lowers the limit to what is in flight, waits Retry-Aft
       return { item, busy };
     },
     pushbackOf: (r) => (r.busy ? { retryAfterMs: 50 } : undefined),
+    onChange: (state) => (lowestLimit = Math.min(lowestLimit, state.limit)),
   });
   assert.deepEqual(
     outcome.results.map((r) => r?.item),
@@ -78,7 +80,38 @@ test('the queue: pushback lowers the limit to what is in flight, waits Retry-Aft
   );
   assert.ok(outcome.results.every((r) => r && !r.busy));
   assert.ok(outcome.pushbacks >= 4, `pushbacks ${outcome.pushbacks}`);
-  assert.ok(outcome.finalLimit <= 2, `limit ${outcome.finalLimit}`);
+  // Lowered to what the server served (it grows back afterwards, see the next test).
+  assert.ok(lowestLimit <= 2, `limit ${lowestLimit}`);
+});
+
+test('the queue: after pushback the limit grows back one step at a time as requests succeed, not after a quiet spell', async () => {
+  let inFlight = 0;
+  const limits: number[] = [];
+  await runQueue<number, { busy: boolean }>({
+    items: Array.from({ length: 40 }, (_, i) => i),
+    maxConcurrency: 6,
+    run: async () => {
+      // A server that serves three at a time and refuses a fourth.
+      const busy = inFlight >= 3;
+      inFlight++;
+      await new Promise((r) => setTimeout(r, busy ? 1 : 10));
+      inFlight--;
+      return { busy };
+    },
+    pushbackOf: (r) => (r.busy ? { retryAfterMs: 5 } : undefined),
+    onChange: (state) => {
+      if (limits[limits.length - 1] !== state.limit) limits.push(state.limit);
+    },
+  });
+  const lowest = limits.indexOf(Math.min(...limits));
+  assert.ok(lowest > 0, `the limit never dropped: ${limits.join(' ')}`);
+  assert.ok(
+    limits.slice(lowest).some((l) => l > limits[lowest]!),
+    `the limit never grew back after dropping to ${limits[lowest]}: ${limits.join(' ')}`,
+  );
+  // Additive increase: every rise is one step.
+  for (let i = 1; i < limits.length; i++)
+    if (limits[i]! > limits[i - 1]!) assert.equal(limits[i]! - limits[i - 1]!, 1, `a jump: ${limits.join(' ')}`);
 });
 
 test('the queue: a budget that fits three items runs three and lists the rest', async () => {

@@ -100,10 +100,13 @@ export interface PanelOptions {
   readonly height?: number;
   /** Receives every message the panel posts, as a host would (e.g. a PanelSession's `receive`). */
   readonly onPost?: (message: unknown) => void;
+  /** Serve the panel bundle from this folder instead of media/dist (the math benchmark builds variants). */
+  readonly bundleDir?: string;
 }
 
 export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> {
-  buildWebview();
+  if (!options.bundleDir) buildWebview();
+  const bundleDir = options.bundleDir ?? distDir;
 
   const served: string[] = [];
   const server = createServer((req, res) => {
@@ -123,8 +126,9 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelPage> 
       return;
     }
     // Only media/dist, like localResourceRoots.
-    const file = normalize(join(repoRoot, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(distDir + '/') || !existsSync(file)) {
+    const path = decodeURIComponent(url.pathname);
+    const file = normalize(path.startsWith('/media/dist/') ? join(bundleDir, path.slice('/media/dist/'.length)) : join(repoRoot, path));
+    if (!file.startsWith(bundleDir + '/') || !existsSync(file)) {
       res.writeHead(404).end();
       return;
     }

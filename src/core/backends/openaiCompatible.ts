@@ -84,7 +84,7 @@ export interface OpenAiBackendOptions extends ServerBackendOptions {
 type Sdk = typeof import('openai');
 
 let sdkPromise: Promise<Sdk> | undefined;
-/** The SDK loads on the first request, never at extension activation. */
+/** The SDK loads with the first run (its discovery or its first request), never at extension activation. */
 function loadSdk(): Promise<Sdk> {
   sdkPromise ??= import('openai').catch((err: unknown) => {
     sdkPromise = undefined;
@@ -289,7 +289,12 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     model,
     hosted: options.hosted,
     endpoint: baseUrl,
-    describe: (signal) => describeServer({ preset, baseUrl, model, apiKey }, signal),
+    describe: (signal) => {
+      // The run's first request needs the SDK right after discovery: load both at once, so the
+      // module's file reads overlap discovery's wait for the server (bench/results/latency.md).
+      loadSdk().catch(() => undefined);
+      return describeServer({ preset, baseUrl, model, apiKey }, signal);
+    },
     ...(countTokens ? { countTokens } : {}),
     async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();

@@ -52,8 +52,8 @@ export class TraceSection {
     this.note = el('p', { className: 'trace-note muted' });
     this.tools = el('div', { className: 'trace-tools' });
     this.element = el('section', { className: 'trace' }, this.toggle, this.tools, this.body, this.note);
-    this.writer = new TraceWriter(this.body);
     this.scroll = new StickyScroll(this.body, initialScroll);
+    this.writer = new TraceWriter(this.body, () => this.scroll.contentGrew());
   }
 
   /** Text still queued or the end not yet written: the trace is not final on screen. */
