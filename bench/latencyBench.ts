@@ -120,7 +120,10 @@ Notes:
   layer's activation test prints that time in real VS Code.
 - Gathering the code in VS Code (the selection, the enclosing symbol and called signatures through
   VS Code's symbol providers) happens before this and is not measured here either.
-- Both arms import the \`openai\` SDK on their first request; "send" on a first run holds that import.
+- Both arms import the \`openai\` SDK with their first run: the plain one before its request, ThinkLens
+  while its discovery asks the server.
+- Later runs here review the same code, so the server's counts are the ones kept from the first
+  run; a run on other code has its prompt counted again (\`POST /apply-template\` and \`/tokenize\`).
 `;
 }
 

@@ -67,6 +67,7 @@ async function measure(server: LlamaCppReplay, arm: 'plain' | 'thinklens', engin
   const results: ChildRun[] = [];
   let engine: typeof Engine | undefined;
   let profiles: InstanceType<typeof Engine.ProfileCache> | undefined;
+  let backend: ReturnType<typeof Engine.createBackend> | undefined;
   let client: import('openai').OpenAI | undefined;
   for (let run = 0; run < runs; run++) {
     const seen = server.paths.length;
@@ -97,15 +98,16 @@ async function measure(server: LlamaCppReplay, arm: 'plain' | 'thinklens', engin
         // Required, not imported: loading the bundle is what this phase times, as the extension host loads its bundle.
         engine = createRequire(__filename)(enginePath) as typeof Engine;
         profiles = new engine.ProfileCache();
+        // One backend for the session, as the extension keeps one while its settings stay (backends.ts).
+        backend = engine.createBackend({ backend: 'llamacpp', baseUrl: server.baseUrl, model: MODEL }, {});
         lap('load the engine');
       }
-      const backend = engine.createBackend({ backend: 'llamacpp', baseUrl: server.baseUrl, model: MODEL }, {});
       const signal = new AbortController().signal;
-      await profiles!.resolve(backend, signal);
+      await profiles!.resolve(backend!, signal);
       lap('discovery');
-      const plan = await engine.prepareRun(backend, { code }, signal, profiles);
+      const plan = await engine.prepareRun(backend!, { code }, signal, profiles);
       lap('planning and token counting');
-      done = engine.runPlanned({ backend, code, plan, signal, profiles });
+      done = engine.runPlanned({ backend: backend!, code, plan, signal, profiles });
     }
     // The request has left once the server's handler has it (it notes the path first).
     const isChat = (path: string) => path.endsWith('/chat/completions');

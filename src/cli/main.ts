@@ -97,7 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
           reasoningSink: request.showReasoning ? (label) => reasoningWriter(label ? `[${label}] ` : '') : undefined,
         });
         const usage = result.report.usage;
-        if (usage && !result.report.cached) answerTokens.push(usage.completionTokens);
+        if (usage && !result.report.cached) answerTokens.push(usage.completionTokens / request.samples);
         return result;
       },
       pushbackOf: (result) => result.pushback,
@@ -110,16 +110,18 @@ async function main(argv: readonly string[]): Promise<number> {
                 const completionTokens = answerTokens.length
                   ? answerTokens.reduce((a, b) => a + b, 0) / answerTokens.length
                   : FIRST_ANSWER_TOKENS_ESTIMATE;
-                return (
+                // Each sample is its own request at its own price.
+                const perSample =
                   costOf(
                     { promptTokens: estimateTokens(input.text) + PROMPT_OVERHEAD_TOKENS, completionTokens },
                     backend.id,
                     backend.model,
                     prices,
-                  ) ?? 0
-                );
+                  ) ?? 0;
+                return perSample * request.samples;
               },
-              spent: (result) => (result.report.cached ? 0 : (result.report.usage?.costUsd ?? 0)),
+              // Every sample's own cost: a cached sample's is 0, a paid one's counts even beside cached ones.
+              spent: (result) => result.report.usage?.costUsd ?? 0,
             },
       onChange: progress?.update,
     });
@@ -151,11 +153,11 @@ async function main(argv: readonly string[]): Promise<number> {
             : // Text goes to a person's terminal: model text in it is neutralized. JSON and SARIF escape controls themselves.
               forTerminal(toText(reports, !request.showReasoning));
     process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
-    if (request.failOn && gateFindings(reports, request.failOn) > 0) {
-      fail(`${gateFindings(reports, request.failOn)} new finding(s) at or above ${request.failOn} (--fail-on ${request.failOn})`);
-      return EXIT_GATE;
-    }
-    return reports.some((r) => r.error) || notReviewed.length ? EXIT_RUN_FAILED : EXIT_OK;
+    const gated = request.failOn ? gateFindings(reports, request.failOn) : 0;
+    if (gated > 0) fail(`${gated} new finding(s) at or above ${request.failOn} (--fail-on ${request.failOn})`);
+    // A failed or unreviewed file outranks the gate: exit 3 would tell CI that everything was reviewed.
+    if (reports.some((r) => r.error) || notReviewed.length) return EXIT_RUN_FAILED;
+    return gated > 0 ? EXIT_GATE : EXIT_OK;
   } finally {
     progress?.end();
     process.off('SIGINT', onSignal);

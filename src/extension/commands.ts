@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { CHANGES_QUESTION, HUNK_CONTEXT, withContext } from '../core/diffHunks';
 import { BACKEND_IDS, type BackendId } from '../core/types';
 import { PRESETS } from '../core/backends/presets';
-import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
+import { detectLocalServers, DETECTABLE_SERVERS } from '../core/backends/detect';
 import { THINKING_MODEL } from '../core/backends/models';
 import { isExplainDiagnosticArgs } from './codeActions';
 import { readConfig } from './config';
@@ -52,6 +52,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     if (!active) throw new TargetError('Open a file and select the code first.');
     return active;
   };
+  // The text editor a person last worked in, with its selection.
+  let lastEditor = vscode.window.activeTextEditor;
+  const following = vscode.window.onDidChangeActiveTextEditor((e) => (lastEditor = e ?? lastEditor));
+  /**
+   * The code to explain or review: the active editor's selection; from the walkthrough (or another
+   * webview, where no text editor is active), the one beside it, else the one last worked in,
+   * shown again beside with its selection.
+   */
+  const selectionEditor = async (): Promise<vscode.TextEditor> => {
+    const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme !== 'output');
+    const current = vscode.window.activeTextEditor ?? visible.find((e) => !e.selection.isEmpty) ?? visible[0];
+    if (current) return current;
+    if (!lastEditor || lastEditor.document.isClosed) throw new TargetError('Open a file and select the code first.');
+    return vscode.window.showTextDocument(lastEditor.document, { viewColumn: vscode.ViewColumn.Beside, selection: lastEditor.selection });
+  };
   const analyse = async (target: Promise<AnalysisTarget>, kind?: 'explain' | 'review') => {
     panel.reveal();
     const resolved = await target;
@@ -71,16 +86,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
 
   return [
+    following,
     guarded(COMMAND.explainBug, (args) =>
       isExplainDiagnosticArgs(args)
         ? vscode.workspace
             .openTextDocument(vscode.Uri.parse(args.uri))
             .then((doc) => analyse(targetFromDiagnostic(doc, new vscode.Range(...args.range), args.message, args.source), 'explain'))
-        : analyse(targetFromEditor(editor(), 'explain'), 'explain'),
+        : selectionEditor().then((e) => analyse(targetFromEditor(e, 'explain'), 'explain')),
     ),
-    guarded(COMMAND.reviewSelection, () => analyse(titled(targetFromEditor(editor(), 'review'), 'Review selection'), 'review')),
+    guarded(COMMAND.reviewSelection, async () =>
+      analyse(titled(targetFromEditor(await selectionEditor(), 'review'), 'Review selection'), 'review'),
+    ),
     // A review with the referee's prompt, whatever the document looks like: the person says it is a proof.
-    guarded(COMMAND.checkProof, () => analyse(titled(targetFromEditor(editor(), 'review', undefined, 'proof'), 'Check proof'), 'review')),
+    guarded(COMMAND.checkProof, async () =>
+      analyse(titled(targetFromEditor(await selectionEditor(), 'review', undefined, 'proof'), 'Check proof'), 'review'),
+    ),
     guarded(COMMAND.reviewFile, (uri, uris) => {
       const chosen =
         Array.isArray(uris) && uris.length > 1 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [editor().document.uri];
@@ -256,10 +276,10 @@ async function clearFindings(findings: FindingStore, scope: 'file' | 'all' | und
 async function reportLocalServers(): Promise<{ backend: string; baseUrl: string; models: string[] }[]> {
   const running = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'ThinkLens: looking for local model servers…' },
-    () => detectLocalServers(LOCAL_SERVER_CANDIDATES, 1500),
+    () => detectLocalServers(DETECTABLE_SERVERS, 1500),
   );
   if (!running.length) {
-    const ports = LOCAL_SERVER_CANDIDATES.map((c) => `${PRESETS[c.backend].label} (${new URL(c.baseUrl).port})`).join(', ');
+    const ports = DETECTABLE_SERVERS.map((c) => `${PRESETS[c.backend].label} (${new URL(c.baseUrl).port})`).join(', ');
     void vscode.window
       .showInformationMessage(
         `ThinkLens: no local model server answers on ${ports}. Start one, or choose a hosted API or a model inside VS Code.`,
@@ -279,17 +299,39 @@ async function reportLocalServers(): Promise<{ backend: string; baseUrl: string;
   return running;
 }
 
-/** Copies the sample with an off-by-one bug to a scratch folder, opens it and selects the function. */
+/**
+ * Opens the sample with an off-by-one bug and selects the function: the workspace's own copy when it
+ * has one (the samples folder `npm start` opens, this repository), else a copy in a scratch folder.
+ */
 async function openSample(extensionUri: vscode.Uri, storageUri: vscode.Uri): Promise<vscode.TextEditor> {
   const source = vscode.Uri.joinPath(extensionUri, 'samples', 'src', 'cart.ts');
-  const target = vscode.Uri.joinPath(storageUri, 'sample', 'cart.ts');
-  await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(storageUri, 'sample'));
-  await vscode.workspace.fs.writeFile(target, await vscode.workspace.fs.readFile(source));
+  const target = (await workspaceSample(source)) ?? (await scratchSample(source, storageUri));
   const editor = await vscode.window.showTextDocument(target);
   // cartTotal, lines 9-15: the loop on line 11 reads one element past the end.
   editor.selection = new vscode.Selection(8, 0, 14, editor.document.lineAt(Math.min(14, editor.document.lineCount - 1)).text.length);
   editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
   return editor;
+}
+
+/** The workspace's copy of the sample (its cartTotal function still there), if it has one. */
+async function workspaceSample(source: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (!vscode.workspace.workspaceFolders?.length) return undefined;
+  const signature = /^export function cartTotal\(.*$/m.exec(new TextDecoder().decode(await vscode.workspace.fs.readFile(source)))?.[0];
+  for (const candidate of await vscode.workspace.findFiles('{src/cart.ts,samples/src/cart.ts}', undefined, 5)) {
+    const found = await vscode.workspace.fs.readFile(candidate).then(
+      (b) => new TextDecoder().decode(b),
+      () => '',
+    );
+    if (signature && found.split(/\r?\n/)[8] === signature) return candidate;
+  }
+  return undefined;
+}
+
+async function scratchSample(source: vscode.Uri, storageUri: vscode.Uri): Promise<vscode.Uri> {
+  const target = vscode.Uri.joinPath(storageUri, 'sample', 'cart.ts');
+  await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(storageUri, 'sample'));
+  await vscode.workspace.fs.writeFile(target, await vscode.workspace.fs.readFile(source));
+  return target;
 }
 
 /** What kind of review a run over changes was, for its title: "Review staged changes: src/a.ts:3-9". */

@@ -373,6 +373,8 @@ export class RunController implements vscode.Disposable {
       ...(samples ? { samples } : {}),
     });
     log.info(`run ${record.id} done: ${published?.length ?? 0} findings${problem ? `; ${problem}` : ''}`);
+    // The walkthrough ticks its Explain and Review steps on a run that finished, never on one that failed.
+    if (record.kind !== 'follow-up') void vscode.commands.executeCommand('setContext', WALKTHROUGH_DONE[record.kind], true);
     const wanted = filterFindings(relevantFindings(record.target, sampled.findings), { ...filter, minConfidence: undefined });
     return {
       runId: record.id,
@@ -446,6 +448,9 @@ export class RunController implements vscode.Disposable {
   }
 }
 
+/** Context keys the walkthrough's steps complete on (package.json `completionEvents`). */
+const WALKTHROUGH_DONE = { explain: 'thinklens.explainSucceeded', review: 'thinklens.reviewSucceeded' } as const;
+
 function slotOf(record: RunRecord): BatchSlot {
   return { batchId: record.batch!.id, index: record.batch!.index };
 }
@@ -472,6 +477,7 @@ export function runSettingsOf(config: ThinkLensConfig): RunSettings {
     seed: config.seed,
     maxTokens: config.maxTokens,
     reasoningEffort: config.reasoningEffort,
+    ...(config.thinkingBudget > 0 ? { thinkingBudget: config.thinkingBudget } : {}),
   };
 }
 

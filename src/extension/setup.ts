@@ -3,7 +3,7 @@
 // the server's own list (or typed), then a connection test that says what it found.
 
 import * as vscode from 'vscode';
-import { detectLocalServers, LOCAL_SERVER_CANDIDATES } from '../core/backends/detect';
+import { detectLocalServers, DETECTABLE_SERVERS } from '../core/backends/detect';
 import { withApiVersion } from '../core/backends/apiRoot';
 import { listModels, reasoningModelsFirst, THINKING_MODEL, type ModelListing } from '../core/backends/models';
 import { PRESETS } from '../core/backends/presets';
@@ -185,7 +185,7 @@ async function pickBackend(current: BackendSetting): Promise<BackendSetting | un
   pick.activeItems = items.filter((i) => i.id === current);
   pick.busy = true;
   // Local servers that answer are marked while the person looks at the list.
-  void detectLocalServers(LOCAL_SERVER_CANDIDATES, 700)
+  void detectLocalServers(DETECTABLE_SERVERS, 700)
     .then((running) => {
       if (!running.length) return;
       const active = pick.activeItems;

@@ -324,6 +324,16 @@ describe('the CI gate', () => {
     assert.equal(bad.code, 2);
   });
 
+  test('class 16: --fail-on: a failed file gives exit 1 even when another file has a finding at or above the threshold', async () => {
+    const boom = { status: 500, body: '{"error":{"message":"boom"}}' };
+    // a.ts is reviewed first (one at a time) and has the finding; b.ts fails on every try.
+    server.script('fail-on-mixed', [respond('fail-on-mixed', [OFF_BY_ONE]), boom, boom, boom, boom]);
+    const mixed = await review(root, 'fail-on-mixed', ['a.ts', 'b.ts', '--fail-on', 'error', '--concurrency', '1', '--no-cache']);
+    assert.match(mixed.stderr, /1 new finding\(s\) at or above error/, 'the gate still says what it found');
+    assert.match(mixed.stderr, /b\.ts: /, 'the failed file is named');
+    assert.equal(mixed.code, 1, 'exit 3 would tell CI that every file was reviewed');
+  });
+
   test('--baseline: known findings are "unchanged" (even after lines moved), left out of the text and of --fail-on; others "new"', async () => {
     server.script('baseline', [respond('baseline', [OFF_BY_ONE])]);
     const first = await review(root, 'baseline', ['a.ts', '--format', 'sarif', '--no-cache']);
@@ -384,6 +394,24 @@ describe('the CI gate', () => {
     assert.equal(unpriced.code, 2);
     assert.match(unpriced.stderr, /THINKLENS_PRICING/);
     assert.equal(unpriced.requests.length, 0);
+  });
+
+  test('class 16: --max-cost counts every sample of a file at its own price: three samples at concurrency 2 never pass the budget', async () => {
+    // Each sample costs about $0.2318 (see above); three samples of a file about $0.6954.
+    const env = {
+      THINKLENS_PRICING: JSON.stringify({ 'openai-compatible/budget-samples': { inputCacheHit: 0, inputCacheMiss: 1, output: 100 } }),
+    };
+    const usage = { prompt: 812, completion: 2310, reasoning: 1984 };
+    server.script(
+      'budget-samples',
+      Array.from({ length: 10 }, () => deepseekStream({ model: 'budget-samples', reasoning: 'r', answer: answer([]), usage })),
+    );
+    const args = ['a.ts', 'b.ts', 'c.ts', '--samples', '3', '--concurrency', '2', '--max-cost', '0.5', '--format', 'json', '--no-cache'];
+    const result = await review(root, 'budget-samples', args, env);
+    assert.equal(result.code, 1, result.stderr);
+    const output = JSON.parse(result.stdout);
+    assert.ok(output.budget.spentUsd <= 0.5, `spent $${output.budget.spentUsd} of a $0.50 budget over ${result.requests.length} requests`);
+    assert.ok(output.notReviewed.length > 0, 'the budget stopped the review');
   });
 
   test('a server at capacity: 429s lower the concurrency, Retry-After is honoured, every file is reviewed once', async () => {

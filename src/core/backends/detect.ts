@@ -4,6 +4,7 @@
 
 import type { BackendId } from '../types';
 import { listModels, THINKING_MODEL } from './models';
+import { PRESETS } from './presets';
 
 export interface DetectedServer {
   readonly backend: BackendId;
@@ -17,6 +18,15 @@ export const LOCAL_SERVER_CANDIDATES: readonly { backend: BackendId; baseUrl: st
   { backend: 'ollama', baseUrl: 'http://127.0.0.1:11434' },
   { backend: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1' },
   { backend: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1' },
+];
+
+/**
+ * What Detect Local Servers and Select Backend probe: the `auto` candidates, plus vLLM and SGLang on
+ * their default ports (they serve one model a person chose to start, so `auto` does not pick them).
+ */
+export const DETECTABLE_SERVERS: readonly { backend: BackendId; baseUrl: string }[] = [
+  ...LOCAL_SERVER_CANDIDATES,
+  ...(['vllm', 'sglang'] as const).map((backend) => ({ backend, baseUrl: PRESETS[backend].defaultBaseUrl! })),
 ];
 
 /** Model ids a server lists, or undefined when it does not answer with a list. */

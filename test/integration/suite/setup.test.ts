@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { ThinkLensTestApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/runs';
 import type { SetupOutcome } from '../../../src/extension/setup';
+import { DETECTABLE_SERVERS } from '../../../src/core/backends/detect';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../../support/replayServer';
 import { errorResponse } from '../../support/wireStreams';
 import { clearAllFindings, thinkLens } from './thinkLens';
@@ -204,13 +205,42 @@ describe('First run and setup', function () {
       ];
       for (const command of commands) assert.ok(registered.has(command), `step ${step.id} names ${command}, which is not registered`);
       await vscode.workspace.fs.stat(vscode.Uri.joinPath(extension.extensionUri, step.media.markdown));
+      // A step is ticked when it succeeded (a context the extension sets then), never because a picker opened or a run failed.
+      if (step.id !== 'cli') {
+        assert.deepEqual(
+          step.completionEvents.filter((e) => !e.startsWith('onContext:')),
+          [],
+          `step ${step.id} completes on ${step.completionEvents.join(', ')}`,
+        );
+      }
     }
-    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#${walkthrough.id}`, false);
-    // The sample step opens the buggy function, selected, ready for Explain This Bug.
+    assert.deepEqual(walkthrough.steps.find((s) => s.id === 'explain')?.completionEvents, ['onContext:thinklens.explainSucceeded']);
+    // The sample step opens the workspace's own sample (this suite's workspace is samples/), the buggy function selected.
     const editor = await vscode.commands.executeCommand<vscode.TextEditor>('thinklens.openSample');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(folder && editor.document.uri.path.startsWith(`${folder.path}/`), `the sample opened was ${editor.document.uri.toString()}`);
     assert.equal(editor.selection.start.line, 8);
     assert.equal(editor.selection.end.line, 14);
     assert.match(editor.document.lineAt(10).text, /i <= items\.length/);
+    // Explain from the walkthrough (no text editor active there) explains the selection of the editor beside it.
+    const replay = await server();
+    replay.script('setup-walkthrough', [deepseekStream({ model: 'setup-walkthrough', reasoning: 'Looking at the loop.', answer: ANSWER })]);
+    await set('backend', 'openai-compatible');
+    await set('baseUrl', replay.baseUrl);
+    await set('model', 'setup-walkthrough');
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#${walkthrough.id}`, false);
+    await until(() => vscode.window.activeTextEditor === undefined, 'the walkthrough to be the active editor');
+    const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('thinklens.explainBug');
+    assert.ok(outcome?.runId, 'Explain from the walkthrough did not run');
+    assert.equal(outcome.error, undefined, outcome.error?.message);
+    const prompt = (replay.requests[0]!.body as { messages: { content: string }[] }).messages[0]!.content;
+    assert.match(prompt, /11\s*\|\s*for \(let i = 0; i <= items\.length; i\+\+\)/);
+    await vscode.commands.executeCommand('thinklens.clearFindings', 'file');
+    // Detect Local Servers probes vLLM and SGLang on their default ports too.
+    assert.deepEqual(
+      DETECTABLE_SERVERS.map((c) => c.backend),
+      ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'sglang'],
+    );
     const found = await vscode.commands.executeCommand<unknown[]>('thinklens.detectLocalServers');
     assert.ok(Array.isArray(found));
   });
