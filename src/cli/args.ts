@@ -9,6 +9,9 @@ import { MAX_TIMER_SECONDS } from '../core/inputLimits';
 import { MAX_SAMPLES } from '../core/samples';
 import { DEFAULT_DEADLINE_SECONDS } from '../core/deadline';
 
+/** A budget above any model's window is a typo, not a limit. */
+const MAX_THINKING_BUDGET = 1_000_000;
+
 export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'codequality'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -45,6 +48,8 @@ export interface CliRequest {
   /** The whole run's limit, in seconds (see runAnalysis). */
   readonly deadlineSeconds: number;
   readonly seed?: number;
+  /** Reasoning tokens one request may spend (`--thinking-budget`); undefined: no limit. */
+  readonly thinkingBudget?: number;
   /** Undefined: each file's kind comes from its extension (and, for Markdown, whether it has math). */
   readonly documentKind?: DocumentKind;
   /** Exit 3 when a finding at or above this severity remains after the baseline. */
@@ -124,6 +129,12 @@ const FLAGS: readonly Flag[] = [
     type: 'string',
     value: 'S',
     help: `longest the run of one file may take, all its parts and samples together; what arrived so far is kept (default: ${DEFAULT_DEADLINE_SECONDS})`,
+  },
+  {
+    name: 'thinking-budget',
+    type: 'string',
+    value: 'TOKENS',
+    help: "reasoning tokens one request may spend before the answer is asked for: the server's own budget where it has one, else ThinkLens asks (default: no limit)",
   },
   { name: 'seed', type: 'string', value: 'N', help: 'sampling seed, where the backend honours it' },
   { name: 'question', type: 'string', value: 'TEXT', help: 'what to ask about the code (explain)' },
@@ -255,6 +266,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       timeoutSeconds: positiveInt(text('timeout'), '--timeout', 60, MAX_TIMER_SECONDS),
       deadlineSeconds: positiveInt(text('deadline'), '--deadline', DEFAULT_DEADLINE_SECONDS, MAX_TIMER_SECONDS),
       seed: text('seed') === undefined ? undefined : integer(text('seed')!, '--seed'),
+      ...(text('thinking-budget') !== undefined
+        ? { thinkingBudget: positiveInt(text('thinking-budget'), '--thinking-budget', 0, MAX_THINKING_BUDGET) }
+        : {}),
       question: text('question'),
       ...(documentKind ? { documentKind: documentKind as DocumentKind } : {}),
       failOn: failOn as Severity | undefined,

@@ -116,10 +116,13 @@ export function replayed(stored: StoredRun): PlannedRunOutput {
   };
 }
 
-/** The run worth keeping: it ended normally with an answer that was read, not cut at the token limit. */
+/**
+ * The run worth keeping: it ended normally with an answer that was read, not cut at the token limit,
+ * and its thinking was not ended early by a person (what the same request gives on its own).
+ */
 export function storable(output: PlannedRunOutput): Omit<StoredRun, 'format'> | undefined {
   const { error, parsed, finishReason, answer } = output;
-  if (error || !parsed || finishReason === 'length' || !answer) return undefined;
+  if (error || !parsed || finishReason === 'length' || !answer || output.thinking?.endedBy === 'person') return undefined;
   const { reasoning, usage, notes, repaired } = output;
   return { reasoning, answer, ...(usage ? { usage } : {}), ...(finishReason ? { finishReason } : {}), parsed, notes, repaired };
 }

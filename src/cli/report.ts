@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { FINGERPRINT_VERSION } from '../core/fingerprint';
 import { ownValue } from '../core/text';
 import type { Category, Finding, Severity, Usage } from '../core/types';
+import { describeThinking, type ThinkingRecord } from '../core/thinking';
 import type { Skipped } from './files';
 
 /** A failed run: what happened, what to do (worded for a terminal), and the server's own words (redacted). */
@@ -49,6 +50,8 @@ export interface RunReport {
   readonly baselineStates?: readonly BaselineState[];
   /** Findings of the wanted severity and focus that the minimum confidence left out. */
   readonly leftOutByConfidence?: number;
+  /** How the (first sample's) thinking ended: by the model, the budget or the person. */
+  readonly thinking?: ThinkingRecord;
 }
 
 export type BaselineState = 'new' | 'unchanged';
@@ -110,6 +113,7 @@ export function jsonReport(reports: readonly RunReport[], context?: ReportContex
       ...(r.sampleTraces ? { sampleTraces: r.sampleTraces } : {}),
       ...(r.sampleErrors?.length ? { sampleErrors: r.sampleErrors } : {}),
       usage: r.usage ?? null,
+      thinking: r.thinking ?? null,
       ...(r.problem ? { problem: r.problem } : {}),
       ...(r.error ? { error: r.error } : {}),
     })),
@@ -154,6 +158,7 @@ export function toText(reports: readonly RunReport[], withReasoning: boolean): s
     if (shown.length === 0) out.push(known ? 'no new findings' : 'no findings');
     if (known) out.push(`${known} finding${known === 1 ? '' : 's'} already in the baseline, not shown`);
     if (r.usage) out.push(`usage: ${usageLine(r.usage)}`);
+    if (r.thinking && r.thinking.endedBy !== 'model') out.push(`thinking: ${describeThinking(r.thinking)}`);
     out.push('');
   }
   return out.join('\n');
@@ -325,6 +330,10 @@ export function toSarif(reports: readonly RunReport[], context: ReportContext): 
           automationDetails: { id: `thinklens/${context.command}/${shard}` },
           originalUriBaseIds: { [SRCROOT]: { uri: srcRootUri } },
           columnKind: 'utf16CodeUnits',
+          // How each file's thinking ended, as the JSON output's `thinking`.
+          properties: {
+            thinking: reports.map((r) => ({ file: r.file, ...(r.thinking ?? { tokens: 0, budget: null, endedBy: 'model' }) })),
+          },
           invocations: [
             {
               executionSuccessful: !reports.some((r) => r.error) && !context.notReviewed?.length,

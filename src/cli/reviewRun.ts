@@ -115,7 +115,11 @@ export async function reviewFile(
   const { cache } = options;
   let hits = 0;
   // The settings the planner gets are the sampling the cache keys on.
-  const settingsOf = (seed: number | undefined) => ({ seed });
+  // The budget decides the answer too, so it is part of the cache key.
+  const settingsOf = (seed: number | undefined) => ({
+    seed,
+    ...(request.thinkingBudget ? { thinkingBudget: request.thinkingBudget } : {}),
+  });
   const keyOf = (seed: number | undefined) =>
     ResultCache.key({ backend, server: backend.endpoint ?? options.server, code, sampling: settingsOf(seed) });
   const results: StoredResults | undefined = cache && {
@@ -174,6 +178,7 @@ export async function reviewFile(
     problem: first.parsed?.problem,
     error: error && errorOf(error),
     leftOutByConfidence: wanted.length - filtered.length,
+    ...(first.thinking ? { thinking: first.thinking } : {}),
     samples,
     ...(samples > 1
       ? {

@@ -30,6 +30,8 @@ export interface RunSettings {
   /** A cap on one answer, thinking included; the window may leave less. */
   readonly maxTokens?: number;
   readonly reasoningEffort?: ReasoningEffort;
+  /** Reasoning tokens one request may spend before the answer is asked for; undefined: no limit. */
+  readonly thinkingBudget?: number;
 }
 
 /** Thinking an R1-style model is given room for when the window allows. */
@@ -123,7 +125,7 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
   const answerReserve = answerReserveFor(profile.contextWindow);
   const minReasoning = thinks ? MIN_REASONING : 0;
   // Room the prompt may take while thinking keeps its target (at most half of what is left).
-  const reasoningTarget = thinks ? Math.min(DESIRED_REASONING, Math.floor((profile.contextWindow - answerReserve) / 2)) : 0;
+  const reasoningTarget = thinks ? Math.min(desiredReasoning(settings), Math.floor((profile.contextWindow - answerReserve) / 2)) : 0;
   const warnings: string[] = [];
   if (profile.windowAssumed) {
     warnings.push(`${assumedBecause(profile)}; ThinkLens assumed ${n(profile.contextWindow)} tokens.`);
@@ -225,8 +227,13 @@ export function planRun(input: PlanInput): RunPlan | RefusedPlan {
 }
 
 /** The window to use and the `max_tokens` it leaves for a prompt of `promptTokens`. */
+/** The reasoning a request is planned for: the budget, when the person set one below the usual room. */
+function desiredReasoning(settings: RunSettings): number {
+  return settings.thinkingBudget !== undefined ? Math.min(DESIRED_REASONING, settings.thinkingBudget) : DESIRED_REASONING;
+}
+
 function outputRoom(profile: BackendProfile, settings: RunSettings, promptTokens: number, answerReserve: number, thinks: boolean) {
-  const wanted = promptTokens + (thinks ? DESIRED_REASONING : 0) + answerReserve;
+  const wanted = promptTokens + (thinks ? desiredReasoning(settings) : 0) + answerReserve;
   const window = profile.windowPerRequest
     ? Math.min(profile.contextWindow, Math.ceil(wanted / WINDOW_STEP) * WINDOW_STEP)
     : profile.contextWindow;
@@ -308,6 +315,7 @@ function requestOptions(profile: BackendProfile, settings: RunSettings): Omit<Ba
     ...(settings.topP !== undefined ? { topP: settings.topP } : {}),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     ...(settings.reasoningEffort !== undefined ? { reasoningEffort: settings.reasoningEffort } : {}),
+    ...(settings.thinkingBudget !== undefined ? { thinkingBudget: settings.thinkingBudget } : {}),
     ...(profile.answerConstraint === 'json-object' ? { jsonAnswer: true } : {}),
     ...(profile.answerConstraint === 'json-schema' ? { answerSchema: answerJsonSchema() } : {}),
   };

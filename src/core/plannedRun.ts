@@ -33,6 +33,9 @@ import {
 } from './plan';
 import { countKey } from './plan';
 import { runAnalysis, type RunOutput } from './run';
+import { addUsage } from './usage';
+import { PRESETS } from './backends/presets';
+import { combineThinking, handOverMessages, type ThinkingRecord, type ThinkingSteer } from './thinking';
 import { estimateTokens, formatCount, formatLines, stripThink } from './text';
 import { calibrationKey, promptTokensInRefusal, sessionCalibration, type TokenCalibration } from './tokens';
 import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
@@ -107,6 +110,8 @@ export interface PlannedRunInput {
   readonly profiles?: ProfileCache;
   /** Where the server's counts correct the estimate for the next requests. */
   readonly calibration?: TokenCalibration;
+  /** The person's Answer now for this run: it ends the thinking of the running request and of those after it. */
+  readonly answerNow?: ThinkingSteer;
 }
 
 export const REPAIR_NOTE = 'The answer had no readable JSON block, so one short repair turn asked the model for it';
@@ -117,14 +122,21 @@ export const SET_ASIDE_LABEL =
 
 export async function runPlanned(input: PlannedRunInput): Promise<PlannedRunOutput> {
   const deadline = input.deadline ?? startDeadline(input.signal, input.deadlineSeconds);
+  const thinkingOfParts = new Map<number, ThinkingRecord>();
   try {
-    return await runPlanUnder(input, deadline);
+    const output = await runPlanUnder(input, deadline, thinkingOfParts);
+    const thinking = combineThinking([...thinkingOfParts.values()]);
+    return thinking ? { ...output, thinking } : output;
   } finally {
     if (!input.deadline) deadline.dispose();
   }
 }
 
-async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Promise<PlannedRunOutput> {
+async function runPlanUnder(
+  input: PlannedRunInput,
+  deadline: RunDeadline,
+  thinkingOfParts: Map<number, ThinkingRecord>,
+): Promise<PlannedRunOutput> {
   const { backend, plan, signal, onEvent } = input;
   const profiles = input.profiles ?? sessionProfiles;
   const calibration = input.calibration ?? sessionCalibration;
@@ -140,6 +152,8 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
   let usage: Usage | undefined;
 
   const send = async (part: PlannedRequest, request = part.request, forward = onEvent): Promise<RunOutput> => {
+    // The analysis itself is steered (Answer now, the budget); a repair turn only reformats it.
+    const steered = forward === onEvent;
     const output = await runAnalysis({
       backend,
       code: part.code,
@@ -147,8 +161,10 @@ async function runPlanUnder(input: PlannedRunInput, deadline: RunDeadline): Prom
       signal,
       deadline,
       onEvent: forward,
+      ...(steered ? thinkingSteering(input.answerNow, plan.profile) : {}),
     });
     usage = addUsage(usage, output.usage);
+    if (steered && output.thinking) thinkingOfParts.set(part.part?.index ?? 0, output.thinking);
     return output;
   };
   /** The deadline passed: what the finished parts found is kept, and the error says how far the run got. */
@@ -446,6 +462,22 @@ async function repairTurn(
   return repair.error || !repair.parsed || repair.parsed.jsonMissing ? undefined : repair.parsed;
 }
 
+/** How a request's thinking is steered: the run's Answer now, whether the server holds the budget, the hand-over. */
+function thinkingSteering(answerNow: ThinkingSteer | undefined, profile: BackendProfile) {
+  const thinkingOff = profile.thinkingSwitch === 'per-request';
+  return {
+    ...(answerNow ? { answerNow } : {}),
+    budgetEnforcedByServer: PRESETS[profile.backendId].honours.thinkingBudget,
+    handOver: (request: BackendRequest, reasoning: string): BackendRequest => ({
+      ...request,
+      messages: handOverMessages(request.messages, reasoning),
+      thinkingBudget: undefined,
+      // The answer alone: thinking off where the server switches it per request.
+      ...(thinkingOff ? { reasoningEffort: 'none' as const } : {}),
+    }),
+  };
+}
+
 /** "Ran out of tokens while thinking (N of M)": the length limit came before any answer. */
 function ranOutWhileThinking(output: RunOutput, part: PlannedRequest, profile: BackendProfile): BackendError | undefined {
   if (output.finishReason !== 'length' || output.answer.trim() !== '' || output.reasoning.trim() === '') return undefined;
@@ -507,26 +539,6 @@ function mergeParsed(outputs: readonly { part: PlannedRequest; parsed?: ParsedAn
   const problem = [...new Set(problems)].join(' ');
   const jsonMissing = parsedParts.length > 0 && parsedParts.every((p) => p.parsed.jsonMissing);
   return { summary, findings, prose, ...(problem ? { problem } : {}), ...(jsonMissing ? { jsonMissing } : {}) };
-}
-
-function addUsage(total: Usage | undefined, more: Usage | undefined): Usage | undefined {
-  if (!more) return total;
-  if (!total) return more;
-  const sum = (a?: number, b?: number) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
-  const merged: Usage = {
-    promptTokens: total.promptTokens + more.promptTokens,
-    completionTokens: total.completionTokens + more.completionTokens,
-  };
-  const reasoningTokens = sum(total.reasoningTokens, more.reasoningTokens);
-  const cachedPromptTokens = sum(total.cachedPromptTokens, more.cachedPromptTokens);
-  const costUsd = sum(total.costUsd, more.costUsd);
-  return {
-    ...merged,
-    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
-    ...(cachedPromptTokens !== undefined ? { cachedPromptTokens } : {}),
-    ...(costUsd !== undefined ? { costUsd } : {}),
-    ...(more.tokensPerSecond !== undefined ? { tokensPerSecond: more.tokensPerSecond } : {}),
-  };
 }
 
 export type { RunSettings };

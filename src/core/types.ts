@@ -3,6 +3,7 @@
 
 import type { Category, Confidence, Severity } from './contract';
 import type { DocumentKind } from './documentKind';
+import type { ThinkingSteer } from './thinking';
 
 /** One event of a model's streamed response (docs/ARCHITECTURE.md, step 4 of a run). */
 export type ReasoningEvent =
@@ -67,6 +68,11 @@ export interface BackendRequest {
   readonly seed?: number;
   readonly maxTokens?: number;
   readonly reasoningEffort?: ReasoningEffort;
+  /**
+   * Reasoning tokens this request may spend. Sent in the server's own field where it has one
+   * (presets.ts `thinkingBudget`); elsewhere run.ts counts the streamed reasoning and asks for the answer.
+   */
+  readonly thinkingBudget?: number;
   /** Ask the server for a JSON-object answer where the preset says it works while thinking. */
   readonly jsonAnswer?: boolean;
   /**
@@ -104,7 +110,11 @@ export interface Backend {
   readonly hosted: boolean;
   /** The API root the code is sent to (`https://api.deepseek.com`); undefined for the in-process model. */
   readonly endpoint?: string;
-  stream(request: BackendRequest, signal: AbortSignal): AsyncIterable<ReasoningEvent>;
+  /**
+   * Streams one request. A backend that can end the running request's thinking in place offers it
+   * through `steer` (thinking.ts); the others ignore it and run.ts hands the reasoning over instead.
+   */
+  stream(request: BackendRequest, signal: AbortSignal, steer?: ThinkingSteer): AsyncIterable<ReasoningEvent>;
   /** Asks the server about its window and the model; never throws for a server that says nothing. */
   describe?(signal: AbortSignal): Promise<ServerFacts>;
   /**

@@ -477,6 +477,7 @@ export function runSettingsOf(config: ThinkLensConfig): RunSettings {
     seed: config.seed,
     maxTokens: config.maxTokens,
     reasoningEffort: config.reasoningEffort,
+    ...(config.thinkingBudget > 0 ? { thinkingBudget: config.thinkingBudget } : {}),
   };
 }
 

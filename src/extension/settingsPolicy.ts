@@ -17,6 +17,7 @@ export const USER_ONLY_SETTINGS = [
   'pricing', // the cost the person sees
   'maxTokens', // how much one run may spend
   'reasoningEffort', // how much one run may spend
+  'thinkingBudget', // how much one run may spend
   'review.samples', // N samples cost N times one review
   'fixAll.enabled', // whether model edits apply without a look (source.fixAll, on save)
   'local.modelPath', // which file is loaded and run

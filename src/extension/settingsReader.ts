@@ -18,6 +18,8 @@ export interface ThinkLensConfig {
   readonly baseUrl?: string;
   readonly model?: string;
   readonly reasoningEffort: ReasoningEffort;
+  /** Reasoning tokens one request may spend before the answer is asked for; 0: no limit. */
+  readonly thinkingBudget: number;
   readonly temperature: number;
   readonly topP: number;
   readonly seed?: number;
@@ -81,6 +83,7 @@ export function readSettings(s: SettingsSource): ThinkLensConfig {
     baseUrl: nonEmpty(userOnly<string>(s, 'baseUrl')),
     model: nonEmpty(userOnly<string>(s, 'model')),
     reasoningEffort: userOnly<ReasoningEffort>(s, 'reasoningEffort') ?? 'high',
+    thinkingBudget: Math.max(0, Math.floor(numberOr(userOnly<number>(s, 'thinkingBudget'), 0))),
     temperature: s.get<number>('temperature') ?? 0.6,
     topP: s.get<number>('topP') ?? 0.95,
     seed: typeof seed === 'number' ? seed : undefined,

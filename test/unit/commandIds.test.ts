@@ -3,7 +3,7 @@
 // contributed (COMMAND) or deliberately kept out of the manifest (INTERNAL_COMMAND).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND, INTERNAL_COMMAND } from '../../src/bridge/commandIds';
 
@@ -16,7 +16,8 @@ interface Manifest {
   };
 }
 
-const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as Manifest;
+const root = join(__dirname, '..', '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
 const table = new Set<string>(Object.values(COMMAND));
 const internal = new Set<string>(Object.values(INTERNAL_COMMAND));
 const sorted = (ids: Iterable<string>) => [...new Set(ids)].sort();
@@ -32,11 +33,29 @@ function manifestCommands(): Record<string, string[]> {
       .flatMap((m) => (m.command ? [m.command] : [])),
     'contributes.keybindings': keybindings.map((k) => k.command),
     'walkthrough links': steps.flatMap((s) => [...(s.description ?? '').matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!)),
-    'walkthrough completion events': steps.flatMap((s) =>
-      (s.completionEvents ?? []).flatMap((e) => (e.startsWith('onCommand:') ? [e.slice('onCommand:'.length)] : [])),
-    ),
   };
 }
+
+/** The walkthrough's steps complete on context keys the extension sets when a step succeeded: each is set in src/extension. */
+test('every walkthrough completion event is a context key the extension sets, or a command in the table', () => {
+  const steps = manifest.contributes.walkthroughs.flatMap((w) => w.steps);
+  const events = steps.flatMap((s) => s.completionEvents ?? []);
+  assert.ok(
+    events.some((e) => e.startsWith('onContext:')),
+    'no step completes on a context key',
+  );
+  const source = readdirSync(join(root, 'src', 'extension'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(join(root, 'src', 'extension', f), 'utf8'))
+    .join('\n');
+  for (const event of events) {
+    if (event.startsWith('onContext:')) {
+      const key = event.slice('onContext:'.length);
+      assert.ok(source.includes(`'${key}'`), `${key} is never set by the extension`);
+    } else if (event.startsWith('onCommand:')) assert.ok(table.has(event.slice('onCommand:'.length)), event);
+  }
+});
 
 test('every command package.json names is in the command-id table', () => {
   for (const [where, ids] of Object.entries(manifestCommands())) {

@@ -6,6 +6,7 @@
 // synchronous and cheap for activation.
 
 import type { Backend, BackendConfig, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
+import type { ThinkingSteer } from '../thinking';
 import { BackendError, toBackendError } from '../errors';
 import { apiKeyEnvNames, PRESETS } from './presets';
 import type { OpenAiBackendOptions } from './openaiCompatible';
@@ -137,10 +138,10 @@ function createLazyLocalBackend(config: BackendConfig): Backend {
       contextWindow: local.contextSize ?? PRESETS.local.limits.assumedWindow,
       source: 'thinklens.local.contextSize',
     }),
-    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+    async *stream(request: BackendRequest, signal: AbortSignal, steer?: ThinkingSteer): AsyncGenerator<ReasoningEvent> {
       const backend = await load();
       try {
-        yield* backend.stream(request, signal);
+        yield* backend.stream(request, signal, steer);
       } catch (err) {
         throw toBackendError(err, { backend: 'local', model: local.modelPath });
       }

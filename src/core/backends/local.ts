@@ -16,6 +16,7 @@
 
 import { basename } from 'node:path';
 import type { Backend, BackendRequest, LocalModelOptions, ReasoningEvent } from '../types';
+import type { ThinkingSteer } from '../thinking';
 import { BackendError, cancelledError } from '../errors';
 import type { LlamaRuntimePool } from './localRuntimes';
 import { EventQueue, generate, promptTokensOf } from './localRun';
@@ -49,7 +50,7 @@ export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
     model: basename(options.modelPath),
     hosted: false,
     host,
-    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+    async *stream(request: BackendRequest, signal: AbortSignal, steer?: ThinkingSteer): AsyncGenerator<ReasoningEvent> {
       const lease = await host.acquire(signal);
       // Stops generation when the consumer stops reading (break, return) or the backend is
       // disposed, as well as on `signal`.
@@ -57,7 +58,7 @@ export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
       const untrack = host.track(stop);
       const runSignal = AbortSignal.any([signal, stop.signal]);
       const queue = new EventQueue<ReasoningEvent>();
-      const work = generate(lease, request, options, runSignal, queue).then(
+      const work = generate(lease, request, options, runSignal, queue, steer).then(
         () => queue.close(),
         (error: unknown) => queue.fail(toLocalError(error, runSignal)),
       );

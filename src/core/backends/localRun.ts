@@ -2,6 +2,7 @@
 // under the contract's JSON grammar, pushing events to a queue the backend's generator drains.
 
 import type { ChatHistoryItem, ChatModelResponse, LlamaChatResponseChunk } from 'node-llama-cpp';
+import type { ThinkingSteer } from '../thinking';
 import type { BackendRequest, ReasoningEvent, Usage } from '../types';
 import { BackendError, cancelledError } from '../errors';
 import type { LocalBackendOptions } from './local';
@@ -60,6 +61,18 @@ function toHistory(request: Pick<BackendRequest, 'messages'>): ChatHistoryItem[]
   );
 }
 
+/** The last model turn with its open thought segment closed, for an answer asked before the model ended it. */
+function closeThought(history: ChatHistoryItem[]): ChatHistoryItem[] {
+  const out = history.slice();
+  const last = out[out.length - 1];
+  if (last?.type !== 'model') return out;
+  const response = last.response.map((item) =>
+    typeof item !== 'string' && item.type === 'segment' && item.segmentType === 'thought' && !item.ended ? { ...item, ended: true } : item,
+  );
+  out[out.length - 1] = { type: 'model', response } satisfies ChatModelResponse;
+  return out;
+}
+
 /** The chat as the model sees it: the turns, and for a thinking model the opened (or, with thinking off, closed) thought. */
 function promptHistory(loaded: ModelLease['loaded'], request: Pick<BackendRequest, 'messages' | 'reasoningEffort'>): ChatHistoryItem[] {
   const history = toHistory(request);
@@ -107,6 +120,7 @@ export async function generate(
   options: LocalBackendOptions,
   signal: AbortSignal,
   queue: EventQueue<ReasoningEvent>,
+  steer?: ThinkingSteer,
 ): Promise<void> {
   const { loaded, sequence } = lease;
   const { lib, chatWrapper } = loaded;
@@ -149,11 +163,24 @@ export async function generate(
     let cleanHistory = history;
 
     if (!thoughtEnded || !structured) {
-      // Phase 1: think freely. With a structured answer, stop as soon as the thought ends.
+      // Phase 1: think freely. With a structured answer, stop as soon as the thought ends, or when
+      // the person asks for the answer (Answer now ends the thought here and phase 2 answers).
       const thoughtDone = new AbortController();
+      let answerAsked = false;
+      const withdraw =
+        structured && steer
+          ? steer.offerEndInPlace(async () => {
+              if (thoughtEnded) return false;
+              answerAsked = true;
+              thoughtDone.abort();
+              return true;
+            })
+          : undefined;
       const result = await chat.generateResponse(history, {
         ...sampling,
         maxTokens: budget,
+        // node-llama-cpp closes the thought segment itself at the budget and goes on to the answer.
+        ...(request.thinkingBudget ? { budgets: { thoughtTokens: request.thinkingBudget } } : {}),
         signal: AbortSignal.any([signal, thoughtDone.signal]),
         stopOnAbortSignal: true,
         onResponseChunk: (chunk: LlamaChatResponseChunk) => {
@@ -171,10 +198,13 @@ export async function generate(
           }
         },
       });
+      withdraw?.();
       if (signal.aborted) throw cancelledError();
       finishReason = finishReasonOf(result.metadata.stopReason);
-      contextWindow = upToThought(result.lastEvaluation.contextWindow);
-      cleanHistory = upToThought(result.lastEvaluation.cleanHistory);
+      const cut = answerAsked && !thoughtEnded ? closeThought : upToThought;
+      if (answerAsked) thoughtEnded = true;
+      contextWindow = cut(result.lastEvaluation.contextWindow);
+      cleanHistory = cut(result.lastEvaluation.cleanHistory);
       if (result.metadata.stopReason === 'abort') finishReason = 'stop';
     }
 

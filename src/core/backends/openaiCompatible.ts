@@ -44,6 +44,7 @@ import { timerSeconds } from '../inputLimits';
 import type { Preset } from './presets';
 import { constraintInBody, requestBody } from './presets';
 import { describeServer } from './discovery';
+import type { ThinkingSteer } from '../thinking';
 import { createTokenCounter } from './tokenCount';
 import { diagnoseNotFound } from './apiRoot';
 
@@ -118,6 +119,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     body: Record<string, unknown>,
     signal: AbortSignal,
     progress: { arrived: boolean },
+    steer?: ThinkingSteer,
   ): AsyncGenerator<ReasoningEvent> {
     const startedAt = new Date();
     const controller = new AbortController();
@@ -218,6 +220,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       let firstTextAt: number | undefined;
       let lastTextAt: number | undefined;
       let sawDone = false;
+      let withdrawEnd: (() => void) | undefined;
       try {
         for await (const data of sseData(response, limits, ctx)) {
           if (data === '[DONE]' || data.startsWith('[DONE]')) {
@@ -230,6 +233,9 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
             throw new sdk.APIError(undefined, chunk.error as object, undefined, response.headers);
           }
           chunks++;
+          if (steer && !withdrawEnd && preset.endThinking === 'llamacpp-control' && isRecord(chunk) && typeof chunk.id === 'string') {
+            withdrawEnd = steer.offerEndInPlace(endThinkingAt(chunk.id));
+          }
           const found = usageOf(chunk);
           if (found) usage = found;
           const choice = firstChoice(chunk);
@@ -246,6 +252,8 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
         // Text the splitter still holds (a possible partial tag, unclassified untagged content) is
         // dropped: without the rest of the stream it cannot be told reasoning from answer.
         throw classify(err, 'stream');
+      } finally {
+        withdrawEnd?.();
       }
       if (sawDone && finishReason === undefined && chunks > 0) finishReason = 'stop';
       // A read aborted by the person or the idle timer can end quietly.
@@ -274,6 +282,20 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
     }
   }
 
+  /** llama.cpp: asks the server to end the thinking of the completion `id`; true when it did. */
+  function endThinkingAt(id: string): () => Promise<boolean> {
+    return async () => {
+      const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/chat/completions/control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        body: JSON.stringify({ id, action: 'reasoning_end' }),
+        signal: AbortSignal.timeout(5000),
+      });
+      const said: unknown = await response.json().catch(() => undefined);
+      return response.ok && isRecord(said) && said.success === true;
+    };
+  }
+
   const countTokens = createTokenCounter({ route: preset.limits.tokenCount ?? 'none', baseUrl, model, ...(apiKey ? { apiKey } : {}) });
 
   /** A 404 is the address's fault when the same server answers at `<url>/v1` or lists the model. */
@@ -296,7 +318,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       return describeServer({ preset, baseUrl, model, apiKey }, signal);
     },
     ...(countTokens ? { countTokens } : {}),
-    async *stream(request: BackendRequest, signal: AbortSignal): AsyncGenerator<ReasoningEvent> {
+    async *stream(request: BackendRequest, signal: AbortSignal, steer?: ThinkingSteer): AsyncGenerator<ReasoningEvent> {
       if (signal.aborted) throw cancelledError();
       let sdk: Sdk;
       try {
@@ -316,7 +338,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
       for (let retry = 0; ; retry++) {
         const progress = { arrived: false };
         try {
-          yield* attempt(sdk, body, signal, progress);
+          yield* attempt(sdk, body, signal, progress, steer);
           return;
         } catch (err) {
           const error = err instanceof BackendError ? err : toBackendError(err, ctx);

@@ -15,6 +15,8 @@ export interface Honoured {
   readonly reasoningEffort: boolean;
   /** `response_format: {type: 'json_object'}` is known to work while the model thinks. */
   readonly jsonAnswer: boolean;
+  /** The server takes a thinking budget in its own field (extraBody sends it) and ends the thinking there. */
+  readonly thinkingBudget: boolean;
 }
 
 /** Where the context window of a server's model is learned (see discovery.ts). */
@@ -62,13 +64,18 @@ export interface Preset {
   readonly honours: Honoured;
   /** Server-specific body fields for a request (thinking switches, usage accounting). */
   readonly extraBody: (request: BackendRequest) => Record<string, unknown>;
+  /**
+   * How the thinking of a running request is ended in place, when the server can: llama.cpp's
+   * control endpoint, addressed by the completion's id. Elsewhere Answer now hands the reasoning over.
+   */
+  readonly endThinking?: 'llamacpp-control';
   readonly limits: PresetLimits;
 }
 
 /** The generic variable every preset reads first. */
 export const GENERIC_API_KEY_ENV = 'THINKLENS_API_KEY';
 
-const SAMPLING: Honoured = { temperature: true, topP: true, seed: true, reasoningEffort: false, jsonAnswer: false };
+const SAMPLING: Honoured = { temperature: true, topP: true, seed: true, reasoningEffort: false, jsonAnswer: false, thinkingBudget: false };
 const none = (): Record<string, unknown> => ({});
 
 /** Efforts above what a server knows fall back to its highest. */
@@ -89,7 +96,7 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     requiresApiKey: true,
     requiresBaseUrl: false,
     // In thinking mode temperature and top_p are accepted and ignored; DeepSeek has no seed.
-    honours: { temperature: false, topP: false, seed: false, reasoningEffort: true, jsonAnswer: true },
+    honours: { temperature: false, topP: false, seed: false, reasoningEffort: true, jsonAnswer: true, thinkingBudget: false },
     extraBody: ({ reasoningEffort, jsonAnswer }) => {
       const body: Record<string, unknown> = {
         thinking: { type: reasoningEffort === 'none' ? 'disabled' : 'enabled' },
@@ -121,15 +128,19 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     apiKeyEnv: 'OPENROUTER_API_KEY',
     requiresApiKey: true,
     requiresBaseUrl: false,
-    honours: { ...SAMPLING, reasoningEffort: true },
-    extraBody: ({ reasoningEffort }) => ({
-      // `exclude: false` keeps the reasoning in the stream; some routes drop it otherwise.
+    honours: { ...SAMPLING, reasoningEffort: true, thinkingBudget: true },
+    extraBody: ({ reasoningEffort, thinkingBudget }) => ({
+      // `exclude: false` keeps the reasoning in the stream; some routes drop it otherwise. A budget
+      // goes as `max_tokens`, which OpenRouter takes instead of an effort, not beside it
+      // (openrouter.ai/docs, "Reasoning Tokens").
       reasoning:
         reasoningEffort === 'none'
           ? { enabled: false }
-          : reasoningEffort
-            ? { effort: cappedEffort(reasoningEffort, ['low', 'medium', 'high']), exclude: false }
-            : { enabled: true, exclude: false },
+          : thinkingBudget
+            ? { max_tokens: thinkingBudget, exclude: false }
+            : reasoningEffort
+              ? { effort: cappedEffort(reasoningEffort, ['low', 'medium', 'high']), exclude: false }
+              : { enabled: true, exclude: false },
       usage: { include: true },
     }),
     limits: {
@@ -198,10 +209,17 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     localServer: true,
     requiresApiKey: false,
     requiresBaseUrl: false,
-    // Only "none" reaches it (turns thinking off); the budget is a server flag.
-    honours: { ...SAMPLING, reasoningEffort: true },
-    extraBody: ({ reasoningEffort }) => ({
+    // Only "none" reaches it (turns thinking off). The budget goes per request, and
+    // `reasoning_control` arms Answer now: POST /v1/chat/completions/control {id, action:
+    // "reasoning_end"} then ends the thinking of the running completion, whose stream goes on with
+    // the answer (tools/server/server-common.cpp, the reasoning-budget block; server-context.cpp,
+    // post_control). Servers without them ignore both fields.
+    honours: { ...SAMPLING, reasoningEffort: true, thinkingBudget: true },
+    endThinking: 'llamacpp-control',
+    extraBody: ({ reasoningEffort, thinkingBudget }) => ({
       reasoning_format: 'deepseek',
+      reasoning_control: true,
+      ...(thinkingBudget ? { thinking_budget_tokens: thinkingBudget } : {}),
       ...(reasoningEffort === 'none' ? { reasoning_effort: 'none' } : {}),
     }),
     limits: {
@@ -225,8 +243,10 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     requiresApiKey: false,
     requiresBaseUrl: false,
     // Reasoning is split by the server's --reasoning-parser; structured output applies to the answer.
-    honours: { ...SAMPLING, jsonAnswer: true },
-    extraBody: none,
+    honours: { ...SAMPLING, jsonAnswer: true, thinkingBudget: true },
+    // `thinking_token_budget` ends the thinking at that many tokens when vLLM runs with
+    // --reasoning-config (vLLM docs, "Reasoning Outputs", thinking budget); otherwise ThinkLens counts.
+    extraBody: ({ thinkingBudget }) => (thinkingBudget ? { thinking_token_budget: thinkingBudget } : {}),
     limits: {
       discovery: 'openai-models',
       assumedWindow: 8192,
@@ -288,7 +308,8 @@ export const PRESETS: Readonly<Record<BackendId, Preset>> = {
     localServer: false,
     requiresApiKey: false,
     requiresBaseUrl: false,
-    honours: { ...SAMPLING, jsonAnswer: true },
+    // node-llama-cpp's `budgets.thoughtTokens` ends the thought segment in process (localRun.ts).
+    honours: { ...SAMPLING, jsonAnswer: true, thinkingBudget: true },
     extraBody: none,
     limits: {
       discovery: 'local-setting',
