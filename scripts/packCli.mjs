@@ -1,6 +1,6 @@
 // `npm run pack:cli [-- --pack-destination DIR]`: the tarball that installs the `thinklens` command
-// (`npm install -g ./thinklens-<version>.tgz`). It carries the CLI bundle (dist/cli.js, built by
-// `npm run build`), the README, LICENSE and CHANGELOG, and a manifest of its own:
+// (`npm install -g ./thinklens-<version>.tgz`). It carries the CLI bundles (dist/cli.js and the MCP
+// server's dist/mcp.js, built by `npm run build`), the README, LICENSE and CHANGELOG, and a manifest of its own:
 // - the one runtime dependency the bundle loads from outside it (openai; esbuild.mjs keeps it external);
 // - node-llama-cpp, the local-model runtime, as an optional peer: never installed with the command
 //   (npm installs a global package's optionalDependencies even with --omit=optional), loaded lazily
@@ -23,11 +23,12 @@ const destination = resolve(
 const RUNTIME = ['openai'];
 const LAZY = 'node-llama-cpp';
 
-if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is not built: run npm run build first');
+for (const bundle of ['cli.js', 'mcp.js'])
+  if (!existsSync(join(root, 'dist', bundle))) throw new Error(`dist/${bundle} is not built: run npm run build first`);
 const stage = mkdtempSync(join(tmpdir(), 'thinklens-pack-'));
 try {
   mkdirSync(join(stage, 'dist'));
-  copyFileSync(join(root, 'dist', 'cli.js'), join(stage, 'dist', 'cli.js'));
+  for (const bundle of ['cli.js', 'mcp.js']) copyFileSync(join(root, 'dist', bundle), join(stage, 'dist', bundle));
   for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(root, file), join(stage, file));
   const manifest = {
     name: pkg.name,
@@ -40,7 +41,7 @@ try {
     keywords: pkg.keywords,
     engines: { node: pkg.engines.node },
     bin: pkg.bin,
-    files: ['dist/cli.js', 'CHANGELOG.md'],
+    files: ['dist/cli.js', 'dist/mcp.js', 'CHANGELOG.md'],
     dependencies: Object.fromEntries(RUNTIME.map((name) => [name, pkg.dependencies[name]])),
     peerDependencies: { [LAZY]: pkg.optionalDependencies[LAZY] },
     peerDependenciesMeta: { [LAZY]: { optional: true } },

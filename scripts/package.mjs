@@ -49,7 +49,10 @@ function repositoryUrl() {
 }
 const repository = repositoryUrl();
 
-run(process.execPath, ['esbuild.mjs', 'extension', 'webview', 'cli'], { cwd: root, env: { ...process.env, NODE_ENV: 'production' } });
+run(process.execPath, ['esbuild.mjs', 'extension', 'webview', 'cli', 'mcp'], {
+  cwd: root,
+  env: { ...process.env, NODE_ENV: 'production' },
+});
 
 /** The project's own files that ship: what .vscodeignore leaves (vsce's own reading of it). */
 function ownFiles() {

@@ -16,7 +16,6 @@ import { collectInputs, type ReviewInput } from './inputs';
 import { runQueue, type QueueState } from './queue';
 import { errorLine, toCodeQuality, toJson, toSarif, toText, type BaselineState, type ReportContext, type RunReport } from './report';
 import { backendConfig, pricesFromEnv, reviewFile, type RunResult } from './reviewRun';
-import { serveMcp } from '../mcp/server';
 
 declare const THINKLENS_VERSION: string | undefined;
 const VERSION = typeof THINKLENS_VERSION === 'string' ? THINKLENS_VERSION : '0.0.0-dev';
@@ -37,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const parsed = parseCommandLine(argv);
     if (parsed.kind === 'help') return (print(USAGE), EXIT_OK);
     if (parsed.kind === 'version') return (print(VERSION), EXIT_OK);
-    if (parsed.kind === 'mcp') return serveMcp(parsed.request, VERSION);
+    if (parsed.kind === 'mcp') return (await loadMcpServer()).serveMcp(parsed.request, VERSION);
     request = parsed.request;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -165,6 +164,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     await backend.dispose?.();
   }
+}
+
+/** The MCP server, from its own bundle beside this one (esbuild.mjs): only `thinklens mcp` pays for loading the SDK. */
+async function loadMcpServer(): Promise<typeof import('../mcp/server')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return typeof THINKLENS_VERSION === 'string' ? require('./mcp.js') : import('../mcp/server');
 }
 
 /** Findings at or above `threshold` that the baseline does not already have. */

@@ -99,7 +99,7 @@ export function reasoningProgress(send: SendProgress, options: ProgressOptions =
  * followed by a space; a long run without either is cut at its last space. -1: wait for more.
  */
 export function pieceEnd(text: string, maxChars: number): number {
-  const boundary = /\n|[.!?:;]["')\]]*\s/.exec(text);
+  const boundary = /\n|[.!?]["')\]]*\s/.exec(text);
   if (boundary) return boundary.index + boundary[0].length;
   if (text.length < maxChars) return -1;
   const space = text.lastIndexOf(' ', maxChars);

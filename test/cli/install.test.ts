@@ -28,7 +28,7 @@ test(
       const packed = JSON.parse(
         execFileSync(process.execPath, [join(ROOT, 'scripts', 'packCli.mjs'), '--pack-destination', dir], { encoding: 'utf8' }),
       ) as { file: string; files: string[] };
-      assert.deepEqual(packed.files.sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli.js', 'package.json']);
+      assert.deepEqual(packed.files.sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli.js', 'dist/mcp.js', 'package.json']);
       const prefix = join(dir, 'prefix');
       npm(['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', packed.file], dir);
       const installed = windows ? join(prefix, 'node_modules', 'thinklens') : join(prefix, 'lib', 'node_modules', 'thinklens');

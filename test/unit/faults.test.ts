@@ -232,9 +232,9 @@ describe('class 4: one deadline for the whole run', () => {
   });
 
   test('class 4: the blank-answer retry waits under the run deadline, not a fresh one', async () => {
-    // DeepSeek's JSON mode answers blank (six events 150 ms apart); the retry without it (nine) ends past the 2 s deadline.
+    // DeepSeek's JSON mode answers blank (six events 300 ms apart); the retry without it (nine, 150 ms apart) ends past the 2 s deadline.
     const model = scripted(
-      deepseekStream({ reasoning: 'Thinking about the bound.', answer: '', delayMs: 150 }),
+      deepseekStream({ reasoning: 'Thinking about the bound.', answer: '', delayMs: 300 }),
       deepseekStream({ reasoning: 'Looking again at the bound.', answer: ANSWER, delayMs: 150 }),
     );
     const backend = createBackend({ backend: 'deepseek', baseUrl: server.baseUrl, model, apiKey: KEY, maxRetries: 0 }, {});

@@ -27,8 +27,8 @@ test('vsce ls lists exactly the files a VSIX should carry', { timeout: 120_000 }
 
   assert.deepEqual(
     files.filter((f) => f.startsWith('dist/')),
-    ['dist/cli.js', 'dist/extension.js'],
-    'dist/ ships only the two bundles',
+    ['dist/cli.js', 'dist/extension.js', 'dist/mcp.js'],
+    'dist/ ships only the bundles',
   );
   for (const bundle of ['media/dist/webview.js', 'media/dist/webview.css', pkg.icon])
     assert.ok(files.includes(bundle), `${bundle} is not shipped`);

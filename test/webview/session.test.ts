@@ -143,4 +143,26 @@ describe('PanelSession with the real panel', () => {
     assert.equal(await panel.page.locator('.history-item').count(), 1, 'one conversation in history');
     assert.match(await panel.page.locator('.history-item').innerText(), /1 follow-up/);
   });
+  it('the error card\'s "Use …/v1" asks the host to use the address of the run\'s own error (the panel sends no address)', async () => {
+    session.startRun(header('s9', { title: 'Explain: cart.ts:9-15' }));
+    session.finishRun(
+      's9',
+      result({
+        findings: [],
+        error: {
+          kind: 'setup',
+          message: 'OpenAI-compatible server answered 404 at http://127.0.0.1:11434, but answers at http://127.0.0.1:11434/v1.',
+          actions: [{ label: 'Use http://127.0.0.1:11434/v1', command: 'use-base-url' }],
+        },
+      }),
+    );
+    await settled();
+    calls.length = 0;
+    await panel.page.getByRole('button', { name: 'Use http://127.0.0.1:11434/v1' }).click();
+    await panel.page.waitForFunction(() =>
+      (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'useBaseUrl'),
+    );
+    await new Promise((ok) => setTimeout(ok, 50));
+    assert.deepEqual(calls, ['useBaseUrl s9']);
+  });
 });
