@@ -12,27 +12,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BackendId } from '../../src/core/types';
 import { runCli } from '../support/cliProcess';
+import { OFF_BY_ONE_JSON, OFF_BY_ONE_REASONING, OFF_BY_ONE_SOURCE } from '../support/offByOne';
 import { startLimitServer, type LimitServer, type LimitServerKind, type ScriptedTurn } from '../support/limitServers';
 
-const BUGGY = [
-  'export function total(items: { price: number }[]): number {',
-  '  let sum = 0;',
-  '  for (let i = 0; i <= items.length; i++) sum += items[i].price;',
-  '  return sum;',
-  '}',
-  '',
-].join('\n');
-const REASONING = 'The loop runs while i <= items.length, so the last pass reads one element past the end.';
-const FINDING = {
-  title: 'Off-by-one in the loop bound',
-  severity: 'error',
-  category: 'bug',
-  startLine: 3,
-  endLine: 3,
-  quote: 'for (let i = 0; i <= items.length; i++)',
-  explanation: 'The last pass reads items[items.length], which is undefined.',
-};
-const JSON_ANSWER = JSON.stringify({ summary: 'One bug.', findings: [FINDING] });
+const BUGGY = `${OFF_BY_ONE_SOURCE}\n`;
+const REASONING = OFF_BY_ONE_REASONING;
+const JSON_ANSWER = OFF_BY_ONE_JSON;
 
 /** Thinks, then answers bare JSON under a schema, or prose and a fenced block without one. */
 function reviewer(body: Record<string, unknown>): ScriptedTurn {

@@ -10,7 +10,8 @@ import { createBackend } from '../../src/core/backends/createBackend';
 import { droppedConstraintNote, ProfileCache, profileOf, withObservations } from '../../src/core/backends/profile';
 import { prepareRun, runPlanned, SET_ASIDE_LABEL } from '../../src/core/plannedRun';
 import { createReasoningSplitter } from '../../src/core/reasoningSplitter';
-import type { Backend, BackendId, CodeUnderReview } from '../../src/core/types';
+import type { Backend, BackendId } from '../../src/core/types';
+import { OFF_BY_ONE_CODE, OFF_BY_ONE_JSON, OFF_BY_ONE_REASONING } from '../support/offByOne';
 import { startLimitServer, type LimitServer, type LimitServerKind, type ScriptedTurn } from '../support/limitServers';
 
 const servers: LimitServer[] = [];
@@ -18,32 +19,9 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-/** A small file with one off-by-one on line 3. */
-const BUGGY = [
-  'export function total(items: { price: number }[]): number {',
-  '  let sum = 0;',
-  '  for (let i = 0; i <= items.length; i++) sum += items[i].price;',
-  '  return sum;',
-  '}',
-].join('\n');
-const CODE: CodeUnderReview = {
-  kind: 'review',
-  path: 'src/total.ts',
-  languageId: 'typescript',
-  fileText: BUGGY,
-  ranges: [{ startLine: 1, endLine: 5 }],
-};
-const FINDING = {
-  title: 'Off-by-one in the loop bound',
-  severity: 'error',
-  category: 'bug',
-  startLine: 3,
-  endLine: 3,
-  quote: 'for (let i = 0; i <= items.length; i++)',
-  explanation: 'The last pass reads items[items.length], which is undefined.',
-};
-const REASONING = 'The loop runs while i <= items.length, so the last pass reads one element past the end.';
-const JSON_ANSWER = JSON.stringify({ summary: 'One bug.', findings: [FINDING] });
+const CODE = OFF_BY_ONE_CODE;
+const REASONING = OFF_BY_ONE_REASONING;
+const JSON_ANSWER = OFF_BY_ONE_JSON;
 
 /** A model that thinks, then answers bare JSON under a schema, or prose and a fenced block without one. */
 function reviewer(body: Record<string, unknown>): ScriptedTurn {

@@ -14,8 +14,9 @@ import { ProfileCache } from '../../src/core/backends/profile';
 import { requestBody, PRESETS } from '../../src/core/backends/presets';
 import { prepareRun, runPlanned } from '../../src/core/plannedRun';
 import { ThinkingSteer } from '../../src/core/thinking';
-import type { BackendId, CodeUnderReview, ReasoningEvent } from '../../src/core/types';
+import type { BackendId, ReasoningEvent } from '../../src/core/types';
 import { runCli } from '../support/cliProcess';
+import { OFF_BY_ONE_ANSWER, OFF_BY_ONE_CODE, OFF_BY_ONE_SOURCE } from '../support/offByOne';
 import { deepseekStream, startReplayServer, type ReplayServer } from '../support/replayServer';
 
 const servers: ReplayServer[] = [];
@@ -23,30 +24,9 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-const BUGGY = [
-  'export function total(items: { price: number }[]): number {',
-  '  let sum = 0;',
-  '  for (let i = 0; i <= items.length; i++) sum += items[i].price;',
-  '  return sum;',
-  '}',
-].join('\n');
-const CODE: CodeUnderReview = {
-  kind: 'review',
-  path: 'src/total.ts',
-  languageId: 'typescript',
-  fileText: BUGGY,
-  ranges: [{ startLine: 1, endLine: 5 }],
-};
-const FINDING = {
-  title: 'Off-by-one in the loop bound',
-  severity: 'error',
-  category: 'bug',
-  startLine: 3,
-  endLine: 3,
-  quote: 'for (let i = 0; i <= items.length; i++)',
-  explanation: 'The last pass reads items[items.length], which is undefined.',
-};
-const ANSWER = `The loop bound is off by one.\n\n\`\`\`json\n${JSON.stringify({ summary: 'One bug.', findings: [FINDING] })}\n\`\`\``;
+const BUGGY = OFF_BY_ONE_SOURCE;
+const CODE = OFF_BY_ONE_CODE;
+const ANSWER = OFF_BY_ONE_ANSWER;
 /** About 3,000 tokens of circling, in 300 deltas: a model that would think for a long time. */
 const LONG_THINK = Array.from(
   { length: 300 },
