@@ -16,14 +16,17 @@ export interface ProgressOptions {
 
 export const PROGRESS_DEFAULTS: ProgressOptions = { minIntervalMs: 400, maxPieceChars: 600, idleFlushMs: 1500 };
 
-/** Sends `message` with a progress value that only grows (the characters of reasoning sent so far). */
-export type SendProgress = (message: string, progress: number) => void;
+/** Sends `message` with a progress value that only grows (the characters of reasoning sent so far); resolves once written. */
+export type SendProgress = (message: string, progress: number) => void | Promise<void>;
 
 export interface ReasoningProgress {
   /** One sink per file and sample; `label` prefixes its pieces when there are several. */
   sink(label: string): ReasoningSink;
-  /** Sends what is queued now (the run has ended). */
-  flush(): void;
+  /**
+   * Sends what is queued now (the run has ended); resolves once it is written, so the tool's result
+   * goes out after it (a client drops progress that arrives after the result).
+   */
+  flush(): Promise<void>;
   dispose(): void;
 }
 
@@ -34,19 +37,19 @@ export function reasoningProgress(send: SendProgress, options: ProgressOptions =
   let timer: NodeJS.Timeout | undefined;
   const idleTimers = new Set<() => void>();
 
-  const sendQueued = () => {
+  const sendQueued = async (): Promise<void> => {
     timer = undefined;
     if (!queue.length) return;
     const message = queue.splice(0).join('\n');
     sentChars += message.length;
     lastSent = Date.now();
-    send(message, sentChars);
+    await send(message, sentChars);
   };
   const schedule = () => {
     if (timer) return;
     const wait = lastSent + options.minIntervalMs - Date.now();
-    if (wait <= 0) sendQueued();
-    else timer = setTimeout(sendQueued, wait);
+    if (wait <= 0) void sendQueued();
+    else timer = setTimeout(() => void sendQueued(), wait);
   };
   const enqueue = (label: string, piece: string) => {
     const text = forTerminal(piece).trim();
@@ -83,7 +86,7 @@ export function reasoningProgress(send: SendProgress, options: ProgressOptions =
     },
     flush() {
       if (timer) clearTimeout(timer);
-      sendQueued();
+      return sendQueued();
     },
     dispose() {
       for (const clear of idleTimers) clear();

@@ -224,7 +224,7 @@ async function runTool(
   const progress =
     ctx.progressToken === undefined
       ? undefined
-      : reasoningProgress((message, value) => void ctx.sendProgress(ctx.progressToken!, value, message).catch(() => undefined));
+      : reasoningProgress((message, value) => ctx.sendProgress(ctx.progressToken!, value, message).catch(() => undefined));
   const slot = limiter(request.concurrency);
   try {
     const outcome = await runQueue<(typeof inputs.files)[number], RunResult>({
@@ -242,7 +242,7 @@ async function runTool(
         }),
       pushbackOf: (result) => result.pushback,
     });
-    progress?.flush();
+    await progress?.flush();
     const reports = outcome.results.filter((r): r is RunResult => r !== undefined).map((r) => r.report);
     if (ctx.signal.aborted)
       log(`${name}: cancelled by the client; ${reports.reduce((n, r) => n + r.reasoning.length, 0)} characters of reasoning kept`);

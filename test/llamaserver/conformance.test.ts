@@ -79,8 +79,23 @@ async function post(target: Target, path: string, body: unknown): Promise<{ stat
   return { status: response.status, body: await response.json() };
 }
 
+/**
+ * A GET, sent again once when the server closed the kept-alive connection the client reused ("other
+ * side closed", seen once in a clean-clone run right after the router started a model). A GET of
+ * these endpoints reads state without changing it, so asking again changes nothing observed.
+ */
+async function fetchOnce(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw error;
+    return fetch(url);
+  }
+}
+
 async function get(target: Target, path: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${target.origin}${path}`);
+  const response = await fetchOnce(`${target.origin}${path}`);
   assert.equal(response.status, 200, path);
   return (await response.json()) as Record<string, unknown>;
 }

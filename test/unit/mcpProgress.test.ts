@@ -17,7 +17,7 @@ test('pieces end after a sentence and a space, or a newline; a long run is cut a
 
 test('text cut anywhere on the wire arrives as whole sentences, labelled per file and sample', () => {
   const sent: { message: string; progress: number }[] = [];
-  const progress = reasoningProgress((message, value) => sent.push({ message, progress: value }), NO_CLOCK);
+  const progress = reasoningProgress((message, value) => void sent.push({ message, progress: value }), NO_CLOCK);
   const sink = progress.sink('src/a.ts sample 2');
   const text = 'The bound is i <= items.length. So the last pass overruns! Is that reachable?\nYes: always';
   for (let i = 0; i < text.length; i += 3) sink.write(text.slice(i, i + 3));
@@ -40,12 +40,39 @@ test('text cut anywhere on the wire arrives as whole sentences, labelled per fil
 
 test('pieces that arrive within the interval go out in one notification; control characters are neutralized', () => {
   const sent: string[] = [];
-  const progress = reasoningProgress((message) => sent.push(message), { ...NO_CLOCK, minIntervalMs: 3_600_000 });
+  const progress = reasoningProgress((message) => void sent.push(message), { ...NO_CLOCK, minIntervalMs: 3_600_000 });
   const sink = progress.sink('');
   sink.write('One. Two. Three \u001b[2J done. ');
   // The first piece goes at once; the rest wait for the interval, then go together.
   assert.deepEqual(sent, ['One.']);
   progress.flush();
   assert.deepEqual(sent, ['One.', 'Two.\nThree \u241b[2J done.']);
+  progress.dispose();
+});
+
+test('flush resolves only once the last piece is written, so the tool result cannot overtake it', async () => {
+  let release: () => void = () => undefined;
+  const written: string[] = [];
+  const progress = reasoningProgress(
+    (message) =>
+      new Promise<void>((resolve) => {
+        release = () => {
+          written.push(message);
+          resolve();
+        };
+      }),
+    { ...NO_CLOCK, minIntervalMs: 3_600_000 },
+  );
+  const sink = progress.sink('');
+  sink.write('First. ');
+  release();
+  sink.write('Second. ');
+  let flushed = false;
+  const flushing = progress.flush().then(() => (flushed = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(flushed, false, 'flush waits for the write');
+  release();
+  await flushing;
+  assert.deepEqual(written, ['First.', 'Second.']);
   progress.dispose();
 });
