@@ -35,7 +35,7 @@ import { countKey } from './plan';
 import { runAnalysis, type RunOutput } from './run';
 import { addUsage } from './usage';
 import { PRESETS } from './backends/presets';
-import { combineThinking, handOverMessages, type ThinkingRecord, type ThinkingSteer } from './thinking';
+import { combineThinking, type ThinkingRecord, type ThinkingSteer } from './thinking';
 import { estimateTokens, formatCount, formatLines, stripThink } from './text';
 import { calibrationKey, promptTokensInRefusal, sessionCalibration, type TokenCalibration } from './tokens';
 import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, Finding, ParsedAnswer, ReasoningEvent, Usage } from './types';
@@ -464,17 +464,11 @@ async function repairTurn(
 
 /** How a request's thinking is steered: the run's Answer now, whether the server holds the budget, the hand-over. */
 function thinkingSteering(answerNow: ThinkingSteer | undefined, profile: BackendProfile) {
-  const thinkingOff = profile.thinkingSwitch === 'per-request';
   return {
     ...(answerNow ? { answerNow } : {}),
     budgetEnforcedByServer: PRESETS[profile.backendId].honours.thinkingBudget,
-    handOver: (request: BackendRequest, reasoning: string): BackendRequest => ({
-      ...request,
-      messages: handOverMessages(request.messages, reasoning),
-      thinkingBudget: undefined,
-      // The answer alone: thinking off where the server switches it per request.
-      ...(thinkingOff ? { reasoningEffort: 'none' as const } : {}),
-    }),
+    // The answer alone: thinking off where the server switches it per request.
+    handOverThinkingOff: profile.thinkingSwitch === 'per-request',
   };
 }
 

@@ -7,7 +7,7 @@ import { startDeadline, type RunDeadline } from './deadline';
 import { raceAbort } from './abort';
 import { cancelledError, toBackendError, type BackendError } from './errors';
 import { estimateTokens } from './text';
-import { handOverMessages, thinkingEndMarker, ThinkingSteer, type ThinkingRecord } from './thinking';
+import { handOverRequest, thinkingEndMarker, ThinkingSteer, type ThinkingRecord } from './thinking';
 import { addUsage } from './usage';
 import type { Backend, BackendRequest, ChatMessage, CodeUnderReview, ParsedAnswer, ReasoningEvent, Usage, WireObservation } from './types';
 
@@ -44,8 +44,8 @@ export interface RunInput {
   readonly answerNow?: ThinkingSteer;
   /** The server takes `thinkingBudget` in its own field, so ThinkLens only steps in well past it. */
   readonly budgetEnforcedByServer?: boolean;
-  /** Builds the request that hands the reasoning so far over for the answer; default: the same request, the reasoning added. */
-  readonly handOver?: (request: BackendRequest, reasoning: string) => BackendRequest;
+  /** The hand-over asks for the answer with thinking off (the server switches it per request). */
+  readonly handOverThinkingOff?: boolean;
 }
 
 export interface RunOutput {
@@ -89,8 +89,12 @@ export async function runAnalysis(input: RunInput): Promise<RunOutput> {
       // more request that asks only for the answer (thinking off where the server allows it).
       const marker = thinkingEndMarker(steer.endedBy!, reasoningTokensOf(first), request.thinkingBudget ?? null);
       onEvent?.({ kind: 'reasoning', text: marker });
-      const handOver = (input.handOver ?? defaultHandOver)(request, first.reasoning);
-      const second = await streamOnce(backend, handOver, deadline, onEvent);
+      const second = await streamOnce(
+        backend,
+        handOverRequest(request, first.reasoning, input.handOverThinkingOff ?? false),
+        deadline,
+        onEvent,
+      );
       streamed = {
         ...second,
         reasoning: first.reasoning + marker + second.reasoning,
@@ -233,11 +237,6 @@ function thinkingRecord(streamed: Streamed, request: BackendRequest, steer: Thin
   // A server that enforces the budget itself ends the thinking at about that many tokens.
   const atBudget = budget !== null && tokens >= budget * 0.9;
   return { tokens, budget, endedBy: asked ?? (atBudget ? 'budget' : 'model') };
-}
-
-/** The request that hands the reasoning so far over and asks only for the answer. */
-function defaultHandOver(request: BackendRequest, reasoning: string): BackendRequest {
-  return { ...request, messages: handOverMessages(request.messages, reasoning), thinkingBudget: undefined };
 }
 
 /** The conversation so far, for a follow-up: the prompt and the final answer, never the reasoning. */

@@ -4,7 +4,7 @@
 // place (llama.cpp's control endpoint, the in-process model) offers that through the steer, and
 // otherwise run.ts stops the stream and hands the reasoning so far over in one more request.
 
-import type { ChatMessage } from './types';
+import type { BackendRequest, ChatMessage } from './types';
 
 /** Who ended the thinking: the model on its own, the budget, or the person. */
 export const THINKING_ENDINGS = ['model', 'budget', 'person'] as const;
@@ -99,6 +99,16 @@ export function handOverMessages(messages: readonly ChatMessage[], reasoning: st
   return messages.map((message, index) =>
     index === last && message.role === 'user' ? { role: 'user', content: message.content + handOver } : message,
   );
+}
+
+/** The request that hands the reasoning so far over and asks only for the answer, with thinking off where asked. */
+export function handOverRequest(request: BackendRequest, reasoning: string, thinkingOff: boolean): BackendRequest {
+  return {
+    ...request,
+    messages: handOverMessages(request.messages, reasoning),
+    thinkingBudget: undefined,
+    ...(thinkingOff ? { reasoningEffort: 'none' as const } : {}),
+  };
 }
 
 /** A run of several requests (parts of a file): tokens added up, and the strongest ending (person, budget, model). */
